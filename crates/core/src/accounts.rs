@@ -1,0 +1,650 @@
+//! Sign-in, sessions, API tokens and user accounts.
+
+use argon2::Argon2;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use safeguard_domain::policy::{Action, Decision, decide};
+use safeguard_domain::validation::FieldErrors;
+use safeguard_domain::{Actor, AgencyId, Role, TeamId, UserId};
+use safeguard_store::accounts::{NewUser, SessionRow, UserRow};
+use safeguard_store::audit::NewAuditEvent;
+use time::OffsetDateTime;
+
+use crate::{CoreError, CoreResult, Ctx, Safeguard, new_uuid, random_token, token_hash, unix_ms};
+
+/// A successful sign-in.
+#[derive(Clone, Debug)]
+pub struct LoginOutcome {
+    /// The session id for the cookie. Only its hash is stored.
+    pub session_token: String,
+    /// The session's CSRF token.
+    pub csrf_token: String,
+    /// Who signed in.
+    pub actor: Actor,
+}
+
+/// A live session, found from its cookie.
+#[derive(Clone, Debug)]
+pub struct SessionInfo {
+    /// Who it belongs to.
+    pub actor: Actor,
+    /// The token every form must carry.
+    pub csrf_token: String,
+}
+
+/// A new account as typed by an administrator or given to `safeguard user add`.
+#[derive(Clone, Debug, Default)]
+pub struct NewUserInput {
+    /// Username: 3–50 of a–z, 0–9, `.`, `-`, `_`.
+    pub username: String,
+    /// Name shown on pages; the username when blank.
+    pub display_name: String,
+    /// Role code.
+    pub role: String,
+    /// Agency name; the owning council when blank.
+    pub agency: String,
+    /// Team name within the agency; none when blank.
+    pub team: String,
+    /// Password: at least 12 characters.
+    pub password: String,
+}
+
+/// A user account as shown to administrators (no password hash).
+#[derive(Clone, Debug)]
+pub struct UserSummary {
+    /// Id.
+    pub id: String,
+    /// Username.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// Agency name.
+    pub agency: String,
+    /// Team name.
+    pub team: Option<String>,
+    /// Locked until (Unix ms), if locked now.
+    pub locked_until: Option<i64>,
+}
+
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// A hash to verify against when the username does not exist, so that a
+/// wrong username takes as long as a wrong password.
+fn dummy_hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| hash_password("not-a-real-password").unwrap_or_default())
+}
+
+/// Argon2id with the library's defaults (19 MiB, 2 passes, 1 lane).
+pub fn hash_password(password: &str) -> CoreResult<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| CoreError::Internal(format!("hash: {e}")))
+}
+
+fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// The actor for a stored user.
+pub(crate) fn actor_of(u: &UserRow) -> CoreResult<Actor> {
+    let bad = |what: &str| CoreError::Internal(format!("stored user has a bad {what}"));
+    Ok(Actor {
+        user_id: u.id.parse::<UserId>().map_err(|_| bad("id"))?,
+        username: u.username.clone(),
+        display_name: u.display_name.clone(),
+        role: Role::parse(&u.role).ok_or_else(|| bad("role"))?,
+        agency_id: u.agency_id.parse::<AgencyId>().map_err(|_| bad("agency"))?,
+        agency_is_owner: u.agency_is_owner,
+        team_id: u
+            .team_id
+            .as_deref()
+            .map(|t| t.parse::<TeamId>().map_err(|_| bad("team")))
+            .transpose()?,
+    })
+}
+
+impl Safeguard {
+    /// Checks a username and password, with lock-out after repeated failures.
+    /// Every attempt, good or bad, is audited. `how` says what the sign-in
+    /// is for ("session" or "api token").
+    async fn check_credentials(
+        &self,
+        username: &str,
+        password: &str,
+        how: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<(UserRow, safeguard_store::Tx)> {
+        let username: String = username.trim().chars().take(100).collect();
+        let user = self.store.user_by_username(&username).await?;
+        let phc = user
+            .as_ref()
+            .map(|u| u.password_hash.clone())
+            .unwrap_or_else(|| dummy_hash().to_string());
+        let pw = password.to_string();
+        let good = tokio::task::spawn_blocking(move || verify_password(&pw, &phc))
+            .await
+            .map_err(|e| CoreError::Internal(format!("verify: {e}")))?;
+        let now_ms = unix_ms(now);
+        let mut tx = self.store.begin_audited().await?;
+        let mut event = NewAuditEvent {
+            id: new_uuid(now)?.to_string(),
+            at: now_ms,
+            actor_id: user.as_ref().map(|u| u.id.clone()),
+            actor_name: username.clone(),
+            actor_role: user
+                .as_ref()
+                .map(|u| u.role.clone())
+                .unwrap_or_else(|| "unknown".into()),
+            action: "login".into(),
+            subject_type: "session".into(),
+            subject_id: None,
+            outcome: "failure".into(),
+            reason: None,
+            request_id: ctx.request_id.clone(),
+            detail: Some(how.to_string()),
+        };
+        let Some(user) = user else {
+            event.reason = Some("unknown username".into());
+            tx.audit(event).await?;
+            tx.commit().await?;
+            return Err(CoreError::BadCredentials);
+        };
+        // Re-read the failure count inside the transaction: another server
+        // may have counted a failure since.
+        let fresh = tx
+            .user_by_id(&user.id)
+            .await?
+            .ok_or(CoreError::BadCredentials)?;
+        let locked = fresh.locked_until.is_some_and(|t| t > now_ms);
+        if fresh.disabled || locked || !good {
+            event.reason = Some(
+                if fresh.disabled {
+                    "account disabled"
+                } else if locked {
+                    "account locked"
+                } else {
+                    "wrong password"
+                }
+                .into(),
+            );
+            if !fresh.disabled && !locked {
+                let failed = fresh.failed_logins + 1;
+                let over = failed - self.config.lockout_threshold;
+                let locked_until = (over >= 0).then(|| {
+                    let base = self.config.lockout_base.as_millis() as i64;
+                    let max = self.config.lockout_max.as_millis() as i64;
+                    now_ms + (base.saturating_mul(1_i64 << over.min(20))).min(max)
+                });
+                if locked_until.is_some() {
+                    event.detail = Some(format!("{how}; account locked after {failed} failures"));
+                }
+                tx.set_login_failures(&fresh.id, failed, locked_until)
+                    .await?;
+            }
+            tx.audit(event).await?;
+            tx.commit().await?;
+            return Err(CoreError::BadCredentials);
+        }
+        if fresh.failed_logins != 0 || fresh.locked_until.is_some() {
+            tx.set_login_failures(&fresh.id, 0, None).await?;
+        }
+        event.outcome = "success".into();
+        event.subject_id = Some(fresh.id.clone());
+        tx.audit(event).await?;
+        Ok((fresh, tx))
+    }
+
+    /// Signs in with a username and password and starts a session.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<LoginOutcome> {
+        let (user, mut tx) = self
+            .check_credentials(username, password, "session", ctx, now)
+            .await?;
+        let actor = actor_of(&user)?;
+        let session_token = random_token()?;
+        let csrf_token = random_token()?;
+        let now_ms = unix_ms(now);
+        tx.insert_session(&SessionRow {
+            id_hash: token_hash(&session_token),
+            user_id: user.id.clone(),
+            csrf_token: csrf_token.clone(),
+            created_at: now_ms,
+            last_seen_at: now_ms,
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(LoginOutcome {
+            session_token,
+            csrf_token,
+            actor,
+        })
+    }
+
+    /// The session a cookie names, if it is live. Ends sessions past their
+    /// idle or absolute timeout.
+    pub async fn session(
+        &self,
+        session_token: &str,
+        now: OffsetDateTime,
+    ) -> CoreResult<Option<SessionInfo>> {
+        let hash = token_hash(session_token);
+        let Some(s) = self.store.session(&hash).await? else {
+            return Ok(None);
+        };
+        let now_ms = unix_ms(now);
+        let idle = self.config.idle_timeout.as_millis() as i64;
+        let absolute = self.config.absolute_timeout.as_millis() as i64;
+        if now_ms - s.last_seen_at > idle || now_ms - s.created_at > absolute {
+            let mut tx = self.store.begin().await?;
+            tx.delete_session(&hash).await?;
+            tx.commit().await?;
+            return Ok(None);
+        }
+        let Some(user) = self.store.user_by_id(&s.user_id).await? else {
+            return Ok(None);
+        };
+        if user.disabled {
+            return Ok(None);
+        }
+        // Refresh the idle clock at most once a minute, to spare the database.
+        if now_ms - s.last_seen_at > 60_000 {
+            let mut tx = self.store.begin().await?;
+            tx.touch_session(&hash, now_ms).await?;
+            tx.commit().await?;
+        }
+        Ok(Some(SessionInfo {
+            actor: actor_of(&user)?,
+            csrf_token: s.csrf_token,
+        }))
+    }
+
+    /// Ends a session (sign out).
+    pub async fn logout(
+        &self,
+        session_token: &str,
+        actor: &Actor,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        let mut tx = self.store.begin_audited().await?;
+        tx.delete_session(&token_hash(session_token)).await?;
+        tx.audit(Self::event(
+            actor,
+            ctx,
+            now,
+            "logout",
+            "session",
+            Some(actor.user_id.to_string()),
+            "success",
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes every expired session; returns how many.
+    pub async fn purge_sessions(&self, now: OffsetDateTime) -> CoreResult<u64> {
+        let now_ms = unix_ms(now);
+        let mut tx = self.store.begin().await?;
+        let n = tx
+            .delete_expired_sessions(
+                now_ms - self.config.idle_timeout.as_millis() as i64,
+                now_ms - self.config.absolute_timeout.as_millis() as i64,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Issues a bearer token for the JSON API.
+    pub async fn issue_token(
+        &self,
+        username: &str,
+        password: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<String> {
+        let (user, mut tx) = self
+            .check_credentials(username, password, "api token", ctx, now)
+            .await?;
+        let token = random_token()?;
+        let now_ms = unix_ms(now);
+        tx.insert_token(
+            &token_hash(&token),
+            &user.id,
+            now_ms,
+            now_ms + self.config.token_ttl.as_millis() as i64,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// The user a bearer token belongs to, if it is valid.
+    pub async fn token_actor(&self, token: &str, now: OffsetDateTime) -> CoreResult<Option<Actor>> {
+        let Some(user_id) = self
+            .store
+            .token_user(&token_hash(token), unix_ms(now))
+            .await?
+        else {
+            return Ok(None);
+        };
+        match self.store.user_by_id(&user_id).await? {
+            Some(u) if !u.disabled => Ok(Some(actor_of(&u)?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Makes sure the owning council's agency exists; returns its id.
+    pub async fn ensure_owner_agency(&self, name: &str, now: OffsetDateTime) -> CoreResult<String> {
+        if let Some(a) = self
+            .store
+            .list_agencies()
+            .await?
+            .into_iter()
+            .find(|a| a.is_owner)
+        {
+            return Ok(a.id);
+        }
+        let id = new_uuid(now)?.to_string();
+        let mut tx = self.store.begin_audited().await?;
+        tx.insert_agency(&id, name, true, unix_ms(now)).await?;
+        tx.audit(system_event(
+            ctx_none(),
+            now,
+            "create",
+            "agency",
+            Some(id.clone()),
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Creates a partner agency or team (used by the demo and set-up).
+    pub async fn add_agency(
+        &self,
+        name: &str,
+        with_teams: &[&str],
+        now: OffsetDateTime,
+    ) -> CoreResult<String> {
+        let id = new_uuid(now)?.to_string();
+        let mut tx = self.store.begin_audited().await?;
+        tx.insert_agency(&id, name, false, unix_ms(now)).await?;
+        tx.audit(system_event(
+            ctx_none(),
+            now,
+            "create",
+            "agency",
+            Some(id.clone()),
+        )?)
+        .await?;
+        for t in with_teams {
+            let tid = new_uuid(now)?.to_string();
+            tx.insert_team(&tid, &id, t).await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Adds teams to an agency.
+    pub async fn add_teams(
+        &self,
+        agency_id: &str,
+        names: &[&str],
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        let mut tx = self.store.begin_audited().await?;
+        for t in names {
+            let tid = new_uuid(now)?.to_string();
+            tx.insert_team(&tid, agency_id, t).await?;
+            tx.audit(system_event(ctx_none(), now, "create", "team", Some(tid))?)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Creates a user account. `by` is the administrator, or `None` for the
+    /// command line (which runs with the operator's own authority).
+    pub async fn add_user(
+        &self,
+        by: Option<&Actor>,
+        input: &NewUserInput,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<String> {
+        if let Some(a) = by
+            && decide(a, Action::ManageUsers) == Decision::Deny
+        {
+            self.audit_denial(a, ctx, now, "create", "user", None)
+                .await?;
+            return Err(CoreError::Forbidden);
+        }
+        let mut e = FieldErrors::new();
+        let username = input.username.trim().to_lowercase();
+        let valid_name = (3..=50).contains(&username.len())
+            && username
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+        if !valid_name {
+            e.add(
+                "username",
+                "Enter a username of 3 to 50 letters, digits, dots, hyphens or underscores",
+            );
+        } else if self.store.user_by_username(&username).await?.is_some() {
+            e.add("username", "That username is already taken");
+        }
+        let display_name = match safeguard_domain::text::optional(&input.display_name, 100, false) {
+            Ok(Some(n)) => n,
+            Ok(None) => username.clone(),
+            Err(_) => {
+                e.add("display_name", "Enter a name of 100 characters or fewer");
+                String::new()
+            }
+        };
+        let role = Role::parse(input.role.trim());
+        if role.is_none() {
+            e.add(
+                "role",
+                format!("Select a role: one of {}", crate::role_codes().join(", ")),
+            );
+        }
+        let chars = input.password.chars().count();
+        if chars < MIN_PASSWORD_CHARS {
+            e.add(
+                "password",
+                format!("Enter a password of at least {MIN_PASSWORD_CHARS} characters"),
+            );
+        } else if chars > 256 {
+            e.add("password", "Enter a password of 256 characters or fewer");
+        }
+        let agencies = self.store.list_agencies().await?;
+        let agency = if input.agency.trim().is_empty() {
+            agencies.iter().find(|a| a.is_owner)
+        } else {
+            agencies
+                .iter()
+                .find(|a| a.name.eq_ignore_ascii_case(input.agency.trim()))
+        };
+        if agency.is_none() {
+            e.add("agency", "Select an agency that exists");
+        }
+        let team_id = match (agency, input.team.trim()) {
+            (_, "") | (None, _) => None,
+            (Some(a), t) => {
+                let team = self
+                    .store
+                    .list_teams()
+                    .await?
+                    .into_iter()
+                    .find(|x| x.agency_id == a.id && x.name.eq_ignore_ascii_case(t));
+                if team.is_none() {
+                    e.add("team", "Select a team of that agency");
+                }
+                team.map(|t| t.id)
+            }
+        };
+        if let (Some(Role::Partner), Some(a)) = (role, agency)
+            && a.is_owner
+        {
+            e.add(
+                "agency",
+                "A partner-agency user must belong to a partner agency, not the council",
+            );
+        }
+        let (Some(role), Some(agency)) = (role, agency) else {
+            return Err(CoreError::Invalid(e));
+        };
+        if !e.is_empty() {
+            return Err(CoreError::Invalid(e));
+        }
+        let pw = input.password.clone();
+        let password_hash = tokio::task::spawn_blocking(move || hash_password(&pw))
+            .await
+            .map_err(|e| CoreError::Internal(format!("hash: {e}")))??;
+        let id = new_uuid(now)?.to_string();
+        let mut tx = self.store.begin_audited().await?;
+        tx.insert_user(&NewUser {
+            id: id.clone(),
+            username: username.clone(),
+            display_name,
+            role: role.code().into(),
+            agency_id: agency.id.clone(),
+            team_id,
+            password_hash,
+            created_at: unix_ms(now),
+        })
+        .await?;
+        let mut ev = match by {
+            Some(a) => Self::event(a, ctx, now, "create", "user", Some(id.clone()), "success")?,
+            None => system_event(ctx, now, "create", "user", Some(id.clone()))?,
+        };
+        ev.detail = Some(format!("role {}", role.code()));
+        tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Every account, for administrators.
+    pub async fn list_users(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Vec<UserSummary>> {
+        if decide(actor, Action::ManageUsers) == Decision::Deny {
+            self.audit_denial(actor, ctx, now, "view", "user", None)
+                .await?;
+            return Err(CoreError::Forbidden);
+        }
+        let now_ms = unix_ms(now);
+        self.store
+            .list_users()
+            .await?
+            .into_iter()
+            .map(|u| {
+                Ok(UserSummary {
+                    role: Role::parse(&u.role)
+                        .ok_or_else(|| CoreError::Internal("bad role".into()))?,
+                    id: u.id,
+                    username: u.username,
+                    display_name: u.display_name,
+                    agency: u.agency_name,
+                    team: u.team_name,
+                    locked_until: u.locked_until.filter(|t| *t > now_ms),
+                })
+            })
+            .collect()
+    }
+
+    /// Clears a lock-out.
+    pub async fn unlock_user(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        if decide(actor, Action::ManageUsers) == Decision::Deny {
+            self.audit_denial(actor, ctx, now, "update", "user", Some(user_id.to_string()))
+                .await?;
+            return Err(CoreError::Forbidden);
+        }
+        let mut tx = self.store.begin_audited().await?;
+        if !tx.unlock_user(user_id).await? {
+            return Err(CoreError::NotFound);
+        }
+        let mut ev = Self::event(
+            actor,
+            ctx,
+            now,
+            "update",
+            "user",
+            Some(user_id.to_string()),
+            "success",
+        )?;
+        ev.detail = Some("unlocked".into());
+        tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Agency names, the council first (for forms).
+    pub async fn agency_names(&self) -> CoreResult<Vec<String>> {
+        Ok(self
+            .store
+            .list_agencies()
+            .await?
+            .into_iter()
+            .map(|a| a.name)
+            .collect())
+    }
+}
+
+fn ctx_none() -> &'static Ctx {
+    static C: Ctx = Ctx { request_id: None };
+    &C
+}
+
+/// An event done by the system itself (command line, demo loader).
+pub(crate) fn system_event(
+    ctx: &Ctx,
+    now: OffsetDateTime,
+    action: &str,
+    subject_type: &str,
+    subject_id: Option<String>,
+) -> CoreResult<NewAuditEvent> {
+    Ok(NewAuditEvent {
+        id: new_uuid(now)?.to_string(),
+        at: unix_ms(now),
+        actor_id: None,
+        actor_name: "system".into(),
+        actor_role: "system".into(),
+        action: action.into(),
+        subject_type: subject_type.into(),
+        subject_id,
+        outcome: "success".into(),
+        reason: None,
+        request_id: ctx.request_id.clone(),
+        detail: None,
+    })
+}

@@ -1,0 +1,58 @@
+//! Reading and checking the audit trail.
+
+use safeguard_domain::Actor;
+use safeguard_domain::policy::{Action, Decision, decide};
+use safeguard_store::audit::{AuditEvent, AuditFilter, Verification};
+use time::OffsetDateTime;
+
+use crate::{CoreError, CoreResult, Ctx, Safeguard};
+
+/// The audit page for a data protection officer.
+#[derive(Clone, Debug)]
+pub struct AuditPage {
+    /// The newest events that match the filter.
+    pub events: Vec<AuditEvent>,
+    /// Whether the chain is intact.
+    pub verification: Verification,
+}
+
+impl Safeguard {
+    /// Walks the whole audit chain (the `audit verify` command).
+    pub async fn verify_audit(&self) -> CoreResult<Verification> {
+        Ok(self.store.verify_audit().await?)
+    }
+
+    /// Recent audit events and the chain's state, for the DPO. Reading the
+    /// audit trail is itself audited.
+    pub async fn audit_page(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<AuditPage> {
+        if decide(actor, Action::ViewAudit) == Decision::Deny {
+            self.audit_denial(actor, ctx, now, "view", "audit", None)
+                .await?;
+            return Err(CoreError::Forbidden);
+        }
+        let events = self.store.list_audit(filter, 200).await?;
+        let verification = self.store.verify_audit().await?;
+        let mut tx = self.store.begin_audited().await?;
+        tx.audit(Self::event(
+            actor,
+            ctx,
+            now,
+            "view",
+            "audit",
+            filter.subject_id.clone(),
+            "success",
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok(AuditPage {
+            events,
+            verification,
+        })
+    }
+}

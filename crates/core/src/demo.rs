@@ -1,0 +1,291 @@
+//! Demonstration data: a fictional council, its teams, partner agencies,
+//! one account per role and a few synthetic people. Every name, date and
+//! number here is made up; NHS numbers are in the 999 range, which the NHS
+//! never issues to real patients.
+
+use safeguard_domain::Role;
+use safeguard_domain::nhs::check_digit;
+use safeguard_domain::person::{RawKeyPerson, RawPerson};
+use time::OffsetDateTime;
+
+use crate::accounts::NewUserInput;
+use crate::{CoreError, CoreResult, Ctx, Safeguard};
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "safeguard-demo";
+/// The demo council's name.
+pub const DEMO_COUNCIL: &str = "Northbridge Council";
+
+/// A demo account.
+#[derive(Clone, Debug)]
+pub struct DemoLogin {
+    /// Username.
+    pub username: String,
+    /// Role.
+    pub role: Role,
+}
+
+/// The `n`th synthetic NHS number: 999 followed by digits, with a valid check digit.
+pub fn synthetic_nhs_number(n: u32) -> String {
+    let mut k = n.wrapping_mul(7919) % 1_000_000;
+    loop {
+        let nine = format!("999{k:06}");
+        let digits: Vec<u32> = nine.chars().filter_map(|c| c.to_digit(10)).collect();
+        if let Some(c) = check_digit(&digits) {
+            return format!("{nine}{c}");
+        }
+        k = (k + 1) % 1_000_000;
+    }
+}
+
+struct DemoPerson {
+    given: &'static str,
+    family: &'static str,
+    dob: &'static str,
+    gender: &'static str,
+    ethnicity: &'static str,
+    psr: &'static str,
+    town: &'static str,
+    postcode: &'static str,
+    language: &'static str,
+    matters: &'static str,
+}
+
+const PEOPLE: &[DemoPerson] = &[
+    DemoPerson {
+        given: "Ada",
+        family: "Brightwater",
+        dob: "1938-05-14",
+        gender: "female",
+        ethnicity: "white_british",
+        psr: "memory_cognition",
+        town: "Northbridge",
+        postcode: "NB1 4QT",
+        language: "English",
+        matters: "Staying in my own home with my cat, and seeing my grandson on Sundays.",
+    },
+    DemoPerson {
+        given: "Tomasz",
+        family: "Wieczorek",
+        dob: "1961-11-02",
+        gender: "male",
+        ethnicity: "white_other",
+        psr: "physical",
+        town: "Northbridge",
+        postcode: "NB2 7HL",
+        language: "Polish",
+        matters: "Getting back to the allotment. Being spoken to in Polish when it is important.",
+    },
+    DemoPerson {
+        given: "Grace",
+        family: "Adeyemi-Hollis",
+        dob: "1994-02-28",
+        gender: "female",
+        ethnicity: "black_african",
+        psr: "learning_disability",
+        town: "Eastmere",
+        postcode: "EM3 2BD",
+        language: "English",
+        matters: "Keeping my job at the café and choosing my own friends.",
+    },
+    DemoPerson {
+        given: "Harjit",
+        family: "Sandhu",
+        dob: "1949-08-09",
+        gender: "male",
+        ethnicity: "asian_indian",
+        psr: "sensory",
+        town: "Eastmere",
+        postcode: "EM1 9PX",
+        language: "Punjabi",
+        matters: "My wife and I want to stay together.",
+    },
+    DemoPerson {
+        given: "Morgan",
+        family: "Fairweather",
+        dob: "1978-03-31",
+        gender: "other",
+        ethnicity: "mixed_white_asian",
+        psr: "mental_health",
+        town: "Northbridge",
+        postcode: "NB5 1AA",
+        language: "English",
+        matters: "To be believed, and to decide who knows about my situation.",
+    },
+    DemoPerson {
+        given: "Edith",
+        family: "Brightwater",
+        dob: "1931-12-25",
+        gender: "female",
+        ethnicity: "white_irish",
+        psr: "physical",
+        town: "Westholm",
+        postcode: "WH2 6RS",
+        language: "English",
+        matters: "To feel safe in the care home at night.",
+    },
+    DemoPerson {
+        given: "Yusuf",
+        family: "Rahmani",
+        dob: "2001-07-17",
+        gender: "male",
+        ethnicity: "other_arab",
+        psr: "social",
+        town: "Westholm",
+        postcode: "WH1 3LE",
+        language: "Arabic",
+        matters: "To manage my own money and not be pressured by my cousin's friends.",
+    },
+    DemoPerson {
+        given: "Bronwen",
+        family: "Ellis-Carter",
+        dob: "1956-04-01",
+        gender: "female",
+        ethnicity: "not_known",
+        psr: "not_known",
+        town: "Northbridge",
+        postcode: "NB4 8DW",
+        language: "Welsh",
+        matters: "Being able to keep drinking my tea in the garden, whatever anyone says.",
+    },
+];
+
+impl Safeguard {
+    /// Loads the demo data into an empty database. Returns `None` (and
+    /// changes nothing) when the database already has accounts.
+    pub async fn load_demo(&self, now: OffsetDateTime) -> CoreResult<Option<Vec<DemoLogin>>> {
+        if self.store.count_users().await? > 0 {
+            return Ok(None);
+        }
+        let council = self.ensure_owner_agency(DEMO_COUNCIL, now).await?;
+        self.add_teams(
+            &council,
+            &[
+                "Adult Safeguarding Hub",
+                "North Locality Team",
+                "South Locality Team",
+            ],
+            now,
+        )
+        .await?;
+        self.add_agency("Northbridge Police", &["Public Protection Unit"], now)
+            .await?;
+        self.add_agency(
+            "Northbridge Hospitals NHS Trust",
+            &["Safeguarding Team"],
+            now,
+        )
+        .await?;
+        self.add_agency("Meadowview Care Ltd", &[], now).await?;
+        let ctx = Ctx::default();
+        let accounts = [
+            (
+                "practitioner",
+                "Priya Okafor",
+                Role::Practitioner,
+                "",
+                "Adult Safeguarding Hub",
+            ),
+            (
+                "manager",
+                "Martin Lowe",
+                Role::Manager,
+                "",
+                "Adult Safeguarding Hub",
+            ),
+            (
+                "partner",
+                "Pat Kimura",
+                Role::Partner,
+                "Northbridge Police",
+                "Public Protection Unit",
+            ),
+            ("analyst", "Anya Russo", Role::Analyst, "", ""),
+            ("dpo", "Dev Patel-Moore", Role::Dpo, "", ""),
+            ("admin", "Alex Morgan", Role::Admin, "", ""),
+        ];
+        let mut logins = Vec::new();
+        for (username, name, role, agency, team) in accounts {
+            self.add_user(
+                None,
+                &NewUserInput {
+                    username: username.into(),
+                    display_name: name.into(),
+                    role: role.code().into(),
+                    agency: agency.into(),
+                    team: team.into(),
+                    password: DEMO_PASSWORD.into(),
+                },
+                &ctx,
+                now,
+            )
+            .await?;
+            logins.push(DemoLogin {
+                username: username.into(),
+                role,
+            });
+        }
+        let user = self
+            .store
+            .user_by_username("practitioner")
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let practitioner = crate::accounts::actor_of(&user)?;
+        for (i, p) in PEOPLE.iter().enumerate() {
+            let key_people = if i % 2 == 0 {
+                vec![RawKeyPerson {
+                    name: Some(format!("Sam {}", p.family)),
+                    relationship: Some(if i % 4 == 0 { "family" } else { "friend" }.into()),
+                    contact: Some(format!("07700 900{:03}", 100 + i)),
+                    appropriate_person: Some(
+                        if i % 4 == 0 { "yes" } else { "not_considered" }.into(),
+                    ),
+                    notes: None,
+                }]
+            } else {
+                Vec::new()
+            };
+            let raw = RawPerson {
+                given_name: Some(p.given.into()),
+                family_name: Some(p.family.into()),
+                date_of_birth: Some(p.dob.into()),
+                nhs_number: (i != 7).then(|| synthetic_nhs_number(i as u32 + 1)),
+                address_line_1: Some(format!("{} Example Road", 10 + i * 3)),
+                town: Some(p.town.into()),
+                postcode: Some(p.postcode.into()),
+                gender: Some(p.gender.into()),
+                ethnicity: Some(p.ethnicity.into()),
+                primary_support_reason: Some(p.psr.into()),
+                learning_disability: p.psr == "learning_disability",
+                preferred_language: Some(p.language.into()),
+                interpreter_needed: matches!(p.language, "Polish" | "Punjabi" | "Arabic"),
+                communication_needs: if p.psr == "sensory" {
+                    vec!["large_print".into(), "hearing_loop".into()]
+                } else {
+                    Vec::new()
+                },
+                what_matters_to_me: Some(p.matters.into()),
+                key_people,
+                ..RawPerson::default()
+            };
+            self.create_person(&practitioner, None, &raw, &ctx, now)
+                .await?;
+        }
+        Ok(Some(logins))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use safeguard_domain::nhs::NhsNumber;
+
+    #[test]
+    fn synthetic_numbers_are_valid_and_in_the_999_range() {
+        for n in 0..50 {
+            let s = synthetic_nhs_number(n);
+            assert!(s.starts_with("999"), "{s}");
+            assert!(NhsNumber::parse(&s).is_ok(), "{s}");
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! Safeguard's use cases.
+//!
+//! Each public method of [`Safeguard`] takes the acting user (or the
+//! credentials that will identify one), its input and the current time;
+//! asks the access policy; runs the domain rules; and writes through the
+//! store in one transaction together with its audit event. Views of
+//! personal data are audited too, and the data is returned only once the
+//! audit event has committed. The web layer and the CLI call these methods;
+//! neither writes SQL nor decides access itself.
+
+mod accounts;
+mod audit;
+pub mod demo;
+pub mod people;
+
+use std::time::Duration;
+
+use safeguard_domain::validation::FieldErrors;
+use safeguard_domain::{Actor, Role};
+use safeguard_store::audit::NewAuditEvent;
+use safeguard_store::{Store, StoreError};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub use accounts::{LoginOutcome, NewUserInput, SessionInfo, UserSummary};
+pub use audit::AuditPage;
+pub use safeguard_domain as domain;
+pub use safeguard_store as store;
+
+/// What can go wrong in a use case, in terms the web layer maps to a page
+/// or a JSON error. The cause of an internal error is logged, never shown.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// The thing does not exist, or the user may not know that it does.
+    #[error("not found")]
+    NotFound,
+    /// The user may not do this at all.
+    #[error("forbidden")]
+    Forbidden,
+    /// The input has field errors.
+    #[error("{0}")]
+    Invalid(FieldErrors),
+    /// Someone else changed the record since it was read.
+    #[error("the record was changed by someone else")]
+    Conflict,
+    /// Wrong username or password, locked or disabled account.
+    #[error("sign-in refused")]
+    BadCredentials,
+    /// The database failed.
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+    /// Anything else that is our fault.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+/// Shorthand for core results.
+pub type CoreResult<T> = Result<T, CoreError>;
+
+/// Settings the use cases need.
+#[derive(Clone, Debug)]
+pub struct CoreConfig {
+    /// A session unused for this long ends.
+    pub idle_timeout: Duration,
+    /// A session ends this long after sign-in, however busy.
+    pub absolute_timeout: Duration,
+    /// Failed sign-ins in a row before the account is locked.
+    pub lockout_threshold: i32,
+    /// The first lock lasts this long; each further failure doubles it.
+    pub lockout_base: Duration,
+    /// The longest a lock lasts.
+    pub lockout_max: Duration,
+    /// How long an API token is valid.
+    pub token_ttl: Duration,
+}
+
+impl Default for CoreConfig {
+    fn default() -> Self {
+        CoreConfig {
+            idle_timeout: Duration::from_secs(30 * 60),
+            absolute_timeout: Duration::from_secs(12 * 60 * 60),
+            lockout_threshold: 5,
+            lockout_base: Duration::from_secs(60),
+            lockout_max: Duration::from_secs(60 * 60),
+            token_ttl: Duration::from_secs(8 * 60 * 60),
+        }
+    }
+}
+
+/// Per-request facts recorded in the audit trail.
+#[derive(Clone, Debug, Default)]
+pub struct Ctx {
+    /// The request id shown on error pages and kept in the audit trail.
+    pub request_id: Option<String>,
+}
+
+/// The application: the store and the settings.
+#[derive(Clone, Debug)]
+pub struct Safeguard {
+    store: Store,
+    config: CoreConfig,
+}
+
+/// Unix milliseconds.
+pub fn unix_ms(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// Random bytes from the operating system.
+pub(crate) fn random_bytes<const N: usize>() -> CoreResult<[u8; N]> {
+    let mut b = [0u8; N];
+    getrandom::getrandom(&mut b).map_err(|e| CoreError::Internal(format!("random: {e}")))?;
+    Ok(b)
+}
+
+/// A new UUIDv7 for the given time.
+pub fn new_uuid(now: OffsetDateTime) -> CoreResult<Uuid> {
+    Ok(
+        uuid::Builder::from_unix_timestamp_millis(unix_ms(now) as u64, &random_bytes::<10>()?)
+            .into_uuid(),
+    )
+}
+
+/// A random token as 64 hex characters (session ids, CSRF tokens).
+pub fn random_token() -> CoreResult<String> {
+    Ok(hex(&random_bytes::<32>()?))
+}
+
+/// SHA-256 of a token, as hex: what the database keeps instead of the token.
+pub(crate) fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+impl Safeguard {
+    /// The application over `store` with `config`.
+    pub fn new(store: Store, config: CoreConfig) -> Self {
+        Safeguard { store, config }
+    }
+
+    /// The store (for health checks and the CLI).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &CoreConfig {
+        &self.config
+    }
+
+    /// An audit event on behalf of `actor`.
+    pub(crate) fn event(
+        actor: &Actor,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+        action: &str,
+        subject_type: &str,
+        subject_id: Option<String>,
+        outcome: &str,
+    ) -> CoreResult<NewAuditEvent> {
+        Ok(NewAuditEvent {
+            id: new_uuid(now)?.to_string(),
+            at: unix_ms(now),
+            actor_id: Some(actor.user_id.to_string()),
+            actor_name: actor.username.clone(),
+            actor_role: actor.role.code().to_string(),
+            action: action.to_string(),
+            subject_type: subject_type.to_string(),
+            subject_id,
+            outcome: outcome.to_string(),
+            reason: None,
+            request_id: ctx.request_id.clone(),
+            detail: None,
+        })
+    }
+
+    /// Asks the policy whether `actor` may do `action`; a refusal is audited
+    /// and returned as [`CoreError::Forbidden`]. For pages that only show a
+    /// form: the use case that acts on the form checks again.
+    pub async fn require(
+        &self,
+        actor: &Actor,
+        action: safeguard_domain::Action,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        if safeguard_domain::policy::decide(actor, action) == safeguard_domain::Decision::Allow {
+            return Ok(());
+        }
+        self.audit_denial(actor, ctx, now, "open", "page", None)
+            .await?;
+        Err(CoreError::Forbidden)
+    }
+
+    /// Records that `actor` was refused `action` on a subject, in its own transaction.
+    pub(crate) async fn audit_denial(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+        action: &str,
+        subject_type: &str,
+        subject_id: Option<String>,
+    ) -> CoreResult<()> {
+        let mut tx = self.store.begin_audited().await?;
+        tx.audit(Self::event(
+            actor,
+            ctx,
+            now,
+            action,
+            subject_type,
+            subject_id,
+            "denied",
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// The role names accepted by `user add`, for help text.
+pub fn role_codes() -> Vec<&'static str> {
+    Role::ALL.iter().map(|r| r.code()).collect()
+}

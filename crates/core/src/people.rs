@@ -1,0 +1,226 @@
+//! Person records: find, view, create, edit. Every view is audited.
+
+use safeguard_domain::person::{Person, PersonDetails, PersonSummary, RawPerson};
+use safeguard_domain::policy::{Action, Decision, decide, person_scope};
+use safeguard_domain::{Actor, PersonId};
+use time::OffsetDateTime;
+
+use crate::{CoreError, CoreResult, Ctx, Safeguard, new_uuid, unix_ms};
+
+/// The most results a name search returns.
+pub const SEARCH_LIMIT: i64 = 50;
+
+/// What a create did: a new record, or (for a repeated submission of the
+/// same form) the record the first submission made.
+#[derive(Clone, Debug)]
+pub enum Created {
+    /// A new record.
+    New(Person),
+    /// The form was submitted before; nothing new was made.
+    AlreadyExisted(PersonId),
+}
+
+impl Created {
+    /// The record's id either way.
+    pub fn id(&self) -> PersonId {
+        match self {
+            Created::New(p) => p.id,
+            Created::AlreadyExisted(id) => *id,
+        }
+    }
+}
+
+/// Names of the fields that differ between two versions of a record (for
+/// the audit trail: which fields changed, never their contents).
+fn changed_fields(a: &PersonDetails, b: &PersonDetails) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    macro_rules! cmp {
+        ($($f:ident),+) => { $( if a.$f != b.$f { out.push(stringify!($f)); } )+ };
+    }
+    cmp!(
+        given_name,
+        family_name,
+        other_names,
+        date_of_birth,
+        nhs_number,
+        address_line_1,
+        address_line_2,
+        town,
+        postcode,
+        gender,
+        gender_description,
+        ethnicity,
+        primary_support_reason,
+        learning_disability,
+        autism,
+        asperger,
+        preferred_language,
+        interpreter_needed,
+        communication_needs,
+        communication_notes,
+        what_matters_to_me,
+        key_people
+    );
+    out
+}
+
+impl Safeguard {
+    /// People whose names contain every word of `query`, or with that NHS
+    /// number. The search and the ids it returned are audited.
+    pub async fn search_people(
+        &self,
+        actor: &Actor,
+        query: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Vec<PersonSummary>> {
+        if decide(actor, Action::SearchPeople) == Decision::Deny {
+            self.audit_denial(actor, ctx, now, "search", "person", None)
+                .await?;
+            return Err(CoreError::Forbidden);
+        }
+        let query: String = query.chars().take(200).collect();
+        let found = self
+            .store
+            .search_people(person_scope(actor), &query, SEARCH_LIMIT)
+            .await?;
+        if query.trim().is_empty() {
+            return Ok(found);
+        }
+        let mut tx = self.store.begin_audited().await?;
+        let mut ev = Self::event(actor, ctx, now, "search", "person", None, "success")?;
+        let ids: Vec<String> = found.iter().map(|p| p.id.to_string()).collect();
+        ev.detail = Some(format!("{} results: {}", ids.len(), ids.join(",")));
+        tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    /// A person's record. The view is audited before the record is returned;
+    /// a record the actor may not see is "not found" (and the attempt is audited).
+    pub async fn view_person(
+        &self,
+        actor: &Actor,
+        id: PersonId,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Person> {
+        if decide(actor, Action::ViewPerson) == Decision::Deny {
+            self.audit_denial(actor, ctx, now, "view", "person", Some(id.to_string()))
+                .await?;
+            return Err(CoreError::NotFound);
+        }
+        let person = self
+            .store
+            .find_person(person_scope(actor), id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let mut tx = self.store.begin_audited().await?;
+        tx.audit(Self::event(
+            actor,
+            ctx,
+            now,
+            "view",
+            "person",
+            Some(id.to_string()),
+            "success",
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok(person)
+    }
+
+    /// Creates a person record. `id` may be chosen by the caller (a form
+    /// carries one, so submitting it twice makes one record); otherwise a
+    /// new id is made.
+    pub async fn create_person(
+        &self,
+        actor: &Actor,
+        id: Option<PersonId>,
+        raw: &RawPerson,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Created> {
+        if decide(actor, Action::CreatePerson) == Decision::Deny {
+            self.audit_denial(actor, ctx, now, "create", "person", None)
+                .await?;
+            return Err(CoreError::Forbidden);
+        }
+        let details = raw.parse(now.date()).map_err(CoreError::Invalid)?;
+        let id = match id {
+            Some(id) => id,
+            None => PersonId(new_uuid(now)?),
+        };
+        let mut tx = self.store.begin_audited().await?;
+        // Inside the audited transaction, so two submissions cannot both pass this check.
+        if tx.person_exists(id).await? {
+            return Ok(Created::AlreadyExisted(id));
+        }
+        tx.insert_person(id, &details, &actor.user_id.to_string(), unix_ms(now))
+            .await?;
+        tx.audit(Self::event(
+            actor,
+            ctx,
+            now,
+            "create",
+            "person",
+            Some(id.to_string()),
+            "success",
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok(Created::New(Person {
+            id,
+            version: 1,
+            details,
+        }))
+    }
+
+    /// Changes a person record, if it is still at `expected_version`.
+    pub async fn update_person(
+        &self,
+        actor: &Actor,
+        id: PersonId,
+        expected_version: i64,
+        raw: &RawPerson,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Person> {
+        if decide(actor, Action::UpdatePerson) == Decision::Deny {
+            self.audit_denial(actor, ctx, now, "update", "person", Some(id.to_string()))
+                .await?;
+            return Err(CoreError::NotFound);
+        }
+        let before = self
+            .store
+            .find_person(person_scope(actor), id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let details = raw.parse(now.date()).map_err(CoreError::Invalid)?;
+        let mut tx = self.store.begin_audited().await?;
+        let version = tx
+            .update_person(id, expected_version, &details, unix_ms(now))
+            .await?
+            .ok_or(CoreError::Conflict)?;
+        let mut ev = Self::event(
+            actor,
+            ctx,
+            now,
+            "update",
+            "person",
+            Some(id.to_string()),
+            "success",
+        )?;
+        ev.detail = Some(format!(
+            "changed: {}",
+            changed_fields(&before.details, &details).join(", ")
+        ));
+        tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(Person {
+            id,
+            version,
+            details,
+        })
+    }
+}

@@ -1,0 +1,18 @@
+//! Safeguard's domain: the pure types and rules of adult safeguarding.
+//!
+//! Nothing here does I/O, reads a clock or is async: the current date and
+//! time are parameters. Values are parsed at the edge into the types of this
+//! crate (an [`nhs::NhsNumber`] can only exist if its check digit is right),
+//! so the rest of the code never re-checks them.
+
+pub mod codes;
+pub mod ids;
+pub mod nhs;
+pub mod person;
+pub mod policy;
+pub mod text;
+pub mod validation;
+
+pub use ids::{AgencyId, PersonId, TeamId, UserId};
+pub use policy::{Action, Actor, Decision, PersonScope, Role};
+pub use validation::FieldErrors;

@@ -1,0 +1,175 @@
+//! The access policy: one place that decides what each user may do.
+//!
+//! Every core use case asks [`decide`] before it acts, and every store query
+//! that returns personal data is scoped by [`person_scope`], so a record a
+//! user may not see is simply "not found".
+
+use serde::{Deserialize, Serialize};
+
+use crate::{AgencyId, TeamId, UserId};
+
+crate::codes::coded!(
+    /// What a user account is for.
+    Role {
+        /// A social worker or other practitioner of the council.
+        Practitioner = "practitioner" : "Practitioner",
+        /// A team manager or safeguarding lead.
+        Manager = "manager" : "Manager",
+        /// Staff of a partner agency (police, NHS, a care provider).
+        Partner = "partner" : "Partner agency",
+        /// A performance analyst: aggregate figures only.
+        Analyst = "analyst" : "Analyst",
+        /// A data protection officer: audit and access reports.
+        Dpo = "dpo" : "Data protection officer",
+        /// An administrator: accounts and settings, never case content.
+        Admin = "admin" : "Administrator",
+    }
+);
+
+impl Serialize for Role {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Role {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Role::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown role {s:?}")))
+    }
+}
+
+/// The signed-in user on whose behalf something is done.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    /// The account.
+    pub user_id: UserId,
+    /// The account's username (for the audit trail).
+    pub username: String,
+    /// The name shown on pages.
+    pub display_name: String,
+    /// The role.
+    pub role: Role,
+    /// The agency the user works for.
+    pub agency_id: AgencyId,
+    /// Whether that agency is the council that owns the system.
+    pub agency_is_owner: bool,
+    /// The user's team, if any.
+    pub team_id: Option<TeamId>,
+}
+
+/// Something a user may try to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Find people by name.
+    SearchPeople,
+    /// Open a person's record.
+    ViewPerson,
+    /// Create a person record.
+    CreatePerson,
+    /// Change a person record.
+    UpdatePerson,
+    /// List, create and unlock user accounts.
+    ManageUsers,
+    /// Read the audit trail and check its chain.
+    ViewAudit,
+}
+
+/// The policy's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Go ahead.
+    Allow,
+    /// Refused.
+    Deny,
+}
+
+/// Which person records a user's queries may return.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PersonScope {
+    /// Every person record the council holds.
+    All,
+    /// None at all.
+    Nothing,
+}
+
+/// Whether a role works with case content (people, concerns, enquiries).
+fn case_worker(actor: &Actor) -> bool {
+    actor.agency_is_owner && matches!(actor.role, Role::Practitioner | Role::Manager)
+}
+
+/// Decides whether `actor` may do `action`.
+pub fn decide(actor: &Actor, action: Action) -> Decision {
+    let allow = match action {
+        Action::SearchPeople | Action::ViewPerson | Action::CreatePerson | Action::UpdatePerson => {
+            case_worker(actor)
+        }
+        Action::ManageUsers => actor.role == Role::Admin,
+        Action::ViewAudit => actor.role == Role::Dpo,
+    };
+    if allow {
+        Decision::Allow
+    } else {
+        Decision::Deny
+    }
+}
+
+/// The person records `actor`'s queries may return. Partner agencies see
+/// nothing until records are shared with them; analysts, DPOs and
+/// administrators never see case content through the case pages.
+pub fn person_scope(actor: &Actor) -> PersonScope {
+    if case_worker(actor) {
+        PersonScope::All
+    } else {
+        PersonScope::Nothing
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn actor(role: Role, owner: bool) -> Actor {
+        Actor {
+            user_id: UserId(Uuid::nil()),
+            username: "u".into(),
+            display_name: "U".into(),
+            role,
+            agency_id: AgencyId(Uuid::nil()),
+            agency_is_owner: owner,
+            team_id: None,
+        }
+    }
+
+    #[test]
+    fn only_council_case_workers_see_people() {
+        for role in Role::ALL {
+            let a = actor(*role, true);
+            let expected = matches!(role, Role::Practitioner | Role::Manager);
+            assert_eq!(
+                decide(&a, Action::ViewPerson) == Decision::Allow,
+                expected,
+                "{role:?}"
+            );
+            assert_eq!(person_scope(&a) == PersonScope::All, expected, "{role:?}");
+        }
+        // A practitioner role held by partner-agency staff is not council access.
+        assert_eq!(
+            decide(&actor(Role::Practitioner, false), Action::ViewPerson),
+            Decision::Deny
+        );
+    }
+
+    #[test]
+    fn admin_manages_accounts_but_reads_no_cases() {
+        let a = actor(Role::Admin, true);
+        assert_eq!(decide(&a, Action::ManageUsers), Decision::Allow);
+        assert_eq!(decide(&a, Action::SearchPeople), Decision::Deny);
+        assert_eq!(decide(&a, Action::ViewAudit), Decision::Deny);
+        assert_eq!(
+            decide(&actor(Role::Dpo, true), Action::ViewAudit),
+            Decision::Allow
+        );
+    }
+}

@@ -1,0 +1,375 @@
+//! The `safeguard` binary: `serve`, `user add`, `audit verify`, `migrate`
+//! and `demo`. Every option can also be set by a `SAFEGUARD_*` environment
+//! variable (see `docs/configuration.md`).
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use safeguard_core::{CoreConfig, CoreError, Ctx, NewUserInput, Safeguard};
+use safeguard_store::Store;
+use safeguard_store::audit::Verification;
+use time::OffsetDateTime;
+
+#[derive(Parser)]
+#[command(
+    name = "safeguard",
+    version,
+    about = "Adult safeguarding case management, built on Making Safeguarding Personal"
+)]
+struct Cli {
+    /// Log format.
+    #[arg(
+        long,
+        env = "SAFEGUARD_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    log_format: LogFormat,
+    /// Log filter, for example `info` or `safeguard_web=debug`.
+    #[arg(long, env = "SAFEGUARD_LOG", default_value = "info", global = true)]
+    log: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Where the data lives.
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// Directory for the embedded SQLite database (used when no database URL is given).
+    #[arg(long, env = "SAFEGUARD_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
+    /// A `postgres://` (or `sqlite://`) URL; overrides the data directory.
+    #[arg(long, env = "SAFEGUARD_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+}
+
+impl DbArgs {
+    async fn open(&self) -> anyhow::Result<Store> {
+        match &self.database_url {
+            Some(url) => Store::connect(url)
+                .await
+                .context("cannot open the database at the given URL"),
+            None => Store::open_data_dir(&self.data_dir).await.with_context(|| {
+                format!("cannot open the database in {}", self.data_dir.display())
+            }),
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CookieSecure {
+    /// Secure cookies unless serving plain HTTP on a loopback address.
+    Auto,
+    /// Always mark cookies Secure (behind an HTTPS proxy).
+    Always,
+    /// Never (plain-HTTP testing only).
+    Never,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, env = "SAFEGUARD_BIND", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Load demo data (a council, teams, partner agencies, one account per role, synthetic people) into an empty database.
+        #[arg(long, env = "SAFEGUARD_DEMO")]
+        demo: bool,
+        /// Minutes of inactivity after which a session ends.
+        #[arg(long, env = "SAFEGUARD_IDLE_TIMEOUT_MINUTES", default_value_t = 30)]
+        idle_timeout_minutes: u64,
+        /// Hours after sign-in after which a session ends, however busy.
+        #[arg(long, env = "SAFEGUARD_ABSOLUTE_TIMEOUT_HOURS", default_value_t = 12)]
+        absolute_timeout_hours: u64,
+        /// Failed sign-ins in a row before an account is locked.
+        #[arg(long, env = "SAFEGUARD_LOCKOUT_THRESHOLD", default_value_t = 5)]
+        lockout_threshold: i32,
+        /// Whether cookies carry the Secure attribute.
+        #[arg(
+            long,
+            env = "SAFEGUARD_COOKIE_SECURE",
+            value_enum,
+            default_value = "auto"
+        )]
+        cookie_secure: CookieSecure,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Check the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Load the demo data into an empty database and exit.
+    Demo {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user account. The password is read from standard input.
+    Add {
+        /// Username: 3 to 50 of a-z, 0-9, dot, hyphen, underscore.
+        #[arg(long)]
+        username: String,
+        /// practitioner, manager, partner, analyst, dpo or admin.
+        #[arg(long)]
+        role: String,
+        /// The agency's name; the council when omitted.
+        #[arg(long, default_value = "")]
+        agency: String,
+        /// The team's name within the agency.
+        #[arg(long, default_value = "")]
+        team: String,
+        /// The name shown on pages.
+        #[arg(long, default_value = "")]
+        display_name: String,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// The council's name, used only if the database has no council yet.
+        #[arg(long, env = "SAFEGUARD_ORGANISATION", default_value = "Council")]
+        organisation: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain: exit 0 when intact, 1 naming the first broken event.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+fn init_logging(format: LogFormat, filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format, &cli.log);
+    match run(cli.command).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve {
+            bind,
+            db,
+            demo,
+            idle_timeout_minutes,
+            absolute_timeout_hours,
+            lockout_threshold,
+            cookie_secure,
+        } => {
+            let config = CoreConfig {
+                idle_timeout: Duration::from_secs(idle_timeout_minutes.max(1) * 60),
+                absolute_timeout: Duration::from_secs(absolute_timeout_hours.max(1) * 3600),
+                lockout_threshold: lockout_threshold.max(1),
+                ..CoreConfig::default()
+            };
+            let secure = match cookie_secure {
+                CookieSecure::Always => true,
+                CookieSecure::Never => false,
+                CookieSecure::Auto => !bind.ip().is_loopback(),
+            };
+            serve(bind, db, demo, config, secure).await
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    agency,
+                    team,
+                    display_name,
+                    password_stdin: _,
+                    organisation,
+                    db,
+                },
+        } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("cannot read the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']).to_string();
+            let core = Safeguard::new(db.open().await?, CoreConfig::default());
+            let now = OffsetDateTime::now_utc();
+            core.ensure_owner_agency(&organisation, now).await?;
+            let input = NewUserInput {
+                username,
+                display_name,
+                role,
+                agency,
+                team,
+                password,
+            };
+            match core.add_user(None, &input, &Ctx::default(), now).await {
+                Ok(_) => {
+                    println!("Added user {}.", input.username.trim().to_lowercase());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(CoreError::Invalid(errors)) => {
+                    for e in errors.0 {
+                        eprintln!("{}: {}", e.field, e.message);
+                    }
+                    Ok(ExitCode::from(1))
+                }
+                Err(e) => bail!(e),
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { db },
+        } => {
+            let store = db.open().await?;
+            match store.verify_audit().await? {
+                Verification::Intact { events } => {
+                    println!("audit chain intact: {events} events verified");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Verification::Broken { seq, id, reason } => {
+                    let id = id.map(|i| format!(" (id {i})")).unwrap_or_default();
+                    println!("audit chain BROKEN at event {seq}{id}: {reason}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Migrate { db } => {
+            let store = db.open().await?;
+            println!("migrations applied ({})", store.backend_name());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { db } => {
+            let core = Safeguard::new(db.open().await?, CoreConfig::default());
+            match core.load_demo(OffsetDateTime::now_utc()).await? {
+                Some(logins) => print_logins(&logins),
+                None => println!("The database already has accounts; demo data was not loaded."),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_logins(logins: &[safeguard_core::demo::DemoLogin]) {
+    println!(
+        "Demo accounts (password for each: {}):",
+        safeguard_core::demo::DEMO_PASSWORD
+    );
+    for l in logins {
+        println!("  {:<14} {}", l.username, l.role.label());
+    }
+}
+
+async fn serve(
+    bind: SocketAddr,
+    db: DbArgs,
+    demo: bool,
+    config: CoreConfig,
+    cookie_secure: bool,
+) -> anyhow::Result<ExitCode> {
+    let store = db.open().await?;
+    let backend = store.backend_name();
+    let core = Safeguard::new(store, config);
+    let now = OffsetDateTime::now_utc();
+    let demo_logins = if demo {
+        core.load_demo(now).await?
+    } else {
+        None
+    };
+    if !safeguard_web::assets_built() {
+        tracing::warn!(
+            "front-end assets were not built into this binary: pages will be unstyled (run scripts/build-assets)"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    let addr = listener.local_addr()?;
+    let purge = core.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(600)).await;
+            if let Err(e) = purge.purge_sessions(OffsetDateTime::now_utc()).await {
+                tracing::warn!(error = %e, "could not purge expired sessions");
+            }
+        }
+    });
+    let app = safeguard_web::router(safeguard_web::AppState {
+        core,
+        config: Arc::new(safeguard_web::WebConfig { cookie_secure }),
+    });
+    println!("Safeguard is running at http://{addr}/ (database: {backend})");
+    if let Some(logins) = &demo_logins {
+        print_logins(logins);
+    } else if demo {
+        println!(
+            "Demo data was already loaded: sign in with the demo accounts (password {}).",
+            safeguard_core::demo::DEMO_PASSWORD
+        );
+    }
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

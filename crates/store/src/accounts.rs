@@ -1,0 +1,359 @@
+//! Agencies, teams, user accounts, sessions and API tokens.
+//!
+//! Session and token ids are never stored: only their SHA-256 hashes, so a
+//! copy of the database cannot be used to sign in.
+
+use sqlx::FromRow;
+
+use crate::{Result, Store, Tx, on_db, on_tx};
+
+/// An agency row.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+pub struct AgencyRow {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Whether this is the council that owns the system.
+    pub is_owner: bool,
+}
+
+/// A team row.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+pub struct TeamRow {
+    /// Id.
+    pub id: String,
+    /// Agency id.
+    pub agency_id: String,
+    /// Name.
+    pub name: String,
+}
+
+/// A user account with its agency.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+pub struct UserRow {
+    /// Id.
+    pub id: String,
+    /// Username (unique).
+    pub username: String,
+    /// Name shown on pages.
+    pub display_name: String,
+    /// Role code.
+    pub role: String,
+    /// Agency id.
+    pub agency_id: String,
+    /// Agency name.
+    pub agency_name: String,
+    /// Whether the agency owns the system.
+    pub agency_is_owner: bool,
+    /// Team id.
+    pub team_id: Option<String>,
+    /// Team name.
+    pub team_name: Option<String>,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// Failed logins since the last success.
+    pub failed_logins: i32,
+    /// Locked until this time (Unix ms).
+    pub locked_until: Option<i64>,
+    /// Disabled accounts cannot sign in.
+    pub disabled: bool,
+}
+
+/// A new user account.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    /// Id.
+    pub id: String,
+    /// Username.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Role code.
+    pub role: String,
+    /// Agency id.
+    pub agency_id: String,
+    /// Team id.
+    pub team_id: Option<String>,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// Created at (Unix ms).
+    pub created_at: i64,
+}
+
+/// A live session.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+pub struct SessionRow {
+    /// SHA-256 of the session id.
+    pub id_hash: String,
+    /// The user.
+    pub user_id: String,
+    /// The session's CSRF token.
+    pub csrf_token: String,
+    /// Created at (Unix ms).
+    pub created_at: i64,
+    /// Last request (Unix ms).
+    pub last_seen_at: i64,
+}
+
+const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.agency_id, a.name AS agency_name, \
+     a.is_owner AS agency_is_owner, u.team_id, t.name AS team_name, u.password_hash, u.failed_logins, \
+     u.locked_until, u.disabled \
+     FROM users u JOIN agencies a ON a.id = u.agency_id LEFT JOIN teams t ON t.id = u.team_id";
+
+impl Store {
+    /// All agencies, the owner first.
+    pub async fn list_agencies(&self) -> Result<Vec<AgencyRow>> {
+        Ok(on_db!(self, |p| sqlx::query_as(
+            "SELECT id, name, is_owner FROM agencies ORDER BY is_owner DESC, name"
+        )
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// All teams.
+    pub async fn list_teams(&self) -> Result<Vec<TeamRow>> {
+        Ok(on_db!(self, |p| sqlx::query_as(
+            "SELECT id, agency_id, name FROM teams ORDER BY name"
+        )
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// A user by username.
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
+        let sql = format!("{USER_SELECT} WHERE u.username = $1");
+        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(username)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    /// A user by id.
+    pub async fn user_by_id(&self, id: &str) -> Result<Option<UserRow>> {
+        let sql = format!("{USER_SELECT} WHERE u.id = $1");
+        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    /// Every user, by username.
+    pub async fn list_users(&self) -> Result<Vec<UserRow>> {
+        let sql = format!("{USER_SELECT} ORDER BY u.username");
+        Ok(on_db!(self, |p| sqlx::query_as(&sql).fetch_all(p).await)?)
+    }
+
+    /// How many user accounts exist.
+    pub async fn count_users(&self) -> Result<i64> {
+        Ok(on_db!(self, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users"
+        )
+        .fetch_one(p)
+        .await)?)
+    }
+
+    /// A session by the hash of its id.
+    pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRow>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT id_hash, user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE id_hash = $1"
+        )
+        .bind(id_hash)
+        .fetch_optional(p)
+        .await
+        })?)
+    }
+
+    /// The user an unexpired API token belongs to.
+    pub async fn token_user(&self, token_hash: &str, now: i64) -> Result<Option<String>> {
+        Ok(on_db!(self, |p| sqlx::query_scalar(
+            "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND expires_at > $2"
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(p)
+        .await)?)
+    }
+}
+
+impl Tx {
+    /// A user by id, read inside this transaction.
+    pub async fn user_by_id(&mut self, id: &str) -> Result<Option<UserRow>> {
+        let sql = format!("{USER_SELECT} WHERE u.id = $1");
+        Ok(on_tx!(self, |c| sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await)?)
+    }
+
+    /// Creates an agency.
+    pub async fn insert_agency(
+        &mut self,
+        id: &str,
+        name: &str,
+        is_owner: bool,
+        now: i64,
+    ) -> Result<()> {
+        on_tx!(self, |c| sqlx::query(
+            "INSERT INTO agencies (id, name, is_owner, created_at) VALUES ($1, $2, $3, $4)"
+        )
+        .bind(id)
+        .bind(name)
+        .bind(is_owner)
+        .bind(now)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Creates a team.
+    pub async fn insert_team(&mut self, id: &str, agency_id: &str, name: &str) -> Result<()> {
+        on_tx!(self, |c| sqlx::query(
+            "INSERT INTO teams (id, agency_id, name) VALUES ($1, $2, $3)"
+        )
+        .bind(id)
+        .bind(agency_id)
+        .bind(name)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Creates a user account.
+    pub async fn insert_user(&mut self, u: &NewUser) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query(
+            "INSERT INTO users (id, username, display_name, role, agency_id, team_id, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        )
+        .bind(&u.id)
+        .bind(&u.username)
+        .bind(&u.display_name)
+        .bind(&u.role)
+        .bind(&u.agency_id)
+        .bind(&u.team_id)
+        .bind(&u.password_hash)
+        .bind(u.created_at)
+        .execute(&mut *c)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Records a failed login: the new count and any lock.
+    pub async fn set_login_failures(
+        &mut self,
+        user_id: &str,
+        failed: i32,
+        locked_until: Option<i64>,
+    ) -> Result<()> {
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE users SET failed_logins = $2, locked_until = $3 WHERE id = $1"
+        )
+        .bind(user_id)
+        .bind(failed)
+        .bind(locked_until)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Stores a new session.
+    pub async fn insert_session(&mut self, s: &SessionRow) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)"
+        )
+        .bind(&s.id_hash)
+        .bind(&s.user_id)
+        .bind(&s.csrf_token)
+        .bind(s.created_at)
+        .bind(s.last_seen_at)
+        .execute(&mut *c)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Marks a session as used now.
+    pub async fn touch_session(&mut self, id_hash: &str, now: i64) -> Result<()> {
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1"
+        )
+        .bind(id_hash)
+        .bind(now)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Ends a session. Returns whether it existed.
+    pub async fn delete_session(&mut self, id_hash: &str) -> Result<bool> {
+        let n = on_tx!(self, |c| sqlx::query(
+            "DELETE FROM sessions WHERE id_hash = $1"
+        )
+        .bind(id_hash)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    /// Removes sessions idle since `idle_before` or created before `created_before`.
+    pub async fn delete_expired_sessions(
+        &mut self,
+        idle_before: i64,
+        created_before: i64,
+    ) -> Result<u64> {
+        Ok(on_tx!(self, |c| sqlx::query(
+            "DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2"
+        )
+        .bind(idle_before)
+        .bind(created_before)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?)
+    }
+
+    /// Stores a new API token.
+    pub async fn insert_token(
+        &mut self,
+        token_hash: &str,
+        user_id: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query(
+            "INSERT INTO api_tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)"
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut *c)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Clears a user's lock and failure count.
+    pub async fn unlock_user(&mut self, user_id: &str) -> Result<bool> {
+        let n = on_tx!(self, |c| sqlx::query(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1"
+        )
+        .bind(user_id)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+}

@@ -1,0 +1,215 @@
+//! Safeguard's storage: SQLite (the embedded default) and PostgreSQL behind
+//! one API, with one SQL text for both wherever possible.
+//!
+//! * [`Store`] is an enum over two typed sqlx pools; the [`on_db!`] and
+//!   [`on_tx!`] macros compile each query once per backend.
+//! * Every write goes through a [`Tx`]. An audited transaction
+//!   ([`Store::begin_audited`]) takes the audit chain's head row first, so
+//!   writers are serialised on the chain and each write commits together with
+//!   its audit event (see [`audit`]).
+//! * Queries that return personal data take a [`PersonScope`] from the access
+//!   policy; a scope that allows nothing returns "not found" without a query.
+
+pub mod accounts;
+pub mod audit;
+pub mod people;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Postgres, Sqlite, Transaction};
+
+pub use safeguard_domain::PersonScope;
+
+static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// A storage failure. Never turned into "not found": an outage must not look
+/// like an empty record.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrations failed to apply.
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value could not be read back into a domain type.
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    /// The database address is not understood.
+    #[error("unsupported database URL (use sqlite:// or postgres://)")]
+    BadUrl,
+    /// An audited write was attempted on a transaction that did not take the audit head.
+    #[error("audit event written outside an audited transaction")]
+    NotAudited,
+}
+
+/// Shorthand for store results.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The database: one pool of either backend.
+#[derive(Clone, Debug)]
+pub enum Store {
+    /// Embedded SQLite (a file in the data directory).
+    Sqlite(SqlitePool),
+    /// PostgreSQL (shared by several app servers).
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$p` bound to the backend's pool; the body is compiled
+/// once per backend and must return the same type from both.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, |$p:ident| $body:expr) => {
+        match $db {
+            $crate::Store::Sqlite($p) => $body,
+            $crate::Store::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$c` bound to the transaction's connection.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match &mut $tx.inner {
+            $crate::TxInner::Sqlite(t) => {
+                let $c: &mut sqlx::SqliteConnection = &mut **t;
+                $body
+            }
+            $crate::TxInner::Postgres(t) => {
+                let $c: &mut sqlx::PgConnection = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// The backend-specific transaction inside a [`Tx`].
+#[derive(Debug)]
+pub enum TxInner {
+    /// SQLite.
+    Sqlite(Transaction<'static, Sqlite>),
+    /// PostgreSQL.
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// A write transaction. Dropping it without [`Tx::commit`] rolls back.
+#[derive(Debug)]
+pub struct Tx {
+    /// The backend transaction.
+    pub inner: TxInner,
+    /// The audit chain head (last sequence number and hash) when this
+    /// transaction holds it.
+    pub(crate) head: Option<(i64, String)>,
+}
+
+impl Tx {
+    /// Commits every write made in this transaction, audit events included.
+    pub async fn commit(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Opens the embedded SQLite database `safeguard.db` in `dir`, creating
+    /// both as needed, and applies migrations.
+    pub async fn open_data_dir(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Corrupt(format!("cannot create data directory: {e}")))?;
+        let opts = SqliteConnectOptions::new().filename(dir.join("safeguard.db"));
+        Self::open_sqlite(opts).await
+    }
+
+    /// Connects to `sqlite://…` or `postgres://…` and applies migrations.
+    pub async fn connect(url: &str) -> Result<Store> {
+        if url.starts_with("sqlite:") {
+            Self::open_sqlite(SqliteConnectOptions::from_str(url)?).await
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            POSTGRES_MIGRATOR.run(&pool).await?;
+            Ok(Store::Postgres(pool))
+        } else {
+            Err(StoreError::BadUrl)
+        }
+    }
+
+    async fn open_sqlite(opts: SqliteConnectOptions) -> Result<Store> {
+        let opts = opts
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await?;
+        SQLITE_MIGRATOR.run(&pool).await?;
+        Ok(Store::Sqlite(pool))
+    }
+
+    /// "sqlite" or "postgres".
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        on_db!(self, |p| sqlx::query("SELECT 1")
+            .execute(p)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// A transaction for writes that record no audit event (session upkeep).
+    pub async fn begin(&self) -> Result<Tx> {
+        let inner = match self {
+            Store::Sqlite(p) => TxInner::Sqlite(p.begin().await?),
+            Store::Postgres(p) => TxInner::Postgres(p.begin().await?),
+        };
+        Ok(Tx { inner, head: None })
+    }
+
+    /// A transaction that will record audit events. Its first statement
+    /// takes the audit chain's head row, which serialises audited writers
+    /// (on PostgreSQL across every app server) and, on SQLite, takes the
+    /// write lock up front so the transaction never has to upgrade a read.
+    pub async fn begin_audited(&self) -> Result<Tx> {
+        let mut tx = self.begin().await?;
+        let head: (i64, String) =
+            on_tx!(tx, |c| {
+                sqlx::query_as(
+            "UPDATE audit_head SET last_seq = last_seq WHERE id = 1 RETURNING last_seq, last_hash"
+        )
+        .fetch_one(&mut *c)
+        .await
+            })?;
+        tx.head = Some(head);
+        Ok(tx)
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        on_db!(self, |p| p.close().await)
+    }
+}

@@ -1,0 +1,397 @@
+//! Person records. Reads take the caller's [`PersonScope`].
+
+use safeguard_domain::codes::{
+    AppropriatePerson, CommunicationNeed, Ethnicity, Gender, PrimarySupportReason, Relationship,
+};
+use safeguard_domain::nhs::NhsNumber;
+use safeguard_domain::person::{
+    KeyPerson, Person, PersonDetails, PersonSummary, Postcode, iso_date,
+};
+use safeguard_domain::{PersonId, PersonScope};
+use sqlx::FromRow;
+use time::Date;
+
+use crate::{Result, Store, StoreError, Tx, on_db, on_tx};
+
+#[derive(FromRow)]
+struct PersonRow {
+    id: String,
+    version: i64,
+    given_name: String,
+    family_name: String,
+    date_of_birth: Option<String>,
+    nhs_number: Option<String>,
+    address_line_1: Option<String>,
+    address_line_2: Option<String>,
+    town: Option<String>,
+    postcode: Option<String>,
+    gender: String,
+    gender_description: Option<String>,
+    ethnicity: String,
+    primary_support_reason: String,
+    learning_disability: bool,
+    autism: bool,
+    asperger: bool,
+    preferred_language: Option<String>,
+    interpreter_needed: bool,
+    communication_needs: String,
+    communication_notes: Option<String>,
+    what_matters_to_me: Option<String>,
+}
+
+#[derive(FromRow)]
+struct KeyPersonRow {
+    name: String,
+    relationship: String,
+    contact: Option<String>,
+    appropriate_person: String,
+    notes: Option<String>,
+}
+
+#[derive(FromRow)]
+struct SummaryRow {
+    id: String,
+    given_name: String,
+    family_name: String,
+    date_of_birth: Option<String>,
+    postcode: Option<String>,
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+fn parse_date(s: &Option<String>) -> Result<Option<Date>> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    s.as_deref()
+        .map(|d| Date::parse(d, &fmt).map_err(|_| corrupt("date")))
+        .transpose()
+}
+
+fn parse_id(s: &str) -> Result<PersonId> {
+    s.parse().map_err(|_| corrupt("person id"))
+}
+
+const PERSON_COLUMNS: &str = "id, version, given_name, family_name, date_of_birth, nhs_number, address_line_1, \
+    address_line_2, town, postcode, gender, gender_description, ethnicity, primary_support_reason, \
+    learning_disability, autism, asperger, preferred_language, interpreter_needed, communication_needs, \
+    communication_notes, what_matters_to_me";
+
+impl PersonRow {
+    fn into_person(
+        self,
+        other_names: Vec<String>,
+        key_people: Vec<KeyPersonRow>,
+    ) -> Result<Person> {
+        let key_people = key_people
+            .into_iter()
+            .map(|k| {
+                Ok(KeyPerson {
+                    name: k.name,
+                    relationship: Relationship::parse(&k.relationship)
+                        .ok_or_else(|| corrupt("relationship"))?,
+                    contact: k.contact,
+                    appropriate_person: AppropriatePerson::parse(&k.appropriate_person)
+                        .ok_or_else(|| corrupt("appropriate person"))?,
+                    notes: k.notes,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let communication_needs = self
+            .communication_needs
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| CommunicationNeed::parse(s).ok_or_else(|| corrupt("communication need")))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Person {
+            id: parse_id(&self.id)?,
+            version: self.version,
+            details: PersonDetails {
+                given_name: self.given_name,
+                family_name: self.family_name,
+                other_names,
+                date_of_birth: parse_date(&self.date_of_birth)?,
+                nhs_number: self
+                    .nhs_number
+                    .as_deref()
+                    .map(|n| NhsNumber::parse(n).map_err(|_| corrupt("NHS number")))
+                    .transpose()?,
+                address_line_1: self.address_line_1,
+                address_line_2: self.address_line_2,
+                town: self.town,
+                postcode: self
+                    .postcode
+                    .as_deref()
+                    .map(|p| Postcode::parse(p).ok_or_else(|| corrupt("postcode")))
+                    .transpose()?,
+                gender: Gender::parse(&self.gender).ok_or_else(|| corrupt("gender"))?,
+                gender_description: self.gender_description,
+                ethnicity: Ethnicity::parse(&self.ethnicity).ok_or_else(|| corrupt("ethnicity"))?,
+                primary_support_reason: PrimarySupportReason::parse(&self.primary_support_reason)
+                    .ok_or_else(|| corrupt("primary support reason"))?,
+                learning_disability: self.learning_disability,
+                autism: self.autism,
+                asperger: self.asperger,
+                preferred_language: self.preferred_language,
+                interpreter_needed: self.interpreter_needed,
+                communication_needs,
+                communication_notes: self.communication_notes,
+                what_matters_to_me: self.what_matters_to_me,
+                key_people,
+            },
+        })
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Store {
+    /// A person's record, if it exists and `scope` allows it.
+    pub async fn find_person(&self, scope: PersonScope, id: PersonId) -> Result<Option<Person>> {
+        if scope == PersonScope::Nothing {
+            return Ok(None);
+        }
+        let id = id.to_string();
+        let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = $1");
+        let row: Option<PersonRow> = on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(&id)
+            .fetch_optional(p)
+            .await)?;
+        let Some(row) = row else { return Ok(None) };
+        let names: Vec<String> = on_db!(self, |p| sqlx::query_scalar(
+            "SELECT name FROM person_other_names WHERE person_id = $1 ORDER BY position"
+        )
+        .bind(&id)
+        .fetch_all(p)
+        .await)?;
+        let kps: Vec<KeyPersonRow> =
+            on_db!(self, |p| {
+                sqlx::query_as(
+            "SELECT name, relationship, contact, appropriate_person, notes FROM person_key_people \
+             WHERE person_id = $1 ORDER BY position"
+        )
+        .bind(&id)
+        .fetch_all(p)
+        .await
+            })?;
+        row.into_person(names, kps).map(Some)
+    }
+
+    /// People whose names (including other names) contain every word of
+    /// `query`, or whose NHS number is `query`; at most `limit`, by name.
+    pub async fn search_people(
+        &self,
+        scope: PersonScope,
+        query: &str,
+        limit: i64,
+    ) -> Result<Vec<PersonSummary>> {
+        if scope == PersonScope::Nothing {
+            return Ok(Vec::new());
+        }
+        let words: Vec<String> = query
+            .split_whitespace()
+            .take(6)
+            .map(|w| format!("%{}%", like_escape(&w.to_lowercase())))
+            .collect();
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let nhs = NhsNumber::parse(query).ok().map(|n| n.as_str().to_string());
+        let mut conds: Vec<String> = (0..words.len())
+            .map(|i| format!("search_text LIKE ${} ESCAPE '\\'", i + 3))
+            .collect();
+        let name_match = conds.drain(..).collect::<Vec<_>>().join(" AND ");
+        let sql = format!(
+            "SELECT id, given_name, family_name, date_of_birth, postcode FROM people \
+             WHERE ({name_match}) OR nhs_number = $2 ORDER BY family_name, given_name, id LIMIT $1"
+        );
+        let rows: Vec<SummaryRow> = on_db!(self, |p| {
+            let mut q = sqlx::query_as(&sql).bind(limit).bind(&nhs);
+            for w in &words {
+                q = q.bind(w);
+            }
+            q.fetch_all(p).await
+        })?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(PersonSummary {
+                    id: parse_id(&r.id)?,
+                    given_name: r.given_name,
+                    family_name: r.family_name,
+                    date_of_birth: parse_date(&r.date_of_birth)?,
+                    postcode: r.postcode,
+                })
+            })
+            .collect()
+    }
+
+    /// How many person records exist.
+    pub async fn count_people(&self) -> Result<i64> {
+        Ok(on_db!(self, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM people"
+        )
+        .fetch_one(p)
+        .await)?)
+    }
+}
+
+/// Values bound for both insert and update, in `PERSON_COLUMNS` order after `version`.
+macro_rules! bind_details {
+    ($q:expr, $d:expr) => {{
+        let d: &PersonDetails = $d;
+        $q.bind(d.given_name.clone())
+            .bind(d.family_name.clone())
+            .bind(d.search_text())
+            .bind(d.date_of_birth.map(iso_date))
+            .bind(d.nhs_number.as_ref().map(|n| n.as_str().to_string()))
+            .bind(d.address_line_1.clone())
+            .bind(d.address_line_2.clone())
+            .bind(d.town.clone())
+            .bind(d.postcode.as_ref().map(|p| p.as_str().to_string()))
+            .bind(d.gender.code())
+            .bind(d.gender_description.clone())
+            .bind(d.ethnicity.code())
+            .bind(d.primary_support_reason.code())
+            .bind(d.learning_disability)
+            .bind(d.autism)
+            .bind(d.asperger)
+            .bind(d.preferred_language.clone())
+            .bind(d.interpreter_needed)
+            .bind(
+                d.communication_needs
+                    .iter()
+                    .map(|c| c.code())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )
+            .bind(d.communication_notes.clone())
+            .bind(d.what_matters_to_me.clone())
+    }};
+}
+
+impl Tx {
+    /// Stores a new person record (version 1).
+    pub async fn insert_person(
+        &mut self,
+        id: PersonId,
+        d: &PersonDetails,
+        by: &str,
+        now: i64,
+    ) -> Result<()> {
+        let sql = "INSERT INTO people (id, version, given_name, family_name, search_text, date_of_birth, nhs_number, \
+            address_line_1, address_line_2, town, postcode, gender, gender_description, ethnicity, \
+            primary_support_reason, learning_disability, autism, asperger, preferred_language, interpreter_needed, \
+            communication_needs, communication_notes, what_matters_to_me, created_at, created_by, updated_at) \
+            VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $23)";
+        let idt = id.to_string();
+        on_tx!(self, |c| bind_details!(sqlx::query(sql).bind(&idt), d)
+            .bind(now)
+            .bind(by)
+            .execute(&mut *c)
+            .await
+            .map(|_| ()))?;
+        self.replace_person_children(&idt, d).await
+    }
+
+    /// Replaces a person's details if the stored version is still
+    /// `expected_version`. Returns the new version, or `None` when someone
+    /// else changed the record first (or it does not exist).
+    pub async fn update_person(
+        &mut self,
+        id: PersonId,
+        expected_version: i64,
+        d: &PersonDetails,
+        now: i64,
+    ) -> Result<Option<i64>> {
+        let sql = "UPDATE people SET given_name = $3, family_name = $4, search_text = $5, date_of_birth = $6, \
+            nhs_number = $7, address_line_1 = $8, address_line_2 = $9, town = $10, postcode = $11, gender = $12, \
+            gender_description = $13, ethnicity = $14, primary_support_reason = $15, learning_disability = $16, \
+            autism = $17, asperger = $18, preferred_language = $19, interpreter_needed = $20, \
+            communication_needs = $21, communication_notes = $22, what_matters_to_me = $23, updated_at = $24, \
+            version = version + 1 WHERE id = $1 AND version = $2";
+        let idt = id.to_string();
+        let n = on_tx!(self, |c| bind_details!(
+            sqlx::query(sql).bind(&idt).bind(expected_version),
+            d
+        )
+        .bind(now)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.replace_person_children(&idt, d).await?;
+        Ok(Some(expected_version + 1))
+    }
+
+    async fn replace_person_children(&mut self, id: &str, d: &PersonDetails) -> Result<()> {
+        on_tx!(self, |c| sqlx::query(
+            "DELETE FROM person_other_names WHERE person_id = $1"
+        )
+        .bind(id)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        on_tx!(self, |c| sqlx::query(
+            "DELETE FROM person_key_people WHERE person_id = $1"
+        )
+        .bind(id)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        for (i, name) in d.other_names.iter().enumerate() {
+            on_tx!(self, |c| sqlx::query(
+                "INSERT INTO person_other_names (person_id, position, name) VALUES ($1, $2, $3)"
+            )
+            .bind(id)
+            .bind(i as i32)
+            .bind(name)
+            .execute(&mut *c)
+            .await
+            .map(|_| ()))?;
+        }
+        for (i, k) in d.key_people.iter().enumerate() {
+            on_tx!(self, |c| {
+                sqlx::query(
+                "INSERT INTO person_key_people (person_id, position, name, relationship, contact, appropriate_person, notes) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            )
+            .bind(id)
+            .bind(i as i32)
+            .bind(&k.name)
+            .bind(k.relationship.code())
+            .bind(&k.contact)
+            .bind(k.appropriate_person.code())
+            .bind(&k.notes)
+            .execute(&mut *c)
+            .await
+            .map(|_| ())
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl Tx {
+    /// Whether a person record with this id exists (read in this transaction).
+    pub async fn person_exists(&mut self, id: PersonId) -> Result<bool> {
+        let n: i64 = on_tx!(self, |c| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM people WHERE id = $1"
+        )
+        .bind(id.to_string())
+        .fetch_one(&mut *c)
+        .await)?;
+        Ok(n > 0)
+    }
+}

@@ -1,0 +1,330 @@
+//! The JSON API under `/api/v1`, described by an OpenAPI 3.1 document built
+//! from the same handlers (so a route cannot be served without being described).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use safeguard_core::people::Created;
+use safeguard_domain::PersonId;
+use safeguard_domain::person::{Person, PersonSummary, RawKeyPerson, RawPerson, iso_date};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::auth::{Anyone, ApiUser};
+use crate::errors::{ApiError, ApiErrorBody, ApiFieldError};
+
+/// Credentials for a token.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// Username.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+/// A bearer token.
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Send as `Authorization: Bearer TOKEN`.
+    pub token: String,
+    /// Seconds until it expires.
+    pub expires_in: u64,
+}
+
+/// A person record.
+#[derive(Serialize, ToSchema)]
+pub struct PersonOut {
+    /// Id.
+    pub id: String,
+    /// Version: send it back with a change.
+    pub version: i64,
+    /// The record's fields (the same names as for creating one).
+    #[serde(flatten)]
+    pub details: RawPerson,
+    /// The record's SAC reporting categories.
+    pub sac: SacCategories,
+}
+
+/// The person's categories as the Safeguarding Adults Collection counts them.
+#[derive(Serialize, ToSchema)]
+pub struct SacCategories {
+    /// SG1b.
+    pub gender: String,
+    /// SG1c.
+    pub ethnicity: String,
+    /// SG1d.
+    pub primary_support_reason: String,
+}
+
+impl From<Person> for PersonOut {
+    fn from(p: Person) -> Self {
+        PersonOut {
+            id: p.id.to_string(),
+            version: p.version,
+            sac: SacCategories {
+                gender: p.details.gender.sac_sg1b().into(),
+                ethnicity: p.details.ethnicity.sac_sg1c().into(),
+                primary_support_reason: p.details.primary_support_reason.label().into(),
+            },
+            details: p.details.to_raw(),
+        }
+    }
+}
+
+/// A person found by a search.
+#[derive(Serialize, ToSchema)]
+pub struct PersonSummaryOut {
+    /// Id.
+    pub id: String,
+    /// Given name.
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// Date of birth, `YYYY-MM-DD`.
+    pub date_of_birth: Option<String>,
+    /// Postcode.
+    pub postcode: Option<String>,
+}
+
+impl From<PersonSummary> for PersonSummaryOut {
+    fn from(p: PersonSummary) -> Self {
+        PersonSummaryOut {
+            id: p.id.to_string(),
+            given_name: p.given_name,
+            family_name: p.family_name,
+            date_of_birth: p.date_of_birth.map(iso_date),
+            postcode: p.postcode,
+        }
+    }
+}
+
+/// Search results.
+#[derive(Serialize, ToSchema)]
+pub struct PeopleOut {
+    /// At most 50 people, by name.
+    pub people: Vec<PersonSummaryOut>,
+}
+
+/// A change to a person record.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonUpdate {
+    /// The version the change was made from (from `GET`).
+    pub version: i64,
+    /// The whole record as it should be.
+    pub person: RawPerson,
+}
+
+/// Search parameters.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct SearchParams {
+    /// Words of the person's names, or an NHS number.
+    pub q: Option<String>,
+}
+
+/// Parses a JSON body, naming the field at fault when it cannot.
+fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let message = if inner.is_syntax() || inner.is_eof() {
+            "The body is not valid JSON".to_string()
+        } else {
+            // serde's message names the expected type or the unknown field; it never echoes values.
+            inner
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or("invalid value")
+                .to_string()
+        };
+        let mut err = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "The body could not be read",
+        );
+        err.fields.push(ApiFieldError {
+            field: if path == "." { "body".into() } else { path },
+            message,
+        });
+        err
+    })
+}
+
+fn person_id(raw: &str) -> Result<PersonId, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found())
+}
+
+/// Exchange a username and password for a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = TokenRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = ApiErrorBody), (status = 400, body = ApiErrorBody)))]
+async fn token(
+    State(state): State<AppState>,
+    who: Anyone,
+    body: Bytes,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let req: TokenRequest = parse_json(&body)?;
+    let token = state
+        .core
+        .issue_token(&req.username, &req.password, &who.ctx, who.now)
+        .await?;
+    Ok(Json(TokenResponse {
+        token,
+        expires_in: state.core.config().token_ttl.as_secs(),
+    }))
+}
+
+/// Create a person record.
+#[utoipa::path(post, path = "/api/v1/people", tag = "people", request_body = RawPerson, security(("bearer" = [])),
+    responses((status = 201, body = PersonOut), (status = 422, body = ApiErrorBody), (status = 400, body = ApiErrorBody),
+              (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+async fn create_person(
+    State(state): State<AppState>,
+    user: ApiUser,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let raw: RawPerson = parse_json(&body)?;
+    let created = state
+        .core
+        .create_person(&user.actor, None, &raw, &user.ctx, user.now)
+        .await?;
+    let Created::New(person) = created else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            "Already exists",
+        ));
+    };
+    let location = format!("/api/v1/people/{}", person.id);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(PersonOut::from(person)),
+    )
+        .into_response())
+}
+
+/// Find people by name or NHS number.
+#[utoipa::path(get, path = "/api/v1/people", tag = "people", params(SearchParams), security(("bearer" = [])),
+    responses((status = 200, body = PeopleOut), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+async fn search_people(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(p): Query<SearchParams>,
+) -> Result<Json<PeopleOut>, ApiError> {
+    let found = state
+        .core
+        .search_people(
+            &user.actor,
+            p.q.as_deref().unwrap_or(""),
+            &user.ctx,
+            user.now,
+        )
+        .await?;
+    Ok(Json(PeopleOut {
+        people: found.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Read a person record (the view is audited).
+#[utoipa::path(get, path = "/api/v1/people/{id}", tag = "people", params(("id" = String, Path, description = "Person id")),
+    security(("bearer" = [])), responses((status = 200, body = PersonOut), (status = 404, body = ApiErrorBody), (status = 401, body = ApiErrorBody)))]
+async fn get_person(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<PersonOut>, ApiError> {
+    let p = state
+        .core
+        .view_person(&user.actor, person_id(&id)?, &user.ctx, user.now)
+        .await?;
+    Ok(Json(p.into()))
+}
+
+/// Replace a person record, from the version last read.
+#[utoipa::path(put, path = "/api/v1/people/{id}", tag = "people", params(("id" = String, Path, description = "Person id")),
+    request_body = PersonUpdate, security(("bearer" = [])),
+    responses((status = 200, body = PersonOut), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody),
+              (status = 404, body = ApiErrorBody), (status = 400, body = ApiErrorBody)))]
+async fn update_person(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<PersonOut>, ApiError> {
+    let pid = person_id(&id)?;
+    let req: PersonUpdate = parse_json(&body)?;
+    let p = state
+        .core
+        .update_person(
+            &user.actor,
+            pid,
+            req.version,
+            &req.person,
+            &user.ctx,
+            user.now,
+        )
+        .await?;
+    Ok(Json(p.into()))
+}
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Safeguard API", description = "Adult safeguarding case management. Every view and change of personal data is audited."),
+    modifiers(&BearerScheme),
+    components(schemas(ApiErrorBody, ApiFieldError, RawKeyPerson))
+)]
+struct ApiDoc;
+
+/// The API's routes, each with its OpenAPI description.
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(token))
+        .routes(routes!(create_person, search_people))
+        .routes(routes!(get_person, update_person))
+}
+
+/// The OpenAPI 3.1 document for every `/api/v1` route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = routes().split_for_parts();
+    doc.paths.paths.insert(
+        "/api/v1/openapi.json".into(),
+        utoipa::openapi::path::PathItem::new(
+            utoipa::openapi::HttpMethod::Get,
+            utoipa::openapi::path::OperationBuilder::new()
+                .summary(Some("This document"))
+                .tag("meta")
+                .response(
+                    "200",
+                    utoipa::openapi::Response::new("The OpenAPI 3.1 document"),
+                ),
+        ),
+    );
+    doc
+}
+
+pub(crate) fn openapi_json() -> &'static serde_json::Value {
+    static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| serde_json::to_value(openapi()).unwrap_or_default())
+}

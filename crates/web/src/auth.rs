@@ -1,0 +1,359 @@
+//! Signing in and out, sessions, CSRF and the extractors that say who is asking.
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{FromRequestParts, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use safeguard_core::{CoreError, Ctx, SessionInfo};
+use safeguard_domain::Actor;
+use safeguard_domain::validation::FieldErrors;
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::errors::{ApiError, PageError};
+use crate::forms::{FormData, FormView};
+use crate::pages::{LoginTemplate, render};
+use crate::{AppState, BODY_LIMIT, ctx_of, is_unsafe};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "sg_session";
+/// The cookie that carries the sign-in form's CSRF token before there is a session.
+pub const LOGIN_CSRF_COOKIE: &str = "sg_login_csrf";
+
+/// The session found for this request, if any (put there by [`session_layer`]).
+#[derive(Clone, Debug)]
+pub(crate) struct SessionCtx {
+    pub info: SessionInfo,
+    pub token: String,
+}
+
+/// A cookie's value from the request headers.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+fn set_cookie(
+    secure: bool,
+    name: &str,
+    value: &str,
+    path: &str,
+    same_site: &str,
+    max_age: Option<i64>,
+) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path={path}; HttpOnly; SameSite={same_site}");
+    if let Some(a) = max_age {
+        c.push_str(&format!("; Max-Age={a}"));
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Compares two tokens in time that does not depend on where they differ.
+fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+        && !a.is_empty()
+}
+
+/// Finds the session for every page request, and checks the CSRF token of
+/// every state-changing form: against the session's token, or, for the
+/// sign-in form, against the pre-session cookie. The API uses bearer tokens
+/// instead and is not covered by this layer.
+pub(crate) async fn session_layer(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path();
+    if path.starts_with("/api/") || path.starts_with("/assets/") || path == "/health" {
+        return next.run(req).await;
+    }
+    let now = OffsetDateTime::now_utc();
+    let (parts, body) = req.into_parts();
+    let token = cookie(&parts.headers, SESSION_COOKIE);
+    let session = match &token {
+        Some(t) => match state.core.session(t, now).await {
+            Ok(s) => s.map(|info| SessionCtx {
+                info,
+                token: t.clone(),
+            }),
+            Err(e) => return PageError::from(e).into_response(),
+        },
+        None => None,
+    };
+    let mut req = if is_unsafe(&parts.method) {
+        let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
+            return PageError::bad_request().into_response();
+        };
+        let sent = FormData::parse(&bytes).get("csrf_token").to_string();
+        let expected = match (&session, parts.uri.path()) {
+            (Some(s), _) => Some(s.info.csrf_token.clone()),
+            (None, "/login") => cookie(&parts.headers, LOGIN_CSRF_COOKIE),
+            (None, _) => return Redirect::to("/login?expired=1").into_response(),
+        };
+        if !expected.is_some_and(|e| same_token(&e, &sent)) {
+            return PageError::expired_form().into_response();
+        }
+        Request::from_parts(parts, Body::from(bytes))
+    } else {
+        Request::from_parts(parts, body)
+    };
+    req.extensions_mut().insert(session);
+    next.run(req).await
+}
+
+/// A signed-in user on a page. Its presence in a handler's arguments means
+/// the page needs a session; without one the user is sent to sign in.
+pub(crate) struct SignedIn {
+    pub actor: Actor,
+    pub csrf: String,
+    pub token: String,
+    pub ctx: Ctx,
+    pub now: OffsetDateTime,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts
+            .extensions
+            .get::<Option<SessionCtx>>()
+            .cloned()
+            .flatten()
+        {
+            Some(s) => Ok(SignedIn {
+                actor: s.info.actor,
+                csrf: s.info.csrf_token,
+                token: s.token,
+                ctx: ctx_of(parts),
+                now: OffsetDateTime::now_utc(),
+            }),
+            None => {
+                let target = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
+                let next: String = form_urlencoded::byte_serialize(target.as_bytes()).collect();
+                Err(Redirect::to(&format!("/login?next={next}")).into_response())
+            }
+        }
+    }
+}
+
+/// A user of the JSON API, identified by `Authorization: Bearer TOKEN`.
+pub(crate) struct ApiUser {
+    pub actor: Actor,
+    pub ctx: Ctx,
+    pub now: OffsetDateTime,
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let now = OffsetDateTime::now_utc();
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(ApiError::unauthorized)?;
+        match state.core.token_actor(token, now).await {
+            Ok(Some(actor)) => Ok(ApiUser {
+                actor,
+                ctx: ctx_of(parts),
+                now,
+            }),
+            Ok(None) => Err(ApiError::unauthorized()),
+            Err(e) => Err(ApiError::from(e)),
+        }
+    }
+}
+
+/// The request context and time, for handlers without a session.
+pub(crate) struct Anyone {
+    pub ctx: Ctx,
+    pub now: OffsetDateTime,
+    pub session: Option<SessionCtx>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Anyone {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Anyone {
+            ctx: ctx_of(parts),
+            now: OffsetDateTime::now_utc(),
+            session: parts
+                .extensions
+                .get::<Option<SessionCtx>>()
+                .cloned()
+                .flatten(),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LoginQuery {
+    next: Option<String>,
+    expired: Option<String>,
+}
+
+/// Only local paths are followed after sign-in (no open redirects).
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next
+    } else {
+        "/"
+    }
+}
+
+/// `GET /login`.
+pub(crate) async fn login_page(
+    State(state): State<AppState>,
+    who: Anyone,
+    headers: HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> Response {
+    if who.session.is_some() {
+        return Redirect::to("/").into_response();
+    }
+    let csrf = match cookie(&headers, LOGIN_CSRF_COOKIE)
+        .filter(|c| c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        Some(c) => c,
+        None => match safeguard_core::random_token() {
+            Ok(t) => t,
+            Err(e) => return PageError::from(e).into_response(),
+        },
+    };
+    let next = q.next.as_deref().map(safe_next).unwrap_or("/").to_string();
+    let page = LoginTemplate::new(csrf.clone(), FormView::default(), next, q.expired.is_some());
+    let mut res = render(StatusCode::OK, &page);
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            state.config.cookie_secure,
+            LOGIN_CSRF_COOKIE,
+            &csrf,
+            "/login",
+            "Strict",
+            Some(3600),
+        ),
+    );
+    res
+}
+
+/// `POST /login`.
+pub(crate) async fn login_submit(
+    State(state): State<AppState>,
+    who: Anyone,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = FormData::parse(&body);
+    let csrf = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    let username = form.get("username").trim().to_string();
+    let password = form.get("password").to_string();
+    let next = safe_next(form.get("next")).to_string();
+    let mut errors = FieldErrors::new();
+    if username.is_empty() {
+        errors.add("username", "Enter your username");
+    }
+    if password.is_empty() {
+        errors.add("password", "Enter your password");
+    }
+    let mut kept = FormData::default();
+    kept.set("username", username.clone());
+    if !errors.is_empty() {
+        let page = LoginTemplate::new(csrf, FormView { data: kept, errors }, next, false);
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    match state
+        .core
+        .login(&username, &password, &who.ctx, who.now)
+        .await
+    {
+        Ok(out) => {
+            let mut res = Redirect::to(&next).into_response();
+            let h = res.headers_mut();
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(
+                    state.config.cookie_secure,
+                    SESSION_COOKIE,
+                    &out.session_token,
+                    "/",
+                    "Lax",
+                    None,
+                ),
+            );
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(
+                    state.config.cookie_secure,
+                    LOGIN_CSRF_COOKIE,
+                    "",
+                    "/login",
+                    "Strict",
+                    Some(0),
+                ),
+            );
+            res
+        }
+        Err(CoreError::BadCredentials) => {
+            let mut errors = FieldErrors::new();
+            errors.add(
+                "username",
+                "Enter a correct username and password. After 5 wrong attempts in a row the account is locked for a while.",
+            );
+            let page = LoginTemplate::new(csrf, FormView { data: kept, errors }, next, false);
+            render(StatusCode::UNAUTHORIZED, &page)
+        }
+        Err(e) => PageError::from(e).into_response(),
+    }
+}
+
+/// `POST /logout`.
+pub(crate) async fn logout(State(state): State<AppState>, user: SignedIn) -> Response {
+    if let Err(e) = state
+        .core
+        .logout(&user.token, &user.actor, &user.ctx, user.now)
+        .await
+    {
+        return PageError::from(e).into_response();
+    }
+    let mut res = Redirect::to("/login").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            state.config.cookie_secure,
+            SESSION_COOKIE,
+            "",
+            "/",
+            "Lax",
+            Some(0),
+        ),
+    );
+    res
+}

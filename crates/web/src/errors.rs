@@ -1,0 +1,262 @@
+//! Errors, mapped once to HTML and once to JSON. The message a user sees is
+//! separate from the cause, which is logged with the request id.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use safeguard_core::CoreError;
+use safeguard_domain::validation::FieldErrors;
+use serde::Serialize;
+
+use crate::pages::Layout;
+
+/// An error shown as a whole page.
+#[derive(Clone, Debug)]
+pub struct PageError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Page heading.
+    pub heading: &'static str,
+    /// What happened, in plain words.
+    pub message: &'static str,
+}
+
+impl PageError {
+    /// 404.
+    pub fn not_found() -> Self {
+        PageError {
+            status: StatusCode::NOT_FOUND,
+            heading: "Page not found",
+            message: "If you typed the web address, check it is correct. If you followed a link, the record may not exist or you may not have access to it.",
+        }
+    }
+
+    /// 403.
+    pub fn forbidden() -> Self {
+        PageError {
+            status: StatusCode::FORBIDDEN,
+            heading: "You do not have access to this page",
+            message: "Your role does not include this. If you need it for your work, ask your manager.",
+        }
+    }
+
+    /// 403 for a form whose CSRF token did not match.
+    pub fn expired_form() -> Self {
+        PageError {
+            status: StatusCode::FORBIDDEN,
+            heading: "This form has expired",
+            message: "For your security, the form could not be accepted. Go back, reload the page and try again.",
+        }
+    }
+
+    /// 500.
+    pub fn internal() -> Self {
+        PageError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            heading: "Sorry, there is a problem with the service",
+            message: "Nothing was saved by the action that failed. Try again later.",
+        }
+    }
+
+    /// 400 for a request that could not be read.
+    pub fn bad_request() -> Self {
+        PageError {
+            status: StatusCode::BAD_REQUEST,
+            heading: "Sorry, that request could not be read",
+            message: "Go back and try again.",
+        }
+    }
+}
+
+impl From<CoreError> for PageError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::NotFound => PageError::not_found(),
+            CoreError::Forbidden => PageError::forbidden(),
+            CoreError::Invalid(_) | CoreError::BadCredentials | CoreError::Conflict => {
+                PageError::bad_request()
+            }
+            CoreError::Store(_) | CoreError::Internal(_) => {
+                tracing::error!(error = %e, "internal error");
+                PageError::internal()
+            }
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let mut res = (self.status, crate::empty()).into_response();
+        res.extensions_mut().insert(ErrorMarker::Page(self));
+        res
+    }
+}
+
+/// A JSON API error body.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiErrorBody {
+    /// A stable code: `not_found`, `validation`, `unauthorized`…
+    pub error: String,
+    /// What went wrong, in plain words.
+    pub message: String,
+    /// Each field at fault, for `validation` and `bad_request`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<ApiFieldError>,
+    /// The request id, to quote to an administrator.
+    pub request_id: String,
+}
+
+/// One field at fault.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiFieldError {
+    /// The field's name or path (for example `key_people[0].name`).
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// An error from the JSON API.
+#[derive(Clone, Debug)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Body, without the request id (added by the error layer).
+    pub error: &'static str,
+    /// Message.
+    pub message: String,
+    /// Fields at fault.
+    pub fields: Vec<ApiFieldError>,
+}
+
+impl ApiError {
+    /// 404.
+    pub fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "No such resource, or you may not see it",
+        )
+    }
+
+    /// 401.
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Send a valid bearer token: POST /api/v1/auth/token",
+        )
+    }
+
+    /// Any status, code and message.
+    pub fn new(status: StatusCode, error: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            error,
+            message: message.into(),
+            fields: Vec::new(),
+        }
+    }
+
+    /// 422 with each field at fault.
+    pub fn validation(errors: FieldErrors) -> Self {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            error: "validation",
+            message: "Some fields are not valid".into(),
+            fields: errors
+                .0
+                .into_iter()
+                .map(|e| ApiFieldError {
+                    field: e.field,
+                    message: e.message,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::NotFound => ApiError::not_found(),
+            CoreError::Forbidden => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Your role may not do this",
+            ),
+            CoreError::Invalid(errs) => ApiError::validation(errs),
+            CoreError::Conflict => ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "The record was changed since the version you sent: fetch it again and reapply your change",
+            ),
+            CoreError::BadCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "Wrong username or password, or the account is locked",
+            ),
+            CoreError::Store(_) | CoreError::Internal(_) => {
+                tracing::error!(error = %e, "internal error");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Something went wrong on our side; nothing was saved",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut res = (self.status, crate::empty()).into_response();
+        res.extensions_mut().insert(ErrorMarker::Api(self));
+        res
+    }
+}
+
+/// Left on a response by an error; the outer layer renders the body with the request id.
+#[derive(Clone, Debug)]
+enum ErrorMarker {
+    Page(PageError),
+    Api(ApiError),
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorTemplate<'a> {
+    l: Layout,
+    heading: &'a str,
+    message: &'a str,
+    request_id: &'a str,
+}
+
+/// Fills in the body of an error response.
+pub(crate) fn render_error(mut res: Response, request_id: &str) -> Response {
+    let Some(marker) = res.extensions_mut().remove::<ErrorMarker>() else {
+        return res;
+    };
+    match marker {
+        ErrorMarker::Page(e) => {
+            let t = ErrorTemplate {
+                l: Layout::anonymous(e.heading),
+                heading: e.heading,
+                message: e.message,
+                request_id,
+            };
+            let html = t
+                .render()
+                .unwrap_or_else(|_| format!("{} (reference {request_id})", e.heading));
+            (e.status, axum::response::Html(html)).into_response()
+        }
+        ErrorMarker::Api(e) => {
+            let body = ApiErrorBody {
+                error: e.error.into(),
+                message: e.message,
+                fields: e.fields,
+                request_id: request_id.into(),
+            };
+            (e.status, axum::Json(body)).into_response()
+        }
+    }
+}

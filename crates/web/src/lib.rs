@@ -1,0 +1,190 @@
+//! Safeguard's web layer: server-rendered pages (askama + GOV.UK Frontend)
+//! and the `/api/v1` JSON API, two views of the same core calls.
+//!
+//! Applied centrally, not per handler: request ids, security headers,
+//! session lookup, CSRF checks on every state-changing form, and the
+//! rendering of error pages (which carry the request id and never internals).
+
+mod api;
+mod assets;
+mod auth;
+mod errors;
+mod forms;
+mod pages;
+mod person_form;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use safeguard_core::{Ctx, Safeguard};
+use time::OffsetDateTime;
+
+pub use api::openapi;
+pub use assets::assets_built;
+pub use errors::{ApiError, PageError};
+
+/// Settings of the web layer.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// Whether cookies carry the `Secure` attribute (on whenever the site is
+    /// served over HTTPS; off only for plain-HTTP loopback development).
+    pub cookie_secure: bool,
+}
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The use cases.
+    pub core: Safeguard,
+    /// Web settings.
+    pub config: Arc<WebConfig>,
+}
+
+/// The request's id, made by the outermost layer.
+#[derive(Clone, Debug)]
+pub(crate) struct RequestId(pub String);
+
+/// The largest request body accepted.
+const BODY_LIMIT: usize = 256 * 1024;
+
+/// The whole application: pages, API, assets and health.
+pub fn router(state: AppState) -> Router {
+    let (api_routes, _) = api::routes().split_for_parts();
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(auth::login_page).post(auth::login_submit))
+        .route("/logout", post(auth::logout))
+        .route("/people", get(pages::search))
+        .route(
+            "/people/new",
+            get(pages::new_person).post(pages::create_person),
+        )
+        .route("/people/{id}", get(pages::view_person))
+        .route(
+            "/people/{id}/edit",
+            get(pages::edit_person).post(pages::update_person),
+        )
+        .route("/admin/users", get(pages::users))
+        .route(
+            "/admin/users/new",
+            get(pages::new_user).post(pages::create_user),
+        )
+        .route("/admin/users/{id}/unlock", post(pages::unlock_user))
+        .route("/audit", get(pages::audit))
+        .route("/health", get(health))
+        .route("/assets/{*path}", get(assets::serve))
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .merge(api_routes)
+        .fallback(fallback)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::session_layer,
+        ))
+        .layer(middleware::from_fn(request_layer))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+async fn openapi_json() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        api::openapi_json().to_string(),
+    )
+        .into_response()
+}
+
+async fn fallback(req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        ApiError::not_found().into_response()
+    } else {
+        PageError::not_found().into_response()
+    }
+}
+
+/// `GET /health`: the backend's name and whether the database answers.
+async fn health(State(state): State<AppState>) -> Response {
+    let store = state.core.store();
+    let ok = store.ping().await.is_ok();
+    let body = serde_json::json!({
+        "status": if ok { "ok" } else { "unavailable" },
+        "backend": store.backend_name(),
+        "database": if ok { "reachable" } else { "unreachable" },
+        "version": env!("CARGO_PKG_VERSION"),
+    });
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
+}
+
+/// The outermost layer: request id, error page rendering, security
+/// headers and one structured log line per request (method, path without
+/// the query string, status and time: never personal data).
+async fn request_layer(mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = safeguard_core::new_uuid(OffsetDateTime::now_utc())
+        .map(|u| u.simple().to_string())
+        .unwrap_or_else(|_| "unknown".into());
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let mut res = next.run(req).await;
+    res = errors::render_error(res, &request_id);
+    let h = res.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: &'static str, v: &'static str| {
+        if !h.contains_key(k) {
+            h.insert(k, HeaderValue::from_static(v));
+        }
+    };
+    set(
+        h,
+        "content-security-policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    );
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "x-frame-options", "DENY");
+    set(h, "referrer-policy", "no-referrer");
+    set(
+        h,
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=()",
+    );
+    set(h, "cache-control", "no-store");
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        h.insert("x-request-id", v);
+    }
+    let status = res.status().as_u16();
+    let ms = started.elapsed().as_millis() as u64;
+    if status >= 500 {
+        tracing::error!(request_id, %method, path, status, ms, "request failed");
+    } else {
+        tracing::info!(request_id, %method, path, status, ms, "request");
+    }
+    res
+}
+
+/// The request context for the core: request id and the time, read once.
+pub(crate) fn ctx_of(parts: &axum::http::request::Parts) -> Ctx {
+    Ctx {
+        request_id: parts.extensions.get::<RequestId>().map(|r| r.0.clone()),
+    }
+}
+
+/// Whether a method changes state (and so needs a CSRF token).
+pub(crate) fn is_unsafe(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// An empty body, for responses the error layer fills in.
+pub(crate) fn empty() -> Body {
+    Body::empty()
+}

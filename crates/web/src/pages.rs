@@ -1,0 +1,695 @@
+//! The HTML pages. Each handler decodes its input, calls one core use case
+//! and renders the result.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use safeguard_core::people::Created;
+use safeguard_core::{CoreError, NewUserInput, UserSummary};
+use safeguard_domain::person::PersonSummary;
+use safeguard_domain::validation::FieldErrors;
+use safeguard_domain::{Action, PersonId, Role};
+use safeguard_store::audit::{AuditFilter, Verification};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::SignedIn;
+use crate::errors::PageError;
+use crate::forms::{FormData, FormView};
+use crate::person_form::{Options, PersonView, form_from_raw, key_rows, raw_from_form};
+
+/// The signed-in user as the header shows them.
+pub struct UserNav {
+    /// Name.
+    pub display_name: String,
+    /// Role label.
+    pub role_label: &'static str,
+    /// Agency name (not known from the actor alone; the role suffices).
+    pub agency: &'static str,
+    /// Works with case content.
+    pub case_worker: bool,
+    /// Administrator.
+    pub admin: bool,
+    /// Data protection officer.
+    pub dpo: bool,
+}
+
+/// What every page's layout needs.
+pub struct Layout {
+    /// The page title (before " – Safeguard").
+    pub title: String,
+    /// The signed-in user, if any.
+    pub user: Option<UserNav>,
+    /// The CSRF token for forms (including sign out).
+    pub csrf: String,
+    /// Whether the page shows errors (the title then starts "Error: ").
+    pub has_errors: bool,
+}
+
+impl Layout {
+    /// A page for a signed-in user.
+    pub fn new(title: impl Into<String>, user: &SignedIn) -> Self {
+        let a = &user.actor;
+        Layout {
+            title: title.into(),
+            user: Some(UserNav {
+                display_name: a.display_name.clone(),
+                role_label: a.role.label(),
+                agency: if a.agency_is_owner {
+                    "council"
+                } else {
+                    "partner agency"
+                },
+                case_worker: safeguard_domain::policy::decide(a, Action::SearchPeople)
+                    == safeguard_domain::Decision::Allow,
+                admin: a.role == Role::Admin,
+                dpo: a.role == Role::Dpo,
+            }),
+            csrf: user.csrf.clone(),
+            has_errors: false,
+        }
+    }
+
+    /// A page with no signed-in user.
+    pub fn anonymous(title: impl Into<String>) -> Self {
+        Layout {
+            title: title.into(),
+            user: None,
+            csrf: String::new(),
+            has_errors: false,
+        }
+    }
+
+    fn with_errors(mut self, errors: &FieldErrors) -> Self {
+        self.has_errors = !errors.is_empty();
+        self
+    }
+}
+
+/// Renders a template with a status; a template failure is a 500 page.
+pub(crate) fn render<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            PageError::internal().into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub(crate) struct LoginTemplate {
+    l: Layout,
+    f: FormView,
+    errors: FieldErrors,
+    next: String,
+    expired: bool,
+}
+
+impl LoginTemplate {
+    pub(crate) fn new(csrf: String, f: FormView, next: String, expired: bool) -> Self {
+        let errors = f.errors.clone();
+        let mut l = Layout::anonymous("Sign in").with_errors(&errors);
+        l.csrf = csrf;
+        LoginTemplate {
+            l,
+            f,
+            errors,
+            next,
+            expired,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomeTemplate {
+    l: Layout,
+    name: String,
+    case_worker: bool,
+    admin: bool,
+    dpo: bool,
+    analyst: bool,
+    partner: bool,
+}
+
+/// `GET /`.
+pub(crate) async fn home(user: SignedIn) -> Response {
+    let l = Layout::new("Home", &user);
+    let nav = l.user.as_ref();
+    let t = HomeTemplate {
+        name: user.actor.display_name.clone(),
+        case_worker: nav.is_some_and(|n| n.case_worker),
+        admin: user.actor.role == Role::Admin,
+        dpo: user.actor.role == Role::Dpo,
+        analyst: user.actor.role == Role::Analyst,
+        partner: user.actor.role == Role::Partner,
+        l,
+    };
+    render(StatusCode::OK, &t)
+}
+
+struct SummaryRow {
+    id: String,
+    given_name: String,
+    family_name: String,
+    dob: String,
+    postcode: String,
+}
+
+impl From<PersonSummary> for SummaryRow {
+    fn from(p: PersonSummary) -> Self {
+        SummaryRow {
+            id: p.id.to_string(),
+            given_name: p.given_name,
+            family_name: p.family_name,
+            dob: p
+                .date_of_birth
+                .map(|d| format!("{} {} {}", d.day(), d.month(), d.year()))
+                .unwrap_or_else(|| "Not known".into()),
+            postcode: p.postcode.unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "people_search.html")]
+struct SearchTemplate {
+    l: Layout,
+    q: String,
+    searched: bool,
+    results: Vec<SummaryRow>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SearchQuery {
+    q: Option<String>,
+}
+
+/// `GET /people?q=NAME`.
+pub(crate) async fn search(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(sq): Query<SearchQuery>,
+) -> Result<Response, PageError> {
+    let q = sq.q.unwrap_or_default();
+    let searched = !q.trim().is_empty();
+    let results = if searched {
+        state
+            .core
+            .search_people(&user.actor, &q, &user.ctx, user.now)
+            .await?
+    } else {
+        state
+            .core
+            .require(&user.actor, Action::SearchPeople, &user.ctx, user.now)
+            .await?;
+        Vec::new()
+    };
+    let title = if searched {
+        format!("Search results ({})", results.len())
+    } else {
+        "Find a person".into()
+    };
+    let t = SearchTemplate {
+        l: Layout::new(title, &user),
+        q,
+        searched,
+        results: results.into_iter().map(SummaryRow::from).collect(),
+    };
+    Ok(render(StatusCode::OK, &t))
+}
+
+#[derive(Template)]
+#[template(path = "person_form.html")]
+struct PersonFormTemplate {
+    l: Layout,
+    heading: String,
+    action: String,
+    back: String,
+    f: FormView,
+    errors: FieldErrors,
+    conflict: bool,
+    key_rows: Vec<usize>,
+    genders: Vec<(&'static str, &'static str)>,
+    ethnicities: Vec<(&'static str, &'static str)>,
+    support_reasons: Vec<(&'static str, &'static str)>,
+    needs: Vec<(&'static str, &'static str)>,
+    relationships: Vec<(&'static str, &'static str)>,
+    appropriate: Vec<(&'static str, &'static str)>,
+    yes_no: Vec<(&'static str, &'static str)>,
+}
+
+struct FormPage {
+    heading: String,
+    action: String,
+    back: String,
+    conflict: bool,
+}
+
+fn person_form(
+    user: &SignedIn,
+    page: FormPage,
+    data: FormData,
+    errors: FieldErrors,
+    extra_row: bool,
+) -> PersonFormTemplate {
+    let rows = key_rows(&data) + usize::from(extra_row);
+    let rows = rows.min(safeguard_domain::person::MAX_KEY_PEOPLE);
+    let o = Options::new();
+    PersonFormTemplate {
+        l: Layout::new(page.heading.clone(), user).with_errors(&errors),
+        heading: page.heading,
+        action: page.action,
+        back: page.back,
+        f: FormView {
+            data,
+            errors: errors.clone(),
+        },
+        errors,
+        conflict: page.conflict,
+        key_rows: (0..rows).collect(),
+        genders: o.genders,
+        ethnicities: o.ethnicities,
+        support_reasons: o.support_reasons,
+        needs: o.needs,
+        relationships: o.relationships,
+        appropriate: o.appropriate,
+        yes_no: o.yes_no,
+    }
+}
+
+fn new_page() -> FormPage {
+    FormPage {
+        heading: "Add a person".into(),
+        action: "/people/new".into(),
+        back: "/people".into(),
+        conflict: false,
+    }
+}
+
+fn edit_page(id: &str, conflict: bool) -> FormPage {
+    FormPage {
+        heading: "Change a person's record".into(),
+        action: format!("/people/{id}/edit"),
+        back: format!("/people/{id}"),
+        conflict,
+    }
+}
+
+/// Field errors from the form's own checks (date parts) merged with the
+/// domain's (which cover every other field).
+fn all_errors(
+    form_errors: FieldErrors,
+    raw: &safeguard_domain::person::RawPerson,
+    today: time::Date,
+) -> FieldErrors {
+    let mut all = form_errors.clone();
+    if let Err(domain) = raw.parse(today) {
+        for e in domain.0 {
+            if all.get(&e.field).is_none() {
+                all.0.push(e);
+            }
+        }
+    }
+    all
+}
+
+/// `GET /people/new`.
+pub(crate) async fn new_person(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<Response, PageError> {
+    state
+        .core
+        .require(&user.actor, Action::CreatePerson, &user.ctx, user.now)
+        .await?;
+    let mut data = FormData::default();
+    data.set(
+        "person_id",
+        safeguard_core::new_uuid(user.now)
+            .map_err(PageError::from)?
+            .to_string(),
+    );
+    Ok(render(
+        StatusCode::OK,
+        &person_form(&user, new_page(), data, FieldErrors::new(), false),
+    ))
+}
+
+/// `POST /people/new`.
+pub(crate) async fn create_person(
+    State(state): State<AppState>,
+    user: SignedIn,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let form = FormData::parse(&body);
+    if form.get("action") == "add_key_person" {
+        return Ok(render(
+            StatusCode::OK,
+            &person_form(&user, new_page(), form, FieldErrors::new(), true),
+        ));
+    }
+    let (raw, form_errors) = raw_from_form(&form);
+    if !form_errors.is_empty() {
+        let errors = all_errors(form_errors, &raw, user.now.date());
+        return Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &person_form(&user, new_page(), form, errors, false),
+        ));
+    }
+    let id = form.get("person_id").parse::<PersonId>().ok();
+    match state
+        .core
+        .create_person(&user.actor, id, &raw, &user.ctx, user.now)
+        .await
+    {
+        Ok(Created::New(p)) => {
+            Ok(Redirect::to(&format!("/people/{}?saved=1", p.id)).into_response())
+        }
+        Ok(Created::AlreadyExisted(id)) => {
+            Ok(Redirect::to(&format!("/people/{id}")).into_response())
+        }
+        Err(CoreError::Invalid(errors)) => Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &person_form(&user, new_page(), form, errors, false),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "person_view.html")]
+struct PersonTemplate {
+    l: Layout,
+    p: PersonView,
+    saved: bool,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SavedQuery {
+    saved: Option<String>,
+}
+
+fn person_id(raw: &str) -> Result<PersonId, PageError> {
+    raw.parse().map_err(|_| PageError::not_found())
+}
+
+/// `GET /people/{id}`.
+pub(crate) async fn view_person(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, PageError> {
+    let person = state
+        .core
+        .view_person(&user.actor, person_id(&id)?, &user.ctx, user.now)
+        .await?;
+    let p = PersonView::new(&person, user.now.date());
+    let t = PersonTemplate {
+        l: Layout::new(p.name.clone(), &user),
+        p,
+        saved: q.saved.is_some(),
+    };
+    Ok(render(StatusCode::OK, &t))
+}
+
+/// `GET /people/{id}/edit`.
+pub(crate) async fn edit_person(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let person = state
+        .core
+        .view_person(&user.actor, person_id(&id)?, &user.ctx, user.now)
+        .await?;
+    let mut data = form_from_raw(&person.details.to_raw());
+    data.set("version", person.version.to_string());
+    Ok(render(
+        StatusCode::OK,
+        &person_form(
+            &user,
+            edit_page(&id, false),
+            data,
+            FieldErrors::new(),
+            false,
+        ),
+    ))
+}
+
+/// `POST /people/{id}/edit`.
+pub(crate) async fn update_person(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let pid = person_id(&id)?;
+    let form = FormData::parse(&body);
+    if form.get("action") == "add_key_person" {
+        return Ok(render(
+            StatusCode::OK,
+            &person_form(&user, edit_page(&id, false), form, FieldErrors::new(), true),
+        ));
+    }
+    let (raw, form_errors) = raw_from_form(&form);
+    if !form_errors.is_empty() {
+        let errors = all_errors(form_errors, &raw, user.now.date());
+        return Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &person_form(&user, edit_page(&id, false), form, errors, false),
+        ));
+    }
+    let version: i64 = form.get("version").parse().unwrap_or(0);
+    match state
+        .core
+        .update_person(&user.actor, pid, version, &raw, &user.ctx, user.now)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/people/{id}?saved=1")).into_response()),
+        Err(CoreError::Invalid(errors)) => Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &person_form(&user, edit_page(&id, false), form, errors, false),
+        )),
+        Err(CoreError::Conflict) => Ok(render(
+            StatusCode::CONFLICT,
+            &person_form(&user, edit_page(&id, true), form, FieldErrors::new(), false),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersTemplate {
+    l: Layout,
+    users: Vec<UserSummary>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct UsersQuery {
+    added: Option<String>,
+    unlocked: Option<String>,
+}
+
+/// `GET /admin/users`.
+pub(crate) async fn users(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(q): Query<UsersQuery>,
+) -> Result<Response, PageError> {
+    let users = state
+        .core
+        .list_users(&user.actor, &user.ctx, user.now)
+        .await?;
+    let notice = if q.added.is_some() {
+        Some("The user was added.".to_string())
+    } else if q.unlocked.is_some() {
+        Some("The account was unlocked.".to_string())
+    } else {
+        None
+    };
+    Ok(render(
+        StatusCode::OK,
+        &UsersTemplate {
+            l: Layout::new("User accounts", &user),
+            users,
+            notice,
+        },
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "user_form.html")]
+struct UserFormTemplate {
+    l: Layout,
+    f: FormView,
+    errors: FieldErrors,
+    roles: Vec<(&'static str, &'static str)>,
+    agencies: Vec<(String, String)>,
+}
+
+async fn user_form(
+    state: &AppState,
+    user: &SignedIn,
+    data: FormData,
+    errors: FieldErrors,
+) -> Result<UserFormTemplate, PageError> {
+    let agencies = state.core.agency_names().await.map_err(PageError::from)?;
+    Ok(UserFormTemplate {
+        l: Layout::new("Add a user", user).with_errors(&errors),
+        f: FormView {
+            data,
+            errors: errors.clone(),
+        },
+        errors,
+        roles: Role::ALL.iter().map(|r| (r.code(), r.label())).collect(),
+        agencies: agencies.into_iter().map(|a| (a.clone(), a)).collect(),
+    })
+}
+
+/// `GET /admin/users/new`.
+pub(crate) async fn new_user(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<Response, PageError> {
+    state
+        .core
+        .require(&user.actor, Action::ManageUsers, &user.ctx, user.now)
+        .await?;
+    let t = user_form(&state, &user, FormData::default(), FieldErrors::new()).await?;
+    Ok(render(StatusCode::OK, &t))
+}
+
+/// `POST /admin/users/new`.
+pub(crate) async fn create_user(
+    State(state): State<AppState>,
+    user: SignedIn,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let form = FormData::parse(&body);
+    let input = NewUserInput {
+        username: form.get("username").into(),
+        display_name: form.get("display_name").into(),
+        role: form.get("role").into(),
+        agency: form.get("agency").into(),
+        team: form.get("team").into(),
+        password: form.get("password").into(),
+    };
+    match state
+        .core
+        .add_user(Some(&user.actor), &input, &user.ctx, user.now)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/admin/users?added=1").into_response()),
+        Err(CoreError::Invalid(errors)) => {
+            let mut kept = form.clone();
+            kept.set("password", "");
+            let t = user_form(&state, &user, kept, errors).await?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &t))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /admin/users/{id}/unlock`.
+pub(crate) async fn unlock_user(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    state
+        .core
+        .unlock_user(&user.actor, &id, &user.ctx, user.now)
+        .await?;
+    Ok(Redirect::to("/admin/users?unlocked=1").into_response())
+}
+
+struct AuditRow {
+    seq: i64,
+    when: String,
+    who: String,
+    action: String,
+    subject: String,
+    outcome: String,
+    detail: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditTemplate {
+    l: Layout,
+    chain_ok: bool,
+    chain_text: String,
+    subject: String,
+    events: Vec<AuditRow>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AuditQuery {
+    subject: Option<String>,
+}
+
+fn when(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .map(|t| {
+            format!(
+                "{} {:02}:{:02}:{:02}",
+                t.date(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// `GET /audit`.
+pub(crate) async fn audit(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, PageError> {
+    let subject = q.subject.unwrap_or_default().trim().to_string();
+    let filter = AuditFilter {
+        subject_id: (!subject.is_empty()).then(|| subject.clone()),
+        ..AuditFilter::default()
+    };
+    let page = state
+        .core
+        .audit_page(&user.actor, &filter, &user.ctx, user.now)
+        .await?;
+    let (chain_ok, chain_text) = match page.verification {
+        Verification::Intact { events } => (true, format!("{events} events checked.")),
+        Verification::Broken { reason, .. } => (false, reason),
+    };
+    let events = page
+        .events
+        .into_iter()
+        .map(|e| AuditRow {
+            seq: e.seq,
+            when: when(e.at),
+            who: format!("{} ({})", e.actor_name, e.actor_role),
+            action: e.action,
+            subject: format!("{} {}", e.subject_type, e.subject_id.unwrap_or_default()),
+            outcome: e.outcome,
+            detail: e.detail,
+        })
+        .collect();
+    Ok(render(
+        StatusCode::OK,
+        &AuditTemplate {
+            l: Layout::new("Audit trail", &user),
+            chain_ok,
+            chain_text,
+            subject,
+            events,
+        },
+    ))
+}
