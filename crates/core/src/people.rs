@@ -15,7 +15,7 @@ pub const SEARCH_LIMIT: i64 = 50;
 #[derive(Clone, Debug)]
 pub enum Created {
     /// A new record.
-    New(Person),
+    New(Box<Person>),
     /// The form was submitted before; nothing new was made.
     AlreadyExisted(PersonId),
 }
@@ -169,11 +169,11 @@ impl Safeguard {
         )?)
         .await?;
         tx.commit().await?;
-        Ok(Created::New(Person {
+        Ok(Created::New(Box::new(Person {
             id,
             version: 1,
             details,
-        }))
+        })))
     }
 
     /// Changes a person record, if it is still at `expected_version`.

@@ -13,6 +13,8 @@
 pub mod accounts;
 pub mod audit;
 pub mod people;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -196,14 +198,13 @@ impl Store {
     /// write lock up front so the transaction never has to upgrade a read.
     pub async fn begin_audited(&self) -> Result<Tx> {
         let mut tx = self.begin().await?;
-        let head: (i64, String) =
-            on_tx!(tx, |c| {
-                sqlx::query_as(
+        let head: (i64, String) = on_tx!(tx, |c| {
+            sqlx::query_as(
             "UPDATE audit_head SET last_seq = last_seq WHERE id = 1 RETURNING last_seq, last_hash"
         )
         .fetch_one(&mut *c)
         .await
-            })?;
+        })?;
         tx.head = Some(head);
         Ok(tx)
     }

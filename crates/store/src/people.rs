@@ -174,16 +174,15 @@ impl Store {
         .bind(&id)
         .fetch_all(p)
         .await)?;
-        let kps: Vec<KeyPersonRow> =
-            on_db!(self, |p| {
-                sqlx::query_as(
+        let kps: Vec<KeyPersonRow> = on_db!(self, |p| {
+            sqlx::query_as(
             "SELECT name, relationship, contact, appropriate_person, notes FROM person_key_people \
              WHERE person_id = $1 ORDER BY position"
         )
         .bind(&id)
         .fetch_all(p)
         .await
-            })?;
+        })?;
         row.into_person(names, kps).map(Some)
     }
 
@@ -207,10 +206,10 @@ impl Store {
             return Ok(Vec::new());
         }
         let nhs = NhsNumber::parse(query).ok().map(|n| n.as_str().to_string());
-        let mut conds: Vec<String> = (0..words.len())
+        let name_match = (0..words.len())
             .map(|i| format!("search_text LIKE ${} ESCAPE '\\'", i + 3))
-            .collect();
-        let name_match = conds.drain(..).collect::<Vec<_>>().join(" AND ");
+            .collect::<Vec<_>>()
+            .join(" AND ");
         let sql = format!(
             "SELECT id, given_name, family_name, date_of_birth, postcode FROM people \
              WHERE ({name_match}) OR nhs_number = $2 ORDER BY family_name, given_name, id LIMIT $1"

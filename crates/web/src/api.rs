@@ -208,7 +208,7 @@ async fn create_person(
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        Json(PersonOut::from(person)),
+        Json(PersonOut::from(*person)),
     )
         .into_response())
 }

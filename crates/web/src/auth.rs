@@ -78,9 +78,14 @@ pub(crate) async fn session_layer(
     req: Request,
     next: Next,
 ) -> Response {
+    let request_id = req
+        .extensions()
+        .get::<crate::RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
     let path = req.uri().path();
     if path.starts_with("/api/") || path.starts_with("/assets/") || path == "/health" {
-        return next.run(req).await;
+        return crate::errors::render_error(next.run(req).await, &request_id, None);
     }
     let now = OffsetDateTime::now_utc();
     let (parts, body) = req.into_parts();
@@ -95,9 +100,10 @@ pub(crate) async fn session_layer(
         },
         None => None,
     };
+    let render = |res: Response| crate::errors::render_error(res, &request_id, session.as_ref());
     let mut req = if is_unsafe(&parts.method) {
         let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
-            return PageError::bad_request().into_response();
+            return render(PageError::bad_request().into_response());
         };
         let sent = FormData::parse(&bytes).get("csrf_token").to_string();
         let expected = match (&session, parts.uri.path()) {
@@ -106,14 +112,14 @@ pub(crate) async fn session_layer(
             (None, _) => return Redirect::to("/login?expired=1").into_response(),
         };
         if !expected.is_some_and(|e| same_token(&e, &sent)) {
-            return PageError::expired_form().into_response();
+            return render(PageError::expired_form().into_response());
         }
         Request::from_parts(parts, Body::from(bytes))
     } else {
         Request::from_parts(parts, body)
     };
-    req.extensions_mut().insert(session);
-    next.run(req).await
+    req.extensions_mut().insert(session.clone());
+    render(next.run(req).await)
 }
 
 /// A signed-in user on a page. Its presence in a handler's arguments means

@@ -231,15 +231,23 @@ struct ErrorTemplate<'a> {
     request_id: &'a str,
 }
 
-/// Fills in the body of an error response.
-pub(crate) fn render_error(mut res: Response, request_id: &str) -> Response {
+/// Fills in the body of an error response. A signed-in user's error page
+/// keeps their header and navigation.
+pub(crate) fn render_error(
+    mut res: Response,
+    request_id: &str,
+    session: Option<&crate::auth::SessionCtx>,
+) -> Response {
     let Some(marker) = res.extensions_mut().remove::<ErrorMarker>() else {
         return res;
     };
     match marker {
         ErrorMarker::Page(e) => {
             let t = ErrorTemplate {
-                l: Layout::anonymous(e.heading),
+                l: match session {
+                    Some(s) => Layout::for_actor(e.heading, &s.info.actor, &s.info.csrf_token),
+                    None => Layout::anonymous(e.heading),
+                },
                 heading: e.heading,
                 message: e.message,
                 request_id,

@@ -138,7 +138,8 @@ async fn request_layer(mut req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let mut res = next.run(req).await;
-    res = errors::render_error(res, &request_id);
+    // Errors are rendered by the session layer; this catches any from outside it.
+    res = errors::render_error(res, &request_id, None);
     let h = res.headers_mut();
     let set = |h: &mut axum::http::HeaderMap, k: &'static str, v: &'static str| {
         if !h.contains_key(k) {

@@ -51,7 +51,11 @@ pub struct Layout {
 impl Layout {
     /// A page for a signed-in user.
     pub fn new(title: impl Into<String>, user: &SignedIn) -> Self {
-        let a = &user.actor;
+        Self::for_actor(title, &user.actor, &user.csrf)
+    }
+
+    /// A page for `a`, whose forms carry `csrf`.
+    pub fn for_actor(title: impl Into<String>, a: &safeguard_domain::Actor, csrf: &str) -> Self {
         Layout {
             title: title.into(),
             user: Some(UserNav {
@@ -67,7 +71,7 @@ impl Layout {
                 admin: a.role == Role::Admin,
                 dpo: a.role == Role::Dpo,
             }),
-            csrf: user.csrf.clone(),
+            csrf: csrf.to_string(),
             has_errors: false,
         }
     }
@@ -300,8 +304,30 @@ fn edit_page(id: &str, conflict: bool) -> FormPage {
     }
 }
 
+/// The person form's fields in page order, so the error summary lists
+/// errors in the order the fields appear (key people come last, in order).
+const FIELD_ORDER: &[&str] = &[
+    "given_name",
+    "family_name",
+    "other_names",
+    "date_of_birth",
+    "nhs_number",
+    "address_line_1",
+    "address_line_2",
+    "town",
+    "postcode",
+    "gender",
+    "gender_description",
+    "ethnicity",
+    "primary_support_reason",
+    "preferred_language",
+    "communication_needs",
+    "communication_notes",
+    "what_matters_to_me",
+];
+
 /// Field errors from the form's own checks (date parts) merged with the
-/// domain's (which cover every other field).
+/// domain's (which cover every other field), in page order.
 fn all_errors(
     form_errors: FieldErrors,
     raw: &safeguard_domain::person::RawPerson,
@@ -315,6 +341,12 @@ fn all_errors(
             }
         }
     }
+    all.0.sort_by_key(|e| {
+        FIELD_ORDER
+            .iter()
+            .position(|f| *f == e.field)
+            .unwrap_or(FIELD_ORDER.len())
+    });
     all
 }
 

@@ -1,0 +1,202 @@
+//! The `safeguard` binary as an operator uses it, on SQLite and PostgreSQL.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+
+use safeguard_store::on_both_backends;
+use safeguard_store::testing::{Backend, TestDb, drop_audit_guards, execute_raw};
+
+const BIN: &str = env!("CARGO_BIN_EXE_safeguard");
+
+/// The database arguments that reach the test database.
+fn db_args(db: &TestDb) -> Vec<String> {
+    match db.backend {
+        Backend::Sqlite => {
+            let dir = db
+                .url
+                .trim_start_matches("sqlite://")
+                .trim_end_matches("/safeguard.db")
+                .to_string();
+            vec!["--data-dir".into(), dir]
+        }
+        Backend::Postgres => vec!["--database-url".into(), db.url.clone()],
+    }
+}
+
+fn run(args: &[String], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env_remove("SAFEGUARD_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run safeguard");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("wait");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+fn args(prefix: &[&str], db: &TestDb) -> Vec<String> {
+    let mut a: Vec<String> = prefix.iter().map(|s| s.to_string()).collect();
+    a.extend(db_args(db));
+    a
+}
+
+/// An operator adds accounts from the command line (password on standard
+/// input), verifies the audit chain, and the verification catches tampering.
+async fn operator_story(db: TestDb) {
+    let add = args(
+        &[
+            "user",
+            "add",
+            "--username",
+            "sam.admin",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        &db,
+    );
+    let (code, out, err) = run(&add, "correct horse battery\n");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Added user sam.admin"));
+    let (code, _, err) = run(&add, "correct horse battery\n");
+    assert_eq!(code, 1);
+    assert!(err.contains("already taken"), "{err}");
+    let weak = args(
+        &[
+            "user",
+            "add",
+            "--username",
+            "kim",
+            "--role",
+            "practitioner",
+            "--password-stdin",
+        ],
+        &db,
+    );
+    let (code, _, err) = run(&weak, "short\n");
+    assert_eq!(code, 1);
+    assert!(err.contains("password"), "{err}");
+    let bad_role = args(
+        &[
+            "user",
+            "add",
+            "--username",
+            "kim",
+            "--role",
+            "wizard",
+            "--password-stdin",
+        ],
+        &db,
+    );
+    assert_eq!(run(&bad_role, "long enough password\n").0, 1);
+    let user = db
+        .store
+        .user_by_username("sam.admin")
+        .await
+        .expect("q")
+        .expect("added");
+    assert!(
+        user.password_hash.starts_with("$argon2id$"),
+        "argon2id hashes"
+    );
+
+    let verify = args(&["audit", "verify"], &db);
+    let (code, out, _) = run(&verify, "");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("audit chain intact: 2 events verified"),
+        "{out}"
+    );
+
+    execute_raw(&db.store, drop_audit_guards(db.backend))
+        .await
+        .expect("drop guards");
+    execute_raw(
+        &db.store,
+        "UPDATE audit_events SET detail = 'role practitioner' WHERE seq = 2",
+    )
+    .await
+    .expect("tamper");
+    let (code, out, _) = run(&verify, "");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("BROKEN at event 2"), "{out}");
+    db.finish().await;
+}
+
+/// `serve --demo` starts on the database, loads the demo data, prints where
+/// to sign in and the demo accounts, and answers /health.
+async fn serve_story(db: TestDb) {
+    let mut a = args(&["serve", "--demo", "--bind", "127.0.0.1:0"], &db);
+    a.push("--log-format=json".into());
+    let mut child = Command::new(BIN)
+        .args(&a)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().expect("a line").expect("utf-8");
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_string();
+    let mut printed = String::new();
+    for _ in 0..7 {
+        printed.push_str(&lines.next().expect("line").expect("utf-8"));
+        printed.push('\n');
+    }
+    assert!(printed.contains("safeguard-demo"), "{printed}");
+    for role in [
+        "practitioner",
+        "manager",
+        "partner",
+        "analyst",
+        "dpo",
+        "admin",
+    ] {
+        assert!(printed.contains(role), "{role} not listed: {printed}");
+    }
+    let mut s = TcpStream::connect(&addr).expect("connect");
+    s.write_all(b"GET /health HTTP/1.0\r\nHost: x\r\n\r\n")
+        .expect("request");
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).expect("response");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        resp.starts_with("HTTP/1.0 200") || resp.starts_with("HTTP/1.1 200"),
+        "{resp}"
+    );
+    let backend = if db.backend == Backend::Sqlite {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    assert!(
+        resp.contains(&format!("\"backend\":\"{backend}\"")),
+        "{resp}"
+    );
+    assert_eq!(db.store.count_users().await.expect("count"), 6);
+    assert_eq!(db.store.count_people().await.expect("count"), 8);
+    db.finish().await;
+}
+
+on_both_backends! {
+    operator_adds_users_and_verifies_audit => super::operator_story;
+    serve_with_demo_data => super::serve_story;
+}

@@ -1,0 +1,165 @@
+//! Test databases: a fresh SQLite file, or a fresh PostgreSQL database
+//! created on the server named by `SAFEGUARD_TEST_POSTGRES_URL` (for example
+//! `postgres://postgres@127.0.0.1:5432`) and dropped afterwards.
+//!
+//! When that variable is unset the PostgreSQL half of each test is skipped
+//! with a message; when `CI` is set it is an error instead, so CI can never
+//! pass without running the PostgreSQL tests.
+
+use sqlx::Connection;
+
+use crate::{Result, Store, on_db};
+
+/// The environment variable naming the test PostgreSQL server.
+pub const POSTGRES_ENV: &str = "SAFEGUARD_TEST_POSTGRES_URL";
+
+/// Which backend a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite in a temporary directory.
+    Sqlite,
+    /// A fresh PostgreSQL database.
+    Postgres,
+}
+
+/// A database for one test.
+pub struct TestDb {
+    /// The store over it.
+    pub store: Store,
+    /// The URL another app server (or the CLI) can use to reach the same database.
+    pub url: String,
+    /// Which backend.
+    pub backend: Backend,
+    dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+fn random_name() -> String {
+    let mut b = [0u8; 8];
+    uuid_rand::getrandom(&mut b).expect("random bytes");
+    format!(
+        "sg_test_{}",
+        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+    )
+}
+
+/// The server part of a PostgreSQL URL (without a database name).
+fn server_url(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+    let host = rest.split(['/', '?']).next().unwrap_or(rest);
+    format!("{scheme}://{host}")
+}
+
+impl TestDb {
+    /// A test database on `backend`, or `None` when PostgreSQL is not configured (outside CI).
+    pub async fn new(backend: Backend) -> Option<TestDb> {
+        match backend {
+            Backend::Sqlite => Some(Self::sqlite().await),
+            Backend::Postgres => Self::postgres().await,
+        }
+    }
+
+    /// A fresh SQLite database in a temporary directory.
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let store = Store::open_data_dir(dir.path()).await.expect("open SQLite");
+        let url = format!("sqlite://{}", dir.path().join("safeguard.db").display());
+        TestDb {
+            store,
+            url,
+            backend: Backend::Sqlite,
+            dir: Some(dir),
+            pg: None,
+        }
+    }
+
+    /// A fresh PostgreSQL database, or `None` (with a message) when no server is configured.
+    pub async fn postgres() -> Option<TestDb> {
+        let Ok(base) = std::env::var(POSTGRES_ENV) else {
+            if std::env::var_os("CI").is_some() {
+                panic!(
+                    "{POSTGRES_ENV} is not set on CI: the PostgreSQL half of the suite must run"
+                );
+            }
+            eprintln!(
+                "SKIPPED on PostgreSQL: set {POSTGRES_ENV}=postgres://postgres@127.0.0.1:5432 to run it"
+            );
+            return None;
+        };
+        let server = server_url(&base);
+        let name = random_name();
+        let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+            .await
+            .expect("connect to PostgreSQL");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        let url = format!("{server}/{name}");
+        let store = Store::connect(&url).await.expect("open PostgreSQL");
+        Some(TestDb {
+            store,
+            url,
+            backend: Backend::Postgres,
+            dir: None,
+            pg: Some((server, name)),
+        })
+    }
+
+    /// Closes the store and removes the database.
+    pub async fn finish(self) {
+        self.store.close().await;
+        if let Some((server, name)) = self.pg
+            && let Ok(mut admin) = sqlx::PgConnection::connect(&format!("{server}/postgres")).await
+        {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin)
+                .await;
+        }
+        drop(self.dir);
+    }
+}
+
+/// Runs raw SQL outside the application, as someone with direct database
+/// access would (tests use it to tamper with the audit trail).
+pub async fn execute_raw(store: &Store, sql: &str) -> Result<u64> {
+    Ok(on_db!(store, |p| sqlx::raw_sql(sql)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?)
+}
+
+/// SQL that removes the append-only triggers, for tamper tests.
+pub fn drop_audit_guards(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => {
+            "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete;"
+        }
+        Backend::Postgres => {
+            "DROP TRIGGER audit_events_no_update ON audit_events; DROP TRIGGER audit_events_no_truncate ON audit_events;"
+        }
+    }
+}
+
+/// Defines a test that runs `$story(TestDb)` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident => $story:path;)+) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let db = $crate::testing::TestDb::sqlite().await;
+                    $story(db).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(db) = $crate::testing::TestDb::postgres().await {
+                        $story(db).await;
+                    }
+                }
+            }
+        )+
+    };
+}

@@ -1,0 +1,366 @@
+//! The backend contract: one user story through the store, run on SQLite and
+//! on PostgreSQL. Both backends must give the same answers.
+
+use safeguard_domain::person::RawPerson;
+use safeguard_domain::{PersonId, PersonScope};
+use safeguard_store::accounts::{NewUser, SessionRow};
+use safeguard_store::audit::{AuditFilter, NewAuditEvent, Verification};
+use safeguard_store::testing::{TestDb, drop_audit_guards, execute_raw};
+use safeguard_store::{StoreError, on_both_backends};
+use time::macros::date;
+use uuid::Uuid;
+
+fn event(n: i64, action: &str, subject: &str) -> NewAuditEvent {
+    NewAuditEvent {
+        id: Uuid::new_v4().to_string(),
+        at: 1_700_000_000_000 + n,
+        actor_id: None,
+        actor_name: "tester".into(),
+        actor_role: "practitioner".into(),
+        action: action.into(),
+        subject_type: "person".into(),
+        subject_id: Some(subject.into()),
+        outcome: "success".into(),
+        ..NewAuditEvent::default()
+    }
+}
+
+fn person(given: &str, family: &str) -> safeguard_domain::person::PersonDetails {
+    RawPerson {
+        given_name: Some(given.into()),
+        family_name: Some(family.into()),
+        other_names: vec!["Nell".into()],
+        date_of_birth: Some("1940-03-31".into()),
+        nhs_number: Some("943 476 5919".into()),
+        postcode: Some("nb1 4qt".into()),
+        gender: Some("female".into()),
+        learning_disability: true,
+        communication_needs: vec!["bsl".into(), "easy_read".into()],
+        key_people: vec![safeguard_domain::person::RawKeyPerson {
+            name: Some("Sam Example".into()),
+            relationship: Some("family".into()),
+            appropriate_person: Some("yes".into()),
+            ..Default::default()
+        }],
+        ..RawPerson::default()
+    }
+    .parse(date!(2026 - 11 - 23))
+    .expect("valid person")
+}
+
+/// A council sets up an agency and a user, records a person, finds them,
+/// edits them (with a stale edit refused), and every step is audited in a
+/// chain that verifies until someone tampers with it.
+async fn store_story(db: TestDb) {
+    let store = &db.store;
+    let mut tx = store.begin_audited().await.expect("begin");
+    tx.insert_agency("a1", "Test Council", true, 1)
+        .await
+        .expect("agency");
+    tx.insert_team("t1", "a1", "Hub").await.expect("team");
+    tx.insert_user(&NewUser {
+        id: "u1".into(),
+        username: "pat".into(),
+        display_name: "Pat".into(),
+        role: "practitioner".into(),
+        agency_id: "a1".into(),
+        team_id: Some("t1".into()),
+        password_hash: "x".into(),
+        created_at: 1,
+    })
+    .await
+    .expect("user");
+    let id = PersonId(Uuid::now_v7());
+    let details = person("Ada", "O'Brien-Smith");
+    tx.insert_person(id, &details, "u1", 2)
+        .await
+        .expect("person");
+    tx.audit(event(1, "create", &id.to_string()))
+        .await
+        .expect("audit");
+    tx.commit().await.expect("commit");
+
+    // Users join their agency and team.
+    let u = store
+        .user_by_username("pat")
+        .await
+        .expect("query")
+        .expect("user exists");
+    assert_eq!(
+        (
+            u.agency_name.as_str(),
+            u.agency_is_owner,
+            u.team_name.as_deref()
+        ),
+        ("Test Council", true, Some("Hub"))
+    );
+
+    // Reading back gives exactly what was stored, on both backends.
+    let p = store
+        .find_person(PersonScope::All, id)
+        .await
+        .expect("query")
+        .expect("found");
+    assert_eq!(p.details, details);
+    assert_eq!(p.version, 1);
+    assert!(
+        store
+            .find_person(PersonScope::Nothing, id)
+            .await
+            .expect("query")
+            .is_none(),
+        "scope Nothing sees nothing"
+    );
+
+    // Search by any name, case-insensitively, by other names and by NHS number; LIKE wildcards are literal.
+    for q in [
+        "ada",
+        "O'BRIEN",
+        "nell obrien-",
+        "ada o'brien-smith",
+        "9434765919",
+    ] {
+        let found = store
+            .search_people(PersonScope::All, q, 50)
+            .await
+            .expect("search");
+        let expected = usize::from(q != "nell obrien-");
+        assert_eq!(found.len(), expected, "query {q:?}");
+    }
+    assert!(
+        store
+            .search_people(PersonScope::All, "%", 50)
+            .await
+            .expect("search")
+            .is_empty()
+    );
+    assert!(
+        store
+            .search_people(PersonScope::Nothing, "ada", 50)
+            .await
+            .expect("search")
+            .is_empty()
+    );
+
+    // An edit from the current version succeeds; a second edit from the same old version is refused.
+    let changed = person("Ada", "Brightwater");
+    let mut tx = store.begin_audited().await.expect("begin");
+    assert_eq!(
+        tx.update_person(id, 1, &changed, 3).await.expect("update"),
+        Some(2)
+    );
+    assert_eq!(
+        tx.update_person(id, 1, &changed, 3).await.expect("update"),
+        None,
+        "stale version"
+    );
+    tx.audit(event(2, "update", &id.to_string()))
+        .await
+        .expect("audit");
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        store
+            .find_person(PersonScope::All, id)
+            .await
+            .expect("q")
+            .expect("p")
+            .details
+            .family_name,
+        "Brightwater"
+    );
+
+    // Sessions: stored by hash, touched, deleted when expired.
+    let mut tx = store.begin().await.expect("begin");
+    tx.insert_session(&SessionRow {
+        id_hash: "h".into(),
+        user_id: "u1".into(),
+        csrf_token: "c".into(),
+        created_at: 10,
+        last_seen_at: 10,
+    })
+    .await
+    .expect("session");
+    tx.commit().await.expect("commit");
+    assert!(store.session("h").await.expect("q").is_some());
+    let mut tx = store.begin().await.expect("begin");
+    assert_eq!(tx.delete_expired_sessions(11, 0).await.expect("purge"), 1);
+    tx.commit().await.expect("commit");
+    assert!(store.session("h").await.expect("q").is_none());
+
+    // An audit event outside an audited transaction is refused.
+    let mut plain = store.begin().await.expect("begin");
+    assert!(matches!(
+        plain.audit(event(3, "view", "x")).await,
+        Err(StoreError::NotAudited)
+    ));
+    drop(plain);
+
+    // A rolled-back transaction leaves neither the write nor its audit event.
+    let mut tx = store.begin_audited().await.expect("begin");
+    tx.insert_agency("a2", "Rolled Back", false, 1)
+        .await
+        .expect("agency");
+    tx.audit(event(4, "create", "a2")).await.expect("audit");
+    drop(tx);
+    assert_eq!(store.list_agencies().await.expect("q").len(), 1);
+
+    let mut tx = store.begin_audited().await.expect("begin");
+    for n in 5..10 {
+        tx.audit(event(n, "view", &id.to_string()))
+            .await
+            .expect("audit");
+    }
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        store.verify_audit().await.expect("verify"),
+        Verification::Intact { events: 7 }
+    );
+    let mine = store
+        .list_audit(
+            &AuditFilter {
+                subject_id: Some(id.to_string()),
+                ..AuditFilter::default()
+            },
+            100,
+        )
+        .await
+        .expect("list");
+    assert_eq!(mine.len(), 7);
+    assert_eq!(mine[0].seq, 7, "newest first");
+
+    // The database itself refuses to change or delete audit events…
+    assert!(
+        execute_raw(
+            store,
+            "UPDATE audit_events SET actor_name = 'x' WHERE seq = 3"
+        )
+        .await
+        .is_err()
+    );
+    assert!(
+        execute_raw(store, "DELETE FROM audit_events WHERE seq = 3")
+            .await
+            .is_err()
+    );
+    // …and anyone who goes around that is caught by the chain.
+    execute_raw(store, drop_audit_guards(db.backend))
+        .await
+        .expect("drop guards");
+    execute_raw(
+        store,
+        "UPDATE audit_events SET actor_name = 'someone-else' WHERE seq = 3",
+    )
+    .await
+    .expect("tamper");
+    match store.verify_audit().await.expect("verify") {
+        Verification::Broken { seq, reason, .. } => {
+            assert_eq!(seq, 3);
+            assert!(reason.contains("changed"), "{reason}");
+        }
+        other => panic!("tampering not detected: {other:?}"),
+    }
+    db.finish().await;
+}
+
+/// Deleting an event in the middle, reordering two events, or removing the
+/// newest event are each detected, naming the first broken event.
+async fn tamper_story(db: TestDb) {
+    let store = &db.store;
+    let mut tx = store.begin_audited().await.expect("begin");
+    for n in 1..=6 {
+        tx.audit(event(n, "view", "p")).await.expect("audit");
+    }
+    tx.commit().await.expect("commit");
+    execute_raw(store, drop_audit_guards(db.backend))
+        .await
+        .expect("drop guards");
+
+    execute_raw(store, "DELETE FROM audit_events WHERE seq = 6")
+        .await
+        .expect("delete newest");
+    assert!(
+        matches!(
+            store.verify_audit().await.expect("v"),
+            Verification::Broken { seq: 6, .. }
+        ),
+        "removing the newest event must be detected"
+    );
+    execute_raw(store, "UPDATE audit_head SET last_seq = 5, last_hash = (SELECT hash FROM audit_events WHERE seq = 5)")
+        .await
+        .expect("cover tracks");
+    assert_eq!(
+        store.verify_audit().await.expect("v"),
+        Verification::Intact { events: 5 }
+    );
+
+    // Swap events 2 and 3 (sequence numbers exchanged).
+    execute_raw(store, "UPDATE audit_events SET seq = 100 WHERE seq = 2")
+        .await
+        .expect("swap");
+    execute_raw(store, "UPDATE audit_events SET seq = 2 WHERE seq = 3")
+        .await
+        .expect("swap");
+    execute_raw(store, "UPDATE audit_events SET seq = 3 WHERE seq = 100")
+        .await
+        .expect("swap");
+    match store.verify_audit().await.expect("v") {
+        Verification::Broken { seq, .. } => assert_eq!(seq, 2),
+        other => panic!("reordering not detected: {other:?}"),
+    }
+    // Put them back, then delete one in the middle.
+    execute_raw(store, "UPDATE audit_events SET seq = 100 WHERE seq = 2")
+        .await
+        .expect("swap");
+    execute_raw(store, "UPDATE audit_events SET seq = 2 WHERE seq = 3")
+        .await
+        .expect("swap");
+    execute_raw(store, "UPDATE audit_events SET seq = 3 WHERE seq = 100")
+        .await
+        .expect("swap");
+    assert_eq!(
+        store.verify_audit().await.expect("v"),
+        Verification::Intact { events: 5 }
+    );
+    execute_raw(store, "DELETE FROM audit_events WHERE seq = 4")
+        .await
+        .expect("delete");
+    match store.verify_audit().await.expect("v") {
+        Verification::Broken { seq, reason, .. } => {
+            assert_eq!(seq, 4);
+            assert!(reason.contains("missing"), "{reason}");
+        }
+        other => panic!("deletion not detected: {other:?}"),
+    }
+    db.finish().await;
+}
+
+/// Many concurrent audited writers each get their own place in the chain.
+async fn concurrent_writers_story(db: TestDb) {
+    let mut handles = Vec::new();
+    for w in 0..8 {
+        let store = db.store.clone();
+        handles.push(tokio::spawn(async move {
+            for n in 0..10 {
+                let mut tx = store.begin_audited().await.expect("begin");
+                tx.audit(event(w * 100 + n, "view", "p"))
+                    .await
+                    .expect("audit");
+                tx.commit().await.expect("commit");
+            }
+        }));
+    }
+    for h in handles {
+        h.await.expect("writer");
+    }
+    assert_eq!(
+        db.store.verify_audit().await.expect("verify"),
+        Verification::Intact { events: 80 }
+    );
+    db.finish().await;
+}
+
+on_both_backends! {
+    store_contract => super::store_story;
+    audit_tampering => super::tamper_story;
+    concurrent_audit_writers => super::concurrent_writers_story;
+}

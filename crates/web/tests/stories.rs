@@ -1,0 +1,877 @@
+//! User stories through the real router, each run on SQLite and on PostgreSQL.
+
+mod support;
+
+use axum::http::{Method, StatusCode};
+use safeguard_store::audit::{AuditFilter, Verification};
+use safeguard_store::on_both_backends;
+use safeguard_store::testing::TestDb;
+use support::{Api, Browser, TestApp, router_for};
+
+/// The person fields of a valid form, with overrides.
+fn person_form<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut f: Vec<(&str, &str)> = vec![
+        ("action", "save"),
+        ("given_name", "Winifred"),
+        ("family_name", "Quillfeather"),
+        ("other_names", "Winnie\nW. Q."),
+        ("dob_day", "7"),
+        ("dob_month", "3"),
+        ("dob_year", "1941"),
+        ("nhs_number", "943 476 5919"),
+        ("address_line_1", "4 Example Lane"),
+        ("town", "Northbridge"),
+        ("postcode", "nb3 2xy"),
+        ("gender", "female"),
+        ("ethnicity", "white_irish"),
+        ("primary_support_reason", "physical"),
+        ("interpreter_needed", "no"),
+        ("communication_needs", "large_print"),
+        ("communication_needs", "time"),
+        (
+            "what_matters_to_me",
+            "I want to stay in my flat and keep my dog, Biscuit.",
+        ),
+        ("key_people_rows", "1"),
+        ("key_people_0_name", "Rosalind Quillfeather"),
+        ("key_people_0_relationship", "family"),
+        ("key_people_0_appropriate_person", "yes"),
+    ];
+    for (k, v) in overrides {
+        f.retain(|(name, _)| name != k);
+        f.push((k, v));
+    }
+    f
+}
+
+fn id_from_location(loc: &str) -> String {
+    loc.trim_start_matches("/people/")
+        .split('?')
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+async fn audit_for(app: &TestApp, subject: &str) -> Vec<(String, String, String)> {
+    app.db
+        .store
+        .list_audit(
+            &AuditFilter {
+                subject_id: Some(subject.into()),
+                ..AuditFilter::default()
+            },
+            100,
+        )
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|e| (e.actor_name, e.action, e.outcome))
+        .collect()
+}
+
+/// A practitioner signs in, makes a mistake creating a person (nothing typed
+/// is lost), corrects it, finds the person, views and edits the record, and
+/// signs out; the audit trail shows each view and change.
+async fn practitioner_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let mut b = app.browser();
+    assert_eq!(b.get("/").await.location(), "/login?next=%2F");
+    b.login_ok("practitioner").await;
+    let home = b.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.contains("Welcome, Priya Okafor"));
+    assert!(home.contains("Skip to main content"));
+
+    let form = b.get("/people/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let pid = form
+        .input_value("person_id")
+        .expect("the form carries the new record's id");
+
+    // A deliberate mistake: bad NHS number, missing family name, a date with no year.
+    let mut bad = person_form(&[
+        ("family_name", ""),
+        ("nhs_number", "943 476 5918"),
+        ("dob_year", ""),
+    ]);
+    bad.push(("person_id", &pid));
+    let page = b.post("/people/new", &bad).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("<title>Error: Add a person"));
+    assert!(page.contains("There is a problem"));
+    assert!(page.contains("href=\"#family_name\">Enter the family name"));
+    assert!(page.contains("href=\"#nhs_number\">Enter a valid NHS number"));
+    assert!(page.contains("href=\"#date_of_birth\">Date of birth must include a year"));
+    let order: Vec<usize> = ["#family_name", "#date_of_birth", "#nhs_number"]
+        .iter()
+        .map(|a| page.body.find(&format!("href=\"{a}\"")).expect("listed"))
+        .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "the summary lists errors in page order"
+    );
+    // Everything typed is still there.
+    assert_eq!(page.input_value("given_name").as_deref(), Some("Winifred"));
+    assert_eq!(
+        page.input_value("nhs_number").as_deref(),
+        Some("943 476 5918")
+    );
+    assert_eq!(page.input_value("dob_day").as_deref(), Some("7"));
+    assert_eq!(
+        page.input_value("key_people_0_name").as_deref(),
+        Some("Rosalind Quillfeather")
+    );
+    assert!(page.contains("I want to stay in my flat and keep my dog, Biscuit.</textarea>"));
+    assert!(page.contains("value=\"large_print\" checked"));
+
+    // Corrected and saved; saving the same form again makes no second record.
+    let mut good = person_form(&[]);
+    good.push(("person_id", &pid));
+    let saved = b.post("/people/new", &good).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let id = id_from_location(saved.location());
+    assert_eq!(id, pid);
+    let again = b.post("/people/new", &good).await;
+    assert_eq!(
+        id_from_location(again.location()),
+        pid,
+        "a double submit leads to the same record"
+    );
+
+    let found = b.get("/people?q=quillfeather").await;
+    assert!(found.contains("1 person found"), "{}", found.body);
+    assert!(found.contains(&format!("/people/{id}")));
+    assert!(
+        b.get("/people?q=winnie").await.contains("1 person found"),
+        "other names are searched"
+    );
+
+    let view = b.get(&format!("/people/{id}?saved=1")).await;
+    assert_eq!(view.status, StatusCode::OK);
+    for text in [
+        "Winifred Quillfeather",
+        "The record was saved",
+        "keep my dog, Biscuit",
+        "943 476 5919",
+        "NB3 2XY",
+        "7 March 1941",
+        "Large print",
+        "Rosalind Quillfeather",
+        "White: Irish",
+    ] {
+        assert!(view.contains(text), "person page lacks {text:?}");
+    }
+
+    // Edit: the form is filled from the record; a change is saved and audited by field name.
+    let edit = b.get(&format!("/people/{id}/edit")).await;
+    assert_eq!(
+        edit.input_value("family_name").as_deref(),
+        Some("Quillfeather")
+    );
+    assert_eq!(edit.input_value("version").as_deref(), Some("1"));
+    let more = b
+        .post(
+            &format!("/people/{id}/edit"),
+            &person_form(&[("version", "1"), ("action", "add_key_person")]),
+        )
+        .await;
+    assert!(
+        more.contains("Key person 2"),
+        "add another shows a second row"
+    );
+    let changed = b
+        .post(
+            &format!("/people/{id}/edit"),
+            &person_form(&[("version", "1"), ("town", "Eastmere")]),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+    assert!(b.get(&format!("/people/{id}")).await.contains("Eastmere"));
+    // A second edit from the old version is refused and keeps what was typed.
+    let stale = b
+        .post(
+            &format!("/people/{id}/edit"),
+            &person_form(&[("version", "1"), ("town", "Westholm")]),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert!(stale.contains("Someone else changed this record"));
+    assert_eq!(stale.input_value("town").as_deref(), Some("Westholm"));
+
+    let trail = audit_for(&app, &id).await;
+    let actions: Vec<&str> = trail.iter().map(|(_, a, _)| a.as_str()).collect();
+    assert!(trail.iter().all(|(who, _, _)| who == "practitioner"));
+    assert_eq!(actions.iter().filter(|a| **a == "create").count(), 1);
+    assert_eq!(actions.iter().filter(|a| **a == "update").count(), 1);
+    assert!(
+        actions.iter().filter(|a| **a == "view").count() >= 3,
+        "{actions:?}"
+    );
+    let update = app
+        .db
+        .store
+        .list_audit(
+            &AuditFilter {
+                subject_id: Some(id.clone()),
+                action: Some("update".into()),
+                ..AuditFilter::default()
+            },
+            1,
+        )
+        .await
+        .expect("audit");
+    assert_eq!(update[0].detail.as_deref(), Some("changed: town"));
+    let searches = app
+        .db
+        .store
+        .list_audit(
+            &AuditFilter {
+                action: Some("search".into()),
+                ..AuditFilter::default()
+            },
+            10,
+        )
+        .await
+        .expect("audit");
+    assert!(
+        searches
+            .iter()
+            .any(|e| e.detail.as_deref().is_some_and(|d| d.contains(&id))),
+        "searches record what they returned"
+    );
+
+    // Sign out: the session is gone, even if the cookie is replayed.
+    let old = b.cookies.clone();
+    let out = b.post("/logout", &[]).await;
+    assert_eq!(out.location(), "/login");
+    assert!(b.get("/").await.location().starts_with("/login"));
+    b.cookies = old;
+    assert!(
+        b.get("/").await.location().starts_with("/login"),
+        "a signed-out session cannot be reused"
+    );
+    assert!(matches!(
+        app.core.verify_audit().await.expect("verify"),
+        Verification::Intact { .. }
+    ));
+    app.finish().await;
+}
+
+/// An administrator manages accounts but cannot read case content; every
+/// refusal is audited. Analysts, DPOs and partner staff cannot read people either.
+async fn access_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let person = app
+        .db
+        .store
+        .search_people(safeguard_domain::PersonScope::All, "brightwater", 5)
+        .await
+        .expect("q");
+    let pid = person[0].id.to_string();
+
+    for role in ["admin", "analyst", "dpo", "partner"] {
+        let mut b = app.browser();
+        b.login_ok(role).await;
+        assert_eq!(
+            b.get(&format!("/people/{pid}")).await.status,
+            StatusCode::NOT_FOUND,
+            "{role} must not see a person"
+        );
+        assert_eq!(
+            b.get(&format!("/people/{pid}/edit")).await.status,
+            StatusCode::NOT_FOUND,
+            "{role}"
+        );
+        assert_eq!(
+            b.get("/people?q=brightwater").await.status,
+            StatusCode::FORBIDDEN,
+            "{role}"
+        );
+        assert_eq!(
+            b.get("/people/new").await.status,
+            StatusCode::FORBIDDEN,
+            "{role}"
+        );
+        let mut api = Api::new(&app);
+        api.sign_in(role).await;
+        assert_eq!(
+            api.call(Method::GET, &format!("/api/v1/people/{pid}"), None)
+                .await
+                .status,
+            StatusCode::NOT_FOUND,
+            "{role}"
+        );
+        let created = api
+            .call(
+                Method::POST,
+                "/api/v1/people",
+                Some(r#"{"given_name":"A","family_name":"B"}"#),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::FORBIDDEN, "{role}");
+    }
+    let denials: Vec<_> = audit_for(&app, &pid)
+        .await
+        .into_iter()
+        .filter(|(_, _, o)| o == "denied")
+        .collect();
+    assert_eq!(
+        denials.len(),
+        12,
+        "each refused view or edit of the person is audited: {denials:?}"
+    );
+
+    // The administrator adds an account (a mistake first), and the new user can sign in.
+    let mut admin = app.browser();
+    admin.login_ok("admin").await;
+    let users = admin.get("/admin/users").await;
+    assert_eq!(users.status, StatusCode::OK);
+    assert!(users.contains("practitioner") && users.contains("Northbridge Police"));
+    admin.get("/admin/users/new").await;
+    let bad = admin
+        .post(
+            "/admin/users/new",
+            &[
+                ("username", "Bad Name!"),
+                ("display_name", "Jo"),
+                ("role", "practitioner"),
+                ("agency", "Northbridge Council"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("href=\"#username\"") && bad.contains("href=\"#password\""));
+    assert_eq!(bad.input_value("display_name").as_deref(), Some("Jo"));
+    let ok = admin
+        .post(
+            "/admin/users/new",
+            &[
+                ("username", "jo.bloggs"),
+                ("display_name", "Jo Bloggs"),
+                ("role", "practitioner"),
+                ("agency", "Northbridge Council"),
+                ("team", "North Locality Team"),
+                ("password", "a long enough passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let mut jo = app.browser();
+    assert_eq!(
+        jo.login("jo.bloggs", "a long enough passphrase")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(jo.get("/").await.contains("Welcome, Jo Bloggs"));
+    // Practitioners cannot manage accounts or read the audit trail; the DPO can.
+    assert_eq!(jo.get("/admin/users").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(jo.get("/audit").await.status, StatusCode::FORBIDDEN);
+    let mut dpo = app.browser();
+    dpo.login_ok("dpo").await;
+    let audit = dpo.get(&format!("/audit?subject={pid}")).await;
+    assert_eq!(audit.status, StatusCode::OK);
+    assert!(audit.contains("The audit chain is intact"));
+    assert!(audit.contains("denied"));
+    app.finish().await;
+}
+
+/// Repeated wrong passwords lock the account, even against the right
+/// password; every attempt is audited; an administrator unlocks it.
+async fn lockout_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let mut b = app.browser();
+    for _ in 0..5 {
+        let p = b.login("practitioner", "wrong password").await;
+        assert_eq!(p.status, StatusCode::UNAUTHORIZED);
+        assert!(p.contains("Enter a correct username and password"));
+        assert_eq!(
+            p.input_value("username").as_deref(),
+            Some("practitioner"),
+            "the username is kept"
+        );
+    }
+    let locked = b
+        .login("practitioner", safeguard_core::demo::DEMO_PASSWORD)
+        .await;
+    assert_eq!(
+        locked.status,
+        StatusCode::UNAUTHORIZED,
+        "locked accounts refuse even the right password"
+    );
+    assert_eq!(
+        b.login("nobody-here", "whatever it is").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let api = Api::new(&app);
+    let p = api
+        .call(
+            Method::POST,
+            "/api/v1/auth/token",
+            Some(r#"{"username":"practitioner","password":"safeguard-demo"}"#),
+        )
+        .await;
+    assert_eq!(
+        p.status,
+        StatusCode::UNAUTHORIZED,
+        "the API is locked out too"
+    );
+
+    let logins = app
+        .db
+        .store
+        .list_audit(
+            &AuditFilter {
+                action: Some("login".into()),
+                ..AuditFilter::default()
+            },
+            100,
+        )
+        .await
+        .expect("audit");
+    let failures: Vec<_> = logins.iter().filter(|e| e.outcome == "failure").collect();
+    assert_eq!(failures.len(), 8);
+    assert!(
+        failures
+            .iter()
+            .any(|e| e.reason.as_deref() == Some("account locked"))
+    );
+    assert!(
+        failures
+            .iter()
+            .any(|e| e.reason.as_deref() == Some("unknown username")
+                && e.actor_name == "nobody-here")
+    );
+
+    let mut admin = app.browser();
+    admin.login_ok("admin").await;
+    let users = admin.get("/admin/users").await;
+    assert!(users.contains("Locked"));
+    let uid = app
+        .db
+        .store
+        .user_by_username("practitioner")
+        .await
+        .expect("q")
+        .expect("user")
+        .id;
+    let unlocked = admin.post(&format!("/admin/users/{uid}/unlock"), &[]).await;
+    assert_eq!(unlocked.status, StatusCode::SEE_OTHER);
+    b.login_ok("practitioner").await;
+    app.finish().await;
+}
+
+/// Forms without the right CSRF token are refused; forms sent after the
+/// session ended lead back to sign-in.
+async fn csrf_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let mut b = app.browser();
+    // The sign-in form needs its own token, from the cookie set with the form.
+    let p = b
+        .post_raw(
+            "/login",
+            &[("username", "practitioner"), ("password", "safeguard-demo")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    assert!(!b.cookies.contains_key("sg_session"));
+    b.login_ok("practitioner").await;
+    b.get("/people/new").await;
+    let none = b.post_raw("/people/new", &person_form(&[])).await;
+    assert_eq!(none.status, StatusCode::FORBIDDEN);
+    assert!(none.contains("This form has expired"));
+    let mut wrong = person_form(&[]);
+    let forged = "0".repeat(64);
+    wrong.push(("csrf_token", &forged));
+    assert_eq!(
+        b.post_raw("/people/new", &wrong).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        b.post_raw("/logout", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.db.store.count_people().await.expect("count"),
+        8,
+        "nothing was created"
+    );
+    let mut stranger = app.browser();
+    assert_eq!(
+        stranger
+            .post_raw("/people/new", &person_form(&[]))
+            .await
+            .location(),
+        "/login?expired=1"
+    );
+    app.finish().await;
+}
+
+/// Sessions end after the idle timeout and after the absolute timeout.
+async fn session_timeout_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let t0 = time::OffsetDateTime::now_utc();
+    let ctx = safeguard_core::Ctx::default();
+    let min = time::Duration::minutes(1);
+    let s = app
+        .core
+        .login("manager", safeguard_core::demo::DEMO_PASSWORD, &ctx, t0)
+        .await
+        .expect("login");
+    assert!(
+        app.core
+            .session(&s.session_token, t0 + 29 * min)
+            .await
+            .expect("q")
+            .is_some()
+    );
+    assert!(
+        app.core
+            .session(&s.session_token, t0 + 58 * min)
+            .await
+            .expect("q")
+            .is_some(),
+        "use at 29 minutes kept it alive"
+    );
+    assert!(
+        app.core
+            .session(&s.session_token, t0 + 89 * min)
+            .await
+            .expect("q")
+            .is_none(),
+        "31 idle minutes end it"
+    );
+
+    let s = app
+        .core
+        .login("manager", safeguard_core::demo::DEMO_PASSWORD, &ctx, t0)
+        .await
+        .expect("login");
+    let mut t = t0;
+    while t < t0 + time::Duration::hours(12) - 20 * min {
+        t += 20 * min;
+        assert!(
+            app.core
+                .session(&s.session_token, t)
+                .await
+                .expect("q")
+                .is_some()
+        );
+    }
+    assert!(
+        app.core
+            .session(&s.session_token, t0 + time::Duration::hours(12) + min)
+            .await
+            .expect("q")
+            .is_none(),
+        "12 hours end it"
+    );
+    app.finish().await;
+}
+
+/// The JSON API: a token, create, read, search, change; bad input gets a 4xx
+/// naming each field, never a 5xx.
+async fn api_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let mut api = Api::new(&app);
+    assert_eq!(
+        api.call(Method::GET, "/api/v1/people?q=ada", None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let bad_login = api
+        .call(
+            Method::POST,
+            "/api/v1/auth/token",
+            Some(r#"{"username":"practitioner","password":"nope"}"#),
+        )
+        .await;
+    assert_eq!(bad_login.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(bad_login.json()["error"], "bad_credentials");
+    api.sign_in("practitioner").await;
+
+    let body = serde_json::json!({
+        "given_name": "Oluwaseun", "family_name": "Marchbanks", "date_of_birth": "1958-02-14",
+        "nhs_number": "9434765919", "gender": "male", "ethnicity": "black_african",
+        "primary_support_reason": "mental_health", "what_matters_to_me": "Choosing who visits me.",
+        "communication_needs": ["easy_read"],
+        "key_people": [{"name": "Femi Marchbanks", "relationship": "family", "appropriate_person": "no"}]
+    });
+    let created = api
+        .call(Method::POST, "/api/v1/people", Some(&body.to_string()))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let person = created.json();
+    let id = person["id"].as_str().expect("id").to_string();
+    assert_eq!(created.location(), format!("/api/v1/people/{id}"));
+    assert_eq!(
+        person["sac"]["ethnicity"],
+        "Black / African / Caribbean / Black British"
+    );
+    assert_eq!(person["key_people"][0]["appropriate_person"], "no");
+
+    let got = api
+        .call(Method::GET, &format!("/api/v1/people/{id}"), None)
+        .await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.json()["what_matters_to_me"], "Choosing who visits me.");
+    let found = api
+        .call(Method::GET, "/api/v1/people?q=marchbanks", None)
+        .await
+        .json();
+    assert_eq!(found["people"].as_array().map(Vec::len), Some(1));
+    assert!(
+        audit_for(&app, &id)
+            .await
+            .iter()
+            .any(|(_, a, _)| a == "view"),
+        "API views are audited"
+    );
+
+    let mut changed = body.clone();
+    changed["town"] = "Eastmere".into();
+    let put = api
+        .call(
+            Method::PUT,
+            &format!("/api/v1/people/{id}"),
+            Some(&serde_json::json!({"version": 1, "person": changed}).to_string()),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    assert_eq!(put.json()["version"], 2);
+    let stale = api
+        .call(
+            Method::PUT,
+            &format!("/api/v1/people/{id}"),
+            Some(&serde_json::json!({"version": 1, "person": changed}).to_string()),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+
+    // Validation: every field at fault is named.
+    let invalid = api.call(Method::POST, "/api/v1/people", Some(r#"{"given_name":"X","nhs_number":"123","date_of_birth":"2999-01-01","gender":"robot"}"#)).await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let v = invalid.json();
+    let fields: Vec<&str> = v["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .filter_map(|f| f["field"].as_str())
+        .collect();
+    for f in ["family_name", "nhs_number", "date_of_birth", "gender"] {
+        assert!(fields.contains(&f), "{f} not named in {fields:?}");
+    }
+    assert!(v["request_id"].as_str().is_some_and(|r| !r.is_empty()));
+    // Wrong types, unknown fields and broken JSON are 400s naming the place.
+    let wrong_type = api
+        .call(Method::POST, "/api/v1/people", Some(r#"{"given_name": 5}"#))
+        .await;
+    assert_eq!(wrong_type.status, StatusCode::BAD_REQUEST);
+    assert_eq!(wrong_type.json()["fields"][0]["field"], "given_name");
+    let unknown = api
+        .call(
+            Method::POST,
+            "/api/v1/people",
+            Some(r#"{"given_name":"A","family_name":"B","shoe_size":9}"#),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert!(unknown.body.contains("shoe_size"));
+    let nested = api
+        .call(
+            Method::POST,
+            "/api/v1/people",
+            Some(r#"{"given_name":"A","family_name":"B","key_people":[{"name":1}]}"#),
+        )
+        .await;
+    assert_eq!(nested.json()["fields"][0]["field"], "key_people[0].name");
+    assert_eq!(
+        api.call(Method::POST, "/api/v1/people", Some("{not json"))
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    let huge = format!(
+        r#"{{"given_name":"{}","family_name":"B"}}"#,
+        "A".repeat(500)
+    );
+    assert_eq!(
+        api.call(Method::POST, "/api/v1/people", Some(&huge))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        api.call(Method::GET, "/api/v1/people/not-a-uuid", None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let missing = api.call(Method::GET, "/api/v1/nothing-here", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.json()["error"], "not_found");
+    app.finish().await;
+}
+
+/// The OpenAPI document is 3.1 and describes every /api/v1 route; every
+/// route it describes is served.
+async fn openapi_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let api = Api::new(&app);
+    let doc = api.call(Method::GET, "/api/v1/openapi.json", None).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let doc = doc.json();
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1"))
+    );
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut described = Vec::new();
+    for (path, item) in paths {
+        for method in item.as_object().expect("item").keys() {
+            described.push(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    described.sort();
+    assert_eq!(
+        described,
+        vec![
+            "GET /api/v1/openapi.json",
+            "GET /api/v1/people",
+            "GET /api/v1/people/{id}",
+            "POST /api/v1/auth/token",
+            "POST /api/v1/people",
+            "PUT /api/v1/people/{id}",
+        ]
+    );
+    for d in &described {
+        let (method, path) = d.split_once(' ').expect("method and path");
+        let path = path.replace("{id}", "01900000-0000-7000-8000-000000000000");
+        let res = api
+            .call(method.parse().expect("method"), &path, Some("{}"))
+            .await;
+        // Without a token, protected routes answer 401 before looking anything up.
+        assert_ne!(res.status, StatusCode::NOT_FOUND, "{d} is not served");
+        assert_ne!(
+            res.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{d} is not served"
+        );
+        assert!(res.status.as_u16() < 500, "{d} gave {}", res.status);
+    }
+    app.finish().await;
+}
+
+/// Two app servers share one database: a session made on one works on the other.
+async fn shared_sessions_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let second = safeguard_store::Store::connect(&app.db.url)
+        .await
+        .expect("second server's connection");
+    let (_, router_b) = router_for(second);
+    let mut a = app.browser();
+    a.login_ok("manager").await;
+    let mut b = Browser {
+        router: router_b,
+        cookies: a.cookies.clone(),
+        csrf: None,
+    };
+    let home = b.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.contains("Welcome, Martin Lowe"));
+    b.post("/logout", &[]).await;
+    assert!(
+        a.get("/").await.location().starts_with("/login"),
+        "signing out on one server ends it on all"
+    );
+    app.finish().await;
+}
+
+/// Health, error pages with a request id and no internals, security
+/// headers, assets, and escaping of whatever users type.
+async fn pages_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let mut b = app.browser();
+    let health = b.get("/health").await;
+    assert_eq!(health.status, StatusCode::OK);
+    assert_eq!(health.json()["database"], "reachable");
+    assert_eq!(health.json()["backend"], app.db.store.backend_name());
+
+    let missing = b.get("/no/such/page").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let rid = missing
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("request id")
+        .to_string();
+    assert!(
+        missing.contains(&rid),
+        "the error page shows the request id"
+    );
+    assert!(missing.contains("<title>Page not found – Safeguard</title>"));
+    for h in [
+        "content-security-policy",
+        "x-content-type-options",
+        "x-frame-options",
+        "referrer-policy",
+    ] {
+        assert!(missing.headers.contains_key(h), "{h}");
+    }
+    assert!(
+        safeguard_web::assets_built(),
+        "front-end assets must be built into the binary (scripts/build-assets)"
+    );
+    let css = b.get("/assets/safeguard.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css.contains(".govuk-button"));
+    assert!(
+        !css.contains("GDS Transport"),
+        "the GOV.UK font is not ours to use"
+    );
+    assert!(
+        !b.get("/login").await.contains("govuk-header__logotype"),
+        "no crown or GOV.UK logo"
+    );
+
+    b.login_ok("practitioner").await;
+    b.get("/people/new").await;
+    let saved = b
+        .post(
+            "/people/new",
+            &person_form(&[
+                ("given_name", "<script>alert(1)</script>"),
+                ("what_matters_to_me", "\"><img src=x onerror=alert(2)>"),
+            ]),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let view = b.get(saved.location()).await;
+    assert!(!view.contains("<script>alert(1)"));
+    assert!(
+        view.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "the name is shown, escaped"
+    );
+    assert!(!view.contains("<img src=x"));
+    let not_uuid = b.get("/people/../../etc/passwd").await;
+    assert!(not_uuid.status.is_client_error());
+    let bad_id = b.get("/people/12345").await;
+    assert_eq!(bad_id.status, StatusCode::NOT_FOUND);
+    assert!(!bad_id.contains("12345"), "error pages do not echo input");
+    app.finish().await;
+}
+
+on_both_backends! {
+    practitioner_creates_finds_views_edits => super::practitioner_story;
+    roles_see_only_what_they_may => super::access_story;
+    failed_logins_lock_the_account => super::lockout_story;
+    forms_need_their_csrf_token => super::csrf_story;
+    sessions_time_out => super::session_timeout_story;
+    json_api => super::api_story;
+    openapi_describes_every_route => super::openapi_story;
+    app_servers_share_sessions => super::shared_sessions_story;
+    pages_errors_and_escaping => super::pages_story;
+}

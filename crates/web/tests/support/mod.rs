@@ -1,0 +1,246 @@
+//! The test application: the real router over a fresh database with the
+//! demo data, and a small browser that keeps cookies and CSRF tokens.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use safeguard_core::{CoreConfig, Safeguard};
+use safeguard_store::Store;
+use safeguard_store::testing::TestDb;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub db: TestDb,
+    pub core: Safeguard,
+    pub router: Router,
+}
+
+pub fn router_for(store: Store) -> (Safeguard, Router) {
+    let core = Safeguard::new(store, CoreConfig::default());
+    let router = safeguard_web::router(safeguard_web::AppState {
+        core: core.clone(),
+        config: Arc::new(safeguard_web::WebConfig {
+            cookie_secure: false,
+        }),
+    });
+    (core, router)
+}
+
+impl TestApp {
+    pub async fn new(db: TestDb) -> TestApp {
+        let (core, router) = router_for(db.store.clone());
+        core.load_demo(time::OffsetDateTime::now_utc())
+            .await
+            .expect("demo data")
+            .expect("empty database");
+        TestApp { db, core, router }
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser {
+            router: self.router.clone(),
+            cookies: HashMap::new(),
+            csrf: None,
+        }
+    }
+
+    pub async fn finish(self) {
+        self.db.finish().await;
+    }
+}
+
+/// A response, read whole.
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn contains(&self, s: &str) -> bool {
+        self.body.contains(s)
+    }
+
+    /// The `value` of the input named `name`.
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        let needle = format!("name=\"{name}\"");
+        let at = self.body.find(&needle)?;
+        let tag_start = self.body[..at].rfind('<')?;
+        let tag_end = at + self.body[at..].find('>')?;
+        let tag = &self.body[tag_start..tag_end];
+        let v = tag.find("value=\"")? + 7;
+        Some(tag[v..v + tag[v..].find('"')?].to_string())
+    }
+}
+
+pub struct Browser {
+    pub router: Router,
+    pub cookies: HashMap<String, String>,
+    pub csrf: Option<String>,
+}
+
+impl Browser {
+    pub async fn send(&mut self, req: Request<Body>) -> Page {
+        let res = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router never fails");
+        let status = res.status();
+        let headers = res.headers().clone();
+        for sc in headers.get_all(header::SET_COOKIE) {
+            let sc = sc.to_str().expect("ascii cookie");
+            let (kv, attrs) = sc.split_once(';').unwrap_or((sc, ""));
+            let (k, v) = kv.split_once('=').expect("name=value");
+            if attrs.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_string(), v.to_string());
+            }
+        }
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        let page = Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        };
+        if let Some(t) = page.input_value("csrf_token") {
+            self.csrf = Some(t);
+        }
+        page
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let req = Request::get(path)
+            .header(header::COOKIE, self.cookie_header())
+            .body(Body::empty())
+            .expect("request");
+        self.send(req).await
+    }
+
+    /// Posts a form with the CSRF token of the last page seen.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        let token = self.csrf.clone().unwrap_or_default();
+        all.push(("csrf_token", token.as_str()));
+        self.post_raw(path, &all).await
+    }
+
+    /// Posts exactly these fields (no CSRF token added).
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
+    }
+
+    pub async fn login(&mut self, username: &str, password: &str) -> Page {
+        self.get("/login").await;
+        self.post(
+            "/login",
+            &[
+                ("username", username),
+                ("password", password),
+                ("next", "/"),
+            ],
+        )
+        .await
+    }
+
+    pub async fn login_ok(&mut self, username: &str) {
+        let p = self
+            .login(username, safeguard_core::demo::DEMO_PASSWORD)
+            .await;
+        assert_eq!(
+            p.status,
+            StatusCode::SEE_OTHER,
+            "login as {username}: {}",
+            p.body
+        );
+    }
+}
+
+/// A JSON API client.
+pub struct Api {
+    pub router: Router,
+    pub token: Option<String>,
+}
+
+impl Api {
+    pub fn new(app: &TestApp) -> Api {
+        Api {
+            router: app.router.clone(),
+            token: None,
+        }
+    }
+
+    pub async fn call(&self, method: Method, path: &str, body: Option<&str>) -> Page {
+        let mut b = Request::builder().method(method).uri(path);
+        if let Some(t) = &self.token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(s) => b
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(s.to_string())),
+            None => b.body(Body::empty()),
+        }
+        .expect("request");
+        let res = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router never fails");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn sign_in(&mut self, username: &str) {
+        let body = serde_json::json!({"username": username, "password": safeguard_core::demo::DEMO_PASSWORD}).to_string();
+        let p = self
+            .call(Method::POST, "/api/v1/auth/token", Some(&body))
+            .await;
+        assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+        self.token = Some(p.json()["token"].as_str().expect("token").to_string());
+    }
+}
