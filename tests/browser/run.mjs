@@ -99,60 +99,66 @@ async function expectText(page, text) {
   if (!body.includes(text)) fail(`expected the page "${await page.title()}" to contain ${JSON.stringify(text)}`);
 }
 
-async function signIn(page, base, username, journey) {
-  await page.goto(`${base}/login`);
-  await page.fill('#username', username);
-  await page.fill('#password', PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Sign in")')]);
-  if (!(await page.title()).startsWith('Home')) fail(`sign in as ${username} did not reach the home page: ${await page.title()}`);
-  if (journey) await check(page, journey, `${username}-home`);
+/** Runs `action`, waits for the page it leads to, and checks that page. */
+async function go(page, journey, name, action) {
+  await Promise.all([page.waitForNavigation(), action()]);
+  await check(page, journey, name);
 }
 
-async function signOut(page) {
-  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Sign out")')]);
+async function visit(page, journey, name, url) {
+  await page.goto(url);
+  await check(page, journey, name);
+}
+
+async function signIn(page, base, username, journey) {
+  await visit(page, journey, 'login', `${base}/login`);
+  await page.fill('#username', username);
+  await page.fill('#password', PASSWORD);
+  await go(page, journey, `${username}-home`, () => page.click('button:has-text("Sign in")'));
+  if (!(await page.title()).startsWith('Home')) fail(`sign in as ${username} did not reach the home page: ${await page.title()}`);
+}
+
+async function signOut(page, journey) {
+  await go(page, journey, 'signed-out', () => page.click('button:has-text("Sign out")'));
   if (!(await page.title()).startsWith('Sign in')) fail('sign out did not return to the sign-in page');
 }
 
 /** The main practitioner journey, by mouse; `journey` names it in the report. */
 async function practitionerJourney(page, base, journey) {
-  await page.goto(`${base}/login`);
-  await check(page, journey, 'login');
   await signIn(page, base, 'practitioner', journey);
   await page.fill('#q', 'brightwater');
-  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Search")')]);
+  await go(page, journey, 'search-results', () => page.click('button:has-text("Search")'));
   await expectText(page, '2 people found');
-  await check(page, journey, 'search-results');
-  await Promise.all([page.waitForNavigation(), page.click('a:has-text("Brightwater, Ada")')]);
+  await go(page, journey, 'person', () => page.click('a:has-text("Brightwater, Ada")'));
   await expectText(page, 'What matters to me');
-  await check(page, journey, 'person');
 
-  await Promise.all([page.waitForNavigation(), page.click('nav[aria-label="Main"] a:has-text("Add a person")')]);
-  await check(page, journey, 'add-person');
+  await go(page, journey, 'add-person', () => page.click('nav[aria-label="Main"] a:has-text("Add a person")'));
   await page.fill('#given_name', 'Marigold');
   await page.fill('#nhs_number', '123 456 7890');
   await page.fill('#date_of_birth', '12');
   await page.fill('#dob_month', '6');
   await page.fill('#what_matters_to_me', 'Keeping my garden and my independence.');
-  await Promise.all([page.waitForNavigation(), page.click('button.govuk-button:has-text("Save")')]);
+  await go(page, journey, 'add-person-errors', () => page.click('button.govuk-button:has-text("Save")'));
   if (!(await page.title()).startsWith('Error:')) fail('an invalid form must say Error: in its title');
   await expectText(page, 'There is a problem');
-  await check(page, journey, 'add-person-errors');
   if ((await page.inputValue('#given_name')) !== 'Marigold') fail('the given name typed was lost');
   if ((await page.inputValue('#what_matters_to_me')) !== 'Keeping my garden and my independence.') fail('what matters was lost');
   await page.fill('#family_name', 'Penhaligon');
   await page.fill('#nhs_number', '');
   await page.fill('#dob_year', '1952');
-  await Promise.all([page.waitForNavigation(), page.click('button.govuk-button:has-text("Save")')]);
+  await go(page, journey, 'person-saved', () => page.click('button.govuk-button:has-text("Save")'));
   await expectText(page, 'The record was saved');
   await expectText(page, 'Marigold Penhaligon');
-  await check(page, journey, 'person-saved');
 
-  await Promise.all([page.waitForNavigation(), page.click('a:has-text("Change this record")')]);
-  await check(page, journey, 'edit-person');
+  await go(page, journey, 'edit-person', () => page.click('a:has-text("Change this record")'));
+  await go(page, journey, 'add-key-person-row', () => page.click('button:has-text("Add another key person")'));
+  await page.fill('#key_people_1_name', 'Ivy Penhaligon');
+  await page.selectOption('#key_people_1_relationship', 'family');
   await page.fill('#town', 'Eastmere');
-  await Promise.all([page.waitForNavigation(), page.click('button.govuk-button:has-text("Save")')]);
+  await go(page, journey, 'person-edited', () => page.click('button.govuk-button:has-text("Save")'));
   await expectText(page, 'Eastmere');
-  await signOut(page);
+  await expectText(page, 'Ivy Penhaligon');
+  await signOut(page, journey);
 }
 
 /** Focus is visible: the focused element draws an outline, shadow or background change. */
@@ -220,10 +226,12 @@ async function main() {
       await ctx.close();
     });
 
-    await test('keyboard only: skip link, sign in, search, open a record, sign out', async () => {
+    await test('keyboard only: skip link, sign in, search, open, add with an error then corrected, edit, sign out', async () => {
       const ctx = await browser.newContext({ bypassCSP: true });
       const page = await ctx.newPage();
-      await page.goto(`${base}/login`);
+      const j = 'keyboard';
+      const enter = () => page.keyboard.press('Enter');
+      await visit(page, j, 'login', `${base}/login`);
       await page.keyboard.press('Tab');
       const first = await page.evaluate(() => document.activeElement.textContent.trim());
       if (first !== 'Skip to main content') fail(`the first Tab stop is "${first}", not the skip link`);
@@ -233,17 +241,33 @@ async function main() {
       await page.keyboard.type('practitioner');
       await tabTo(page, '#password');
       await page.keyboard.type(PASSWORD);
-      await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+      await go(page, j, 'home', enter);
       if (!(await page.title()).startsWith('Home')) fail('keyboard sign-in failed');
       await tabTo(page, '#q');
       await page.keyboard.type('sandhu');
-      await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+      await go(page, j, 'search-results', enter);
       await tabTo(page, 'a[href^="/people/0"]');
-      await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+      await go(page, j, 'person', enter);
       await expectText(page, 'Harjit Sandhu');
-      await check(page, 'keyboard', 'person');
+
+      await tabTo(page, 'nav[aria-label="Main"] a[href="/people/new"]');
+      await go(page, j, 'add-person', enter);
+      await tabTo(page, '#given_name');
+      await page.keyboard.type('Keyboard');
+      await go(page, j, 'add-person-errors', enter);
+      await expectText(page, 'Enter the family name');
+      await tabTo(page, '#family_name');
+      await page.keyboard.type('Traveller');
+      await go(page, j, 'person-saved', enter);
+      await expectText(page, 'Keyboard Traveller');
+      await tabTo(page, 'a[href$="/edit"]');
+      await go(page, j, 'edit-person', enter);
+      await tabTo(page, '#town');
+      await page.keyboard.type('Westholm');
+      await go(page, j, 'person-edited', enter);
+      await expectText(page, 'Westholm');
       await tabTo(page, 'button.sg-link-button');
-      await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+      await go(page, j, 'signed-out', enter);
       if (!(await page.title()).startsWith('Sign in')) fail('keyboard sign-out failed');
       await ctx.close();
     });
@@ -251,28 +275,31 @@ async function main() {
     await test('every role: home page; admin accounts; DPO audit trail; error page', async () => {
       const ctx = await browser.newContext({ bypassCSP: true });
       const page = await ctx.newPage();
+      const j = 'roles';
       for (const role of ['manager', 'partner', 'analyst']) {
-        await signIn(page, base, role, 'roles');
-        await signOut(page);
+        await signIn(page, base, role, j);
+        await signOut(page, j);
       }
-      await signIn(page, base, 'admin', 'roles');
-      await Promise.all([page.waitForNavigation(), page.click('nav[aria-label="Main"] a:has-text("User accounts")')]);
-      await check(page, 'roles', 'admin-users');
-      await Promise.all([page.waitForNavigation(), page.click('a:has-text("Add a user")')]);
-      await check(page, 'roles', 'admin-add-user');
+      await signIn(page, base, 'admin', j);
+      await go(page, j, 'admin-users', () => page.click('nav[aria-label="Main"] a:has-text("User accounts")'));
+      await go(page, j, 'admin-add-user', () => page.click('a:has-text("Add a user")'));
       await page.fill('#username', 'x');
-      await Promise.all([page.waitForNavigation(), page.click('button:has-text("Add user")')]);
+      await go(page, j, 'admin-add-user-errors', () => page.click('button:has-text("Add user")'));
       await expectText(page, 'There is a problem');
-      await check(page, 'roles', 'admin-add-user-errors');
-      await page.goto(`${base}/people/01900000-0000-7000-8000-000000000000`);
+      await page.fill('#username', 'new.worker');
+      await page.fill('#display_name', 'Noor Worker');
+      await page.check('#role');
+      await page.selectOption('#agency', 'Northbridge Council');
+      await page.fill('#password', 'a long enough passphrase');
+      await go(page, j, 'admin-user-added', () => page.click('button:has-text("Add user")'));
+      await expectText(page, 'new.worker');
+      await visit(page, j, 'not-found', `${base}/people/01900000-0000-7000-8000-000000000000`);
       await expectText(page, 'Page not found');
-      await check(page, 'roles', 'not-found');
-      await signOut(page);
-      await signIn(page, base, 'dpo', 'roles');
-      await Promise.all([page.waitForNavigation(), page.click('nav[aria-label="Main"] a:has-text("Audit trail")')]);
+      await signOut(page, j);
+      await signIn(page, base, 'dpo', j);
+      await go(page, j, 'dpo-audit', () => page.click('nav[aria-label="Main"] a:has-text("Audit trail")'));
       await expectText(page, 'The audit chain is intact');
-      await check(page, 'roles', 'dpo-audit');
-      await signOut(page);
+      await signOut(page, j);
       await ctx.close();
     });
   } finally {

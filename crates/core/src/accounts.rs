@@ -405,6 +405,54 @@ impl Safeguard {
         Ok(id)
     }
 
+    /// Makes sure a partner agency called `agency` (unless blank or the
+    /// council) and a team called `team` within it (or within the council
+    /// when `agency` is blank) exist. Returns a note for each one created.
+    pub async fn ensure_agency_and_team(
+        &self,
+        agency: &str,
+        team: &str,
+        now: OffsetDateTime,
+    ) -> CoreResult<Vec<String>> {
+        let mut notes = Vec::new();
+        let agencies = self.store.list_agencies().await?;
+        let agency_id = if agency.is_empty() {
+            agencies.iter().find(|a| a.is_owner).map(|a| a.id.clone())
+        } else if let Some(a) = agencies
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(agency))
+        {
+            Some(a.id.clone())
+        } else {
+            let valid = safeguard_domain::text::required(agency, 100, false).is_ok();
+            if !valid {
+                let mut e = FieldErrors::new();
+                e.add("agency", "Enter an agency name of 100 characters or fewer");
+                return Err(CoreError::Invalid(e));
+            }
+            notes.push(format!("Created partner agency {agency}."));
+            Some(self.add_agency(agency, &[], now).await?)
+        };
+        if let (Some(agency_id), false) = (agency_id, team.is_empty()) {
+            let exists = self
+                .store
+                .list_teams()
+                .await?
+                .iter()
+                .any(|t| t.agency_id == agency_id && t.name.eq_ignore_ascii_case(team));
+            if !exists {
+                if safeguard_domain::text::required(team, 100, false).is_err() {
+                    let mut e = FieldErrors::new();
+                    e.add("team", "Enter a team name of 100 characters or fewer");
+                    return Err(CoreError::Invalid(e));
+                }
+                self.add_teams(&agency_id, &[team], now).await?;
+                notes.push(format!("Created team {team}."));
+            }
+        }
+        Ok(notes)
+    }
+
     /// Adds teams to an agency.
     pub async fn add_teams(
         &self,

@@ -240,6 +240,14 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let core = Safeguard::new(db.open().await?, CoreConfig::default());
             let now = OffsetDateTime::now_utc();
             core.ensure_owner_agency(&organisation, now).await?;
+            // At the command line the operator sets up the organisation: a
+            // named agency or team that does not exist yet is created.
+            for note in core
+                .ensure_agency_and_team(agency.trim(), team.trim(), now)
+                .await?
+            {
+                println!("{note}");
+            }
             let input = NewUserInput {
                 username,
                 display_name,

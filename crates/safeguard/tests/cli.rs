@@ -102,6 +102,43 @@ async fn operator_story(db: TestDb) {
         &db,
     );
     assert_eq!(run(&bad_role, "long enough password\n").0, 1);
+    // A partner agency and team named for the first time are set up.
+    let partner = args(
+        &[
+            "user",
+            "add",
+            "--username",
+            "pc.lee",
+            "--role",
+            "partner",
+            "--agency",
+            "Example Constabulary",
+            "--team",
+            "Public Protection",
+            "--password-stdin",
+        ],
+        &db,
+    );
+    let (code, out, err) = run(&partner, "another long password\n");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("Created partner agency Example Constabulary"),
+        "{out}"
+    );
+    let pc = db
+        .store
+        .user_by_username("pc.lee")
+        .await
+        .expect("q")
+        .expect("added");
+    assert_eq!(
+        (
+            pc.agency_name.as_str(),
+            pc.agency_is_owner,
+            pc.team_name.as_deref()
+        ),
+        ("Example Constabulary", false, Some("Public Protection"))
+    );
     let user = db
         .store
         .user_by_username("sam.admin")
@@ -117,7 +154,7 @@ async fn operator_story(db: TestDb) {
     let (code, out, _) = run(&verify, "");
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("audit chain intact: 2 events verified"),
+        out.contains("audit chain intact: 5 events verified"),
         "{out}"
     );
 
