@@ -239,3 +239,96 @@ mod tests {
         assert_eq!(Gender::Female.sac_sg1b(), "Female");
     }
 }
+
+coded!(
+    /// Type of risk: the SAC's 11 categories (SG2a), also offered to people
+    /// raising a concern as "what kind of harm".
+    RiskType {
+        /// Physical Abuse.
+        Physical = "physical" : "Physical Abuse",
+        /// Sexual Abuse.
+        Sexual = "sexual" : "Sexual Abuse",
+        /// Psychological Abuse.
+        Psychological = "psychological" : "Psychological Abuse",
+        /// Financial or Material Abuse.
+        Financial = "financial" : "Financial or Material Abuse",
+        /// Discriminatory Abuse.
+        Discriminatory = "discriminatory" : "Discriminatory Abuse",
+        /// Organisational Abuse.
+        Organisational = "organisational" : "Organisational Abuse",
+        /// Neglect and Acts of Omission.
+        Neglect = "neglect" : "Neglect and Acts of Omission",
+        /// Domestic Abuse.
+        Domestic = "domestic" : "Domestic Abuse",
+        /// Sexual Exploitation.
+        SexualExploitation = "sexual_exploitation" : "Sexual Exploitation",
+        /// Modern Slavery.
+        ModernSlavery = "modern_slavery" : "Modern Slavery",
+        /// Self-Neglect.
+        SelfNeglect = "self_neglect" : "Self-Neglect",
+    }
+);
+
+coded!(
+    /// Location of risk: the SAC's 9 categories (SG2b).
+    LocationType {
+        /// Own Home.
+        OwnHome = "own_home" : "Own Home",
+        /// In the Community.
+        Community = "community" : "In the Community",
+        /// Community Service.
+        CommunityService = "community_service" : "Community Service",
+        /// Care Home - Nursing.
+        CareHomeNursing = "care_home_nursing" : "Care Home - Nursing",
+        /// Care Home - Residential.
+        CareHomeResidential = "care_home_residential" : "Care Home - Residential",
+        /// Hospital - Acute.
+        HospitalAcute = "hospital_acute" : "Hospital - Acute",
+        /// Hospital - Mental Health.
+        HospitalMentalHealth = "hospital_mental_health" : "Hospital - Mental Health",
+        /// Hospital - Community.
+        HospitalCommunity = "hospital_community" : "Hospital - Community",
+        /// Other.
+        Other = "other" : "Other",
+    }
+);
+
+coded!(
+    /// What kind of service a provider is.
+    ProviderKind {
+        /// Care home with nursing.
+        CareHomeNursing = "care_home_nursing" : "Care home (nursing)",
+        /// Residential care home.
+        CareHomeResidential = "care_home_residential" : "Care home (residential)",
+        /// Home-care agency.
+        HomeCare = "home_care" : "Home-care agency",
+        /// Supported living.
+        SupportedLiving = "supported_living" : "Supported living",
+        /// Day service.
+        DayService = "day_service" : "Day service",
+        /// Acute hospital ward.
+        HospitalAcute = "hospital_acute" : "Hospital ward (acute)",
+        /// Mental health hospital ward.
+        HospitalMentalHealth = "hospital_mental_health" : "Hospital ward (mental health)",
+        /// Community hospital ward.
+        HospitalCommunity = "hospital_community" : "Hospital ward (community)",
+        /// Anything else.
+        Other = "other" : "Other service",
+    }
+);
+
+impl ProviderKind {
+    /// The SAC location a concern at this kind of service counts under.
+    pub fn sac_location(self) -> LocationType {
+        match self {
+            ProviderKind::CareHomeNursing => LocationType::CareHomeNursing,
+            ProviderKind::CareHomeResidential => LocationType::CareHomeResidential,
+            ProviderKind::HospitalAcute => LocationType::HospitalAcute,
+            ProviderKind::HospitalMentalHealth => LocationType::HospitalMentalHealth,
+            ProviderKind::HospitalCommunity => LocationType::HospitalCommunity,
+            ProviderKind::HomeCare | ProviderKind::SupportedLiving => LocationType::OwnHome,
+            ProviderKind::DayService => LocationType::CommunityService,
+            ProviderKind::Other => LocationType::Other,
+        }
+    }
+}

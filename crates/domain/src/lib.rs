@@ -5,8 +5,11 @@
 //! crate (an [`nhs::NhsNumber`] can only exist if its check digit is right),
 //! so the rest of the code never re-checks them.
 
+pub mod calendar;
 pub mod codes;
+pub mod concern;
 pub mod ids;
+pub mod matching;
 pub mod nhs;
 pub mod person;
 pub mod policy;
