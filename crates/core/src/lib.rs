@@ -10,7 +10,9 @@
 
 mod accounts;
 mod audit;
+pub mod concerns;
 pub mod demo;
+pub mod mail;
 pub mod people;
 
 use std::time::Duration;
@@ -107,7 +109,7 @@ pub fn unix_ms(t: OffsetDateTime) -> i64 {
 }
 
 /// Random bytes from the operating system.
-pub(crate) fn random_bytes<const N: usize>() -> CoreResult<[u8; N]> {
+pub fn random_bytes<const N: usize>() -> CoreResult<[u8; N]> {
     let mut b = [0u8; N];
     getrandom::getrandom(&mut b).map_err(|e| CoreError::Internal(format!("random: {e}")))?;
     Ok(b)
@@ -127,7 +129,7 @@ pub fn random_token() -> CoreResult<String> {
 }
 
 /// SHA-256 of a token, as hex: what the database keeps instead of the token.
-pub(crate) fn token_hash(token: &str) -> String {
+pub fn token_hash(token: &str) -> String {
     use sha2::{Digest, Sha256};
     hex(&Sha256::digest(token.as_bytes()))
 }

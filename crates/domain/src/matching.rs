@@ -125,7 +125,7 @@ pub fn score(adult: &Adult, c: &Candidate) -> Suggestion {
     }
     let name_words = adult.name.as_deref().map(words).unwrap_or_default();
     let family = c.family_name.to_lowercase();
-    if name_words.iter().any(|w| *w == family) {
+    if name_words.contains(&family) {
         score += 30;
         reasons.push("same family name");
     }

@@ -73,6 +73,20 @@ pub enum Action {
     ManageUsers,
     /// Read the audit trail and check its chain.
     ViewAudit,
+    /// Raise a concern from an account (partner staff, practitioners, managers).
+    RaiseConcern,
+    /// Record a concern received by phone, email or letter.
+    RecordConcern,
+    /// See the triage queue and concerns.
+    ViewConcerns,
+    /// Make a triage decision.
+    TriageConcern,
+    /// Send a message to the person who raised a concern.
+    MessageRaiser,
+    /// Create and link provider records.
+    ManageProviders,
+    /// Edit the working-day calendar and deadline targets.
+    ManageCalendar,
 }
 
 /// The policy's answer.
@@ -106,6 +120,15 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         }
         Action::ManageUsers => actor.role == Role::Admin,
         Action::ViewAudit => actor.role == Role::Dpo,
+        Action::RaiseConcern => case_worker(actor) || actor.role == Role::Partner,
+        Action::RecordConcern
+        | Action::ViewConcerns
+        | Action::MessageRaiser
+        | Action::ManageProviders => case_worker(actor),
+        Action::TriageConcern => actor.agency_is_owner && actor.role == Role::Manager,
+        Action::ManageCalendar => {
+            actor.agency_is_owner && matches!(actor.role, Role::Admin | Role::Manager)
+        }
     };
     if allow {
         Decision::Allow
@@ -122,6 +145,28 @@ pub fn person_scope(actor: &Actor) -> PersonScope {
         PersonScope::All
     } else {
         PersonScope::Nothing
+    }
+}
+
+/// Which concerns a user's queries may return.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConcernScope {
+    /// All (council practitioners and managers).
+    All,
+    /// Only those the user raised (partner-agency staff see the status of their own).
+    RaisedBy(UserId),
+    /// None.
+    Nothing,
+}
+
+/// The concerns `actor` may see.
+pub fn concern_scope(actor: &Actor) -> ConcernScope {
+    if case_worker(actor) {
+        ConcernScope::All
+    } else if actor.role == Role::Partner {
+        ConcernScope::RaisedBy(actor.user_id)
+    } else {
+        ConcernScope::Nothing
     }
 }
 
@@ -158,6 +203,38 @@ mod tests {
         assert_eq!(
             decide(&actor(Role::Practitioner, false), Action::ViewPerson),
             Decision::Deny
+        );
+    }
+
+    #[test]
+    fn only_managers_triage_and_partners_see_their_own_concerns() {
+        assert_eq!(
+            decide(&actor(Role::Manager, true), Action::TriageConcern),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&actor(Role::Practitioner, true), Action::TriageConcern),
+            Decision::Deny
+        );
+        assert_eq!(
+            decide(&actor(Role::Partner, false), Action::RaiseConcern),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&actor(Role::Partner, false), Action::ViewConcerns),
+            Decision::Deny
+        );
+        assert!(matches!(
+            concern_scope(&actor(Role::Partner, false)),
+            ConcernScope::RaisedBy(_)
+        ));
+        assert_eq!(
+            concern_scope(&actor(Role::Admin, true)),
+            ConcernScope::Nothing
+        );
+        assert_eq!(
+            decide(&actor(Role::Admin, true), Action::ManageCalendar),
+            Decision::Allow
         );
     }
 

@@ -69,6 +69,24 @@ impl DbArgs {
     }
 }
 
+/// Email to people who raised concerns (optional).
+#[derive(Args, Clone)]
+struct MailArgs {
+    /// SMTP server: `smtp://host:port`, `smtp://host:port?tls=required` or `smtps://host:port`. No email is sent without it.
+    #[arg(long, env = "SAFEGUARD_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender address of emails.
+    #[arg(
+        long,
+        env = "SAFEGUARD_MAIL_FROM",
+        default_value = "Safeguarding team <safeguarding@localhost>"
+    )]
+    mail_from: String,
+    /// The public address of this site, for links in emails (default: the bind address).
+    #[arg(long, env = "SAFEGUARD_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum CookieSecure {
     /// Secure cookies unless serving plain HTTP on a loopback address.
@@ -108,6 +126,14 @@ enum Command {
             default_value = "auto"
         )]
         cookie_secure: CookieSecure,
+        /// Public concern submissions and status checks allowed per client address per hour (0: no limit).
+        #[arg(long, env = "SAFEGUARD_PUBLIC_RATE_LIMIT", default_value_t = 30)]
+        public_rate_limit: u32,
+        /// Seconds that must pass between starting and sending the public concern form.
+        #[arg(long, env = "SAFEGUARD_MIN_FORM_SECONDS", default_value_t = 3)]
+        min_form_seconds: u32,
+        #[command(flatten)]
+        mail: MailArgs,
     },
     /// Manage user accounts.
     User {
@@ -205,6 +231,9 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             absolute_timeout_hours,
             lockout_threshold,
             cookie_secure,
+            public_rate_limit,
+            min_form_seconds,
+            mail,
         } => {
             let config = CoreConfig {
                 idle_timeout: Duration::from_secs(idle_timeout_minutes.max(1) * 60),
@@ -217,7 +246,11 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 CookieSecure::Never => false,
                 CookieSecure::Auto => !bind.ip().is_loopback(),
             };
-            serve(bind, db, demo, config, secure).await
+            let web = safeguard_web::WebConfig {
+                cookie_secure: secure,
+                min_form_seconds,
+            };
+            serve(bind, db, demo, config, web, public_rate_limit, mail).await
         }
         Command::User {
             command:
@@ -317,7 +350,9 @@ async fn serve(
     db: DbArgs,
     demo: bool,
     config: CoreConfig,
-    cookie_secure: bool,
+    web: safeguard_web::WebConfig,
+    public_rate_limit: u32,
+    mail: MailArgs,
 ) -> anyhow::Result<ExitCode> {
     let store = db.open().await?;
     let backend = store.backend_name();
@@ -346,9 +381,34 @@ async fn serve(
             }
         }
     });
+    if let Some(smtp_url) = mail.smtp_url.clone() {
+        let mailer = core.clone();
+        let cfg = safeguard_core::mail::MailConfig {
+            smtp_url,
+            from: mail.mail_from.clone(),
+            public_url: mail
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{addr}")),
+        };
+        tokio::spawn(async move {
+            loop {
+                match mailer
+                    .send_pending_emails(&cfg, OffsetDateTime::now_utc())
+                    .await
+                {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(sent = n, "emails sent"),
+                    Err(e) => tracing::warn!(error = %e, "could not send emails"),
+                }
+                tokio::time::sleep(Duration::from_secs(15)).await;
+            }
+        });
+    }
     let app = safeguard_web::router(safeguard_web::AppState {
         core,
-        config: Arc::new(safeguard_web::WebConfig { cookie_secure }),
+        config: Arc::new(web),
+        limiter: Arc::new(safeguard_web::RateLimiter::new(public_rate_limit)),
     });
     println!("Safeguard is running at http://{addr}/ (database: {backend})");
     if let Some(logins) = &demo_logins {

@@ -12,6 +12,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod concerns;
 pub mod people;
 #[cfg(feature = "testing")]
 pub mod testing;

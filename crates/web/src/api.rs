@@ -131,7 +131,7 @@ pub struct SearchParams {
 }
 
 /// Parses a JSON body, naming the field at fault when it cannot.
-fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -293,7 +293,7 @@ impl Modify for BearerScheme {
 #[openapi(
     info(title = "Safeguard API", description = "Adult safeguarding case management. Every view and change of personal data is audited."),
     modifiers(&BearerScheme),
-    components(schemas(ApiErrorBody, ApiFieldError, RawKeyPerson))
+    components(schemas(ApiErrorBody, ApiFieldError, RawKeyPerson, safeguard_domain::concern::RawAdult))
 )]
 struct ApiDoc;
 
@@ -303,6 +303,19 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(token))
         .routes(routes!(create_person, search_people))
         .routes(routes!(get_person, update_person))
+        .routes(routes!(crate::api_concerns::public_raise))
+        .routes(routes!(crate::api_concerns::public_status))
+        .routes(routes!(
+            crate::api_concerns::raise,
+            crate::api_concerns::list
+        ))
+        .routes(routes!(crate::api_concerns::get))
+        .routes(routes!(crate::api_concerns::decide))
+        .routes(routes!(crate::api_concerns::message))
+        .routes(routes!(crate::api_concerns::link))
+        .routes(routes!(crate::api_concerns::chronology))
+        .routes(routes!(crate::api_concerns::create_provider))
+        .routes(routes!(crate::api_concerns::provider))
 }
 
 /// The OpenAPI 3.1 document for every `/api/v1` route.

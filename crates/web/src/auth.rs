@@ -106,12 +106,26 @@ pub(crate) async fn session_layer(
             return render(PageError::bad_request().into_response());
         };
         let sent = FormData::parse(&bytes).get("csrf_token").to_string();
-        let expected = match (&session, parts.uri.path()) {
-            (Some(s), _) => Some(s.info.csrf_token.clone()),
-            (None, "/login") => cookie(&parts.headers, LOGIN_CSRF_COOKIE),
-            (None, _) => return Redirect::to("/login?expired=1").into_response(),
+        let path = parts.uri.path();
+        let ok = if path == "/raise/start" || path == "/concern-status" {
+            // Starting a form or looking up a status changes nothing another site could abuse.
+            true
+        } else if path.starts_with("/raise/") {
+            // The public form: its draft cookie (SameSite=Strict) doubles as the token.
+            let draft = cookie(&parts.headers, crate::concerns::DRAFT_COOKIE);
+            draft.is_some_and(|d| same_token(&d, &sent))
+                || session
+                    .as_ref()
+                    .is_some_and(|s| same_token(&s.info.csrf_token, &sent))
+        } else {
+            let expected = match (&session, path) {
+                (Some(s), _) => Some(s.info.csrf_token.clone()),
+                (None, "/login") => cookie(&parts.headers, LOGIN_CSRF_COOKIE),
+                (None, _) => return Redirect::to("/login?expired=1").into_response(),
+            };
+            expected.is_some_and(|e| same_token(&e, &sent))
         };
-        if !expected.is_some_and(|e| same_token(&e, &sent)) {
+        if !ok {
             return render(PageError::expired_form().into_response());
         }
         Request::from_parts(parts, Body::from(bytes))

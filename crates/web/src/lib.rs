@@ -6,8 +6,10 @@
 //! rendering of error pages (which carry the request id and never internals).
 
 mod api;
+mod api_concerns;
 mod assets;
 mod auth;
+mod concerns;
 mod errors;
 mod forms;
 mod pages;
@@ -28,6 +30,7 @@ use time::OffsetDateTime;
 
 pub use api::openapi;
 pub use assets::assets_built;
+pub use concerns::RateLimiter;
 pub use errors::{ApiError, PageError};
 
 /// Settings of the web layer.
@@ -36,6 +39,9 @@ pub struct WebConfig {
     /// Whether cookies carry the `Secure` attribute (on whenever the site is
     /// served over HTTPS; off only for plain-HTTP loopback development).
     pub cookie_secure: bool,
+    /// The public concern form refuses submissions sent sooner than this
+    /// after it was started (automated abuse), in seconds.
+    pub min_form_seconds: u32,
 }
 
 /// What every handler can reach.
@@ -45,6 +51,8 @@ pub struct AppState {
     pub core: Safeguard,
     /// Web settings.
     pub config: Arc<WebConfig>,
+    /// Limits public form submissions and status checks per client address (memory only).
+    pub limiter: Arc<RateLimiter>,
 }
 
 /// The request's id, made by the outermost layer.
@@ -78,6 +86,50 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/users/{id}/unlock", post(pages::unlock_user))
         .route("/audit", get(pages::audit))
+        .route("/raise", get(concerns::raise_start))
+        .route("/raise/start", post(concerns::raise_begin))
+        .route("/raise/check", get(concerns::raise_check))
+        .route("/raise/submit", post(concerns::raise_submit))
+        .route("/raise/done", get(concerns::raise_done))
+        .route(
+            "/raise/{step}",
+            get(concerns::raise_step).post(concerns::raise_step_submit),
+        )
+        .route(
+            "/concern-status",
+            get(concerns::status_form).post(concerns::status_check),
+        )
+        .route("/concerns", get(concerns::list))
+        .route(
+            "/concerns/new",
+            get(concerns::new_concern).post(concerns::create_concern),
+        )
+        .route("/concerns/{id}", get(concerns::view))
+        .route("/concerns/{id}/decision", post(concerns::decide))
+        .route("/concerns/{id}/messages", post(concerns::message))
+        .route("/concerns/{id}/close", post(concerns::close))
+        .route("/concerns/{id}/provider", post(concerns::set_provider))
+        .route(
+            "/concerns/{id}/adults/{position}/link",
+            post(concerns::link_adult),
+        )
+        .route(
+            "/concerns/{id}/adults/{position}/create-person",
+            post(concerns::create_person_for_adult),
+        )
+        .route("/providers", get(concerns::providers))
+        .route(
+            "/providers/new",
+            get(concerns::new_provider).post(concerns::create_provider),
+        )
+        .route("/providers/{id}", get(concerns::provider))
+        .route("/admin/calendar", get(concerns::calendar))
+        .route("/admin/calendar/targets", post(concerns::set_targets))
+        .route("/admin/calendar/holidays", post(concerns::edit_holiday))
+        .route(
+            "/admin/calendar/holidays/remove",
+            post(concerns::edit_holiday),
+        )
         .route("/health", get(health))
         .route("/assets/{*path}", get(assets::serve))
         .route("/api/v1/openapi.json", get(openapi_json))

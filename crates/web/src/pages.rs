@@ -34,6 +34,10 @@ pub struct UserNav {
     pub admin: bool,
     /// Data protection officer.
     pub dpo: bool,
+    /// Partner-agency staff.
+    pub partner: bool,
+    /// May edit the working-day calendar.
+    pub calendar: bool,
 }
 
 /// What every page's layout needs.
@@ -70,6 +74,9 @@ impl Layout {
                     == safeguard_domain::Decision::Allow,
                 admin: a.role == Role::Admin,
                 dpo: a.role == Role::Dpo,
+                partner: a.role == Role::Partner,
+                calendar: safeguard_domain::policy::decide(a, Action::ManageCalendar)
+                    == safeguard_domain::Decision::Allow,
             }),
             csrf: csrf.to_string(),
             has_errors: false,
@@ -86,7 +93,8 @@ impl Layout {
         }
     }
 
-    fn with_errors(mut self, errors: &FieldErrors) -> Self {
+    /// Marks the page as showing errors (its title then starts "Error: ").
+    pub fn with_errors(mut self, errors: &FieldErrors) -> Self {
         self.has_errors = !errors.is_empty();
         self
     }
@@ -132,6 +140,7 @@ impl LoginTemplate {
 #[template(path = "home.html")]
 struct HomeTemplate {
     l: Layout,
+    counts: Option<safeguard_core::concerns::TriageCounts>,
     name: String,
     case_worker: bool,
     admin: bool,
@@ -141,10 +150,15 @@ struct HomeTemplate {
 }
 
 /// `GET /`.
-pub(crate) async fn home(user: SignedIn) -> Response {
+pub(crate) async fn home(State(state): State<AppState>, user: SignedIn) -> Response {
+    let counts = match state.core.triage_counts(&user.actor, user.now).await {
+        Ok(c) => c,
+        Err(e) => return PageError::from(e).into_response(),
+    };
     let l = Layout::new("Home", &user);
     let nav = l.user.as_ref();
     let t = HomeTemplate {
+        counts,
         name: user.actor.display_name.clone(),
         case_worker: nav.is_some_and(|n| n.case_worker),
         admin: user.actor.role == Role::Admin,
@@ -419,6 +433,7 @@ struct PersonTemplate {
     l: Layout,
     p: PersonView,
     saved: bool,
+    chronology: Vec<(String, String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -437,15 +452,24 @@ pub(crate) async fn view_person(
     Path(id): Path<String>,
     Query(q): Query<SavedQuery>,
 ) -> Result<Response, PageError> {
+    let pid = person_id(&id)?;
     let person = state
         .core
-        .view_person(&user.actor, person_id(&id)?, &user.ctx, user.now)
+        .view_person(&user.actor, pid, &user.ctx, user.now)
         .await?;
+    let chronology = state
+        .core
+        .chronology(&user.actor, pid, &user.ctx, user.now)
+        .await?
+        .into_iter()
+        .map(|c| (when(c.at), c.summary, c.actor_name))
+        .collect();
     let p = PersonView::new(&person, user.now.date());
     let t = PersonTemplate {
         l: Layout::new(p.name.clone(), &user),
         p,
         saved: q.saved.is_some(),
+        chronology,
     };
     Ok(render(StatusCode::OK, &t))
 }

@@ -1,5 +1,7 @@
 //! User stories through the real router, each run on SQLite and on PostgreSQL.
 
+#[path = "stories/concerns.rs"]
+mod concerns;
 mod support;
 
 use axum::http::{Method, StatusCode};
@@ -739,17 +741,30 @@ async fn openapi_story(db: TestDb) {
     assert_eq!(
         described,
         vec![
+            "GET /api/v1/concerns",
+            "GET /api/v1/concerns/{id}",
             "GET /api/v1/openapi.json",
             "GET /api/v1/people",
             "GET /api/v1/people/{id}",
+            "GET /api/v1/people/{id}/chronology",
+            "GET /api/v1/providers/{id}",
             "POST /api/v1/auth/token",
+            "POST /api/v1/concerns",
+            "POST /api/v1/concerns/{id}/adults/{position}/link",
+            "POST /api/v1/concerns/{id}/decision",
+            "POST /api/v1/concerns/{id}/messages",
             "POST /api/v1/people",
+            "POST /api/v1/providers",
+            "POST /api/v1/public/concerns",
+            "POST /api/v1/public/concerns/status",
             "PUT /api/v1/people/{id}",
         ]
     );
     for d in &described {
         let (method, path) = d.split_once(' ').expect("method and path");
-        let path = path.replace("{id}", "01900000-0000-7000-8000-000000000000");
+        let path = path
+            .replace("{id}", "01900000-0000-7000-8000-000000000000")
+            .replace("{position}", "0");
         let res = api
             .call(method.parse().expect("method"), &path, Some("{}"))
             .await;
@@ -874,4 +889,8 @@ on_both_backends! {
     openapi_describes_every_route => super::openapi_story;
     app_servers_share_sessions => super::shared_sessions_story;
     pages_errors_and_escaping => super::pages_story;
+    public_raiser_to_triage_to_status => crate::concerns::public_raiser_story;
+    anonymous_concerns_keep_no_contact => crate::concerns::anonymous_story;
+    partner_staff_raise_and_follow => crate::concerns::partner_story;
+    staff_record_providers_and_deadlines => crate::concerns::staff_record_story;
 }

@@ -1,0 +1,1501 @@
+//! Concerns: raising (public, partner, staff), status by receipt code,
+//! the triage queue and decisions, messages to raisers, providers, matching
+//! at intake, the person chronology and the working-day calendar.
+
+use safeguard_domain::calendar::{Calendar, Clock, clock, england_wales_bank_holidays};
+use safeguard_domain::concern::{
+    Channel, ConcernDetails, ConcernState, RaiserKind, RawConcern, RawDecision, RawProvider,
+    TriageOutcome, normalise_code, receipt_code_from, reference_from,
+};
+use safeguard_domain::matching::{Candidate, Suggestion, suggest};
+use safeguard_domain::person::{RawPerson, iso_date};
+use safeguard_domain::policy::{
+    Action, ConcernScope as DomainScope, Decision, concern_scope, decide, person_scope,
+};
+use safeguard_domain::validation::FieldErrors;
+use safeguard_domain::{Actor, PersonId};
+use safeguard_store::Tx;
+use safeguard_store::audit::NewAuditEvent;
+use safeguard_store::concerns::{
+    AdultRow, ChronologyRow, ConcernRow, ConcernScope, DecisionRow, EmailRow, MessageRow,
+    ProviderRow,
+};
+use time::{Date, OffsetDateTime};
+
+use crate::{CoreError, CoreResult, Ctx, Safeguard, new_uuid, random_bytes, token_hash, unix_ms};
+
+/// Deadline targets in working days.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Targets {
+    /// Acknowledge the person who raised the concern within this many working days.
+    pub acknowledge_days: u32,
+    /// Make the triage decision within this many working days.
+    pub decision_days: u32,
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Targets {
+            acknowledge_days: 1,
+            decision_days: 2,
+        }
+    }
+}
+
+/// What a raiser gets on submitting: quote both to see the status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Receipt {
+    /// The concern's id (for staff pages).
+    pub concern_id: String,
+    /// The reference, like `SG-7KQ4-MP2X`.
+    pub reference: String,
+    /// The secret receipt code, like `K7Q2-MP4X-9RTA`. Only its hash is kept with the concern.
+    pub receipt_code: String,
+}
+
+/// What the person who raised a concern can see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicStatus {
+    /// Reference.
+    pub reference: String,
+    /// "Received", "Being looked into" or "Closed".
+    pub status: &'static str,
+    /// A sentence about it.
+    pub explanation: &'static str,
+    /// Date received.
+    pub received_on: String,
+    /// Messages from the team: (date, text), oldest first.
+    pub messages: Vec<(String, String)>,
+}
+
+/// A concern's deadlines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Clocks {
+    /// Acknowledgement of the raiser.
+    pub acknowledge: Clock,
+    /// Acknowledgement due date.
+    pub acknowledge_due: Date,
+    /// Triage decision.
+    pub decision: Clock,
+    /// Decision due date.
+    pub decision_due: Date,
+    /// Working days from receipt to decision (or to today, while undecided).
+    pub working_days: i64,
+}
+
+/// A concern in a list.
+#[derive(Clone, Debug)]
+pub struct ConcernItem {
+    /// The concern.
+    pub concern: ConcernRow,
+    /// The adults named.
+    pub adults: Vec<AdultRow>,
+    /// Deadlines.
+    pub clocks: Clocks,
+}
+
+/// An unlinked adult with suggested person records.
+#[derive(Clone, Debug)]
+pub struct AdultView {
+    /// The adult.
+    pub adult: AdultRow,
+    /// Suggestions (only while not linked).
+    pub suggestions: Vec<Suggestion>,
+    /// The linked person's name.
+    pub linked_name: Option<String>,
+}
+
+/// Everything on a concern's page.
+#[derive(Clone, Debug)]
+pub struct ConcernView {
+    /// The concern.
+    pub concern: ConcernRow,
+    /// Adults with suggestions.
+    pub adults: Vec<AdultView>,
+    /// The decision, once made.
+    pub decision: Option<DecisionRow>,
+    /// Messages to the raiser.
+    pub messages: Vec<MessageRow>,
+    /// The provider record, if linked.
+    pub provider: Option<ProviderRow>,
+    /// Deadlines.
+    pub clocks: Clocks,
+    /// Name of the agency the raiser works for, if raised from a partner account.
+    pub raiser_agency: Option<String>,
+}
+
+/// Counts for a manager's home page.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TriageCounts {
+    /// Concerns waiting for a decision.
+    pub waiting: usize,
+    /// Decisions overdue.
+    pub decision_overdue: usize,
+    /// Decisions due today.
+    pub decision_due_today: usize,
+    /// Acknowledgements overdue.
+    pub acknowledge_overdue: usize,
+}
+
+const ACK_KEY: &str = "target.acknowledge_working_days";
+const DECISION_KEY: &str = "target.decision_working_days";
+const CALENDAR_SEEDED_KEY: &str = "calendar.seeded";
+
+fn scope_of(actor: &Actor) -> ConcernScope {
+    match concern_scope(actor) {
+        DomainScope::All => ConcernScope::All,
+        DomainScope::RaisedBy(u) => ConcernScope::RaisedBy(u.to_string()),
+        DomainScope::Nothing => ConcernScope::Nothing,
+    }
+}
+
+fn date_of(ms: i64) -> Date {
+    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .map(|t| t.date())
+        .unwrap_or(Date::MIN)
+}
+
+fn parse_date(s: &str) -> Date {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(s, &fmt).unwrap_or(Date::MIN)
+}
+
+fn public_event(
+    ctx: &Ctx,
+    now: OffsetDateTime,
+    action: &str,
+    subject_id: Option<String>,
+    actor_name: &str,
+) -> CoreResult<NewAuditEvent> {
+    Ok(NewAuditEvent {
+        id: new_uuid(now)?.to_string(),
+        at: unix_ms(now),
+        actor_id: None,
+        actor_name: actor_name.into(),
+        actor_role: "public".into(),
+        action: action.into(),
+        subject_type: "concern".into(),
+        subject_id,
+        outcome: "success".into(),
+        reason: None,
+        request_id: ctx.request_id.clone(),
+        detail: None,
+    })
+}
+
+/// The rows for a new concern.
+fn concern_rows(
+    id: &str,
+    reference: &str,
+    receipt_code: &str,
+    d: &ConcernDetails,
+    raised_by: Option<&Actor>,
+    now: OffsetDateTime,
+) -> (ConcernRow, Vec<AdultRow>) {
+    let row = ConcernRow {
+        id: id.into(),
+        reference: reference.into(),
+        receipt_hash: token_hash(&normalise_code(receipt_code)),
+        state: ConcernState::New.code().into(),
+        raiser_kind: d.raiser_kind.code().into(),
+        raiser_name: d.raiser_name.clone(),
+        raiser_role: d.raiser_role.clone(),
+        raiser_phone: d.raiser_phone.clone(),
+        raiser_email: d.raiser_email.clone(),
+        raised_by: raised_by.map(|a| a.user_id.to_string()),
+        raiser_agency_id: raised_by
+            .filter(|a| !a.agency_is_owner)
+            .map(|a| a.agency_id.to_string()),
+        channel: d.channel.code().into(),
+        received_at: unix_ms(now),
+        received_on: iso_date(d.received_on),
+        what_happened: d.what_happened.clone(),
+        where_happened: d.where_happened.clone(),
+        location_type: d.location_type.map(|l| l.code().into()),
+        provider_name: d.provider_name.clone(),
+        provider_id: d.provider_id.clone(),
+        immediate_danger: d.immediate_danger.code().into(),
+        consent: d.consent.code().into(),
+        consent_reason: d.consent_reason.map(|c| c.code().into()),
+        consent_detail: d.consent_detail.clone(),
+        suspected_types: d
+            .suspected_types
+            .iter()
+            .map(|t| t.code())
+            .collect::<Vec<_>>()
+            .join(","),
+        acknowledged_at: None,
+        decided_at: None,
+        closed_at: None,
+    };
+    let adults = d
+        .adults
+        .iter()
+        .enumerate()
+        .map(|(i, a)| AdultRow {
+            concern_id: id.into(),
+            position: i as i32,
+            name: a.name.clone(),
+            age: a.age.clone(),
+            address: a.address.clone(),
+            description: a.description.clone(),
+            nhs_number: a.nhs_number.as_ref().map(|n| n.as_str().to_string()),
+            person_id: a.person_id.map(|p| p.to_string()),
+        })
+        .collect();
+    (row, adults)
+}
+
+fn new_receipt() -> CoreResult<(String, String)> {
+    Ok((
+        reference_from(random_bytes::<5>()?),
+        receipt_code_from(random_bytes::<8>()?),
+    ))
+}
+
+impl Safeguard {
+    /// The deadline targets.
+    pub async fn targets(&self) -> CoreResult<Targets> {
+        let d = Targets::default();
+        let get =
+            |v: Option<String>, default: u32| v.and_then(|s| s.parse().ok()).unwrap_or(default);
+        Ok(Targets {
+            acknowledge_days: get(self.store.setting(ACK_KEY).await?, d.acknowledge_days),
+            decision_days: get(self.store.setting(DECISION_KEY).await?, d.decision_days),
+        })
+    }
+
+    /// The working-day calendar. The first time, it is filled with England
+    /// and Wales bank holidays from last year to five years ahead.
+    pub async fn calendar(&self, now: OffsetDateTime) -> CoreResult<Calendar> {
+        if self.store.setting(CALENDAR_SEEDED_KEY).await?.is_none() {
+            let mut tx = self.store.begin().await?;
+            let year = now.year();
+            for y in (year - 1)..=(year + 5) {
+                for d in england_wales_bank_holidays(y) {
+                    tx.add_holiday(&iso_date(d), "Bank holiday").await?;
+                }
+            }
+            tx.set_setting(CALENDAR_SEEDED_KEY, "england-wales").await?;
+            tx.commit().await?;
+        }
+        let days = self.store.bank_holidays().await?;
+        Ok(Calendar::new(days.iter().map(|(d, _)| parse_date(d))))
+    }
+
+    fn clocks(row: &ConcernRow, cal: &Calendar, t: Targets, today: Date) -> Clocks {
+        let received = parse_date(&row.received_on);
+        let acknowledge_due = cal.add_working_days(received, t.acknowledge_days);
+        let decision_due = cal.add_working_days(received, t.decision_days);
+        let decided = row.decided_at.map(date_of);
+        Clocks {
+            acknowledge: clock(acknowledge_due, row.acknowledged_at.map(date_of), today),
+            acknowledge_due,
+            decision: clock(decision_due, decided, today),
+            decision_due,
+            working_days: cal.working_days_between(received, decided.unwrap_or(today)),
+        }
+    }
+
+    /// Starts a public concern form; returns the draft's secret token (for a cookie).
+    pub async fn start_draft(&self, now: OffsetDateTime) -> CoreResult<String> {
+        let token = crate::random_token()?;
+        let (reference, receipt_code) = new_receipt()?;
+        let mut tx = self.store.begin().await?;
+        tx.purge_drafts(unix_ms(now) - 24 * 3600 * 1000).await?;
+        tx.insert_draft(&safeguard_store::concerns::DraftRow {
+            id_hash: token_hash(&token),
+            data: serde_json::to_string(&RawConcern::default())
+                .map_err(|e| CoreError::Internal(e.to_string()))?,
+            concern_id: new_uuid(now)?.to_string(),
+            reference,
+            receipt_code,
+            created_at: unix_ms(now),
+            submitted_at: None,
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// A draft's answers, when and whether it was submitted (with its receipt then).
+    pub async fn draft(
+        &self,
+        token: &str,
+    ) -> CoreResult<Option<(RawConcern, i64, Option<Receipt>)>> {
+        let Some(d) = self.store.draft(&token_hash(token)).await? else {
+            return Ok(None);
+        };
+        let raw: RawConcern =
+            serde_json::from_str(&d.data).map_err(|e| CoreError::Internal(e.to_string()))?;
+        let receipt = d.submitted_at.map(|_| Receipt {
+            concern_id: d.concern_id,
+            reference: d.reference,
+            receipt_code: d.receipt_code,
+        });
+        Ok(Some((raw, d.created_at, receipt)))
+    }
+
+    /// Saves a draft's answers.
+    pub async fn save_draft(&self, token: &str, raw: &RawConcern) -> CoreResult<bool> {
+        let data = serde_json::to_string(raw).map_err(|e| CoreError::Internal(e.to_string()))?;
+        let mut tx = self.store.begin().await?;
+        let ok = tx.save_draft(&token_hash(token), &data).await?;
+        tx.commit().await?;
+        Ok(ok)
+    }
+
+    /// Submits a public draft. Submitting it again returns the same receipt
+    /// and makes no second concern. The concern and its audit event commit
+    /// before the receipt is returned. Nothing about the sender's connection
+    /// is stored.
+    pub async fn submit_draft(
+        &self,
+        token: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Receipt> {
+        let hash = token_hash(token);
+        let d = self.store.draft(&hash).await?.ok_or(CoreError::NotFound)?;
+        let receipt = Receipt {
+            concern_id: d.concern_id.clone(),
+            reference: d.reference.clone(),
+            receipt_code: d.receipt_code.clone(),
+        };
+        if d.submitted_at.is_some() {
+            return Ok(receipt);
+        }
+        let mut raw: RawConcern =
+            serde_json::from_str(&d.data).map_err(|e| CoreError::Internal(e.to_string()))?;
+        raw.channel = None;
+        raw.received_on = None;
+        raw.provider_id = None;
+        for a in &mut raw.adults {
+            a.person_id = None;
+        }
+        let details = raw
+            .parse(now.date(), Channel::Online)
+            .map_err(CoreError::Invalid)?;
+        let mut tx = self.store.begin_audited().await?;
+        if tx.concern_exists(&d.concern_id).await? {
+            return Ok(receipt);
+        }
+        let (row, adults) = concern_rows(
+            &d.concern_id,
+            &d.reference,
+            &d.receipt_code,
+            &details,
+            None,
+            now,
+        );
+        tx.insert_concern(&row, &adults).await?;
+        tx.draft_submitted(&hash, unix_ms(now)).await?;
+        tx.audit(public_event(
+            ctx,
+            now,
+            "create",
+            Some(d.concern_id.clone()),
+            raiser_label(details.raiser_kind),
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok(receipt)
+    }
+
+    /// Raises a concern in one go, with no account (the public JSON API).
+    pub async fn raise_public_concern(
+        &self,
+        raw: &RawConcern,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Receipt> {
+        let mut raw = raw.clone();
+        raw.channel = None;
+        raw.received_on = None;
+        raw.provider_id = None;
+        for a in &mut raw.adults {
+            a.person_id = None;
+        }
+        let details = raw
+            .parse(now.date(), Channel::Online)
+            .map_err(CoreError::Invalid)?;
+        let id = new_uuid(now)?.to_string();
+        let (reference, receipt_code) = new_receipt()?;
+        let (row, adults) = concern_rows(&id, &reference, &receipt_code, &details, None, now);
+        let mut tx = self.store.begin_audited().await?;
+        tx.insert_concern(&row, &adults).await?;
+        tx.audit(public_event(
+            ctx,
+            now,
+            "create",
+            Some(id.clone()),
+            raiser_label(details.raiser_kind),
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok(Receipt {
+            concern_id: id,
+            reference,
+            receipt_code,
+        })
+    }
+
+    /// Raises or records a concern from an account: partner staff raise
+    /// their own (their agency is recorded); practitioners and managers
+    /// record concerns received by phone, email or letter, optionally
+    /// already linked to a person record.
+    pub async fn raise_concern(
+        &self,
+        actor: &Actor,
+        raw: &RawConcern,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Receipt> {
+        let recording = decide(actor, Action::RecordConcern) == Decision::Allow;
+        if decide(actor, Action::RaiseConcern) == Decision::Deny {
+            self.audit_denial(actor, ctx, now, "create", "concern", None)
+                .await?;
+            return Err(CoreError::Forbidden);
+        }
+        let mut raw = raw.clone();
+        if !recording {
+            // Partner staff: the raiser is the account holder, online, today.
+            raw.raiser_kind = Some(RaiserKind::Staff.code().into());
+            raw.raiser_name = Some(actor.display_name.clone());
+            raw.channel = Some(Channel::Partner.code().into());
+            raw.received_on = None;
+            raw.provider_id = None;
+            for a in &mut raw.adults {
+                a.person_id = None;
+            }
+        }
+        let default_channel = if recording {
+            Channel::Phone
+        } else {
+            Channel::Partner
+        };
+        let details = raw
+            .parse(now.date(), default_channel)
+            .map_err(CoreError::Invalid)?;
+        let scope = person_scope(actor);
+        for a in &details.adults {
+            if let Some(pid) = a.person_id
+                && self.store.find_person(scope, pid).await?.is_none()
+            {
+                let mut e = FieldErrors::new();
+                e.add("adults_0_person_id", "Choose a person record that exists");
+                return Err(CoreError::Invalid(e));
+            }
+        }
+        if let Some(pid) = &details.provider_id
+            && self.store.provider(pid).await?.is_none()
+        {
+            let mut e = FieldErrors::new();
+            e.add("provider_id", "Choose a provider that exists");
+            return Err(CoreError::Invalid(e));
+        }
+        let id = new_uuid(now)?.to_string();
+        let (reference, receipt_code) = new_receipt()?;
+        let (row, adults) =
+            concern_rows(&id, &reference, &receipt_code, &details, Some(actor), now);
+        let mut tx = self.store.begin_audited().await?;
+        tx.insert_concern(&row, &adults).await?;
+        for a in &adults {
+            if let Some(pid) = &a.person_id {
+                self.chronicle(
+                    &mut tx,
+                    pid,
+                    now,
+                    "concern",
+                    &format!(
+                        "Concern received ({}) by {}",
+                        reference,
+                        details.channel.label().to_lowercase()
+                    ),
+                    actor,
+                    Some(&id),
+                )
+                .await?;
+            }
+        }
+        let mut ev = Self::event(
+            actor,
+            ctx,
+            now,
+            "create",
+            "concern",
+            Some(id.clone()),
+            "success",
+        )?;
+        ev.detail = Some(format!("channel {}", details.channel.code()));
+        tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(Receipt {
+            concern_id: id,
+            reference,
+            receipt_code,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn chronicle(
+        &self,
+        tx: &mut Tx,
+        person_id: &str,
+        now: OffsetDateTime,
+        kind: &str,
+        summary: &str,
+        actor: &Actor,
+        concern_id: Option<&str>,
+    ) -> CoreResult<()> {
+        tx.add_chronology(&ChronologyRow {
+            id: new_uuid(now)?.to_string(),
+            person_id: person_id.into(),
+            at: unix_ms(now),
+            kind: kind.into(),
+            summary: summary.into(),
+            actor_name: actor.display_name.clone(),
+            concern_id: concern_id.map(str::to_string),
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// The status of a concern for whoever holds its reference and receipt
+    /// code: plain words and the team's messages, never the case content.
+    /// A wrong pair is "not found", whichever half is wrong.
+    pub async fn concern_status(
+        &self,
+        reference: &str,
+        receipt_code: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<PublicStatus> {
+        let norm = normalise_code(reference);
+        if norm.len() != 10 || !norm.starts_with("SG") {
+            return Err(CoreError::NotFound);
+        }
+        let reference = format!("SG-{}-{}", &norm[2..6], &norm[6..]);
+        let row = self.store.concern_by_reference(&reference).await?;
+        let expected = row
+            .as_ref()
+            .map(|r| r.receipt_hash.clone())
+            .unwrap_or_default();
+        let given = token_hash(&normalise_code(receipt_code));
+        let matches = expected.len() == given.len()
+            && expected
+                .bytes()
+                .zip(given.bytes())
+                .fold(0, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        let Some(row) = row.filter(|_| matches) else {
+            return Err(CoreError::NotFound);
+        };
+        let state = ConcernState::parse(&row.state)
+            .ok_or_else(|| CoreError::Internal("bad state".into()))?;
+        let (status, explanation) = state.public_status(row.acknowledged_at.is_some());
+        let messages = self
+            .store
+            .messages(&row.id)
+            .await?
+            .into_iter()
+            .map(|m| (iso_date(date_of(m.at)), m.body))
+            .collect();
+        let mut tx = self.store.begin_audited().await?;
+        tx.audit(public_event(
+            ctx,
+            now,
+            "view",
+            Some(row.id.clone()),
+            "receipt holder",
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok(PublicStatus {
+            reference: row.reference,
+            status,
+            explanation,
+            received_on: row.received_on,
+            messages,
+        })
+    }
+
+    /// Concerns the actor may see in a state (all states when `None`), oldest first, with clocks.
+    pub async fn concern_list(
+        &self,
+        actor: &Actor,
+        state: Option<ConcernState>,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Vec<ConcernItem>> {
+        let scope = scope_of(actor);
+        if scope == ConcernScope::Nothing {
+            self.audit_denial(actor, ctx, now, "view", "concern", None)
+                .await?;
+            return Err(CoreError::Forbidden);
+        }
+        let rows = self
+            .store
+            .concerns(&scope, state.map(|s| s.code()), 500)
+            .await?;
+        let cal = self.calendar(now).await?;
+        let targets = self.targets().await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let adults = self.store.concern_adults(&r.id).await?;
+            out.push(ConcernItem {
+                clocks: Self::clocks(&r, &cal, targets, now.date()),
+                concern: r,
+                adults,
+            });
+        }
+        if !out.is_empty() {
+            let mut tx = self.store.begin_audited().await?;
+            let mut ev = Self::event(actor, ctx, now, "view", "concern", None, "success")?;
+            ev.detail = Some(format!("list of {}", out.len()));
+            tx.audit(ev).await?;
+            tx.commit().await?;
+        }
+        Ok(out)
+    }
+
+    /// Counts for the manager's home page: waiting, overdue and due today.
+    pub async fn triage_counts(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+    ) -> CoreResult<Option<TriageCounts>> {
+        if decide(actor, Action::ViewConcerns) == Decision::Deny {
+            return Ok(None);
+        }
+        let rows = self
+            .store
+            .concerns(&ConcernScope::All, Some("new"), 10_000)
+            .await?;
+        let cal = self.calendar(now).await?;
+        let targets = self.targets().await?;
+        let mut c = TriageCounts {
+            waiting: rows.len(),
+            ..TriageCounts::default()
+        };
+        for r in &rows {
+            let k = Self::clocks(r, &cal, targets, now.date());
+            match k.decision {
+                Clock::Overdue(_) => c.decision_overdue += 1,
+                Clock::DueToday => c.decision_due_today += 1,
+                _ => {}
+            }
+            if matches!(k.acknowledge, Clock::Overdue(_)) {
+                c.acknowledge_overdue += 1;
+            }
+        }
+        Ok(Some(c))
+    }
+
+    /// A concern's page: details, adults with suggested matches, decision,
+    /// messages, provider and clocks. The view is audited.
+    pub async fn concern_view(
+        &self,
+        actor: &Actor,
+        id: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<ConcernView> {
+        let scope = scope_of(actor);
+        let Some(concern) = self.store.concern(&scope, id).await? else {
+            if scope == ConcernScope::Nothing {
+                self.audit_denial(actor, ctx, now, "view", "concern", Some(id.to_string()))
+                    .await?;
+            }
+            return Err(CoreError::NotFound);
+        };
+        let sees_people = decide(actor, Action::ViewConcerns) == Decision::Allow;
+        let mut adults = Vec::new();
+        for a in self.store.concern_adults(id).await? {
+            let (suggestions, linked_name) = match (&a.person_id, sees_people) {
+                (Some(pid), true) => {
+                    let name = match pid.parse::<PersonId>() {
+                        Ok(p) => self
+                            .store
+                            .find_person(person_scope(actor), p)
+                            .await?
+                            .map(|p| p.details.full_name()),
+                        Err(_) => None,
+                    };
+                    (Vec::new(), name)
+                }
+                (None, true) => (self.suggestions(&a).await?, None),
+                _ => (Vec::new(), None),
+            };
+            adults.push(AdultView {
+                adult: a,
+                suggestions,
+                linked_name,
+            });
+        }
+        let decision = self.store.decision(id).await?;
+        let messages = self.store.messages(id).await?;
+        let provider = match &concern.provider_id {
+            Some(p) => self.store.provider(p).await?,
+            None => None,
+        };
+        let raiser_agency = match &concern.raiser_agency_id {
+            Some(a) => self
+                .store
+                .list_agencies()
+                .await?
+                .into_iter()
+                .find(|x| &x.id == a)
+                .map(|x| x.name),
+            None => None,
+        };
+        let cal = self.calendar(now).await?;
+        let clocks = Self::clocks(&concern, &cal, self.targets().await?, now.date());
+        let mut tx = self.store.begin_audited().await?;
+        tx.audit(Self::event(
+            actor,
+            ctx,
+            now,
+            "view",
+            "concern",
+            Some(id.to_string()),
+            "success",
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok(ConcernView {
+            concern,
+            adults,
+            decision,
+            messages,
+            provider,
+            clocks,
+            raiser_agency,
+        })
+    }
+
+    async fn suggestions(&self, a: &AdultRow) -> CoreResult<Vec<Suggestion>> {
+        let adult = safeguard_domain::concern::Adult {
+            name: a.name.clone(),
+            age: a.age.clone(),
+            address: a.address.clone(),
+            description: a.description.clone(),
+            nhs_number: a
+                .nhs_number
+                .as_deref()
+                .and_then(|n| safeguard_domain::nhs::NhsNumber::parse(n).ok()),
+            person_id: None,
+        };
+        let words: Vec<String> = a
+            .name
+            .as_deref()
+            .unwrap_or("")
+            .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-')
+            .filter(|w| w.len() > 1)
+            .map(str::to_string)
+            .collect();
+        let dob = a
+            .age
+            .as_deref()
+            .and_then(safeguard_domain::matching::date_in)
+            .map(iso_date);
+        let postcode = a.address.as_deref().and_then(|addr| {
+            let up = addr.to_uppercase();
+            let toks: Vec<&str> = up
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|t| !t.is_empty())
+                .collect();
+            toks.windows(2)
+                .find_map(|w| {
+                    safeguard_domain::person::Postcode::parse(&format!("{}{}", w[0], w[1]))
+                })
+                .map(|p| p.as_str().to_string())
+        });
+        let rows = self
+            .store
+            .match_candidates(
+                &words,
+                a.nhs_number.as_deref(),
+                dob.as_deref(),
+                postcode.as_deref(),
+                50,
+            )
+            .await?;
+        let mut cands = Vec::with_capacity(rows.len());
+        for r in rows {
+            let Ok(id) = r.id.parse::<PersonId>() else {
+                continue;
+            };
+            cands.push(Candidate {
+                id,
+                other_names: self.store.other_names(&r.id).await?,
+                given_name: r.given_name,
+                family_name: r.family_name,
+                date_of_birth: r.date_of_birth.as_deref().map(parse_date),
+                nhs_number: r.nhs_number,
+                postcode: r.postcode,
+            });
+        }
+        Ok(suggest(&adult, &cands, 5))
+    }
+
+    fn require_case(&self, actor: &Actor, action: Action) -> bool {
+        decide(actor, action) == Decision::Allow
+    }
+
+    /// Links an adult named in a concern to an existing person record (a
+    /// triager's choice; nothing is linked automatically).
+    pub async fn link_adult(
+        &self,
+        actor: &Actor,
+        concern_id: &str,
+        position: i32,
+        person_id: PersonId,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        if !self.require_case(actor, Action::RecordConcern) {
+            self.audit_denial(
+                actor,
+                ctx,
+                now,
+                "update",
+                "concern",
+                Some(concern_id.into()),
+            )
+            .await?;
+            return Err(CoreError::NotFound);
+        }
+        let concern = self
+            .store
+            .concern(&ConcernScope::All, concern_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let person = self
+            .store
+            .find_person(person_scope(actor), person_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let mut tx = self.store.begin_audited().await?;
+        if !tx
+            .link_adult(concern_id, position, &person_id.to_string())
+            .await?
+        {
+            return Err(CoreError::NotFound);
+        }
+        self.chronicle(
+            &mut tx,
+            &person_id.to_string(),
+            now,
+            "concern",
+            &format!(
+                "Concern received ({}) on {}, linked to this record",
+                concern.reference, concern.received_on
+            ),
+            actor,
+            Some(concern_id),
+        )
+        .await?;
+        let mut ev = Self::event(
+            actor,
+            ctx,
+            now,
+            "update",
+            "concern",
+            Some(concern_id.into()),
+            "success",
+        )?;
+        ev.detail = Some(format!("adult {position} linked to person {}", person.id));
+        tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Creates a person record for an adult named in a concern and links it.
+    pub async fn create_person_for_adult(
+        &self,
+        actor: &Actor,
+        concern_id: &str,
+        position: i32,
+        raw: &RawPerson,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<PersonId> {
+        if !self.require_case(actor, Action::RecordConcern) {
+            self.audit_denial(
+                actor,
+                ctx,
+                now,
+                "update",
+                "concern",
+                Some(concern_id.into()),
+            )
+            .await?;
+            return Err(CoreError::NotFound);
+        }
+        self.store
+            .concern(&ConcernScope::All, concern_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let id = self.create_person(actor, None, raw, ctx, now).await?.id();
+        self.link_adult(actor, concern_id, position, id, ctx, now)
+            .await?;
+        Ok(id)
+    }
+
+    /// Records the triage decision (managers only), tells the raiser, and
+    /// notes it on each linked person's chronology.
+    pub async fn decide_concern(
+        &self,
+        actor: &Actor,
+        concern_id: &str,
+        raw: &RawDecision,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        if !self.require_case(actor, Action::TriageConcern) {
+            self.audit_denial(
+                actor,
+                ctx,
+                now,
+                "decide",
+                "concern",
+                Some(concern_id.into()),
+            )
+            .await?;
+            return Err(if self.require_case(actor, Action::ViewConcerns) {
+                CoreError::Forbidden
+            } else {
+                CoreError::NotFound
+            });
+        }
+        let concern = self
+            .store
+            .concern(&ConcernScope::All, concern_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let d = raw.parse().map_err(CoreError::Invalid)?;
+        let new_state = match d.outcome {
+            TriageOutcome::NoEnquiry => ConcernState::Closed,
+            _ => ConcernState::Enquiry,
+        };
+        let row = DecisionRow {
+            concern_id: concern_id.into(),
+            decided_at: unix_ms(now),
+            decided_by: actor.user_id.to_string(),
+            needs: d.needs.code().into(),
+            needs_evidence: d.needs_evidence.clone(),
+            abuse: d.abuse.code().into(),
+            abuse_evidence: d.abuse_evidence.clone(),
+            unable: d.unable.code().into(),
+            unable_evidence: d.unable_evidence.clone(),
+            person_views: d.person_views.clone(),
+            immediate_actions: d.immediate_actions.clone(),
+            outcome: d.outcome.code().into(),
+            instead: d.instead.map(|i| i.code().into()),
+            reasons: d.reasons.clone(),
+        };
+        let mut tx = self.store.begin_audited().await?;
+        if !tx.decide(&row, new_state.code()).await? {
+            let mut e = FieldErrors::new();
+            e.add("outcome", "This concern has already been decided");
+            return Err(CoreError::Invalid(e));
+        }
+        let summary = match d.instead {
+            Some(i) => format!(
+                "Triage decision on concern {}: {} ({})",
+                concern.reference,
+                d.outcome.label(),
+                i.label().to_lowercase()
+            ),
+            None => format!(
+                "Triage decision on concern {}: {}",
+                concern.reference,
+                d.outcome.label()
+            ),
+        };
+        for a in self.store.concern_adults(concern_id).await? {
+            if let Some(pid) = &a.person_id {
+                self.chronicle(
+                    &mut tx,
+                    pid,
+                    now,
+                    "decision",
+                    &summary,
+                    actor,
+                    Some(concern_id),
+                )
+                .await?;
+            }
+        }
+        let message = d.message_to_raiser.clone().unwrap_or_else(|| match new_state {
+            ConcernState::Closed => "Thank you for telling us. We have looked at your concern and decided what to do. We will not be contacting you again about it.".into(),
+            _ => "Thank you for telling us. We have looked at your concern and the safeguarding team is now making enquiries.".into(),
+        });
+        self.add_message(&mut tx, actor, &concern, &message, now)
+            .await?;
+        let mut ev = Self::event(
+            actor,
+            ctx,
+            now,
+            "decide",
+            "concern",
+            Some(concern_id.into()),
+            "success",
+        )?;
+        ev.detail = Some(format!("outcome {}", d.outcome.code()));
+        tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn add_message(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        concern: &ConcernRow,
+        body: &str,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        let email = concern
+            .raiser_email
+            .clone()
+            .filter(|_| concern.raiser_kind != RaiserKind::Anonymous.code());
+        tx.insert_message(&MessageRow {
+            id: new_uuid(now)?.to_string(),
+            concern_id: concern.id.clone(),
+            at: unix_ms(now),
+            by_user: Some(actor.user_id.to_string()),
+            by_name: actor.display_name.clone(),
+            body: body.into(),
+            emailed: email.is_some(),
+        })
+        .await?;
+        tx.acknowledge(&concern.id, unix_ms(now)).await?;
+        if let Some(to) = email {
+            tx.queue_email(&EmailRow {
+                id: new_uuid(now)?.to_string(),
+                created_at: unix_ms(now),
+                to_address: to,
+                subject: format!("Update on the concern you raised ({})", concern.reference),
+                body: format!(
+                    "There is a new message about the concern you raised with reference {reference}.\n\n\
+                     To read it, go to {{PUBLIC_URL}}/concern-status and enter your reference and the receipt code you were given.\n\n\
+                     For your privacy this email does not contain the message. Please do not reply to it.\n\
+                     If you think someone is in immediate danger, call 999.\n",
+                    reference = concern.reference
+                ),
+                sent_at: None,
+                attempts: 0,
+                last_error: None,
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Sends a message to the person who raised a concern (visible with their
+    /// receipt code; announced by email if they gave an address).
+    pub async fn message_raiser(
+        &self,
+        actor: &Actor,
+        concern_id: &str,
+        body: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        if !self.require_case(actor, Action::MessageRaiser) {
+            self.audit_denial(
+                actor,
+                ctx,
+                now,
+                "update",
+                "concern",
+                Some(concern_id.into()),
+            )
+            .await?;
+            return Err(CoreError::NotFound);
+        }
+        let concern = self
+            .store
+            .concern(&ConcernScope::All, concern_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let body = match safeguard_domain::text::required(body, 2000, true) {
+            Ok(b) => b,
+            Err(_) => {
+                let mut e = FieldErrors::new();
+                e.add("message", "Enter a message of 2,000 characters or fewer");
+                return Err(CoreError::Invalid(e));
+            }
+        };
+        let mut tx = self.store.begin_audited().await?;
+        self.add_message(&mut tx, actor, &concern, &body, now)
+            .await?;
+        for a in self.store.concern_adults(concern_id).await? {
+            if let Some(pid) = &a.person_id {
+                self.chronicle(
+                    &mut tx,
+                    pid,
+                    now,
+                    "message",
+                    &format!(
+                        "Message sent to the person who raised concern {}",
+                        concern.reference
+                    ),
+                    actor,
+                    Some(concern_id),
+                )
+                .await?;
+            }
+        }
+        tx.audit(Self::event(
+            actor,
+            ctx,
+            now,
+            "message",
+            "concern",
+            Some(concern_id.into()),
+            "success",
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Closes a concern (after an enquiry ends, or with no enquiry), telling the raiser.
+    pub async fn close_concern(
+        &self,
+        actor: &Actor,
+        concern_id: &str,
+        message: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        if !self.require_case(actor, Action::TriageConcern) {
+            self.audit_denial(actor, ctx, now, "close", "concern", Some(concern_id.into()))
+                .await?;
+            return Err(CoreError::Forbidden);
+        }
+        let concern = self
+            .store
+            .concern(&ConcernScope::All, concern_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let mut tx = self.store.begin_audited().await?;
+        if !tx.close_concern(concern_id, unix_ms(now)).await? {
+            return Ok(());
+        }
+        let body = safeguard_domain::text::optional(message, 2000, true).ok().flatten().unwrap_or_else(|| {
+            "The safeguarding team has finished looking into the concern you raised. Thank you for telling us.".into()
+        });
+        self.add_message(&mut tx, actor, &concern, &body, now)
+            .await?;
+        for a in self.store.concern_adults(concern_id).await? {
+            if let Some(pid) = &a.person_id {
+                self.chronicle(
+                    &mut tx,
+                    pid,
+                    now,
+                    "closed",
+                    &format!("Concern {} closed", concern.reference),
+                    actor,
+                    Some(concern_id),
+                )
+                .await?;
+            }
+        }
+        tx.audit(Self::event(
+            actor,
+            ctx,
+            now,
+            "close",
+            "concern",
+            Some(concern_id.into()),
+            "success",
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Creates a provider record.
+    pub async fn create_provider(
+        &self,
+        actor: &Actor,
+        raw: &RawProvider,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<String> {
+        if !self.require_case(actor, Action::ManageProviders) {
+            self.audit_denial(actor, ctx, now, "create", "provider", None)
+                .await?;
+            return Err(CoreError::Forbidden);
+        }
+        let p = raw.parse().map_err(CoreError::Invalid)?;
+        let id = new_uuid(now)?.to_string();
+        let mut tx = self.store.begin_audited().await?;
+        tx.insert_provider(&ProviderRow {
+            id: id.clone(),
+            name: p.name,
+            kind: p.kind.code().into(),
+            address: p.address,
+            postcode: p.postcode,
+            registration_id: p.registration_id,
+            created_at: unix_ms(now),
+            created_by: actor.user_id.to_string(),
+        })
+        .await?;
+        tx.audit(Self::event(
+            actor,
+            ctx,
+            now,
+            "create",
+            "provider",
+            Some(id.clone()),
+            "success",
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Providers by name.
+    pub async fn providers(
+        &self,
+        actor: &Actor,
+        q: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Vec<ProviderRow>> {
+        if !self.require_case(actor, Action::ManageProviders) {
+            self.audit_denial(actor, ctx, now, "view", "provider", None)
+                .await?;
+            return Err(CoreError::Forbidden);
+        }
+        Ok(self.store.providers(q, 200).await?)
+    }
+
+    /// A provider and the concerns about it, newest first.
+    pub async fn provider_view(
+        &self,
+        actor: &Actor,
+        id: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<(ProviderRow, Vec<ConcernRow>)> {
+        if !self.require_case(actor, Action::ManageProviders) {
+            self.audit_denial(actor, ctx, now, "view", "provider", Some(id.into()))
+                .await?;
+            return Err(CoreError::NotFound);
+        }
+        let p = self.store.provider(id).await?.ok_or(CoreError::NotFound)?;
+        let concerns = self
+            .store
+            .concerns_for_provider(&ConcernScope::All, id)
+            .await?;
+        let mut tx = self.store.begin_audited().await?;
+        tx.audit(Self::event(
+            actor,
+            ctx,
+            now,
+            "view",
+            "provider",
+            Some(id.into()),
+            "success",
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok((p, concerns))
+    }
+
+    /// Names (or clears) the provider a concern is about.
+    pub async fn set_concern_provider(
+        &self,
+        actor: &Actor,
+        concern_id: &str,
+        provider_id: Option<&str>,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        if !self.require_case(actor, Action::ManageProviders) {
+            self.audit_denial(
+                actor,
+                ctx,
+                now,
+                "update",
+                "concern",
+                Some(concern_id.into()),
+            )
+            .await?;
+            return Err(CoreError::NotFound);
+        }
+        self.store
+            .concern(&ConcernScope::All, concern_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        if let Some(p) = provider_id {
+            self.store.provider(p).await?.ok_or(CoreError::NotFound)?;
+        }
+        let mut tx = self.store.begin_audited().await?;
+        tx.set_concern_provider(concern_id, provider_id).await?;
+        let mut ev = Self::event(
+            actor,
+            ctx,
+            now,
+            "update",
+            "concern",
+            Some(concern_id.into()),
+            "success",
+        )?;
+        ev.detail = Some(format!("provider {}", provider_id.unwrap_or("cleared")));
+        tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A person's chronology, newest first (audited as a view of the person).
+    pub async fn chronology(
+        &self,
+        actor: &Actor,
+        person: PersonId,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Vec<ChronologyRow>> {
+        if decide(actor, Action::ViewPerson) == Decision::Deny {
+            self.audit_denial(actor, ctx, now, "view", "person", Some(person.to_string()))
+                .await?;
+            return Err(CoreError::NotFound);
+        }
+        self.store
+            .find_person(person_scope(actor), person)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let rows = self.store.chronology(&person.to_string()).await?;
+        let mut tx = self.store.begin_audited().await?;
+        let mut ev = Self::event(
+            actor,
+            ctx,
+            now,
+            "view",
+            "person",
+            Some(person.to_string()),
+            "success",
+        )?;
+        ev.detail = Some("chronology".into());
+        tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    /// The organisation's holidays and targets.
+    pub async fn calendar_settings(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<(Vec<(String, String)>, Targets)> {
+        if !self.require_case(actor, Action::ManageCalendar) {
+            self.audit_denial(actor, ctx, now, "view", "settings", None)
+                .await?;
+            return Err(CoreError::Forbidden);
+        }
+        self.calendar(now).await?;
+        Ok((self.store.bank_holidays().await?, self.targets().await?))
+    }
+
+    /// Adds or removes a holiday (`remove` true), e.g. a one-off bank holiday.
+    pub async fn edit_holiday(
+        &self,
+        actor: &Actor,
+        day: &str,
+        name: &str,
+        remove: bool,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        if !self.require_case(actor, Action::ManageCalendar) {
+            self.audit_denial(actor, ctx, now, "update", "settings", None)
+                .await?;
+            return Err(CoreError::Forbidden);
+        }
+        let fmt = time::macros::format_description!("[year]-[month]-[day]");
+        let mut e = FieldErrors::new();
+        let Ok(d) = Date::parse(day.trim(), &fmt) else {
+            e.add("day", "Enter a real date, like 2027-05-08");
+            return Err(CoreError::Invalid(e));
+        };
+        let name = safeguard_domain::text::optional(name, 100, false)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "Bank holiday".into());
+        self.calendar(now).await?;
+        let mut tx = self.store.begin_audited().await?;
+        if remove {
+            tx.remove_holiday(&iso_date(d)).await?;
+        } else {
+            tx.add_holiday(&iso_date(d), &name).await?;
+        }
+        let mut ev = Self::event(actor, ctx, now, "update", "settings", None, "success")?;
+        ev.detail = Some(format!(
+            "{} holiday {}",
+            if remove { "removed" } else { "added" },
+            iso_date(d)
+        ));
+        tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets the deadline targets (working days, 0 to 30).
+    pub async fn set_targets(
+        &self,
+        actor: &Actor,
+        acknowledge: &str,
+        decision: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Targets> {
+        if !self.require_case(actor, Action::ManageCalendar) {
+            self.audit_denial(actor, ctx, now, "update", "settings", None)
+                .await?;
+            return Err(CoreError::Forbidden);
+        }
+        let mut e = FieldErrors::new();
+        let parse = |e: &mut FieldErrors, f: &str, v: &str| match v.trim().parse::<u32>() {
+            Ok(n) if n <= 30 => n,
+            _ => {
+                e.add(f, "Enter a whole number of working days from 0 to 30");
+                0
+            }
+        };
+        let t = Targets {
+            acknowledge_days: parse(&mut e, "acknowledge_days", acknowledge),
+            decision_days: parse(&mut e, "decision_days", decision),
+        };
+        if !e.is_empty() {
+            return Err(CoreError::Invalid(e));
+        }
+        let mut tx = self.store.begin_audited().await?;
+        tx.set_setting(ACK_KEY, &t.acknowledge_days.to_string())
+            .await?;
+        tx.set_setting(DECISION_KEY, &t.decision_days.to_string())
+            .await?;
+        let mut ev = Self::event(actor, ctx, now, "update", "settings", None, "success")?;
+        ev.detail = Some(format!(
+            "targets {} / {}",
+            t.acknowledge_days, t.decision_days
+        ));
+        tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(t)
+    }
+}
+
+/// How a public raiser appears in the audit trail (never their name).
+fn raiser_label(k: RaiserKind) -> &'static str {
+    match k {
+        RaiserKind::Anonymous => "anonymous raiser",
+        _ => "public raiser",
+    }
+}

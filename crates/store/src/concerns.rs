@@ -1,0 +1,805 @@
+//! Concerns, their adults, triage decisions, messages to raisers, providers,
+//! the person chronology, the working-day calendar, settings, public form
+//! drafts and the email outbox.
+
+use sqlx::FromRow;
+
+use crate::{Result, Store, Tx, on_db, on_tx};
+
+/// Which concerns a user's queries may return.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConcernScope {
+    /// Every concern (council practitioners and managers).
+    All,
+    /// Only those this user raised (partner-agency staff).
+    RaisedBy(String),
+    /// None.
+    Nothing,
+}
+
+/// A stored concern.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct ConcernRow {
+    pub id: String,
+    pub reference: String,
+    pub receipt_hash: String,
+    pub state: String,
+    pub raiser_kind: String,
+    pub raiser_name: Option<String>,
+    pub raiser_role: Option<String>,
+    pub raiser_phone: Option<String>,
+    pub raiser_email: Option<String>,
+    pub raised_by: Option<String>,
+    pub raiser_agency_id: Option<String>,
+    pub channel: String,
+    pub received_at: i64,
+    pub received_on: String,
+    pub what_happened: String,
+    pub where_happened: Option<String>,
+    pub location_type: Option<String>,
+    pub provider_name: Option<String>,
+    pub provider_id: Option<String>,
+    pub immediate_danger: String,
+    pub consent: String,
+    pub consent_reason: Option<String>,
+    pub consent_detail: Option<String>,
+    pub suspected_types: String,
+    pub acknowledged_at: Option<i64>,
+    pub decided_at: Option<i64>,
+    pub closed_at: Option<i64>,
+}
+
+/// An adult named in a concern.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct AdultRow {
+    pub concern_id: String,
+    pub position: i32,
+    pub name: Option<String>,
+    pub age: Option<String>,
+    pub address: Option<String>,
+    pub description: Option<String>,
+    pub nhs_number: Option<String>,
+    pub person_id: Option<String>,
+}
+
+/// A triage decision.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct DecisionRow {
+    pub concern_id: String,
+    pub decided_at: i64,
+    pub decided_by: String,
+    pub needs: String,
+    pub needs_evidence: String,
+    pub abuse: String,
+    pub abuse_evidence: String,
+    pub unable: String,
+    pub unable_evidence: String,
+    pub person_views: Option<String>,
+    pub immediate_actions: Option<String>,
+    pub outcome: String,
+    pub instead: Option<String>,
+    pub reasons: String,
+}
+
+/// A message to the person who raised a concern.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct MessageRow {
+    pub id: String,
+    pub concern_id: String,
+    pub at: i64,
+    pub by_user: Option<String>,
+    pub by_name: String,
+    pub body: String,
+    pub emailed: bool,
+}
+
+/// A provider of services.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct ProviderRow {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub address: Option<String>,
+    pub postcode: Option<String>,
+    pub registration_id: Option<String>,
+    pub created_at: i64,
+    pub created_by: String,
+}
+
+/// A line of a person's chronology.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct ChronologyRow {
+    pub id: String,
+    pub person_id: String,
+    pub at: i64,
+    pub kind: String,
+    pub summary: String,
+    pub actor_name: String,
+    pub concern_id: Option<String>,
+}
+
+/// A public form in progress.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct DraftRow {
+    pub id_hash: String,
+    pub data: String,
+    pub concern_id: String,
+    pub reference: String,
+    pub receipt_code: String,
+    pub created_at: i64,
+    pub submitted_at: Option<i64>,
+}
+
+/// An email waiting to be sent.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct EmailRow {
+    pub id: String,
+    pub created_at: i64,
+    pub to_address: String,
+    pub subject: String,
+    pub body: String,
+    pub sent_at: Option<i64>,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+/// A person record that might be an adult named in a concern.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct CandidateRow {
+    pub id: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub search_text: String,
+    pub date_of_birth: Option<String>,
+    pub nhs_number: Option<String>,
+    pub postcode: Option<String>,
+}
+
+const CONCERN_COLUMNS: &str = "id, reference, receipt_hash, state, raiser_kind, raiser_name, raiser_role, raiser_phone, \
+    raiser_email, raised_by, raiser_agency_id, channel, received_at, received_on, what_happened, where_happened, \
+    location_type, provider_name, provider_id, immediate_danger, consent, consent_reason, consent_detail, \
+    suspected_types, acknowledged_at, decided_at, closed_at";
+
+fn scope_clause(scope: &ConcernScope, param: usize) -> Option<(String, Option<String>)> {
+    match scope {
+        ConcernScope::All => Some(("1 = 1".into(), None)),
+        ConcernScope::RaisedBy(u) => Some((format!("raised_by = ${param}"), Some(u.clone()))),
+        ConcernScope::Nothing => None,
+    }
+}
+
+impl Store {
+    /// A concern by id, within scope.
+    pub async fn concern(&self, scope: &ConcernScope, id: &str) -> Result<Option<ConcernRow>> {
+        let Some((clause, arg)) = scope_clause(scope, 2) else {
+            return Ok(None);
+        };
+        let sql = format!("SELECT {CONCERN_COLUMNS} FROM concerns WHERE id = $1 AND {clause}");
+        Ok(on_db!(self, |p| {
+            let mut q = sqlx::query_as(&sql).bind(id);
+            if let Some(a) = &arg {
+                q = q.bind(a);
+            }
+            q.fetch_optional(p).await
+        })?)
+    }
+
+    /// A concern by its reference (for the public status page).
+    pub async fn concern_by_reference(&self, reference: &str) -> Result<Option<ConcernRow>> {
+        let sql = format!("SELECT {CONCERN_COLUMNS} FROM concerns WHERE reference = $1");
+        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(reference)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    /// Concerns in a state, oldest first, within scope.
+    pub async fn concerns(
+        &self,
+        scope: &ConcernScope,
+        state: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ConcernRow>> {
+        let Some((clause, arg)) = scope_clause(scope, 3) else {
+            return Ok(Vec::new());
+        };
+        let sql = format!(
+            "SELECT {CONCERN_COLUMNS} FROM concerns WHERE ($1 IS NULL OR state = $1) AND {clause} \
+             ORDER BY received_at, id LIMIT $2"
+        );
+        Ok(on_db!(self, |p| {
+            let mut q = sqlx::query_as(&sql).bind(state).bind(limit);
+            if let Some(a) = &arg {
+                q = q.bind(a);
+            }
+            q.fetch_all(p).await
+        })?)
+    }
+
+    /// Concerns about a provider, newest first.
+    pub async fn concerns_for_provider(
+        &self,
+        scope: &ConcernScope,
+        provider_id: &str,
+    ) -> Result<Vec<ConcernRow>> {
+        let Some((clause, arg)) = scope_clause(scope, 2) else {
+            return Ok(Vec::new());
+        };
+        let sql = format!(
+            "SELECT {CONCERN_COLUMNS} FROM concerns WHERE provider_id = $1 AND {clause} ORDER BY received_at DESC"
+        );
+        Ok(on_db!(self, |p| {
+            let mut q = sqlx::query_as(&sql).bind(provider_id);
+            if let Some(a) = &arg {
+                q = q.bind(a);
+            }
+            q.fetch_all(p).await
+        })?)
+    }
+
+    /// The adults named in a concern.
+    pub async fn concern_adults(&self, concern_id: &str) -> Result<Vec<AdultRow>> {
+        Ok(on_db!(self, |p| sqlx::query_as(
+            "SELECT concern_id, position, name, age, address, description, nhs_number, person_id \
+             FROM concern_adults WHERE concern_id = $1 ORDER BY position"
+        )
+        .bind(concern_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// A concern's triage decision.
+    pub async fn decision(&self, concern_id: &str) -> Result<Option<DecisionRow>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT concern_id, decided_at, decided_by, needs, needs_evidence, abuse, abuse_evidence, unable, \
+             unable_evidence, person_views, immediate_actions, outcome, instead, reasons \
+             FROM triage_decisions WHERE concern_id = $1"
+        )
+        .bind(concern_id)
+        .fetch_optional(p)
+        .await
+        })?)
+    }
+
+    /// Messages sent to a concern's raiser, oldest first.
+    pub async fn messages(&self, concern_id: &str) -> Result<Vec<MessageRow>> {
+        Ok(on_db!(self, |p| sqlx::query_as(
+            "SELECT id, concern_id, at, by_user, by_name, body, emailed FROM concern_messages \
+             WHERE concern_id = $1 ORDER BY at, id"
+        )
+        .bind(concern_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// A provider.
+    pub async fn provider(&self, id: &str) -> Result<Option<ProviderRow>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT id, name, kind, address, postcode, registration_id, created_at, created_by FROM providers WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(p)
+        .await
+        })?)
+    }
+
+    /// Providers whose name contains `q` (all when blank), by name.
+    pub async fn providers(&self, q: &str, limit: i64) -> Result<Vec<ProviderRow>> {
+        let pattern = format!(
+            "%{}%",
+            q.trim().to_lowercase().replace(['%', '_', '\\'], "")
+        );
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT id, name, kind, address, postcode, registration_id, created_at, created_by FROM providers \
+             WHERE LOWER(name) LIKE $1 ORDER BY name LIMIT $2"
+        )
+        .bind(&pattern)
+        .bind(limit)
+        .fetch_all(p)
+        .await
+        })?)
+    }
+
+    /// A person's chronology, newest first.
+    pub async fn chronology(&self, person_id: &str) -> Result<Vec<ChronologyRow>> {
+        Ok(on_db!(self, |p| sqlx::query_as(
+            "SELECT id, person_id, at, kind, summary, actor_name, concern_id FROM chronology \
+             WHERE person_id = $1 ORDER BY at DESC, id DESC"
+        )
+        .bind(person_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// The organisation's holidays (`YYYY-MM-DD`, name), in date order.
+    pub async fn bank_holidays(&self) -> Result<Vec<(String, String)>> {
+        Ok(on_db!(self, |p| sqlx::query_as(
+            "SELECT day, name FROM bank_holidays ORDER BY day"
+        )
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// A setting's value.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(on_db!(self, |p| sqlx::query_scalar(
+            "SELECT value FROM settings WHERE key = $1"
+        )
+        .bind(key)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    /// A public form draft by the hash of its token.
+    pub async fn draft(&self, id_hash: &str) -> Result<Option<DraftRow>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT id_hash, data, concern_id, reference, receipt_code, created_at, submitted_at FROM concern_drafts WHERE id_hash = $1"
+        )
+        .bind(id_hash)
+        .fetch_optional(p)
+        .await
+        })?)
+    }
+
+    /// Emails not yet sent, oldest first.
+    pub async fn pending_emails(&self, limit: i64) -> Result<Vec<EmailRow>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT id, created_at, to_address, subject, body, sent_at, attempts, last_error FROM email_outbox \
+             WHERE sent_at IS NULL AND attempts < 10 ORDER BY created_at, id LIMIT $1"
+        )
+        .bind(limit)
+        .fetch_all(p)
+        .await
+        })?)
+    }
+
+    /// Person records that share a family name, NHS number, date of birth or
+    /// postcode with what is known of an adult (at most `limit`).
+    pub async fn match_candidates(
+        &self,
+        family_words: &[String],
+        nhs_number: Option<&str>,
+        date_of_birth: Option<&str>,
+        postcode: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<CandidateRow>> {
+        let words: Vec<String> = family_words
+            .iter()
+            .take(4)
+            .map(|w| w.to_lowercase())
+            .collect();
+        let n = words.len();
+        let mut conds = vec![
+            "nhs_number = $2".to_string(),
+            "date_of_birth = $3".into(),
+            "postcode = $4".into(),
+        ];
+        for i in 0..n {
+            conds.push(format!("LOWER(family_name) = ${}", 5 + i));
+            conds.push(format!("(' ' || search_text || ' ') LIKE ${}", 5 + n + i));
+        }
+        let sql = format!(
+            "SELECT id, given_name, family_name, search_text, date_of_birth, nhs_number, postcode FROM people \
+             WHERE {} ORDER BY family_name, given_name LIMIT $1",
+            conds.join(" OR ")
+        );
+        Ok(on_db!(self, |p| {
+            let mut q = sqlx::query_as(&sql)
+                .bind(limit)
+                .bind(nhs_number)
+                .bind(date_of_birth)
+                .bind(postcode);
+            for w in &words {
+                q = q.bind(w);
+            }
+            for w in &words {
+                q = q.bind(format!("% {w} %"));
+            }
+            q.fetch_all(p).await
+        })?)
+    }
+
+    /// Other names of a person (for matching).
+    pub async fn other_names(&self, person_id: &str) -> Result<Vec<String>> {
+        Ok(on_db!(self, |p| sqlx::query_scalar(
+            "SELECT name FROM person_other_names WHERE person_id = $1 ORDER BY position"
+        )
+        .bind(person_id)
+        .fetch_all(p)
+        .await)?)
+    }
+}
+
+impl Tx {
+    /// Stores a new concern and its adults.
+    pub async fn insert_concern(&mut self, c: &ConcernRow, adults: &[AdultRow]) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO concerns ({CONCERN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+             $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)"
+        );
+        on_tx!(self, |x| sqlx::query(&sql)
+            .bind(&c.id)
+            .bind(&c.reference)
+            .bind(&c.receipt_hash)
+            .bind(&c.state)
+            .bind(&c.raiser_kind)
+            .bind(&c.raiser_name)
+            .bind(&c.raiser_role)
+            .bind(&c.raiser_phone)
+            .bind(&c.raiser_email)
+            .bind(&c.raised_by)
+            .bind(&c.raiser_agency_id)
+            .bind(&c.channel)
+            .bind(c.received_at)
+            .bind(&c.received_on)
+            .bind(&c.what_happened)
+            .bind(&c.where_happened)
+            .bind(&c.location_type)
+            .bind(&c.provider_name)
+            .bind(&c.provider_id)
+            .bind(&c.immediate_danger)
+            .bind(&c.consent)
+            .bind(&c.consent_reason)
+            .bind(&c.consent_detail)
+            .bind(&c.suspected_types)
+            .bind(c.acknowledged_at)
+            .bind(c.decided_at)
+            .bind(c.closed_at)
+            .execute(&mut *x)
+            .await
+            .map(|_| ()))?;
+        for a in adults {
+            on_tx!(self, |x| {
+                sqlx::query(
+                "INSERT INTO concern_adults (concern_id, position, name, age, address, description, nhs_number, person_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            )
+            .bind(&a.concern_id)
+            .bind(a.position)
+            .bind(&a.name)
+            .bind(&a.age)
+            .bind(&a.address)
+            .bind(&a.description)
+            .bind(&a.nhs_number)
+            .bind(&a.person_id)
+            .execute(&mut *x)
+            .await
+            .map(|_| ())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Whether a concern with this id exists (read in this transaction).
+    pub async fn concern_exists(&mut self, id: &str) -> Result<bool> {
+        let n: i64 = on_tx!(self, |x| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM concerns WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_one(&mut *x)
+        .await)?;
+        Ok(n > 0)
+    }
+
+    /// Links an adult of a concern to a person record.
+    pub async fn link_adult(
+        &mut self,
+        concern_id: &str,
+        position: i32,
+        person_id: &str,
+    ) -> Result<bool> {
+        let n = on_tx!(self, |x| sqlx::query(
+            "UPDATE concern_adults SET person_id = $3 WHERE concern_id = $1 AND position = $2"
+        )
+        .bind(concern_id)
+        .bind(position)
+        .bind(person_id)
+        .execute(&mut *x)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    /// Records a triage decision and moves the concern on, if it is still new.
+    /// Returns false (and changes nothing) when it was already decided.
+    pub async fn decide(&mut self, d: &DecisionRow, new_state: &str) -> Result<bool> {
+        let closed_at = (new_state == "closed").then_some(d.decided_at);
+        let n = on_tx!(self, |x| {
+            sqlx::query(
+            "UPDATE concerns SET state = $2, decided_at = $3, closed_at = $4, acknowledged_at = COALESCE(acknowledged_at, $3) \
+             WHERE id = $1 AND state = 'new'"
+        )
+        .bind(&d.concern_id)
+        .bind(new_state)
+        .bind(d.decided_at)
+        .bind(closed_at)
+        .execute(&mut *x)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        if n == 0 {
+            return Ok(false);
+        }
+        on_tx!(self, |x| {
+            sqlx::query(
+            "INSERT INTO triage_decisions (concern_id, decided_at, decided_by, needs, needs_evidence, abuse, abuse_evidence, \
+             unable, unable_evidence, person_views, immediate_actions, outcome, instead, reasons) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        )
+        .bind(&d.concern_id)
+        .bind(d.decided_at)
+        .bind(&d.decided_by)
+        .bind(&d.needs)
+        .bind(&d.needs_evidence)
+        .bind(&d.abuse)
+        .bind(&d.abuse_evidence)
+        .bind(&d.unable)
+        .bind(&d.unable_evidence)
+        .bind(&d.person_views)
+        .bind(&d.immediate_actions)
+        .bind(&d.outcome)
+        .bind(&d.instead)
+        .bind(&d.reasons)
+        .execute(&mut *x)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(true)
+    }
+
+    /// Closes a concern that is not yet closed. Returns whether it changed.
+    pub async fn close_concern(&mut self, id: &str, at: i64) -> Result<bool> {
+        let n = on_tx!(self, |x| {
+            sqlx::query(
+            "UPDATE concerns SET state = 'closed', closed_at = $2 WHERE id = $1 AND state <> 'closed'"
+        )
+        .bind(id)
+        .bind(at)
+        .execute(&mut *x)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        Ok(n > 0)
+    }
+
+    /// Marks a concern acknowledged (the first time only).
+    pub async fn acknowledge(&mut self, id: &str, at: i64) -> Result<()> {
+        on_tx!(self, |x| sqlx::query(
+            "UPDATE concerns SET acknowledged_at = $2 WHERE id = $1 AND acknowledged_at IS NULL"
+        )
+        .bind(id)
+        .bind(at)
+        .execute(&mut *x)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Sets a concern's provider.
+    pub async fn set_concern_provider(
+        &mut self,
+        id: &str,
+        provider_id: Option<&str>,
+    ) -> Result<()> {
+        on_tx!(self, |x| sqlx::query(
+            "UPDATE concerns SET provider_id = $2 WHERE id = $1"
+        )
+        .bind(id)
+        .bind(provider_id)
+        .execute(&mut *x)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Stores a message to a raiser.
+    pub async fn insert_message(&mut self, m: &MessageRow) -> Result<()> {
+        on_tx!(self, |x| {
+            sqlx::query(
+            "INSERT INTO concern_messages (id, concern_id, at, by_user, by_name, body, emailed) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        )
+        .bind(&m.id)
+        .bind(&m.concern_id)
+        .bind(m.at)
+        .bind(&m.by_user)
+        .bind(&m.by_name)
+        .bind(&m.body)
+        .bind(m.emailed)
+        .execute(&mut *x)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Queues an email (sent after the transaction commits, by the outbox worker).
+    pub async fn queue_email(&mut self, e: &EmailRow) -> Result<()> {
+        on_tx!(self, |x| {
+            sqlx::query(
+            "INSERT INTO email_outbox (id, created_at, to_address, subject, body) VALUES ($1, $2, $3, $4, $5)"
+        )
+        .bind(&e.id)
+        .bind(e.created_at)
+        .bind(&e.to_address)
+        .bind(&e.subject)
+        .bind(&e.body)
+        .execute(&mut *x)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Records the result of an attempt to send an email.
+    pub async fn email_attempted(
+        &mut self,
+        id: &str,
+        sent_at: Option<i64>,
+        error: Option<&str>,
+    ) -> Result<()> {
+        on_tx!(self, |x| {
+            sqlx::query(
+            "UPDATE email_outbox SET sent_at = $2, last_error = $3, attempts = attempts + 1 WHERE id = $1"
+        )
+        .bind(id)
+        .bind(sent_at)
+        .bind(error)
+        .execute(&mut *x)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Adds a line to a person's chronology.
+    pub async fn add_chronology(&mut self, c: &ChronologyRow) -> Result<()> {
+        on_tx!(self, |x| {
+            sqlx::query(
+            "INSERT INTO chronology (id, person_id, at, kind, summary, actor_name, concern_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        )
+        .bind(&c.id)
+        .bind(&c.person_id)
+        .bind(c.at)
+        .bind(&c.kind)
+        .bind(&c.summary)
+        .bind(&c.actor_name)
+        .bind(&c.concern_id)
+        .execute(&mut *x)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Stores a provider.
+    pub async fn insert_provider(&mut self, p: &ProviderRow) -> Result<()> {
+        on_tx!(self, |x| {
+            sqlx::query(
+            "INSERT INTO providers (id, name, kind, address, postcode, registration_id, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        )
+        .bind(&p.id)
+        .bind(&p.name)
+        .bind(&p.kind)
+        .bind(&p.address)
+        .bind(&p.postcode)
+        .bind(&p.registration_id)
+        .bind(p.created_at)
+        .bind(&p.created_by)
+        .execute(&mut *x)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Adds a holiday (no change if the day is already one).
+    pub async fn add_holiday(&mut self, day: &str, name: &str) -> Result<bool> {
+        let n = on_tx!(self, |x| sqlx::query(
+            "INSERT INTO bank_holidays (day, name) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING"
+        )
+        .bind(day)
+        .bind(name)
+        .execute(&mut *x)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    /// Removes a holiday.
+    pub async fn remove_holiday(&mut self, day: &str) -> Result<bool> {
+        let n = on_tx!(self, |x| sqlx::query(
+            "DELETE FROM bank_holidays WHERE day = $1"
+        )
+        .bind(day)
+        .execute(&mut *x)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    /// Sets a setting.
+    pub async fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        on_tx!(self, |x| {
+            sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&mut *x)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Starts a public form draft.
+    pub async fn insert_draft(&mut self, d: &DraftRow) -> Result<()> {
+        on_tx!(self, |x| {
+            sqlx::query(
+            "INSERT INTO concern_drafts (id_hash, data, concern_id, reference, receipt_code, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
+        )
+        .bind(&d.id_hash)
+        .bind(&d.data)
+        .bind(&d.concern_id)
+        .bind(&d.reference)
+        .bind(&d.receipt_code)
+        .bind(d.created_at)
+        .execute(&mut *x)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Saves a draft's answers (only while it is not submitted).
+    pub async fn save_draft(&mut self, id_hash: &str, data: &str) -> Result<bool> {
+        let n = on_tx!(self, |x| sqlx::query(
+            "UPDATE concern_drafts SET data = $2 WHERE id_hash = $1 AND submitted_at IS NULL"
+        )
+        .bind(id_hash)
+        .bind(data)
+        .execute(&mut *x)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    /// Marks a draft submitted.
+    pub async fn draft_submitted(&mut self, id_hash: &str, at: i64) -> Result<()> {
+        on_tx!(self, |x| sqlx::query(
+            "UPDATE concern_drafts SET submitted_at = $2 WHERE id_hash = $1"
+        )
+        .bind(id_hash)
+        .bind(at)
+        .execute(&mut *x)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Removes drafts started before `before` (their answers and receipt codes go with them).
+    pub async fn purge_drafts(&mut self, before: i64) -> Result<u64> {
+        Ok(on_tx!(self, |x| sqlx::query(
+            "DELETE FROM concern_drafts WHERE created_at < $1"
+        )
+        .bind(before)
+        .execute(&mut *x)
+        .await
+        .map(|r| r.rows_affected()))?)
+    }
+}

@@ -1,0 +1,688 @@
+//! Concerns and triage, as their users live them.
+
+use axum::http::{Method, StatusCode};
+use safeguard_store::audit::AuditFilter;
+use safeguard_store::testing::TestDb;
+
+use crate::support::{Api, SmtpSink, TestApp};
+
+async fn count_concerns(app: &TestApp) -> usize {
+    app.db
+        .store
+        .concerns(&safeguard_store::concerns::ConcernScope::All, None, 1000)
+        .await
+        .expect("q")
+        .len()
+}
+
+/// A member of the public raises a concern in steps (with mistakes
+/// corrected), gets a reference and receipt code, and follows it; a manager
+/// matches the adult to an existing record, decides against s42(1), messages
+/// and closes; the raiser sees each status and message, and gets an email
+/// that announces news without saying what it is.
+pub async fn public_raiser_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let mut b = app.browser();
+    assert!(b.get("/raise").await.contains("call 999"));
+    let started = b.post_raw("/raise/start", &[]).await;
+    assert_eq!(started.location(), "/raise/about-you");
+    assert!(b.cookies.contains_key("sg_draft"));
+    let page = b.get("/raise/about-you").await;
+    assert_eq!(page.status, StatusCode::OK);
+
+    // Step 1 with a mistake, then right.
+    let p = b
+        .post("/raise/about-you", &[("raiser_email", "not-an-email")])
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.contains("href=\"#raiser_kind\"") && p.contains("href=\"#raiser_email\""));
+    assert_eq!(
+        p.input_value("raiser_email").as_deref(),
+        Some("not-an-email"),
+        "typed input is kept"
+    );
+    let p = b
+        .post(
+            "/raise/about-you",
+            &[
+                ("raiser_kind", "family_friend"),
+                ("raiser_name", "Pat Neighbour"),
+                ("raiser_email", "pat@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(p.location(), "/raise/danger");
+    let p = b
+        .post("/raise/danger", &[("immediate_danger", "yes")])
+        .await;
+    assert_eq!(p.location(), "/raise/who");
+    assert!(
+        b.get("/raise/who").await.contains("call 999 now"),
+        "danger brings the 999 warning forward"
+    );
+    let p = b.post("/raise/who", &[("adults_0_age", "about 88")]).await;
+    assert_eq!(
+        p.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a name or description is needed"
+    );
+    let p = b
+        .post(
+            "/raise/who",
+            &[
+                ("adults_0_name", "Ada Brightwater"),
+                ("adults_0_age", "14 May 1938"),
+                ("adults_0_address", "10 Example Road, NB1 4QT"),
+            ],
+        )
+        .await;
+    assert_eq!(p.location(), "/raise/what");
+    let p = b
+        .post(
+            "/raise/what",
+            &[
+                (
+                    "what_happened",
+                    "Her carer <b>shouts</b> at her and keeps her pension card.",
+                ),
+                ("suspected_types", "financial"),
+                ("suspected_types", "psychological"),
+                ("provider_name", "Sunrise Home Care"),
+            ],
+        )
+        .await;
+    assert_eq!(p.location(), "/raise/consent");
+    let p = b.post("/raise/consent", &[("consent", "no")]).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.contains("Select why you are telling us without their agreement"));
+    let p = b
+        .post(
+            "/raise/consent",
+            &[("consent", "no"), ("consent_reason", "increases_risk")],
+        )
+        .await;
+    assert_eq!(p.location(), "/raise/check");
+    let check = b.get("/raise/check").await;
+    assert!(check.contains("Ada Brightwater") && check.contains("Financial or Material Abuse"));
+    assert!(
+        check.contains("&#60;b&#62;shouts"),
+        "what people type is escaped"
+    );
+    assert_eq!(
+        count_concerns(&app).await,
+        0,
+        "nothing is saved before sending"
+    );
+
+    // The honeypot field catches form-filling machines.
+    assert_eq!(
+        b.post("/raise/submit", &[("website", "http://spam.example")])
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    let sent = b.post("/raise/submit", &[("website", "")]).await;
+    assert_eq!(sent.location(), "/raise/done");
+    let again = b.post("/raise/submit", &[("website", "")]).await;
+    assert_eq!(
+        again.location(),
+        "/raise/done",
+        "a double submit shows the same receipt"
+    );
+    assert_eq!(count_concerns(&app).await, 1, "and makes no second concern");
+    let done = b.get("/raise/done").await;
+    let reference = done
+        .body
+        .split("sg-code\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .expect("reference")
+        .to_string();
+    let code = done
+        .body
+        .split("sg-code\">")
+        .nth(2)
+        .and_then(|s| s.split('<').next())
+        .expect("code")
+        .to_string();
+    assert!(
+        reference.starts_with("SG-") && code.len() == 14,
+        "{reference} {code}"
+    );
+
+    // The raiser checks the status.
+    let mut raiser = app.browser();
+    let wrong = raiser
+        .post_raw(
+            "/concern-status",
+            &[
+                ("reference", &reference),
+                ("receipt_code", "AAAA-BBBB-CCCC"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let st = raiser
+        .post_raw(
+            "/concern-status",
+            &[
+                ("reference", &reference.to_lowercase()),
+                ("receipt_code", &code),
+            ],
+        )
+        .await;
+    assert!(st.contains("Status: Received"), "{}", st.body);
+    assert!(
+        !st.contains("pension"),
+        "the status page never shows case content"
+    );
+
+    // A manager sees it on the home page and in the queue, oldest first.
+    let mut m = app.browser();
+    m.login_ok("manager").await;
+    assert!(
+        m.get("/")
+            .await
+            .contains("<strong class=\"govuk-!-font-size-36\">1</strong> waiting for a decision")
+    );
+    let queue = m.get("/concerns").await;
+    assert!(queue.contains(&reference) && queue.contains("Danger"));
+    let anchor = format!("\">{reference}</a>");
+    let before = &queue.body[..queue
+        .body
+        .find(&anchor)
+        .expect("the queue links the concern")];
+    let cid = before
+        .rsplit("href=\"/concerns/")
+        .next()
+        .expect("link")
+        .to_string();
+    let view = m.get(&format!("/concerns/{cid}")).await;
+    assert!(
+        view.contains("Strong match") && view.contains("same date of birth"),
+        "matching suggests the existing record"
+    );
+    let ada = app
+        .db
+        .store
+        .search_people(safeguard_domain::PersonScope::All, "ada brightwater", 5)
+        .await
+        .expect("q")[0]
+        .id
+        .to_string();
+    let linked = m
+        .post(
+            &format!("/concerns/{cid}/adults/0/link"),
+            &[("person_id", &ada)],
+        )
+        .await;
+    assert_eq!(linked.status, StatusCode::SEE_OTHER);
+
+    // A practitioner may not decide; a manager's unlawful choice is refused with the reason.
+    let mut p = app.browser();
+    p.login_ok("practitioner").await;
+    assert!(
+        p.get(&format!("/concerns/{cid}"))
+            .await
+            .contains("Waiting for a manager")
+    );
+    let decision =
+        |outcome: &'static str, b_answer: &'static str| -> Vec<(&'static str, &'static str)> {
+            vec![
+                ("needs_care_and_support", "yes"),
+                ("needs_evidence", "Dementia; home care four times a day"),
+                ("experiencing_abuse", b_answer),
+                (
+                    "abuse_evidence",
+                    "Neighbour's account; pension card kept by carer",
+                ),
+                ("unable_to_protect", "yes"),
+                ("unable_evidence", "Relies on the carer for everything"),
+                ("outcome", outcome),
+                ("reasons", "All three conditions met on what we know"),
+            ]
+        };
+    let bad = m
+        .post(
+            &format!("/concerns/{cid}/decision"),
+            &decision("other_enquiry", "yes"),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("must make (or cause) a Section 42 enquiry"));
+    assert_eq!(
+        bad.input_value("reasons"),
+        None,
+        "textarea content is kept (checked below)"
+    );
+    assert!(bad.contains("All three conditions met on what we know</textarea>"));
+    let ok = m
+        .post(
+            &format!("/concerns/{cid}/decision"),
+            &decision("section_42", "yes"),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let twice = m
+        .post(
+            &format!("/concerns/{cid}/decision"),
+            &decision("section_42", "yes"),
+        )
+        .await;
+    assert_eq!(
+        twice.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a concern is decided once"
+    );
+
+    let st = raiser
+        .post_raw(
+            "/concern-status",
+            &[("reference", &reference), ("receipt_code", &code)],
+        )
+        .await;
+    assert!(
+        st.contains("Status: Being looked into") && st.contains("making enquiries"),
+        "{}",
+        st.body
+    );
+
+    // The chronology tells the story, newest first.
+    let person = p.get(&format!("/people/{ada}")).await;
+    let decided_at = person
+        .body
+        .find("Triage decision on concern")
+        .expect("decision in chronology");
+    let received_at = person
+        .body
+        .find("linked to this record")
+        .expect("concern in chronology");
+    assert!(decided_at < received_at, "newest first");
+
+    m.post(
+        &format!("/concerns/{cid}/messages"),
+        &[("message", "We have spoken to Ada. Thank you.")],
+    )
+    .await;
+    m.post(&format!("/concerns/{cid}/close"), &[("close_message", "")])
+        .await;
+    let st = raiser
+        .post_raw(
+            "/concern-status",
+            &[("reference", &reference), ("receipt_code", &code)],
+        )
+        .await;
+    assert!(st.contains("Status: Closed") && st.contains("We have spoken to Ada."));
+
+    // Emails announce news and never carry case content.
+    let sink = SmtpSink::start().await;
+    let cfg = safeguard_core::mail::MailConfig {
+        smtp_url: format!("smtp://127.0.0.1:{}", sink.port),
+        from: "Safeguarding <safeguarding@example.org>".into(),
+        public_url: "https://safeguard.example.org".into(),
+    };
+    let sent = app
+        .core
+        .send_pending_emails(&cfg, time::OffsetDateTime::now_utc())
+        .await
+        .expect("send");
+    assert_eq!(sent, 3, "decision, message and closure");
+    let mails = sink.messages.lock().expect("lock").clone();
+    assert_eq!(mails.len(), 3);
+    assert!(mails.iter().all(|m| m.contains(&reference)
+        && m.contains("https://safeguard.example.org/concern-status")
+        && m.contains("pat@example.com")));
+    assert!(
+        mails
+            .iter()
+            .all(|m| !m.contains("Ada") && !m.contains("pension")),
+        "no case content in email"
+    );
+    assert_eq!(
+        app.core
+            .send_pending_emails(&cfg, time::OffsetDateTime::now_utc())
+            .await
+            .expect("send"),
+        0,
+        "sent once"
+    );
+
+    let creates = app
+        .db
+        .store
+        .list_audit(
+            &AuditFilter {
+                subject_id: Some(cid.clone()),
+                action: Some("create".into()),
+                ..AuditFilter::default()
+            },
+            5,
+        )
+        .await
+        .expect("audit");
+    assert_eq!(creates.len(), 1);
+    assert_eq!(creates[0].actor_name, "public raiser");
+    app.finish().await;
+}
+
+/// Anonymous concerns keep no contact details and nothing about the sender's connection.
+pub async fn anonymous_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let api = Api::new(&app);
+    let body = serde_json::json!({
+        "raiser_kind": "anonymous", "raiser_name": "Should Not Be Kept", "raiser_email": "x@example.com",
+        "what_happened": "Residents are left in wet beds all night.",
+        "adults": [{"description": "Residents on the first floor of Meadowview"}],
+        "immediate_danger": "unknown", "consent": "dont_know"
+    });
+    let r = api
+        .call(
+            Method::POST,
+            "/api/v1/public/concerns",
+            Some(&body.to_string()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let receipt = r.json();
+    let row = app
+        .db
+        .store
+        .concern_by_reference(receipt["reference"].as_str().expect("ref"))
+        .await
+        .expect("q")
+        .expect("row");
+    assert_eq!(
+        (
+            row.raiser_name,
+            row.raiser_email,
+            row.raiser_phone,
+            row.raised_by
+        ),
+        (None, None, None, None)
+    );
+    let st = api.call(Method::POST, "/api/v1/public/concerns/status", Some(&serde_json::json!({"reference": receipt["reference"], "receipt_code": receipt["receipt_code"]}).to_string())).await;
+    assert_eq!(st.json()["status"], "Received");
+    let bad = api
+        .call(
+            Method::POST,
+            "/api/v1/public/concerns",
+            Some(r#"{"raiser_kind":"anonymous","what_happened":""}"#),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = bad.json()["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| f["field"].as_str().unwrap_or("").to_string())
+        .collect();
+    for f in [
+        "what_happened",
+        "adults_0_name",
+        "immediate_danger",
+        "consent",
+    ] {
+        assert!(fields.iter().any(|x| x == f), "{f} in {fields:?}");
+    }
+    let huge = serde_json::json!({"raiser_kind": "public", "what_happened": "x".repeat(20_000), "adults": [{"name": "A"}], "immediate_danger": "no", "consent": "yes"});
+    assert_eq!(
+        api.call(
+            Method::POST,
+            "/api/v1/public/concerns",
+            Some(&huge.to_string())
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    app.finish().await;
+}
+
+/// Partner staff raise concerns from their account (agency recorded) and
+/// see the status of those they raised, and nothing else.
+pub async fn partner_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let mut pc = app.browser();
+    pc.login_ok("partner").await;
+    let form = pc.get("/concerns/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        !form.contains("name=\"raiser_kind\""),
+        "partners are the raiser"
+    );
+    let bad = pc
+        .post(
+            "/concerns/new",
+            &[("action", "save"), ("what_happened", "")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let ok = pc
+        .post(
+            "/concerns/new",
+            &[
+                ("action", "save"),
+                ("adults_0_name", "Tomasz Wieczorek"),
+                (
+                    "what_happened",
+                    "Found at home without heating; says his nephew took his bank card.",
+                ),
+                ("immediate_danger", "no"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let mine = pc.get(ok.location()).await;
+    assert!(mine.contains("was sent to the council") && mine.contains("Received"));
+    let row = &app
+        .db
+        .store
+        .concerns(&safeguard_store::concerns::ConcernScope::All, None, 10)
+        .await
+        .expect("q")[0];
+    assert_eq!(row.channel, "partner");
+    assert_eq!(row.raiser_name.as_deref(), Some("Pat Kimura"));
+    let agency = app
+        .db
+        .store
+        .list_agencies()
+        .await
+        .expect("q")
+        .into_iter()
+        .find(|a| a.name == "Northbridge Police")
+        .expect("agency");
+    assert_eq!(row.raiser_agency_id.as_deref(), Some(agency.id.as_str()));
+
+    // Someone else's concern is "not found"; partners cannot triage.
+    let api = Api::new(&app);
+    let other = api.call(Method::POST, "/api/v1/public/concerns", Some(r#"{"raiser_kind":"public","what_happened":"x","adults":[{"name":"B"}],"immediate_danger":"no","consent":"yes"}"#)).await.json();
+    let other_id = other["id"].as_str().expect("id");
+    assert_eq!(
+        pc.get(&format!("/concerns/{other_id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        pc.get(&format!("/concerns/{}", row.id)).await.status,
+        StatusCode::OK
+    );
+    let mut papi = Api::new(&app);
+    papi.sign_in("partner").await;
+    let list = papi
+        .call(Method::GET, "/api/v1/concerns", None)
+        .await
+        .json();
+    assert_eq!(
+        list["concerns"].as_array().map(Vec::len),
+        Some(1),
+        "only their own"
+    );
+    let decide = papi
+        .call(
+            Method::POST,
+            &format!("/api/v1/concerns/{}/decision", row.id),
+            Some("{}"),
+        )
+        .await;
+    assert_eq!(decide.status, StatusCode::NOT_FOUND);
+    app.finish().await;
+}
+
+/// A practitioner records a phone call on a person's record; the caller is
+/// given a reference and receipt code; the service involved becomes a
+/// provider record listing its concerns; the deadlines count working days.
+pub async fn staff_record_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let mut p = app.browser();
+    p.login_ok("practitioner").await;
+    let harjit = app
+        .db
+        .store
+        .search_people(safeguard_domain::PersonScope::All, "sandhu", 5)
+        .await
+        .expect("q")[0]
+        .id
+        .to_string();
+    let form = p.get(&format!("/concerns/new?person={harjit}")).await;
+    assert!(form.contains("This concern is about <strong>Harjit Sandhu</strong>"));
+
+    let prov = p.get("/providers/new").await;
+    assert_eq!(prov.status, StatusCode::OK);
+    let bad = p
+        .post("/providers/new", &[("name", ""), ("postcode", "nope")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let made = p
+        .post(
+            "/providers/new",
+            &[
+                ("name", "Sunrise Home Care"),
+                ("kind", "home_care"),
+                ("postcode", "em1 2ab"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER);
+    let provider_id = made
+        .location()
+        .trim_start_matches("/providers/")
+        .to_string();
+
+    p.get(&format!("/concerns/new?person={harjit}")).await;
+    let saved = p
+        .post(
+            "/concerns/new",
+            &[
+                ("action", "save"),
+                ("person_id", &harjit),
+                ("adult_rows", "1"),
+                ("channel", "phone"),
+                ("received_on", "2026-11-20"),
+                ("raiser_kind", "family_friend"),
+                ("raiser_name", "Jas Sandhu"),
+                ("raiser_phone", "07700 900456"),
+                (
+                    "what_happened",
+                    "Carers from the agency have missed visits three days running.",
+                ),
+                ("provider_id", &provider_id),
+                ("location_type", "own_home"),
+                ("immediate_danger", "no"),
+                ("consent", "yes"),
+                ("suspected_types", "neglect"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{}", saved.body);
+    assert!(saved.contains("Concern saved") && saved.contains("Receipt code"));
+    let person = p.get(&format!("/people/{harjit}")).await;
+    assert!(person.contains("Concern received (SG-") && person.contains("by telephone"));
+    let prov_page = p.get(&format!("/providers/{provider_id}")).await;
+    assert!(prov_page.contains("Concerns about this service (1)"));
+
+    // Deadlines: received Friday 20 November 2026, decision due in 2 working days (Tuesday 24th).
+    let items = app
+        .core
+        .concern_list(
+            &safeguard_core::domain::Actor {
+                ..manager_actor(&app).await
+            },
+            Some(safeguard_domain::concern::ConcernState::New),
+            &safeguard_core::Ctx::default(),
+            time::macros::datetime!(2026-11-25 09:00 UTC),
+        )
+        .await
+        .expect("list");
+    assert_eq!(
+        items[0].clocks.decision_due,
+        time::macros::date!(2026 - 11 - 24)
+    );
+    assert!(matches!(
+        items[0].clocks.decision,
+        safeguard_domain::calendar::Clock::Overdue(_)
+    ));
+    let m = manager_actor(&app).await;
+    let counts = app
+        .core
+        .triage_counts(&m, time::macros::datetime!(2026-11-24 09:00 UTC))
+        .await
+        .expect("q")
+        .expect("counts");
+    assert_eq!(
+        (
+            counts.waiting,
+            counts.decision_due_today,
+            counts.decision_overdue
+        ),
+        (1, 1, 0)
+    );
+
+    // The organisation edits its calendar: a one-off holiday moves the deadline.
+    let mut admin = app.browser();
+    admin.login_ok("admin").await;
+    assert_eq!(admin.get("/admin/calendar").await.status, StatusCode::OK);
+    let bad = admin
+        .post(
+            "/admin/calendar/targets",
+            &[("acknowledge_days", "x"), ("decision_days", "99")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    admin
+        .post(
+            "/admin/calendar/holidays",
+            &[("day", "2026-11-23"), ("name", "Council closure day")],
+        )
+        .await;
+    let counts = app
+        .core
+        .triage_counts(&m, time::macros::datetime!(2026-11-24 09:00 UTC))
+        .await
+        .expect("q")
+        .expect("counts");
+    assert_eq!(
+        (counts.decision_due_today, counts.decision_overdue),
+        (0, 0),
+        "now due on the 25th"
+    );
+    assert_eq!(
+        p.get("/admin/calendar").await.status,
+        StatusCode::FORBIDDEN,
+        "practitioners cannot edit it"
+    );
+    app.finish().await;
+}
+
+async fn manager_actor(app: &TestApp) -> safeguard_domain::Actor {
+    let s = app
+        .core
+        .login(
+            "manager",
+            safeguard_core::demo::DEMO_PASSWORD,
+            &safeguard_core::Ctx::default(),
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .expect("login");
+    s.actor
+}
