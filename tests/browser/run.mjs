@@ -32,7 +32,7 @@ function fail(msg) { throw new Error(msg); }
 async function startServer() {
   if (!existsSync(BIN)) fail(`no binary at ${BIN}: run cargo build -p safeguard`);
   const dir = mkdtempSync(join(tmpdir(), 'safeguard-browser-'));
-  const child = spawn(BIN, ['serve', '--demo', '--data-dir', dir, '--bind', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(BIN, ['serve', '--demo', '--data-dir', dir, '--bind', '127.0.0.1:0', '--min-form-seconds', '0', '--public-rate-limit', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const lines = createInterface({ input: child.stdout });
   const base = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not start in 60 s')), 60000);
@@ -161,6 +161,86 @@ async function practitionerJourney(page, base, journey) {
   await signOut(page, journey);
 }
 
+/** A member of the public raises a concern in steps, with a mistake corrected, then checks its status. */
+async function publicJourney(page, base, journey) {
+  await visit(page, journey, 'raise-start', `${base}/raise`);
+  await go(page, journey, 'raise-about-you', () => page.click('button:has-text("Start now")'));
+  await page.fill('#raiser_email', 'not an email');
+  await go(page, journey, 'raise-about-you-errors', () => page.click('button.govuk-button:has-text("Continue")'));
+  await expectText(page, 'There is a problem');
+  await page.check('#raiser_kind-family_friend');
+  await page.fill('#raiser_name', 'Sam Neighbour');
+  await page.fill('#raiser_email', 'sam@example.com');
+  await go(page, journey, 'raise-danger', () => page.click('button.govuk-button:has-text("Continue")'));
+  await page.check('#immediate_danger');
+  await go(page, journey, 'raise-who', () => page.click('button.govuk-button:has-text("Continue")'));
+  await expectText(page, 'call 999 now');
+  await page.fill('#adults_0_name', 'Edith Brightwater');
+  await page.fill('#adults_0_age', '25 12 1931');
+  await go(page, journey, 'raise-who-another', () => page.click('button:has-text("Add another adult")'));
+  await page.fill('#adults_1_description', 'Another resident in the room next door');
+  await go(page, journey, 'raise-what', () => page.click('button.govuk-button:has-text("Continue")'));
+  await page.fill('#what_happened', 'Night staff leave residents in wet beds and shout at them.');
+  await page.check('#suspected_types-neglect');
+  await go(page, journey, 'raise-consent', () => page.click('button.govuk-button:has-text("Continue")'));
+  await page.check('#consent-not_asked');
+  await page.check('#consent_reason-others_at_risk');
+  await go(page, journey, 'raise-check', () => page.click('button.govuk-button:has-text("Continue")'));
+  await expectText(page, 'Check your answers');
+  await go(page, journey, 'raise-done', () => page.click('button:has-text("Send your concern")'));
+  await expectText(page, 'Concern received');
+  const codes = await page.$$eval('.sg-code', (els) => els.map((e) => e.textContent.trim()));
+  const [reference, receipt] = codes;
+  if (!/^SG-/.test(reference) || receipt.length !== 14) fail(`no reference and receipt code shown: ${codes}`);
+  await go(page, journey, 'status-form', () => page.click('main a:has-text("Check the status of your concern")'));
+  await page.fill('#reference', reference);
+  await page.fill('#receipt_code', 'WRONG-CODE');
+  await go(page, journey, 'status-not-found', () => page.click('button:has-text("Check status")'));
+  await expectText(page, 'We could not find a concern');
+  await page.fill('#reference', reference);
+  await page.fill('#receipt_code', receipt);
+  await go(page, journey, 'status', () => page.click('button:has-text("Check status")'));
+  await expectText(page, 'Status: Received');
+  return reference;
+}
+
+/** A manager triages: home counts, queue, concern page, a refused decision corrected; providers; deadlines. */
+async function managerJourney(page, base, journey, reference) {
+  await signIn(page, base, 'manager', journey);
+  await expectText(page, 'waiting for a decision');
+  await go(page, journey, 'queue', () => page.click('nav[aria-label="Main"] a:has-text("Concerns")'));
+  await go(page, journey, 'concern', () => page.click(`a:has-text("${reference}")`));
+  await expectText(page, 'Possible existing records');
+  await go(page, journey, 'concern-linked', () => page.click('button:has-text("Link")'));
+  await expectText(page, 'Linked to');
+  await page.check('#needs_care_and_support');
+  await page.fill('#needs_evidence', 'Lives in a nursing home');
+  await page.check('#experiencing_abuse');
+  await page.fill('#abuse_evidence', 'Detailed account from a visitor');
+  await page.check('#unable_to_protect');
+  await page.fill('#unable_evidence', 'Cannot call for help at night');
+  await page.check('#outcome-no_enquiry');
+  await page.check('#instead-signposting');
+  await page.fill('#reasons', 'Testing the rule');
+  await go(page, journey, 'decision-refused', () => page.click('button:has-text("Record decision")'));
+  await expectText(page, 'must make (or cause) a Section 42 enquiry');
+  await page.check('#outcome');
+  await page.uncheck('#instead-signposting').catch(() => {});
+  await go(page, journey, 'decided', () => page.click('button:has-text("Record decision")'));
+  await expectText(page, 'Section 42 enquiry');
+  await go(page, journey, 'providers', () => page.click('nav[aria-label="Main"] a:has-text("Providers")'));
+  await go(page, journey, 'provider-new', () => page.click('a:has-text("Add a provider")'));
+  await go(page, journey, 'provider-new-errors', () => page.click('button:has-text("Add provider")'));
+  await page.fill('#name', 'Meadowview Care Home');
+  await page.check('#kind');
+  await go(page, journey, 'provider', () => page.click('button:has-text("Add provider")'));
+  await go(page, journey, 'deadlines', () => page.click('nav[aria-label="Main"] a:has-text("Deadlines")'));
+  await page.fill('#day', '2031-02-30');
+  await go(page, journey, 'deadlines-errors', () => page.click('button:has-text("Add holiday")'));
+  await expectText(page, 'There is a problem');
+  await signOut(page, journey);
+}
+
 /** Focus is visible: the focused element draws an outline, shadow or background change. */
 async function assertVisibleFocus(page) {
   const style = await page.evaluate(() => {
@@ -269,6 +349,54 @@ async function main() {
       await tabTo(page, 'button.sg-link-button');
       await go(page, j, 'signed-out', enter);
       if (!(await page.title()).startsWith('Sign in')) fail('keyboard sign-out failed');
+      await ctx.close();
+    });
+
+    await test('public: raise a concern in steps (a mistake corrected), get a receipt, check the status; a manager triages it', async () => {
+      const ctx = await browser.newContext({ bypassCSP: true });
+      const page = await ctx.newPage();
+      const reference = await publicJourney(page, base, 'public');
+      await managerJourney(page, base, 'triage', reference);
+      await ctx.close();
+    });
+
+    await test('public journey with JavaScript disabled', async () => {
+      const ctx = await browser.newContext({ javaScriptEnabled: false });
+      await publicJourney(await ctx.newPage(), base, 'nojs');
+      await ctx.close();
+    });
+
+    await test('public journey by keyboard only', async () => {
+      const ctx = await browser.newContext({ bypassCSP: true });
+      const page = await ctx.newPage();
+      const j = 'keyboard-public';
+      const enter = () => page.keyboard.press('Enter');
+      await visit(page, j, 'raise-start', `${base}/raise`);
+      await tabTo(page, 'button.govuk-button--start');
+      await go(page, j, 'raise-about-you', enter);
+      await tabTo(page, '#raiser_kind');
+      await page.keyboard.press('Space');
+      await tabTo(page, '#raiser_name');
+      await page.keyboard.type('Kim Keyboard');
+      await go(page, j, 'raise-danger', enter);
+      await tabTo(page, '#immediate_danger');
+      await page.keyboard.press('ArrowDown');
+      await tabTo(page, 'button.govuk-button');
+      await go(page, j, 'raise-who', enter);
+      await tabTo(page, '#adults_0_name');
+      await page.keyboard.type('Grace Adeyemi-Hollis');
+      await go(page, j, 'raise-what', enter);
+      await tabTo(page, '#what_happened');
+      await page.keyboard.type('Her manager keeps her wages.');
+      await tabTo(page, 'button.govuk-button');
+      await go(page, j, 'raise-consent', enter);
+      await tabTo(page, '#consent');
+      await page.keyboard.press('Space');
+      await tabTo(page, 'button.govuk-button');
+      await go(page, j, 'raise-check', enter);
+      await tabTo(page, 'button.govuk-button');
+      await go(page, j, 'raise-done', enter);
+      await expectText(page, 'Concern received');
       await ctx.close();
     });
 

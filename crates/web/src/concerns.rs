@@ -1244,18 +1244,23 @@ fn summary_rows(v: &ConcernView, staff: bool) -> Vec<(&'static str, String)> {
             .clone()
             .unwrap_or_else(|| "None named".into()),
     };
+    let place = [
+        c.where_happened.clone(),
+        c.location_type
+            .as_deref()
+            .map(|l| code_label(l, LocationType::parse, LocationType::label)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("\n");
     rows.push((
         "Where",
-        [
-            c.where_happened.clone(),
-            c.location_type
-                .as_deref()
-                .map(|l| code_label(l, LocationType::parse, LocationType::label)),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join("\n"),
+        if place.is_empty() {
+            "Not said".into()
+        } else {
+            place
+        },
     ));
     rows.push(("Service involved", service));
     let types = c
