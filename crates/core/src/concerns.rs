@@ -444,9 +444,14 @@ impl Safeguard {
     /// their own (their agency is recorded); practitioners and managers
     /// record concerns received by phone, email or letter, optionally
     /// already linked to a person record.
+    ///
+    /// `form_id`, when given, becomes the concern's id: submitting the same
+    /// form again returns the existing concern's receipt with an empty
+    /// receipt code (it was shown once) and makes nothing new.
     pub async fn raise_concern(
         &self,
         actor: &Actor,
+        form_id: Option<uuid::Uuid>,
         raw: &RawConcern,
         ctx: &Ctx,
         now: OffsetDateTime,
@@ -494,11 +499,27 @@ impl Safeguard {
             e.add("provider_id", "Choose a provider that exists");
             return Err(CoreError::Invalid(e));
         }
-        let id = new_uuid(now)?.to_string();
+        let id = match form_id {
+            Some(f) => f.to_string(),
+            None => new_uuid(now)?.to_string(),
+        };
         let (reference, receipt_code) = new_receipt()?;
         let (row, adults) =
             concern_rows(&id, &reference, &receipt_code, &details, Some(actor), now);
         let mut tx = self.store.begin_audited().await?;
+        if tx.concern_exists(&id).await? {
+            drop(tx);
+            let existing = self
+                .store
+                .concern(&scope_of(actor), &id)
+                .await?
+                .ok_or(CoreError::NotFound)?;
+            return Ok(Receipt {
+                concern_id: id,
+                reference: existing.reference,
+                receipt_code: String::new(),
+            });
+        }
         tx.insert_concern(&row, &adults).await?;
         for a in &adults {
             if let Some(pid) = &a.person_id {

@@ -276,7 +276,7 @@ pub(crate) async fn raise(
     let raw: RawConcern = parse_json(&body)?;
     let r = state
         .core
-        .raise_concern(&user.actor, &raw, &user.ctx, user.now)
+        .raise_concern(&user.actor, None, &raw, &user.ctx, user.now)
         .await?;
     let location = format!("/api/v1/concerns/{}", r.concern_id);
     Ok((

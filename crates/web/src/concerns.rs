@@ -1004,6 +1004,7 @@ pub(crate) async fn new_concern(
         .require(&user.actor, Action::RaiseConcern, &user.ctx, user.now)
         .await?;
     let mut data = FormData::default();
+    data.set("form_id", safeguard_core::new_uuid(user.now)?.to_string());
     if let Some(p) = q.person.filter(|p| p.parse::<PersonId>().is_ok()) {
         data.set("person_id", p);
         data.set("adult_rows", "0");
@@ -1083,11 +1084,23 @@ pub(crate) async fn create_concern(
     }
     let raw = raw_concern_from_staff_form(&form);
     let linked = form.get("person_id").parse::<PersonId>().is_ok();
+    let form_id = form.get("form_id").parse::<uuid::Uuid>().ok();
     match state
         .core
-        .raise_concern(&user.actor, &raw, &user.ctx, user.now)
+        .raise_concern(&user.actor, form_id, &raw, &user.ctx, user.now)
         .await
     {
+        Ok(receipt) if receipt.receipt_code.is_empty() => {
+            // The same form again: show what the first submission made.
+            if user.actor.role == Role::Partner {
+                Ok(
+                    Redirect::to(&format!("/concerns?raised={}", receipt.reference))
+                        .into_response(),
+                )
+            } else {
+                Ok(back_to(&receipt.concern_id))
+            }
+        }
         Ok(receipt) => {
             if user.actor.role == Role::Partner {
                 Ok(

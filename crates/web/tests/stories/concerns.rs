@@ -568,11 +568,16 @@ pub async fn staff_record_story(db: TestDb) {
         .trim_start_matches("/providers/")
         .to_string();
 
-    p.get(&format!("/concerns/new?person={harjit}")).await;
+    let form_id = p
+        .get(&format!("/concerns/new?person={harjit}"))
+        .await
+        .input_value("form_id")
+        .expect("the form carries its id");
     let saved = p
         .post(
             "/concerns/new",
             &[
+                ("form_id", &form_id),
                 ("action", "save"),
                 ("person_id", &harjit),
                 ("adult_rows", "1"),
@@ -595,6 +600,26 @@ pub async fn staff_record_story(db: TestDb) {
         .await;
     assert_eq!(saved.status, StatusCode::CREATED, "{}", saved.body);
     assert!(saved.contains("Concern saved") && saved.contains("Receipt code"));
+    let fields_again = [
+        ("form_id", form_id.as_str()),
+        ("action", "save"),
+        ("person_id", harjit.as_str()),
+        ("what_happened", "x"),
+        ("immediate_danger", "no"),
+        ("consent", "yes"),
+        ("raiser_kind", "public"),
+    ];
+    let again = p.post("/concerns/new", &fields_again).await;
+    assert_eq!(
+        again.location(),
+        format!("/concerns/{form_id}"),
+        "the same form again leads to the first concern"
+    );
+    assert_eq!(
+        count_concerns(&app).await,
+        1,
+        "a double submit makes one concern"
+    );
     let person = p.get(&format!("/people/{harjit}")).await;
     assert!(person.contains("Concern received (SG-") && person.contains("by telephone"));
     let prov_page = p.get(&format!("/providers/{provider_id}")).await;
