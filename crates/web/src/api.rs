@@ -316,6 +316,11 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::api_concerns::chronology))
         .routes(routes!(crate::api_concerns::create_provider))
         .routes(routes!(crate::api_concerns::provider))
+        .routes(routes!(crate::api_concerns::close))
+        .routes(routes!(crate::api_concerns::set_provider))
+        .routes(routes!(crate::api_concerns::calendar))
+        .routes(routes!(crate::api_concerns::set_targets))
+        .routes(routes!(crate::api_concerns::edit_holiday))
 }
 
 /// The OpenAPI 3.1 document for every `/api/v1` route.

@@ -454,3 +454,181 @@ pub(crate) async fn provider(
         concern_ids: concerns.into_iter().map(|c| c.id).collect(),
     }))
 }
+
+/// A closing message (optional).
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct CloseIn {
+    /// Message to the person who raised it; a plain-words default when absent.
+    pub message: Option<String>,
+}
+
+/// Close a concern and tell the raiser (managers).
+#[utoipa::path(post, path = "/api/v1/concerns/{id}/close", tag = "concerns", params(("id" = String, Path, description = "Concern id")),
+    request_body = CloseIn, security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn close(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let c: CloseIn = if body.is_empty() {
+        CloseIn::default()
+    } else {
+        parse_json(&body)?
+    };
+    state
+        .core
+        .close_concern(
+            &user.actor,
+            &id,
+            c.message.as_deref().unwrap_or(""),
+            &user.ctx,
+            user.now,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The provider a concern is about.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderLinkIn {
+    /// A provider id, or null to clear it.
+    pub provider_id: Option<String>,
+}
+
+/// Name the provider (service) a concern is about.
+#[utoipa::path(put, path = "/api/v1/concerns/{id}/provider", tag = "concerns", params(("id" = String, Path, description = "Concern id")),
+    request_body = ProviderLinkIn, security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn set_provider(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let p: ProviderLinkIn = parse_json(&body)?;
+    state
+        .core
+        .set_concern_provider(
+            &user.actor,
+            &id,
+            p.provider_id.as_deref(),
+            &user.ctx,
+            user.now,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The working-day calendar and deadline targets.
+#[derive(Serialize, ToSchema)]
+pub struct CalendarOut {
+    /// Working days to acknowledge a raiser.
+    pub acknowledge_days: u32,
+    /// Working days to decide.
+    pub decision_days: u32,
+    /// Holidays: `YYYY-MM-DD` and name.
+    pub holidays: Vec<HolidayOut>,
+}
+
+/// A holiday.
+#[derive(Serialize, ToSchema)]
+pub struct HolidayOut {
+    /// Date.
+    pub day: String,
+    /// Name.
+    pub name: String,
+}
+
+/// New targets.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetsIn {
+    /// Working days to acknowledge a raiser (0–30).
+    pub acknowledge_days: u32,
+    /// Working days to decide (0–30).
+    pub decision_days: u32,
+}
+
+/// A holiday to add or remove.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HolidayIn {
+    /// Date, `YYYY-MM-DD`.
+    pub day: String,
+    /// Name (when adding).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Remove the day instead of adding it.
+    #[serde(default)]
+    pub remove: bool,
+}
+
+/// The calendar and targets (administrators and managers).
+#[utoipa::path(get, path = "/api/v1/calendar", tag = "settings", security(("bearer" = [])),
+    responses((status = 200, body = CalendarOut), (status = 403, body = ApiErrorBody)))]
+pub(crate) async fn calendar(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<CalendarOut>, ApiError> {
+    let (holidays, t) = state
+        .core
+        .calendar_settings(&user.actor, &user.ctx, user.now)
+        .await?;
+    Ok(Json(CalendarOut {
+        acknowledge_days: t.acknowledge_days,
+        decision_days: t.decision_days,
+        holidays: holidays
+            .into_iter()
+            .map(|(day, name)| HolidayOut { day, name })
+            .collect(),
+    }))
+}
+
+/// Set the deadline targets.
+#[utoipa::path(put, path = "/api/v1/calendar/targets", tag = "settings", request_body = TargetsIn, security(("bearer" = [])),
+    responses((status = 204), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+pub(crate) async fn set_targets(
+    State(state): State<AppState>,
+    user: ApiUser,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let t: TargetsIn = parse_json(&body)?;
+    state
+        .core
+        .set_targets(
+            &user.actor,
+            &t.acknowledge_days.to_string(),
+            &t.decision_days.to_string(),
+            &user.ctx,
+            user.now,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Add or remove a holiday.
+#[utoipa::path(post, path = "/api/v1/calendar/holidays", tag = "settings", request_body = HolidayIn, security(("bearer" = [])),
+    responses((status = 204), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+pub(crate) async fn edit_holiday(
+    State(state): State<AppState>,
+    user: ApiUser,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let h: HolidayIn = parse_json(&body)?;
+    state
+        .core
+        .edit_holiday(
+            &user.actor,
+            &h.day,
+            h.name.as_deref().unwrap_or(""),
+            h.remove,
+            &user.ctx,
+            user.now,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

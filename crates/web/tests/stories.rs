@@ -741,6 +741,7 @@ async fn openapi_story(db: TestDb) {
     assert_eq!(
         described,
         vec![
+            "GET /api/v1/calendar",
             "GET /api/v1/concerns",
             "GET /api/v1/concerns/{id}",
             "GET /api/v1/openapi.json",
@@ -749,14 +750,18 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/people/{id}/chronology",
             "GET /api/v1/providers/{id}",
             "POST /api/v1/auth/token",
+            "POST /api/v1/calendar/holidays",
             "POST /api/v1/concerns",
             "POST /api/v1/concerns/{id}/adults/{position}/link",
+            "POST /api/v1/concerns/{id}/close",
             "POST /api/v1/concerns/{id}/decision",
             "POST /api/v1/concerns/{id}/messages",
             "POST /api/v1/people",
             "POST /api/v1/providers",
             "POST /api/v1/public/concerns",
             "POST /api/v1/public/concerns/status",
+            "PUT /api/v1/calendar/targets",
+            "PUT /api/v1/concerns/{id}/provider",
             "PUT /api/v1/people/{id}",
         ]
     );
@@ -893,4 +898,5 @@ on_both_backends! {
     anonymous_concerns_keep_no_contact => crate::concerns::anonymous_story;
     partner_staff_raise_and_follow => crate::concerns::partner_story;
     staff_record_providers_and_deadlines => crate::concerns::staff_record_story;
+    triage_through_the_api => crate::concerns::api_triage_story;
 }

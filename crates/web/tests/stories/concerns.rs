@@ -711,3 +711,220 @@ async fn manager_actor(app: &TestApp) -> safeguard_domain::Actor {
         .expect("login");
     s.actor
 }
+
+/// The whole triage flow through the JSON API: a public concern, the queue,
+/// linking, a decision refused then made, a provider, a message, closure,
+/// the calendar, and the raiser's status.
+pub async fn api_triage_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let public = Api::new(&app);
+    let r = public
+        .call(Method::POST, "/api/v1/public/concerns", Some(&serde_json::json!({
+            "raiser_kind": "staff", "raiser_name": "Dr A. Example", "raiser_role": "GP",
+            "what_happened": "Bruising on both arms; says her son pushes her.",
+            "adults": [{"name": "Ada Brightwater", "age": "1938-05-14"}],
+            "immediate_danger": "no", "consent": "yes", "suspected_types": ["physical", "domestic"]
+        }).to_string()))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let receipt = r.json();
+    let cid = receipt["id"].as_str().expect("id").to_string();
+    let mut m = Api::new(&app);
+    m.sign_in("manager").await;
+    let queue = m
+        .call(Method::GET, "/api/v1/concerns?state=new", None)
+        .await
+        .json();
+    assert_eq!(queue["concerns"][0]["id"], cid.as_str());
+    assert!(queue["concerns"][0]["decision_due"].as_str().is_some());
+    assert_eq!(
+        m.call(Method::GET, "/api/v1/concerns?state=bogus", None)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    let ada = app
+        .db
+        .store
+        .search_people(safeguard_domain::PersonScope::All, "ada brightwater", 5)
+        .await
+        .expect("q")[0]
+        .id
+        .to_string();
+    let link = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid}/adults/0/link"),
+            Some(&serde_json::json!({"person_id": ada}).to_string()),
+        )
+        .await;
+    assert_eq!(link.status, StatusCode::NO_CONTENT, "{}", link.body);
+    let bad = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid}/decision"),
+            Some(r#"{"outcome":"section_42"}"#),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = bad.json()["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| f["field"].as_str().unwrap_or("").to_string())
+        .collect();
+    for f in [
+        "needs_care_and_support",
+        "needs_evidence",
+        "experiencing_abuse",
+        "unable_to_protect",
+        "reasons",
+    ] {
+        assert!(fields.iter().any(|x| x == f), "{f} in {fields:?}");
+    }
+    let decision = serde_json::json!({
+        "needs_care_and_support": "yes", "needs_evidence": "Frailty; daily care",
+        "experiencing_abuse": "yes", "abuse_evidence": "GP saw bruising",
+        "unable_to_protect": "unknown", "unable_evidence": "Not yet known",
+        "outcome": "other_enquiry", "reasons": "Enquiry needed to establish (c)"
+    });
+    let ok = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid}/decision"),
+            Some(&decision.to_string()),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::NO_CONTENT, "{}", ok.body);
+    let provider = m
+        .call(
+            Method::POST,
+            "/api/v1/providers",
+            Some(r#"{"name":"Ward 7, Northbridge General","kind":"hospital_acute"}"#),
+        )
+        .await
+        .json();
+    let pid = provider["id"].as_str().expect("id");
+    assert_eq!(
+        m.call(
+            Method::PUT,
+            &format!("/api/v1/concerns/{cid}/provider"),
+            Some(&serde_json::json!({"provider_id": pid}).to_string())
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    let prov = m
+        .call(Method::GET, &format!("/api/v1/providers/{pid}"), None)
+        .await
+        .json();
+    assert_eq!(prov["concern_ids"][0], cid.as_str());
+    assert_eq!(
+        m.call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid}/messages"),
+            Some(r#"{"message":"Thank you, doctor."}"#)
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        m.call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid}/close"),
+            Some("{}")
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    let chron = m
+        .call(
+            Method::GET,
+            &format!("/api/v1/people/{ada}/chronology"),
+            None,
+        )
+        .await
+        .json();
+    let kinds: Vec<&str> = chron
+        .as_array()
+        .expect("lines")
+        .iter()
+        .filter_map(|c| c["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["closed", "message", "decision", "concern"],
+        "newest first"
+    );
+    let st = public.call(Method::POST, "/api/v1/public/concerns/status", Some(&serde_json::json!({"reference": receipt["reference"], "receipt_code": receipt["receipt_code"]}).to_string())).await.json();
+    assert_eq!(st["status"], "Closed");
+    assert_eq!(st["messages"].as_array().map(Vec::len), Some(3));
+
+    // The calendar through the API (managers and administrators).
+    let cal = m.call(Method::GET, "/api/v1/calendar", None).await.json();
+    assert_eq!(
+        (
+            cal["acknowledge_days"].as_u64(),
+            cal["decision_days"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
+    assert!(
+        cal["holidays"]
+            .as_array()
+            .is_some_and(|h| h.iter().any(|d| d["day"] == "2026-12-25"))
+    );
+    assert_eq!(
+        m.call(
+            Method::PUT,
+            "/api/v1/calendar/targets",
+            Some(r#"{"acknowledge_days":1,"decision_days":3}"#)
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        m.call(
+            Method::PUT,
+            "/api/v1/calendar/targets",
+            Some(r#"{"acknowledge_days":1,"decision_days":31}"#)
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        m.call(
+            Method::POST,
+            "/api/v1/calendar/holidays",
+            Some(r#"{"day":"2026-12-25","remove":true}"#)
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    let cal = m.call(Method::GET, "/api/v1/calendar", None).await.json();
+    assert_eq!(cal["decision_days"].as_u64(), Some(3));
+    assert!(
+        !cal["holidays"]
+            .as_array()
+            .is_some_and(|h| h.iter().any(|d| d["day"] == "2026-12-25"))
+    );
+    let mut p = Api::new(&app);
+    p.sign_in("practitioner").await;
+    assert_eq!(
+        p.call(Method::GET, "/api/v1/calendar", None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        p.call(Method::POST, &format!("/api/v1/concerns/{cid}/close"), None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    app.finish().await;
+}
