@@ -1016,6 +1016,23 @@ impl Safeguard {
             instead: d.instead.map(|i| i.code().into()),
             reasons: d.reasons.clone(),
         };
+        let kind = match d.outcome {
+            TriageOutcome::Section42 => Some(safeguard_domain::enquiry::EnquiryKind::Section42),
+            TriageOutcome::OtherEnquiry => Some(safeguard_domain::enquiry::EnquiryKind::Other),
+            TriageOutcome::NoEnquiry => None,
+        };
+        let linked: Vec<String> = self
+            .store
+            .concern_adults(concern_id)
+            .await?
+            .into_iter()
+            .filter_map(|a| a.person_id)
+            .collect();
+        if kind.is_some() && linked.is_empty() {
+            let mut e = FieldErrors::new();
+            e.add("outcome", "Link each adult at risk to a person record, or create one, before opening an enquiry");
+            return Err(CoreError::Invalid(e));
+        }
         let mut tx = self.store.begin_audited().await?;
         if !tx.decide(&row, new_state.code()).await? {
             let mut e = FieldErrors::new();
@@ -1047,6 +1064,13 @@ impl Safeguard {
                     Some(concern_id),
                 )
                 .await?;
+            }
+        }
+        if let Some(kind) = kind {
+            // One enquiry per adult at risk: large-scale concerns count each adult.
+            for pid in &linked {
+                self.open_enquiry(&mut tx, actor, concern_id, pid, kind, now)
+                    .await?;
             }
         }
         let message = d.message_to_raiser.clone().unwrap_or_else(|| match new_state {

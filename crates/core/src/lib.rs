@@ -12,6 +12,7 @@ mod accounts;
 mod audit;
 pub mod concerns;
 pub mod demo;
+pub mod enquiries;
 pub mod mail;
 pub mod people;
 
@@ -115,14 +116,27 @@ pub fn random_bytes<const N: usize>() -> CoreResult<[u8; N]> {
     Ok(b)
 }
 
-/// A new UUIDv7 for the given time.
+/// A new UUIDv7 for the given time. Ids made by one process are strictly
+/// increasing, so records written in the same millisecond keep the order
+/// they were written in (a chronology's "decision" before "enquiry opened").
 pub fn new_uuid(now: OffsetDateTime) -> CoreResult<Uuid> {
-    Ok(
+    static LAST: std::sync::Mutex<u128> = std::sync::Mutex::new(0);
+    let candidate =
         uuid::Builder::from_unix_timestamp_millis(unix_ms(now) as u64, &random_bytes::<10>()?)
-            .into_uuid(),
-    )
+            .into_uuid()
+            .as_u128();
+    let mut last = LAST
+        .lock()
+        .map_err(|_| CoreError::Internal("id generator poisoned".into()))?;
+    // Same or earlier millisecond: one more than the last id (only the random bits change).
+    let next = if candidate > *last {
+        candidate
+    } else {
+        *last + 1
+    };
+    *last = next;
+    Ok(Uuid::from_u128(next))
 }
-
 /// A random token as 64 hex characters (session ids, CSRF tokens).
 pub fn random_token() -> CoreResult<String> {
     Ok(hex(&random_bytes::<32>()?))

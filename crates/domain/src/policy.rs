@@ -87,6 +87,12 @@ pub enum Action {
     ManageProviders,
     /// Edit the working-day calendar and deadline targets.
     ManageCalendar,
+    /// See enquiries.
+    ViewEnquiries,
+    /// Work on an enquiry: the person's outcomes, proposing the conclusion.
+    WorkOnEnquiry,
+    /// Allocate enquiries and sign conclusions off.
+    SignOffEnquiry,
 }
 
 /// The policy's answer.
@@ -129,6 +135,8 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         Action::ManageCalendar => {
             actor.agency_is_owner && matches!(actor.role, Role::Admin | Role::Manager)
         }
+        Action::ViewEnquiries | Action::WorkOnEnquiry => case_worker(actor),
+        Action::SignOffEnquiry => actor.agency_is_owner && actor.role == Role::Manager,
     };
     if allow {
         Decision::Allow

@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod concerns;
+pub mod enquiries;
 pub mod people;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -293,7 +293,7 @@ impl Modify for BearerScheme {
 #[openapi(
     info(title = "Safeguard API", description = "Adult safeguarding case management. Every view and change of personal data is audited."),
     modifiers(&BearerScheme),
-    components(schemas(ApiErrorBody, ApiFieldError, RawKeyPerson, safeguard_domain::concern::RawAdult))
+    components(schemas(ApiErrorBody, ApiFieldError, RawKeyPerson, safeguard_domain::concern::RawAdult, safeguard_domain::enquiry::RawAchievement))
 )]
 struct ApiDoc;
 
@@ -321,6 +321,16 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::api_concerns::calendar))
         .routes(routes!(crate::api_concerns::set_targets))
         .routes(routes!(crate::api_concerns::edit_holiday))
+        .routes(routes!(crate::api_enquiries::list))
+        .routes(routes!(crate::api_enquiries::get))
+        .routes(routes!(crate::api_enquiries::allocate))
+        .routes(routes!(crate::api_enquiries::add_outcome))
+        .routes(routes!(
+            crate::api_enquiries::reword,
+            crate::api_enquiries::drop_outcome
+        ))
+        .routes(routes!(crate::api_enquiries::conclude))
+        .routes(routes!(crate::api_enquiries::sign_off))
 }
 
 /// The OpenAPI 3.1 document for every `/api/v1` route.

@@ -172,7 +172,7 @@ pub struct LinkIn {
 
 /// A created record's id.
 #[derive(Serialize, ToSchema)]
-pub struct IdOut {
+pub(crate) struct IdOut {
     /// Id.
     pub id: String,
 }

@@ -1168,6 +1168,7 @@ struct ConcernPage {
     decision: Vec<(&'static str, String)>,
     providers: Vec<(String, String)>,
     receipt: Option<(String, String)>,
+    enquiries: Vec<(String, String)>,
     f: FormView,
     errors: FieldErrors,
     yes_no_unknown: Opts,
@@ -1434,6 +1435,19 @@ async fn concern_page(
     {
         data.set("provider_id", p.clone());
     }
+    let mut enquiries = Vec::new();
+    for e in state.core.enquiries_for_concern(&user.actor, id).await? {
+        let name = v
+            .adults
+            .iter()
+            .find(|a| a.adult.person_id.as_deref() == Some(e.person_id.as_str()))
+            .and_then(|a| a.linked_name.clone())
+            .unwrap_or_default();
+        let kind = safeguard_domain::enquiry::EnquiryKind::parse(&e.kind)
+            .map(|k| k.label())
+            .unwrap_or("");
+        enquiries.push((e.id, format!("{kind} for {name}")));
+    }
     let heading = format!("Concern {}", v.concern.reference);
     let t = ConcernPage {
         l: Layout::new(heading, user).with_errors(&errors),
@@ -1459,6 +1473,7 @@ async fn concern_page(
             .collect(),
         decision,
         providers,
+        enquiries,
         receipt: receipt
             .filter(|r| !r.receipt_code.is_empty())
             .map(|r| (r.reference, r.receipt_code)),

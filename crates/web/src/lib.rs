@@ -7,9 +7,11 @@
 
 mod api;
 mod api_concerns;
+mod api_enquiries;
 mod assets;
 mod auth;
 mod concerns;
+mod enquiries;
 mod errors;
 mod forms;
 mod pages;
@@ -117,6 +119,21 @@ pub fn router(state: AppState) -> Router {
             "/concerns/{id}/adults/{position}/create-person",
             post(concerns::create_person_for_adult),
         )
+        .route("/enquiries", get(enquiries::list))
+        .route("/enquiries/{id}", get(enquiries::view))
+        .route("/enquiries/{id}/allocate", post(enquiries::allocate))
+        .route("/enquiries/{id}/asked", post(enquiries::asked))
+        .route("/enquiries/{id}/outcomes", post(enquiries::add_outcome))
+        .route(
+            "/enquiries/{id}/outcomes/{outcome}/reword",
+            post(enquiries::reword),
+        )
+        .route(
+            "/enquiries/{id}/outcomes/{outcome}/drop",
+            post(enquiries::drop_outcome),
+        )
+        .route("/enquiries/{id}/conclusion", post(enquiries::conclude))
+        .route("/enquiries/{id}/sign-off", post(enquiries::sign_off))
         .route("/providers", get(concerns::providers))
         .route(
             "/providers/new",

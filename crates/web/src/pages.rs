@@ -434,6 +434,7 @@ struct PersonTemplate {
     p: PersonView,
     saved: bool,
     chronology: Vec<(String, String, String)>,
+    enquiries: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -464,12 +465,28 @@ pub(crate) async fn view_person(
         .into_iter()
         .map(|c| (when(c.at), c.summary, c.actor_name))
         .collect();
+    let enquiries = state
+        .core
+        .enquiries_for_person(&user.actor, &pid.to_string())
+        .await?
+        .into_iter()
+        .map(|e| {
+            let kind = safeguard_domain::enquiry::EnquiryKind::parse(&e.kind)
+                .map(|k| k.label())
+                .unwrap_or("");
+            let st = safeguard_domain::enquiry::EnquiryState::parse(&e.state)
+                .map(|s| s.label())
+                .unwrap_or("");
+            (e.id, format!("{kind} started {} ({st})", e.started_on))
+        })
+        .collect();
     let p = PersonView::new(&person, user.now.date());
     let t = PersonTemplate {
         l: Layout::new(p.name.clone(), &user),
         p,
         saved: q.saved.is_some(),
         chronology,
+        enquiries,
     };
     Ok(render(StatusCode::OK, &t))
 }

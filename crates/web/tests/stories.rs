@@ -2,6 +2,8 @@
 
 #[path = "stories/concerns.rs"]
 mod concerns;
+#[path = "stories/enquiries.rs"]
+mod enquiries;
 mod support;
 
 use axum::http::{Method, StatusCode};
@@ -741,9 +743,12 @@ async fn openapi_story(db: TestDb) {
     assert_eq!(
         described,
         vec![
+            "DELETE /api/v1/enquiries/{id}/outcomes/{outcome_id}",
             "GET /api/v1/calendar",
             "GET /api/v1/concerns",
             "GET /api/v1/concerns/{id}",
+            "GET /api/v1/enquiries",
+            "GET /api/v1/enquiries/{id}",
             "GET /api/v1/openapi.json",
             "GET /api/v1/people",
             "GET /api/v1/people/{id}",
@@ -756,12 +761,17 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/concerns/{id}/close",
             "POST /api/v1/concerns/{id}/decision",
             "POST /api/v1/concerns/{id}/messages",
+            "POST /api/v1/enquiries/{id}/allocate",
+            "POST /api/v1/enquiries/{id}/conclusion",
+            "POST /api/v1/enquiries/{id}/outcomes",
+            "POST /api/v1/enquiries/{id}/sign-off",
             "POST /api/v1/people",
             "POST /api/v1/providers",
             "POST /api/v1/public/concerns",
             "POST /api/v1/public/concerns/status",
             "PUT /api/v1/calendar/targets",
             "PUT /api/v1/concerns/{id}/provider",
+            "PUT /api/v1/enquiries/{id}/outcomes/{outcome_id}",
             "PUT /api/v1/people/{id}",
         ]
     );
@@ -769,7 +779,8 @@ async fn openapi_story(db: TestDb) {
         let (method, path) = d.split_once(' ').expect("method and path");
         let path = path
             .replace("{id}", "01900000-0000-7000-8000-000000000000")
-            .replace("{position}", "0");
+            .replace("{position}", "0")
+            .replace("{outcome_id}", "x");
         let res = api
             .call(method.parse().expect("method"), &path, Some("{}"))
             .await;
@@ -899,4 +910,7 @@ on_both_backends! {
     partner_staff_raise_and_follow => crate::concerns::partner_story;
     staff_record_providers_and_deadlines => crate::concerns::staff_record_story;
     triage_through_the_api => crate::concerns::api_triage_story;
+    enquiry_led_by_the_person => crate::enquiries::enquiry_story;
+    enquiries_need_person_records => crate::enquiries::enquiry_needs_people_story;
+    enquiry_through_the_api => crate::enquiries::api_enquiry_story;
 }

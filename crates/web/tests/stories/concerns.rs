@@ -856,7 +856,7 @@ pub async fn api_triage_story(db: TestDb) {
         .collect();
     assert_eq!(
         kinds,
-        vec!["closed", "message", "decision", "concern"],
+        vec!["closed", "message", "enquiry", "decision", "concern"],
         "newest first"
     );
     let st = public.call(Method::POST, "/api/v1/public/concerns/status", Some(&serde_json::json!({"reference": receipt["reference"], "receipt_code": receipt["receipt_code"]}).to_string())).await.json();

@@ -1,0 +1,670 @@
+//! Enquiries led by the person: opening, allocation, the person's desired
+//! outcomes in their own words (revisited, with history), and the
+//! conclusion proposed by the lead and signed off by a manager.
+
+use safeguard_domain::Actor;
+use safeguard_domain::enquiry::{
+    EnquiryEvent, EnquiryKind, EnquiryState, RawConclusion, RawOutcome,
+};
+use safeguard_domain::person::iso_date;
+use safeguard_domain::policy::{Action, Decision, decide};
+use safeguard_domain::validation::FieldErrors;
+use safeguard_store::Tx;
+use safeguard_store::concerns::ChronologyRow;
+use safeguard_store::enquiries::{ConclusionRow, EnquiryRow, OutcomeHistoryRow, OutcomeRow};
+use time::{Date, OffsetDateTime};
+
+use crate::{CoreError, CoreResult, Ctx, Safeguard, new_uuid, unix_ms};
+
+/// Everything on an enquiry's page.
+#[derive(Clone, Debug)]
+pub struct EnquiryView {
+    /// The enquiry.
+    pub enquiry: EnquiryRow,
+    /// Its state.
+    pub state: EnquiryState,
+    /// The person's name.
+    pub person_name: String,
+    /// The concern's reference.
+    pub concern_reference: String,
+    /// Desired outcomes, dropped ones too.
+    pub outcomes: Vec<OutcomeRow>,
+    /// How the outcomes changed, oldest first.
+    pub history: Vec<OutcomeHistoryRow>,
+    /// The conclusion, once proposed.
+    pub conclusion: Option<ConclusionRow>,
+    /// The lead's name.
+    pub lead_name: Option<String>,
+    /// The agency caused to make it.
+    pub caused_agency: Option<String>,
+}
+
+fn parse_date(s: &str) -> Date {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(s, &fmt).unwrap_or(Date::MIN)
+}
+
+fn invalid(field: &str, message: &str) -> CoreError {
+    let mut e = FieldErrors::new();
+    e.add(field, message);
+    CoreError::Invalid(e)
+}
+
+impl Safeguard {
+    /// Opens an enquiry for a person from a concern's triage decision, in
+    /// the decision's transaction.
+    pub(crate) async fn open_enquiry(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        concern_id: &str,
+        person_id: &str,
+        kind: EnquiryKind,
+        now: OffsetDateTime,
+    ) -> CoreResult<String> {
+        let id = new_uuid(now)?.to_string();
+        tx.insert_enquiry(&EnquiryRow {
+            id: id.clone(),
+            concern_id: concern_id.into(),
+            person_id: person_id.into(),
+            kind: kind.code().into(),
+            state: EnquiryState::Open.code().into(),
+            lead_user_id: None,
+            caused_agency_id: None,
+            started_on: iso_date(now.date()),
+            asked: None,
+            created_at: unix_ms(now),
+        })
+        .await?;
+        tx.add_chronology(&ChronologyRow {
+            id: new_uuid(now)?.to_string(),
+            person_id: person_id.into(),
+            at: unix_ms(now),
+            kind: "enquiry".into(),
+            summary: format!("{} opened", kind.label()),
+            actor_name: actor.display_name.clone(),
+            concern_id: Some(concern_id.into()),
+        })
+        .await?;
+        Ok(id)
+    }
+
+    async fn enquiry_for(
+        &self,
+        actor: &Actor,
+        id: &str,
+        action: Action,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<EnquiryRow> {
+        if decide(actor, Action::ViewEnquiries) == Decision::Deny {
+            self.audit_denial(actor, ctx, now, "view", "enquiry", Some(id.into()))
+                .await?;
+            return Err(CoreError::NotFound);
+        }
+        if decide(actor, action) == Decision::Deny {
+            self.audit_denial(actor, ctx, now, "update", "enquiry", Some(id.into()))
+                .await?;
+            return Err(CoreError::Forbidden);
+        }
+        self.store.enquiry(id).await?.ok_or(CoreError::NotFound)
+    }
+
+    fn state_of(e: &EnquiryRow) -> CoreResult<EnquiryState> {
+        EnquiryState::parse(&e.state).ok_or_else(|| CoreError::Internal("bad enquiry state".into()))
+    }
+
+    /// Enquiries in a state (all when `None`), oldest first.
+    pub async fn enquiry_list(
+        &self,
+        actor: &Actor,
+        state: Option<EnquiryState>,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Vec<(EnquiryRow, String)>> {
+        if decide(actor, Action::ViewEnquiries) == Decision::Deny {
+            self.audit_denial(actor, ctx, now, "view", "enquiry", None)
+                .await?;
+            return Err(CoreError::Forbidden);
+        }
+        let rows = self.store.enquiries(state.map(|s| s.code()), 500).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let name = match r.person_id.parse() {
+                Ok(pid) => self
+                    .store
+                    .find_person(safeguard_domain::PersonScope::All, pid)
+                    .await?
+                    .map(|p| p.details.full_name()),
+                Err(_) => None,
+            };
+            out.push((r, name.unwrap_or_default()));
+        }
+        if !out.is_empty() {
+            let mut tx = self.store.begin_audited().await?;
+            let mut ev = Self::event(actor, ctx, now, "view", "enquiry", None, "success")?;
+            ev.detail = Some(format!("list of {}", out.len()));
+            tx.audit(ev).await?;
+            tx.commit().await?;
+        }
+        Ok(out)
+    }
+
+    /// Enquiries about a person (for their record).
+    pub async fn enquiries_for_person(
+        &self,
+        actor: &Actor,
+        person_id: &str,
+    ) -> CoreResult<Vec<EnquiryRow>> {
+        if decide(actor, Action::ViewEnquiries) == Decision::Deny {
+            return Ok(Vec::new());
+        }
+        Ok(self.store.enquiries_for_person(person_id).await?)
+    }
+
+    /// Enquiries opened from a concern.
+    pub async fn enquiries_for_concern(
+        &self,
+        actor: &Actor,
+        concern_id: &str,
+    ) -> CoreResult<Vec<EnquiryRow>> {
+        if decide(actor, Action::ViewEnquiries) == Decision::Deny {
+            return Ok(Vec::new());
+        }
+        Ok(self.store.enquiries_for_concern(concern_id).await?)
+    }
+
+    /// An enquiry's page (the view is audited).
+    pub async fn enquiry_view(
+        &self,
+        actor: &Actor,
+        id: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<EnquiryView> {
+        let enquiry = self
+            .enquiry_for(actor, id, Action::ViewEnquiries, ctx, now)
+            .await?;
+        let state = Self::state_of(&enquiry)?;
+        let person_name = match enquiry.person_id.parse() {
+            Ok(pid) => self
+                .store
+                .find_person(safeguard_domain::PersonScope::All, pid)
+                .await?
+                .map(|p| p.details.full_name()),
+            Err(_) => None,
+        }
+        .unwrap_or_default();
+        let concern_reference = self
+            .store
+            .concern(
+                &safeguard_store::concerns::ConcernScope::All,
+                &enquiry.concern_id,
+            )
+            .await?
+            .map(|c| c.reference)
+            .unwrap_or_default();
+        let lead_name = match &enquiry.lead_user_id {
+            Some(u) => self.store.user_by_id(u).await?.map(|u| u.display_name),
+            None => None,
+        };
+        let caused_agency = match &enquiry.caused_agency_id {
+            Some(a) => self
+                .store
+                .list_agencies()
+                .await?
+                .into_iter()
+                .find(|x| &x.id == a)
+                .map(|x| x.name),
+            None => None,
+        };
+        let outcomes = self.store.outcomes(id).await?;
+        let history = self.store.outcome_history(id).await?;
+        let conclusion = self.store.conclusion(id).await?;
+        let mut tx = self.store.begin_audited().await?;
+        tx.audit(Self::event(
+            actor,
+            ctx,
+            now,
+            "view",
+            "enquiry",
+            Some(id.into()),
+            "success",
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok(EnquiryView {
+            enquiry,
+            state,
+            person_name,
+            concern_reference,
+            outcomes,
+            history,
+            conclusion,
+            lead_name,
+            caused_agency,
+        })
+    }
+
+    /// Allocates the lead (a council practitioner or manager, by username),
+    /// or causes the enquiry to be made by a partner agency (by name); the
+    /// council keeps oversight either way.
+    pub async fn allocate_enquiry(
+        &self,
+        actor: &Actor,
+        id: &str,
+        lead: &str,
+        agency: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        let e = self
+            .enquiry_for(actor, id, Action::SignOffEnquiry, ctx, now)
+            .await?;
+        if Self::state_of(&e)? == EnquiryState::Concluded {
+            return Err(invalid(
+                "lead",
+                "The enquiry is concluded and cannot change",
+            ));
+        }
+        let lead_id = match lead.trim() {
+            "" => None,
+            name => {
+                let u = self.store.user_by_username(&name.to_lowercase()).await?;
+                match u {
+                    Some(u)
+                        if u.agency_is_owner
+                            && matches!(u.role.as_str(), "practitioner" | "manager") =>
+                    {
+                        Some(u.id)
+                    }
+                    _ => return Err(invalid("lead", "Choose a council practitioner or manager")),
+                }
+            }
+        };
+        let agency_id = match agency.trim() {
+            "" => None,
+            name => match self
+                .store
+                .list_agencies()
+                .await?
+                .into_iter()
+                .find(|a| !a.is_owner && a.name.eq_ignore_ascii_case(name))
+            {
+                Some(a) => Some(a.id),
+                None => return Err(invalid("agency", "Choose a partner agency")),
+            },
+        };
+        if lead_id.is_none() && agency_id.is_none() {
+            return Err(invalid(
+                "lead",
+                "Choose an enquiry lead, or a partner agency to make the enquiry",
+            ));
+        }
+        let mut tx = self.store.begin_audited().await?;
+        tx.allocate(id, lead_id.as_deref(), agency_id.as_deref())
+            .await?;
+        let mut ev = Self::event(
+            actor,
+            ctx,
+            now,
+            "update",
+            "enquiry",
+            Some(id.into()),
+            "success",
+        )?;
+        ev.detail = Some("allocated".into());
+        tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn revise(
+        &self,
+        actor: &Actor,
+        id: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<EnquiryRow> {
+        let e = self
+            .enquiry_for(actor, id, Action::WorkOnEnquiry, ctx, now)
+            .await?;
+        Self::state_of(&e)?
+            .apply(EnquiryEvent::ReviseOutcomes)
+            .map_err(|m| invalid("text", m))?;
+        Ok(e)
+    }
+
+    /// Records whether the person (or their representative) was asked what
+    /// they want to happen (SG4a part 1).
+    pub async fn set_asked(
+        &self,
+        actor: &Actor,
+        id: &str,
+        asked: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        self.revise(actor, id, ctx, now).await?;
+        let a = safeguard_domain::enquiry::Asked::parse(asked.trim())
+            .ok_or_else(|| invalid("asked", "Select whether they were asked"))?;
+        let mut tx = self.store.begin_audited().await?;
+        tx.set_asked(id, a.code()).await?;
+        let mut ev = Self::event(
+            actor,
+            ctx,
+            now,
+            "update",
+            "enquiry",
+            Some(id.into()),
+            "success",
+        )?;
+        ev.detail = Some(format!("asked {}", a.code()));
+        tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds a desired outcome in the person's own words.
+    pub async fn add_outcome(
+        &self,
+        actor: &Actor,
+        id: &str,
+        raw: &RawOutcome,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<String> {
+        self.revise(actor, id, ctx, now).await?;
+        let o = raw.parse().map_err(CoreError::Invalid)?;
+        let position = self.store.outcomes(id).await?.len() as i32;
+        let oid = new_uuid(now)?.to_string();
+        let mut tx = self.store.begin_audited().await?;
+        tx.insert_outcome(&OutcomeRow {
+            id: oid.clone(),
+            enquiry_id: id.into(),
+            position,
+            text: o.text.clone(),
+            expressed_by: o.expressed_by.code().into(),
+            representative: o.representative.clone(),
+            expressed_on: iso_date(now.date()),
+            active: true,
+            achievement: None,
+            comment: None,
+        })
+        .await?;
+        tx.set_asked(id, safeguard_domain::enquiry::Asked::YesExpressed.code())
+            .await?;
+        self.outcome_history(&mut tx, actor, &oid, "added", &o.text, now)
+            .await?;
+        tx.audit(Self::event(
+            actor,
+            ctx,
+            now,
+            "update",
+            "enquiry",
+            Some(id.into()),
+            "success",
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok(oid)
+    }
+
+    async fn outcome_history(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        outcome_id: &str,
+        change: &str,
+        text: &str,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        tx.insert_outcome_history(&OutcomeHistoryRow {
+            id: new_uuid(now)?.to_string(),
+            outcome_id: outcome_id.into(),
+            at: unix_ms(now),
+            by_name: actor.display_name.clone(),
+            change: change.into(),
+            text: text.into(),
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Rewords a desired outcome (the earlier words stay in the history).
+    pub async fn reword_outcome(
+        &self,
+        actor: &Actor,
+        id: &str,
+        outcome_id: &str,
+        text: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        self.revise(actor, id, ctx, now).await?;
+        let o = RawOutcome {
+            text: Some(text.into()),
+            ..RawOutcome::default()
+        }
+        .parse()
+        .map_err(CoreError::Invalid)?;
+        let mut tx = self.store.begin_audited().await?;
+        if !tx.reword_outcome(id, outcome_id, &o.text).await? {
+            return Err(CoreError::NotFound);
+        }
+        self.outcome_history(&mut tx, actor, outcome_id, "reworded", &o.text, now)
+            .await?;
+        tx.audit(Self::event(
+            actor,
+            ctx,
+            now,
+            "update",
+            "enquiry",
+            Some(id.into()),
+            "success",
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Drops a desired outcome the person no longer wants (kept in the history).
+    pub async fn drop_outcome(
+        &self,
+        actor: &Actor,
+        id: &str,
+        outcome_id: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        self.revise(actor, id, ctx, now).await?;
+        let text = self
+            .store
+            .outcomes(id)
+            .await?
+            .into_iter()
+            .find(|o| o.id == outcome_id)
+            .map(|o| o.text)
+            .ok_or(CoreError::NotFound)?;
+        let mut tx = self.store.begin_audited().await?;
+        if !tx.drop_outcome(id, outcome_id).await? {
+            return Err(CoreError::NotFound);
+        }
+        self.outcome_history(&mut tx, actor, outcome_id, "dropped", &text, now)
+            .await?;
+        tx.audit(Self::event(
+            actor,
+            ctx,
+            now,
+            "update",
+            "enquiry",
+            Some(id.into()),
+            "success",
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The lead proposes the conclusion; the domain checks it against the
+    /// SAC rules and the person's outcomes.
+    pub async fn propose_conclusion(
+        &self,
+        actor: &Actor,
+        id: &str,
+        raw: &RawConclusion,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        let e = self
+            .enquiry_for(actor, id, Action::WorkOnEnquiry, ctx, now)
+            .await?;
+        let next = Self::state_of(&e)?
+            .apply(EnquiryEvent::ProposeConclusion)
+            .map_err(|m| invalid("action_result", m))?;
+        let active: Vec<String> = self
+            .store
+            .outcomes(id)
+            .await?
+            .into_iter()
+            .filter(|o| o.active)
+            .map(|o| o.id)
+            .collect();
+        let c = raw
+            .parse(&active, parse_date(&e.started_on), now.date())
+            .map_err(CoreError::Invalid)?;
+        if let Some(p) = &c.provider_id
+            && self.store.provider(p).await?.is_none()
+        {
+            return Err(invalid("provider_id", "Choose a provider that exists"));
+        }
+        let join = |v: Vec<&str>| v.join(",");
+        let mut tx = self.store.begin_audited().await?;
+        if !tx.move_enquiry(id, e.state.as_str(), next.code()).await? {
+            return Err(CoreError::Conflict);
+        }
+        tx.put_conclusion(&ConclusionRow {
+            enquiry_id: id.into(),
+            risk_types: join(c.risk_types.iter().map(|t| t.code()).collect()),
+            locations: join(c.locations.iter().map(|t| t.code()).collect()),
+            sources: join(c.sources.iter().map(|t| t.code()).collect()),
+            provider_id: c.provider_id.clone(),
+            action_result: c.action_result.code().into(),
+            risk_outcome: c.risk_outcome.map(|r| r.code().into()),
+            capacity: c.capacity.code().into(),
+            capacity_support: c.capacity_support,
+            asked: c.asked.code().into(),
+            concluded_on: iso_date(c.concluded_on),
+            proposed_by: actor.user_id.to_string(),
+            proposed_at: unix_ms(now),
+            signed_off_by: None,
+            signed_off_at: None,
+        })
+        .await?;
+        tx.set_asked(id, c.asked.code()).await?;
+        for (oid, a, comment) in &c.achievements {
+            tx.set_achievement(oid, Some(a.code()), comment.as_deref())
+                .await?;
+        }
+        let mut ev = Self::event(
+            actor,
+            ctx,
+            now,
+            "update",
+            "enquiry",
+            Some(id.into()),
+            "success",
+        )?;
+        ev.detail = Some("conclusion proposed".into());
+        tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A manager signs the conclusion off (the enquiry is then concluded) or
+    /// returns it for more work.
+    pub async fn sign_off_enquiry(
+        &self,
+        actor: &Actor,
+        id: &str,
+        approve: bool,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        let e = self
+            .enquiry_for(actor, id, Action::SignOffEnquiry, ctx, now)
+            .await?;
+        let event = if approve {
+            EnquiryEvent::SignOff
+        } else {
+            EnquiryEvent::ReturnForChanges
+        };
+        let next = Self::state_of(&e)?
+            .apply(event)
+            .map_err(|m| invalid("sign_off", m))?;
+        let conclusion = self
+            .store
+            .conclusion(id)
+            .await?
+            .ok_or_else(|| invalid("sign_off", "There is no proposed conclusion"))?;
+        let mut tx = self.store.begin_audited().await?;
+        if !tx.move_enquiry(id, e.state.as_str(), next.code()).await? {
+            return Err(CoreError::Conflict);
+        }
+        if approve {
+            tx.sign_off(id, &actor.user_id.to_string(), unix_ms(now))
+                .await?;
+            let result = safeguard_domain::enquiry::ActionResult::parse(&conclusion.action_result)
+                .map(|a| a.label())
+                .unwrap_or("");
+            tx.add_chronology(&ChronologyRow {
+                id: new_uuid(now)?.to_string(),
+                person_id: e.person_id.clone(),
+                at: unix_ms(now),
+                kind: "enquiry".into(),
+                summary: format!("Enquiry concluded and signed off: {result}"),
+                actor_name: actor.display_name.clone(),
+                concern_id: Some(e.concern_id.clone()),
+            })
+            .await?;
+        }
+        let mut ev = Self::event(
+            actor,
+            ctx,
+            now,
+            if approve { "sign_off" } else { "return" },
+            "enquiry",
+            Some(id.into()),
+            "success",
+        )?;
+        ev.detail = Some(
+            if approve {
+                "signed off"
+            } else {
+                "returned for changes"
+            }
+            .into(),
+        );
+        tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl Safeguard {
+    /// Council practitioners and managers who can lead an enquiry: (username, name).
+    pub async fn enquiry_leads(&self) -> CoreResult<Vec<(String, String)>> {
+        Ok(self
+            .store
+            .list_users()
+            .await?
+            .into_iter()
+            .filter(|u| {
+                u.agency_is_owner
+                    && !u.disabled
+                    && matches!(u.role.as_str(), "practitioner" | "manager")
+            })
+            .map(|u| (u.username, u.display_name))
+            .collect())
+    }
+}

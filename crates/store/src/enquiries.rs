@@ -1,0 +1,365 @@
+//! Enquiries, the person's desired outcomes (with their history) and conclusions.
+
+use sqlx::FromRow;
+
+use crate::{Result, Store, Tx, on_db, on_tx};
+
+/// An enquiry.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct EnquiryRow {
+    pub id: String,
+    pub concern_id: String,
+    pub person_id: String,
+    pub kind: String,
+    pub state: String,
+    pub lead_user_id: Option<String>,
+    pub caused_agency_id: Option<String>,
+    pub started_on: String,
+    pub asked: Option<String>,
+    pub created_at: i64,
+}
+
+/// A desired outcome.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct OutcomeRow {
+    pub id: String,
+    pub enquiry_id: String,
+    pub position: i32,
+    pub text: String,
+    pub expressed_by: String,
+    pub representative: Option<String>,
+    pub expressed_on: String,
+    pub active: bool,
+    pub achievement: Option<String>,
+    pub comment: Option<String>,
+}
+
+/// A change to a desired outcome.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct OutcomeHistoryRow {
+    pub id: String,
+    pub outcome_id: String,
+    pub at: i64,
+    pub by_name: String,
+    pub change: String,
+    pub text: String,
+}
+
+/// A conclusion (proposed, then signed off).
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct ConclusionRow {
+    pub enquiry_id: String,
+    pub risk_types: String,
+    pub locations: String,
+    pub sources: String,
+    pub provider_id: Option<String>,
+    pub action_result: String,
+    pub risk_outcome: Option<String>,
+    pub capacity: String,
+    pub capacity_support: Option<bool>,
+    pub asked: String,
+    pub concluded_on: String,
+    pub proposed_by: String,
+    pub proposed_at: i64,
+    pub signed_off_by: Option<String>,
+    pub signed_off_at: Option<i64>,
+}
+
+const ENQUIRY_COLUMNS: &str = "id, concern_id, person_id, kind, state, lead_user_id, caused_agency_id, started_on, asked, created_at";
+const OUTCOME_COLUMNS: &str = "id, enquiry_id, position, text, expressed_by, representative, expressed_on, active, achievement, comment";
+const CONCLUSION_COLUMNS: &str = "enquiry_id, risk_types, locations, sources, provider_id, action_result, risk_outcome, \
+    capacity, capacity_support, asked, concluded_on, proposed_by, proposed_at, signed_off_by, signed_off_at";
+
+impl Store {
+    /// An enquiry.
+    pub async fn enquiry(&self, id: &str) -> Result<Option<EnquiryRow>> {
+        let sql = format!("SELECT {ENQUIRY_COLUMNS} FROM enquiries WHERE id = $1");
+        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    /// Enquiries about a person, newest first.
+    pub async fn enquiries_for_person(&self, person_id: &str) -> Result<Vec<EnquiryRow>> {
+        let sql = format!(
+            "SELECT {ENQUIRY_COLUMNS} FROM enquiries WHERE person_id = $1 ORDER BY created_at DESC"
+        );
+        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(person_id)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// Enquiries opened from a concern.
+    pub async fn enquiries_for_concern(&self, concern_id: &str) -> Result<Vec<EnquiryRow>> {
+        let sql = format!(
+            "SELECT {ENQUIRY_COLUMNS} FROM enquiries WHERE concern_id = $1 ORDER BY created_at"
+        );
+        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(concern_id)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// Enquiries in a state (all when `None`), oldest first.
+    pub async fn enquiries(&self, state: Option<&str>, limit: i64) -> Result<Vec<EnquiryRow>> {
+        let sql = format!(
+            "SELECT {ENQUIRY_COLUMNS} FROM enquiries WHERE ($1 IS NULL OR state = $1) ORDER BY created_at LIMIT $2"
+        );
+        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(state)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// An enquiry's desired outcomes (dropped ones too), in order.
+    pub async fn outcomes(&self, enquiry_id: &str) -> Result<Vec<OutcomeRow>> {
+        let sql = format!(
+            "SELECT {OUTCOME_COLUMNS} FROM desired_outcomes WHERE enquiry_id = $1 ORDER BY position"
+        );
+        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(enquiry_id)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// The history of an enquiry's desired outcomes, oldest first.
+    pub async fn outcome_history(&self, enquiry_id: &str) -> Result<Vec<OutcomeHistoryRow>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT h.id, h.outcome_id, h.at, h.by_name, h.change, h.text FROM desired_outcome_history h \
+             JOIN desired_outcomes o ON o.id = h.outcome_id WHERE o.enquiry_id = $1 ORDER BY h.at, h.id"
+        )
+        .bind(enquiry_id)
+        .fetch_all(p)
+        .await
+        })?)
+    }
+
+    /// An enquiry's conclusion, if proposed.
+    pub async fn conclusion(&self, enquiry_id: &str) -> Result<Option<ConclusionRow>> {
+        let sql =
+            format!("SELECT {CONCLUSION_COLUMNS} FROM enquiry_conclusions WHERE enquiry_id = $1");
+        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(enquiry_id)
+            .fetch_optional(p)
+            .await)?)
+    }
+}
+
+impl Tx {
+    /// Opens an enquiry.
+    pub async fn insert_enquiry(&mut self, e: &EnquiryRow) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO enquiries ({ENQUIRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        );
+        on_tx!(self, |c| sqlx::query(&sql)
+            .bind(&e.id)
+            .bind(&e.concern_id)
+            .bind(&e.person_id)
+            .bind(&e.kind)
+            .bind(&e.state)
+            .bind(&e.lead_user_id)
+            .bind(&e.caused_agency_id)
+            .bind(&e.started_on)
+            .bind(&e.asked)
+            .bind(e.created_at)
+            .execute(&mut *c)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Moves an enquiry from one state to another; false when it was not in `from`.
+    pub async fn move_enquiry(&mut self, id: &str, from: &str, to: &str) -> Result<bool> {
+        let n = on_tx!(self, |c| sqlx::query(
+            "UPDATE enquiries SET state = $3 WHERE id = $1 AND state = $2"
+        )
+        .bind(id)
+        .bind(from)
+        .bind(to)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    /// Records whether the person was asked about desired outcomes (SG4a part 1).
+    pub async fn set_asked(&mut self, id: &str, asked: &str) -> Result<()> {
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE enquiries SET asked = $2 WHERE id = $1"
+        )
+        .bind(id)
+        .bind(asked)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Allocates the enquiry lead, or causes the enquiry to be made by a partner agency.
+    pub async fn allocate(
+        &mut self,
+        id: &str,
+        lead: Option<&str>,
+        agency: Option<&str>,
+    ) -> Result<()> {
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE enquiries SET lead_user_id = $2, caused_agency_id = $3 WHERE id = $1"
+        )
+        .bind(id)
+        .bind(lead)
+        .bind(agency)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Adds a desired outcome.
+    pub async fn insert_outcome(&mut self, o: &OutcomeRow) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO desired_outcomes ({OUTCOME_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        );
+        on_tx!(self, |c| sqlx::query(&sql)
+            .bind(&o.id)
+            .bind(&o.enquiry_id)
+            .bind(o.position)
+            .bind(&o.text)
+            .bind(&o.expressed_by)
+            .bind(&o.representative)
+            .bind(&o.expressed_on)
+            .bind(o.active)
+            .bind(&o.achievement)
+            .bind(&o.comment)
+            .execute(&mut *c)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Rewords an active outcome; false when it is not an active outcome of this enquiry.
+    pub async fn reword_outcome(&mut self, enquiry_id: &str, id: &str, text: &str) -> Result<bool> {
+        let n = on_tx!(self, |c| {
+            sqlx::query(
+            "UPDATE desired_outcomes SET text = $3 WHERE id = $2 AND enquiry_id = $1 AND active = TRUE"
+        )
+        .bind(enquiry_id)
+        .bind(id)
+        .bind(text)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        Ok(n > 0)
+    }
+
+    /// Drops an active outcome (it stays in the history); false when not found.
+    pub async fn drop_outcome(&mut self, enquiry_id: &str, id: &str) -> Result<bool> {
+        let n = on_tx!(self, |c| {
+            sqlx::query(
+            "UPDATE desired_outcomes SET active = FALSE WHERE id = $2 AND enquiry_id = $1 AND active = TRUE"
+        )
+        .bind(enquiry_id)
+        .bind(id)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        Ok(n > 0)
+    }
+
+    /// Records a change to an outcome.
+    pub async fn insert_outcome_history(&mut self, h: &OutcomeHistoryRow) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query(
+            "INSERT INTO desired_outcome_history (id, outcome_id, at, by_name, change, text) VALUES ($1, $2, $3, $4, $5, $6)"
+        )
+        .bind(&h.id)
+        .bind(&h.outcome_id)
+        .bind(h.at)
+        .bind(&h.by_name)
+        .bind(&h.change)
+        .bind(&h.text)
+        .execute(&mut *c)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Records how far an outcome was achieved, in the person's words.
+    pub async fn set_achievement(
+        &mut self,
+        id: &str,
+        achievement: Option<&str>,
+        comment: Option<&str>,
+    ) -> Result<()> {
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE desired_outcomes SET achievement = $2, comment = $3 WHERE id = $1"
+        )
+        .bind(id)
+        .bind(achievement)
+        .bind(comment)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Stores (or replaces) a proposed conclusion.
+    pub async fn put_conclusion(&mut self, r: &ConclusionRow) -> Result<()> {
+        on_tx!(self, |c| sqlx::query(
+            "DELETE FROM enquiry_conclusions WHERE enquiry_id = $1"
+        )
+        .bind(&r.enquiry_id)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        let sql = format!(
+            "INSERT INTO enquiry_conclusions ({CONCLUSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        );
+        on_tx!(self, |c| sqlx::query(&sql)
+            .bind(&r.enquiry_id)
+            .bind(&r.risk_types)
+            .bind(&r.locations)
+            .bind(&r.sources)
+            .bind(&r.provider_id)
+            .bind(&r.action_result)
+            .bind(&r.risk_outcome)
+            .bind(&r.capacity)
+            .bind(r.capacity_support)
+            .bind(&r.asked)
+            .bind(&r.concluded_on)
+            .bind(&r.proposed_by)
+            .bind(r.proposed_at)
+            .bind(&r.signed_off_by)
+            .bind(r.signed_off_at)
+            .execute(&mut *c)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Signs a conclusion off.
+    pub async fn sign_off(&mut self, enquiry_id: &str, by: &str, at: i64) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query(
+            "UPDATE enquiry_conclusions SET signed_off_by = $2, signed_off_at = $3 WHERE enquiry_id = $1"
+        )
+        .bind(enquiry_id)
+        .bind(by)
+        .bind(at)
+        .execute(&mut *c)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+}

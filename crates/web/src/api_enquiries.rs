@@ -1,0 +1,317 @@
+//! The JSON API for enquiries led by the person.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use safeguard_domain::enquiry::{EnquiryState, RawConclusion, RawOutcome};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::api::parse_json;
+use crate::auth::ApiUser;
+use crate::errors::{ApiError, ApiErrorBody};
+
+/// An enquiry.
+#[derive(Serialize, ToSchema)]
+pub struct EnquiryOut {
+    /// Id.
+    pub id: String,
+    /// The concern it came from.
+    pub concern_id: String,
+    /// The person it is about.
+    pub person_id: String,
+    /// `section_42` or `other`.
+    pub kind: String,
+    /// `open`, `awaiting_sign_off`, `concluded`.
+    pub state: String,
+    /// `YYYY-MM-DD`.
+    pub started_on: String,
+    /// SG4a part 1 code, once recorded.
+    pub asked: Option<String>,
+    /// The lead's user id.
+    pub lead_user_id: Option<String>,
+    /// Desired outcomes (dropped ones have `active: false`).
+    pub outcomes: Vec<OutcomeOut>,
+    /// The conclusion, once proposed.
+    pub conclusion: Option<ConclusionOut>,
+}
+
+/// A desired outcome.
+#[derive(Serialize, ToSchema)]
+pub struct OutcomeOut {
+    /// Id.
+    pub id: String,
+    /// In the person's words.
+    pub text: String,
+    /// `person` or `representative`.
+    pub expressed_by: String,
+    /// The representative.
+    pub representative: Option<String>,
+    /// Still wanted.
+    pub active: bool,
+    /// SG4a part 2, at conclusion.
+    pub achievement: Option<String>,
+    /// The person's comment at conclusion.
+    pub comment: Option<String>,
+}
+
+/// A conclusion.
+#[derive(Serialize, ToSchema)]
+pub struct ConclusionOut {
+    /// SAC type codes.
+    pub risk_types: Vec<String>,
+    /// SAC location codes.
+    pub locations: Vec<String>,
+    /// Source type codes.
+    pub sources: Vec<String>,
+    /// SG2c.
+    pub action_result: String,
+    /// SG2e.
+    pub risk_outcome: Option<String>,
+    /// SG3a.
+    pub capacity: String,
+    /// `YYYY-MM-DD`.
+    pub concluded_on: String,
+    /// Whether a manager signed it off.
+    pub signed_off: bool,
+}
+
+/// Enquiries.
+#[derive(Serialize, ToSchema)]
+pub struct EnquiriesOut {
+    /// Oldest first.
+    pub enquiries: Vec<EnquiryOut>,
+}
+
+/// Filter.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ListParams {
+    /// `open`, `awaiting_sign_off`, `concluded`; all when absent.
+    pub state: Option<String>,
+}
+
+/// A new wording.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RewordIn {
+    /// The outcome as the person now puts it.
+    pub text: String,
+}
+
+/// A sign-off decision.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignOffIn {
+    /// True to sign off; false to return for changes.
+    pub approve: bool,
+}
+
+/// An allocation.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct AllocateIn {
+    /// The lead's username.
+    pub lead: Option<String>,
+    /// A partner agency caused to make the enquiry.
+    pub agency: Option<String>,
+}
+
+fn split(s: &str) -> Vec<String> {
+    s.split(',')
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+async fn out(state: &AppState, user: &ApiUser, id: &str) -> Result<EnquiryOut, ApiError> {
+    let v = state
+        .core
+        .enquiry_view(&user.actor, id, &user.ctx, user.now)
+        .await?;
+    let e = v.enquiry;
+    Ok(EnquiryOut {
+        id: e.id,
+        concern_id: e.concern_id,
+        person_id: e.person_id,
+        kind: e.kind,
+        state: e.state,
+        started_on: e.started_on,
+        asked: e.asked,
+        lead_user_id: e.lead_user_id,
+        outcomes: v
+            .outcomes
+            .into_iter()
+            .map(|o| OutcomeOut {
+                id: o.id,
+                text: o.text,
+                expressed_by: o.expressed_by,
+                representative: o.representative,
+                active: o.active,
+                achievement: o.achievement,
+                comment: o.comment,
+            })
+            .collect(),
+        conclusion: v.conclusion.map(|c| ConclusionOut {
+            risk_types: split(&c.risk_types),
+            locations: split(&c.locations),
+            sources: split(&c.sources),
+            action_result: c.action_result,
+            risk_outcome: c.risk_outcome,
+            capacity: c.capacity,
+            concluded_on: c.concluded_on,
+            signed_off: c.signed_off_at.is_some(),
+        }),
+    })
+}
+
+/// Enquiries, oldest first.
+#[utoipa::path(get, path = "/api/v1/enquiries", tag = "enquiries", params(ListParams), security(("bearer" = [])),
+    responses((status = 200, body = EnquiriesOut), (status = 403, body = ApiErrorBody)))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(p): Query<ListParams>,
+) -> Result<Json<EnquiriesOut>, ApiError> {
+    let filter = match p.state.as_deref() {
+        None | Some("") | Some("all") => None,
+        Some(s) => Some(EnquiryState::parse(s).ok_or_else(|| {
+            ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "Unknown state")
+        })?),
+    };
+    let rows = state
+        .core
+        .enquiry_list(&user.actor, filter, &user.ctx, user.now)
+        .await?;
+    let mut enquiries = Vec::with_capacity(rows.len());
+    for (e, _) in rows {
+        enquiries.push(out(&state, &user, &e.id).await?);
+    }
+    Ok(Json(EnquiriesOut { enquiries }))
+}
+
+/// An enquiry with its outcomes and conclusion (audited).
+#[utoipa::path(get, path = "/api/v1/enquiries/{id}", tag = "enquiries", params(("id" = String, Path, description = "Enquiry id")), security(("bearer" = [])),
+    responses((status = 200, body = EnquiryOut), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<EnquiryOut>, ApiError> {
+    Ok(Json(out(&state, &user, &id).await?))
+}
+
+/// Allocate the lead, or cause a partner agency to make the enquiry (managers).
+#[utoipa::path(post, path = "/api/v1/enquiries/{id}/allocate", tag = "enquiries", params(("id" = String, Path, description = "Enquiry id")),
+    request_body = AllocateIn, security(("bearer" = [])), responses((status = 204), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+pub(crate) async fn allocate(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let a: AllocateIn = parse_json(&body)?;
+    state
+        .core
+        .allocate_enquiry(
+            &user.actor,
+            &id,
+            a.lead.as_deref().unwrap_or(""),
+            a.agency.as_deref().unwrap_or(""),
+            &user.ctx,
+            user.now,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Add a desired outcome in the person's words.
+#[utoipa::path(post, path = "/api/v1/enquiries/{id}/outcomes", tag = "enquiries", params(("id" = String, Path, description = "Enquiry id")),
+    request_body = RawOutcome, security(("bearer" = [])), responses((status = 201, body = crate::api_concerns::IdOut), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn add_outcome(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let raw: RawOutcome = parse_json(&body)?;
+    let oid = state
+        .core
+        .add_outcome(&user.actor, &id, &raw, &user.ctx, user.now)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::api_concerns::IdOut { id: oid }),
+    )
+        .into_response())
+}
+
+/// Reword a desired outcome (the history keeps the earlier words).
+#[utoipa::path(put, path = "/api/v1/enquiries/{id}/outcomes/{outcome_id}", tag = "enquiries",
+    params(("id" = String, Path, description = "Enquiry id"), ("outcome_id" = String, Path, description = "Outcome id")),
+    request_body = RewordIn, security(("bearer" = [])), responses((status = 204), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn reword(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((id, outcome_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let r: RewordIn = parse_json(&body)?;
+    state
+        .core
+        .reword_outcome(&user.actor, &id, &outcome_id, &r.text, &user.ctx, user.now)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Drop a desired outcome the person no longer wants (kept in the history).
+#[utoipa::path(delete, path = "/api/v1/enquiries/{id}/outcomes/{outcome_id}", tag = "enquiries",
+    params(("id" = String, Path, description = "Enquiry id"), ("outcome_id" = String, Path, description = "Outcome id")),
+    security(("bearer" = [])), responses((status = 204), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn drop_outcome(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((id, outcome_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .core
+        .drop_outcome(&user.actor, &id, &outcome_id, &user.ctx, user.now)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Propose the conclusion for sign-off (checked against the SAC rules).
+#[utoipa::path(post, path = "/api/v1/enquiries/{id}/conclusion", tag = "enquiries", params(("id" = String, Path, description = "Enquiry id")),
+    request_body = RawConclusion, security(("bearer" = [])), responses((status = 204), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn conclude(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let raw: RawConclusion = parse_json(&body)?;
+    state
+        .core
+        .propose_conclusion(&user.actor, &id, &raw, &user.ctx, user.now)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sign the conclusion off, or return it for changes (managers).
+#[utoipa::path(post, path = "/api/v1/enquiries/{id}/sign-off", tag = "enquiries", params(("id" = String, Path, description = "Enquiry id")),
+    request_body = SignOffIn, security(("bearer" = [])), responses((status = 204), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+pub(crate) async fn sign_off(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let s: SignOffIn = parse_json(&body)?;
+    state
+        .core
+        .sign_off_enquiry(&user.actor, &id, s.approve, &user.ctx, user.now)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,599 @@
+//! Enquiry pages: the list, and the enquiry led by the person (allocation,
+//! the person's desired outcomes, the conclusion and its sign-off).
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use safeguard_core::CoreError;
+use safeguard_domain::Action;
+use safeguard_domain::codes::{LocationType, RiskType};
+use safeguard_domain::enquiry::{
+    Achievement, ActionResult, Asked, Capacity, EnquiryKind, EnquiryState, ExpressedBy,
+    RawAchievement, RawConclusion, RawOutcome, RiskOutcome, SourceType,
+};
+use safeguard_domain::validation::FieldErrors;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::SignedIn;
+use crate::errors::PageError;
+use crate::forms::{FormData, FormView};
+use crate::pages::{Layout, render};
+
+type Opts = Vec<(&'static str, &'static str)>;
+
+macro_rules! opts {
+    ($t:ty) => {
+        <$t>::ALL
+            .iter()
+            .map(|v| (v.code(), v.label()))
+            .collect::<Opts>()
+    };
+}
+
+fn label<T: Copy>(
+    s: &str,
+    parse: fn(&str) -> Option<T>,
+    label: fn(T) -> &'static str,
+) -> &'static str {
+    parse(s).map(label).unwrap_or("Not recorded")
+}
+
+fn when(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .map(|t| {
+            format!(
+                "{} {} {} {:02}:{:02}",
+                t.day(),
+                t.month(),
+                t.year(),
+                t.hour(),
+                t.minute()
+            )
+        })
+        .unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "enquiries_list.html")]
+struct ListPage {
+    l: Layout,
+    heading: &'static str,
+    rows: Vec<(String, String, &'static str, String, &'static str)>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ListQuery {
+    state: Option<String>,
+}
+
+/// `GET /enquiries`.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let filter = match q.state.as_deref() {
+        Some("all") => None,
+        Some(s) => EnquiryState::parse(s),
+        None => Some(EnquiryState::Open),
+    };
+    let heading = match filter {
+        Some(EnquiryState::Open) => "Open enquiries",
+        Some(EnquiryState::AwaitingSignOff) => "Enquiries waiting for sign-off",
+        Some(EnquiryState::Concluded) => "Concluded enquiries",
+        None => "All enquiries",
+    };
+    let rows = state
+        .core
+        .enquiry_list(&user.actor, filter, &user.ctx, user.now)
+        .await?
+        .into_iter()
+        .map(|(e, name)| {
+            (
+                e.id,
+                name,
+                label(&e.kind, EnquiryKind::parse, EnquiryKind::label),
+                e.started_on,
+                EnquiryState::parse(&e.state)
+                    .map(|s| s.label())
+                    .unwrap_or(""),
+            )
+        })
+        .collect();
+    Ok(render(
+        StatusCode::OK,
+        &ListPage {
+            l: Layout::new(heading, &user),
+            heading,
+            rows,
+        },
+    ))
+}
+
+struct OutcomeView {
+    id: String,
+    text: String,
+    who: String,
+    on: String,
+    active: bool,
+    achievement: Option<&'static str>,
+    comment: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "enquiry_view.html")]
+struct EnquiryPage {
+    l: Layout,
+    id: String,
+    person_id: String,
+    concern_id: String,
+    person_name: String,
+    kind: &'static str,
+    state: &'static str,
+    open: bool,
+    awaiting: bool,
+    can_allocate: bool,
+    can_sign_off: bool,
+    asked: &'static str,
+    summary: Vec<(&'static str, String)>,
+    outcomes: Vec<OutcomeView>,
+    history: Vec<(String, String, String, String)>,
+    conclusion: Vec<(&'static str, String)>,
+    f: FormView,
+    errors: FieldErrors,
+    leads: Vec<(String, String)>,
+    agencies: Vec<(String, String)>,
+    providers: Vec<(String, String)>,
+    asked_options: Opts,
+    expressed_options: Opts,
+    risk_types: Opts,
+    locations: Opts,
+    sources: Opts,
+    action_results: Opts,
+    risk_outcomes: Opts,
+    capacities: Opts,
+    achievements: Opts,
+    yes_no: Opts,
+}
+
+fn csv_labels<T: Copy>(
+    s: &str,
+    parse: fn(&str) -> Option<T>,
+    label: fn(T) -> &'static str,
+) -> String {
+    s.split(',')
+        .filter_map(parse)
+        .map(label)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn page(
+    state: &AppState,
+    user: &SignedIn,
+    id: &str,
+    data: FormData,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let v = state
+        .core
+        .enquiry_view(&user.actor, id, &user.ctx, user.now)
+        .await?;
+    let allow = |a: Action| {
+        safeguard_domain::policy::decide(&user.actor, a) == safeguard_domain::Decision::Allow
+    };
+    let e = &v.enquiry;
+    let summary = vec![
+        ("Concern", v.concern_reference.clone()),
+        ("Started", e.started_on.clone()),
+        (
+            "Led by",
+            match (&v.lead_name, &v.caused_agency) {
+                (Some(l), Some(a)) => format!("{l}; made by {a} (the council keeps oversight)"),
+                (Some(l), None) => l.clone(),
+                (None, Some(a)) => format!("Made by {a} (the council keeps oversight)"),
+                (None, None) => "Not allocated yet".into(),
+            },
+        ),
+    ];
+    let outcomes = v
+        .outcomes
+        .iter()
+        .map(|o| OutcomeView {
+            id: o.id.clone(),
+            text: o.text.clone(),
+            who: match (ExpressedBy::parse(&o.expressed_by), &o.representative) {
+                (Some(ExpressedBy::Representative), Some(r)) => {
+                    format!("Said by their representative, {r}")
+                }
+                _ => "Said by the person".into(),
+            },
+            on: o.expressed_on.clone(),
+            active: o.active,
+            achievement: o
+                .achievement
+                .as_deref()
+                .and_then(Achievement::parse)
+                .map(|a| a.label()),
+            comment: o.comment.clone(),
+        })
+        .collect();
+    let history = v
+        .history
+        .iter()
+        .map(|h| {
+            let change = match h.change.as_str() {
+                "added" => "Added",
+                "reworded" => "Reworded",
+                "dropped" => "No longer wanted",
+                other => other,
+            };
+            (
+                when(h.at),
+                change.to_string(),
+                h.text.clone(),
+                h.by_name.clone(),
+            )
+        })
+        .collect();
+    let conclusion = match &v.conclusion {
+        None => Vec::new(),
+        Some(c) => {
+            let mut rows = vec![
+                (
+                    "Types of risk",
+                    csv_labels(&c.risk_types, RiskType::parse, RiskType::label),
+                ),
+                (
+                    "Locations of risk",
+                    csv_labels(&c.locations, LocationType::parse, LocationType::label),
+                ),
+                (
+                    "Sources of risk",
+                    csv_labels(&c.sources, SourceType::parse, SourceType::label),
+                ),
+                (
+                    "Action taken and result",
+                    label(&c.action_result, ActionResult::parse, ActionResult::label).to_string(),
+                ),
+            ];
+            if let Some(r) = &c.risk_outcome {
+                rows.push((
+                    "Risk outcome",
+                    label(r, RiskOutcome::parse, RiskOutcome::label).to_string(),
+                ));
+            }
+            rows.push((
+                "Lacked capacity",
+                label(&c.capacity, Capacity::parse, Capacity::label).to_string(),
+            ));
+            if let Some(s) = c.capacity_support {
+                rows.push((
+                    "Supported by an advocate, family or friend",
+                    if s { "Yes".into() } else { "No".into() },
+                ));
+            }
+            rows.push((
+                "Asked about desired outcomes",
+                label(&c.asked, Asked::parse, Asked::label).to_string(),
+            ));
+            rows.push(("Concluded on", c.concluded_on.clone()));
+            rows.push((
+                "Signed off",
+                c.signed_off_at
+                    .map(when)
+                    .unwrap_or_else(|| "Not yet".into()),
+            ));
+            rows
+        }
+    };
+    let leads = if allow(Action::SignOffEnquiry) {
+        state.core.enquiry_leads().await?
+    } else {
+        Vec::new()
+    };
+    let agencies = if allow(Action::SignOffEnquiry) {
+        state
+            .core
+            .store()
+            .list_agencies()
+            .await
+            .map_err(|e| PageError::from(CoreError::from(e)))?
+            .into_iter()
+            .filter(|a| !a.is_owner)
+            .map(|a| (a.name.clone(), a.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let providers = if v.state == EnquiryState::Open {
+        state
+            .core
+            .providers(&user.actor, "", &user.ctx, user.now)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let kind = label(&e.kind, EnquiryKind::parse, EnquiryKind::label);
+    let t = EnquiryPage {
+        l: Layout::new(format!("{kind}: {}", v.person_name), user).with_errors(&errors),
+        id: e.id.clone(),
+        person_id: e.person_id.clone(),
+        concern_id: e.concern_id.clone(),
+        person_name: v.person_name.clone(),
+        kind,
+        state: v.state.label(),
+        open: v.state == EnquiryState::Open,
+        awaiting: v.state == EnquiryState::AwaitingSignOff,
+        can_allocate: allow(Action::SignOffEnquiry) && v.state != EnquiryState::Concluded,
+        can_sign_off: allow(Action::SignOffEnquiry),
+        asked: e
+            .asked
+            .as_deref()
+            .map(|a| label(a, Asked::parse, Asked::label))
+            .unwrap_or("Not recorded yet"),
+        summary,
+        outcomes,
+        history,
+        conclusion,
+        f: FormView {
+            data,
+            errors: errors.clone(),
+        },
+        errors,
+        leads,
+        agencies,
+        providers,
+        asked_options: opts!(Asked),
+        expressed_options: opts!(ExpressedBy),
+        risk_types: opts!(RiskType),
+        locations: opts!(LocationType),
+        sources: opts!(SourceType),
+        action_results: opts!(ActionResult),
+        risk_outcomes: opts!(RiskOutcome),
+        capacities: opts!(Capacity),
+        achievements: opts!(Achievement),
+        yes_no: vec![("yes", "Yes"), ("no", "No")],
+    };
+    Ok(render(status, &t))
+}
+
+/// `GET /enquiries/{id}`.
+pub(crate) async fn view(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    page(
+        &state,
+        &user,
+        &id,
+        FormData::default(),
+        FieldErrors::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+fn back(id: &str) -> Response {
+    Redirect::to(&format!("/enquiries/{id}")).into_response()
+}
+
+/// Re-renders the page with errors, or redirects after success.
+async fn after(
+    state: &AppState,
+    user: &SignedIn,
+    id: &str,
+    f: FormData,
+    r: Result<(), CoreError>,
+) -> Result<Response, PageError> {
+    match r {
+        Ok(()) => Ok(back(id)),
+        Err(CoreError::Invalid(errors)) => {
+            page(state, user, id, f, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /enquiries/{id}/allocate`.
+pub(crate) async fn allocate(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = FormData::parse(&body);
+    let r = state
+        .core
+        .allocate_enquiry(
+            &user.actor,
+            &id,
+            f.get("lead"),
+            f.get("agency"),
+            &user.ctx,
+            user.now,
+        )
+        .await;
+    after(&state, &user, &id, f, r).await
+}
+
+/// `POST /enquiries/{id}/asked`.
+pub(crate) async fn asked(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = FormData::parse(&body);
+    let r = state
+        .core
+        .set_asked(&user.actor, &id, f.get("asked"), &user.ctx, user.now)
+        .await;
+    after(&state, &user, &id, f, r).await
+}
+
+/// `POST /enquiries/{id}/outcomes`.
+pub(crate) async fn add_outcome(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = FormData::parse(&body);
+    let raw = RawOutcome {
+        text: f.opt("text"),
+        expressed_by: f.opt("expressed_by"),
+        representative: f.opt("representative"),
+    };
+    let r = state
+        .core
+        .add_outcome(&user.actor, &id, &raw, &user.ctx, user.now)
+        .await
+        .map(|_| ());
+    after(&state, &user, &id, f, r).await
+}
+
+/// `POST /enquiries/{id}/outcomes/{outcome}/reword`.
+pub(crate) async fn reword(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path((id, outcome)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = FormData::parse(&body);
+    let field = format!("reword_{outcome}");
+    let r = state
+        .core
+        .reword_outcome(
+            &user.actor,
+            &id,
+            &outcome,
+            f.get(&field),
+            &user.ctx,
+            user.now,
+        )
+        .await
+        .map_err(|e| match e {
+            CoreError::Invalid(errs) => CoreError::Invalid(FieldErrors(
+                errs.0
+                    .into_iter()
+                    .map(|mut x| {
+                        x.field = field.clone();
+                        x
+                    })
+                    .collect(),
+            )),
+            other => other,
+        });
+    after(&state, &user, &id, f, r).await
+}
+
+/// `POST /enquiries/{id}/outcomes/{outcome}/drop`.
+pub(crate) async fn drop_outcome(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path((id, outcome)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let r = state
+        .core
+        .drop_outcome(&user.actor, &id, &outcome, &user.ctx, user.now)
+        .await;
+    after(&state, &user, &id, FormData::default(), r).await
+}
+
+/// The conclusion form's fields as the domain's raw input.
+fn raw_conclusion(f: &FormData, outcome_ids: &[String]) -> RawConclusion {
+    RawConclusion {
+        risk_types: f.all("risk_types"),
+        locations: f.all("locations"),
+        sources: f.all("sources"),
+        provider_id: f.opt("provider_id"),
+        action_result: f.opt("action_result"),
+        risk_outcome: f.opt("risk_outcome"),
+        capacity: f.opt("capacity"),
+        capacity_support: match f.get("capacity_support") {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        },
+        asked: f.opt("concl_asked"),
+        achievements: outcome_ids
+            .iter()
+            .map(|id| RawAchievement {
+                outcome_id: id.clone(),
+                achievement: f.opt(&format!("achievement_{id}")),
+                comment: f.opt(&format!("comment_{id}")),
+            })
+            .collect(),
+        concluded_on: f.opt("concluded_on"),
+    }
+}
+
+/// `POST /enquiries/{id}/conclusion`.
+pub(crate) async fn conclude(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = FormData::parse(&body);
+    let ids: Vec<String> = state
+        .core
+        .store()
+        .outcomes(&id)
+        .await
+        .map_err(|e| PageError::from(CoreError::from(e)))?
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    let raw = raw_conclusion(&f, &ids);
+    let r = state
+        .core
+        .propose_conclusion(&user.actor, &id, &raw, &user.ctx, user.now)
+        .await
+        .map_err(|e| match e {
+            // The form's SG4a question is named apart from the one above it.
+            CoreError::Invalid(errs) => CoreError::Invalid(FieldErrors(
+                errs.0
+                    .into_iter()
+                    .map(|mut x| {
+                        if x.field == "asked" {
+                            x.field = "concl_asked".into();
+                        }
+                        x
+                    })
+                    .collect(),
+            )),
+            other => other,
+        });
+    after(&state, &user, &id, f, r).await
+}
+
+/// `POST /enquiries/{id}/sign-off` (`approve` = yes or no).
+pub(crate) async fn sign_off(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = FormData::parse(&body);
+    let r = state
+        .core
+        .sign_off_enquiry(
+            &user.actor,
+            &id,
+            f.get("approve") == "yes",
+            &user.ctx,
+            user.now,
+        )
+        .await;
+    after(&state, &user, &id, f, r).await
+}

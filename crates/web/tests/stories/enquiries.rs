@@ -1,0 +1,450 @@
+//! The enquiry led by the person, as its users live it.
+
+use axum::http::{Method, StatusCode};
+use safeguard_store::testing::TestDb;
+
+use crate::support::{Api, TestApp};
+
+const DECISION: [(&str, &str); 8] = [
+    ("needs_care_and_support", "yes"),
+    ("needs_evidence", "Dementia; home care"),
+    ("experiencing_abuse", "yes"),
+    ("abuse_evidence", "Pension card kept by carer"),
+    ("unable_to_protect", "yes"),
+    ("unable_evidence", "Relies on the carer"),
+    ("outcome", "section_42"),
+    ("reasons", "All three conditions met"),
+];
+
+/// A concern about Ada, recorded by a practitioner on her record; returns the concern id.
+async fn concern_about_ada(app: &TestApp) -> (String, String) {
+    let ada = app
+        .db
+        .store
+        .search_people(safeguard_domain::PersonScope::All, "ada brightwater", 5)
+        .await
+        .expect("q")[0]
+        .id
+        .to_string();
+    let mut api = Api::new(app);
+    api.sign_in("practitioner").await;
+    let body = serde_json::json!({
+        "raiser_kind": "family_friend", "raiser_name": "Sam Brightwater", "channel": "phone",
+        "what_happened": "Her carer keeps her pension card.", "adults": [{"person_id": ada}],
+        "immediate_danger": "no", "consent": "yes"
+    });
+    let r = api
+        .call(Method::POST, "/api/v1/concerns", Some(&body.to_string()))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    (r.json()["id"].as_str().expect("id").to_string(), ada)
+}
+
+/// From the triage decision to a signed-off conclusion, with the person's
+/// own words asked first, revisited, and rated at the end.
+pub async fn enquiry_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let (cid, ada) = concern_about_ada(&app).await;
+    let mut m = app.browser();
+    m.login_ok("manager").await;
+    m.get(&format!("/concerns/{cid}")).await;
+    let decided = m
+        .post(&format!("/concerns/{cid}/decision"), &DECISION)
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
+    let concern = m.get(&format!("/concerns/{cid}")).await;
+    assert!(
+        concern.contains("Section 42 enquiry for Ada Brightwater"),
+        "the decision opens an enquiry"
+    );
+    let eid = concern
+        .body
+        .split("href=\"/enquiries/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("enquiry link")
+        .to_string();
+    let page = m.get(&format!("/enquiries/{eid}")).await;
+    assert!(page.contains("Not allocated yet") && page.contains("not service actions"));
+    let bad = m
+        .post(
+            &format!("/enquiries/{eid}/allocate"),
+            &[("lead", "partner")],
+        )
+        .await;
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "only council staff lead"
+    );
+    assert_eq!(
+        m.post(
+            &format!("/enquiries/{eid}/allocate"),
+            &[("lead", "practitioner")]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+
+    // The practitioner asks Ada what she wants, in her words.
+    let mut p = app.browser();
+    p.login_ok("practitioner").await;
+    let page = p.get(&format!("/enquiries/{eid}")).await;
+    assert!(page.contains("Priya Okafor"), "the lead is shown");
+    assert!(!page.contains("Sign off the conclusion"));
+    let bad = p
+        .post(
+            &format!("/enquiries/{eid}/outcomes"),
+            &[
+                ("text", "To keep seeing my grandson"),
+                ("expressed_by", "representative"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("href=\"#representative\""));
+    assert!(
+        bad.contains("To keep seeing my grandson</textarea>"),
+        "typed words are kept"
+    );
+    p.post(
+        &format!("/enquiries/{eid}/outcomes"),
+        &[
+            ("text", "To feel safe in my own home"),
+            ("expressed_by", "person"),
+        ],
+    )
+    .await;
+    p.post(
+        &format!("/enquiries/{eid}/outcomes"),
+        &[("text", "To get my pension card back")],
+    )
+    .await;
+    p.post(
+        &format!("/enquiries/{eid}/outcomes"),
+        &[("text", "For the carer to be sacked")],
+    )
+    .await;
+    let outcomes = app.db.store.outcomes(&eid).await.expect("q");
+    assert_eq!(outcomes.len(), 3);
+    let (safe, card, sacked) = (
+        outcomes[0].id.clone(),
+        outcomes[1].id.clone(),
+        outcomes[2].id.clone(),
+    );
+    // Revisited: reworded, and one dropped — with the history kept.
+    let field = format!("reword_{card}");
+    p.post(
+        &format!("/enquiries/{eid}/outcomes/{card}/reword"),
+        &[(field.as_str(), "To manage my own money again")],
+    )
+    .await;
+    p.post(&format!("/enquiries/{eid}/outcomes/{sacked}/drop"), &[])
+        .await;
+    let page = p.get(&format!("/enquiries/{eid}")).await;
+    assert!(page.contains("To manage my own money again") && page.contains("No longer wanted"));
+    assert!(
+        page.contains("To get my pension card back"),
+        "the earlier words stay in the history"
+    );
+    assert!(page.contains("Yes they were asked and outcomes were expressed"));
+
+    // The conclusion: the domain's rules, then a good one.
+    let bad = p
+        .post(
+            &format!("/enquiries/{eid}/conclusion"),
+            &[
+                ("risk_types", "financial"),
+                ("locations", "own_home"),
+                ("sources", "service_provider"),
+                ("action_result", "risk_action"),
+                ("capacity", "did_not_lack"),
+                ("concl_asked", "yes_expressed"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for f in [
+        "risk_outcome",
+        "provider_id",
+        &format!("achievement_{safe}"),
+    ] {
+        assert!(
+            bad.contains(&format!("href=\"#{f}\"")),
+            "{f} should be at fault"
+        );
+    }
+    assert!(
+        bad.contains("value=\"financial\" checked"),
+        "choices are kept"
+    );
+    let a_safe = format!("achievement_{safe}");
+    let c_safe = format!("comment_{safe}");
+    let a_card = format!("achievement_{card}");
+    let good: Vec<(&str, &str)> = vec![
+        ("risk_types", "financial"),
+        ("risk_types", "psychological"),
+        ("locations", "own_home"),
+        ("sources", "known"),
+        ("action_result", "risk_action"),
+        ("risk_outcome", "reduced"),
+        ("capacity", "did_not_lack"),
+        ("concl_asked", "yes_expressed"),
+        (a_safe.as_str(), "fully"),
+        (c_safe.as_str(), "I sleep better now"),
+        (a_card.as_str(), "partially"),
+    ];
+    let proposed = p.post(&format!("/enquiries/{eid}/conclusion"), &good).await;
+    assert_eq!(proposed.status, StatusCode::SEE_OTHER, "{}", proposed.body);
+    assert_eq!(
+        app.db
+            .store
+            .enquiry(&eid)
+            .await
+            .expect("q")
+            .expect("e")
+            .state,
+        "awaiting_sign_off"
+    );
+    // While waiting, outcomes cannot change, and practitioners cannot sign off.
+    let locked = p
+        .post(
+            &format!("/enquiries/{eid}/outcomes"),
+            &[("text", "Another")],
+        )
+        .await;
+    assert_eq!(locked.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(locked.contains("waiting for sign-off"));
+    assert_eq!(
+        p.post(&format!("/enquiries/{eid}/sign-off"), &[("approve", "yes")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The manager returns it once, then signs it off.
+    m.get(&format!("/enquiries/{eid}")).await;
+    m.post(&format!("/enquiries/{eid}/sign-off"), &[("approve", "no")])
+        .await;
+    assert_eq!(
+        app.db
+            .store
+            .enquiry(&eid)
+            .await
+            .expect("q")
+            .expect("e")
+            .state,
+        "open"
+    );
+    p.get(&format!("/enquiries/{eid}")).await;
+    assert_eq!(
+        p.post(&format!("/enquiries/{eid}/conclusion"), &good)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let signed = m
+        .post(&format!("/enquiries/{eid}/sign-off"), &[("approve", "yes")])
+        .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER);
+    let page = m.get(&format!("/enquiries/{eid}")).await;
+    assert!(
+        page.contains("Concluded")
+            && page.contains("Risk reduced")
+            && page.contains("Fully Achieved")
+            && page.contains("I sleep better now")
+    );
+    let again = m
+        .post(&format!("/enquiries/{eid}/sign-off"), &[("approve", "yes")])
+        .await;
+    assert!(
+        again.contains("concluded and cannot change"),
+        "a concluded enquiry stays concluded"
+    );
+    let person = m.get(&format!("/people/{ada}")).await;
+    assert!(person.contains("Enquiry concluded and signed off: Risk identified and action taken"));
+    assert!(person.contains("Section 42 enquiry opened"));
+    app.finish().await;
+}
+
+/// An enquiry outcome needs a person record for each adult; partners see no enquiries.
+pub async fn enquiry_needs_people_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let public = Api::new(&app);
+    let r = public
+        .call(Method::POST, "/api/v1/public/concerns", Some(r#"{"raiser_kind":"public","what_happened":"Shouting","adults":[{"name":"Nobody Known"}],"immediate_danger":"no","consent":"yes"}"#))
+        .await
+        .json();
+    let cid = r["id"].as_str().expect("id").to_string();
+    let mut m = Api::new(&app);
+    m.sign_in("manager").await;
+    let body: serde_json::Value = DECISION
+        .iter()
+        .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    let res = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid}/decision"),
+            Some(&body.to_string()),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("Link each adult"));
+    let mut partner = Api::new(&app);
+    partner.sign_in("partner").await;
+    assert_eq!(
+        partner
+            .call(Method::GET, "/api/v1/enquiries", None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    app.finish().await;
+}
+
+/// The same enquiry through the JSON API, with illegal moves refused.
+pub async fn api_enquiry_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let (cid, _) = concern_about_ada(&app).await;
+    let mut m = Api::new(&app);
+    m.sign_in("manager").await;
+    let body: serde_json::Value = DECISION
+        .iter()
+        .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    assert_eq!(
+        m.call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid}/decision"),
+            Some(&body.to_string())
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    let list = m
+        .call(Method::GET, "/api/v1/enquiries?state=open", None)
+        .await
+        .json();
+    let eid = list["enquiries"][0]["id"].as_str().expect("id").to_string();
+    assert_eq!(list["enquiries"][0]["kind"], "section_42");
+    assert_eq!(
+        m.call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/allocate"),
+            Some(r#"{"agency":"Northbridge Hospitals NHS Trust"}"#)
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    let mut p = Api::new(&app);
+    p.sign_in("practitioner").await;
+    let o = p.call(Method::POST, &format!("/api/v1/enquiries/{eid}/outcomes"), Some(r#"{"text":"To keep seeing my daughter","expressed_by":"representative","representative":"Sam, her son"}"#)).await;
+    assert_eq!(o.status, StatusCode::CREATED, "{}", o.body);
+    let oid = o.json()["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        p.call(
+            Method::PUT,
+            &format!("/api/v1/enquiries/{eid}/outcomes/{oid}"),
+            Some(r#"{"text":"To see my daughter every week"}"#)
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        p.call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/sign-off"),
+            Some(r#"{"approve":true}"#)
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let early = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/sign-off"),
+            Some(r#"{"approve":true}"#),
+        )
+        .await;
+    assert_eq!(
+        early.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "nothing to sign off yet"
+    );
+    let c = serde_json::json!({
+        "risk_types": ["neglect"], "locations": ["hospital_acute"], "sources": ["unknown"],
+        "action_result": "no_risk_no_action", "risk_outcome": "removed", "capacity": "lacked",
+        "asked": "yes_expressed", "achievements": [{"outcome_id": oid, "achievement": "not"}]
+    });
+    let bad = p
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/conclusion"),
+            Some(&c.to_string()),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = bad.json()["fields"]
+        .as_array()
+        .expect("f")
+        .iter()
+        .map(|f| f["field"].as_str().unwrap_or("").into())
+        .collect();
+    assert!(
+        fields.contains(&"risk_outcome".to_string())
+            && fields.contains(&"capacity_support".to_string()),
+        "{fields:?}"
+    );
+    let mut c = c;
+    c["risk_outcome"] = serde_json::Value::Null;
+    c["capacity_support"] = true.into();
+    assert_eq!(
+        p.call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/conclusion"),
+            Some(&c.to_string())
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        m.call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/sign-off"),
+            Some(r#"{"approve":true}"#)
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    let e = m
+        .call(Method::GET, &format!("/api/v1/enquiries/{eid}"), None)
+        .await
+        .json();
+    assert_eq!(e["state"], "concluded");
+    assert_eq!(e["conclusion"]["signed_off"], true);
+    assert_eq!(e["outcomes"][0]["achievement"], "not");
+    assert_eq!(e["outcomes"][0]["text"], "To see my daughter every week");
+    let late = p
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/enquiries/{eid}/outcomes/{oid}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        late.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "concluded enquiries cannot change"
+    );
+    app.finish().await;
+}
