@@ -232,6 +232,16 @@ async function managerJourney(page, base, journey, reference) {
   await page.click('summary:has-text("Allocate this enquiry")');
   await page.selectOption('#lead', 'practitioner');
   await go(page, journey, 'enquiry-allocated', () => page.click('button:has-text("Allocate")'));
+  await page.click('summary:has-text("Record consent")');
+  await page.check('#subject-sharing');
+  await page.fill('#detail', 'Northbridge Police');
+  await page.check('#status-refused');
+  await page.check('#proceeding');
+  await go(page, journey, 'enquiry-consent-errors', () => page.click('button:has-text("Save consent")'));
+  await expectText(page, 'needs a lawful reason');
+  await page.check('#override_reason-serious_crime');
+  await go(page, journey, 'enquiry-consent', () => page.click('button:has-text("Save consent")'));
+  await expectText(page, 'A serious crime has been or may be committed');
   await page.fill('#text', 'To feel safe at night');
   await go(page, journey, 'enquiry-outcome', () => page.click('button:has-text("Add outcome")'));
   await page.check('#risk_types-neglect');

@@ -668,3 +668,123 @@ impl Safeguard {
             .collect())
     }
 }
+
+/// A record to add to an enquiry.
+#[derive(Clone, Debug)]
+pub enum EnquiryRecordInput {
+    /// The Care Act s68 advocacy check.
+    Advocacy(safeguard_domain::safeguards::RawAdvocacy),
+    /// A mental capacity assessment (with best interests when capacity is lacking).
+    Capacity(safeguard_domain::safeguards::RawCapacity),
+    /// Consent.
+    Consent(safeguard_domain::safeguards::RawConsent),
+}
+
+impl Safeguard {
+    /// Adds an advocacy check, capacity assessment or consent record to an
+    /// open enquiry, validated by the domain; capacity conclusions and
+    /// consent go on the person's chronology too.
+    pub async fn add_enquiry_record(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: &EnquiryRecordInput,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<String> {
+        let e = self
+            .enquiry_for(actor, id, Action::WorkOnEnquiry, ctx, now)
+            .await?;
+        Self::state_of(&e)?
+            .apply(EnquiryEvent::ReviseOutcomes)
+            .map_err(|m| invalid("record", m))?;
+        let today = now.date();
+        let (kind, data, line) = match input {
+            EnquiryRecordInput::Advocacy(raw) => {
+                let a = raw.parse(today).map_err(CoreError::Invalid)?;
+                let line = if a.advocate_required {
+                    "Advocacy check: an independent advocate is required"
+                } else {
+                    "Advocacy check: no independent advocate required"
+                };
+                ("advocacy", to_json(&a)?, Some(line.to_string()))
+            }
+            EnquiryRecordInput::Capacity(raw) => {
+                let c = raw.parse(today).map_err(CoreError::Invalid)?;
+                let line = format!(
+                    "Capacity assessment about \"{}\": {}",
+                    c.decision,
+                    if c.lacks_capacity {
+                        "lacks capacity for this decision; best-interests decision recorded"
+                    } else {
+                        "has capacity for this decision"
+                    }
+                );
+                ("capacity", to_json(&c)?, Some(line))
+            }
+            EnquiryRecordInput::Consent(raw) => {
+                let c = raw.parse(today).map_err(CoreError::Invalid)?;
+                let line = format!(
+                    "Consent to {}: {}",
+                    c.subject.label().to_lowercase(),
+                    c.status.label().to_lowercase()
+                );
+                ("consent", to_json(&c)?, Some(line))
+            }
+        };
+        let rid = new_uuid(now)?.to_string();
+        let mut tx = self.store.begin_audited().await?;
+        tx.insert_enquiry_record(&safeguard_store::enquiries::EnquiryRecordRow {
+            id: rid.clone(),
+            enquiry_id: id.into(),
+            kind: kind.into(),
+            data,
+            at: unix_ms(now),
+            by_user: actor.user_id.to_string(),
+            by_name: actor.display_name.clone(),
+        })
+        .await?;
+        if let Some(line) = line {
+            tx.add_chronology(&ChronologyRow {
+                id: new_uuid(now)?.to_string(),
+                person_id: e.person_id.clone(),
+                at: unix_ms(now),
+                kind: kind.into(),
+                summary: line,
+                actor_name: actor.display_name.clone(),
+                concern_id: Some(e.concern_id.clone()),
+            })
+            .await?;
+        }
+        let mut ev = Self::event(
+            actor,
+            ctx,
+            now,
+            "create",
+            "enquiry_record",
+            Some(id.into()),
+            "success",
+        )?;
+        ev.detail = Some(kind.into());
+        tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(rid)
+    }
+
+    /// An enquiry's records, oldest first (read with the enquiry, whose view is audited).
+    pub async fn enquiry_records(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> CoreResult<Vec<safeguard_store::enquiries::EnquiryRecordRow>> {
+        if decide(actor, Action::ViewEnquiries) == Decision::Deny {
+            return Err(CoreError::NotFound);
+        }
+        Ok(self.store.enquiry_records(id).await?)
+    }
+}
+
+/// Serialises a validated record for storage.
+fn to_json<T: serde::Serialize>(v: &T) -> CoreResult<String> {
+    serde_json::to_string(v).map_err(|e| CoreError::Internal(format!("record: {e}")))
+}

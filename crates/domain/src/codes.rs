@@ -29,6 +29,19 @@ macro_rules! coded {
                 match code { $($code => Some($name::$variant),)+ _ => None }
             }
         }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.code())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <String as serde::Deserialize>::deserialize(d)?;
+                $name::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown code {s:?}")))
+            }
+        }
     };
 }
 pub(crate) use coded;

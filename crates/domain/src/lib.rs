@@ -14,6 +14,7 @@ pub mod matching;
 pub mod nhs;
 pub mod person;
 pub mod policy;
+pub mod safeguards;
 pub mod text;
 pub mod validation;
 

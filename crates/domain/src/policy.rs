@@ -4,8 +4,6 @@
 //! that returns personal data is scoped by [`person_scope`], so a record a
 //! user may not see is simply "not found".
 
-use serde::{Deserialize, Serialize};
-
 use crate::{AgencyId, TeamId, UserId};
 
 crate::codes::coded!(
@@ -25,19 +23,6 @@ crate::codes::coded!(
         Admin = "admin" : "Administrator",
     }
 );
-
-impl Serialize for Role {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.code())
-    }
-}
-
-impl<'de> Deserialize<'de> for Role {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Role::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown role {s:?}")))
-    }
-}
 
 /// The signed-in user on whose behalf something is done.
 #[derive(Clone, Debug, PartialEq, Eq)]

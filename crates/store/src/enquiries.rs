@@ -363,3 +363,52 @@ impl Tx {
         Ok(())
     }
 }
+
+/// A record made during an enquiry (advocacy check, capacity assessment, consent).
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct EnquiryRecordRow {
+    pub id: String,
+    pub enquiry_id: String,
+    pub kind: String,
+    pub data: String,
+    pub at: i64,
+    pub by_user: String,
+    pub by_name: String,
+}
+
+impl Store {
+    /// An enquiry's records, oldest first.
+    pub async fn enquiry_records(&self, enquiry_id: &str) -> Result<Vec<EnquiryRecordRow>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT id, enquiry_id, kind, data, at, by_user, by_name FROM enquiry_records WHERE enquiry_id = $1 ORDER BY at, id"
+        )
+        .bind(enquiry_id)
+        .fetch_all(p)
+        .await
+        })?)
+    }
+}
+
+impl Tx {
+    /// Adds a record to an enquiry.
+    pub async fn insert_enquiry_record(&mut self, r: &EnquiryRecordRow) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query(
+            "INSERT INTO enquiry_records (id, enquiry_id, kind, data, at, by_user, by_name) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        )
+        .bind(&r.id)
+        .bind(&r.enquiry_id)
+        .bind(&r.kind)
+        .bind(&r.data)
+        .bind(r.at)
+        .bind(&r.by_user)
+        .bind(&r.by_name)
+        .execute(&mut *c)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+}

@@ -331,6 +331,10 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(crate::api_enquiries::conclude))
         .routes(routes!(crate::api_enquiries::sign_off))
+        .routes(routes!(crate::api_enquiries::records))
+        .routes(routes!(crate::api_enquiries::advocacy))
+        .routes(routes!(crate::api_enquiries::capacity))
+        .routes(routes!(crate::api_enquiries::consent))
 }
 
 /// The OpenAPI 3.1 document for every `/api/v1` route.

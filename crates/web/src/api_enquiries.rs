@@ -315,3 +315,118 @@ pub(crate) async fn sign_off(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// A record made during an enquiry.
+#[derive(Serialize, ToSchema)]
+pub struct RecordOut {
+    /// Id.
+    pub id: String,
+    /// `advocacy`, `capacity` or `consent`.
+    pub kind: String,
+    /// The validated record.
+    pub data: serde_json::Value,
+    /// When (Unix milliseconds).
+    pub at: i64,
+    /// Who recorded it.
+    pub by: String,
+}
+
+/// An enquiry's advocacy checks, capacity assessments and consent records, oldest first.
+#[utoipa::path(get, path = "/api/v1/enquiries/{id}/records", tag = "enquiries", params(("id" = String, Path, description = "Enquiry id")),
+    security(("bearer" = [])), responses((status = 200, body = [RecordOut]), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn records(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<RecordOut>>, ApiError> {
+    state
+        .core
+        .enquiry_view(&user.actor, &id, &user.ctx, user.now)
+        .await?;
+    let rows = state.core.enquiry_records(&user.actor, &id).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| RecordOut {
+                id: r.id,
+                kind: r.kind,
+                data: serde_json::from_str(&r.data).unwrap_or_default(),
+                at: r.at,
+                by: r.by_name,
+            })
+            .collect(),
+    ))
+}
+
+async fn add(
+    state: &AppState,
+    user: &ApiUser,
+    id: &str,
+    input: safeguard_core::enquiries::EnquiryRecordInput,
+) -> Result<Response, ApiError> {
+    let rid = state
+        .core
+        .add_enquiry_record(&user.actor, id, &input, &user.ctx, user.now)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::api_concerns::IdOut { id: rid }),
+    )
+        .into_response())
+}
+
+/// Record the Care Act s68 advocacy check (the need for an advocate is derived).
+#[utoipa::path(post, path = "/api/v1/enquiries/{id}/records/advocacy", tag = "enquiries", params(("id" = String, Path, description = "Enquiry id")),
+    request_body = safeguard_domain::safeguards::RawAdvocacy, security(("bearer" = [])),
+    responses((status = 201, body = crate::api_concerns::IdOut), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn advocacy(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    add(
+        &state,
+        &user,
+        &id,
+        safeguard_core::enquiries::EnquiryRecordInput::Advocacy(parse_json(&body)?),
+    )
+    .await
+}
+
+/// Record a decision-specific mental capacity assessment (with a best-interests decision when capacity is lacking).
+#[utoipa::path(post, path = "/api/v1/enquiries/{id}/records/capacity", tag = "enquiries", params(("id" = String, Path, description = "Enquiry id")),
+    request_body = safeguard_domain::safeguards::RawCapacity, security(("bearer" = [])),
+    responses((status = 201, body = crate::api_concerns::IdOut), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn capacity(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    add(
+        &state,
+        &user,
+        &id,
+        safeguard_core::enquiries::EnquiryRecordInput::Capacity(parse_json(&body)?),
+    )
+    .await
+}
+
+/// Record consent: given, refused, not sought or withdrawn (going ahead without it needs a lawful reason).
+#[utoipa::path(post, path = "/api/v1/enquiries/{id}/records/consent", tag = "enquiries", params(("id" = String, Path, description = "Enquiry id")),
+    request_body = safeguard_domain::safeguards::RawConsent, security(("bearer" = [])),
+    responses((status = 201, body = crate::api_concerns::IdOut), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn consent(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    add(
+        &state,
+        &user,
+        &id,
+        safeguard_core::enquiries::EnquiryRecordInput::Consent(parse_json(&body)?),
+    )
+    .await
+}

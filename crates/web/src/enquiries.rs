@@ -17,6 +17,167 @@ use safeguard_domain::validation::FieldErrors;
 use serde::Deserialize;
 
 use crate::AppState;
+use safeguard_domain::safeguards::{
+    Advocacy, CapacityAssessment, Consent, ConsentBy, ConsentStatus, ConsentSubject,
+    OverrideReason, RawAdvocacy, RawCapacity, RawConsent,
+};
+
+/// Which record form to show open again after an error.
+fn open_form_of(kind: &str) -> &'static str {
+    match kind {
+        "advocacy" => "advocacy",
+        "capacity" => "capacity",
+        "consent" => "consent",
+        _ => "",
+    }
+}
+
+fn yn(b: bool) -> String {
+    if b { "Yes".into() } else { "No".into() }
+}
+
+/// A record's title and rows, from its stored JSON.
+fn record_view(
+    r: &safeguard_store::enquiries::EnquiryRecordRow,
+) -> (String, Vec<(&'static str, String)>) {
+    let by = format!("{} by {}", when(r.at), r.by_name);
+    match r.kind.as_str() {
+        "advocacy" => match serde_json::from_str::<Advocacy>(&r.data) {
+            Ok(a) => (
+                "Advocacy check (Care Act s68)".into(),
+                vec![
+                    ("Substantial difficulty", {
+                        let names = [
+                            "understanding",
+                            "retaining",
+                            "using or weighing",
+                            "communicating",
+                        ];
+                        let d: Vec<&str> = names
+                            .iter()
+                            .zip(a.difficulties)
+                            .filter(|(_, x)| *x)
+                            .map(|(n, _)| *n)
+                            .collect();
+                        if d.is_empty() {
+                            "None".into()
+                        } else {
+                            d.join(", ")
+                        }
+                    }),
+                    (
+                        "Appropriate person",
+                        a.appropriate_person_name
+                            .clone()
+                            .unwrap_or_else(|| yn(a.appropriate_person)),
+                    ),
+                    ("Independent advocate required", yn(a.advocate_required)),
+                    (
+                        "Referred",
+                        a.referred_on
+                            .map(safeguard_domain::person::iso_date)
+                            .unwrap_or_else(|| "Not referred".into()),
+                    ),
+                    (
+                        "Advocate",
+                        [a.advocate.clone(), a.involvement.clone()]
+                            .into_iter()
+                            .flatten()
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    ),
+                    ("Recorded", by),
+                ],
+            ),
+            Err(_) => ("Advocacy check".into(), vec![("Recorded", by)]),
+        },
+        "capacity" => match serde_json::from_str::<CapacityAssessment>(&r.data) {
+            Ok(c) => {
+                let mut rows = vec![
+                    ("Decision", c.decision.clone()),
+                    (
+                        "Conclusion",
+                        if c.lacks_capacity {
+                            "Lacks capacity for this decision".into()
+                        } else {
+                            "Has capacity for this decision".into()
+                        },
+                    ),
+                    ("Help given", c.help_given.clone()),
+                    (
+                        "Functional test",
+                        format!(
+                            "Understand: {}; retain: {}; use or weigh: {}; communicate: {}",
+                            yn(c.able[0]),
+                            yn(c.able[1]),
+                            yn(c.able[2]),
+                            yn(c.able[3])
+                        ),
+                    ),
+                    ("Evidence", c.evidence.clone()),
+                ];
+                if let Some(i) = &c.impairment {
+                    rows.push(("Impairment", i.clone()));
+                }
+                if let Some(b) = &c.best_interests {
+                    rows.push(("Best-interests decision", b.decision.clone()));
+                    rows.push(("Their wishes, beliefs and values", b.wishes.clone()));
+                    rows.push(("Consulted", b.consulted.clone()));
+                    rows.push((
+                        "Less restrictive options considered",
+                        b.less_restrictive.clone(),
+                    ));
+                }
+                rows.push((
+                    "Assessed",
+                    format!(
+                        "{}, recorded {by}",
+                        safeguard_domain::person::iso_date(c.assessed_on)
+                    ),
+                ));
+                ("Mental capacity assessment".into(), rows)
+            }
+            Err(_) => ("Mental capacity assessment".into(), vec![("Recorded", by)]),
+        },
+        _ => match serde_json::from_str::<Consent>(&r.data) {
+            Ok(c) => {
+                let mut rows = vec![
+                    (
+                        "About",
+                        [Some(c.subject.label().to_string()), c.detail.clone()]
+                            .into_iter()
+                            .flatten()
+                            .collect::<Vec<_>>()
+                            .join(": "),
+                    ),
+                    (
+                        "Consent",
+                        format!(
+                            "{} by {} on {}",
+                            c.status.label(),
+                            c.by.label().to_lowercase(),
+                            safeguard_domain::person::iso_date(c.on)
+                        ),
+                    ),
+                ];
+                if let Some(r) = &c.not_sought_reason {
+                    rows.push(("Why not sought", r.clone()));
+                }
+                if c.proceeding {
+                    rows.push((
+                        "Going ahead without consent because",
+                        c.override_reason
+                            .map(|o| o.label().to_string())
+                            .unwrap_or_default(),
+                    ));
+                }
+                rows.push(("Recorded", by));
+                ("Consent".into(), rows)
+            }
+            Err(_) => ("Consent".into(), vec![("Recorded", by)]),
+        },
+    }
+}
 use crate::auth::SignedIn;
 use crate::errors::PageError;
 use crate::forms::{FormData, FormView};
@@ -157,6 +318,12 @@ struct EnquiryPage {
     capacities: Opts,
     achievements: Opts,
     yes_no: Opts,
+    records: Vec<(String, Vec<(&'static str, String)>)>,
+    open_form: &'static str,
+    consent_subjects: Opts,
+    consent_statuses: Opts,
+    consent_by: Opts,
+    override_reasons: Opts,
 }
 
 fn csv_labels<T: Copy>(
@@ -179,6 +346,11 @@ async fn page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<Response, PageError> {
+    let open_form = if errors.is_empty() {
+        ""
+    } else {
+        open_form_of(data.get("open_form"))
+    };
     let v = state
         .core
         .enquiry_view(&user.actor, id, &user.ctx, user.now)
@@ -361,6 +533,18 @@ async fn page(
         capacities: opts!(Capacity),
         achievements: opts!(Achievement),
         yes_no: vec![("yes", "Yes"), ("no", "No")],
+        records: state
+            .core
+            .enquiry_records(&user.actor, id)
+            .await?
+            .iter()
+            .map(record_view)
+            .collect(),
+        open_form,
+        consent_subjects: opts!(ConsentSubject),
+        consent_statuses: opts!(ConsentStatus),
+        consent_by: opts!(ConsentBy),
+        override_reasons: opts!(OverrideReason),
     };
     Ok(render(status, &t))
 }
@@ -595,5 +779,64 @@ pub(crate) async fn sign_off(
             user.now,
         )
         .await;
+    after(&state, &user, &id, f, r).await
+}
+
+/// `POST /enquiries/{id}/records/{kind}`: an advocacy check, capacity assessment or consent.
+pub(crate) async fn add_record(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path((id, kind)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    use safeguard_core::enquiries::EnquiryRecordInput as I;
+    let mut f = FormData::parse(&body);
+    let input = match kind.as_str() {
+        "advocacy" => I::Advocacy(RawAdvocacy {
+            understanding: f.opt("understanding"),
+            retaining: f.opt("retaining"),
+            using_weighing: f.opt("using_weighing"),
+            communicating: f.opt("communicating"),
+            appropriate_person: f.opt("appropriate_person"),
+            appropriate_person_name: f.opt("appropriate_person_name"),
+            referred_on: f.opt("referred_on"),
+            advocate: f.opt("advocate"),
+            involvement: f.opt("involvement"),
+        }),
+        "capacity" => I::Capacity(RawCapacity {
+            decision: f.opt("decision"),
+            help_given: f.opt("help_given"),
+            understand: f.opt("understand"),
+            retain: f.opt("retain"),
+            use_weigh: f.opt("use_weigh"),
+            communicate: f.opt("communicate"),
+            evidence: f.opt("evidence"),
+            impairment: f.opt("impairment"),
+            causal_link: f.opt("causal_link"),
+            assessed_on: f.opt("assessed_on"),
+            bi_wishes: f.opt("bi_wishes"),
+            bi_consulted: f.opt("bi_consulted"),
+            bi_less_restrictive: f.opt("bi_less_restrictive"),
+            bi_decision: f.opt("bi_decision"),
+        }),
+        "consent" => I::Consent(RawConsent {
+            subject: f.opt("subject"),
+            detail: f.opt("detail"),
+            status: f.opt("status"),
+            not_sought_reason: f.opt("not_sought_reason"),
+            by: f.opt("by"),
+            on: f.opt("on"),
+            proceeding: f.opt("proceeding"),
+            override_reason: f.opt("override_reason"),
+            notes: f.opt("notes"),
+        }),
+        _ => return Err(PageError::not_found()),
+    };
+    f.set("open_form", kind.clone());
+    let r = state
+        .core
+        .add_enquiry_record(&user.actor, &id, &input, &user.ctx, user.now)
+        .await
+        .map(|_| ());
     after(&state, &user, &id, f, r).await
 }

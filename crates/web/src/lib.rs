@@ -134,6 +134,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/enquiries/{id}/conclusion", post(enquiries::conclude))
         .route("/enquiries/{id}/sign-off", post(enquiries::sign_off))
+        .route(
+            "/enquiries/{id}/records/{kind}",
+            post(enquiries::add_record),
+        )
         .route("/providers", get(concerns::providers))
         .route(
             "/providers/new",

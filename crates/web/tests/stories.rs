@@ -749,6 +749,7 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/concerns/{id}",
             "GET /api/v1/enquiries",
             "GET /api/v1/enquiries/{id}",
+            "GET /api/v1/enquiries/{id}/records",
             "GET /api/v1/openapi.json",
             "GET /api/v1/people",
             "GET /api/v1/people/{id}",
@@ -764,6 +765,9 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/enquiries/{id}/allocate",
             "POST /api/v1/enquiries/{id}/conclusion",
             "POST /api/v1/enquiries/{id}/outcomes",
+            "POST /api/v1/enquiries/{id}/records/advocacy",
+            "POST /api/v1/enquiries/{id}/records/capacity",
+            "POST /api/v1/enquiries/{id}/records/consent",
             "POST /api/v1/enquiries/{id}/sign-off",
             "POST /api/v1/people",
             "POST /api/v1/providers",
@@ -913,4 +917,5 @@ on_both_backends! {
     enquiry_led_by_the_person => crate::enquiries::enquiry_story;
     enquiries_need_person_records => crate::enquiries::enquiry_needs_people_story;
     enquiry_through_the_api => crate::enquiries::api_enquiry_story;
+    advocacy_capacity_and_consent => crate::enquiries::rights_story;
 }

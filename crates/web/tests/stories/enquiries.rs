@@ -448,3 +448,159 @@ pub async fn api_enquiry_story(db: TestDb) {
     );
     app.finish().await;
 }
+
+/// Advocacy, capacity and consent are recorded with the law's rules, by
+/// pages and through the API, and show on the person's chronology.
+pub async fn rights_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let (cid, ada) = concern_about_ada(&app).await;
+    let mut m = Api::new(&app);
+    m.sign_in("manager").await;
+    let body: serde_json::Value = DECISION
+        .iter()
+        .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    assert_eq!(
+        m.call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid}/decision"),
+            Some(&body.to_string())
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    let eid = m
+        .call(Method::GET, "/api/v1/enquiries?state=open", None)
+        .await
+        .json()["enquiries"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+
+    let mut p = app.browser();
+    p.login_ok("practitioner").await;
+    p.get(&format!("/enquiries/{eid}")).await;
+    // Advocacy: a difficulty and nobody appropriate means an advocate, so a referral date is asked for.
+    let adv = [
+        ("understanding", "yes"),
+        ("retaining", "no"),
+        ("using_weighing", "yes"),
+        ("communicating", "no"),
+        ("appropriate_person", "no"),
+    ];
+    let bad = p
+        .post(&format!("/enquiries/{eid}/records/advocacy"), &adv)
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.contains("href=\"#referred_on\"")
+            && bad.contains("<details class=\"govuk-details\" open>"),
+        "the form stays open with its error"
+    );
+    let mut good = adv.to_vec();
+    good.push(("referred_on", "2026-11-20"));
+    good.push(("advocate", "Jo Example, Northbridge Advocacy"));
+    assert_eq!(
+        p.post(&format!("/enquiries/{eid}/records/advocacy"), &good)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+
+    // Capacity: decision-specific; lacking it needs impairment, causal link and best interests.
+    let cap = [
+        ("decision", "Whether to let her carer manage her money"),
+        ("help_given", "Explained with her son present; easy read"),
+        ("understand", "yes"),
+        ("retain", "no"),
+        ("use_weigh", "no"),
+        ("communicate", "yes"),
+        (
+            "evidence",
+            "Could not recall the explanation after ten minutes",
+        ),
+        ("impairment", "Alzheimer's disease"),
+        ("causal_link", "yes"),
+    ];
+    let bad = p
+        .post(&format!("/enquiries/{eid}/records/capacity"), &cap)
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.contains("href=\"#bi_decision\"") && bad.contains("Alzheimer&#39;s disease</textarea>"),
+        "the capacity form keeps what was typed"
+    );
+    let mut good = cap.to_vec();
+    good.extend([
+        ("bi_wishes", "Values her independence"),
+        ("bi_consulted", "Son; GP"),
+        ("bi_less_restrictive", "Appointee via the bank"),
+        (
+            "bi_decision",
+            "Son to become appointee; carer not to handle money",
+        ),
+    ]);
+    assert_eq!(
+        p.post(&format!("/enquiries/{eid}/records/capacity"), &good)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+
+    // Consent refused but the team goes ahead: only with a lawful reason.
+    let mut papi = Api::new(&app);
+    papi.sign_in("practitioner").await;
+    let c = serde_json::json!({"subject": "sharing", "detail": "Northbridge Police", "status": "refused", "proceeding": "yes"});
+    let bad = papi
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/records/consent"),
+            Some(&c.to_string()),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json()["fields"][0]["field"], "override_reason");
+    let mut c = c;
+    c["override_reason"] = "serious_crime".into();
+    assert_eq!(
+        papi.call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/records/consent"),
+            Some(&c.to_string())
+        )
+        .await
+        .status,
+        StatusCode::CREATED
+    );
+
+    let recs = papi
+        .call(
+            Method::GET,
+            &format!("/api/v1/enquiries/{eid}/records"),
+            None,
+        )
+        .await
+        .json();
+    let kinds: Vec<&str> = recs
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter_map(|r| r["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, vec!["advocacy", "capacity", "consent"]);
+    assert_eq!(recs[0]["data"]["advocate_required"], true);
+    assert_eq!(recs[1]["data"]["lacks_capacity"], true);
+    let page = p.get(&format!("/enquiries/{eid}")).await;
+    assert!(
+        page.contains("Lacks capacity for this decision")
+            && page.contains("A serious crime has been or may be committed")
+    );
+    let person = p.get(&format!("/people/{ada}")).await;
+    assert!(
+        person.contains("an independent advocate is required")
+            && person.contains("lacks capacity for this decision")
+    );
+    app.finish().await;
+}
