@@ -678,6 +678,8 @@ pub enum EnquiryRecordInput {
     Capacity(safeguard_domain::safeguards::RawCapacity),
     /// Consent.
     Consent(safeguard_domain::safeguards::RawConsent),
+    /// A risk assessment from the person's view, with any positive risk-taking agreement.
+    Risk(safeguard_domain::plan::RawRisk),
 }
 
 impl Safeguard {
@@ -721,6 +723,18 @@ impl Safeguard {
                     }
                 );
                 ("capacity", to_json(&c)?, Some(line))
+            }
+            EnquiryRecordInput::Risk(raw) => {
+                let r = raw.parse(today).map_err(CoreError::Invalid)?;
+                let line = match &r.agreement {
+                    Some((_, review)) => format!(
+                        "Risk assessed: \"{}\"; positive risk-taking agreement, review on {}",
+                        r.risk,
+                        iso_date(*review)
+                    ),
+                    None => format!("Risk assessed: \"{}\"", r.risk),
+                };
+                ("risk", to_json(&r)?, Some(line))
             }
             EnquiryRecordInput::Consent(raw) => {
                 let c = raw.parse(today).map_err(CoreError::Invalid)?;
@@ -787,4 +801,150 @@ impl Safeguard {
 /// Serialises a validated record for storage.
 fn to_json<T: serde::Serialize>(v: &T) -> CoreResult<String> {
     serde_json::to_string(v).map_err(|e| CoreError::Internal(format!("record: {e}")))
+}
+
+impl Safeguard {
+    /// Adds an action to the safeguarding plan (with the less restrictive options considered).
+    pub async fn add_plan_action(
+        &self,
+        actor: &Actor,
+        id: &str,
+        raw: &safeguard_domain::plan::RawAction,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<String> {
+        let e = self
+            .enquiry_for(actor, id, Action::WorkOnEnquiry, ctx, now)
+            .await?;
+        Self::state_of(&e)?
+            .apply(EnquiryEvent::ReviseOutcomes)
+            .map_err(|m| invalid("description", m))?;
+        let a = raw.parse().map_err(CoreError::Invalid)?;
+        if let Some(o) = &a.outcome_id
+            && !self
+                .store
+                .outcomes(id)
+                .await?
+                .iter()
+                .any(|x| &x.id == o && x.active)
+        {
+            return Err(invalid(
+                "outcome_id",
+                "Choose one of the person's desired outcomes",
+            ));
+        }
+        let aid = new_uuid(now)?.to_string();
+        let mut tx = self.store.begin_audited().await?;
+        tx.insert_plan_action(&safeguard_store::enquiries::PlanActionRow {
+            id: aid.clone(),
+            enquiry_id: id.into(),
+            description: a.description.clone(),
+            owner: a.owner.clone(),
+            due_on: iso_date(a.due_on),
+            status: safeguard_domain::plan::ActionStatus::Planned.code().into(),
+            outcome_id: a.outcome_id.clone(),
+            less_restrictive: a.less_restrictive.clone(),
+            created_at: unix_ms(now),
+            created_by: actor.user_id.to_string(),
+            updated_at: unix_ms(now),
+        })
+        .await?;
+        tx.add_chronology(&ChronologyRow {
+            id: new_uuid(now)?.to_string(),
+            person_id: e.person_id.clone(),
+            at: unix_ms(now),
+            kind: "plan".into(),
+            summary: format!(
+                "Plan action agreed: {} ({}, due {})",
+                a.description,
+                a.owner,
+                iso_date(a.due_on)
+            ),
+            actor_name: actor.display_name.clone(),
+            concern_id: Some(e.concern_id.clone()),
+        })
+        .await?;
+        let mut ev = Self::event(
+            actor,
+            ctx,
+            now,
+            "create",
+            "plan_action",
+            Some(id.into()),
+            "success",
+        )?;
+        ev.detail = Some(aid.clone());
+        tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(aid)
+    }
+
+    /// Moves a plan action on (planned, in progress, done, cancelled).
+    pub async fn set_plan_action_status(
+        &self,
+        actor: &Actor,
+        id: &str,
+        action_id: &str,
+        status: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        let e = self
+            .enquiry_for(actor, id, Action::WorkOnEnquiry, ctx, now)
+            .await?;
+        if Self::state_of(&e)? == EnquiryState::Concluded {
+            return Err(invalid(
+                "status",
+                "The enquiry is concluded and cannot change",
+            ));
+        }
+        let st = safeguard_domain::plan::ActionStatus::parse(status.trim())
+            .ok_or_else(|| invalid("status", "Select a status"))?;
+        let mut tx = self.store.begin_audited().await?;
+        if !tx
+            .set_action_status(id, action_id, st.code(), unix_ms(now))
+            .await?
+        {
+            return Err(CoreError::NotFound);
+        }
+        let mut ev = Self::event(
+            actor,
+            ctx,
+            now,
+            "update",
+            "plan_action",
+            Some(id.into()),
+            "success",
+        )?;
+        ev.detail = Some(format!("{action_id} {}", st.code()));
+        tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An enquiry's plan actions (read with the enquiry, whose view is audited).
+    pub async fn plan_actions(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> CoreResult<Vec<safeguard_store::enquiries::PlanActionRow>> {
+        if decide(actor, Action::ViewEnquiries) == Decision::Deny {
+            return Err(CoreError::NotFound);
+        }
+        Ok(self.store.plan_actions(id).await?)
+    }
+
+    /// How many plan actions are overdue (for case workers' home pages).
+    pub async fn overdue_plan_actions(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+    ) -> CoreResult<Option<i64>> {
+        if decide(actor, Action::ViewEnquiries) == Decision::Deny {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.store.overdue_actions(&iso_date(now.date())).await?,
+        ))
+    }
 }

@@ -13,6 +13,7 @@ pub mod ids;
 pub mod matching;
 pub mod nhs;
 pub mod person;
+pub mod plan;
 pub mod policy;
 pub mod safeguards;
 pub mod text;

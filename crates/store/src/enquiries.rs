@@ -412,3 +412,96 @@ impl Tx {
         Ok(())
     }
 }
+
+/// A safeguarding plan action.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct PlanActionRow {
+    pub id: String,
+    pub enquiry_id: String,
+    pub description: String,
+    pub owner: String,
+    pub due_on: String,
+    pub status: String,
+    pub outcome_id: Option<String>,
+    pub less_restrictive: String,
+    pub created_at: i64,
+    pub created_by: String,
+    pub updated_at: i64,
+}
+
+const ACTION_COLUMNS: &str = "id, enquiry_id, description, owner, due_on, status, outcome_id, less_restrictive, created_at, created_by, updated_at";
+
+impl Store {
+    /// An enquiry's plan actions, by due date.
+    pub async fn plan_actions(&self, enquiry_id: &str) -> Result<Vec<PlanActionRow>> {
+        let sql = format!(
+            "SELECT {ACTION_COLUMNS} FROM plan_actions WHERE enquiry_id = $1 ORDER BY due_on, created_at"
+        );
+        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(enquiry_id)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// How many actions still to do were due before `today` (`YYYY-MM-DD`).
+    pub async fn overdue_actions(&self, today: &str) -> Result<i64> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_scalar(
+            "SELECT COUNT(*) FROM plan_actions WHERE status IN ('planned', 'in_progress') AND due_on < $1"
+        )
+        .bind(today)
+        .fetch_one(p)
+        .await
+        })?)
+    }
+}
+
+impl Tx {
+    /// Adds a plan action.
+    pub async fn insert_plan_action(&mut self, a: &PlanActionRow) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO plan_actions ({ACTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        );
+        on_tx!(self, |c| sqlx::query(&sql)
+            .bind(&a.id)
+            .bind(&a.enquiry_id)
+            .bind(&a.description)
+            .bind(&a.owner)
+            .bind(&a.due_on)
+            .bind(&a.status)
+            .bind(&a.outcome_id)
+            .bind(&a.less_restrictive)
+            .bind(a.created_at)
+            .bind(&a.created_by)
+            .bind(a.updated_at)
+            .execute(&mut *c)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Changes an action's status; false when it is not an action of this enquiry.
+    pub async fn set_action_status(
+        &mut self,
+        enquiry_id: &str,
+        id: &str,
+        status: &str,
+        at: i64,
+    ) -> Result<bool> {
+        let n =
+            on_tx!(self, |c| {
+                sqlx::query(
+            "UPDATE plan_actions SET status = $3, updated_at = $4 WHERE id = $2 AND enquiry_id = $1"
+        )
+        .bind(enquiry_id)
+        .bind(id)
+        .bind(status)
+        .bind(at)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected())
+            })?;
+        Ok(n > 0)
+    }
+}

@@ -335,6 +335,12 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::api_enquiries::advocacy))
         .routes(routes!(crate::api_enquiries::capacity))
         .routes(routes!(crate::api_enquiries::consent))
+        .routes(routes!(crate::api_enquiries::risk))
+        .routes(routes!(
+            crate::api_enquiries::actions,
+            crate::api_enquiries::add_action
+        ))
+        .routes(routes!(crate::api_enquiries::action_status))
 }
 
 /// The OpenAPI 3.1 document for every `/api/v1` route.

@@ -430,3 +430,120 @@ pub(crate) async fn consent(
     )
     .await
 }
+
+/// Record a risk assessment from the person's view (with a positive risk-taking agreement when they choose to live with the risk).
+#[utoipa::path(post, path = "/api/v1/enquiries/{id}/records/risk", tag = "enquiries", params(("id" = String, Path, description = "Enquiry id")),
+    request_body = safeguard_domain::plan::RawRisk, security(("bearer" = [])),
+    responses((status = 201, body = crate::api_concerns::IdOut), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn risk(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    add(
+        &state,
+        &user,
+        &id,
+        safeguard_core::enquiries::EnquiryRecordInput::Risk(parse_json(&body)?),
+    )
+    .await
+}
+
+/// A plan action.
+#[derive(Serialize, ToSchema)]
+pub struct ActionOut {
+    /// Id.
+    pub id: String,
+    /// What.
+    pub description: String,
+    /// Who.
+    pub owner: String,
+    /// Due, `YYYY-MM-DD`.
+    pub due_on: String,
+    /// `planned`, `in_progress`, `done`, `cancelled`.
+    pub status: String,
+    /// The desired outcome it serves.
+    pub outcome_id: Option<String>,
+    /// Less restrictive options considered.
+    pub less_restrictive: String,
+}
+
+/// A new status.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusIn {
+    /// `planned`, `in_progress`, `done`, `cancelled`.
+    pub status: String,
+}
+
+/// The safeguarding plan's actions, by due date.
+#[utoipa::path(get, path = "/api/v1/enquiries/{id}/actions", tag = "enquiries", params(("id" = String, Path, description = "Enquiry id")),
+    security(("bearer" = [])), responses((status = 200, body = [ActionOut]), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn actions(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<ActionOut>>, ApiError> {
+    state
+        .core
+        .enquiry_view(&user.actor, &id, &user.ctx, user.now)
+        .await?;
+    Ok(Json(
+        state
+            .core
+            .plan_actions(&user.actor, &id)
+            .await?
+            .into_iter()
+            .map(|a| ActionOut {
+                id: a.id,
+                description: a.description,
+                owner: a.owner,
+                due_on: a.due_on,
+                status: a.status,
+                outcome_id: a.outcome_id,
+                less_restrictive: a.less_restrictive,
+            })
+            .collect(),
+    ))
+}
+
+/// Add an action to the safeguarding plan.
+#[utoipa::path(post, path = "/api/v1/enquiries/{id}/actions", tag = "enquiries", params(("id" = String, Path, description = "Enquiry id")),
+    request_body = safeguard_domain::plan::RawAction, security(("bearer" = [])),
+    responses((status = 201, body = crate::api_concerns::IdOut), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn add_action(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let raw: safeguard_domain::plan::RawAction = parse_json(&body)?;
+    let aid = state
+        .core
+        .add_plan_action(&user.actor, &id, &raw, &user.ctx, user.now)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::api_concerns::IdOut { id: aid }),
+    )
+        .into_response())
+}
+
+/// Move a plan action on.
+#[utoipa::path(put, path = "/api/v1/enquiries/{id}/actions/{action_id}", tag = "enquiries",
+    params(("id" = String, Path, description = "Enquiry id"), ("action_id" = String, Path, description = "Action id")),
+    request_body = StatusIn, security(("bearer" = [])), responses((status = 204), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn action_status(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((id, action_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let s: StatusIn = parse_json(&body)?;
+    state
+        .core
+        .set_plan_action_status(&user.actor, &id, &action_id, &s.status, &user.ctx, user.now)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -28,8 +28,22 @@ fn open_form_of(kind: &str) -> &'static str {
         "advocacy" => "advocacy",
         "capacity" => "capacity",
         "consent" => "consent",
+        "risk" => "risk",
+        "action" => "action",
         _ => "",
     }
+}
+
+struct ActionView {
+    id: String,
+    description: String,
+    owner: String,
+    due_on: String,
+    overdue: bool,
+    status: String,
+    status_label: &'static str,
+    serves: Option<String>,
+    less_restrictive: String,
 }
 
 fn yn(b: bool) -> String {
@@ -138,6 +152,32 @@ fn record_view(
                 ("Mental capacity assessment".into(), rows)
             }
             Err(_) => ("Mental capacity assessment".into(), vec![("Recorded", by)]),
+        },
+        "risk" => match serde_json::from_str::<safeguard_domain::plan::RiskAssessment>(&r.data) {
+            Ok(a) => {
+                let mut rows = vec![
+                    ("Their view", a.person_view.clone()),
+                    ("Risk", a.risk.clone()),
+                    (
+                        "Likelihood and impact",
+                        format!(
+                            "{}; {}",
+                            a.likelihood.label(),
+                            a.impact.label().to_lowercase()
+                        ),
+                    ),
+                ];
+                if let Some(p) = &a.protective_factors {
+                    rows.push(("Protective factors", p.clone()));
+                }
+                if let Some((text, review)) = &a.agreement {
+                    rows.push(("Positive risk-taking agreement", text.clone()));
+                    rows.push(("Review on", safeguard_domain::person::iso_date(*review)));
+                }
+                rows.push(("Recorded", by));
+                ("Risk assessment".into(), rows)
+            }
+            Err(_) => ("Risk assessment".into(), vec![("Recorded", by)]),
         },
         _ => match serde_json::from_str::<Consent>(&r.data) {
             Ok(c) => {
@@ -324,6 +364,12 @@ struct EnquiryPage {
     consent_statuses: Opts,
     consent_by: Opts,
     override_reasons: Opts,
+    likelihoods: Opts,
+    impacts: Opts,
+    actions: Vec<ActionView>,
+    statuses: Opts,
+    outcome_choices: Vec<(String, String)>,
+    concluded: bool,
 }
 
 fn csv_labels<T: Copy>(
@@ -493,6 +539,37 @@ async fn page(
     } else {
         Vec::new()
     };
+    let today = safeguard_domain::person::iso_date(user.now.date());
+    let actions = state
+        .core
+        .plan_actions(&user.actor, id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let st = safeguard_domain::plan::ActionStatus::parse(&a.status);
+            ActionView {
+                overdue: matches!(
+                    st,
+                    Some(
+                        safeguard_domain::plan::ActionStatus::Planned
+                            | safeguard_domain::plan::ActionStatus::InProgress
+                    )
+                ) && a.due_on < today,
+                status_label: st.map(|x| x.label()).unwrap_or(""),
+                serves: a
+                    .outcome_id
+                    .as_ref()
+                    .and_then(|o| v.outcomes.iter().find(|x| &x.id == o))
+                    .map(|o| o.text.clone()),
+                id: a.id,
+                description: a.description,
+                owner: a.owner,
+                due_on: a.due_on,
+                status: a.status,
+                less_restrictive: a.less_restrictive,
+            }
+        })
+        .collect();
     let kind = label(&e.kind, EnquiryKind::parse, EnquiryKind::label);
     let t = EnquiryPage {
         l: Layout::new(format!("{kind}: {}", v.person_name), user).with_errors(&errors),
@@ -545,6 +622,17 @@ async fn page(
         consent_statuses: opts!(ConsentStatus),
         consent_by: opts!(ConsentBy),
         override_reasons: opts!(OverrideReason),
+        likelihoods: opts!(safeguard_domain::plan::Likelihood),
+        impacts: opts!(safeguard_domain::plan::Impact),
+        actions,
+        statuses: opts!(safeguard_domain::plan::ActionStatus),
+        outcome_choices: v
+            .outcomes
+            .iter()
+            .filter(|o| o.active)
+            .map(|o| (o.id.clone(), o.text.clone()))
+            .collect(),
+        concluded: v.state == EnquiryState::Concluded,
     };
     Ok(render(status, &t))
 }
@@ -830,6 +918,16 @@ pub(crate) async fn add_record(
             override_reason: f.opt("override_reason"),
             notes: f.opt("notes"),
         }),
+        "risk" => I::Risk(safeguard_domain::plan::RawRisk {
+            person_view: f.opt("person_view"),
+            risk: f.opt("risk"),
+            likelihood: f.opt("likelihood"),
+            impact: f.opt("impact"),
+            protective_factors: f.opt("protective_factors"),
+            lives_with_risk: f.opt("lives_with_risk"),
+            agreement: f.opt("agreement"),
+            review_on: f.opt("review_on"),
+        }),
         _ => return Err(PageError::not_found()),
     };
     f.set("open_form", kind.clone());
@@ -838,5 +936,51 @@ pub(crate) async fn add_record(
         .add_enquiry_record(&user.actor, &id, &input, &user.ctx, user.now)
         .await
         .map(|_| ());
+    after(&state, &user, &id, f, r).await
+}
+
+/// `POST /enquiries/{id}/actions`: an action for the safeguarding plan.
+pub(crate) async fn add_action(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let mut f = FormData::parse(&body);
+    let raw = safeguard_domain::plan::RawAction {
+        description: f.opt("description"),
+        owner: f.opt("owner"),
+        due_on: f.opt("due_on"),
+        outcome_id: f.opt("outcome_id"),
+        less_restrictive: f.opt("less_restrictive"),
+    };
+    f.set("open_form", "action");
+    let r = state
+        .core
+        .add_plan_action(&user.actor, &id, &raw, &user.ctx, user.now)
+        .await
+        .map(|_| ());
+    after(&state, &user, &id, f, r).await
+}
+
+/// `POST /enquiries/{id}/actions/{action}`: a new status.
+pub(crate) async fn action_status(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path((id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = FormData::parse(&body);
+    let r = state
+        .core
+        .set_plan_action_status(
+            &user.actor,
+            &id,
+            &action,
+            f.get("status"),
+            &user.ctx,
+            user.now,
+        )
+        .await;
     after(&state, &user, &id, f, r).await
 }

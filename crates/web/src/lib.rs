@@ -138,6 +138,11 @@ pub fn router(state: AppState) -> Router {
             "/enquiries/{id}/records/{kind}",
             post(enquiries::add_record),
         )
+        .route("/enquiries/{id}/actions", post(enquiries::add_action))
+        .route(
+            "/enquiries/{id}/actions/{action}",
+            post(enquiries::action_status),
+        )
         .route("/providers", get(concerns::providers))
         .route(
             "/providers/new",

@@ -141,6 +141,7 @@ impl LoginTemplate {
 struct HomeTemplate {
     l: Layout,
     counts: Option<safeguard_core::concerns::TriageCounts>,
+    overdue_actions: Option<i64>,
     name: String,
     case_worker: bool,
     admin: bool,
@@ -155,10 +156,15 @@ pub(crate) async fn home(State(state): State<AppState>, user: SignedIn) -> Respo
         Ok(c) => c,
         Err(e) => return PageError::from(e).into_response(),
     };
+    let overdue_actions = match state.core.overdue_plan_actions(&user.actor, user.now).await {
+        Ok(c) => c,
+        Err(e) => return PageError::from(e).into_response(),
+    };
     let l = Layout::new("Home", &user);
     let nav = l.user.as_ref();
     let t = HomeTemplate {
         counts,
+        overdue_actions,
         name: user.actor.display_name.clone(),
         case_worker: nav.is_some_and(|n| n.case_worker),
         admin: user.actor.role == Role::Admin,

@@ -749,6 +749,7 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/concerns/{id}",
             "GET /api/v1/enquiries",
             "GET /api/v1/enquiries/{id}",
+            "GET /api/v1/enquiries/{id}/actions",
             "GET /api/v1/enquiries/{id}/records",
             "GET /api/v1/openapi.json",
             "GET /api/v1/people",
@@ -762,12 +763,14 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/concerns/{id}/close",
             "POST /api/v1/concerns/{id}/decision",
             "POST /api/v1/concerns/{id}/messages",
+            "POST /api/v1/enquiries/{id}/actions",
             "POST /api/v1/enquiries/{id}/allocate",
             "POST /api/v1/enquiries/{id}/conclusion",
             "POST /api/v1/enquiries/{id}/outcomes",
             "POST /api/v1/enquiries/{id}/records/advocacy",
             "POST /api/v1/enquiries/{id}/records/capacity",
             "POST /api/v1/enquiries/{id}/records/consent",
+            "POST /api/v1/enquiries/{id}/records/risk",
             "POST /api/v1/enquiries/{id}/sign-off",
             "POST /api/v1/people",
             "POST /api/v1/providers",
@@ -775,6 +778,7 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/public/concerns/status",
             "PUT /api/v1/calendar/targets",
             "PUT /api/v1/concerns/{id}/provider",
+            "PUT /api/v1/enquiries/{id}/actions/{action_id}",
             "PUT /api/v1/enquiries/{id}/outcomes/{outcome_id}",
             "PUT /api/v1/people/{id}",
         ]
@@ -784,7 +788,8 @@ async fn openapi_story(db: TestDb) {
         let path = path
             .replace("{id}", "01900000-0000-7000-8000-000000000000")
             .replace("{position}", "0")
-            .replace("{outcome_id}", "x");
+            .replace("{outcome_id}", "x")
+            .replace("{action_id}", "x");
         let res = api
             .call(method.parse().expect("method"), &path, Some("{}"))
             .await;
@@ -918,4 +923,5 @@ on_both_backends! {
     enquiries_need_person_records => crate::enquiries::enquiry_needs_people_story;
     enquiry_through_the_api => crate::enquiries::api_enquiry_story;
     advocacy_capacity_and_consent => crate::enquiries::rights_story;
+    risk_and_the_plan => crate::enquiries::plan_story;
 }

@@ -604,3 +604,154 @@ pub async fn rights_story(db: TestDb) {
     );
     app.finish().await;
 }
+
+/// Risk balanced with choice: the person's view first, a positive
+/// risk-taking agreement, and plan actions that record the less restrictive
+/// options; overdue actions show on home pages.
+pub async fn plan_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let (cid, ada) = concern_about_ada(&app).await;
+    let mut m = Api::new(&app);
+    m.sign_in("manager").await;
+    let body: serde_json::Value = DECISION
+        .iter()
+        .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    assert_eq!(
+        m.call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid}/decision"),
+            Some(&body.to_string())
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    let eid = m
+        .call(Method::GET, "/api/v1/enquiries?state=open", None)
+        .await
+        .json()["enquiries"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+
+    let mut p = app.browser();
+    p.login_ok("practitioner").await;
+    p.get(&format!("/enquiries/{eid}")).await;
+    let risk = [
+        ("risk", "Falls on the stairs at night"),
+        ("likelihood", "high"),
+        ("impact", "medium"),
+        ("lives_with_risk", "yes"),
+    ];
+    let bad = p
+        .post(&format!("/enquiries/{eid}/records/risk"), &risk)
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("href=\"#person_view\"") && bad.contains("href=\"#agreement\""));
+    let mut good = risk.to_vec();
+    good.extend([
+        ("person_view", "I will not sleep downstairs in my own house"),
+        (
+            "agreement",
+            "Stays upstairs; rails and a pendant alarm; son checks daily",
+        ),
+        ("review_on", "2030-01-15"),
+    ]);
+    assert_eq!(
+        p.post(&format!("/enquiries/{eid}/records/risk"), &good)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+
+    let oid = p
+        .post(
+            &format!("/enquiries/{eid}/outcomes"),
+            &[("text", "To manage my own money")],
+        )
+        .await;
+    assert_eq!(oid.status, StatusCode::SEE_OTHER);
+    let outcome = app.db.store.outcomes(&eid).await.expect("q")[0].id.clone();
+    let action = [
+        ("description", "Change her bank card so only she can use it"),
+        ("owner", "Ada, with her son"),
+        ("due_on", "2026-01-10"),
+        ("outcome_id", outcome.as_str()),
+    ];
+    let bad = p.post(&format!("/enquiries/{eid}/actions"), &action).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.contains("href=\"#less_restrictive\""),
+        "every protective action records less restrictive options"
+    );
+    let mut good = action.to_vec();
+    good.push((
+        "less_restrictive",
+        "Bank alerts to her phone instead of a new card",
+    ));
+    assert_eq!(
+        p.post(&format!("/enquiries/{eid}/actions"), &good)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let page = p.get(&format!("/enquiries/{eid}")).await;
+    assert!(
+        page.contains("Overdue")
+            && page.contains("For: “To manage my own money”")
+            && page.contains("Positive risk-taking agreement")
+    );
+    assert!(
+        p.get("/")
+            .await
+            .contains("<strong class=\"govuk-!-font-size-36\">1</strong> plan actions overdue")
+    );
+    let aid = app.db.store.plan_actions(&eid).await.expect("q")[0]
+        .id
+        .clone();
+    assert_eq!(
+        p.post(
+            &format!("/enquiries/{eid}/actions/{aid}"),
+            &[("status", "done")]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        p.get("/")
+            .await
+            .contains("<strong class=\"govuk-!-font-size-36\">0</strong> plan actions overdue")
+    );
+
+    // The same through the API.
+    let mut api = Api::new(&app);
+    api.sign_in("practitioner").await;
+    let a = api.call(Method::POST, &format!("/api/v1/enquiries/{eid}/actions"), Some(r#"{"description":"Talk to the bank","owner":"Priya","due_on":"2030-01-01","less_restrictive":"None less restrictive"}"#)).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let list = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/enquiries/{eid}/actions"),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(list.as_array().map(Vec::len), Some(2));
+    let bad = api
+        .call(
+            Method::PUT,
+            &format!("/api/v1/enquiries/{eid}/actions/{aid}"),
+            Some(r#"{"status":"finished"}"#),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let person = p.get(&format!("/people/{ada}")).await;
+    assert!(
+        person.contains("positive risk-taking agreement, review on 2030-01-15")
+            && person.contains("Plan action agreed")
+    );
+    app.finish().await;
+}
