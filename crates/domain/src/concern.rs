@@ -289,11 +289,7 @@ pub struct ConcernDetails {
 pub const MAX_ADULTS: usize = 50;
 
 fn msg(label: &str, e: TextError) -> String {
-    match e {
-        TextError::Missing => format!("Enter {label}"),
-        TextError::TooLong(n) => format!("{label} must be {n} characters or fewer"),
-        TextError::ControlCharacters => format!("{label} must not contain control characters"),
-    }
+    text::message(label, e)
 }
 
 fn opt(
@@ -304,10 +300,7 @@ fn opt(
     max: usize,
     multi: bool,
 ) -> Option<String> {
-    text::optional(raw.as_deref().unwrap_or(""), max, multi).unwrap_or_else(|err| {
-        e.add(field, msg(label, err));
-        None
-    })
+    text::optional_field(e, field, label, raw, max, multi)
 }
 
 fn code<T>(

@@ -195,11 +195,7 @@ impl EnquiryState {
 pub const OUTCOME_CHARS: usize = 1000;
 
 fn msg(label: &str, e: TextError) -> String {
-    match e {
-        TextError::Missing => format!("Enter {label}"),
-        TextError::TooLong(n) => format!("{label} must be {n} characters or fewer"),
-        TextError::ControlCharacters => format!("{label} must not contain control characters"),
-    }
+    text::message(label, e)
 }
 
 /// A desired outcome as typed.

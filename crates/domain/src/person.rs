@@ -240,21 +240,7 @@ pub fn age_on(dob: Date, on: Date) -> i32 {
 }
 
 fn text_message(label: &str, e: TextError) -> String {
-    match e {
-        TextError::Missing => format!("Enter {label}"),
-        TextError::TooLong(n) => format!("{} must be {n} characters or fewer", capitalise(label)),
-        TextError::ControlCharacters => {
-            format!("{} must not contain control characters", capitalise(label))
-        }
-    }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
+    text::message(label, e)
 }
 
 /// Checks optional text and records an error against `field` when it is wrong.
@@ -266,13 +252,7 @@ fn opt_text(
     max: usize,
     multiline: bool,
 ) -> Option<String> {
-    match text::optional(raw.as_deref().unwrap_or(""), max, multiline) {
-        Ok(v) => v,
-        Err(e) => {
-            errors.add(field, text_message(label, e));
-            None
-        }
-    }
+    text::optional_field(errors, field, label, raw, max, multiline)
 }
 
 fn req_text(
@@ -282,13 +262,7 @@ fn req_text(
     raw: &Option<String>,
     max: usize,
 ) -> String {
-    match text::required(raw.as_deref().unwrap_or(""), max, false) {
-        Ok(v) => v,
-        Err(e) => {
-            errors.add(field, text_message(label, e));
-            String::new()
-        }
-    }
+    text::required_field(errors, field, label, raw, max, false)
 }
 
 /// Parses an optional coded value; blank gives `default`.

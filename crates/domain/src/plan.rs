@@ -49,25 +49,15 @@ coded!(
 );
 
 fn msg(label: &str, e: TextError) -> String {
-    match e {
-        TextError::Missing => format!("Enter {label}"),
-        TextError::TooLong(n) => format!("{label} must be {n} characters or fewer"),
-        TextError::ControlCharacters => format!("{label} must not contain control characters"),
-    }
+    text::message(label, e)
 }
 
 fn req(e: &mut FieldErrors, field: &str, label: &str, raw: &Option<String>) -> String {
-    text::required(raw.as_deref().unwrap_or(""), text::LONG, true).unwrap_or_else(|err| {
-        e.add(field, msg(label, err));
-        String::new()
-    })
+    text::required_field(e, field, label, raw, text::LONG, true)
 }
 
 fn opt(e: &mut FieldErrors, field: &str, label: &str, raw: &Option<String>) -> Option<String> {
-    text::optional(raw.as_deref().unwrap_or(""), text::LONG, true).unwrap_or_else(|err| {
-        e.add(field, msg(label, err));
-        None
-    })
+    text::optional_field(e, field, label, raw, text::LONG, true)
 }
 
 fn iso(e: &mut FieldErrors, field: &str, label: &str, raw: &Option<String>) -> Option<Date> {

@@ -7,29 +7,15 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::codes::coded;
-use crate::text::{self, TextError};
+use crate::text;
 use crate::validation::FieldErrors;
 
-fn msg(label: &str, e: TextError) -> String {
-    match e {
-        TextError::Missing => format!("Enter {label}"),
-        TextError::TooLong(n) => format!("{} must be {n} characters or fewer", label),
-        TextError::ControlCharacters => format!("{label} must not contain control characters"),
-    }
-}
-
 fn req(e: &mut FieldErrors, field: &str, label: &str, raw: &Option<String>) -> String {
-    text::required(raw.as_deref().unwrap_or(""), text::LONG, true).unwrap_or_else(|err| {
-        e.add(field, msg(label, err));
-        String::new()
-    })
+    text::required_field(e, field, label, raw, text::LONG, true)
 }
 
 fn opt(e: &mut FieldErrors, field: &str, label: &str, raw: &Option<String>) -> Option<String> {
-    text::optional(raw.as_deref().unwrap_or(""), text::LONG, true).unwrap_or_else(|err| {
-        e.add(field, msg(label, err));
-        None
-    })
+    text::optional_field(e, field, label, raw, text::LONG, true)
 }
 
 fn date(e: &mut FieldErrors, field: &str, raw: &Option<String>, today: Date) -> Date {

@@ -42,6 +42,54 @@ pub const LINE: usize = 200;
 /// Long free text such as "what matters to me".
 pub const LONG: usize = 10_000;
 
+/// The message for text that was refused; `label` names what was asked for
+/// ("the given name"), and is capitalised where it starts a sentence.
+pub fn message(label: &str, e: TextError) -> String {
+    let cap = {
+        let mut c = label.chars();
+        match c.next() {
+            Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+            None => String::new(),
+        }
+    };
+    match e {
+        TextError::Missing => format!("Enter {label}"),
+        TextError::TooLong(n) => format!("{cap} must be {n} characters or fewer"),
+        TextError::ControlCharacters => format!("{cap} must not contain control characters"),
+    }
+}
+
+/// Optional text from a form field; a refusal is recorded against `field`.
+pub fn optional_field(
+    errors: &mut crate::FieldErrors,
+    field: &str,
+    label: &str,
+    raw: &Option<String>,
+    max_chars: usize,
+    multiline: bool,
+) -> Option<String> {
+    optional(raw.as_deref().unwrap_or(""), max_chars, multiline).unwrap_or_else(|e| {
+        errors.add(field, message(label, e));
+        None
+    })
+}
+
+/// Required text from a form field; a refusal is recorded against `field`
+/// (and the empty string returned, so validation can go on to other fields).
+pub fn required_field(
+    errors: &mut crate::FieldErrors,
+    field: &str,
+    label: &str,
+    raw: &Option<String>,
+    max_chars: usize,
+    multiline: bool,
+) -> String {
+    required(raw.as_deref().unwrap_or(""), max_chars, multiline).unwrap_or_else(|e| {
+        errors.add(field, message(label, e));
+        String::new()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -489,9 +489,8 @@ impl Tx {
         status: &str,
         at: i64,
     ) -> Result<bool> {
-        let n =
-            on_tx!(self, |c| {
-                sqlx::query(
+        let n = on_tx!(self, |c| {
+            sqlx::query(
             "UPDATE plan_actions SET status = $3, updated_at = $4 WHERE id = $2 AND enquiry_id = $1"
         )
         .bind(enquiry_id)
@@ -501,7 +500,7 @@ impl Tx {
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected())
-            })?;
+        })?;
         Ok(n > 0)
     }
 }
