@@ -74,6 +74,7 @@ impl Safeguard {
             started_on: iso_date(now.date()),
             asked: None,
             created_at: unix_ms(now),
+            next_review_on: None,
         })
         .await?;
         tx.add_chronology(&ChronologyRow {
@@ -680,6 +681,10 @@ pub enum EnquiryRecordInput {
     Consent(safeguard_domain::safeguards::RawConsent),
     /// A risk assessment from the person's view, with any positive risk-taking agreement.
     Risk(safeguard_domain::plan::RawRisk),
+    /// A strategy discussion, meeting or review.
+    Meeting(safeguard_domain::plan::RawMeeting),
+    /// Who the person wants involved or excluded, and how their communication needs were honoured.
+    Involvement(safeguard_domain::plan::RawInvolvement),
 }
 
 impl Safeguard {
@@ -701,7 +706,26 @@ impl Safeguard {
             .apply(EnquiryEvent::ReviseOutcomes)
             .map_err(|m| invalid("record", m))?;
         let today = now.date();
+        let mut next_review = None;
         let (kind, data, line) = match input {
+            EnquiryRecordInput::Meeting(raw) => {
+                let m = raw.parse(today).map_err(CoreError::Invalid)?;
+                next_review = m.next_review_on;
+                let line = match m.next_review_on {
+                    Some(d) => format!(
+                        "{} held on {}; next review {}",
+                        m.kind.label(),
+                        iso_date(m.held_on),
+                        iso_date(d)
+                    ),
+                    None => format!("{} held on {}", m.kind.label(), iso_date(m.held_on)),
+                };
+                ("meeting", to_json(&m)?, Some(line))
+            }
+            EnquiryRecordInput::Involvement(raw) => {
+                let i = raw.parse().map_err(CoreError::Invalid)?;
+                ("involvement", to_json(&i)?, None)
+            }
             EnquiryRecordInput::Advocacy(raw) => {
                 let a = raw.parse(today).map_err(CoreError::Invalid)?;
                 let line = if a.advocate_required {
@@ -758,6 +782,9 @@ impl Safeguard {
             by_name: actor.display_name.clone(),
         })
         .await?;
+        if let Some(d) = next_review {
+            tx.set_next_review(id, &iso_date(d)).await?;
+        }
         if let Some(line) = line {
             tx.add_chronology(&ChronologyRow {
                 id: new_uuid(now)?.to_string(),
@@ -932,6 +959,20 @@ impl Safeguard {
             return Err(CoreError::NotFound);
         }
         Ok(self.store.plan_actions(id).await?)
+    }
+
+    /// How many enquiry reviews are overdue (for case workers' home pages).
+    pub async fn overdue_reviews(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+    ) -> CoreResult<Option<i64>> {
+        if decide(actor, Action::ViewEnquiries) == Decision::Deny {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.store.overdue_reviews(&iso_date(now.date())).await?,
+        ))
     }
 
     /// How many plan actions are overdue (for case workers' home pages).

@@ -261,6 +261,237 @@ impl RawAction {
     }
 }
 
+coded!(
+    /// What kind of meeting.
+    MeetingKind {
+        /// A strategy discussion or meeting.
+        Strategy = "strategy" : "Strategy discussion",
+        /// A safeguarding meeting or case conference.
+        Meeting = "meeting" : "Safeguarding meeting",
+        /// A review of the plan.
+        Review = "review" : "Review",
+    }
+);
+
+coded!(
+    /// Whether the person took part.
+    Attendance {
+        /// They attended.
+        Attended = "attended" : "Attended",
+        /// Their representative or advocate attended for them.
+        Represented = "represented" : "Represented by their advocate or representative",
+        /// Invited but chose not to attend.
+        Declined = "declined" : "Invited, chose not to attend",
+        /// Not invited (the reason is recorded).
+        NotInvited = "not_invited" : "Not invited",
+    }
+);
+
+/// A meeting or review, as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct RawMeeting {
+    /// `strategy`, `meeting` or `review`.
+    pub kind: Option<String>,
+    /// Date held.
+    pub held_on: Option<String>,
+    /// Who attended.
+    pub attendees: Option<String>,
+    /// The person's attendance (code).
+    pub person_attendance: Option<String>,
+    /// Why they were not invited.
+    pub not_invited_reason: Option<String>,
+    /// Decisions made.
+    pub decisions: Option<String>,
+    /// Minutes.
+    pub minutes: Option<String>,
+    /// At a review: the person's feedback, in their words.
+    pub person_feedback: Option<String>,
+    /// At a review: what changed in the plan.
+    pub plan_changes: Option<String>,
+    /// When the plan is next reviewed.
+    pub next_review_on: Option<String>,
+}
+
+/// A meeting or review.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meeting {
+    /// Kind.
+    pub kind: MeetingKind,
+    /// When.
+    pub held_on: Date,
+    /// Who attended.
+    pub attendees: String,
+    /// The person's attendance.
+    pub person_attendance: Attendance,
+    /// Why not invited.
+    pub not_invited_reason: Option<String>,
+    /// Decisions.
+    pub decisions: String,
+    /// Minutes.
+    pub minutes: Option<String>,
+    /// The person's feedback (reviews).
+    pub person_feedback: Option<String>,
+    /// What changed (reviews).
+    pub plan_changes: Option<String>,
+    /// Next review.
+    pub next_review_on: Option<Date>,
+}
+
+impl RawMeeting {
+    /// Validates a meeting: the person's attendance is always recorded (and
+    /// why, when they were not invited); a review records the person's
+    /// feedback and what changed; the next review is not before the meeting.
+    pub fn parse(&self, today: Date) -> Result<Meeting, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let kind = self.kind.as_deref().and_then(MeetingKind::parse);
+        if kind.is_none() {
+            e.add("kind", "Select the kind of meeting");
+        }
+        let held_on = iso(&mut e, "held_on", "The date held", &self.held_on).unwrap_or(today);
+        if held_on > today {
+            e.add("held_on", "Record a meeting once it has been held");
+        }
+        let attendees = req(&mut e, "attendees", "who attended", &self.attendees);
+        let person_attendance = self
+            .person_attendance
+            .as_deref()
+            .and_then(Attendance::parse);
+        if person_attendance.is_none() {
+            e.add("person_attendance", "Select whether the person took part");
+        }
+        let not_invited_reason = opt(
+            &mut e,
+            "not_invited_reason",
+            "The reason",
+            &self.not_invited_reason,
+        );
+        if person_attendance == Some(Attendance::NotInvited) && not_invited_reason.is_none() {
+            e.add("not_invited_reason", "Enter why the person was not invited");
+        }
+        let decisions = req(&mut e, "decisions", "the decisions made", &self.decisions);
+        let minutes = opt(&mut e, "minutes", "The minutes", &self.minutes);
+        let person_feedback = opt(
+            &mut e,
+            "person_feedback",
+            "Their feedback",
+            &self.person_feedback,
+        );
+        let plan_changes = opt(&mut e, "plan_changes", "What changed", &self.plan_changes);
+        if kind == Some(MeetingKind::Review) {
+            if person_feedback.is_none() {
+                e.add(
+                    "person_feedback",
+                    "Enter the person's feedback on how things are going, in their words",
+                );
+            }
+            if plan_changes.is_none() {
+                e.add(
+                    "plan_changes",
+                    "Enter what changed in the plan (or that nothing did, and why)",
+                );
+            }
+        }
+        let next_review_on = iso(
+            &mut e,
+            "next_review_on",
+            "The next review date",
+            &self.next_review_on,
+        );
+        if next_review_on.is_some_and(|d| d < held_on) {
+            e.add(
+                "next_review_on",
+                "The next review cannot be before this meeting",
+            );
+        }
+        let (Some(kind), Some(person_attendance)) = (kind, person_attendance) else {
+            return Err(e);
+        };
+        e.into_result(Meeting {
+            kind,
+            held_on,
+            attendees,
+            person_attendance,
+            not_invited_reason,
+            decisions,
+            minutes,
+            person_feedback,
+            plan_changes,
+            next_review_on,
+        })
+    }
+}
+
+/// How the person wants to be involved, as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct RawInvolvement {
+    /// Communication needs honoured in this enquiry (codes of the person record's list).
+    pub communication: Vec<String>,
+    /// How they were honoured.
+    pub communication_notes: Option<String>,
+    /// Who the person wants involved.
+    pub involve: Option<String>,
+    /// Who the person does not want involved.
+    pub exclude: Option<String>,
+}
+
+/// How the person wants to be involved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Involvement {
+    /// Communication needs honoured.
+    pub communication: Vec<crate::codes::CommunicationNeed>,
+    /// How.
+    pub communication_notes: Option<String>,
+    /// Who to involve.
+    pub involve: Option<String>,
+    /// Who not to involve.
+    pub exclude: Option<String>,
+}
+
+impl RawInvolvement {
+    /// Validates involvement; something must be recorded.
+    pub fn parse(&self) -> Result<Involvement, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let mut communication = Vec::new();
+        for c in &self.communication {
+            match crate::codes::CommunicationNeed::parse(c.trim()) {
+                Some(n) if !communication.contains(&n) => communication.push(n),
+                Some(_) => {}
+                None => e.add("communication", "Select communication needs from the list"),
+            }
+        }
+        let communication_notes = opt(
+            &mut e,
+            "communication_notes",
+            "How they were honoured",
+            &self.communication_notes,
+        );
+        let involve = opt(&mut e, "involve", "Who they want involved", &self.involve);
+        let exclude = opt(
+            &mut e,
+            "exclude",
+            "Who they do not want involved",
+            &self.exclude,
+        );
+        if communication.is_empty()
+            && communication_notes.is_none()
+            && involve.is_none()
+            && exclude.is_none()
+        {
+            e.add("involve", "Record who they want involved or excluded, or how their communication needs were honoured");
+        }
+        e.into_result(Involvement {
+            communication,
+            communication_notes,
+            involve,
+            exclude,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,6 +527,46 @@ mod tests {
         r.review_on = s("2027-02-01");
         let a = r.parse(date!(2026 - 11 - 23)).expect("valid");
         assert_eq!(a.agreement.map(|x| x.1), Some(date!(2027 - 02 - 01)));
+    }
+
+    #[test]
+    fn reviews_record_the_persons_feedback_and_what_changed() {
+        let mut m = RawMeeting {
+            kind: s("review"),
+            attendees: s("Ada; Priya; Jo (advocate)"),
+            person_attendance: s("attended"),
+            decisions: s("Carry on"),
+            ..RawMeeting::default()
+        };
+        let e = m
+            .parse(date!(2026 - 11 - 23))
+            .expect_err("review needs feedback");
+        assert!(e.get("person_feedback").is_some() && e.get("plan_changes").is_some());
+        m.person_feedback = s("I feel safer since the locks were changed");
+        m.plan_changes = s("Daily calls reduced to weekly");
+        m.next_review_on = s("2026-11-01");
+        assert!(
+            m.parse(date!(2026 - 11 - 23))
+                .expect_err("review before meeting")
+                .get("next_review_on")
+                .is_some()
+        );
+        m.next_review_on = s("2027-01-05");
+        assert!(m.parse(date!(2026 - 11 - 23)).is_ok());
+        let not_invited = RawMeeting {
+            kind: s("strategy"),
+            attendees: s("Police; council"),
+            person_attendance: s("not_invited"),
+            decisions: s("Police to visit"),
+            ..RawMeeting::default()
+        };
+        assert!(
+            not_invited
+                .parse(date!(2026 - 11 - 23))
+                .expect_err("why")
+                .get("not_invited_reason")
+                .is_some()
+        );
     }
 
     #[test]

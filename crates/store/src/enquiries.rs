@@ -18,6 +18,7 @@ pub struct EnquiryRow {
     pub started_on: String,
     pub asked: Option<String>,
     pub created_at: i64,
+    pub next_review_on: Option<String>,
 }
 
 /// A desired outcome.
@@ -69,7 +70,7 @@ pub struct ConclusionRow {
     pub signed_off_at: Option<i64>,
 }
 
-const ENQUIRY_COLUMNS: &str = "id, concern_id, person_id, kind, state, lead_user_id, caused_agency_id, started_on, asked, created_at";
+const ENQUIRY_COLUMNS: &str = "id, concern_id, person_id, kind, state, lead_user_id, caused_agency_id, started_on, asked, created_at, next_review_on";
 const OUTCOME_COLUMNS: &str = "id, enquiry_id, position, text, expressed_by, representative, expressed_on, active, achievement, comment";
 const CONCLUSION_COLUMNS: &str = "enquiry_id, risk_types, locations, sources, provider_id, action_result, risk_outcome, \
     capacity, capacity_support, asked, concluded_on, proposed_by, proposed_at, signed_off_by, signed_off_at";
@@ -157,7 +158,7 @@ impl Tx {
     /// Opens an enquiry.
     pub async fn insert_enquiry(&mut self, e: &EnquiryRow) -> Result<()> {
         let sql = format!(
-            "INSERT INTO enquiries ({ENQUIRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            "INSERT INTO enquiries ({ENQUIRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         );
         on_tx!(self, |c| sqlx::query(&sql)
             .bind(&e.id)
@@ -170,6 +171,7 @@ impl Tx {
             .bind(&e.started_on)
             .bind(&e.asked)
             .bind(e.created_at)
+            .bind(&e.next_review_on)
             .execute(&mut *c)
             .await
             .map(|_| ()))?;
@@ -444,6 +446,16 @@ impl Store {
             .await)?)
     }
 
+    /// How many enquiries not yet concluded have a review due before `today` (`YYYY-MM-DD`).
+    pub async fn overdue_reviews(&self, today: &str) -> Result<i64> {
+        Ok(on_db!(self, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM enquiries WHERE state <> 'concluded' AND next_review_on < $1"
+        )
+        .bind(today)
+        .fetch_one(p)
+        .await)?)
+    }
+
     /// How many actions still to do were due before `today` (`YYYY-MM-DD`).
     pub async fn overdue_actions(&self, today: &str) -> Result<i64> {
         Ok(on_db!(self, |p| {
@@ -478,6 +490,19 @@ impl Tx {
             .execute(&mut *c)
             .await
             .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Sets when the plan is next reviewed.
+    pub async fn set_next_review(&mut self, id: &str, on: &str) -> Result<()> {
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE enquiries SET next_review_on = $2 WHERE id = $1"
+        )
+        .bind(id)
+        .bind(on)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
         Ok(())
     }
 

@@ -336,6 +336,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::api_enquiries::capacity))
         .routes(routes!(crate::api_enquiries::consent))
         .routes(routes!(crate::api_enquiries::risk))
+        .routes(routes!(crate::api_enquiries::meeting))
+        .routes(routes!(crate::api_enquiries::involvement))
         .routes(routes!(
             crate::api_enquiries::actions,
             crate::api_enquiries::add_action

@@ -547,3 +547,41 @@ pub(crate) async fn action_status(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Record a strategy discussion, meeting or review (a review records the person's feedback and what changed).
+#[utoipa::path(post, path = "/api/v1/enquiries/{id}/records/meeting", tag = "enquiries", params(("id" = String, Path, description = "Enquiry id")),
+    request_body = safeguard_domain::plan::RawMeeting, security(("bearer" = [])),
+    responses((status = 201, body = crate::api_concerns::IdOut), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn meeting(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    add(
+        &state,
+        &user,
+        &id,
+        safeguard_core::enquiries::EnquiryRecordInput::Meeting(parse_json(&body)?),
+    )
+    .await
+}
+
+/// Record who the person wants involved or excluded, and how their communication needs were honoured.
+#[utoipa::path(post, path = "/api/v1/enquiries/{id}/records/involvement", tag = "enquiries", params(("id" = String, Path, description = "Enquiry id")),
+    request_body = safeguard_domain::plan::RawInvolvement, security(("bearer" = [])),
+    responses((status = 201, body = crate::api_concerns::IdOut), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn involvement(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    add(
+        &state,
+        &user,
+        &id,
+        safeguard_core::enquiries::EnquiryRecordInput::Involvement(parse_json(&body)?),
+    )
+    .await
+}

@@ -30,6 +30,8 @@ fn open_form_of(kind: &str) -> &'static str {
         "consent" => "consent",
         "risk" => "risk",
         "action" => "action",
+        "meeting" => "meeting",
+        "involvement" => "involvement",
         _ => "",
     }
 }
@@ -152,6 +154,75 @@ fn record_view(
                 ("Mental capacity assessment".into(), rows)
             }
             Err(_) => ("Mental capacity assessment".into(), vec![("Recorded", by)]),
+        },
+        "meeting" => match serde_json::from_str::<safeguard_domain::plan::Meeting>(&r.data) {
+            Ok(m) => {
+                let mut rows = vec![
+                    ("Held", safeguard_domain::person::iso_date(m.held_on)),
+                    ("Attended", m.attendees.clone()),
+                    (
+                        "The person",
+                        [
+                            Some(m.person_attendance.label().to_string()),
+                            m.not_invited_reason.clone(),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(": "),
+                    ),
+                    ("Decisions", m.decisions.clone()),
+                ];
+                if let Some(x) = &m.person_feedback {
+                    rows.push(("Their feedback", x.clone()));
+                }
+                if let Some(x) = &m.plan_changes {
+                    rows.push(("What changed", x.clone()));
+                }
+                if let Some(x) = &m.minutes {
+                    rows.push(("Minutes", x.clone()));
+                }
+                if let Some(d) = m.next_review_on {
+                    rows.push(("Next review", safeguard_domain::person::iso_date(d)));
+                }
+                rows.push(("Recorded", by));
+                (m.kind.label().to_string(), rows)
+            }
+            Err(_) => ("Meeting".into(), vec![("Recorded", by)]),
+        },
+        "involvement" => match serde_json::from_str::<safeguard_domain::plan::Involvement>(&r.data)
+        {
+            Ok(i) => {
+                let mut rows = Vec::new();
+                if let Some(x) = &i.involve {
+                    rows.push(("Wants involved", x.clone()));
+                }
+                if let Some(x) = &i.exclude {
+                    rows.push(("Does not want involved", x.clone()));
+                }
+                if !i.communication.is_empty() || i.communication_notes.is_some() {
+                    let needs = i
+                        .communication
+                        .iter()
+                        .map(|c| c.label())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    rows.push((
+                        "Communication needs honoured",
+                        [
+                            Some(needs).filter(|n| !n.is_empty()),
+                            i.communication_notes.clone(),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    ));
+                }
+                rows.push(("Recorded", by));
+                ("Involvement".into(), rows)
+            }
+            Err(_) => ("Involvement".into(), vec![("Recorded", by)]),
         },
         "risk" => match serde_json::from_str::<safeguard_domain::plan::RiskAssessment>(&r.data) {
             Ok(a) => {
@@ -366,6 +437,9 @@ struct EnquiryPage {
     override_reasons: Opts,
     likelihoods: Opts,
     impacts: Opts,
+    meeting_kinds: Opts,
+    attendances: Opts,
+    needs: Opts,
     actions: Vec<ActionView>,
     statuses: Opts,
     outcome_choices: Vec<(String, String)>,
@@ -408,6 +482,10 @@ async fn page(
     let summary = vec![
         ("Concern", v.concern_reference.clone()),
         ("Started", e.started_on.clone()),
+        (
+            "Next review",
+            e.next_review_on.clone().unwrap_or_else(|| "Not set".into()),
+        ),
         (
             "Led by",
             match (&v.lead_name, &v.caused_agency) {
@@ -623,6 +701,9 @@ async fn page(
         consent_by: opts!(ConsentBy),
         override_reasons: opts!(OverrideReason),
         likelihoods: opts!(safeguard_domain::plan::Likelihood),
+        meeting_kinds: opts!(safeguard_domain::plan::MeetingKind),
+        attendances: opts!(safeguard_domain::plan::Attendance),
+        needs: opts!(safeguard_domain::codes::CommunicationNeed),
         impacts: opts!(safeguard_domain::plan::Impact),
         actions,
         statuses: opts!(safeguard_domain::plan::ActionStatus),
@@ -927,6 +1008,24 @@ pub(crate) async fn add_record(
             lives_with_risk: f.opt("lives_with_risk"),
             agreement: f.opt("agreement"),
             review_on: f.opt("review_on"),
+        }),
+        "meeting" => I::Meeting(safeguard_domain::plan::RawMeeting {
+            kind: f.opt("kind"),
+            held_on: f.opt("held_on"),
+            attendees: f.opt("attendees"),
+            person_attendance: f.opt("person_attendance"),
+            not_invited_reason: f.opt("not_invited_reason"),
+            decisions: f.opt("decisions"),
+            minutes: f.opt("minutes"),
+            person_feedback: f.opt("person_feedback"),
+            plan_changes: f.opt("plan_changes"),
+            next_review_on: f.opt("next_review_on"),
+        }),
+        "involvement" => I::Involvement(safeguard_domain::plan::RawInvolvement {
+            communication: f.all("communication"),
+            communication_notes: f.opt("communication_notes"),
+            involve: f.opt("involve"),
+            exclude: f.opt("exclude"),
         }),
         _ => return Err(PageError::not_found()),
     };

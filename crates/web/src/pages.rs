@@ -142,6 +142,7 @@ struct HomeTemplate {
     l: Layout,
     counts: Option<safeguard_core::concerns::TriageCounts>,
     overdue_actions: Option<i64>,
+    overdue_reviews: Option<i64>,
     name: String,
     case_worker: bool,
     admin: bool,
@@ -160,11 +161,16 @@ pub(crate) async fn home(State(state): State<AppState>, user: SignedIn) -> Respo
         Ok(c) => c,
         Err(e) => return PageError::from(e).into_response(),
     };
+    let overdue_reviews = match state.core.overdue_reviews(&user.actor, user.now).await {
+        Ok(c) => c,
+        Err(e) => return PageError::from(e).into_response(),
+    };
     let l = Layout::new("Home", &user);
     let nav = l.user.as_ref();
     let t = HomeTemplate {
         counts,
         overdue_actions,
+        overdue_reviews,
         name: user.actor.display_name.clone(),
         case_worker: nav.is_some_and(|n| n.case_worker),
         admin: user.actor.role == Role::Admin,

@@ -770,6 +770,8 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/enquiries/{id}/records/advocacy",
             "POST /api/v1/enquiries/{id}/records/capacity",
             "POST /api/v1/enquiries/{id}/records/consent",
+            "POST /api/v1/enquiries/{id}/records/involvement",
+            "POST /api/v1/enquiries/{id}/records/meeting",
             "POST /api/v1/enquiries/{id}/records/risk",
             "POST /api/v1/enquiries/{id}/sign-off",
             "POST /api/v1/people",
