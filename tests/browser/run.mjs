@@ -258,6 +258,13 @@ async function managerJourney(page, base, journey, reference) {
   await go(page, journey, 'enquiry-awaiting', () => page.click('button:has-text("Propose conclusion")'));
   await go(page, journey, 'enquiry-concluded', () => page.click('button:has-text("Sign off the conclusion")'));
   await expectText(page, 'Partially Achieved');
+  await go(page, journey, 'plan-summary', () => page.click('a:has-text("The plan in plain words")'));
+  await expectText(page, 'Your safeguarding plan');
+  await go(page, journey, 'enquiry-again', () => page.click('a.govuk-back-link'));
+  await go(page, journey, 'person-from-enquiry', () => page.click('main a:has-text("s record")'));
+  await go(page, journey, 'chronology', () => page.click('a:has-text("Filter or print the chronology")'));
+  await page.selectOption('#kind', 'enquiry');
+  await go(page, journey, 'chronology-filtered', () => page.click('button:has-text("Filter")'));
   await go(page, journey, 'enquiries', () => page.click('nav[aria-label="Main"] a:has-text("Enquiries")'));
   await go(page, journey, 'providers', () => page.click('nav[aria-label="Main"] a:has-text("Providers")'));
   await go(page, journey, 'provider-new', () => page.click('a:has-text("Add a provider")'));

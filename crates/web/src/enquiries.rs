@@ -1083,3 +1083,95 @@ pub(crate) async fn action_status(
         .await;
     after(&state, &user, &id, f, r).await
 }
+
+#[derive(Template)]
+#[template(path = "plan_summary.html")]
+struct PlanSummary {
+    l: Layout,
+    id: String,
+    name: String,
+    language: Option<String>,
+    outcomes: Vec<String>,
+    actions: Vec<(String, String, String)>,
+    agreements: Vec<String>,
+    involve: Option<String>,
+    next_review: Option<String>,
+    contact: String,
+}
+
+/// `GET /enquiries/{id}/summary`: the plan in plain words, to print and give to the person.
+pub(crate) async fn summary(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let v = state
+        .core
+        .enquiry_view(&user.actor, &id, &user.ctx, user.now)
+        .await?;
+    let pid: safeguard_domain::PersonId = v
+        .enquiry
+        .person_id
+        .parse()
+        .map_err(|_| PageError::not_found())?;
+    let person = state
+        .core
+        .view_person(&user.actor, pid, &user.ctx, user.now)
+        .await?;
+    let records = state.core.enquiry_records(&user.actor, &id).await?;
+    let agreements = records
+        .iter()
+        .filter(|r| r.kind == "risk")
+        .filter_map(|r| {
+            serde_json::from_str::<safeguard_domain::plan::RiskAssessment>(&r.data).ok()
+        })
+        .filter_map(|r| {
+            r.agreement.map(|(text, review)| {
+                format!(
+                    "{} — {text} (we will look at this again on {})",
+                    r.risk,
+                    safeguard_domain::person::iso_date(review)
+                )
+            })
+        })
+        .collect();
+    let involve = records
+        .iter()
+        .rev()
+        .filter(|r| r.kind == "involvement")
+        .filter_map(|r| serde_json::from_str::<safeguard_domain::plan::Involvement>(&r.data).ok())
+        .find_map(|i| i.involve);
+    let actions = state
+        .core
+        .plan_actions(&user.actor, &id)
+        .await?
+        .into_iter()
+        .filter(|a| matches!(a.status.as_str(), "planned" | "in_progress"))
+        .map(|a| (a.description, a.owner, a.due_on))
+        .collect();
+    let t = PlanSummary {
+        l: Layout::new(format!("Plan summary for {}", v.person_name), &user),
+        id,
+        name: person.details.given_name.clone(),
+        language: person
+            .details
+            .preferred_language
+            .clone()
+            .filter(|l| !l.eq_ignore_ascii_case("english")),
+        outcomes: v
+            .outcomes
+            .iter()
+            .filter(|o| o.active)
+            .map(|o| o.text.clone())
+            .collect(),
+        actions,
+        agreements,
+        involve,
+        next_review: v.enquiry.next_review_on.clone(),
+        contact: match &v.lead_name {
+            Some(l) => format!("Your worker is {l}, in the council's adult safeguarding team"),
+            None => "The council's adult safeguarding team".into(),
+        },
+    };
+    Ok(render(StatusCode::OK, &t))
+}

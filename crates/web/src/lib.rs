@@ -120,6 +120,8 @@ pub fn router(state: AppState) -> Router {
             post(concerns::create_person_for_adult),
         )
         .route("/enquiries", get(enquiries::list))
+        .route("/enquiries/{id}/summary", get(enquiries::summary))
+        .route("/people/{id}/chronology", get(pages::chronology))
         .route("/enquiries/{id}", get(enquiries::view))
         .route("/enquiries/{id}/allocate", post(enquiries::allocate))
         .route("/enquiries/{id}/asked", post(enquiries::asked))

@@ -778,3 +778,81 @@ pub(crate) async fn audit(
         },
     ))
 }
+
+#[derive(Template)]
+#[template(path = "chronology.html")]
+struct ChronologyTemplate {
+    l: Layout,
+    person_id: String,
+    name: String,
+    kinds: Vec<(&'static str, &'static str)>,
+    kind: String,
+    from: String,
+    to: String,
+    rows: Vec<(String, String, String)>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ChronologyQuery {
+    kind: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// The kinds of chronology entry, for filtering.
+const CHRONOLOGY_KINDS: &[(&str, &str)] = &[
+    ("concern", "Concerns"),
+    ("decision", "Triage decisions"),
+    ("enquiry", "Enquiries"),
+    ("message", "Messages to raisers"),
+    ("closed", "Closures"),
+    ("plan", "Plan actions"),
+    ("meeting", "Meetings and reviews"),
+    ("risk", "Risk assessments"),
+    ("capacity", "Capacity assessments"),
+    ("consent", "Consent"),
+    ("advocacy", "Advocacy"),
+];
+
+/// `GET /people/{id}/chronology?kind=&from=&to=`: filterable and printable.
+pub(crate) async fn chronology(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<ChronologyQuery>,
+) -> Result<Response, PageError> {
+    let pid = person_id(&id)?;
+    let person = state
+        .core
+        .view_person(&user.actor, pid, &user.ctx, user.now)
+        .await?;
+    let kind = q.kind.unwrap_or_default();
+    let from = q.from.unwrap_or_default().trim().to_string();
+    let to = q.to.unwrap_or_default().trim().to_string();
+    let day = |ms: i64| {
+        time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+            .map(|t| safeguard_domain::person::iso_date(t.date()))
+            .unwrap_or_default()
+    };
+    let rows = state
+        .core
+        .chronology(&user.actor, pid, &user.ctx, user.now)
+        .await?
+        .into_iter()
+        .filter(|c| kind.is_empty() || c.kind == kind)
+        .filter(|c| from.is_empty() || day(c.at) >= from)
+        .filter(|c| to.is_empty() || day(c.at) <= to)
+        .map(|c| (when(c.at), c.summary, c.actor_name))
+        .collect();
+    let t = ChronologyTemplate {
+        l: Layout::new(format!("Chronology: {}", person.details.full_name()), &user),
+        person_id: id,
+        name: person.details.full_name(),
+        kinds: CHRONOLOGY_KINDS.to_vec(),
+        kind,
+        from,
+        to,
+        rows,
+    };
+    Ok(render(StatusCode::OK, &t))
+}
