@@ -258,6 +258,17 @@ async function managerJourney(page, base, journey, reference) {
   await go(page, journey, 'enquiry-awaiting', () => page.click('button:has-text("Propose conclusion")'));
   await go(page, journey, 'enquiry-concluded', () => page.click('button:has-text("Sign off the conclusion")'));
   await expectText(page, 'Partially Achieved');
+  await page.check('#link_respondent');
+  await go(page, journey, 'feedback-link', () => page.click('button:has-text("Make a feedback link")'));
+  const feedbackUrl = (await page.textContent('.govuk-notification-banner .sg-code')).trim();
+  const back = page.url().replace(/\/feedback-link$/, '');
+  await visit(page, journey, 'feedback-public', feedbackUrl);
+  await go(page, journey, 'feedback-public-errors', () => page.click('button:has-text("Send feedback")'));
+  await expectText(page, 'There is a problem');
+  for (const r of await page.$$eval('input[type="radio"][value="yes"]', (els) => els.map((e) => e.id))) await page.check(`#${r}`);
+  await go(page, journey, 'feedback-thanks', () => page.click('button:has-text("Send feedback")'));
+  await expectText(page, 'Thank you');
+  await visit(page, journey, 'enquiry-with-feedback', back);
   await go(page, journey, 'plan-summary', () => page.click('a:has-text("The plan in plain words")'));
   await expectText(page, 'Your safeguarding plan');
   await go(page, journey, 'enquiry-again', () => page.click('a.govuk-back-link'));

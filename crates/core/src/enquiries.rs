@@ -989,3 +989,251 @@ impl Safeguard {
         ))
     }
 }
+
+/// How long a one-time feedback link lasts: the MSP outcomes framework asks
+/// within 8 weeks of closure.
+const FEEDBACK_LINK_DAYS: i64 = 56;
+const FEEDBACK_QUESTIONS_KEY: &str = "feedback.questions";
+
+impl Safeguard {
+    /// The feedback questions: the organisation's, or the defaults.
+    pub async fn feedback_questions(
+        &self,
+    ) -> CoreResult<Vec<safeguard_domain::feedback::Question>> {
+        match self.store.setting(FEEDBACK_QUESTIONS_KEY).await? {
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| CoreError::Internal(format!("questions: {e}"))),
+            None => Ok(safeguard_domain::feedback::default_questions()),
+        }
+    }
+
+    /// Sets the organisation's feedback questions (administrators and managers).
+    pub async fn set_feedback_questions(
+        &self,
+        actor: &Actor,
+        questions: &[safeguard_domain::feedback::Question],
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        if decide(actor, Action::ManageCalendar) == Decision::Deny {
+            self.audit_denial(actor, ctx, now, "update", "settings", None)
+                .await?;
+            return Err(CoreError::Forbidden);
+        }
+        let qs =
+            safeguard_domain::feedback::parse_questions(questions).map_err(CoreError::Invalid)?;
+        let mut tx = self.store.begin_audited().await?;
+        tx.set_setting(FEEDBACK_QUESTIONS_KEY, &to_json(&qs)?)
+            .await?;
+        let mut ev = Self::event(actor, ctx, now, "update", "settings", None, "success")?;
+        ev.detail = Some("feedback questions".into());
+        tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    fn feedback_allowed(e: &EnquiryRow) -> CoreResult<()> {
+        match Self::state_of(e)? {
+            EnquiryState::Open => Err(invalid(
+                "respondent",
+                "Feedback is asked for at or after closure: propose the conclusion first",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    async fn store_feedback(
+        &self,
+        tx: &mut Tx,
+        e: &EnquiryRow,
+        f: &safeguard_domain::feedback::Feedback,
+        method: &str,
+        by: Option<&Actor>,
+        now: OffsetDateTime,
+    ) -> CoreResult<String> {
+        let id = new_uuid(now)?.to_string();
+        tx.insert_feedback(&safeguard_store::enquiries::FeedbackRow {
+            id: id.clone(),
+            enquiry_id: e.id.clone(),
+            respondent: f.respondent.code().into(),
+            representative: f.representative.clone(),
+            answers: to_json(&f.answers)?,
+            comment: f.comment.clone(),
+            method: method.into(),
+            at: unix_ms(now),
+            recorded_by: by.map(|a| a.user_id.to_string()),
+        })
+        .await?;
+        tx.add_chronology(&ChronologyRow {
+            id: new_uuid(now)?.to_string(),
+            person_id: e.person_id.clone(),
+            at: unix_ms(now),
+            kind: "feedback".into(),
+            summary: format!("Feedback given by {}", f.respondent.label().to_lowercase()),
+            actor_name: by
+                .map(|a| a.display_name.clone())
+                .unwrap_or_else(|| "by one-time link".into()),
+            concern_id: Some(e.concern_id.clone()),
+        })
+        .await?;
+        Ok(id)
+    }
+
+    /// Records feedback answered on paper with the practitioner.
+    pub async fn record_feedback(
+        &self,
+        actor: &Actor,
+        id: &str,
+        raw: &safeguard_domain::feedback::RawFeedback,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<String> {
+        let e = self
+            .enquiry_for(actor, id, Action::WorkOnEnquiry, ctx, now)
+            .await?;
+        Self::feedback_allowed(&e)?;
+        let f = raw
+            .parse(&self.feedback_questions().await?)
+            .map_err(CoreError::Invalid)?;
+        let mut tx = self.store.begin_audited().await?;
+        let fid = self
+            .store_feedback(&mut tx, &e, &f, "paper", Some(actor), now)
+            .await?;
+        tx.audit(Self::event(
+            actor,
+            ctx,
+            now,
+            "create",
+            "feedback",
+            Some(id.into()),
+            "success",
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok(fid)
+    }
+
+    /// Makes a one-time link for the person (or their representative) to give feedback; returns the token.
+    pub async fn feedback_link(
+        &self,
+        actor: &Actor,
+        id: &str,
+        respondent: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<String> {
+        let e = self
+            .enquiry_for(actor, id, Action::WorkOnEnquiry, ctx, now)
+            .await?;
+        Self::feedback_allowed(&e)?;
+        let r = safeguard_domain::feedback::Respondent::parse(respondent.trim())
+            .ok_or_else(|| invalid("respondent", "Select who the link is for"))?;
+        let token = crate::random_token()?;
+        let mut tx = self.store.begin_audited().await?;
+        tx.insert_feedback_link(&safeguard_store::enquiries::FeedbackLinkRow {
+            token_hash: crate::token_hash(&token),
+            enquiry_id: id.into(),
+            respondent: r.code().into(),
+            created_at: unix_ms(now),
+            expires_at: unix_ms(now) + FEEDBACK_LINK_DAYS * 24 * 3600 * 1000,
+            used_at: None,
+        })
+        .await?;
+        let mut ev = Self::event(
+            actor,
+            ctx,
+            now,
+            "create",
+            "feedback_link",
+            Some(id.into()),
+            "success",
+        )?;
+        ev.detail = Some(r.code().into());
+        tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// What a one-time link shows: for whom (its questions' wording), if it is still usable.
+    pub async fn feedback_link_questions(
+        &self,
+        token: &str,
+        now: OffsetDateTime,
+    ) -> CoreResult<(
+        safeguard_domain::feedback::Respondent,
+        Vec<safeguard_domain::feedback::Question>,
+    )> {
+        let l = self
+            .store
+            .feedback_link(&crate::token_hash(token))
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        if l.used_at.is_some() || l.expires_at <= unix_ms(now) {
+            return Err(CoreError::Conflict);
+        }
+        let r = safeguard_domain::feedback::Respondent::parse(&l.respondent)
+            .ok_or_else(|| CoreError::Internal("bad respondent".into()))?;
+        Ok((r, self.feedback_questions().await?))
+    }
+
+    /// Feedback through a one-time link (no account); the link then stops working.
+    pub async fn submit_feedback_by_link(
+        &self,
+        token: &str,
+        raw: &safeguard_domain::feedback::RawFeedback,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        let hash = crate::token_hash(token);
+        let l = self
+            .store
+            .feedback_link(&hash)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let e = self
+            .store
+            .enquiry(&l.enquiry_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let mut raw = raw.clone();
+        raw.respondent = Some(l.respondent.clone());
+        let f = raw
+            .parse(&self.feedback_questions().await?)
+            .map_err(CoreError::Invalid)?;
+        let mut tx = self.store.begin_audited().await?;
+        if !tx.use_feedback_link(&hash, unix_ms(now)).await? {
+            return Err(CoreError::Conflict);
+        }
+        self.store_feedback(&mut tx, &e, &f, "link", None, now)
+            .await?;
+        tx.audit(safeguard_store::audit::NewAuditEvent {
+            id: new_uuid(now)?.to_string(),
+            at: unix_ms(now),
+            actor_id: None,
+            actor_name: "feedback link".into(),
+            actor_role: "public".into(),
+            action: "create".into(),
+            subject_type: "feedback".into(),
+            subject_id: Some(e.id.clone()),
+            outcome: "success".into(),
+            reason: None,
+            request_id: ctx.request_id.clone(),
+            detail: None,
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Feedback on an enquiry.
+    pub async fn enquiry_feedback(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> CoreResult<Vec<safeguard_store::enquiries::FeedbackRow>> {
+        if decide(actor, Action::ViewEnquiries) == Decision::Deny {
+            return Err(CoreError::NotFound);
+        }
+        Ok(self.store.feedback(id).await?)
+    }
+}

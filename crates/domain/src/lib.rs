@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod codes;
 pub mod concern;
 pub mod enquiry;
+pub mod feedback;
 pub mod ids;
 pub mod matching;
 pub mod nhs;

@@ -529,3 +529,115 @@ impl Tx {
         Ok(n > 0)
     }
 }
+
+/// Feedback given at or after closure.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct FeedbackRow {
+    pub id: String,
+    pub enquiry_id: String,
+    pub respondent: String,
+    pub representative: Option<String>,
+    pub answers: String,
+    pub comment: Option<String>,
+    pub method: String,
+    pub at: i64,
+    pub recorded_by: Option<String>,
+}
+
+/// A one-time link for feedback.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct FeedbackLinkRow {
+    pub token_hash: String,
+    pub enquiry_id: String,
+    pub respondent: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+impl Store {
+    /// Feedback on an enquiry, oldest first.
+    pub async fn feedback(&self, enquiry_id: &str) -> Result<Vec<FeedbackRow>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT id, enquiry_id, respondent, representative, answers, comment, method, at, recorded_by FROM feedback \
+             WHERE enquiry_id = $1 ORDER BY at, id"
+        )
+        .bind(enquiry_id)
+        .fetch_all(p)
+        .await
+        })?)
+    }
+
+    /// A feedback link by the hash of its token.
+    pub async fn feedback_link(&self, token_hash: &str) -> Result<Option<FeedbackLinkRow>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT token_hash, enquiry_id, respondent, created_at, expires_at, used_at FROM feedback_links WHERE token_hash = $1"
+        )
+        .bind(token_hash)
+        .fetch_optional(p)
+        .await
+        })?)
+    }
+}
+
+impl Tx {
+    /// Stores feedback.
+    pub async fn insert_feedback(&mut self, f: &FeedbackRow) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query(
+            "INSERT INTO feedback (id, enquiry_id, respondent, representative, answers, comment, method, at, recorded_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        )
+        .bind(&f.id)
+        .bind(&f.enquiry_id)
+        .bind(&f.respondent)
+        .bind(&f.representative)
+        .bind(&f.answers)
+        .bind(&f.comment)
+        .bind(&f.method)
+        .bind(f.at)
+        .bind(&f.recorded_by)
+        .execute(&mut *c)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Stores a feedback link.
+    pub async fn insert_feedback_link(&mut self, l: &FeedbackLinkRow) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query(
+            "INSERT INTO feedback_links (token_hash, enquiry_id, respondent, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)"
+        )
+        .bind(&l.token_hash)
+        .bind(&l.enquiry_id)
+        .bind(&l.respondent)
+        .bind(l.created_at)
+        .bind(l.expires_at)
+        .execute(&mut *c)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Uses a link once; false when it was used already or has expired.
+    pub async fn use_feedback_link(&mut self, token_hash: &str, now: i64) -> Result<bool> {
+        let n = on_tx!(self, |c| {
+            sqlx::query(
+            "UPDATE feedback_links SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2"
+        )
+        .bind(token_hash)
+        .bind(now)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        Ok(n > 0)
+    }
+}

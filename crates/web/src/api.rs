@@ -338,6 +338,12 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::api_enquiries::risk))
         .routes(routes!(crate::api_enquiries::meeting))
         .routes(routes!(crate::api_enquiries::involvement))
+        .routes(routes!(crate::api_enquiries::feedback))
+        .routes(routes!(crate::api_enquiries::feedback_link))
+        .routes(routes!(
+            crate::api_enquiries::questions,
+            crate::api_enquiries::set_questions
+        ))
         .routes(routes!(
             crate::api_enquiries::actions,
             crate::api_enquiries::add_action

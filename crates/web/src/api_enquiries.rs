@@ -585,3 +585,101 @@ pub(crate) async fn involvement(
     )
     .await
 }
+
+/// Feedback given on paper or in person, with the practitioner.
+#[utoipa::path(post, path = "/api/v1/enquiries/{id}/feedback", tag = "enquiries", params(("id" = String, Path, description = "Enquiry id")),
+    request_body = safeguard_domain::feedback::RawFeedback, security(("bearer" = [])),
+    responses((status = 201, body = crate::api_concerns::IdOut), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn feedback(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let raw: safeguard_domain::feedback::RawFeedback = parse_json(&body)?;
+    let fid = state
+        .core
+        .record_feedback(&user.actor, &id, &raw, &user.ctx, user.now)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::api_concerns::IdOut { id: fid }),
+    )
+        .into_response())
+}
+
+/// For whom a feedback link is.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkFor {
+    /// `person` or `representative`.
+    pub respondent: String,
+}
+
+/// A one-time feedback link.
+#[derive(Serialize, ToSchema)]
+pub struct LinkOut {
+    /// The secret token (shown once).
+    pub token: String,
+    /// The page to open: `/feedback/{token}`.
+    pub path: String,
+}
+
+/// Make a one-time feedback link (valid for 8 weeks).
+#[utoipa::path(post, path = "/api/v1/enquiries/{id}/feedback-links", tag = "enquiries", params(("id" = String, Path, description = "Enquiry id")),
+    request_body = LinkFor, security(("bearer" = [])), responses((status = 201, body = LinkOut), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn feedback_link(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let l: LinkFor = parse_json(&body)?;
+    let token = state
+        .core
+        .feedback_link(&user.actor, &id, &l.respondent, &user.ctx, user.now)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(LinkOut {
+            path: format!("/feedback/{token}"),
+            token,
+        }),
+    )
+        .into_response())
+}
+
+/// The feedback questions.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct QuestionsBody {
+    /// Each with a code and two wordings.
+    pub questions: Vec<safeguard_domain::feedback::Question>,
+}
+
+/// The organisation's feedback questions.
+#[utoipa::path(get, path = "/api/v1/settings/feedback-questions", tag = "settings", security(("bearer" = [])),
+    responses((status = 200, body = QuestionsBody)))]
+pub(crate) async fn questions(
+    State(state): State<AppState>,
+    _user: ApiUser,
+) -> Result<Json<QuestionsBody>, ApiError> {
+    Ok(Json(QuestionsBody {
+        questions: state.core.feedback_questions().await?,
+    }))
+}
+
+/// Set the organisation's feedback questions (administrators and managers).
+#[utoipa::path(put, path = "/api/v1/settings/feedback-questions", tag = "settings", request_body = QuestionsBody, security(("bearer" = [])),
+    responses((status = 204), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+pub(crate) async fn set_questions(
+    State(state): State<AppState>,
+    user: ApiUser,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let q: QuestionsBody = parse_json(&body)?;
+    state
+        .core
+        .set_feedback_questions(&user.actor, &q.questions, &user.ctx, user.now)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

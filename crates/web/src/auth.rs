@@ -107,8 +107,12 @@ pub(crate) async fn session_layer(
         };
         let sent = FormData::parse(&bytes).get("csrf_token").to_string();
         let path = parts.uri.path();
-        let ok = if path == "/raise/start" || path == "/concern-status" {
-            // Starting a form or looking up a status changes nothing another site could abuse.
+        let ok = if path == "/raise/start"
+            || path == "/concern-status"
+            || path.starts_with("/feedback/")
+        {
+            // Starting a form or looking up a status changes nothing another site could abuse;
+            // a feedback link's secret token is in its address.
             true
         } else if path.starts_with("/raise/") {
             // The public form: its draft cookie (SameSite=Strict) doubles as the token.

@@ -32,6 +32,7 @@ fn open_form_of(kind: &str) -> &'static str {
         "action" => "action",
         "meeting" => "meeting",
         "involvement" => "involvement",
+        "feedback" => "feedback",
         _ => "",
     }
 }
@@ -440,6 +441,11 @@ struct EnquiryPage {
     meeting_kinds: Opts,
     attendances: Opts,
     needs: Opts,
+    feedback: Vec<(String, Vec<(String, String)>)>,
+    questions: Vec<(String, String, String)>,
+    answers: Opts,
+    respondents: Opts,
+    new_link: Option<String>,
     actions: Vec<ActionView>,
     statuses: Opts,
     outcome_choices: Vec<(String, String)>,
@@ -471,6 +477,7 @@ async fn page(
     } else {
         open_form_of(data.get("open_form"))
     };
+    let new_link = data.opt("new_link");
     let v = state
         .core
         .enquiry_view(&user.actor, id, &user.ctx, user.now)
@@ -648,6 +655,7 @@ async fn page(
             }
         })
         .collect();
+    let questions = state.core.feedback_questions().await?;
     let kind = label(&e.kind, EnquiryKind::parse, EnquiryKind::label);
     let t = EnquiryPage {
         l: Layout::new(format!("{kind}: {}", v.person_name), user).with_errors(&errors),
@@ -701,6 +709,23 @@ async fn page(
         consent_by: opts!(ConsentBy),
         override_reasons: opts!(OverrideReason),
         likelihoods: opts!(safeguard_domain::plan::Likelihood),
+        feedback: feedback_views(
+            &state.core.enquiry_feedback(&user.actor, id).await?,
+            &questions,
+        ),
+        questions: questions
+            .iter()
+            .map(|q| {
+                (
+                    q.code.clone(),
+                    q.person.clone(),
+                    format!("For a representative: {}", q.representative),
+                )
+            })
+            .collect(),
+        answers: opts!(safeguard_domain::feedback::Answer),
+        respondents: opts!(safeguard_domain::feedback::Respondent),
+        new_link,
         meeting_kinds: opts!(safeguard_domain::plan::MeetingKind),
         attendances: opts!(safeguard_domain::plan::Attendance),
         needs: opts!(safeguard_domain::codes::CommunicationNeed),
@@ -1174,4 +1199,294 @@ pub(crate) async fn summary(
         },
     };
     Ok(render(StatusCode::OK, &t))
+}
+
+/// Feedback as the enquiry page shows it.
+fn feedback_views(
+    rows: &[safeguard_store::enquiries::FeedbackRow],
+    questions: &[safeguard_domain::feedback::Question],
+) -> Vec<(String, Vec<(String, String)>)> {
+    rows.iter()
+        .map(|r| {
+            let answers: std::collections::BTreeMap<String, String> =
+                serde_json::from_str(&r.answers).unwrap_or_default();
+            let who = safeguard_domain::feedback::Respondent::parse(&r.respondent)
+                .map(|x| x.label())
+                .unwrap_or("");
+            let title = match &r.representative {
+                Some(rep) => format!(
+                    "{who} ({rep}), {} on {}",
+                    if r.method == "link" {
+                        "by link"
+                    } else {
+                        "on paper"
+                    },
+                    when(r.at)
+                ),
+                None => format!(
+                    "{who}, {} on {}",
+                    if r.method == "link" {
+                        "by link"
+                    } else {
+                        "on paper"
+                    },
+                    when(r.at)
+                ),
+            };
+            let mut rows: Vec<(String, String)> = answers
+                .iter()
+                .map(|(code, a)| {
+                    let q = questions
+                        .iter()
+                        .find(|q| &q.code == code)
+                        .map(|q| q.person.clone())
+                        .unwrap_or_else(|| code.clone());
+                    (
+                        q,
+                        safeguard_domain::feedback::Answer::parse(a)
+                            .map(|x| x.label())
+                            .unwrap_or("")
+                            .to_string(),
+                    )
+                })
+                .collect();
+            if let Some(c) = &r.comment {
+                rows.push(("In their words".into(), c.clone()));
+            }
+            (title, rows)
+        })
+        .collect()
+}
+
+fn raw_feedback(
+    f: &FormData,
+    questions: &[safeguard_domain::feedback::Question],
+    prefix: &str,
+) -> safeguard_domain::feedback::RawFeedback {
+    safeguard_domain::feedback::RawFeedback {
+        respondent: f.opt("respondent"),
+        representative: f.opt(&format!("{prefix}representative")),
+        answers: questions
+            .iter()
+            .filter_map(|q| f.opt(&format!("q_{}", q.code)).map(|a| (q.code.clone(), a)))
+            .collect(),
+        comment: f.opt(&format!("{prefix}comment")),
+    }
+}
+
+/// `POST /enquiries/{id}/feedback`: feedback given on paper or in person.
+pub(crate) async fn record_feedback(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let mut f = FormData::parse(&body);
+    let questions = state.core.feedback_questions().await?;
+    let raw = raw_feedback(&f, &questions, "fb_");
+    f.set("open_form", "feedback");
+    let r = state
+        .core
+        .record_feedback(&user.actor, &id, &raw, &user.ctx, user.now)
+        .await
+        .map(|_| ())
+        .map_err(|e| match e {
+            CoreError::Invalid(errs) => CoreError::Invalid(FieldErrors(
+                errs.0
+                    .into_iter()
+                    .map(|mut x| {
+                        if x.field == "representative" || x.field == "comment" {
+                            x.field = format!("fb_{}", x.field);
+                        }
+                        x
+                    })
+                    .collect(),
+            )),
+            other => other,
+        });
+    after(&state, &user, &id, f, r).await
+}
+
+/// `POST /enquiries/{id}/feedback-link`: a one-time link, shown once.
+pub(crate) async fn feedback_link(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = FormData::parse(&body);
+    match state
+        .core
+        .feedback_link(
+            &user.actor,
+            &id,
+            f.get("link_respondent"),
+            &user.ctx,
+            user.now,
+        )
+        .await
+    {
+        Ok(token) => {
+            let host = headers
+                .get(axum::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("localhost");
+            let scheme = if state.config.cookie_secure {
+                "https"
+            } else {
+                "http"
+            };
+            let mut data = FormData::default();
+            data.set("new_link", format!("{scheme}://{host}/feedback/{token}"));
+            page(
+                &state,
+                &user,
+                &id,
+                data,
+                FieldErrors::new(),
+                StatusCode::CREATED,
+            )
+            .await
+        }
+        Err(CoreError::Invalid(errs)) => {
+            let errs = FieldErrors(
+                errs.0
+                    .into_iter()
+                    .map(|mut x| {
+                        x.field = "link_respondent".into();
+                        x
+                    })
+                    .collect(),
+            );
+            page(
+                &state,
+                &user,
+                &id,
+                f,
+                errs,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "feedback_public.html")]
+struct FeedbackPublic {
+    l: Layout,
+    token: String,
+    representative: bool,
+    questions: Vec<(String, String)>,
+    answers: Opts,
+    f: FormView,
+    errors: FieldErrors,
+    done: bool,
+    used: bool,
+}
+
+fn feedback_page(
+    token: &str,
+    who: Option<(
+        safeguard_domain::feedback::Respondent,
+        Vec<safeguard_domain::feedback::Question>,
+    )>,
+    f: FormView,
+    done: bool,
+) -> FeedbackPublic {
+    let (representative, questions) = match &who {
+        Some((r, qs)) => {
+            let rep = *r == safeguard_domain::feedback::Respondent::Representative;
+            (
+                rep,
+                qs.iter()
+                    .map(|q| {
+                        (
+                            q.code.clone(),
+                            if rep {
+                                q.representative.clone()
+                            } else {
+                                q.person.clone()
+                            },
+                        )
+                    })
+                    .collect(),
+            )
+        }
+        None => (false, Vec::new()),
+    };
+    let mut l = Layout::anonymous("Tell us how we did");
+    l.has_errors = !f.errors.is_empty();
+    FeedbackPublic {
+        l,
+        token: token.to_string(),
+        representative,
+        questions,
+        answers: opts!(safeguard_domain::feedback::Answer),
+        errors: f.errors.clone(),
+        f,
+        done,
+        used: who.is_none() && !done,
+    }
+}
+
+/// `GET /feedback/{token}`: the one-time feedback page (no account).
+pub(crate) async fn public_feedback(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let now = time::OffsetDateTime::now_utc();
+    match state.core.feedback_link_questions(&token, now).await {
+        Ok(who) => Ok(render(
+            StatusCode::OK,
+            &feedback_page(&token, Some(who), FormView::default(), false),
+        )),
+        Err(CoreError::Conflict) => Ok(render(
+            StatusCode::GONE,
+            &feedback_page(&token, None, FormView::default(), false),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /feedback/{token}`.
+pub(crate) async fn public_feedback_submit(
+    State(state): State<AppState>,
+    who: crate::auth::Anyone,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = FormData::parse(&body);
+    let asked = match state.core.feedback_link_questions(&token, who.now).await {
+        Ok(w) => w,
+        Err(CoreError::Conflict) => {
+            return Ok(render(
+                StatusCode::GONE,
+                &feedback_page(&token, None, FormView::default(), false),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let raw = raw_feedback(&f, &asked.1, "");
+    match state
+        .core
+        .submit_feedback_by_link(&token, &raw, &who.ctx, who.now)
+        .await
+    {
+        Ok(()) => Ok(render(
+            StatusCode::OK,
+            &feedback_page(&token, Some(asked), FormView::default(), true),
+        )),
+        Err(CoreError::Invalid(errors)) => Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &feedback_page(&token, Some(asked), FormView { data: f, errors }, false),
+        )),
+        Err(CoreError::Conflict) => Ok(render(
+            StatusCode::GONE,
+            &feedback_page(&token, None, FormView::default(), false),
+        )),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -120,6 +120,15 @@ pub fn router(state: AppState) -> Router {
             post(concerns::create_person_for_adult),
         )
         .route("/enquiries", get(enquiries::list))
+        .route("/enquiries/{id}/feedback", post(enquiries::record_feedback))
+        .route(
+            "/enquiries/{id}/feedback-link",
+            post(enquiries::feedback_link),
+        )
+        .route(
+            "/feedback/{token}",
+            get(enquiries::public_feedback).post(enquiries::public_feedback_submit),
+        )
         .route("/enquiries/{id}/summary", get(enquiries::summary))
         .route("/people/{id}/chronology", get(pages::chronology))
         .route("/enquiries/{id}", get(enquiries::view))

@@ -756,6 +756,7 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/people/{id}",
             "GET /api/v1/people/{id}/chronology",
             "GET /api/v1/providers/{id}",
+            "GET /api/v1/settings/feedback-questions",
             "POST /api/v1/auth/token",
             "POST /api/v1/calendar/holidays",
             "POST /api/v1/concerns",
@@ -766,6 +767,8 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/enquiries/{id}/actions",
             "POST /api/v1/enquiries/{id}/allocate",
             "POST /api/v1/enquiries/{id}/conclusion",
+            "POST /api/v1/enquiries/{id}/feedback",
+            "POST /api/v1/enquiries/{id}/feedback-links",
             "POST /api/v1/enquiries/{id}/outcomes",
             "POST /api/v1/enquiries/{id}/records/advocacy",
             "POST /api/v1/enquiries/{id}/records/capacity",
@@ -783,6 +786,7 @@ async fn openapi_story(db: TestDb) {
             "PUT /api/v1/enquiries/{id}/actions/{action_id}",
             "PUT /api/v1/enquiries/{id}/outcomes/{outcome_id}",
             "PUT /api/v1/people/{id}",
+            "PUT /api/v1/settings/feedback-questions",
         ]
     );
     for d in &described {
@@ -926,4 +930,5 @@ on_both_backends! {
     enquiry_through_the_api => crate::enquiries::api_enquiry_story;
     advocacy_capacity_and_consent => crate::enquiries::rights_story;
     risk_and_the_plan => crate::enquiries::plan_story;
+    the_persons_feedback => crate::enquiries::feedback_story;
 }

@@ -755,3 +755,171 @@ pub async fn plan_story(db: TestDb) {
     );
     app.finish().await;
 }
+
+/// At or after closure the person (or their representative) gives
+/// feedback: on paper with the practitioner, or once through a link.
+pub async fn feedback_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let (cid, _) = concern_about_ada(&app).await;
+    let mut m = Api::new(&app);
+    m.sign_in("manager").await;
+    let body: serde_json::Value = DECISION
+        .iter()
+        .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    assert_eq!(
+        m.call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid}/decision"),
+            Some(&body.to_string())
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    let eid = m
+        .call(Method::GET, "/api/v1/enquiries?state=open", None)
+        .await
+        .json()["enquiries"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let mut p = Api::new(&app);
+    p.sign_in("practitioner").await;
+    let early = p
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/feedback-links"),
+            Some(r#"{"respondent":"person"}"#),
+        )
+        .await;
+    assert_eq!(
+        early.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "feedback is asked at or after closure"
+    );
+    let c = serde_json::json!({"risk_types": ["financial"], "locations": ["own_home"], "sources": ["known"], "action_result": "no_risk_no_action", "capacity": "did_not_lack", "asked": "no"});
+    assert_eq!(
+        p.call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/conclusion"),
+            Some(&c.to_string())
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+
+    // The organisation words its own questions; representatives get their own wording.
+    let qs = serde_json::json!({"questions": [
+        {"code": "listened", "person": "Did you feel listened to?", "representative": "Did you feel the person was listened to?"},
+        {"code": "safer", "person": "Do you feel safer?", "representative": "Is the person safer?"}
+    ]});
+    assert_eq!(
+        p.call(
+            Method::PUT,
+            "/api/v1/settings/feedback-questions",
+            Some(&qs.to_string())
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        m.call(
+            Method::PUT,
+            "/api/v1/settings/feedback-questions",
+            Some(&qs.to_string())
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+
+    // On paper.
+    let mut b = app.browser();
+    b.login_ok("practitioner").await;
+    b.get(&format!("/enquiries/{eid}")).await;
+    let bad = b
+        .post(
+            &format!("/enquiries/{eid}/feedback"),
+            &[("respondent", "person"), ("q_listened", "yes")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("href=\"#q_safer\""));
+    let ok = b
+        .post(
+            &format!("/enquiries/{eid}/feedback"),
+            &[
+                ("respondent", "person"),
+                ("q_listened", "yes"),
+                ("q_safer", "partly"),
+                ("fb_comment", "Better than I feared"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+
+    // By a one-time link, for her son.
+    let made = b
+        .post(
+            &format!("/enquiries/{eid}/feedback-link"),
+            &[("link_respondent", "representative")],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED);
+    let link = made
+        .body
+        .split("/feedback/")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .expect("link shown")
+        .to_string();
+    let mut son = app.browser();
+    let form = son.get(&format!("/feedback/{link}")).await;
+    assert!(
+        form.contains("Is the person safer?") && !form.contains("Do you feel safer?"),
+        "the representative wording"
+    );
+    let bad = son
+        .post_raw(&format!("/feedback/{link}"), &[("q_listened", "no")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let sent = son
+        .post_raw(
+            &format!("/feedback/{link}"),
+            &[
+                ("representative", "Sam, her son"),
+                ("q_listened", "no"),
+                ("q_safer", "yes"),
+                ("comment", "Nobody rang me back"),
+            ],
+        )
+        .await;
+    assert!(sent.contains("Thank you"), "{}", sent.status);
+    let again = son
+        .post_raw(
+            &format!("/feedback/{link}"),
+            &[
+                ("representative", "Sam"),
+                ("q_listened", "no"),
+                ("q_safer", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::GONE, "a link works once");
+    assert_eq!(
+        son.get("/feedback/not-a-token").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let page = b.get(&format!("/enquiries/{eid}")).await;
+    assert!(
+        page.contains("Better than I feared")
+            && page.contains("Nobody rang me back")
+            && page.contains("Sam, her son")
+    );
+    app.finish().await;
+}
