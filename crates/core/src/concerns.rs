@@ -928,6 +928,28 @@ impl Safeguard {
         )?;
         ev.detail = Some(format!("adult {position} linked to person {}", person.id));
         tx.audit(ev).await?;
+        // Linked after the decision: this adult gets their own enquiry, as the others did.
+        let kind = match self.store.decision(concern_id).await?.map(|d| d.outcome) {
+            Some(o) if o == TriageOutcome::Section42.code() => {
+                Some(safeguard_domain::enquiry::EnquiryKind::Section42)
+            }
+            Some(o) if o == TriageOutcome::OtherEnquiry.code() => {
+                Some(safeguard_domain::enquiry::EnquiryKind::Other)
+            }
+            _ => None,
+        };
+        let pid = person_id.to_string();
+        if let Some(kind) = kind
+            && !self
+                .store
+                .enquiries_for_concern(concern_id)
+                .await?
+                .iter()
+                .any(|e| e.person_id == pid)
+        {
+            self.open_enquiry(&mut tx, actor, concern_id, &pid, kind, now)
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
     }

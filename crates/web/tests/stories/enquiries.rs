@@ -293,6 +293,71 @@ pub async fn enquiry_needs_people_story(db: TestDb) {
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("Link each adult"));
+
+    // A large-scale concern: two adults, one linked before the decision and one after; each gets an enquiry.
+    let two = public
+        .call(Method::POST, "/api/v1/public/concerns", Some(r#"{"raiser_kind":"staff","what_happened":"Night staff shout at residents","adults":[{"name":"Edith Brightwater"},{"name":"Harjit Sandhu"}],"immediate_danger":"no","consent":"not_asked","consent_reason":"others_at_risk"}"#))
+        .await
+        .json();
+    let cid2 = two["id"].as_str().expect("id").to_string();
+    let edith = app
+        .db
+        .store
+        .search_people(safeguard_domain::PersonScope::All, "edith brightwater", 5)
+        .await
+        .expect("q")[0]
+        .id
+        .to_string();
+    let harjit = app
+        .db
+        .store
+        .search_people(safeguard_domain::PersonScope::All, "harjit sandhu", 5)
+        .await
+        .expect("q")[0]
+        .id
+        .to_string();
+    assert_eq!(
+        m.call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid2}/adults/0/link"),
+            Some(&serde_json::json!({"person_id": edith}).to_string())
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        m.call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid2}/decision"),
+            Some(&body.to_string())
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.db
+            .store
+            .enquiries_for_concern(&cid2)
+            .await
+            .expect("q")
+            .len(),
+        1
+    );
+    assert_eq!(
+        m.call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid2}/adults/1/link"),
+            Some(&serde_json::json!({"person_id": harjit}).to_string())
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    let both = app.db.store.enquiries_for_concern(&cid2).await.expect("q");
+    assert_eq!(both.len(), 2, "the adult linked later gets an enquiry too");
+    assert!(both.iter().any(|e| e.person_id == harjit));
     let mut partner = Api::new(&app);
     partner.sign_in("partner").await;
     assert_eq!(
