@@ -253,9 +253,8 @@ impl Safeguard {
         let idle = self.config.idle_timeout.as_millis() as i64;
         let absolute = self.config.absolute_timeout.as_millis() as i64;
         if now_ms - s.last_seen_at > idle || now_ms - s.created_at > absolute {
-            let mut tx = self.store.begin().await?;
-            tx.delete_session(&hash).await?;
-            tx.commit().await?;
+            // Expired: refused, but the row stays until the purge (an hour's grace), so a
+            // form sent after the timeout can be kept for the same user.
             return Ok(None);
         }
         let Some(user) = self.store.user_by_id(&s.user_id).await? else {
@@ -306,10 +305,11 @@ impl Safeguard {
         let mut tx = self.store.begin().await?;
         let n = tx
             .delete_expired_sessions(
-                now_ms - self.config.idle_timeout.as_millis() as i64,
-                now_ms - self.config.absolute_timeout.as_millis() as i64,
+                now_ms - self.config.idle_timeout.as_millis() as i64 - STASH_MS,
+                now_ms - self.config.absolute_timeout.as_millis() as i64 - STASH_MS,
             )
             .await?;
+        tx.purge_stash(now_ms - STASH_MS).await?;
         tx.commit().await?;
         Ok(n)
     }
@@ -695,4 +695,54 @@ pub(crate) fn system_event(
         request_id: ctx.request_id.clone(),
         detail: None,
     })
+}
+
+/// How long a form sent after a session ended is kept: an hour.
+const STASH_MS: i64 = 3_600_000;
+
+impl Safeguard {
+    /// Keeps what was typed into a form that arrived after the session
+    /// `session_token` had ended, for that session's user only. Returns the
+    /// token to find it again, or `None` when the session is unknown.
+    pub async fn stash_form(
+        &self,
+        session_token: &str,
+        path: &str,
+        body: &str,
+        now: OffsetDateTime,
+    ) -> CoreResult<Option<String>> {
+        let Some(s) = self.store.session(&token_hash(session_token)).await? else {
+            return Ok(None);
+        };
+        let token = random_token()?;
+        let mut tx = self.store.begin().await?;
+        tx.insert_stash(&safeguard_store::accounts::StashRow {
+            id_hash: token_hash(&token),
+            user_id: s.user_id,
+            path: path.into(),
+            body: body.into(),
+            created_at: unix_ms(now),
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(Some(token))
+    }
+
+    /// Takes a kept form back for `actor`: (the form's address, what was typed).
+    /// It is given only to the user who typed it, within the hour, once.
+    pub async fn take_stashed_form(
+        &self,
+        actor: &Actor,
+        token: &str,
+        now: OffsetDateTime,
+    ) -> CoreResult<Option<(String, String)>> {
+        let mut tx = self.store.begin().await?;
+        let row = tx.take_stash(&token_hash(token)).await?;
+        tx.commit().await?;
+        Ok(row
+            .filter(|r| {
+                r.user_id == actor.user_id.to_string() && unix_ms(now) - r.created_at <= STASH_MS
+            })
+            .map(|r| (r.path, r.body)))
+    }
 }

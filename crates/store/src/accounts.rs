@@ -357,3 +357,61 @@ impl Tx {
         Ok(n > 0)
     }
 }
+
+/// A stashed form.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct StashRow {
+    pub id_hash: String,
+    pub user_id: String,
+    pub path: String,
+    pub body: String,
+    pub created_at: i64,
+}
+
+impl Tx {
+    /// Keeps a form.
+    pub async fn insert_stash(&mut self, s: &StashRow) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query("INSERT INTO form_stash (id_hash, user_id, path, body, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&s.id_hash)
+            .bind(&s.user_id)
+            .bind(&s.path)
+            .bind(&s.body)
+            .bind(s.created_at)
+            .execute(&mut *c)
+            .await
+            .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Takes a kept form out (it is deleted as it is read).
+    pub async fn take_stash(&mut self, id_hash: &str) -> Result<Option<StashRow>> {
+        let row: Option<StashRow> = on_tx!(self, |c| sqlx::query_as(
+            "SELECT id_hash, user_id, path, body, created_at FROM form_stash WHERE id_hash = $1"
+        )
+        .bind(id_hash)
+        .fetch_optional(&mut *c)
+        .await)?;
+        on_tx!(self, |c| sqlx::query(
+            "DELETE FROM form_stash WHERE id_hash = $1"
+        )
+        .bind(id_hash)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        Ok(row)
+    }
+
+    /// Removes kept forms older than `before`.
+    pub async fn purge_stash(&mut self, before: i64) -> Result<u64> {
+        Ok(on_tx!(self, |c| sqlx::query(
+            "DELETE FROM form_stash WHERE created_at < $1"
+        )
+        .bind(before)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?)
+    }
+}

@@ -125,7 +125,9 @@ pub(crate) async fn session_layer(
             let expected = match (&session, path) {
                 (Some(s), _) => Some(s.info.csrf_token.clone()),
                 (None, "/login") => cookie(&parts.headers, LOGIN_CSRF_COOKIE),
-                (None, _) => return Redirect::to("/login?expired=1").into_response(),
+                (None, _) => {
+                    return expired_form(&state, token.as_deref(), path, &bytes, now).await;
+                }
             };
             expected.is_some_and(|e| same_token(&e, &sent))
         };
@@ -138,6 +140,57 @@ pub(crate) async fn session_layer(
     };
     req.extensions_mut().insert(session.clone());
     render(next.run(req).await)
+}
+
+/// The cookie that finds a form kept after its session ended.
+pub const STASH_COOKIE: &str = "sg_stash";
+
+/// A form arrived after its session ended: keep what was typed (for the same
+/// user, for an hour) and send them to sign in again, then to get it back.
+async fn expired_form(
+    state: &AppState,
+    session_token: Option<&str>,
+    path: &str,
+    body: &[u8],
+    now: OffsetDateTime,
+) -> Response {
+    let typed: Vec<(String, String)> = FormData::parse(body)
+        .0
+        .into_iter()
+        .filter(|(k, _)| k != "csrf_token")
+        .collect();
+    let kept = match session_token {
+        Some(t) if !typed.is_empty() && path != "/logout" => {
+            let body: String = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(typed)
+                .finish();
+            state
+                .core
+                .stash_form(t, path, &body, now)
+                .await
+                .ok()
+                .flatten()
+        }
+        _ => None,
+    };
+    match kept {
+        Some(token) => {
+            let mut res = Redirect::to("/login?expired=1&next=%2Frestore").into_response();
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(
+                    state.config.cookie_secure,
+                    STASH_COOKIE,
+                    &token,
+                    "/",
+                    "Lax",
+                    Some(3600),
+                ),
+            );
+            res
+        }
+        None => Redirect::to("/login?expired=1").into_response(),
+    }
 }
 
 /// A signed-in user on a page. Its presence in a handler's arguments means

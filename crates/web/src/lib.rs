@@ -88,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/users/{id}/unlock", post(pages::unlock_user))
         .route("/audit", get(pages::audit))
+        .route("/restore", get(pages::restore))
         .route("/raise", get(concerns::raise_start))
         .route("/raise/start", post(concerns::raise_begin))
         .route("/raise/check", get(concerns::raise_check))

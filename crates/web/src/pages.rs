@@ -856,3 +856,47 @@ pub(crate) async fn chronology(
     };
     Ok(render(StatusCode::OK, &t))
 }
+
+#[derive(Template)]
+#[template(path = "restore.html")]
+struct RestoreTemplate {
+    l: Layout,
+    path: String,
+    fields: Vec<(String, String)>,
+}
+
+/// `GET /restore`: the form kept when a session ended, offered back to the
+/// same user to save now (once; it is deleted as it is shown).
+pub(crate) async fn restore(
+    State(state): State<AppState>,
+    user: SignedIn,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, PageError> {
+    let Some(token) = crate::auth::cookie(&headers, crate::auth::STASH_COOKIE) else {
+        return Ok(Redirect::to("/").into_response());
+    };
+    let kept = state
+        .core
+        .take_stashed_form(&user.actor, &token, user.now)
+        .await?;
+    let clear = axum::http::HeaderValue::from_static(
+        "sg_stash=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
+    );
+    let mut res = match kept {
+        Some((path, body)) if path.starts_with('/') && !path.starts_with("//") => {
+            let fields = FormData::parse(body.as_bytes()).0;
+            render(
+                StatusCode::OK,
+                &RestoreTemplate {
+                    l: Layout::new("Save what you typed", &user),
+                    path,
+                    fields,
+                },
+            )
+        }
+        _ => Redirect::to("/").into_response(),
+    };
+    res.headers_mut()
+        .append(axum::http::header::SET_COOKIE, clear);
+    Ok(res)
+}

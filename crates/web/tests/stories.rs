@@ -574,6 +574,107 @@ async fn session_timeout_story(db: TestDb) {
     app.finish().await;
 }
 
+/// A session that times out while a form is being filled in loses nothing:
+/// the form is kept for the same user and offered back after signing in.
+async fn timeout_keeps_typing_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let config = safeguard_core::CoreConfig {
+        idle_timeout: std::time::Duration::from_secs(1),
+        ..safeguard_core::CoreConfig::default()
+    };
+    let (_, router) = support::router_with(app.db.store.clone(), config);
+    let mut b = Browser {
+        router,
+        cookies: Default::default(),
+        csrf: None,
+    };
+    b.login_ok("practitioner").await;
+    let form = b.get("/people/new").await;
+    let pid = form.input_value("person_id").expect("id");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let mut fields = person_form(&[("what_matters_to_me", "A long account, typed over an hour")]);
+    fields.push(("person_id", &pid));
+    let sent = b.post("/people/new", &fields).await;
+    assert_eq!(sent.location(), "/login?expired=1&next=%2Frestore");
+    assert_eq!(
+        app.db.store.count_people().await.expect("count"),
+        8,
+        "nothing saved without a session"
+    );
+    // Someone else signing in on this browser does not get it.
+    let mut other = Browser {
+        router: b.router.clone(),
+        cookies: b.cookies.clone(),
+        csrf: None,
+    };
+    let p = other
+        .login("manager", safeguard_core::demo::DEMO_PASSWORD)
+        .await;
+    assert_eq!(p.location(), "/");
+    let stolen = other.get("/restore").await;
+    assert_eq!(
+        stolen.location(),
+        "/",
+        "a kept form is only for the user who typed it"
+    );
+    // It was taken by that attempt, so the same check with the right user now finds nothing: keep it again.
+    let mut b = Browser {
+        router: b.router.clone(),
+        cookies: Default::default(),
+        csrf: None,
+    };
+    b.login_ok("practitioner").await;
+    b.get("/people/new").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let sent = b.post("/people/new", &fields).await;
+    assert_eq!(sent.location(), "/login?expired=1&next=%2Frestore");
+    // As a browser does: follow the redirect to the sign-in page, which carries where to go next.
+    let login_page = b.get(sent.location()).await;
+    let next = login_page.input_value("next").expect("next");
+    let back = b
+        .post(
+            "/login",
+            &[
+                ("username", "practitioner"),
+                ("password", safeguard_core::demo::DEMO_PASSWORD),
+                ("next", &next),
+            ],
+        )
+        .await;
+    assert_eq!(back.location(), "/restore");
+    let restore = b.get("/restore").await;
+    assert!(
+        restore.contains("we kept what you typed")
+            && restore.contains("A long account, typed over an hour")
+    );
+    assert!(restore.contains("action=\"/people/new\""));
+    let kept: Vec<(String, String)> = restore
+        .body
+        .split("<input type=\"hidden\" name=\"")
+        .skip(2)
+        .filter_map(|s| {
+            let (name, rest) = s.split_once('"')?;
+            let value = rest.split("value=\"").nth(1)?.split('"').next()?;
+            Some((name.to_string(), value.replace("&#32;", " ")))
+        })
+        .collect();
+    assert!(
+        kept.iter()
+            .any(|(k, v)| k == "given_name" && v == "Winifred")
+    );
+    let mut again: Vec<(&str, &str)> = kept.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    again.retain(|(k, _)| *k != "csrf_token");
+    let saved = b.post("/people/new", &again).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(
+        app.db.store.count_people().await.expect("count"),
+        9,
+        "saved after signing in again"
+    );
+    assert_eq!(b.get("/restore").await.location(), "/", "offered once");
+    app.finish().await;
+}
+
 /// The JSON API: a token, create, read, search, change; bad input gets a 4xx
 /// naming each field, never a 5xx.
 async fn api_story(db: TestDb) {
@@ -916,6 +1017,7 @@ on_both_backends! {
     failed_logins_lock_the_account => super::lockout_story;
     forms_need_their_csrf_token => super::csrf_story;
     sessions_time_out => super::session_timeout_story;
+    session_timeout_loses_nothing_typed => super::timeout_keeps_typing_story;
     json_api => super::api_story;
     openapi_describes_every_route => super::openapi_story;
     app_servers_share_sessions => super::shared_sessions_story;

@@ -22,7 +22,11 @@ pub struct TestApp {
 }
 
 pub fn router_for(store: Store) -> (Safeguard, Router) {
-    let core = Safeguard::new(store, CoreConfig::default());
+    router_with(store, CoreConfig::default())
+}
+
+pub fn router_with(store: Store, config: CoreConfig) -> (Safeguard, Router) {
+    let core = Safeguard::new(store, config);
     let router = safeguard_web::router(safeguard_web::AppState {
         core: core.clone(),
         config: Arc::new(safeguard_web::WebConfig {
