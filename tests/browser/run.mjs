@@ -470,7 +470,9 @@ async function main() {
       await page.fill('#password', 'a long enough passphrase');
       await go(page, j, 'admin-user-added', () => page.click('button:has-text("Add user")'));
       await expectText(page, 'new.worker');
-      await visit(page, j, 'not-found', `${base}/people/01900000-0000-7000-8000-000000000000`);
+      await go(page, j, 'feedback-questions', () => page.click('nav[aria-label="Main"] a:has-text("Feedback questions")'));
+      await go(page, j, 'feedback-questions-more', () => page.click('button:has-text("Add another question")'));
+            await visit(page, j, 'not-found', `${base}/people/01900000-0000-7000-8000-000000000000`);
       await expectText(page, 'Page not found');
       await signOut(page, j);
       await signIn(page, base, 'dpo', j);

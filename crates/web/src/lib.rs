@@ -89,6 +89,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{id}/unlock", post(pages::unlock_user))
         .route("/audit", get(pages::audit))
         .route("/restore", get(pages::restore))
+        .route(
+            "/admin/feedback-questions",
+            get(pages::feedback_questions).post(pages::save_feedback_questions),
+        )
         .route("/raise", get(concerns::raise_start))
         .route("/raise/start", post(concerns::raise_begin))
         .route("/raise/check", get(concerns::raise_check))

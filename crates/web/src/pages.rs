@@ -900,3 +900,114 @@ pub(crate) async fn restore(
         .append(axum::http::header::SET_COOKIE, clear);
     Ok(res)
 }
+
+#[derive(Template)]
+#[template(path = "feedback_questions.html")]
+struct QuestionsTemplate {
+    l: Layout,
+    f: FormView,
+    errors: FieldErrors,
+    rows: Vec<usize>,
+}
+
+fn questions_page(
+    user: &SignedIn,
+    data: FormData,
+    errors: FieldErrors,
+    extra: bool,
+) -> QuestionsTemplate {
+    let n: usize = data.get("rows").parse().unwrap_or(0);
+    let n = (n + usize::from(extra)).clamp(1, 20);
+    QuestionsTemplate {
+        l: Layout::new("Feedback questions", user).with_errors(&errors),
+        f: FormView {
+            data,
+            errors: errors.clone(),
+        },
+        errors,
+        rows: (0..n).collect(),
+    }
+}
+
+/// `GET /admin/feedback-questions`.
+pub(crate) async fn feedback_questions(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<Response, PageError> {
+    state
+        .core
+        .require(&user.actor, Action::ManageCalendar, &user.ctx, user.now)
+        .await?;
+    let qs = state.core.feedback_questions().await?;
+    let mut data = FormData::default();
+    data.set("rows", qs.len().to_string());
+    for (i, q) in qs.iter().enumerate() {
+        data.set(&format!("code_{i}"), q.code.clone());
+        data.set(&format!("person_{i}"), q.person.clone());
+        data.set(&format!("representative_{i}"), q.representative.clone());
+    }
+    Ok(render(
+        StatusCode::OK,
+        &questions_page(&user, data, FieldErrors::new(), false),
+    ))
+}
+
+/// `POST /admin/feedback-questions`.
+pub(crate) async fn save_feedback_questions(
+    State(state): State<AppState>,
+    user: SignedIn,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = FormData::parse(&body);
+    if f.get("action") == "add" {
+        return Ok(render(
+            StatusCode::OK,
+            &questions_page(&user, f, FieldErrors::new(), true),
+        ));
+    }
+    let n: usize = f.get("rows").parse().unwrap_or(0).min(20);
+    let qs: Vec<safeguard_domain::feedback::Question> = (0..n)
+        .map(|i| safeguard_domain::feedback::Question {
+            code: f.get(&format!("code_{i}")).trim().to_string(),
+            person: f.get(&format!("person_{i}")).trim().to_string(),
+            representative: f.get(&format!("representative_{i}")).trim().to_string(),
+        })
+        .filter(|q| !(q.code.is_empty() && q.person.is_empty() && q.representative.is_empty()))
+        .collect();
+    match state
+        .core
+        .set_feedback_questions(&user.actor, &qs, &user.ctx, user.now)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/admin/feedback-questions").into_response()),
+        Err(CoreError::Invalid(errs)) => {
+            // Errors name "questions[i]…"; show them at the first field of that question.
+            let errs = FieldErrors(
+                errs.0
+                    .into_iter()
+                    .map(|mut e| {
+                        if let Some(i) = e
+                            .field
+                            .strip_prefix("questions[")
+                            .and_then(|r| r.split(']').next())
+                        {
+                            e.field = if e.field.ends_with(".code") {
+                                format!("code_{i}")
+                            } else {
+                                format!("person_{i}")
+                            };
+                        } else {
+                            e.field = "code_0".into();
+                        }
+                        e
+                    })
+                    .collect(),
+            );
+            Ok(render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &questions_page(&user, f, errs, false),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

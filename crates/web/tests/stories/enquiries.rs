@@ -902,6 +902,35 @@ pub async fn feedback_story(db: TestDb) {
         StatusCode::NO_CONTENT
     );
 
+    // Administrators can word them on a page too: mistakes are refused, nothing is lost.
+    let mut admin = app.browser();
+    admin.login_ok("admin").await;
+    let page = admin.get("/admin/feedback-questions").await;
+    assert_eq!(page.input_value("code_1").as_deref(), Some("safer"));
+    let bad = admin
+        .post(
+            "/admin/feedback-questions",
+            &[
+                ("rows", "2"),
+                ("code_0", "listened"),
+                ("person_0", "Did you feel listened to?"),
+                ("representative_0", "Did you feel they were listened to?"),
+                ("code_1", "listened"),
+                ("person_1", "Again?"),
+                ("representative_1", "Again?"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.input_value("person_1").as_deref(), Some("Again?"));
+    let more = admin
+        .post(
+            "/admin/feedback-questions",
+            &[("rows", "2"), ("action", "add")],
+        )
+        .await;
+    assert!(more.contains("Question 3"));
+
     // On paper.
     let mut b = app.browser();
     b.login_ok("practitioner").await;
