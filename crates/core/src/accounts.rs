@@ -746,3 +746,46 @@ impl Safeguard {
             .map(|r| (r.path, r.body)))
     }
 }
+
+impl Safeguard {
+    /// Saves what `actor` has typed into the form at `path` as a draft to
+    /// finish later (one draft per form and user; audited, as it holds personal data).
+    pub async fn save_form_draft(
+        &self,
+        actor: &Actor,
+        path: &str,
+        body: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        let mut tx = self.store.begin_audited().await?;
+        tx.put_form_draft(&actor.user_id.to_string(), path, body, unix_ms(now))
+            .await?;
+        let mut ev = Self::event(actor, ctx, now, "draft", "form", None, "success")?;
+        ev.detail = Some(path.into());
+        tx.audit(ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `actor`'s drafts of forms whose address starts with `prefix`: (address, body).
+    pub async fn form_drafts(
+        &self,
+        actor: &Actor,
+        prefix: &str,
+    ) -> CoreResult<Vec<(String, String)>> {
+        Ok(self
+            .store
+            .form_drafts(&actor.user_id.to_string(), prefix)
+            .await?)
+    }
+
+    /// Forgets `actor`'s draft of the form at `path` (once it is saved for real).
+    pub async fn delete_form_draft(&self, actor: &Actor, path: &str) -> CoreResult<()> {
+        let mut tx = self.store.begin().await?;
+        tx.delete_form_draft(&actor.user_id.to_string(), path)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

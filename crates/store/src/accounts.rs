@@ -415,3 +415,58 @@ impl Tx {
         .map(|r| r.rows_affected()))?)
     }
 }
+
+impl Store {
+    /// A user's drafts whose form address starts with `prefix`: (address, body).
+    pub async fn form_drafts(&self, user_id: &str, prefix: &str) -> Result<Vec<(String, String)>> {
+        let pattern = format!("{}%", prefix.replace(['%', '_', '\\'], ""));
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT path, body FROM form_drafts WHERE user_id = $1 AND path LIKE $2 ORDER BY saved_at"
+        )
+        .bind(user_id)
+        .bind(&pattern)
+        .fetch_all(p)
+        .await
+        })?)
+    }
+}
+
+impl Tx {
+    /// Saves (or replaces) a user's draft of a form.
+    pub async fn put_form_draft(
+        &mut self,
+        user_id: &str,
+        path: &str,
+        body: &str,
+        at: i64,
+    ) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query(
+            "INSERT INTO form_drafts (user_id, path, body, saved_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (user_id, path) DO UPDATE SET body = excluded.body, saved_at = excluded.saved_at"
+        )
+        .bind(user_id)
+        .bind(path)
+        .bind(body)
+        .bind(at)
+        .execute(&mut *c)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Removes a user's draft of a form.
+    pub async fn delete_form_draft(&mut self, user_id: &str, path: &str) -> Result<()> {
+        on_tx!(self, |c| sqlx::query(
+            "DELETE FROM form_drafts WHERE user_id = $1 AND path = $2"
+        )
+        .bind(user_id)
+        .bind(path)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+}

@@ -22,6 +22,19 @@ use safeguard_domain::safeguards::{
     OverrideReason, RawAdvocacy, RawCapacity, RawConsent,
 };
 
+/// Words for a draft's form.
+fn draft_label(kind: &str) -> &'static str {
+    match kind {
+        "advocacy" => "advocacy check",
+        "capacity" => "capacity assessment",
+        "consent" => "consent",
+        "risk" => "risk assessment",
+        "meeting" => "meeting or review",
+        "involvement" => "involvement",
+        _ => "form",
+    }
+}
+
 /// Which record form to show open again after an error.
 fn open_form_of(kind: &str) -> &'static str {
     match kind {
@@ -446,6 +459,7 @@ struct EnquiryPage {
     answers: Opts,
     respondents: Opts,
     new_link: Option<String>,
+    drafts: Vec<&'static str>,
     actions: Vec<ActionView>,
     statuses: Opts,
     outcome_choices: Vec<(String, String)>,
@@ -478,6 +492,28 @@ async fn page(
         open_form_of(data.get("open_form"))
     };
     let new_link = data.opt("new_link");
+    let mut data = data;
+    let mut open_form = open_form;
+    let mut drafts = Vec::new();
+    if errors.is_empty() {
+        for (path, body) in state
+            .core
+            .form_drafts(&user.actor, &format!("/enquiries/{id}/"))
+            .await?
+        {
+            let kind = open_form_of(path.rsplit('/').next().unwrap_or(""));
+            if kind.is_empty() {
+                continue;
+            }
+            for (k, v) in FormData::parse(body.as_bytes()).0 {
+                if data.get(&k).is_empty() {
+                    data.push(&k, v);
+                }
+            }
+            drafts.push(draft_label(kind));
+            open_form = kind;
+        }
+    }
     let v = state
         .core
         .enquiry_view(&user.actor, id, &user.ctx, user.now)
@@ -726,6 +762,7 @@ async fn page(
         answers: opts!(safeguard_domain::feedback::Answer),
         respondents: opts!(safeguard_domain::feedback::Respondent),
         new_link,
+        drafts,
         meeting_kinds: opts!(safeguard_domain::plan::MeetingKind),
         attendances: opts!(safeguard_domain::plan::Attendance),
         needs: opts!(safeguard_domain::codes::CommunicationNeed),
@@ -1054,12 +1091,31 @@ pub(crate) async fn add_record(
         }),
         _ => return Err(PageError::not_found()),
     };
+    let path = format!("/enquiries/{id}/records/{kind}");
+    if f.get("action") == "draft" {
+        let kept: Vec<(String, String)> =
+            f.0.iter()
+                .filter(|(k, _)| k != "csrf_token" && k != "action")
+                .cloned()
+                .collect();
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(kept)
+            .finish();
+        state
+            .core
+            .save_form_draft(&user.actor, &path, &body, &user.ctx, user.now)
+            .await?;
+        return Ok(back(&id));
+    }
     f.set("open_form", kind.clone());
     let r = state
         .core
         .add_enquiry_record(&user.actor, &id, &input, &user.ctx, user.now)
         .await
         .map(|_| ());
+    if r.is_ok() {
+        state.core.delete_form_draft(&user.actor, &path).await?;
+    }
     after(&state, &user, &id, f, r).await
 }
 

@@ -574,6 +574,31 @@ pub async fn rights_story(db: TestDb) {
         StatusCode::SEE_OTHER
     );
 
+    // A long assessment can be saved as a draft and finished later; the draft is forgotten once saved.
+    let draft = p
+        .post(
+            &format!("/enquiries/{eid}/records/capacity"),
+            &[
+                ("action", "draft"),
+                ("decision", "Whether to let her carer manage her money"),
+                ("evidence", "Half written"),
+            ],
+        )
+        .await;
+    assert_eq!(draft.status, StatusCode::SEE_OTHER);
+    let later = p.get(&format!("/enquiries/{eid}")).await;
+    assert!(later.contains("You have unfinished drafts, filled in below: capacity assessment"));
+    assert!(later.contains("Half written</textarea>"));
+    let mut m_browser = app.browser();
+    m_browser.login_ok("manager").await;
+    assert!(
+        !m_browser
+            .get(&format!("/enquiries/{eid}"))
+            .await
+            .contains("Half written"),
+        "drafts are the user's own"
+    );
+
     // Capacity: decision-specific; lacking it needs impairment, causal link and best interests.
     let cap = [
         ("decision", "Whether to let her carer manage her money"),
