@@ -582,12 +582,12 @@ impl Safeguard {
             created_at: unix_ms(now),
         })
         .await?;
-        let mut ev = match by {
+        let ev = match by {
             Some(a) => Self::event(a, ctx, now, "create", "user", Some(id.clone()), "success")?,
             None => system_event(ctx, now, "create", "user", Some(id.clone()))?,
         };
-        ev.detail = Some(format!("role {}", role.code()));
-        tx.audit(ev).await?;
+        tx.audit(ev.with_detail(format!("role {}", role.code())))
+            .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -641,17 +641,19 @@ impl Safeguard {
         if !tx.unlock_user(user_id).await? {
             return Err(CoreError::NotFound);
         }
-        let mut ev = Self::event(
-            actor,
-            ctx,
-            now,
-            "update",
-            "user",
-            Some(user_id.to_string()),
-            "success",
-        )?;
-        ev.detail = Some("unlocked".into());
-        tx.audit(ev).await?;
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "update",
+                "user",
+                Some(user_id.to_string()),
+                "success",
+            )?
+            .with_detail("unlocked"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -761,9 +763,8 @@ impl Safeguard {
         let mut tx = self.store.begin_audited().await?;
         tx.put_form_draft(&actor.user_id.to_string(), path, body, unix_ms(now))
             .await?;
-        let mut ev = Self::event(actor, ctx, now, "draft", "form", None, "success")?;
-        ev.detail = Some(path.into());
-        tx.audit(ev).await?;
+        tx.audit(Self::event(actor, ctx, now, "draft", "form", None, "success")?.with_detail(path))
+            .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -155,7 +155,8 @@ fn date_of(ms: i64) -> Date {
         .unwrap_or(Date::MIN)
 }
 
-fn parse_date(s: &str) -> Date {
+/// A stored `YYYY-MM-DD` date (dates the store wrote itself; a bad one reads as the earliest date).
+pub(crate) fn parse_date(s: &str) -> Date {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     Date::parse(s, &fmt).unwrap_or(Date::MIN)
 }
@@ -539,17 +540,19 @@ impl Safeguard {
                 .await?;
             }
         }
-        let mut ev = Self::event(
-            actor,
-            ctx,
-            now,
-            "create",
-            "concern",
-            Some(id.clone()),
-            "success",
-        )?;
-        ev.detail = Some(format!("channel {}", details.channel.code()));
-        tx.audit(ev).await?;
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "create",
+                "concern",
+                Some(id.clone()),
+                "success",
+            )?
+            .with_detail(format!("channel {}", details.channel.code())),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Receipt {
             concern_id: id,
@@ -661,20 +664,23 @@ impl Safeguard {
             .await?;
         let cal = self.calendar(now).await?;
         let targets = self.targets().await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let adults = self.store.concern_adults(&r.id).await?;
-            out.push(ConcernItem {
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let mut adults = self.store.adults_of(&ids).await?;
+        let out: Vec<ConcernItem> = rows
+            .into_iter()
+            .map(|r| ConcernItem {
                 clocks: Self::clocks(&r, &cal, targets, now.date()),
+                adults: adults.remove(&r.id).unwrap_or_default(),
                 concern: r,
-                adults,
-            });
-        }
+            })
+            .collect();
         if !out.is_empty() {
             let mut tx = self.store.begin_audited().await?;
-            let mut ev = Self::event(actor, ctx, now, "view", "concern", None, "success")?;
-            ev.detail = Some(format!("list of {}", out.len()));
-            tx.audit(ev).await?;
+            tx.audit(
+                Self::event(actor, ctx, now, "view", "concern", None, "success")?
+                    .with_detail(format!("list of {}", out.len())),
+            )
+            .await?;
             tx.commit().await?;
         }
         Ok(out)
@@ -917,17 +923,19 @@ impl Safeguard {
             Some(concern_id),
         )
         .await?;
-        let mut ev = Self::event(
-            actor,
-            ctx,
-            now,
-            "update",
-            "concern",
-            Some(concern_id.into()),
-            "success",
-        )?;
-        ev.detail = Some(format!("adult {position} linked to person {}", person.id));
-        tx.audit(ev).await?;
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "update",
+                "concern",
+                Some(concern_id.into()),
+                "success",
+            )?
+            .with_detail(format!("adult {position} linked to person {}", person.id)),
+        )
+        .await?;
         // Linked after the decision: this adult gets their own enquiry, as the others did.
         let kind = match self.store.decision(concern_id).await?.map(|d| d.outcome) {
             Some(o) if o == TriageOutcome::Section42.code() => {
@@ -1101,17 +1109,19 @@ impl Safeguard {
         });
         self.add_message(&mut tx, actor, &concern, &message, now)
             .await?;
-        let mut ev = Self::event(
-            actor,
-            ctx,
-            now,
-            "decide",
-            "concern",
-            Some(concern_id.into()),
-            "success",
-        )?;
-        ev.detail = Some(format!("outcome {}", d.outcome.code()));
-        tx.audit(ev).await?;
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "decide",
+                "concern",
+                Some(concern_id.into()),
+                "success",
+            )?
+            .with_detail(format!("outcome {}", d.outcome.code())),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1406,17 +1416,19 @@ impl Safeguard {
         }
         let mut tx = self.store.begin_audited().await?;
         tx.set_concern_provider(concern_id, provider_id).await?;
-        let mut ev = Self::event(
-            actor,
-            ctx,
-            now,
-            "update",
-            "concern",
-            Some(concern_id.into()),
-            "success",
-        )?;
-        ev.detail = Some(format!("provider {}", provider_id.unwrap_or("cleared")));
-        tx.audit(ev).await?;
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "update",
+                "concern",
+                Some(concern_id.into()),
+                "success",
+            )?
+            .with_detail(format!("provider {}", provider_id.unwrap_or("cleared"))),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1440,17 +1452,19 @@ impl Safeguard {
             .ok_or(CoreError::NotFound)?;
         let rows = self.store.chronology(&person.to_string()).await?;
         let mut tx = self.store.begin_audited().await?;
-        let mut ev = Self::event(
-            actor,
-            ctx,
-            now,
-            "view",
-            "person",
-            Some(person.to_string()),
-            "success",
-        )?;
-        ev.detail = Some("chronology".into());
-        tx.audit(ev).await?;
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "view",
+                "person",
+                Some(person.to_string()),
+                "success",
+            )?
+            .with_detail("chronology"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(rows)
     }
@@ -1503,13 +1517,16 @@ impl Safeguard {
         } else {
             tx.add_holiday(&iso_date(d), &name).await?;
         }
-        let mut ev = Self::event(actor, ctx, now, "update", "settings", None, "success")?;
-        ev.detail = Some(format!(
-            "{} holiday {}",
-            if remove { "removed" } else { "added" },
-            iso_date(d)
-        ));
-        tx.audit(ev).await?;
+        tx.audit(
+            Self::event(actor, ctx, now, "update", "settings", None, "success")?.with_detail(
+                format!(
+                    "{} holiday {}",
+                    if remove { "removed" } else { "added" },
+                    iso_date(d)
+                ),
+            ),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1548,12 +1565,12 @@ impl Safeguard {
             .await?;
         tx.set_setting(DECISION_KEY, &t.decision_days.to_string())
             .await?;
-        let mut ev = Self::event(actor, ctx, now, "update", "settings", None, "success")?;
-        ev.detail = Some(format!(
-            "targets {} / {}",
-            t.acknowledge_days, t.decision_days
-        ));
-        tx.audit(ev).await?;
+        tx.audit(
+            Self::event(actor, ctx, now, "update", "settings", None, "success")?.with_detail(
+                format!("targets {} / {}", t.acknowledge_days, t.decision_days),
+            ),
+        )
+        .await?;
         tx.commit().await?;
         Ok(t)
     }

@@ -12,8 +12,9 @@ use safeguard_domain::validation::FieldErrors;
 use safeguard_store::Tx;
 use safeguard_store::concerns::ChronologyRow;
 use safeguard_store::enquiries::{ConclusionRow, EnquiryRow, OutcomeHistoryRow, OutcomeRow};
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
+use crate::concerns::parse_date;
 use crate::{CoreError, CoreResult, Ctx, Safeguard, new_uuid, unix_ms};
 
 /// Everything on an enquiry's page.
@@ -37,11 +38,6 @@ pub struct EnquiryView {
     pub lead_name: Option<String>,
     /// The agency caused to make it.
     pub caused_agency: Option<String>,
-}
-
-fn parse_date(s: &str) -> Date {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(s, &fmt).unwrap_or(Date::MIN)
 }
 
 fn invalid(field: &str, message: &str) -> CoreError {
@@ -143,9 +139,11 @@ impl Safeguard {
         }
         if !out.is_empty() {
             let mut tx = self.store.begin_audited().await?;
-            let mut ev = Self::event(actor, ctx, now, "view", "enquiry", None, "success")?;
-            ev.detail = Some(format!("list of {}", out.len()));
-            tx.audit(ev).await?;
+            tx.audit(
+                Self::event(actor, ctx, now, "view", "enquiry", None, "success")?
+                    .with_detail(format!("list of {}", out.len())),
+            )
+            .await?;
             tx.commit().await?;
         }
         Ok(out)
@@ -305,17 +303,19 @@ impl Safeguard {
         let mut tx = self.store.begin_audited().await?;
         tx.allocate(id, lead_id.as_deref(), agency_id.as_deref())
             .await?;
-        let mut ev = Self::event(
-            actor,
-            ctx,
-            now,
-            "update",
-            "enquiry",
-            Some(id.into()),
-            "success",
-        )?;
-        ev.detail = Some("allocated".into());
-        tx.audit(ev).await?;
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "update",
+                "enquiry",
+                Some(id.into()),
+                "success",
+            )?
+            .with_detail("allocated"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -351,17 +351,19 @@ impl Safeguard {
             .ok_or_else(|| invalid("asked", "Select whether they were asked"))?;
         let mut tx = self.store.begin_audited().await?;
         tx.set_asked(id, a.code()).await?;
-        let mut ev = Self::event(
-            actor,
-            ctx,
-            now,
-            "update",
-            "enquiry",
-            Some(id.into()),
-            "success",
-        )?;
-        ev.detail = Some(format!("asked {}", a.code()));
-        tx.audit(ev).await?;
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "update",
+                "enquiry",
+                Some(id.into()),
+                "success",
+            )?
+            .with_detail(format!("asked {}", a.code())),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -567,17 +569,19 @@ impl Safeguard {
             tx.set_achievement(oid, Some(a.code()), comment.as_deref())
                 .await?;
         }
-        let mut ev = Self::event(
-            actor,
-            ctx,
-            now,
-            "update",
-            "enquiry",
-            Some(id.into()),
-            "success",
-        )?;
-        ev.detail = Some("conclusion proposed".into());
-        tx.audit(ev).await?;
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "update",
+                "enquiry",
+                Some(id.into()),
+                "success",
+            )?
+            .with_detail("conclusion proposed"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -629,24 +633,23 @@ impl Safeguard {
             })
             .await?;
         }
-        let mut ev = Self::event(
-            actor,
-            ctx,
-            now,
-            if approve { "sign_off" } else { "return" },
-            "enquiry",
-            Some(id.into()),
-            "success",
-        )?;
-        ev.detail = Some(
-            if approve {
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                if approve { "sign_off" } else { "return" },
+                "enquiry",
+                Some(id.into()),
+                "success",
+            )?
+            .with_detail(if approve {
                 "signed off"
             } else {
                 "returned for changes"
-            }
-            .into(),
-        );
-        tx.audit(ev).await?;
+            }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -797,17 +800,19 @@ impl Safeguard {
             })
             .await?;
         }
-        let mut ev = Self::event(
-            actor,
-            ctx,
-            now,
-            "create",
-            "enquiry_record",
-            Some(id.into()),
-            "success",
-        )?;
-        ev.detail = Some(kind.into());
-        tx.audit(ev).await?;
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "create",
+                "enquiry_record",
+                Some(id.into()),
+                "success",
+            )?
+            .with_detail(kind),
+        )
+        .await?;
         tx.commit().await?;
         Ok(rid)
     }
@@ -891,17 +896,19 @@ impl Safeguard {
             concern_id: Some(e.concern_id.clone()),
         })
         .await?;
-        let mut ev = Self::event(
-            actor,
-            ctx,
-            now,
-            "create",
-            "plan_action",
-            Some(id.into()),
-            "success",
-        )?;
-        ev.detail = Some(aid.clone());
-        tx.audit(ev).await?;
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "create",
+                "plan_action",
+                Some(id.into()),
+                "success",
+            )?
+            .with_detail(aid.clone()),
+        )
+        .await?;
         tx.commit().await?;
         Ok(aid)
     }
@@ -934,17 +941,19 @@ impl Safeguard {
         {
             return Err(CoreError::NotFound);
         }
-        let mut ev = Self::event(
-            actor,
-            ctx,
-            now,
-            "update",
-            "plan_action",
-            Some(id.into()),
-            "success",
-        )?;
-        ev.detail = Some(format!("{action_id} {}", st.code()));
-        tx.audit(ev).await?;
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "update",
+                "plan_action",
+                Some(id.into()),
+                "success",
+            )?
+            .with_detail(format!("{action_id} {}", st.code())),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1025,9 +1034,11 @@ impl Safeguard {
         let mut tx = self.store.begin_audited().await?;
         tx.set_setting(FEEDBACK_QUESTIONS_KEY, &to_json(&qs)?)
             .await?;
-        let mut ev = Self::event(actor, ctx, now, "update", "settings", None, "success")?;
-        ev.detail = Some("feedback questions".into());
-        tx.audit(ev).await?;
+        tx.audit(
+            Self::event(actor, ctx, now, "update", "settings", None, "success")?
+                .with_detail("feedback questions"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1139,17 +1150,19 @@ impl Safeguard {
             used_at: None,
         })
         .await?;
-        let mut ev = Self::event(
-            actor,
-            ctx,
-            now,
-            "create",
-            "feedback_link",
-            Some(id.into()),
-            "success",
-        )?;
-        ev.detail = Some(r.code().into());
-        tx.audit(ev).await?;
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "create",
+                "feedback_link",
+                Some(id.into()),
+                "success",
+            )?
+            .with_detail(r.code()),
+        )
+        .await?;
         tx.commit().await?;
         Ok(token)
     }

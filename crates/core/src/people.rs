@@ -88,10 +88,12 @@ impl Safeguard {
             return Ok(found);
         }
         let mut tx = self.store.begin_audited().await?;
-        let mut ev = Self::event(actor, ctx, now, "search", "person", None, "success")?;
         let ids: Vec<String> = found.iter().map(|p| p.id.to_string()).collect();
-        ev.detail = Some(format!("{} results: {}", ids.len(), ids.join(",")));
-        tx.audit(ev).await?;
+        let detail = format!("{} results: {}", ids.len(), ids.join(","));
+        tx.audit(
+            Self::event(actor, ctx, now, "search", "person", None, "success")?.with_detail(detail),
+        )
+        .await?;
         tx.commit().await?;
         Ok(found)
     }
@@ -202,20 +204,22 @@ impl Safeguard {
             .update_person(id, expected_version, &details, unix_ms(now))
             .await?
             .ok_or(CoreError::Conflict)?;
-        let mut ev = Self::event(
-            actor,
-            ctx,
-            now,
-            "update",
-            "person",
-            Some(id.to_string()),
-            "success",
-        )?;
-        ev.detail = Some(format!(
-            "changed: {}",
-            changed_fields(&before.details, &details).join(", ")
-        ));
-        tx.audit(ev).await?;
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "update",
+                "person",
+                Some(id.to_string()),
+                "success",
+            )?
+            .with_detail(format!(
+                "changed: {}",
+                changed_fields(&before.details, &details).join(", ")
+            )),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Person {
             id,

@@ -44,6 +44,14 @@ pub struct NewAuditEvent {
     pub detail: Option<String>,
 }
 
+impl NewAuditEvent {
+    /// The event with extra detail (no free text typed about a person).
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
 /// A stored event.
 #[derive(Clone, Debug, FromRow, PartialEq, Eq)]
 pub struct AuditEvent {

@@ -257,6 +257,34 @@ impl Store {
         .await)?)
     }
 
+    /// The adults named in each of `concern_ids`, in one query, keyed by concern.
+    pub async fn adults_of(
+        &self,
+        concern_ids: &[String],
+    ) -> Result<std::collections::HashMap<String, Vec<AdultRow>>> {
+        let mut out: std::collections::HashMap<String, Vec<AdultRow>> =
+            std::collections::HashMap::new();
+        for chunk in concern_ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT concern_id, position, name, age, address, description, nhs_number, person_id \
+                 FROM concern_adults WHERE concern_id IN ({}) ORDER BY concern_id, position",
+                marks.join(", ")
+            );
+            let rows: Vec<AdultRow> = on_db!(self, |p| {
+                let mut q = sqlx::query_as(&sql);
+                for id in chunk {
+                    q = q.bind(id);
+                }
+                q.fetch_all(p).await
+            })?;
+            for r in rows {
+                out.entry(r.concern_id.clone()).or_default().push(r);
+            }
+        }
+        Ok(out)
+    }
+
     /// A concern's triage decision.
     pub async fn decision(&self, concern_id: &str) -> Result<Option<DecisionRow>> {
         Ok(on_db!(self, |p| {

@@ -170,6 +170,11 @@ pub struct LinkIn {
     pub person_id: String,
 }
 
+/// `201 Created` with the new record's id.
+pub(crate) fn created(id: String) -> Response {
+    (StatusCode::CREATED, Json(IdOut { id })).into_response()
+}
+
 /// A created record's id.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct IdOut {
@@ -431,7 +436,7 @@ pub(crate) async fn create_provider(
         .core
         .create_provider(&user.actor, &raw, &user.ctx, user.now)
         .await?;
-    Ok((StatusCode::CREATED, Json(IdOut { id })).into_response())
+    Ok(created(id))
 }
 
 /// A provider and the concerns about it.

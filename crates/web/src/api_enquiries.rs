@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::api::parse_json;
+use crate::api_concerns::created;
 use crate::auth::ApiUser;
 use crate::errors::{ApiError, ApiErrorBody};
 
@@ -79,11 +80,32 @@ pub struct ConclusionOut {
     pub signed_off: bool,
 }
 
+/// An enquiry in a list (details at `GET /api/v1/enquiries/{id}`).
+#[derive(Serialize, ToSchema)]
+pub struct EnquirySummaryOut {
+    /// Id.
+    pub id: String,
+    /// The concern it came from.
+    pub concern_id: String,
+    /// The person it is about.
+    pub person_id: String,
+    /// The person's name.
+    pub person_name: String,
+    /// `section_42` or `other`.
+    pub kind: String,
+    /// `open`, `awaiting_sign_off`, `concluded`.
+    pub state: String,
+    /// `YYYY-MM-DD`.
+    pub started_on: String,
+    /// Next review, `YYYY-MM-DD`.
+    pub next_review_on: Option<String>,
+}
+
 /// Enquiries.
 #[derive(Serialize, ToSchema)]
 pub struct EnquiriesOut {
     /// Oldest first.
-    pub enquiries: Vec<EnquiryOut>,
+    pub enquiries: Vec<EnquirySummaryOut>,
 }
 
 /// Filter.
@@ -185,10 +207,20 @@ pub(crate) async fn list(
         .core
         .enquiry_list(&user.actor, filter, &user.ctx, user.now)
         .await?;
-    let mut enquiries = Vec::with_capacity(rows.len());
-    for (e, _) in rows {
-        enquiries.push(out(&state, &user, &e.id).await?);
-    }
+    // One audited list query; each enquiry's details (and their audited view) are a GET away.
+    let enquiries = rows
+        .into_iter()
+        .map(|(e, person_name)| EnquirySummaryOut {
+            id: e.id,
+            concern_id: e.concern_id,
+            person_id: e.person_id,
+            person_name,
+            kind: e.kind,
+            state: e.state,
+            started_on: e.started_on,
+            next_review_on: e.next_review_on,
+        })
+        .collect();
     Ok(Json(EnquiriesOut { enquiries }))
 }
 
@@ -241,11 +273,7 @@ pub(crate) async fn add_outcome(
         .core
         .add_outcome(&user.actor, &id, &raw, &user.ctx, user.now)
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(crate::api_concerns::IdOut { id: oid }),
-    )
-        .into_response())
+    Ok(created(oid))
 }
 
 /// Reword a desired outcome (the history keeps the earlier words).
@@ -367,11 +395,7 @@ async fn add(
         .core
         .add_enquiry_record(&user.actor, id, &input, &user.ctx, user.now)
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(crate::api_concerns::IdOut { id: rid }),
-    )
-        .into_response())
+    Ok(created(rid))
 }
 
 /// Record the Care Act s68 advocacy check (the need for an advocate is derived).
@@ -523,11 +547,7 @@ pub(crate) async fn add_action(
         .core
         .add_plan_action(&user.actor, &id, &raw, &user.ctx, user.now)
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(crate::api_concerns::IdOut { id: aid }),
-    )
-        .into_response())
+    Ok(created(aid))
 }
 
 /// Move a plan action on.
@@ -601,11 +621,7 @@ pub(crate) async fn feedback(
         .core
         .record_feedback(&user.actor, &id, &raw, &user.ctx, user.now)
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(crate::api_concerns::IdOut { id: fid }),
-    )
-        .into_response())
+    Ok(created(fid))
 }
 
 /// For whom a feedback link is.

@@ -28,23 +28,13 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::{Anyone, SignedIn, cookie};
+use crate::display::{Opts, label, opts, when};
 use crate::errors::PageError;
 use crate::forms::{FormData, FormView};
 use crate::pages::{Layout, render};
 
 /// The cookie that carries a public concern form's draft token.
 pub(crate) const DRAFT_COOKIE: &str = "sg_draft";
-
-type Opts = Vec<(&'static str, &'static str)>;
-
-macro_rules! opts {
-    ($t:ty) => {
-        <$t>::ALL
-            .iter()
-            .map(|v| (v.code(), v.label()))
-            .collect::<Opts>()
-    };
-}
 
 /// Requests allowed per client address per hour on the public form and
 /// status check. Kept in memory only: no address is ever stored.
@@ -252,6 +242,15 @@ fn merge_step(raw: &mut RawConcern, step: usize, f: &FormData) {
             raw.consent_detail = f.opt("consent_detail");
         }
     }
+}
+
+/// A stored code's label as an owned string.
+fn code_label<T: Copy>(
+    code: &str,
+    parse: fn(&str) -> Option<T>,
+    name: fn(T) -> &'static str,
+) -> String {
+    label(code, parse, name).to_string()
 }
 
 // ---------- public pages ----------
@@ -1174,29 +1173,6 @@ struct ConcernPage {
     yes_no_unknown: Opts,
     outcomes: Opts,
     insteads: Opts,
-}
-
-fn when(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .map(|t| {
-            format!(
-                "{} {} {} {:02}:{:02}",
-                t.day(),
-                t.month(),
-                t.year(),
-                t.hour(),
-                t.minute()
-            )
-        })
-        .unwrap_or_default()
-}
-
-fn code_label<T: Copy>(
-    s: &str,
-    parse: fn(&str) -> Option<T>,
-    label: fn(T) -> &'static str,
-) -> String {
-    parse(s).map(label).unwrap_or("Not recorded").to_string()
 }
 
 fn summary_rows(v: &ConcernView, staff: bool) -> Vec<(&'static str, String)> {

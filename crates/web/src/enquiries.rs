@@ -17,6 +17,7 @@ use safeguard_domain::validation::FieldErrors;
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::display::{Opts, label, opts, when};
 use safeguard_domain::safeguards::{
     Advocacy, CapacityAssessment, Consent, ConsentBy, ConsentStatus, ConsentSubject,
     OverrideReason, RawAdvocacy, RawCapacity, RawConsent,
@@ -307,40 +308,6 @@ use crate::auth::SignedIn;
 use crate::errors::PageError;
 use crate::forms::{FormData, FormView};
 use crate::pages::{Layout, render};
-
-type Opts = Vec<(&'static str, &'static str)>;
-
-macro_rules! opts {
-    ($t:ty) => {
-        <$t>::ALL
-            .iter()
-            .map(|v| (v.code(), v.label()))
-            .collect::<Opts>()
-    };
-}
-
-fn label<T: Copy>(
-    s: &str,
-    parse: fn(&str) -> Option<T>,
-    label: fn(T) -> &'static str,
-) -> &'static str {
-    parse(s).map(label).unwrap_or("Not recorded")
-}
-
-fn when(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .map(|t| {
-            format!(
-                "{} {} {} {:02}:{:02}",
-                t.day(),
-                t.month(),
-                t.year(),
-                t.hour(),
-                t.minute()
-            )
-        })
-        .unwrap_or_default()
-}
 
 #[derive(Template)]
 #[template(path = "enquiries_list.html")]

@@ -11,6 +11,7 @@ mod api_enquiries;
 mod assets;
 mod auth;
 mod concerns;
+mod display;
 mod enquiries;
 mod errors;
 mod forms;

@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::SignedIn;
+use crate::display::{audit_time, when};
 use crate::errors::PageError;
 use crate::forms::{FormData, FormView};
 use crate::person_form::{Options, PersonView, form_from_raw, key_rows, raw_from_form};
@@ -721,20 +722,6 @@ pub(crate) struct AuditQuery {
     subject: Option<String>,
 }
 
-fn when(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .map(|t| {
-            format!(
-                "{} {:02}:{:02}:{:02}",
-                t.date(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            )
-        })
-        .unwrap_or_default()
-}
-
 /// `GET /audit`.
 pub(crate) async fn audit(
     State(state): State<AppState>,
@@ -759,7 +746,7 @@ pub(crate) async fn audit(
         .into_iter()
         .map(|e| AuditRow {
             seq: e.seq,
-            when: when(e.at),
+            when: audit_time(e.at),
             who: format!("{} ({})", e.actor_name, e.actor_role),
             action: e.action,
             subject: format!("{} {}", e.subject_type, e.subject_id.unwrap_or_default()),

@@ -7,6 +7,7 @@ use safeguard_domain::codes::{
 use safeguard_domain::person::{MAX_KEY_PEOPLE, Person, RawKeyPerson, RawPerson};
 use safeguard_domain::validation::FieldErrors;
 
+use crate::display::opts;
 use crate::forms::FormData;
 
 /// The form's fields filled from a stored record (for the edit page).
@@ -178,12 +179,6 @@ pub struct Options {
     pub appropriate: Vec<(&'static str, &'static str)>,
     /// Yes / no.
     pub yes_no: Vec<(&'static str, &'static str)>,
-}
-
-macro_rules! opts {
-    ($t:ty) => {
-        <$t>::ALL.iter().map(|v| (v.code(), v.label())).collect()
-    };
 }
 
 impl Options {

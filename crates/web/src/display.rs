@@ -1,0 +1,59 @@
+//! How values are shown on pages: times, coded values and option lists.
+
+/// Options for radios, selects and checkboxes: (code, label).
+pub(crate) type Opts = Vec<(&'static str, &'static str)>;
+
+/// Every value of a coded enum as options.
+macro_rules! opts {
+    ($t:ty) => {
+        <$t>::ALL
+            .iter()
+            .map(|v| (v.code(), v.label()))
+            .collect::<$crate::display::Opts>()
+    };
+}
+pub(crate) use opts;
+
+fn at(ms: i64) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).ok()
+}
+
+/// A time for people: "23 November 2026 14:05" (UTC).
+pub(crate) fn when(ms: i64) -> String {
+    at(ms)
+        .map(|t| {
+            format!(
+                "{} {} {} {:02}:{:02}",
+                t.day(),
+                t.month(),
+                t.year(),
+                t.hour(),
+                t.minute()
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// A time for the audit trail, to the second: "2026-11-23 14:05:09" (UTC).
+pub(crate) fn audit_time(ms: i64) -> String {
+    at(ms)
+        .map(|t| {
+            format!(
+                "{} {:02}:{:02}:{:02}",
+                t.date(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// The label of a stored code, or "Not recorded".
+pub(crate) fn label<T: Copy>(
+    code: &str,
+    parse: fn(&str) -> Option<T>,
+    label: fn(T) -> &'static str,
+) -> &'static str {
+    parse(code).map(label).unwrap_or("Not recorded")
+}
