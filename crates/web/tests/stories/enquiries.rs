@@ -40,6 +40,40 @@ async fn concern_about_ada(app: &TestApp) -> (String, String) {
     (r.json()["id"].as_str().expect("id").to_string(), ada)
 }
 
+/// The decision above as a JSON body.
+fn decision_json() -> serde_json::Value {
+    DECISION
+        .iter()
+        .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+/// A Section 42 enquiry about Ada, opened by a manager's decision: (Ada's id,
+/// the enquiry's id, the manager's API client).
+async fn enquiry_for_ada(app: &TestApp) -> (String, String, Api) {
+    let (cid, ada) = concern_about_ada(app).await;
+    let mut m = Api::new(app);
+    m.sign_in("manager").await;
+    let decided = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid}/decision"),
+            Some(&decision_json().to_string()),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::NO_CONTENT, "{}", decided.body);
+    let list = m
+        .call(Method::GET, "/api/v1/enquiries?state=open", None)
+        .await
+        .json();
+    let eid = list["enquiries"][0]["id"]
+        .as_str()
+        .expect("an enquiry was opened")
+        .to_string();
+    (ada, eid, m)
+}
+
 /// From the triage decision to a signed-off conclusion, with the person's
 /// own words asked first, revisited, and rated at the end.
 pub async fn enquiry_story(db: TestDb) {
@@ -279,11 +313,7 @@ pub async fn enquiry_needs_people_story(db: TestDb) {
     let cid = r["id"].as_str().expect("id").to_string();
     let mut m = Api::new(&app);
     m.sign_in("manager").await;
-    let body: serde_json::Value = DECISION
-        .iter()
-        .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
-        .collect::<serde_json::Map<_, _>>()
-        .into();
+    let body = decision_json();
     let res = m
         .call(
             Method::POST,
@@ -376,11 +406,7 @@ pub async fn api_enquiry_story(db: TestDb) {
     let (cid, _) = concern_about_ada(&app).await;
     let mut m = Api::new(&app);
     m.sign_in("manager").await;
-    let body: serde_json::Value = DECISION
-        .iter()
-        .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
-        .collect::<serde_json::Map<_, _>>()
-        .into();
+    let body = decision_json();
     assert_eq!(
         m.call(
             Method::POST,
@@ -518,31 +544,7 @@ pub async fn api_enquiry_story(db: TestDb) {
 /// pages and through the API, and show on the person's chronology.
 pub async fn rights_story(db: TestDb) {
     let app = TestApp::new(db).await;
-    let (cid, ada) = concern_about_ada(&app).await;
-    let mut m = Api::new(&app);
-    m.sign_in("manager").await;
-    let body: serde_json::Value = DECISION
-        .iter()
-        .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
-        .collect::<serde_json::Map<_, _>>()
-        .into();
-    assert_eq!(
-        m.call(
-            Method::POST,
-            &format!("/api/v1/concerns/{cid}/decision"),
-            Some(&body.to_string())
-        )
-        .await
-        .status,
-        StatusCode::NO_CONTENT
-    );
-    let eid = m
-        .call(Method::GET, "/api/v1/enquiries?state=open", None)
-        .await
-        .json()["enquiries"][0]["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let (ada, eid, _manager) = enquiry_for_ada(&app).await;
 
     let mut p = app.browser();
     p.login_ok("practitioner").await;
@@ -700,31 +702,7 @@ pub async fn rights_story(db: TestDb) {
 /// options; overdue actions show on home pages.
 pub async fn plan_story(db: TestDb) {
     let app = TestApp::new(db).await;
-    let (cid, ada) = concern_about_ada(&app).await;
-    let mut m = Api::new(&app);
-    m.sign_in("manager").await;
-    let body: serde_json::Value = DECISION
-        .iter()
-        .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
-        .collect::<serde_json::Map<_, _>>()
-        .into();
-    assert_eq!(
-        m.call(
-            Method::POST,
-            &format!("/api/v1/concerns/{cid}/decision"),
-            Some(&body.to_string())
-        )
-        .await
-        .status,
-        StatusCode::NO_CONTENT
-    );
-    let eid = m
-        .call(Method::GET, "/api/v1/enquiries?state=open", None)
-        .await
-        .json()["enquiries"][0]["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let (ada, eid, _manager) = enquiry_for_ada(&app).await;
 
     let mut p = app.browser();
     p.login_ok("practitioner").await;
@@ -853,11 +831,7 @@ pub async fn feedback_story(db: TestDb) {
     let (cid, _) = concern_about_ada(&app).await;
     let mut m = Api::new(&app);
     m.sign_in("manager").await;
-    let body: serde_json::Value = DECISION
-        .iter()
-        .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
-        .collect::<serde_json::Map<_, _>>()
-        .into();
+    let body = decision_json();
     assert_eq!(
         m.call(
             Method::POST,
