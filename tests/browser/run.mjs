@@ -287,6 +287,11 @@ async function managerJourney(page, base, journey, reference) {
   await page.fill('#day', '2031-02-30');
   await go(page, journey, 'deadlines-errors', () => page.click('button:has-text("Add holiday")'));
   await expectText(page, 'There is a problem');
+  await go(page, journey, 'translations', () => page.click('nav[aria-label="Main"] a:has-text("Translations")'));
+  await go(page, journey, 'translation-welsh', () => page.click('a:has-text("Welsh")'));
+  await page.fill('#text_danger', '');
+  await go(page, journey, 'translation-errors', () => page.click('button.govuk-button:has-text("Save translation")'));
+  await expectText(page, 'There is a problem');
   await signOut(page, journey);
 }
 

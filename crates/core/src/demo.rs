@@ -271,7 +271,57 @@ impl Safeguard {
             self.create_person(&practitioner, None, &raw, &ctx, now)
                 .await?;
         }
+        let manager = self
+            .store
+            .user_by_username("manager")
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let manager = crate::accounts::actor_of(&manager)?;
+        self.save_summary_translation(&manager, "cy", &welsh_summary(), &ctx, now)
+            .await?;
         Ok(Some(logins))
+    }
+}
+
+/// A Welsh translation of the plan summary's fixed text, so the demo shows
+/// a summary in a person's own language.
+fn welsh_summary() -> safeguard_domain::summary::RawTranslation {
+    let texts = [
+        ("title", "Eich cynllun diogelu, {name}"),
+        (
+            "intro",
+            "Dyma beth wnaethon ni ei gytuno gyda chi. Eich cynllun chi yw hwn: dywedwch wrthym os oes unrhyw beth yn anghywir neu os hoffech i rywbeth newid.",
+        ),
+        ("wants", "Beth ddywedoch chi wrthym yr hoffech chi"),
+        ("wants_none", "Nid ydym wedi ysgrifennu hyn eto."),
+        (
+            "own_words",
+            "Mae'r hyn a ddywedoch chi wedi'i gadw yn eich geiriau eich hun.",
+        ),
+        ("happen", "Beth fydd yn digwydd"),
+        ("happen_none", "Nid oes dim wedi'i gynllunio eto."),
+        ("what", "Beth"),
+        ("who", "Pwy"),
+        ("when", "Erbyn pryd"),
+        ("risks", "Risgiau rydych chi wedi dewis byw gyda nhw"),
+        ("risk_review", "byddwn yn edrych ar hyn eto ar {date}"),
+        ("involved", "Pwy rydych chi eisiau eu cynnwys"),
+        ("review", "Pryd byddwn yn edrych ar y cynllun eto"),
+        ("contact", "Gyda phwy i gysylltu"),
+        (
+            "worker",
+            "Eich gweithiwr yw {worker}, yn nhîm diogelu oedolion y cyngor",
+        ),
+        ("team", "Tîm diogelu oedolion y cyngor"),
+        ("danger", "Os ydych chi mewn perygl, ffoniwch 999."),
+    ];
+    safeguard_domain::summary::RawTranslation {
+        language: Some("Welsh".into()),
+        approved_by: Some("Northbridge Council Welsh Language Service (demo)".into()),
+        texts: texts
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect(),
     }
 }
 
@@ -279,6 +329,14 @@ impl Safeguard {
 mod tests {
     use super::*;
     use safeguard_domain::nhs::NhsNumber;
+
+    #[test]
+    fn the_welsh_demo_translation_is_complete() {
+        assert!(
+            safeguard_domain::summary::parse_translation("cy", &welsh_summary(), "2026-01-01")
+                .is_ok()
+        );
+    }
 
     #[test]
     fn synthetic_numbers_are_valid_and_in_the_999_range() {

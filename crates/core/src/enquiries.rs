@@ -1003,6 +1003,7 @@ impl Safeguard {
 /// within 8 weeks of closure.
 const FEEDBACK_LINK_DAYS: i64 = 56;
 const FEEDBACK_QUESTIONS_KEY: &str = "feedback.questions";
+const SUMMARY_TRANSLATIONS_KEY: &str = "summary.translations";
 
 impl Safeguard {
     /// The feedback questions: the organisation's, or the defaults.
@@ -1037,6 +1038,107 @@ impl Safeguard {
         tx.audit(
             Self::event(actor, ctx, now, "update", "settings", None, "success")?
                 .with_detail("feedback questions"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The approved translations of the plan summary's fixed text.
+    pub async fn summary_translations(
+        &self,
+    ) -> CoreResult<Vec<safeguard_domain::summary::Translation>> {
+        match self.store.setting(SUMMARY_TRANSLATIONS_KEY).await? {
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| CoreError::Internal(format!("translations: {e}"))),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Adds or replaces the approved translation for the language tagged
+    /// `lang` (administrators and managers).
+    pub async fn save_summary_translation(
+        &self,
+        actor: &Actor,
+        lang: &str,
+        raw: &safeguard_domain::summary::RawTranslation,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<safeguard_domain::summary::Translation> {
+        if decide(actor, Action::ManageCalendar) == Decision::Deny {
+            self.audit_denial(actor, ctx, now, "update", "settings", None)
+                .await?;
+            return Err(CoreError::Forbidden);
+        }
+        let t = safeguard_domain::summary::parse_translation(lang, raw, &iso_date(now.date()))
+            .map_err(CoreError::Invalid)?;
+        let mut all = self.summary_translations().await?;
+        if all
+            .iter()
+            .any(|o| o.lang != t.lang && o.language.eq_ignore_ascii_case(&t.language))
+        {
+            return Err(invalid(
+                "language",
+                "There is already a translation for this language under another code",
+            ));
+        }
+        all.retain(|o| o.lang != t.lang);
+        all.push(t.clone());
+        all.sort_by(|a, b| a.language.cmp(&b.language));
+        self.put_summary_translations(
+            actor,
+            &all,
+            &format!("summary translation {} saved", t.lang),
+            ctx,
+            now,
+        )
+        .await?;
+        Ok(t)
+    }
+
+    /// Removes the translation tagged `lang`; `NotFound` if there is none.
+    pub async fn remove_summary_translation(
+        &self,
+        actor: &Actor,
+        lang: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        if decide(actor, Action::ManageCalendar) == Decision::Deny {
+            self.audit_denial(actor, ctx, now, "update", "settings", None)
+                .await?;
+            return Err(CoreError::Forbidden);
+        }
+        let mut all = self.summary_translations().await?;
+        let before = all.len();
+        all.retain(|o| o.lang != lang);
+        if all.len() == before {
+            return Err(CoreError::NotFound);
+        }
+        self.put_summary_translations(
+            actor,
+            &all,
+            &format!("summary translation {lang} removed"),
+            ctx,
+            now,
+        )
+        .await
+    }
+
+    async fn put_summary_translations(
+        &self,
+        actor: &Actor,
+        all: &[safeguard_domain::summary::Translation],
+        detail: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        let mut tx = self.store.begin_audited().await?;
+        tx.set_setting(SUMMARY_TRANSLATIONS_KEY, &to_json(&all)?)
+            .await?;
+        tx.audit(
+            Self::event(actor, ctx, now, "update", "settings", None, "success")?
+                .with_detail(detail),
         )
         .await?;
         tx.commit().await?;

@@ -17,6 +17,7 @@ pub mod person;
 pub mod plan;
 pub mod policy;
 pub mod safeguards;
+pub mod summary;
 pub mod text;
 pub mod validation;
 

@@ -349,6 +349,11 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
             crate::api_enquiries::add_action
         ))
         .routes(routes!(crate::api_enquiries::action_status))
+        .routes(routes!(crate::api_enquiries::translations))
+        .routes(routes!(
+            crate::api_enquiries::put_translation,
+            crate::api_enquiries::delete_translation
+        ))
 }
 
 /// The OpenAPI 3.1 document for every `/api/v1` route.

@@ -699,3 +699,59 @@ pub(crate) async fn set_questions(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// The approved translations of the plan summary.
+#[derive(Serialize, ToSchema)]
+pub struct TranslationsBody {
+    /// One per language.
+    pub translations: Vec<safeguard_domain::summary::Translation>,
+}
+
+/// The approved translations of the plan summary's fixed text.
+#[utoipa::path(get, path = "/api/v1/settings/summary-translations", tag = "settings", security(("bearer" = [])),
+    responses((status = 200, body = TranslationsBody)))]
+pub(crate) async fn translations(
+    State(state): State<AppState>,
+    _user: ApiUser,
+) -> Result<Json<TranslationsBody>, ApiError> {
+    Ok(Json(TranslationsBody {
+        translations: state.core.summary_translations().await?,
+    }))
+}
+
+/// Add or replace the approved translation for a language (administrators
+/// and managers). `texts` must hold every key of the English summary.
+#[utoipa::path(put, path = "/api/v1/settings/summary-translations/{lang}", tag = "settings",
+    params(("lang" = String, Path, description = "BCP 47 language tag, like `cy`")),
+    request_body = safeguard_domain::summary::RawTranslation, security(("bearer" = [])),
+    responses((status = 200, body = safeguard_domain::summary::Translation), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+pub(crate) async fn put_translation(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(lang): Path<String>,
+    body: Bytes,
+) -> Result<Json<safeguard_domain::summary::Translation>, ApiError> {
+    let raw: safeguard_domain::summary::RawTranslation = parse_json(&body)?;
+    Ok(Json(
+        state
+            .core
+            .save_summary_translation(&user.actor, &lang, &raw, &user.ctx, user.now)
+            .await?,
+    ))
+}
+
+/// Remove a language's translation (administrators and managers).
+#[utoipa::path(delete, path = "/api/v1/settings/summary-translations/{lang}", tag = "settings",
+    params(("lang" = String, Path, description = "BCP 47 language tag")), security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+pub(crate) async fn delete_translation(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(lang): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .core
+        .remove_summary_translation(&user.actor, &lang, &user.ctx, user.now)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

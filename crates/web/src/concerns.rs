@@ -917,6 +917,16 @@ struct ConcernForm {
     consent_reasons: Opts,
     location_types: Opts,
     providers: Vec<(String, String)>,
+    draft: crate::drafts::DraftNotice,
+}
+
+/// Where a user's draft of the concern form is kept: one for a new concern,
+/// one per person for a concern recorded on their record.
+fn concern_draft_path(person: Option<&str>) -> String {
+    match person.filter(|p| p.parse::<PersonId>().is_ok()) {
+        Some(p) => format!("/concerns/new?person={p}"),
+        None => "/concerns/new".into(),
+    }
 }
 
 async fn concern_form(
@@ -984,6 +994,7 @@ async fn concern_form(
         consent_reasons: opts!(ConsentException),
         location_types: opts!(LocationType),
         providers,
+        draft: crate::drafts::DraftNotice::None,
     })
 }
 
@@ -1004,11 +1015,19 @@ pub(crate) async fn new_concern(
         .await?;
     let mut data = FormData::default();
     data.set("form_id", safeguard_core::new_uuid(user.now)?.to_string());
+    let path = concern_draft_path(q.person.as_deref());
     if let Some(p) = q.person.filter(|p| p.parse::<PersonId>().is_ok()) {
         data.set("person_id", p);
         data.set("adult_rows", "0");
     }
-    let t = concern_form(&state, &user, data, FieldErrors::new(), false).await?;
+    let t = match crate::drafts::load(&state, &user, &path).await? {
+        Some(draft) => {
+            let mut t = concern_form(&state, &user, draft, FieldErrors::new(), false).await?;
+            t.draft = crate::drafts::DraftNotice::Restored;
+            t
+        }
+        None => concern_form(&state, &user, data, FieldErrors::new(), false).await?,
+    };
     Ok(render(StatusCode::OK, &t))
 }
 
@@ -1077,18 +1096,33 @@ pub(crate) async fn create_concern(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let form = FormData::parse(&body);
-    if form.get("action") == "add_adult" {
-        let t = concern_form(&state, &user, form, FieldErrors::new(), true).await?;
-        return Ok(render(StatusCode::OK, &t));
+    let path = concern_draft_path(Some(form.get("person_id")));
+    match form.get("action") {
+        "draft" => {
+            crate::drafts::save(&state, &user, &path, &form).await?;
+            return Ok(Redirect::to(&path).into_response());
+        }
+        "discard_draft" => {
+            crate::drafts::forget(&state, &user, &path).await?;
+            return Ok(Redirect::to(&path).into_response());
+        }
+        "add_adult" => {
+            let t = concern_form(&state, &user, form, FieldErrors::new(), true).await?;
+            return Ok(render(StatusCode::OK, &t));
+        }
+        _ => {}
     }
     let raw = raw_concern_from_staff_form(&form);
     let linked = form.get("person_id").parse::<PersonId>().is_ok();
     let form_id = form.get("form_id").parse::<uuid::Uuid>().ok();
-    match state
+    let raised = state
         .core
         .raise_concern(&user.actor, form_id, &raw, &user.ctx, user.now)
-        .await
-    {
+        .await;
+    if raised.is_ok() {
+        crate::drafts::forget(&state, &user, &path).await?;
+    }
+    match raised {
         Ok(receipt) if receipt.receipt_code.is_empty() => {
             // The same form again: show what the first submission made.
             if user.actor.role == Role::Partner {

@@ -1060,18 +1060,7 @@ pub(crate) async fn add_record(
     };
     let path = format!("/enquiries/{id}/records/{kind}");
     if f.get("action") == "draft" {
-        let kept: Vec<(String, String)> =
-            f.0.iter()
-                .filter(|(k, _)| k != "csrf_token" && k != "action")
-                .cloned()
-                .collect();
-        let body: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(kept)
-            .finish();
-        state
-            .core
-            .save_form_draft(&user.actor, &path, &body, &user.ctx, user.now)
-            .await?;
+        crate::drafts::save(&state, &user, &path, &f).await?;
         return Ok(back(&id));
     }
     f.set("open_form", kind.clone());
@@ -1081,7 +1070,7 @@ pub(crate) async fn add_record(
         .await
         .map(|_| ());
     if r.is_ok() {
-        state.core.delete_form_draft(&user.actor, &path).await?;
+        crate::drafts::forget(&state, &user, &path).await?;
     }
     after(&state, &user, &id, f, r).await
 }
@@ -1139,12 +1128,33 @@ struct PlanSummary {
     id: String,
     name: String,
     language: Option<String>,
+    /// The approved translation in use, if any.
+    translation: Option<safeguard_domain::summary::Translation>,
+    /// Whether an approved translation exists but English was asked for.
+    translation_offered: bool,
     outcomes: Vec<String>,
     actions: Vec<(String, String, String)>,
-    agreements: Vec<String>,
+    /// Each positive risk-taking agreement: the risk, the agreement, the review date.
+    agreements: Vec<(String, String, String)>,
     involve: Option<String>,
     next_review: Option<String>,
-    contact: String,
+    worker: Option<String>,
+}
+
+impl PlanSummary {
+    fn words(&self) -> safeguard_domain::summary::Words<'_> {
+        match &self.translation {
+            Some(t) => safeguard_domain::summary::Words::translated(t),
+            None => safeguard_domain::summary::Words::english(),
+        }
+    }
+}
+
+/// Query of the plan summary: `?in=en` shows English even where a translation exists.
+#[derive(serde::Deserialize)]
+pub(crate) struct SummaryQuery {
+    #[serde(rename = "in")]
+    lang: Option<String>,
 }
 
 /// `GET /enquiries/{id}/summary`: the plan in plain words, to print and give to the person.
@@ -1152,6 +1162,7 @@ pub(crate) async fn summary(
     State(state): State<AppState>,
     user: SignedIn,
     Path(id): Path<String>,
+    Query(q): Query<SummaryQuery>,
 ) -> Result<Response, PageError> {
     let v = state
         .core
@@ -1174,13 +1185,8 @@ pub(crate) async fn summary(
             serde_json::from_str::<safeguard_domain::plan::RiskAssessment>(&r.data).ok()
         })
         .filter_map(|r| {
-            r.agreement.map(|(text, review)| {
-                format!(
-                    "{} — {text} (we will look at this again on {})",
-                    r.risk,
-                    safeguard_domain::person::iso_date(review)
-                )
-            })
+            r.agreement
+                .map(|(text, review)| (r.risk, text, safeguard_domain::person::iso_date(review)))
         })
         .collect();
     let involve = records
@@ -1197,15 +1203,24 @@ pub(crate) async fn summary(
         .filter(|a| matches!(a.status.as_str(), "planned" | "in_progress"))
         .map(|a| (a.description, a.owner, a.due_on))
         .collect();
+    let language = person
+        .details
+        .preferred_language
+        .clone()
+        .filter(|l| !l.eq_ignore_ascii_case("english"));
+    let translations = state.core.summary_translations().await?;
+    let available = language
+        .as_deref()
+        .and_then(|l| safeguard_domain::summary::translation_for(&translations, l))
+        .cloned();
+    let english_asked = q.lang.as_deref() == Some("en");
     let t = PlanSummary {
         l: Layout::new(format!("Plan summary for {}", v.person_name), &user),
         id,
         name: person.details.given_name.clone(),
-        language: person
-            .details
-            .preferred_language
-            .clone()
-            .filter(|l| !l.eq_ignore_ascii_case("english")),
+        language,
+        translation_offered: available.is_some() && english_asked,
+        translation: available.filter(|_| !english_asked),
         outcomes: v
             .outcomes
             .iter()
@@ -1216,10 +1231,7 @@ pub(crate) async fn summary(
         agreements,
         involve,
         next_review: v.enquiry.next_review_on.clone(),
-        contact: match &v.lead_name {
-            Some(l) => format!("Your worker is {l}, in the council's adult safeguarding team"),
-            None => "The council's adult safeguarding team".into(),
-        },
+        worker: v.lead_name.clone(),
     };
     Ok(render(StatusCode::OK, &t))
 }

@@ -12,11 +12,13 @@ mod assets;
 mod auth;
 mod concerns;
 mod display;
+mod drafts;
 mod enquiries;
 mod errors;
 mod forms;
 mod pages;
 mod person_form;
+mod translations;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -90,6 +92,15 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{id}/unlock", post(pages::unlock_user))
         .route("/audit", get(pages::audit))
         .route("/restore", get(pages::restore))
+        .route("/admin/summary-translations", get(translations::list))
+        .route(
+            "/admin/summary-translations/new",
+            get(translations::new_form).post(translations::save_new),
+        )
+        .route(
+            "/admin/summary-translations/{lang}",
+            get(translations::edit_form).post(translations::save_existing),
+        )
         .route(
             "/admin/feedback-questions",
             get(pages::feedback_questions).post(pages::save_feedback_questions),

@@ -272,6 +272,7 @@ struct PersonFormTemplate {
     relationships: Vec<(&'static str, &'static str)>,
     appropriate: Vec<(&'static str, &'static str)>,
     yes_no: Vec<(&'static str, &'static str)>,
+    draft: crate::drafts::DraftNotice,
 }
 
 struct FormPage {
@@ -310,7 +311,42 @@ fn person_form(
         relationships: o.relationships,
         appropriate: o.appropriate,
         yes_no: o.yes_no,
+        draft: crate::drafts::DraftNotice::None,
     }
+}
+
+/// The form's draft handling: `Some(response)` when the button pressed was
+/// "Save as draft" or "Discard the draft" (both go back to the form).
+async fn draft_action(
+    state: &AppState,
+    user: &SignedIn,
+    path: &str,
+    form: &FormData,
+) -> Result<Option<Response>, PageError> {
+    match form.get("action") {
+        "draft" => crate::drafts::save(state, user, path, form).await?,
+        "discard_draft" => crate::drafts::forget(state, user, path).await?,
+        _ => return Ok(None),
+    }
+    Ok(Some(Redirect::to(path).into_response()))
+}
+
+/// The person form, filled in from the user's draft at `path` if they have one.
+async fn person_form_or_draft(
+    state: &AppState,
+    user: &SignedIn,
+    path: &str,
+    page: FormPage,
+    data: FormData,
+) -> Result<PersonFormTemplate, PageError> {
+    Ok(match crate::drafts::load(state, user, path).await? {
+        Some(draft) => {
+            let mut t = person_form(user, page, draft, FieldErrors::new(), false);
+            t.draft = crate::drafts::DraftNotice::Restored;
+            t
+        }
+        None => person_form(user, page, data, FieldErrors::new(), false),
+    })
 }
 
 fn new_page() -> FormPage {
@@ -395,7 +431,7 @@ pub(crate) async fn new_person(
     );
     Ok(render(
         StatusCode::OK,
-        &person_form(&user, new_page(), data, FieldErrors::new(), false),
+        &person_form_or_draft(&state, &user, "/people/new", new_page(), data).await?,
     ))
 }
 
@@ -406,6 +442,9 @@ pub(crate) async fn create_person(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let form = FormData::parse(&body);
+    if let Some(res) = draft_action(&state, &user, "/people/new", &form).await? {
+        return Ok(res);
+    }
     if form.get("action") == "add_key_person" {
         return Ok(render(
             StatusCode::OK,
@@ -427,6 +466,7 @@ pub(crate) async fn create_person(
         .await
     {
         Ok(Created::New(p)) => {
+            crate::drafts::forget(&state, &user, "/people/new").await?;
             Ok(Redirect::to(&format!("/people/{}?saved=1", p.id)).into_response())
         }
         Ok(Created::AlreadyExisted(id)) => {
@@ -516,15 +556,10 @@ pub(crate) async fn edit_person(
         .await?;
     let mut data = form_from_raw(&person.details.to_raw());
     data.set("version", person.version.to_string());
+    let path = format!("/people/{id}/edit");
     Ok(render(
         StatusCode::OK,
-        &person_form(
-            &user,
-            edit_page(&id, false),
-            data,
-            FieldErrors::new(),
-            false,
-        ),
+        &person_form_or_draft(&state, &user, &path, edit_page(&id, false), data).await?,
     ))
 }
 
@@ -537,6 +572,10 @@ pub(crate) async fn update_person(
 ) -> Result<Response, PageError> {
     let pid = person_id(&id)?;
     let form = FormData::parse(&body);
+    let path = format!("/people/{pid}/edit");
+    if let Some(res) = draft_action(&state, &user, &path, &form).await? {
+        return Ok(res);
+    }
     if form.get("action") == "add_key_person" {
         return Ok(render(
             StatusCode::OK,
@@ -557,7 +596,10 @@ pub(crate) async fn update_person(
         .update_person(&user.actor, pid, version, &raw, &user.ctx, user.now)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/people/{id}?saved=1")).into_response()),
+        Ok(_) => {
+            crate::drafts::forget(&state, &user, &path).await?;
+            Ok(Redirect::to(&format!("/people/{id}?saved=1")).into_response())
+        }
         Err(CoreError::Invalid(errors)) => Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &person_form(&user, edit_page(&id, false), form, errors, false),

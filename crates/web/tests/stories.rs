@@ -845,6 +845,7 @@ async fn openapi_story(db: TestDb) {
         described,
         vec![
             "DELETE /api/v1/enquiries/{id}/outcomes/{outcome_id}",
+            "DELETE /api/v1/settings/summary-translations/{lang}",
             "GET /api/v1/calendar",
             "GET /api/v1/concerns",
             "GET /api/v1/concerns/{id}",
@@ -858,6 +859,7 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/people/{id}/chronology",
             "GET /api/v1/providers/{id}",
             "GET /api/v1/settings/feedback-questions",
+            "GET /api/v1/settings/summary-translations",
             "POST /api/v1/auth/token",
             "POST /api/v1/calendar/holidays",
             "POST /api/v1/concerns",
@@ -888,6 +890,7 @@ async fn openapi_story(db: TestDb) {
             "PUT /api/v1/enquiries/{id}/outcomes/{outcome_id}",
             "PUT /api/v1/people/{id}",
             "PUT /api/v1/settings/feedback-questions",
+            "PUT /api/v1/settings/summary-translations/{lang}",
         ]
     );
     for d in &described {
@@ -896,7 +899,8 @@ async fn openapi_story(db: TestDb) {
             .replace("{id}", "01900000-0000-7000-8000-000000000000")
             .replace("{position}", "0")
             .replace("{outcome_id}", "x")
-            .replace("{action_id}", "x");
+            .replace("{action_id}", "x")
+            .replace("{lang}", "cy");
         let res = api
             .call(method.parse().expect("method"), &path, Some("{}"))
             .await;
@@ -909,6 +913,120 @@ async fn openapi_story(db: TestDb) {
         );
         assert!(res.status.as_u16() < 500, "{d} gave {}", res.status);
     }
+    app.finish().await;
+}
+
+/// Long forms can be saved as a draft and finished later: a new person, a
+/// change to a person, a concern recorded on a person's record. A draft is
+/// its author's alone and goes once the record is saved.
+async fn drafts_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let mut p = app.browser();
+    p.login_ok("practitioner").await;
+    let form = p.get("/people/new").await;
+    assert!(!form.contains("filled in from your draft"));
+    let pid = form.input_value("person_id").expect("id");
+    let saved = p
+        .post(
+            "/people/new",
+            &[
+                ("action", "draft"),
+                ("person_id", &pid),
+                ("given_name", "Winifred"),
+                ("what_matters_to_me", "My dog, Biscuit."),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(saved.location(), "/people/new");
+    let back = p.get("/people/new").await;
+    assert!(back.contains("filled in from your draft"));
+    assert_eq!(back.input_value("given_name").as_deref(), Some("Winifred"));
+    assert_eq!(back.input_value("person_id").as_deref(), Some(pid.as_str()));
+    assert!(back.contains("My dog, Biscuit."));
+    // Nobody else sees it.
+    let mut m = app.browser();
+    m.login_ok("manager").await;
+    let theirs = m.get("/people/new").await;
+    assert!(!theirs.contains("filled in from your draft") && !theirs.contains("Winifred"));
+    // Saving the record for real forgets the draft.
+    let mut good = person_form(&[]);
+    good.push(("person_id", &pid));
+    let made = p.post("/people/new", &good).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    assert_eq!(id_from_location(made.location()), pid);
+    assert!(
+        !p.get("/people/new")
+            .await
+            .contains("filled in from your draft")
+    );
+
+    // A change to a record, drafted, then discarded.
+    let edit = format!("/people/{pid}/edit");
+    let current = p.get(&edit).await;
+    let version = current.input_value("version").expect("version");
+    let mut change = person_form(&[("what_matters_to_me", "Biscuit, and my garden.")]);
+    change.retain(|(k, _)| *k != "action");
+    change.push(("action", "draft"));
+    change.push(("version", &version));
+    assert_eq!(p.post(&edit, &change).await.status, StatusCode::SEE_OTHER);
+    let drafted = p.get(&edit).await;
+    assert!(
+        drafted.contains("filled in from your draft")
+            && drafted.contains("Biscuit, and my garden.")
+    );
+    assert!(
+        !p.get(&format!("/people/{pid}"))
+            .await
+            .contains("Biscuit, and my garden."),
+        "a draft changes nothing on the record"
+    );
+    assert_eq!(
+        p.post(&edit, &[("action", "discard_draft")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let fresh = p.get(&edit).await;
+    assert!(
+        !fresh.contains("filled in from your draft") && !fresh.contains("Biscuit, and my garden.")
+    );
+
+    // A concern recorded on the person's record.
+    let path = format!("/concerns/new?person={pid}");
+    let form_id = p.get(&path).await.input_value("form_id").expect("form id");
+    let concern = [
+        ("form_id", form_id.as_str()),
+        ("person_id", pid.as_str()),
+        ("adult_rows", "0"),
+        ("channel", "phone"),
+        ("received_on", "2026-11-20"),
+        ("raiser_kind", "family_friend"),
+        ("raiser_name", "Rosalind Quillfeather"),
+        (
+            "what_happened",
+            "A neighbour has been taking her shopping money.",
+        ),
+        ("immediate_danger", "no"),
+        ("consent", "yes"),
+    ];
+    let mut draft = concern.to_vec();
+    draft.push(("action", "draft"));
+    let r = p.post("/concerns/new", &draft).await;
+    assert_eq!(r.location(), path);
+    let back = p.get(&path).await;
+    assert!(
+        back.contains("filled in from your draft") && back.contains("taking her shopping money")
+    );
+    assert!(
+        !p.get("/concerns/new")
+            .await
+            .contains("filled in from your draft"),
+        "drafts are per person"
+    );
+    let mut save = concern.to_vec();
+    save.push(("action", "save"));
+    let made = p.post("/concerns/new", &save).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    assert!(!p.get(&path).await.contains("filled in from your draft"));
     app.finish().await;
 }
 
@@ -1018,6 +1136,7 @@ on_both_backends! {
     forms_need_their_csrf_token => super::csrf_story;
     sessions_time_out => super::session_timeout_story;
     session_timeout_loses_nothing_typed => super::timeout_keeps_typing_story;
+    drafts_of_long_forms => super::drafts_story;
     json_api => super::api_story;
     openapi_describes_every_route => super::openapi_story;
     app_servers_share_sessions => super::shared_sessions_story;
@@ -1033,4 +1152,5 @@ on_both_backends! {
     advocacy_capacity_and_consent => crate::enquiries::rights_story;
     risk_and_the_plan => crate::enquiries::plan_story;
     the_persons_feedback => crate::enquiries::feedback_story;
+    plan_summary_in_the_persons_language => crate::enquiries::plan_summary_translation_story;
 }

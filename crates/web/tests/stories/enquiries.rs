@@ -18,10 +18,16 @@ const DECISION: [(&str, &str); 8] = [
 
 /// A concern about Ada, recorded by a practitioner on her record; returns the concern id.
 async fn concern_about_ada(app: &TestApp) -> (String, String) {
+    concern_about(app, "ada brightwater").await
+}
+
+/// A concern about the demo person found by `name`, recorded by a
+/// practitioner on their record: (the concern's id, the person's id).
+async fn concern_about(app: &TestApp, name: &str) -> (String, String) {
     let ada = app
         .db
         .store
-        .search_people(safeguard_domain::PersonScope::All, "ada brightwater", 5)
+        .search_people(safeguard_domain::PersonScope::All, name, 5)
         .await
         .expect("q")[0]
         .id
@@ -52,7 +58,12 @@ fn decision_json() -> serde_json::Value {
 /// A Section 42 enquiry about Ada, opened by a manager's decision: (Ada's id,
 /// the enquiry's id, the manager's API client).
 async fn enquiry_for_ada(app: &TestApp) -> (String, String, Api) {
-    let (cid, ada) = concern_about_ada(app).await;
+    enquiry_for(app, "ada brightwater").await
+}
+
+/// A Section 42 enquiry about the demo person found by `name`, as [`enquiry_for_ada`].
+async fn enquiry_for(app: &TestApp, name: &str) -> (String, String, Api) {
+    let (cid, ada) = concern_about(app, name).await;
     let mut m = Api::new(app);
     m.sign_in("manager").await;
     let decided = m
@@ -1013,6 +1024,161 @@ pub async fn feedback_story(db: TestDb) {
         page.contains("Better than I feared")
             && page.contains("Nobody rang me back")
             && page.contains("Sam, her son")
+    );
+    app.finish().await;
+}
+
+/// The plan summary is given to the person in their preferred language
+/// where an approved translation of its fixed text exists; their own words
+/// stay as they said them.
+pub async fn plan_summary_translation_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let (_bronwen, eid, manager) = enquiry_for(&app, "bronwen ellis-carter").await;
+    let mut p = app.browser();
+    p.login_ok("practitioner").await;
+    p.get(&format!("/enquiries/{eid}")).await;
+    assert_eq!(
+        p.post(
+            &format!("/enquiries/{eid}/outcomes"),
+            &[("text", "To keep having my tea in the garden")],
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    let summary = format!("/enquiries/{eid}/summary");
+    let welsh = p.get(&summary).await;
+    assert!(
+        welsh.contains("lang=\"cy\"")
+            && welsh.contains("Eich cynllun diogelu, Bronwen")
+            && welsh.contains("“To keep having my tea in the garden”")
+            && welsh.contains("Mae&#39;r hyn a ddywedoch chi")
+            && welsh.contains("Show it in English"),
+        "{}",
+        welsh.body
+    );
+    let english = p.get(&format!("{summary}?in=en")).await;
+    assert!(
+        english.contains("lang=\"en\"")
+            && english.contains("Your safeguarding plan, Bronwen")
+            && english.contains("Show it in Welsh")
+    );
+
+    // Managers look after the translations; practitioners may not.
+    assert_eq!(
+        p.get("/admin/summary-translations").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut m = app.browser();
+    m.login_ok("manager").await;
+    assert!(
+        m.get("/admin/summary-translations")
+            .await
+            .contains(">Welsh</a>")
+    );
+    m.get("/admin/summary-translations/new").await;
+    let mut form: Vec<(String, String)> = safeguard_domain::summary::TEXTS
+        .iter()
+        .map(|(k, e)| (format!("text_{k}"), format!("PL: {e}")))
+        .collect();
+    form.push(("lang".into(), "pl".into()));
+    form.push(("language".into(), "Polish".into()));
+    form.push(("approved_by".into(), "Language line".into()));
+    let without_danger: Vec<(&str, &str)> = form
+        .iter()
+        .filter(|(k, _)| k != "text_danger")
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let bad = m
+        .post("/admin/summary-translations/new", &without_danger)
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("href=\"#text_danger\"") && bad.contains("PL: What will happen"));
+    let all: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(
+        m.post("/admin/summary-translations/new", &all).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        m.get("/admin/summary-translations")
+            .await
+            .contains(">Polish</a>")
+    );
+
+    // Removing Welsh puts the summary back into English, saying so.
+    m.get("/admin/summary-translations/cy").await;
+    assert_eq!(
+        m.post("/admin/summary-translations/cy", &[("action", "remove")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let now_english = p.get(&summary).await;
+    assert!(
+        now_english.contains("no approved translation of this summary in Welsh")
+            && now_english.contains("Your safeguarding plan, Bronwen")
+    );
+
+    // The API: the same rules.
+    let body = serde_json::json!({
+        "language": "Welsh", "approved_by": "Language unit",
+        "texts": {"title": "Eich cynllun, {name}"}
+    });
+    let r = manager
+        .call(
+            Method::PUT,
+            "/api/v1/settings/summary-translations/cy",
+            Some(&body.to_string()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("texts.danger"));
+    let texts: serde_json::Map<String, serde_json::Value> = safeguard_domain::summary::TEXTS
+        .iter()
+        .map(|(k, e)| ((*k).to_string(), format!("CY: {e}").into()))
+        .collect();
+    let body =
+        serde_json::json!({"language": "Welsh", "approved_by": "Language unit", "texts": texts});
+    let mut api = Api::new(&app);
+    api.sign_in("practitioner").await;
+    assert_eq!(
+        api.call(
+            Method::PUT,
+            "/api/v1/settings/summary-translations/cy",
+            Some(&body.to_string()),
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = manager
+        .call(
+            Method::PUT,
+            "/api/v1/settings/summary-translations/cy",
+            Some(&body.to_string()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        p.get(&summary)
+            .await
+            .contains("CY: Your safeguarding plan, Bronwen")
+    );
+    let list = api
+        .call(Method::GET, "/api/v1/settings/summary-translations", None)
+        .await
+        .json();
+    assert_eq!(list["translations"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        manager
+            .call(
+                Method::DELETE,
+                "/api/v1/settings/summary-translations/xx",
+                None
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND
     );
     app.finish().await;
 }

@@ -1,0 +1,69 @@
+//! Drafts of long forms: a user can save what they have typed and finish
+//! later. A draft is the form exactly as typed (less its CSRF token and
+//! button), kept per user and per form path, and forgotten once the record
+//! is saved. Only its owner ever sees it.
+
+use crate::AppState;
+use crate::auth::SignedIn;
+use crate::errors::PageError;
+use crate::forms::FormData;
+
+/// What a form page says about drafts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum DraftNotice {
+    /// No draft.
+    #[default]
+    None,
+    /// The form was filled in from the user's draft.
+    Restored,
+}
+
+impl DraftNotice {
+    /// Whether the form shows the "filled in from your draft" notice.
+    pub(crate) fn restored(&self) -> bool {
+        *self == DraftNotice::Restored
+    }
+}
+
+/// Keeps `form` as the user's draft of the form at `path`.
+pub(crate) async fn save(
+    state: &AppState,
+    user: &SignedIn,
+    path: &str,
+    form: &FormData,
+) -> Result<(), PageError> {
+    let kept = form
+        .0
+        .iter()
+        .filter(|(k, _)| k != "csrf_token" && k != "action");
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(kept)
+        .finish();
+    state
+        .core
+        .save_form_draft(&user.actor, path, &body, &user.ctx, user.now)
+        .await?;
+    Ok(())
+}
+
+/// The user's draft of the form at exactly `path`, if they have one.
+pub(crate) async fn load(
+    state: &AppState,
+    user: &SignedIn,
+    path: &str,
+) -> Result<Option<FormData>, PageError> {
+    Ok(state
+        .core
+        .form_drafts(&user.actor, path)
+        .await?
+        .into_iter()
+        .find(|(p, _)| p == path)
+        .map(|(_, body)| FormData::parse(body.as_bytes())))
+}
+
+/// Forgets the user's draft of the form at `path` (after the record is
+/// saved, or when they discard it).
+pub(crate) async fn forget(state: &AppState, user: &SignedIn, path: &str) -> Result<(), PageError> {
+    state.core.delete_form_draft(&user.actor, path).await?;
+    Ok(())
+}
