@@ -557,6 +557,13 @@ impl Safeguard {
             capacity: c.capacity.code().into(),
             capacity_support: c.capacity_support,
             asked: c.asked.code().into(),
+            achievement: safeguard_domain::sac::enquiry_achievement(
+                &c.achievements
+                    .iter()
+                    .map(|(_, a, _)| *a)
+                    .collect::<Vec<_>>(),
+            )
+            .map(|a| a.code().into()),
             concluded_on: iso_date(c.concluded_on),
             proposed_by: actor.user_id.to_string(),
             proposed_at: unix_ms(now),

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod enquiries;
 pub mod mail;
 pub mod people;
+pub mod reports;
 
 use std::time::Duration;
 

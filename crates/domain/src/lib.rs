@@ -16,6 +16,7 @@ pub mod nhs;
 pub mod person;
 pub mod plan;
 pub mod policy;
+pub mod sac;
 pub mod safeguards;
 pub mod summary;
 pub mod text;

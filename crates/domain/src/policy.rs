@@ -78,6 +78,11 @@ pub enum Action {
     WorkOnEnquiry,
     /// Allocate enquiries and sign conclusions off.
     SignOffEnquiry,
+    /// See the SAC return, its data-quality checks and the dashboards
+    /// (aggregates; the records behind a figure need [`Action::ViewEnquiries`] too).
+    ViewReports,
+    /// Keep the register of Safeguarding Adults Reviews.
+    ManageReviews,
 }
 
 /// The policy's answer.
@@ -121,7 +126,12 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
             actor.agency_is_owner && matches!(actor.role, Role::Admin | Role::Manager)
         }
         Action::ViewEnquiries | Action::WorkOnEnquiry => case_worker(actor),
-        Action::SignOffEnquiry => actor.agency_is_owner && actor.role == Role::Manager,
+        Action::SignOffEnquiry | Action::ManageReviews => {
+            actor.agency_is_owner && actor.role == Role::Manager
+        }
+        Action::ViewReports => {
+            actor.agency_is_owner && matches!(actor.role, Role::Analyst | Role::Manager)
+        }
     };
     if allow {
         Decision::Allow
@@ -195,6 +205,25 @@ mod tests {
         // A practitioner role held by partner-agency staff is not council access.
         assert_eq!(
             decide(&actor(Role::Practitioner, false), Action::ViewPerson),
+            Decision::Deny
+        );
+    }
+
+    #[test]
+    fn analysts_and_managers_see_reports_but_only_managers_the_records_behind_them() {
+        for role in Role::ALL {
+            let a = actor(*role, true);
+            let reports = decide(&a, Action::ViewReports) == Decision::Allow;
+            let records = decide(&a, Action::ViewEnquiries) == Decision::Allow;
+            assert_eq!(
+                reports,
+                matches!(role, Role::Analyst | Role::Manager),
+                "{role:?}"
+            );
+            assert_eq!(reports && records, *role == Role::Manager, "{role:?}");
+        }
+        assert_eq!(
+            decide(&actor(Role::Analyst, false), Action::ViewReports),
             Decision::Deny
         );
     }

@@ -155,6 +155,28 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Produce reports.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Write the Safeguarding Adults Collection return for a financial year:
+    /// one CSV file per table (docs/sac-csv.md), and a summary of the
+    /// data-quality checks on standard output.
+    Sac {
+        /// The financial year, like 2025-26 (1 April 2025 to 31 March 2026).
+        #[arg(long)]
+        year: String,
+        /// The directory to write the CSV files into (made if missing).
+        #[arg(long)]
+        out: std::path::PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -318,6 +340,37 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::from(1))
                 }
             }
+        }
+        Command::Report {
+            command: ReportCommand::Sac { year, out, db },
+        } => {
+            let Some(year) = safeguard_domain::sac::Year::parse(&year) else {
+                eprintln!("--year must be a financial year like 2025-26, not {year:?}");
+                return Ok(ExitCode::from(2));
+            };
+            let store = db.open().await?;
+            let facts = store.sac_facts(year, false).await?;
+            let result = safeguard_domain::sac::compute(year, &facts);
+            std::fs::create_dir_all(&out).with_context(|| format!("making {}", out.display()))?;
+            let files = safeguard_domain::sac::to_csv(&result);
+            for (name, body) in &files {
+                let path = out.join(name);
+                std::fs::write(&path, body)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            println!(
+                "SAC return {year}: {} tables written to {}",
+                files.len(),
+                out.display()
+            );
+            let quality = store.sac_quality(year).await?;
+            for (code, label, _, _) in safeguard_store::sac::QUALITY_CHECKS {
+                let n = quality.iter().filter(|q| q.check_code == *code).count();
+                if n > 0 {
+                    println!("  check before submitting: {n} — {label}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { db } => {
             let store = db.open().await?;

@@ -493,8 +493,8 @@ impl Tx {
         for a in adults {
             on_tx!(self, |x| {
                 sqlx::query(
-                "INSERT INTO concern_adults (concern_id, position, name, age, address, description, nhs_number, person_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                "INSERT INTO concern_adults (concern_id, position, name, age, address, description, nhs_number, person_id, support_reason) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT primary_support_reason FROM people WHERE id = $8))"
             )
             .bind(&a.concern_id)
             .bind(a.position)
@@ -531,7 +531,9 @@ impl Tx {
         person_id: &str,
     ) -> Result<bool> {
         let n = on_tx!(self, |x| sqlx::query(
-            "UPDATE concern_adults SET person_id = $3 WHERE concern_id = $1 AND position = $2"
+            "UPDATE concern_adults SET person_id = $3, \
+             support_reason = (SELECT primary_support_reason FROM people WHERE id = $3) \
+             WHERE concern_id = $1 AND position = $2"
         )
         .bind(concern_id)
         .bind(position)

@@ -63,6 +63,8 @@ pub struct ConclusionRow {
     pub capacity: String,
     pub capacity_support: Option<bool>,
     pub asked: String,
+    /// SG4a part 2 for the enquiry, when outcomes were expressed.
+    pub achievement: Option<String>,
     pub concluded_on: String,
     pub proposed_by: String,
     pub proposed_at: i64,
@@ -73,7 +75,7 @@ pub struct ConclusionRow {
 const ENQUIRY_COLUMNS: &str = "id, concern_id, person_id, kind, state, lead_user_id, caused_agency_id, started_on, asked, created_at, next_review_on";
 const OUTCOME_COLUMNS: &str = "id, enquiry_id, position, text, expressed_by, representative, expressed_on, active, achievement, comment";
 const CONCLUSION_COLUMNS: &str = "enquiry_id, risk_types, locations, sources, provider_id, action_result, risk_outcome, \
-    capacity, capacity_support, asked, concluded_on, proposed_by, proposed_at, signed_off_by, signed_off_at";
+    capacity, capacity_support, asked, concluded_on, proposed_by, proposed_at, signed_off_by, signed_off_at, achievement";
 
 impl Store {
     /// An enquiry.
@@ -158,7 +160,8 @@ impl Tx {
     /// Opens an enquiry.
     pub async fn insert_enquiry(&mut self, e: &EnquiryRow) -> Result<()> {
         let sql = format!(
-            "INSERT INTO enquiries ({ENQUIRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            "INSERT INTO enquiries ({ENQUIRY_COLUMNS}, support_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+             (SELECT primary_support_reason FROM people WHERE id = $3))"
         );
         on_tx!(self, |c| sqlx::query(&sql)
             .bind(&e.id)
@@ -325,7 +328,7 @@ impl Tx {
         .await
         .map(|_| ()))?;
         let sql = format!(
-            "INSERT INTO enquiry_conclusions ({CONCLUSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+            "INSERT INTO enquiry_conclusions ({CONCLUSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
         );
         on_tx!(self, |c| sqlx::query(&sql)
             .bind(&r.enquiry_id)
@@ -343,6 +346,7 @@ impl Tx {
             .bind(r.proposed_at)
             .bind(&r.signed_off_by)
             .bind(r.signed_off_at)
+            .bind(&r.achievement)
             .execute(&mut *c)
             .await
             .map(|_| ()))?;

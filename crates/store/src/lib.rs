@@ -15,6 +15,7 @@ pub mod audit;
 pub mod concerns;
 pub mod enquiries;
 pub mod people;
+pub mod sac;
 #[cfg(feature = "testing")]
 pub mod testing;
 

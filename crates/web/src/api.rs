@@ -350,6 +350,10 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(crate::api_enquiries::action_status))
         .routes(routes!(crate::api_enquiries::translations))
+        .routes(routes!(crate::api_reports::sac))
+        .routes(routes!(crate::api_reports::quality))
+        .routes(routes!(crate::api_reports::cell))
+        .routes(routes!(crate::api_reports::add_review))
         .routes(routes!(
             crate::api_enquiries::put_translation,
             crate::api_enquiries::delete_translation

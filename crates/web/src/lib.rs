@@ -8,6 +8,7 @@
 mod api;
 mod api_concerns;
 mod api_enquiries;
+mod api_reports;
 mod assets;
 mod auth;
 mod concerns;
@@ -18,6 +19,7 @@ mod errors;
 mod forms;
 mod pages;
 mod person_form;
+mod reports;
 mod translations;
 
 use std::sync::Arc;
@@ -92,6 +94,16 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{id}/unlock", post(pages::unlock_user))
         .route("/audit", get(pages::audit))
         .route("/restore", get(pages::restore))
+        .route("/reports/sac", get(reports::sac))
+        .route("/reports/sac/{year}/{file}", get(reports::sac_csv))
+        .route(
+            "/reports/sac/{year}/cells/{table}/{row}/{column}",
+            get(reports::sac_cell),
+        )
+        .route(
+            "/reports/reviews",
+            get(reports::reviews).post(reports::add_review),
+        )
         .route("/admin/summary-translations", get(translations::list))
         .route(
             "/admin/summary-translations/new",

@@ -39,6 +39,8 @@ pub struct UserNav {
     pub partner: bool,
     /// May edit the working-day calendar.
     pub calendar: bool,
+    /// May see the SAC return and dashboards.
+    pub reports: bool,
 }
 
 /// What every page's layout needs.
@@ -77,6 +79,8 @@ impl Layout {
                 dpo: a.role == Role::Dpo,
                 partner: a.role == Role::Partner,
                 calendar: safeguard_domain::policy::decide(a, Action::ManageCalendar)
+                    == safeguard_domain::Decision::Allow,
+                reports: safeguard_domain::policy::decide(a, Action::ViewReports)
                     == safeguard_domain::Decision::Allow,
             }),
             csrf: csrf.to_string(),

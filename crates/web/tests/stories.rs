@@ -4,6 +4,8 @@
 mod concerns;
 #[path = "stories/enquiries.rs"]
 mod enquiries;
+#[path = "stories/reports.rs"]
+mod reports;
 mod support;
 
 use axum::http::{Method, StatusCode};
@@ -858,6 +860,9 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/people/{id}",
             "GET /api/v1/people/{id}/chronology",
             "GET /api/v1/providers/{id}",
+            "GET /api/v1/reports/sac/{year}",
+            "GET /api/v1/reports/sac/{year}/cells/{table}/{row}/{column}",
+            "GET /api/v1/reports/sac/{year}/quality",
             "GET /api/v1/settings/feedback-questions",
             "GET /api/v1/settings/summary-translations",
             "POST /api/v1/auth/token",
@@ -884,6 +889,7 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/providers",
             "POST /api/v1/public/concerns",
             "POST /api/v1/public/concerns/status",
+            "POST /api/v1/reviews",
             "PUT /api/v1/calendar/targets",
             "PUT /api/v1/concerns/{id}/provider",
             "PUT /api/v1/enquiries/{id}/actions/{action_id}",
@@ -900,7 +906,11 @@ async fn openapi_story(db: TestDb) {
             .replace("{position}", "0")
             .replace("{outcome_id}", "x")
             .replace("{action_id}", "x")
-            .replace("{lang}", "cy");
+            .replace("{lang}", "cy")
+            .replace("{year}", "2025-26")
+            .replace("{table}", "SG1a")
+            .replace("{row}", "0")
+            .replace("{column}", "0");
         let res = api
             .call(method.parse().expect("method"), &path, Some("{}"))
             .await;
@@ -1153,4 +1163,5 @@ on_both_backends! {
     risk_and_the_plan => crate::enquiries::plan_story;
     the_persons_feedback => crate::enquiries::feedback_story;
     plan_summary_in_the_persons_language => crate::enquiries::plan_summary_translation_story;
+    sac_return_drill_down_and_checks => crate::reports::sac_story;
 }

@@ -23,7 +23,7 @@ async fn concern_about_ada(app: &TestApp) -> (String, String) {
 
 /// A concern about the demo person found by `name`, recorded by a
 /// practitioner on their record: (the concern's id, the person's id).
-async fn concern_about(app: &TestApp, name: &str) -> (String, String) {
+pub async fn concern_about(app: &TestApp, name: &str) -> (String, String) {
     let ada = app
         .db
         .store
@@ -62,7 +62,7 @@ async fn enquiry_for_ada(app: &TestApp) -> (String, String, Api) {
 }
 
 /// A Section 42 enquiry about the demo person found by `name`, as [`enquiry_for_ada`].
-async fn enquiry_for(app: &TestApp, name: &str) -> (String, String, Api) {
+pub async fn enquiry_for(app: &TestApp, name: &str) -> (String, String, Api) {
     let (cid, ada) = concern_about(app, name).await;
     let mut m = Api::new(app);
     m.sign_in("manager").await;

@@ -1,0 +1,331 @@
+//! The Safeguarding Adults Collection return, its drill-down and
+//! data-quality checks, and the register of Safeguarding Adults Reviews.
+
+use safeguard_domain::Actor;
+use safeguard_domain::policy::{Action, Decision, decide};
+use safeguard_domain::sac::{self, SacReturn, Year};
+use safeguard_domain::validation::FieldErrors;
+use safeguard_store::sac::{QUALITY_CHECKS, ReviewRow};
+use time::OffsetDateTime;
+
+use crate::{CoreError, CoreResult, Ctx, Safeguard, new_uuid, unix_ms};
+
+/// A record behind a figure.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RecordRef {
+    /// `concern`, `enquiry`, `person` or `review`.
+    pub record: String,
+    /// Its id.
+    pub id: String,
+    /// What names it: the person's name, a concern's reference, a review's title.
+    pub label: String,
+    /// Its date (received, started, born or completed).
+    pub date: String,
+}
+
+/// The records behind one cell of the return.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct CellRecords {
+    /// The table's id.
+    pub table: String,
+    /// The row's label.
+    pub row: String,
+    /// The column's label.
+    pub column: String,
+    /// The figure in the cell.
+    pub count: u64,
+    /// How many records are behind it (a person counted once may have several).
+    pub total: usize,
+    /// The records (at most 1,000).
+    pub records: Vec<RecordRef>,
+}
+
+/// One data-quality check and what it found.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct QualityCheck {
+    /// A stable code.
+    pub code: String,
+    /// What it finds.
+    pub label: String,
+    /// How many records it found.
+    pub count: usize,
+    /// The records (empty for users who may not see records).
+    pub records: Vec<RecordRef>,
+}
+
+/// A Safeguarding Adults Review as typed.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct RawReview {
+    /// A title that does not identify the person (for example "Adult K").
+    pub title: Option<String>,
+    /// When the Safeguarding Adults Board commissioned it.
+    pub commissioned_on: Option<String>,
+    /// When it was completed (it counts in SG5 for that year).
+    pub completed_on: Option<String>,
+    /// Individuals in it who suffered serious harm and died.
+    pub individuals_died: Option<String>,
+    /// Individuals in it who suffered serious harm and survived.
+    pub individuals_survived: Option<String>,
+}
+
+/// A date typed as YYYY-MM-DD; `required` says whether it may be blank.
+fn date_field(
+    errors: &mut FieldErrors,
+    field: &str,
+    raw: &Option<String>,
+    required: bool,
+) -> Option<time::Date> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    match raw.as_deref().map(str::trim).unwrap_or("") {
+        "" => {
+            if required {
+                errors.add(field, "Enter a date");
+            }
+            None
+        }
+        v => time::Date::parse(v, &fmt).map(Some).unwrap_or_else(|_| {
+            errors.add(field, "Enter a real date, like 2026-03-31");
+            None
+        }),
+    }
+}
+
+fn count_field(errors: &mut FieldErrors, field: &str, raw: &Option<String>) -> i64 {
+    match raw.as_deref().map(str::trim).unwrap_or("0") {
+        "" => 0,
+        v => match v.parse::<i64>() {
+            Ok(n) if (0..=500).contains(&n) => n,
+            _ => {
+                errors.add(field, "Enter a whole number from 0 to 500");
+                0
+            }
+        },
+    }
+}
+
+impl Safeguard {
+    /// The SAC return for `year` (analysts and managers).
+    pub async fn sac_return(
+        &self,
+        actor: &Actor,
+        year: Year,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<SacReturn> {
+        self.require(actor, Action::ViewReports, ctx, now).await?;
+        let facts = self.store.sac_facts(year, false).await?;
+        Ok(sac::compute(year, &facts))
+    }
+
+    /// The records behind one cell: managers only (analysts see counts).
+    /// The listing is a view of personal data and is audited.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn sac_cell(
+        &self,
+        actor: &Actor,
+        year: Year,
+        table: &str,
+        row: usize,
+        column: usize,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<CellRecords> {
+        self.require(actor, Action::ViewReports, ctx, now).await?;
+        self.require(actor, Action::ViewEnquiries, ctx, now).await?;
+        let cell = sac::cell_of(table, row, column).ok_or(CoreError::NotFound)?;
+        let facts = self.store.sac_facts(year, true).await?;
+        let result = sac::compute(year, &facts);
+        let t = &result.tables[cell.table];
+        let ids = sac::members(year, &facts, cell);
+        let total = ids.len();
+        let record = if t.id.starts_with("SG5") {
+            "review"
+        } else if t.id.starts_with("SG1") {
+            ""
+        } else {
+            "enquiry"
+        };
+        let mut records = Vec::new();
+        if record == "review" {
+            let reviews = self.store.reviews().await?;
+            for id in &ids {
+                if let Some(r) = reviews.iter().find(|r| &r.id == id) {
+                    records.push(RecordRef {
+                        record: "review".into(),
+                        id: r.id.clone(),
+                        label: r.title.clone(),
+                        date: r.completed_on.clone().unwrap_or_default(),
+                    });
+                }
+            }
+        } else {
+            // SG1 mixes concerns and enquiries: look each kind up.
+            let kinds: &[&str] = if record.is_empty() {
+                &["concern", "enquiry"]
+            } else {
+                &["enquiry"]
+            };
+            for kind in kinds {
+                for (id, label, date) in self.store.sac_labels(kind, &ids).await? {
+                    records.push(RecordRef {
+                        record: (*kind).to_string(),
+                        id,
+                        label,
+                        date,
+                    });
+                }
+            }
+            let order: std::collections::HashMap<&str, usize> = ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (id.as_str(), i))
+                .collect();
+            records.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
+        }
+        let mut tx = self.store.begin_audited().await?;
+        tx.audit(
+            Self::event(actor, ctx, now, "view", "report", None, "success")?.with_detail(format!(
+                "records behind {} {year} row {row} column {column}: {total}",
+                t.id
+            )),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(CellRecords {
+            table: t.id.into(),
+            row: t.rows[row].into(),
+            column: t.columns[column].into(),
+            count: t.counts[row][column],
+            total,
+            records,
+        })
+    }
+
+    /// The data-quality checks for `year`; the records found are listed only
+    /// for users who may see them.
+    pub async fn sac_quality(
+        &self,
+        actor: &Actor,
+        year: Year,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Vec<QualityCheck>> {
+        self.require(actor, Action::ViewReports, ctx, now).await?;
+        let rows = self.store.sac_quality(year).await?;
+        let records_allowed = decide(actor, Action::ViewEnquiries) == Decision::Allow;
+        let mut out = Vec::new();
+        for (code, label, record, _) in QUALITY_CHECKS {
+            let ids: Vec<String> = rows
+                .iter()
+                .filter(|r| r.check_code == *code)
+                .map(|r| r.id.clone())
+                .collect();
+            let records = if records_allowed {
+                self.store
+                    .sac_labels(record, &ids)
+                    .await?
+                    .into_iter()
+                    .map(|(id, label, date)| RecordRef {
+                        record: (*record).to_string(),
+                        id,
+                        label,
+                        date,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            out.push(QualityCheck {
+                code: (*code).to_string(),
+                label: (*label).to_string(),
+                count: ids.len(),
+                records,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The register of Safeguarding Adults Reviews (analysts and managers).
+    pub async fn reviews(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Vec<ReviewRow>> {
+        self.require(actor, Action::ViewReports, ctx, now).await?;
+        Ok(self.store.reviews().await?)
+    }
+
+    /// Adds a Safeguarding Adults Review to the register (managers).
+    pub async fn add_review(
+        &self,
+        actor: &Actor,
+        raw: &RawReview,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<ReviewRow> {
+        self.require(actor, Action::ManageReviews, ctx, now).await?;
+        let mut e = FieldErrors::new();
+        let title = safeguard_domain::text::required_field(
+            &mut e,
+            "title",
+            "The review's title",
+            &raw.title,
+            120,
+            false,
+        );
+        let commissioned = date_field(&mut e, "commissioned_on", &raw.commissioned_on, true);
+        let completed = date_field(&mut e, "completed_on", &raw.completed_on, false);
+        if let (Some(a), Some(b)) = (commissioned, completed)
+            && b < a
+        {
+            e.add(
+                "completed_on",
+                "The review cannot be completed before it was commissioned",
+            );
+        }
+        if completed.is_some_and(|d| d > now.date()) {
+            e.add(
+                "completed_on",
+                "The completion date cannot be in the future",
+            );
+        }
+        let died = count_field(&mut e, "individuals_died", &raw.individuals_died);
+        let survived = count_field(&mut e, "individuals_survived", &raw.individuals_survived);
+        if e.is_empty() && died + survived == 0 {
+            e.add(
+                "individuals_died",
+                "A review is about at least one individual: enter how many died or survived",
+            );
+        }
+        if !e.is_empty() {
+            return Err(CoreError::Invalid(e));
+        }
+        let row = ReviewRow {
+            id: new_uuid(now)?.to_string(),
+            title,
+            commissioned_on: commissioned
+                .map(safeguard_domain::person::iso_date)
+                .unwrap_or_default(),
+            completed_on: completed.map(safeguard_domain::person::iso_date),
+            individuals_died: died,
+            individuals_survived: survived,
+            created_at: unix_ms(now),
+            created_by: actor.user_id.to_string(),
+        };
+        let mut tx = self.store.begin_audited().await?;
+        tx.insert_review(&row).await?;
+        tx.audit(Self::event(
+            actor,
+            ctx,
+            now,
+            "create",
+            "review",
+            Some(row.id.clone()),
+            "success",
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+}

@@ -1,0 +1,402 @@
+//! Reads for the Safeguarding Adults Collection return: the facts of one
+//! financial year (counted by `safeguard_domain::sac`), the data-quality
+//! checks, and the register of Safeguarding Adults Reviews.
+//!
+//! Concluded enquiries are grouped in SQL by their SAC answers, so a year of
+//! any size reaches the counting rules as a few thousand weighted facts.
+
+use std::collections::HashMap;
+
+use safeguard_domain::codes::{Ethnicity, Gender, LocationType, PrimarySupportReason, RiskType};
+use safeguard_domain::enquiry::{
+    Achievement, ActionResult, Asked, Capacity, RiskOutcome, SourceType,
+};
+use safeguard_domain::person::iso_date;
+use safeguard_domain::sac::{Case, CaseKind, Concluded, Facts, PersonFacts, Review, Year};
+use sqlx::FromRow;
+
+use crate::{Result, Store, Tx, on_db, on_tx};
+
+#[derive(FromRow)]
+struct CaseRow {
+    id: String,
+    kind: String,
+    person_id: Option<String>,
+    support_reason: Option<String>,
+}
+
+#[derive(FromRow)]
+struct PersonRow {
+    id: String,
+    date_of_birth: Option<String>,
+    gender: String,
+    ethnicity: String,
+    autism: bool,
+    asperger: bool,
+}
+
+#[derive(FromRow)]
+struct ConcludedRow {
+    enquiry_id: Option<String>,
+    n: i64,
+    risk_types: String,
+    locations: String,
+    sources: String,
+    action_result: String,
+    risk_outcome: Option<String>,
+    capacity: String,
+    capacity_support: Option<bool>,
+    asked: String,
+    achievement: Option<String>,
+}
+
+#[derive(FromRow)]
+struct ReviewCountRow {
+    id: String,
+    individuals_died: i64,
+    individuals_survived: i64,
+}
+
+/// A Safeguarding Adults Review on the register.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct ReviewRow {
+    pub id: String,
+    pub title: String,
+    pub commissioned_on: String,
+    pub completed_on: Option<String>,
+    pub individuals_died: i64,
+    pub individuals_survived: i64,
+    pub created_at: i64,
+    pub created_by: String,
+}
+
+/// One record a data-quality check found.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+pub struct QualityRow {
+    /// Which check (see [`QUALITY_CHECKS`]).
+    pub check_code: String,
+    /// What the id is of: `enquiry`, `concern` or `person`.
+    pub record: String,
+    /// The record's id.
+    pub id: String,
+}
+
+/// The data-quality checks run before a return is submitted: code, what it
+/// finds (in words for the analyst), and the query finding it. `$1` and `$2`
+/// are the year's first and last days; each query yields `id`.
+pub const QUALITY_CHECKS: &[(&str, &str, &str, &str)] = &[
+    (
+        "no_sg4a",
+        "Concluded Section 42 enquiries with no answer to SG4a (asked about desired outcomes: Not Recorded)",
+        "enquiry",
+        "SELECT e.id FROM enquiries e JOIN enquiry_conclusions ec ON ec.enquiry_id = e.id \
+         WHERE e.kind = 'section_42' AND e.state = 'concluded' AND ec.concluded_on >= $1 AND ec.concluded_on <= $2 \
+         AND ec.asked = 'not_recorded'",
+    ),
+    (
+        "no_achievement",
+        "Concluded Section 42 enquiries where outcomes were expressed but not rated (SG4a part 2)",
+        "enquiry",
+        "SELECT e.id FROM enquiries e JOIN enquiry_conclusions ec ON ec.enquiry_id = e.id \
+         WHERE e.kind = 'section_42' AND e.state = 'concluded' AND ec.concluded_on >= $1 AND ec.concluded_on <= $2 \
+         AND ec.asked = 'yes_expressed' AND ec.achievement IS NULL",
+    ),
+    (
+        "no_sg2e",
+        "Risk identified and action taken, but no risk outcome (SG2e)",
+        "enquiry",
+        "SELECT e.id FROM enquiries e JOIN enquiry_conclusions ec ON ec.enquiry_id = e.id \
+         WHERE e.kind = 'section_42' AND e.state = 'concluded' AND ec.concluded_on >= $1 AND ec.concluded_on <= $2 \
+         AND ec.action_result = 'risk_action' AND ec.risk_outcome IS NULL",
+    ),
+    (
+        "no_sg3a",
+        "Concluded Section 42 enquiries with capacity not recorded (SG3a)",
+        "enquiry",
+        "SELECT e.id FROM enquiries e JOIN enquiry_conclusions ec ON ec.enquiry_id = e.id \
+         WHERE e.kind = 'section_42' AND e.state = 'concluded' AND ec.concluded_on >= $1 AND ec.concluded_on <= $2 \
+         AND ec.capacity = 'not_recorded'",
+    ),
+    (
+        "concluded_before_start",
+        "Enquiries concluded before they started",
+        "enquiry",
+        "SELECT e.id FROM enquiries e JOIN enquiry_conclusions ec ON ec.enquiry_id = e.id \
+         WHERE ec.concluded_on >= $1 AND ec.concluded_on <= $2 AND ec.concluded_on < e.started_on",
+    ),
+    (
+        "awaiting_sign_off",
+        "Conclusions dated in the year still awaiting a manager's sign-off (not counted until signed off)",
+        "enquiry",
+        "SELECT e.id FROM enquiries e JOIN enquiry_conclusions ec ON ec.enquiry_id = e.id \
+         WHERE e.state = 'awaiting_sign_off' AND ec.concluded_on >= $1 AND ec.concluded_on <= $2",
+    ),
+    (
+        "no_date_of_birth",
+        "Adults at risk in the year's cases with no date of birth (counted as age not recorded)",
+        "person",
+        "SELECT p.id FROM people p WHERE p.date_of_birth IS NULL AND (\
+         p.id IN (SELECT ca.person_id FROM concern_adults ca JOIN concerns c ON c.id = ca.concern_id \
+                  WHERE c.received_on >= $1 AND c.received_on <= $2) \
+         OR p.id IN (SELECT person_id FROM enquiries WHERE started_on >= $1 AND started_on <= $2))",
+    ),
+    (
+        "under_18",
+        "Adults at risk in the year's cases aged under 18 on 31 March (counted as age not recorded)",
+        "person",
+        "SELECT p.id FROM people p WHERE p.date_of_birth > $3 AND (\
+         p.id IN (SELECT ca.person_id FROM concern_adults ca JOIN concerns c ON c.id = ca.concern_id \
+                  WHERE c.received_on >= $1 AND c.received_on <= $2) \
+         OR p.id IN (SELECT person_id FROM enquiries WHERE started_on >= $1 AND started_on <= $2))",
+    ),
+    (
+        "unlinked_adult",
+        "Concerns with an adult not linked to a person record (counted as an individual of whom nothing is known)",
+        "concern",
+        "SELECT DISTINCT c.id FROM concerns c JOIN concern_adults ca ON ca.concern_id = c.id \
+         WHERE c.received_on >= $1 AND c.received_on <= $2 AND ca.person_id IS NULL",
+    ),
+];
+
+fn list<T: Copy>(csv: &str, parse: fn(&str) -> Option<T>) -> Vec<T> {
+    csv.split(',').filter_map(|c| parse(c.trim())).collect()
+}
+
+fn concluded_of(r: ConcludedRow) -> Concluded {
+    Concluded {
+        id: r.enquiry_id,
+        weight: u64::try_from(r.n).unwrap_or(0),
+        risk_types: list(&r.risk_types, RiskType::parse),
+        locations: list(&r.locations, LocationType::parse),
+        sources: list(&r.sources, SourceType::parse),
+        action_result: ActionResult::parse(&r.action_result),
+        risk_outcome: r.risk_outcome.as_deref().and_then(RiskOutcome::parse),
+        capacity: Capacity::parse(&r.capacity),
+        capacity_support: r.capacity_support.unwrap_or(false),
+        asked: Asked::parse(&r.asked),
+        achievement: r.achievement.as_deref().and_then(Achievement::parse),
+    }
+}
+
+const CONCLUDED_FROM: &str = "FROM enquiry_conclusions ec JOIN enquiries e ON e.id = ec.enquiry_id \
+    WHERE e.kind = 'section_42' AND e.state = 'concluded' AND ec.concluded_on >= $1 AND ec.concluded_on <= $2";
+const CONCLUDED_ANSWERS: &str = "ec.risk_types, ec.locations, ec.sources, ec.action_result, ec.risk_outcome, \
+    ec.capacity, ec.capacity_support, ec.asked, ec.achievement";
+
+impl Store {
+    /// The facts of `year`. With `each`, concluded enquiries come one by
+    /// one with their ids (for drill-down); otherwise grouped by their answers.
+    pub async fn sac_facts(&self, year: Year, each: bool) -> Result<Facts> {
+        let from = iso_date(year.first_day());
+        let to = iso_date(year.last_day());
+        let cases_sql = "SELECT c.id AS id, 'concern' AS kind, ca.person_id AS person_id, ca.support_reason AS support_reason \
+             FROM concern_adults ca JOIN concerns c ON c.id = ca.concern_id \
+             WHERE c.received_on >= $1 AND c.received_on <= $2 \
+             UNION ALL \
+             SELECT e.id, e.kind, e.person_id, e.support_reason FROM enquiries e \
+             WHERE e.started_on >= $1 AND e.started_on <= $2";
+        let cases: Vec<CaseRow> = on_db!(self, |p| sqlx::query_as(cases_sql)
+            .bind(&from)
+            .bind(&to)
+            .fetch_all(p)
+            .await)?;
+        let people_sql = "SELECT id, date_of_birth, gender, ethnicity, autism, asperger FROM people WHERE \
+             id IN (SELECT ca.person_id FROM concern_adults ca JOIN concerns c ON c.id = ca.concern_id \
+                    WHERE c.received_on >= $1 AND c.received_on <= $2) \
+             OR id IN (SELECT person_id FROM enquiries WHERE started_on >= $1 AND started_on <= $2)";
+        let people: Vec<PersonRow> = on_db!(self, |p| sqlx::query_as(people_sql)
+            .bind(&from)
+            .bind(&to)
+            .fetch_all(p)
+            .await)?;
+        let concluded_sql = if each {
+            format!(
+                "SELECT ec.enquiry_id AS enquiry_id, CAST(1 AS BIGINT) AS n, {CONCLUDED_ANSWERS} {CONCLUDED_FROM} ORDER BY ec.concluded_on, ec.enquiry_id"
+            )
+        } else {
+            format!(
+                "SELECT CAST(NULL AS TEXT) AS enquiry_id, COUNT(*) AS n, {CONCLUDED_ANSWERS} {CONCLUDED_FROM} GROUP BY {CONCLUDED_ANSWERS}"
+            )
+        };
+        let concluded: Vec<ConcludedRow> = on_db!(self, |p| sqlx::query_as(&concluded_sql)
+            .bind(&from)
+            .bind(&to)
+            .fetch_all(p)
+            .await)?;
+        let reviews: Vec<ReviewCountRow> = on_db!(self, |p| sqlx::query_as(
+            "SELECT id, individuals_died, individuals_survived FROM safeguarding_reviews \
+             WHERE completed_on >= $1 AND completed_on <= $2 ORDER BY completed_on, id"
+        )
+        .bind(&from)
+        .bind(&to)
+        .fetch_all(p)
+        .await)?;
+        Ok(Facts {
+            cases: cases
+                .into_iter()
+                .map(|c| Case {
+                    kind: match c.kind.as_str() {
+                        "concern" => CaseKind::Concern,
+                        "section_42" => CaseKind::Section42,
+                        _ => CaseKind::Other,
+                    },
+                    id: c.id,
+                    person_id: c.person_id,
+                    support_reason: c
+                        .support_reason
+                        .as_deref()
+                        .and_then(PrimarySupportReason::parse),
+                })
+                .collect(),
+            people: people
+                .into_iter()
+                .map(|p| {
+                    (
+                        p.id,
+                        PersonFacts {
+                            date_of_birth: p.date_of_birth.as_deref().and_then(parse_date),
+                            gender: Gender::parse(&p.gender),
+                            ethnicity: Ethnicity::parse(&p.ethnicity),
+                            autism: p.autism,
+                            asperger: p.asperger,
+                        },
+                    )
+                })
+                .collect::<HashMap<_, _>>(),
+            concluded: concluded.into_iter().map(concluded_of).collect(),
+            reviews: reviews
+                .into_iter()
+                .map(|r| Review {
+                    id: r.id,
+                    died: std::iter::repeat_n(
+                        true,
+                        usize::try_from(r.individuals_died).unwrap_or(0),
+                    )
+                    .chain(std::iter::repeat_n(
+                        false,
+                        usize::try_from(r.individuals_survived).unwrap_or(0),
+                    ))
+                    .collect(),
+                })
+                .collect(),
+        })
+    }
+
+    /// What the data-quality checks find for `year`, check by check.
+    pub async fn sac_quality(&self, year: Year) -> Result<Vec<QualityRow>> {
+        let from = iso_date(year.first_day());
+        let to = iso_date(year.last_day());
+        // Born after this date: under 18 on 31 March.
+        let eighteen = year
+            .last_day()
+            .replace_year(year.last_day().year() - 18)
+            .map(iso_date)
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for (code, _, record, sql) in QUALITY_CHECKS {
+            let ids: Vec<(String,)> = if sql.contains("$3") {
+                on_db!(self, |p| sqlx::query_as(sql)
+                    .bind(&from)
+                    .bind(&to)
+                    .bind(&eighteen)
+                    .fetch_all(p)
+                    .await)?
+            } else {
+                on_db!(self, |p| sqlx::query_as(sql)
+                    .bind(&from)
+                    .bind(&to)
+                    .fetch_all(p)
+                    .await)?
+            };
+            out.extend(ids.into_iter().map(|(id,)| QualityRow {
+                check_code: (*code).to_string(),
+                record: (*record).to_string(),
+                id,
+            }));
+        }
+        Ok(out)
+    }
+
+    /// For drill-down: each record's id, what names it (the person's name
+    /// for an enquiry or person, the reference for a concern) and its date,
+    /// for up to 1,000 ids of one kind (`concern`, `enquiry` or `person`).
+    pub async fn sac_labels(
+        &self,
+        record: &str,
+        ids: &[String],
+    ) -> Result<Vec<(String, String, String)>> {
+        let ids = &ids[..ids.len().min(1000)];
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let marks = marks.join(", ");
+        let sql = match record {
+            "concern" => {
+                format!("SELECT id, reference, received_on FROM concerns WHERE id IN ({marks})")
+            }
+            "enquiry" => format!(
+                "SELECT e.id, p.given_name || ' ' || p.family_name, e.started_on FROM enquiries e \
+                 JOIN people p ON p.id = e.person_id WHERE e.id IN ({marks})"
+            ),
+            _ => format!(
+                "SELECT id, given_name || ' ' || family_name, COALESCE(date_of_birth, '') FROM people WHERE id IN ({marks})"
+            ),
+        };
+        let mut rows: Vec<(String, String, String)> = on_db!(self, |p| {
+            let mut q = sqlx::query_as(&sql);
+            for id in ids {
+                q = q.bind(id);
+            }
+            q.fetch_all(p).await
+        })?;
+        let order: HashMap<&str, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect();
+        rows.sort_by_key(|r| order.get(r.0.as_str()).copied().unwrap_or(usize::MAX));
+        Ok(rows)
+    }
+
+    /// Every Safeguarding Adults Review on the register, newest first.
+    pub async fn reviews(&self) -> Result<Vec<ReviewRow>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT id, title, commissioned_on, completed_on, individuals_died, individuals_survived, created_at, created_by \
+             FROM safeguarding_reviews ORDER BY commissioned_on DESC, id"
+        )
+        .fetch_all(p)
+        .await
+        })?)
+    }
+}
+
+impl Tx {
+    /// Adds a Safeguarding Adults Review to the register.
+    pub async fn insert_review(&mut self, r: &ReviewRow) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query(
+            "INSERT INTO safeguarding_reviews (id, title, commissioned_on, completed_on, individuals_died, \
+             individuals_survived, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        )
+        .bind(&r.id)
+        .bind(&r.title)
+        .bind(&r.commissioned_on)
+        .bind(&r.completed_on)
+        .bind(r.individuals_died)
+        .bind(r.individuals_survived)
+        .bind(r.created_at)
+        .bind(&r.created_by)
+        .execute(&mut *c)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+}
+
+fn parse_date(s: &str) -> Option<time::Date> {
+    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
+}

@@ -1,0 +1,229 @@
+//! The JSON API for the SAC return and the review register.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use safeguard_core::reports::RawReview;
+use safeguard_domain::sac::Year;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::api::parse_json;
+use crate::api_concerns::created;
+use crate::auth::ApiUser;
+use crate::errors::{ApiError, ApiErrorBody};
+
+/// One row of a table.
+#[derive(Serialize, ToSchema)]
+pub struct SacRowOut {
+    /// The category, exactly as in the SAC.
+    pub label: String,
+    /// One count per column.
+    pub counts: Vec<u64>,
+}
+
+/// One table of the return.
+#[derive(Serialize, ToSchema)]
+pub struct SacTableOut {
+    /// `SG1a`…`SG5b`.
+    pub id: String,
+    /// What it counts.
+    pub title: String,
+    /// The row header.
+    pub row_header: String,
+    /// Column labels.
+    pub columns: Vec<String>,
+    /// Rows.
+    pub rows: Vec<SacRowOut>,
+}
+
+/// The return.
+#[derive(Serialize, ToSchema)]
+pub struct SacOut {
+    /// The financial year, like `2025-26`.
+    pub year: String,
+    /// Every table, in SAC order.
+    pub tables: Vec<SacTableOut>,
+}
+
+/// A record found by a check or behind a figure.
+#[derive(Serialize, ToSchema)]
+pub struct RecordOut {
+    /// `concern`, `enquiry`, `person` or `review`.
+    pub record: String,
+    /// Its id.
+    pub id: String,
+    /// What names it.
+    pub label: String,
+    /// Its date.
+    pub date: String,
+}
+
+/// A data-quality check.
+#[derive(Serialize, ToSchema)]
+pub struct QualityOut {
+    /// Code.
+    pub code: String,
+    /// What it finds.
+    pub label: String,
+    /// How many.
+    pub count: usize,
+    /// The records (empty for analysts, who see counts only).
+    pub records: Vec<RecordOut>,
+}
+
+fn year(s: &str) -> Result<Year, ApiError> {
+    Year::parse(s).ok_or_else(ApiError::not_found)
+}
+
+fn record(r: safeguard_core::reports::RecordRef) -> RecordOut {
+    RecordOut {
+        record: r.record,
+        id: r.id,
+        label: r.label,
+        date: r.date,
+    }
+}
+
+/// The Safeguarding Adults Collection return for a financial year (analysts and managers).
+#[utoipa::path(get, path = "/api/v1/reports/sac/{year}", tag = "reports",
+    params(("year" = String, Path, description = "Financial year, like `2025-26`")), security(("bearer" = [])),
+    responses((status = 200, body = SacOut), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn sac(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(y): Path<String>,
+) -> Result<Json<SacOut>, ApiError> {
+    let r = state
+        .core
+        .sac_return(&user.actor, year(&y)?, &user.ctx, user.now)
+        .await?;
+    Ok(Json(SacOut {
+        year: r.year.to_string(),
+        tables: r
+            .tables
+            .into_iter()
+            .map(|t| SacTableOut {
+                id: t.id.into(),
+                title: t.title.into(),
+                row_header: t.row_header.into(),
+                columns: t.columns.iter().map(|c| (*c).to_string()).collect(),
+                rows: t
+                    .rows
+                    .iter()
+                    .zip(t.counts)
+                    .map(|(l, counts)| SacRowOut {
+                        label: (*l).to_string(),
+                        counts,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }))
+}
+
+/// The data-quality checks for a year's return.
+#[utoipa::path(get, path = "/api/v1/reports/sac/{year}/quality", tag = "reports",
+    params(("year" = String, Path, description = "Financial year, like `2025-26`")), security(("bearer" = [])),
+    responses((status = 200, body = Vec<QualityOut>), (status = 403, body = ApiErrorBody)))]
+pub(crate) async fn quality(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(y): Path<String>,
+) -> Result<Json<Vec<QualityOut>>, ApiError> {
+    let checks = state
+        .core
+        .sac_quality(&user.actor, year(&y)?, &user.ctx, user.now)
+        .await?;
+    Ok(Json(
+        checks
+            .into_iter()
+            .map(|c| QualityOut {
+                code: c.code,
+                label: c.label,
+                count: c.count,
+                records: c.records.into_iter().map(record).collect(),
+            })
+            .collect(),
+    ))
+}
+
+/// The records behind one figure (managers; analysts see counts only).
+#[derive(Serialize, ToSchema)]
+pub struct CellOut {
+    /// The figure.
+    pub count: u64,
+    /// How many records are behind it.
+    pub total: usize,
+    /// The records (at most 1,000).
+    pub records: Vec<RecordOut>,
+}
+
+/// The records behind one cell: row and column are 0-based positions in the table.
+#[utoipa::path(get, path = "/api/v1/reports/sac/{year}/cells/{table}/{row}/{column}", tag = "reports",
+    params(("year" = String, Path), ("table" = String, Path), ("row" = usize, Path), ("column" = usize, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = CellOut), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn cell(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((y, table, row, column)): Path<(String, String, usize, usize)>,
+) -> Result<Json<CellOut>, ApiError> {
+    let c = state
+        .core
+        .sac_cell(
+            &user.actor,
+            year(&y)?,
+            &table,
+            row,
+            column,
+            &user.ctx,
+            user.now,
+        )
+        .await?;
+    Ok(Json(CellOut {
+        count: c.count,
+        total: c.total,
+        records: c.records.into_iter().map(record).collect(),
+    }))
+}
+
+/// A Safeguarding Adults Review to add.
+#[derive(Deserialize, ToSchema)]
+pub struct ReviewIn {
+    /// A title that does not identify the person.
+    pub title: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub commissioned_on: Option<String>,
+    /// `YYYY-MM-DD`, once completed.
+    pub completed_on: Option<String>,
+    /// Individuals who suffered serious harm and died.
+    pub individuals_died: Option<u32>,
+    /// Individuals who suffered serious harm and survived.
+    pub individuals_survived: Option<u32>,
+}
+
+/// Add a Safeguarding Adults Review to the register (managers).
+#[utoipa::path(post, path = "/api/v1/reviews", tag = "reports", request_body = ReviewIn, security(("bearer" = [])),
+    responses((status = 201, description = "Added"), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+pub(crate) async fn add_review(
+    State(state): State<AppState>,
+    user: ApiUser,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let r: ReviewIn = parse_json(&body)?;
+    let raw = RawReview {
+        title: r.title,
+        commissioned_on: r.commissioned_on,
+        completed_on: r.completed_on,
+        individuals_died: r.individuals_died.map(|n| n.to_string()),
+        individuals_survived: r.individuals_survived.map(|n| n.to_string()),
+    };
+    let row = state
+        .core
+        .add_review(&user.actor, &raw, &user.ctx, user.now)
+        .await?;
+    Ok(created(row.id))
+}
