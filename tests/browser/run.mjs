@@ -460,6 +460,15 @@ async function main() {
       const j = 'roles';
       for (const role of ['manager', 'partner', 'analyst']) {
         await signIn(page, base, role, j);
+        if (role !== 'partner') {
+          await go(page, j, `${role}-sac`, () => page.click('nav[aria-label="Main"] a:has-text("SAC return")'));
+          await expectText(page, 'SG4a');
+          await go(page, j, `${role}-reviews`, () => page.click('a:has-text("the review register")'));
+        }
+        if (role === 'manager') {
+          await go(page, j, 'review-errors', () => page.click('button:has-text("Add review")'));
+          await expectText(page, 'There is a problem');
+        }
         await signOut(page, j);
       }
       await signIn(page, base, 'admin', j);

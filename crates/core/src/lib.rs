@@ -13,6 +13,7 @@ mod audit;
 pub mod concerns;
 pub mod demo;
 pub mod enquiries;
+pub mod generate;
 pub mod mail;
 pub mod people;
 pub mod reports;

@@ -33,7 +33,12 @@ struct Cli {
     )]
     log_format: LogFormat,
     /// Log filter, for example `info` or `safeguard_web=debug`.
-    #[arg(long, env = "SAFEGUARD_LOG", default_value = "info", global = true)]
+    #[arg(
+        long,
+        env = "SAFEGUARD_LOG",
+        default_value = "info,sqlx::query=error",
+        global = true
+    )]
     log: String,
     #[command(subcommand)]
     command: Command,
@@ -150,8 +155,21 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
-    /// Load the demo data into an empty database and exit.
+    /// Load the demo data into an empty database and exit; with --people,
+    /// also generate synthetic records at scale (the same seed gives the same records).
     Demo {
+        /// Generate this many synthetic adults at risk, with their concerns and enquiries.
+        #[arg(long)]
+        people: Option<u32>,
+        /// Financial years of activity to generate, ending with --end-year.
+        #[arg(long, default_value_t = 1)]
+        years: u32,
+        /// The last financial year generated, like 2025-26 (default: the current one).
+        #[arg(long)]
+        end_year: Option<String>,
+        /// The random seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -377,11 +395,54 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             println!("migrations applied ({})", store.backend_name());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { db } => {
+        Command::Demo {
+            people,
+            years,
+            end_year,
+            seed,
+            db,
+        } => {
             let core = Safeguard::new(db.open().await?, CoreConfig::default());
-            match core.load_demo(OffsetDateTime::now_utc()).await? {
+            let now = OffsetDateTime::now_utc();
+            match core.load_demo(now).await? {
                 Some(logins) => print_logins(&logins),
                 None => println!("The database already has accounts; demo data was not loaded."),
+            }
+            if let Some(people) = people {
+                let end_year = match end_year {
+                    Some(y) => match safeguard_domain::sac::Year::parse(&y) {
+                        Some(y) => y,
+                        None => {
+                            eprintln!(
+                                "--end-year must be a financial year like 2025-26, not {y:?}"
+                            );
+                            return Ok(ExitCode::from(2));
+                        }
+                    },
+                    None => safeguard_domain::sac::Year::containing(now.date()),
+                };
+                if years == 0 || years > 50 {
+                    eprintln!("--years must be from 1 to 50");
+                    return Ok(ExitCode::from(2));
+                }
+                let profile = safeguard_core::generate::Profile::new(people, years, end_year, seed);
+                let started = std::time::Instant::now();
+                let made = core
+                    .generate(&profile, now, |what, done, of| {
+                        let pct = (done * 100).checked_div(of).unwrap_or(100);
+                        let bar = "#".repeat((pct / 4) as usize);
+                        eprint!("\r{what:<9} [{bar:<25}] {pct:>3}% {done}/{of}   ");
+                    })
+                    .await?;
+                eprintln!();
+                println!(
+                    "Generated {} people, {} concerns, {} enquiries ({} concluded) in {:.1}s (seed {seed}).",
+                    made.people,
+                    made.concerns,
+                    made.enquiries,
+                    made.concluded,
+                    started.elapsed().as_secs_f64()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

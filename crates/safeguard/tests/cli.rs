@@ -233,7 +233,72 @@ async fn serve_story(db: TestDb) {
     db.finish().await;
 }
 
+/// `demo --people` generates synthetic records; `report sac` writes the
+/// return as one CSV per table, with totals that match the records.
+async fn sac_report_story(db: TestDb) {
+    let generate = args(
+        &[
+            "demo",
+            "--people",
+            "300",
+            "--years",
+            "2",
+            "--end-year",
+            "2025-26",
+            "--seed",
+            "5",
+        ],
+        &db,
+    );
+    let (code, out, err) = run(&generate, "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Generated 300 people"), "{out}");
+    let dir = std::env::temp_dir().join(format!("sac-{}-{:?}", std::process::id(), db.backend));
+    let mut report = args(&["report", "sac", "--year", "2025-26", "--out"], &db);
+    report.insert(5, dir.display().to_string());
+    let (code, out, err) = run(&report, "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("16 tables written"), "{out}");
+    let sg1f = std::fs::read_to_string(dir.join("SG1f.csv")).expect("SG1f.csv");
+    let total = |label: &str| -> i64 {
+        sg1f.lines()
+            .find_map(|l| l.strip_prefix(&format!("{label},")))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(-1)
+    };
+    let concerns = safeguard_store::testing::count_raw(
+        &db.store,
+        "SELECT COUNT(*) FROM concern_adults ca JOIN concerns c ON c.id = ca.concern_id \
+             WHERE c.received_on >= '2025-04-01' AND c.received_on <= '2026-03-31'",
+    )
+    .await
+    .expect("count");
+    assert!(concerns > 0);
+    assert_eq!(total("Total Number of Safeguarding Concerns"), concerns);
+    let s42 = safeguard_store::testing::count_raw(
+        &db.store,
+        "SELECT COUNT(*) FROM enquiries WHERE kind = 'section_42' \
+             AND started_on >= '2025-04-01' AND started_on <= '2026-03-31'",
+    )
+    .await
+    .expect("count");
+    assert_eq!(
+        total("Total Number of Section 42 Safeguarding Enquiries"),
+        s42
+    );
+    let sg2c = std::fs::read_to_string(dir.join("SG2c.csv")).expect("SG2c.csv");
+    assert!(sg2c.starts_with("Action taken and result,Number of enquiries\r\n"));
+    let (code, _, err) = run(
+        &args(&["report", "sac", "--year", "2025", "--out", "/tmp/x"], &db),
+        "",
+    );
+    assert_eq!(code, 2, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+    db.finish().await;
+}
+
 on_both_backends! {
+    sac_report_from_generated_records => super::sac_report_story;
     operator_adds_users_and_verifies_audit => super::operator_story;
     serve_with_demo_data => super::serve_story;
 }

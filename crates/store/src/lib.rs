@@ -12,6 +12,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bulk;
 pub mod concerns;
 pub mod enquiries;
 pub mod people;

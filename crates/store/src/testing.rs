@@ -163,3 +163,10 @@ macro_rules! on_both_backends {
         )+
     };
 }
+
+/// Runs a raw SQL query that yields one integer (tests use it to count
+/// records independently of the code under test).
+pub async fn count_raw(store: &Store, sql: &str) -> Result<i64> {
+    let (n,): (i64,) = on_db!(store, |p| sqlx::query_as(sql).fetch_one(p).await)?;
+    Ok(n)
+}
