@@ -599,11 +599,8 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<Vec<UserSummary>> {
-        if decide(actor, Action::ManageUsers) == Decision::Deny {
-            self.audit_denial(actor, ctx, now, "view", "user", None)
-                .await?;
-            return Err(CoreError::Forbidden);
-        }
+        self.require_as(actor, Action::ManageUsers, ctx, now, ("view", "user", None))
+            .await?;
         let now_ms = unix_ms(now);
         self.store
             .list_users()
@@ -632,11 +629,14 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<()> {
-        if decide(actor, Action::ManageUsers) == Decision::Deny {
-            self.audit_denial(actor, ctx, now, "update", "user", Some(user_id.to_string()))
-                .await?;
-            return Err(CoreError::Forbidden);
-        }
+        self.require_as(
+            actor,
+            Action::ManageUsers,
+            ctx,
+            now,
+            ("update", "user", Some(user_id.to_string())),
+        )
+        .await?;
         let mut tx = self.store.begin_audited().await?;
         if !tx.unlock_user(user_id).await? {
             return Err(CoreError::NotFound);

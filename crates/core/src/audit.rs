@@ -1,11 +1,11 @@
 //! Reading and checking the audit trail.
 
 use safeguard_domain::Actor;
-use safeguard_domain::policy::{Action, Decision, decide};
+use safeguard_domain::policy::Action;
 use safeguard_store::audit::{AuditEvent, AuditFilter, Verification};
 use time::OffsetDateTime;
 
-use crate::{CoreError, CoreResult, Ctx, Safeguard};
+use crate::{CoreResult, Ctx, Safeguard};
 
 /// The audit page for a data protection officer.
 #[derive(Clone, Debug)]
@@ -31,11 +31,8 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<AuditPage> {
-        if decide(actor, Action::ViewAudit) == Decision::Deny {
-            self.audit_denial(actor, ctx, now, "view", "audit", None)
-                .await?;
-            return Err(CoreError::Forbidden);
-        }
+        self.require_as(actor, Action::ViewAudit, ctx, now, ("view", "audit", None))
+            .await?;
         let events = self.store.list_audit(filter, 200).await?;
         let verification = self.store.verify_audit().await?;
         let mut tx = self.store.begin_audited().await?;

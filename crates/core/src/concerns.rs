@@ -157,8 +157,7 @@ fn date_of(ms: i64) -> Date {
 
 /// A stored `YYYY-MM-DD` date (dates the store wrote itself; a bad one reads as the earliest date).
 pub(crate) fn parse_date(s: &str) -> Date {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(s, &fmt).unwrap_or(Date::MIN)
+    safeguard_domain::person::parse_iso_date(s).unwrap_or(Date::MIN)
 }
 
 fn public_event(
@@ -458,11 +457,14 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<Receipt> {
         let recording = decide(actor, Action::RecordConcern) == Decision::Allow;
-        if decide(actor, Action::RaiseConcern) == Decision::Deny {
-            self.audit_denial(actor, ctx, now, "create", "concern", None)
-                .await?;
-            return Err(CoreError::Forbidden);
-        }
+        self.require_as(
+            actor,
+            Action::RaiseConcern,
+            ctx,
+            now,
+            ("create", "concern", None),
+        )
+        .await?;
         let mut raw = raw.clone();
         if !recording {
             // Partner staff: the raiser is the account holder, online, today.
@@ -1500,9 +1502,8 @@ impl Safeguard {
                 .await?;
             return Err(CoreError::Forbidden);
         }
-        let fmt = time::macros::format_description!("[year]-[month]-[day]");
         let mut e = FieldErrors::new();
-        let Ok(d) = Date::parse(day.trim(), &fmt) else {
+        let Some(d) = safeguard_domain::person::parse_iso_date(day) else {
             e.add("day", "Enter a real date, like 2027-05-08");
             return Err(CoreError::Invalid(e));
         };

@@ -119,11 +119,14 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<Vec<(EnquiryRow, String)>> {
-        if decide(actor, Action::ViewEnquiries) == Decision::Deny {
-            self.audit_denial(actor, ctx, now, "view", "enquiry", None)
-                .await?;
-            return Err(CoreError::Forbidden);
-        }
+        self.require_as(
+            actor,
+            Action::ViewEnquiries,
+            ctx,
+            now,
+            ("view", "enquiry", None),
+        )
+        .await?;
         let rows = self.store.enquiries(state.map(|s| s.code()), 500).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
@@ -1032,11 +1035,14 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<()> {
-        if decide(actor, Action::ManageCalendar) == Decision::Deny {
-            self.audit_denial(actor, ctx, now, "update", "settings", None)
-                .await?;
-            return Err(CoreError::Forbidden);
-        }
+        self.require_as(
+            actor,
+            Action::ManageCalendar,
+            ctx,
+            now,
+            ("update", "settings", None),
+        )
+        .await?;
         let qs =
             safeguard_domain::feedback::parse_questions(questions).map_err(CoreError::Invalid)?;
         let mut tx = self.store.begin_audited().await?;
@@ -1072,11 +1078,14 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<safeguard_domain::summary::Translation> {
-        if decide(actor, Action::ManageCalendar) == Decision::Deny {
-            self.audit_denial(actor, ctx, now, "update", "settings", None)
-                .await?;
-            return Err(CoreError::Forbidden);
-        }
+        self.require_as(
+            actor,
+            Action::ManageCalendar,
+            ctx,
+            now,
+            ("update", "settings", None),
+        )
+        .await?;
         let t = safeguard_domain::summary::parse_translation(lang, raw, &iso_date(now.date()))
             .map_err(CoreError::Invalid)?;
         let mut all = self.summary_translations().await?;
@@ -1111,11 +1120,14 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<()> {
-        if decide(actor, Action::ManageCalendar) == Decision::Deny {
-            self.audit_denial(actor, ctx, now, "update", "settings", None)
-                .await?;
-            return Err(CoreError::Forbidden);
-        }
+        self.require_as(
+            actor,
+            Action::ManageCalendar,
+            ctx,
+            now,
+            ("update", "settings", None),
+        )
+        .await?;
         let mut all = self.summary_translations().await?;
         let before = all.len();
         all.retain(|o| o.lang != lang);

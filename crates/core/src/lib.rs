@@ -206,10 +206,25 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<()> {
+        self.require_as(actor, action, ctx, now, ("open", "page", None))
+            .await
+    }
+
+    /// As [`Safeguard::require`], with the refusal audited as the use case
+    /// it stopped: `(verb, subject type, subject id)`.
+    pub(crate) async fn require_as(
+        &self,
+        actor: &Actor,
+        action: safeguard_domain::Action,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+        attempted: (&str, &str, Option<String>),
+    ) -> CoreResult<()> {
         if safeguard_domain::policy::decide(actor, action) == safeguard_domain::Decision::Allow {
             return Ok(());
         }
-        self.audit_denial(actor, ctx, now, "open", "page", None)
+        let (verb, subject, id) = attempted;
+        self.audit_denial(actor, ctx, now, verb, subject, id)
             .await?;
         Err(CoreError::Forbidden)
     }

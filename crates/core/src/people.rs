@@ -74,11 +74,14 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<Vec<PersonSummary>> {
-        if decide(actor, Action::SearchPeople) == Decision::Deny {
-            self.audit_denial(actor, ctx, now, "search", "person", None)
-                .await?;
-            return Err(CoreError::Forbidden);
-        }
+        self.require_as(
+            actor,
+            Action::SearchPeople,
+            ctx,
+            now,
+            ("search", "person", None),
+        )
+        .await?;
         let query: String = query.chars().take(200).collect();
         let found = self
             .store
@@ -143,11 +146,14 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<Created> {
-        if decide(actor, Action::CreatePerson) == Decision::Deny {
-            self.audit_denial(actor, ctx, now, "create", "person", None)
-                .await?;
-            return Err(CoreError::Forbidden);
-        }
+        self.require_as(
+            actor,
+            Action::CreatePerson,
+            ctx,
+            now,
+            ("create", "person", None),
+        )
+        .await?;
         let details = raw.parse(now.date()).map_err(CoreError::Invalid)?;
         let id = match id {
             Some(id) => id,

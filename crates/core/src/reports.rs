@@ -68,28 +68,6 @@ pub struct RawReview {
     pub individuals_survived: Option<String>,
 }
 
-/// A date typed as YYYY-MM-DD; `required` says whether it may be blank.
-fn date_field(
-    errors: &mut FieldErrors,
-    field: &str,
-    raw: &Option<String>,
-    required: bool,
-) -> Option<time::Date> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    match raw.as_deref().map(str::trim).unwrap_or("") {
-        "" => {
-            if required {
-                errors.add(field, "Enter a date");
-            }
-            None
-        }
-        v => time::Date::parse(v, &fmt).map(Some).unwrap_or_else(|_| {
-            errors.add(field, "Enter a real date, like 2026-03-31");
-            None
-        }),
-    }
-}
-
 fn count_field(errors: &mut FieldErrors, field: &str, raw: &Option<String>) -> i64 {
     match raw.as_deref().map(str::trim).unwrap_or("0") {
         "" => 0,
@@ -274,8 +252,24 @@ impl Safeguard {
             120,
             false,
         );
-        let commissioned = date_field(&mut e, "commissioned_on", &raw.commissioned_on, true);
-        let completed = date_field(&mut e, "completed_on", &raw.completed_on, false);
+        let commissioned = safeguard_domain::text::optional_date_field(
+            &mut e,
+            "commissioned_on",
+            "The date commissioned",
+            &raw.commissioned_on,
+        );
+        if commissioned.is_none() && e.get("commissioned_on").is_none() {
+            e.add(
+                "commissioned_on",
+                "Enter the date the review was commissioned",
+            );
+        }
+        let completed = safeguard_domain::text::optional_date_field(
+            &mut e,
+            "completed_on",
+            "The date completed",
+            &raw.completed_on,
+        );
         if let (Some(a), Some(b)) = (commissioned, completed)
             && b < a
         {

@@ -595,30 +595,27 @@ impl RawConcern {
             .filter(|s| !s.is_empty())
         {
             None => today,
-            Some(s) => {
-                let fmt = time::macros::format_description!("[year]-[month]-[day]");
-                match Date::parse(s, &fmt) {
-                    Ok(d) if d > today => {
-                        e.add(
-                            "received_on",
-                            "The date received must be today or in the past",
-                        );
-                        today
-                    }
-                    Ok(d) if today.year() - d.year() > 5 => {
-                        e.add(
-                            "received_on",
-                            "The date received must be within the last 5 years",
-                        );
-                        today
-                    }
-                    Ok(d) => d,
-                    Err(_) => {
-                        e.add("received_on", "The date received must be a real date");
-                        today
-                    }
+            Some(s) => match crate::person::parse_iso_date(s) {
+                Some(d) if d > today => {
+                    e.add(
+                        "received_on",
+                        "The date received must be today or in the past",
+                    );
+                    today
                 }
-            }
+                Some(d) if today.year() - d.year() > 5 => {
+                    e.add(
+                        "received_on",
+                        "The date received must be within the last 5 years",
+                    );
+                    today
+                }
+                Some(d) => d,
+                None => {
+                    e.add("received_on", "The date received must be a real date");
+                    today
+                }
+            },
         };
         let channel = match self
             .channel

@@ -542,16 +542,13 @@ impl RawConclusion {
             .filter(|s| !s.is_empty())
         {
             None => today,
-            Some(s) => {
-                let fmt = time::macros::format_description!("[year]-[month]-[day]");
-                match Date::parse(s, &fmt) {
-                    Ok(d) => d,
-                    Err(_) => {
-                        e.add("concluded_on", "Enter a real date, like 2026-11-23");
-                        today
-                    }
+            Some(s) => match crate::person::parse_iso_date(s) {
+                Some(d) => d,
+                None => {
+                    e.add("concluded_on", "Enter a real date, like 2026-11-23");
+                    today
                 }
-            }
+            },
         };
         if concluded_on < started_on {
             e.add(

@@ -70,8 +70,7 @@ fn words(s: &str) -> Vec<String> {
 
 /// A date of birth in what someone typed: `1950-05-03`, `3/5/1950`, `3 5 1950` or `3 May 1950`.
 pub fn date_in(text: &str) -> Option<Date> {
-    let iso = time::macros::format_description!("[year]-[month]-[day]");
-    if let Ok(d) = Date::parse(text.trim(), &iso) {
+    if let Some(d) = crate::person::parse_iso_date(text) {
         return Some(d);
     }
     let parts: Vec<&str> = text

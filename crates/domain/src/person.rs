@@ -286,8 +286,7 @@ fn code<T: Copy>(
 /// Parses an ISO date of birth. It must not be in the future or more than
 /// 130 years before `today`.
 pub fn parse_date_of_birth(raw: &str, today: Date) -> Result<Date, &'static str> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    let d = Date::parse(raw.trim(), &fmt).map_err(|_| "Date of birth must be a real date")?;
+    let d = parse_iso_date(raw).ok_or("Date of birth must be a real date")?;
     if d > today {
         return Err("Date of birth must be in the past");
     }
@@ -626,6 +625,12 @@ impl PersonDetails {
 /// A date as `YYYY-MM-DD`.
 pub fn iso_date(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+}
+
+/// A `YYYY-MM-DD` date, if `s` (trimmed) is one.
+pub fn parse_iso_date(s: &str) -> Option<Date> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(s.trim(), &fmt).ok()
 }
 
 #[cfg(test)]

@@ -61,16 +61,7 @@ fn opt(e: &mut FieldErrors, field: &str, label: &str, raw: &Option<String>) -> O
 }
 
 fn iso(e: &mut FieldErrors, field: &str, label: &str, raw: &Option<String>) -> Option<Date> {
-    let s = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(s, &fmt)
-        .map_err(|_| {
-            e.add(
-                field,
-                format!("{label} must be a real date, like 2026-12-01"),
-            )
-        })
-        .ok()
+    text::optional_date_field(e, field, label, raw)
 }
 
 /// A risk assessment, as typed.

@@ -21,20 +21,17 @@ fn opt(e: &mut FieldErrors, field: &str, label: &str, raw: &Option<String>) -> O
 fn date(e: &mut FieldErrors, field: &str, raw: &Option<String>, today: Date) -> Date {
     match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => today,
-        Some(s) => {
-            let fmt = time::macros::format_description!("[year]-[month]-[day]");
-            match Date::parse(s, &fmt) {
-                Ok(d) if d <= today => d,
-                Ok(_) => {
-                    e.add(field, "The date cannot be in the future");
-                    today
-                }
-                Err(_) => {
-                    e.add(field, "Enter a real date, like 2026-11-23");
-                    today
-                }
+        Some(s) => match crate::person::parse_iso_date(s) {
+            Some(d) if d <= today => d,
+            Some(_) => {
+                e.add(field, "The date cannot be in the future");
+                today
             }
-        }
+            None => {
+                e.add(field, "Enter a real date, like 2026-11-23");
+                today
+            }
+        },
     }
 }
 

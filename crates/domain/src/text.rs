@@ -74,6 +74,25 @@ pub fn optional_field(
     })
 }
 
+/// An optional `YYYY-MM-DD` date from a form field; a date that is not
+/// real is recorded against `field`.
+pub fn optional_date_field(
+    errors: &mut crate::FieldErrors,
+    field: &str,
+    label: &str,
+    raw: &Option<String>,
+) -> Option<time::Date> {
+    let s = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+    let d = crate::person::parse_iso_date(s);
+    if d.is_none() {
+        errors.add(
+            field,
+            format!("{label} must be a real date, like 2026-12-01"),
+        );
+    }
+    d
+}
+
 /// Required text from a form field; a refusal is recorded against `field`
 /// (and the empty string returned, so validation can go on to other fields).
 pub fn required_field(

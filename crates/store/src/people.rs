@@ -62,9 +62,8 @@ fn corrupt(what: &str) -> StoreError {
 }
 
 fn parse_date(s: &Option<String>) -> Result<Option<Date>> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
     s.as_deref()
-        .map(|d| Date::parse(d, &fmt).map_err(|_| corrupt("date")))
+        .map(|d| safeguard_domain::person::parse_iso_date(d).ok_or_else(|| corrupt("date")))
         .transpose()
 }
 

@@ -11,7 +11,7 @@ use safeguard_domain::codes::{Ethnicity, Gender, LocationType, PrimarySupportRea
 use safeguard_domain::enquiry::{
     Achievement, ActionResult, Asked, Capacity, RiskOutcome, SourceType,
 };
-use safeguard_domain::person::iso_date;
+use safeguard_domain::person::{iso_date, parse_iso_date};
 use safeguard_domain::sac::{Case, CaseKind, Concluded, Facts, PersonFacts, Review, Year};
 use sqlx::FromRow;
 
@@ -255,7 +255,7 @@ impl Store {
                     (
                         p.id,
                         PersonFacts {
-                            date_of_birth: p.date_of_birth.as_deref().and_then(parse_date),
+                            date_of_birth: p.date_of_birth.as_deref().and_then(parse_iso_date),
                             gender: Gender::parse(&p.gender),
                             ethnicity: Ethnicity::parse(&p.ethnicity),
                             autism: p.autism,
@@ -395,8 +395,4 @@ impl Tx {
         })?;
         Ok(())
     }
-}
-
-fn parse_date(s: &str) -> Option<time::Date> {
-    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
 }
