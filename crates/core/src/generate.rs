@@ -210,7 +210,7 @@ impl Safeguard {
                 .user_by_username(name)
                 .await?
                 .map(|u| u.id)
-                .ok_or(CoreError::Invalid(safeguard_domain::FieldErrors::new()))
+                .ok_or(CoreError::NotFound)
         };
         let practitioner = user("practitioner").await?;
         let manager = user("manager").await?;
@@ -219,10 +219,7 @@ impl Safeguard {
         let mut out = Generated::default();
         let first_year =
             profile.end_year.start_year() - i32::try_from(profile.years).unwrap_or(1) + 1;
-        let start = Year::parse(&format!("{first_year}-{:02}", (first_year + 1) % 100))
-            .map(Year::first_day)
-            .unwrap_or(today);
-        let created = ms_of(start, 0) - 86_400_000;
+        let created = ms_of(Year::starting(first_year).first_day(), 0) - 86_400_000;
 
         // People.
         let mut people: Vec<GenPerson> = Vec::with_capacity(profile.people as usize);
@@ -382,10 +379,7 @@ impl Safeguard {
         let mut batch = Batch::default();
         let mut done = 0u64;
         for y in 0..profile.years {
-            let year = first_year + i32::try_from(y).unwrap_or(0);
-            let first = Year::parse(&format!("{year}-{:02}", (year + 1) % 100))
-                .map(Year::first_day)
-                .unwrap_or(today);
+            let first = Year::starting(first_year + i32::try_from(y).unwrap_or(0)).first_day();
             for _ in 0..per_year {
                 done += 1;
                 let received = first + Duration::days(rng.below(365) as i64);

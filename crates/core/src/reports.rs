@@ -112,13 +112,11 @@ impl Safeguard {
         self.require(actor, Action::ViewEnquiries, ctx, now).await?;
         let cell = sac::cell_of(table, row, column).ok_or(CoreError::NotFound)?;
         let facts = self.store.sac_facts(year, true).await?;
-        let result = sac::compute(year, &facts);
-        let t = &result.tables[cell.table];
-        let ids = sac::members(year, &facts, cell);
+        let sac::Behind { count, ids } = sac::members(year, &facts, cell);
         let total = ids.len();
-        let record = if t.id.starts_with("SG5") {
+        let record = if cell.table_id.starts_with("SG5") {
             "review"
-        } else if t.id.starts_with("SG1") {
+        } else if cell.table_id.starts_with("SG1") {
             ""
         } else {
             "enquiry"
@@ -164,16 +162,16 @@ impl Safeguard {
         tx.audit(
             Self::event(actor, ctx, now, "view", "report", None, "success")?.with_detail(format!(
                 "records behind {} {year} row {row} column {column}: {total}",
-                t.id
+                cell.table_id
             )),
         )
         .await?;
         tx.commit().await?;
         Ok(CellRecords {
-            table: t.id.into(),
-            row: t.rows[row].into(),
-            column: t.columns[column].into(),
-            count: t.counts[row][column],
+            table: cell.table_id.into(),
+            row: cell.row_label.into(),
+            column: cell.column_label.into(),
+            count,
             total,
             records,
         })

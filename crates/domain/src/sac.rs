@@ -42,6 +42,16 @@ impl Year {
             .then_some(Year(start))
     }
 
+    /// The year starting on 1 April of `start_year`.
+    pub fn starting(start_year: i32) -> Year {
+        Year(start_year)
+    }
+
+    /// The year before.
+    pub fn previous(self) -> Year {
+        Year(self.0 - 1)
+    }
+
     /// The year that contains `d`.
     pub fn containing(d: Date) -> Year {
         if d.month() >= Month::April {
@@ -276,7 +286,7 @@ impl Table {
     }
 }
 
-/// A cell of the return, by position.
+/// A cell of the return: its position and its labels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cell {
     /// Index in [`SacReturn::tables`].
@@ -285,6 +295,22 @@ pub struct Cell {
     pub row: usize,
     /// Column.
     pub column: usize,
+    /// The table's id, like `SG2c`.
+    pub table_id: &'static str,
+    /// The row's label.
+    pub row_label: &'static str,
+    /// The column's label.
+    pub column_label: &'static str,
+}
+
+/// What is behind one cell.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Behind {
+    /// The figure in the cell.
+    pub count: u64,
+    /// The ids of the records counted (concerns or enquiries for SG1–SG4,
+    /// reviews for SG5), each once, in the order met.
+    pub ids: Vec<String>,
 }
 
 /// The whole return.
@@ -497,15 +523,17 @@ impl Tally for Counts<'_> {
 
 struct Members {
     cell: Cell,
+    count: u64,
     found: Vec<String>,
 }
 
 impl Tally for Members {
-    fn add(&mut self, table: usize, row: usize, column: usize, _: u64, member: Option<&str>) {
-        if self.cell == (Cell { table, row, column })
-            && let Some(m) = member
-        {
-            self.found.push(m.to_string());
+    fn add(&mut self, table: usize, row: usize, column: usize, n: u64, member: Option<&str>) {
+        if (self.cell.table, self.cell.row, self.cell.column) == (table, row, column) {
+            self.count += n;
+            if let Some(m) = member {
+                self.found.push(m.to_string());
+            }
         }
     }
 }
@@ -631,33 +659,36 @@ pub fn compute(year: Year, facts: &Facts) -> SacReturn {
     SacReturn { year, tables }
 }
 
-/// The ids of the records counted in one cell (concerns or enquiries for
-/// SG1–SG4, reviews for SG5), each once, in the order met.
-pub fn members(year: Year, facts: &Facts, cell: Cell) -> Vec<String> {
+/// The figure in one cell and the records behind it, in one pass over the
+/// facts (which must carry ids: one fact per enquiry).
+pub fn members(year: Year, facts: &Facts, cell: Cell) -> Behind {
     let mut m = Members {
         cell,
+        count: 0,
         found: Vec::new(),
     };
     tally(facts, year, &mut m);
     let mut seen = HashSet::new();
     m.found.retain(|id| seen.insert(id.clone()));
-    m.found
+    Behind {
+        count: m.count,
+        ids: m.found,
+    }
 }
 
-/// The cell of table `id` labelled `row` and `column`.
+/// The cell of table `table` at row and column positions, if there is one.
 pub fn cell_of(table: &str, row: usize, column: usize) -> Option<Cell> {
     let tables = empty_tables();
     let i = tables.iter().position(|t| t.id == table)?;
-    (row < tables[i].rows.len() && column < tables[i].columns.len()).then_some(Cell {
+    let t = &tables[i];
+    Some(Cell {
         table: i,
         row,
         column,
+        table_id: t.id,
+        row_label: t.rows.get(row)?,
+        column_label: t.columns.get(column)?,
     })
-}
-
-/// The id of every table, in SAC order.
-pub fn table_ids() -> Vec<&'static str> {
-    empty_tables().iter().map(|t| t.id).collect()
 }
 
 /// The return as CSV files: (file name, contents), one per table. Each has
@@ -819,7 +850,12 @@ mod tests {
         );
         // Drill-down lists the enquiries behind the individual.
         let cell = cell_of("SG1d", 2, 1).expect("cell");
-        assert_eq!(members(Y, &facts, cell), vec!["e2".to_string()]);
+        assert_eq!(members(Y, &facts, cell).ids, vec!["e2".to_string()]);
+        assert_eq!(
+            Some(members(Y, &facts, cell).count),
+            d.get("Support with Memory and Cognition", s42),
+            "the list and the figure agree"
+        );
     }
 
     #[test]
@@ -868,7 +904,7 @@ mod tests {
         );
         let cell = cell_of("SG1b", 2, 0).expect("cell");
         assert_eq!(
-            members(Y, &facts, cell),
+            members(Y, &facts, cell).ids,
             vec!["c1".to_string()],
             "listed once"
         );

@@ -917,7 +917,8 @@ struct ConcernForm {
     consent_reasons: Opts,
     location_types: Opts,
     providers: Vec<(String, String)>,
-    draft: crate::drafts::DraftNotice,
+    /// Filled in from the user's draft.
+    draft: bool,
 }
 
 /// Where a user's draft of the concern form is kept: one for a new concern,
@@ -994,7 +995,7 @@ async fn concern_form(
         consent_reasons: opts!(ConsentException),
         location_types: opts!(LocationType),
         providers,
-        draft: crate::drafts::DraftNotice::None,
+        draft: false,
     })
 }
 
@@ -1023,7 +1024,7 @@ pub(crate) async fn new_concern(
     let t = match crate::drafts::load(&state, &user, &path).await? {
         Some(draft) => {
             let mut t = concern_form(&state, &user, draft, FieldErrors::new(), false).await?;
-            t.draft = crate::drafts::DraftNotice::Restored;
+            t.draft = true;
             t
         }
         None => concern_form(&state, &user, data, FieldErrors::new(), false).await?,
@@ -1097,20 +1098,12 @@ pub(crate) async fn create_concern(
 ) -> Result<Response, PageError> {
     let form = FormData::parse(&body);
     let path = concern_draft_path(Some(form.get("person_id")));
-    match form.get("action") {
-        "draft" => {
-            crate::drafts::save(&state, &user, &path, &form).await?;
-            return Ok(Redirect::to(&path).into_response());
-        }
-        "discard_draft" => {
-            crate::drafts::forget(&state, &user, &path).await?;
-            return Ok(Redirect::to(&path).into_response());
-        }
-        "add_adult" => {
-            let t = concern_form(&state, &user, form, FieldErrors::new(), true).await?;
-            return Ok(render(StatusCode::OK, &t));
-        }
-        _ => {}
+    if let Some(res) = crate::drafts::handle(&state, &user, &path, &form).await? {
+        return Ok(res);
+    }
+    if form.get("action") == "add_adult" {
+        let t = concern_form(&state, &user, form, FieldErrors::new(), true).await?;
+        return Ok(render(StatusCode::OK, &t));
     }
     let raw = raw_concern_from_staff_form(&form);
     let linked = form.get("person_id").parse::<PersonId>().is_ok();

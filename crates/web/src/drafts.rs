@@ -3,27 +3,12 @@
 //! button), kept per user and per form path, and forgotten once the record
 //! is saved. Only its owner ever sees it.
 
+use axum::response::{IntoResponse, Redirect, Response};
+
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::errors::PageError;
 use crate::forms::FormData;
-
-/// What a form page says about drafts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) enum DraftNotice {
-    /// No draft.
-    #[default]
-    None,
-    /// The form was filled in from the user's draft.
-    Restored,
-}
-
-impl DraftNotice {
-    /// Whether the form shows the "filled in from your draft" notice.
-    pub(crate) fn restored(&self) -> bool {
-        *self == DraftNotice::Restored
-    }
-}
 
 /// Keeps `form` as the user's draft of the form at `path`.
 pub(crate) async fn save(
@@ -66,4 +51,21 @@ pub(crate) async fn load(
 pub(crate) async fn forget(state: &AppState, user: &SignedIn, path: &str) -> Result<(), PageError> {
     state.core.delete_form_draft(&user.actor, path).await?;
     Ok(())
+}
+
+/// Handles a form's draft buttons: "Save as draft" (`action=draft`) and
+/// "Discard the draft" (`action=discard_draft`) both go back to the form at
+/// `path`. `None` when another button was pressed.
+pub(crate) async fn handle(
+    state: &AppState,
+    user: &SignedIn,
+    path: &str,
+    form: &FormData,
+) -> Result<Option<Response>, PageError> {
+    match form.get("action") {
+        "draft" => save(state, user, path, form).await?,
+        "discard_draft" => forget(state, user, path).await?,
+        _ => return Ok(None),
+    }
+    Ok(Some(Redirect::to(path).into_response()))
 }

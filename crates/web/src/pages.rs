@@ -276,7 +276,8 @@ struct PersonFormTemplate {
     relationships: Vec<(&'static str, &'static str)>,
     appropriate: Vec<(&'static str, &'static str)>,
     yes_no: Vec<(&'static str, &'static str)>,
-    draft: crate::drafts::DraftNotice,
+    /// Filled in from the user's draft.
+    draft: bool,
 }
 
 struct FormPage {
@@ -315,24 +316,8 @@ fn person_form(
         relationships: o.relationships,
         appropriate: o.appropriate,
         yes_no: o.yes_no,
-        draft: crate::drafts::DraftNotice::None,
+        draft: false,
     }
-}
-
-/// The form's draft handling: `Some(response)` when the button pressed was
-/// "Save as draft" or "Discard the draft" (both go back to the form).
-async fn draft_action(
-    state: &AppState,
-    user: &SignedIn,
-    path: &str,
-    form: &FormData,
-) -> Result<Option<Response>, PageError> {
-    match form.get("action") {
-        "draft" => crate::drafts::save(state, user, path, form).await?,
-        "discard_draft" => crate::drafts::forget(state, user, path).await?,
-        _ => return Ok(None),
-    }
-    Ok(Some(Redirect::to(path).into_response()))
 }
 
 /// The person form, filled in from the user's draft at `path` if they have one.
@@ -346,7 +331,7 @@ async fn person_form_or_draft(
     Ok(match crate::drafts::load(state, user, path).await? {
         Some(draft) => {
             let mut t = person_form(user, page, draft, FieldErrors::new(), false);
-            t.draft = crate::drafts::DraftNotice::Restored;
+            t.draft = true;
             t
         }
         None => person_form(user, page, data, FieldErrors::new(), false),
@@ -446,7 +431,7 @@ pub(crate) async fn create_person(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let form = FormData::parse(&body);
-    if let Some(res) = draft_action(&state, &user, "/people/new", &form).await? {
+    if let Some(res) = crate::drafts::handle(&state, &user, "/people/new", &form).await? {
         return Ok(res);
     }
     if form.get("action") == "add_key_person" {
@@ -577,7 +562,7 @@ pub(crate) async fn update_person(
     let pid = person_id(&id)?;
     let form = FormData::parse(&body);
     let path = format!("/people/{pid}/edit");
-    if let Some(res) = draft_action(&state, &user, &path, &form).await? {
+    if let Some(res) = crate::drafts::handle(&state, &user, &path, &form).await? {
         return Ok(res);
     }
     if form.get("action") == "add_key_person" {

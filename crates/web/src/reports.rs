@@ -31,15 +31,8 @@ pub(crate) struct YearQuery {
 fn year_of(q: Option<&str>, today: time::Date) -> Result<Year, PageError> {
     match q.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => Year::parse(s).ok_or_else(PageError::not_found),
-        None => {
-            Ok(Year::parse(&previous(Year::containing(today))).unwrap_or(Year::containing(today)))
-        }
+        None => Ok(Year::containing(today).previous()),
     }
-}
-
-fn previous(y: Year) -> String {
-    let s = y.start_year() - 1;
-    format!("{s}-{:02}", (s + 1) % 100)
 }
 
 #[derive(Template)]
@@ -72,10 +65,8 @@ pub(crate) async fn sac(
     let this = Year::containing(user.now.date()).start_year();
     let years = (0..8)
         .map(|i| {
-            let s = this - i;
-            let label = format!("{s}-{:02}", (s + 1) % 100);
-            let selected = label == year.to_string();
-            (label, selected)
+            let y = Year::starting(this - i);
+            (y.to_string(), y == year)
         })
         .collect();
     let drill = safeguard_domain::policy::decide(&user.actor, Action::ViewEnquiries)
