@@ -214,6 +214,7 @@ impl Safeguard {
         };
         let practitioner = user("practitioner").await?;
         let manager = user("manager").await?;
+        let workers = self.generated_workers(&practitioner, now).await?;
         let today = now.date();
         let mut rng = Rng(profile.seed);
         let mut out = Generated::default();
@@ -337,6 +338,7 @@ impl Safeguard {
 
         // A few providers, named for the places they run.
         let mut providers = Vec::new();
+        let mut care_homes = Vec::new();
         let mut rows = Vec::new();
         for i in 0..60 {
             let id = rng.id(created);
@@ -361,6 +363,9 @@ impl Safeguard {
                 Value::from(created),
                 Value::from(practitioner.clone()),
             ]);
+            if kind.starts_with("care_home") {
+                care_homes.push(id.clone());
+            }
             providers.push(id);
         }
         let mut tx = self.store.begin().await?;
@@ -460,11 +465,18 @@ impl Safeguard {
                     Value::from(iso(received)),
                     Value::from("Synthetic concern generated for testing."),
                     Value::from(location),
-                    Value::from(if large {
-                        Some(providers[rng.below(providers.len() as u64) as usize].clone())
-                    } else {
-                        None
-                    }),
+                    // Most concerns in a care home name it; a few homes have many.
+                    Value::from(
+                        (location.starts_with("care_home")
+                            && !care_homes.is_empty()
+                            && (large || rng.chance(0.7)))
+                        .then(|| {
+                            let u = rng.unit();
+                            care_homes
+                                [(u * u * care_homes.len() as f64) as usize % care_homes.len()]
+                            .clone()
+                        }),
+                    ),
                     Value::from("no"),
                     Value::from(rng.pick(&[
                         ("yes", 60),
@@ -502,10 +514,17 @@ impl Safeguard {
                         Value::from("Synthetic decision."),
                     ]);
                 }
-                for pos in 0..adults {
-                    // Repeat concerns: some people come up again and again.
+                let mut about: Vec<usize> = Vec::new();
+                for pos in 0..adults.min(people.len() as u64) {
+                    // Repeat concerns: some people come up again and again
+                    // (but each adult only once in one concern).
                     let u = rng.unit();
-                    let p = &people[((u * u) * people.len() as f64) as usize % people.len()];
+                    let mut which = ((u * u) * people.len() as f64) as usize % people.len();
+                    while about.contains(&which) {
+                        which = (which + 1) % people.len();
+                    }
+                    about.push(which);
+                    let p = &people[which];
                     let linked = !rng.chance(0.03);
                     batch.adults.push(vec![
                         Value::from(cid.clone()),
@@ -547,7 +566,9 @@ impl Safeguard {
                             Value::from(p.id.clone()),
                             Value::from(kind),
                             Value::from(enquiry_state),
-                            Value::from(Some(practitioner.clone())),
+                            Value::from(Some(
+                                workers[rng.below(workers.len() as u64) as usize].clone(),
+                            )),
                             Value::from(iso(d)),
                             Value::from((enquiry_state != "open").then(|| asked.to_string())),
                             Value::from(ms_of(d, 601)),
@@ -665,6 +686,7 @@ impl Safeguard {
         self.flush(&mut batch).await?;
         progress("concerns", total, total);
         out.concerns = done;
+        self.store.analyze().await?;
         let ctx = Ctx::default();
         let mut tx = self.store.begin_audited().await?;
         let mut e = crate::accounts::system_event(&ctx, now, "generate", "demo", None)?;
@@ -675,6 +697,66 @@ impl Safeguard {
         tx.audit(e).await?;
         tx.commit().await?;
         Ok(out)
+    }
+
+    /// The practitioners generated enquiries are shared between: the demo
+    /// practitioner and, in each other team of the council, a synthetic
+    /// colleague whose account cannot sign in (made once, reused after).
+    async fn generated_workers(
+        &self,
+        practitioner: &str,
+        now: OffsetDateTime,
+    ) -> CoreResult<Vec<String>> {
+        let Some(owner) = self.store.user_by_id(practitioner).await? else {
+            return Ok(vec![practitioner.to_string()]);
+        };
+        let mut workers = vec![practitioner.to_string()];
+        let mut rows = Vec::new();
+        for team in self.store.list_teams().await? {
+            if team.agency_id != owner.agency_id || owner.team_id.as_deref() == Some(&team.id) {
+                continue;
+            }
+            let username = format!("synthetic.{}", team.name.to_lowercase().replace(' ', "-"));
+            if let Some(u) = self.store.user_by_username(&username).await? {
+                workers.push(u.id);
+                continue;
+            }
+            let id = crate::new_uuid(now)?.to_string();
+            rows.push(vec![
+                Value::from(id.clone()),
+                Value::from(username),
+                Value::from(format!("{} worker (synthetic)", team.name)),
+                Value::from("practitioner"),
+                Value::from(owner.agency_id.clone()),
+                Value::from(Some(team.id.clone())),
+                // Not a password hash of anything: the account cannot sign in.
+                Value::from("!"),
+                Value::Bool(true),
+                Value::from(unix_ms(now)),
+            ]);
+            workers.push(id);
+        }
+        if !rows.is_empty() {
+            let mut tx = self.store.begin().await?;
+            tx.bulk_insert(
+                "users",
+                &[
+                    "id",
+                    "username",
+                    "display_name",
+                    "role",
+                    "agency_id",
+                    "team_id",
+                    "password_hash",
+                    "disabled",
+                    "created_at",
+                ],
+                &rows,
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        Ok(workers)
     }
 
     async fn flush(&self, b: &mut Batch) -> CoreResult<()> {

@@ -2,6 +2,8 @@
 //! data-quality checks, and the register of Safeguarding Adults Reviews.
 
 use safeguard_domain::Actor;
+use safeguard_domain::calendar::{Calendar, england_wales_bank_holidays};
+use safeguard_domain::dashboard::{self, Dashboard, Period};
 use safeguard_domain::policy::{Action, Decision, decide};
 use safeguard_domain::sac::{self, SacReturn, Year};
 use safeguard_domain::validation::FieldErrors;
@@ -219,6 +221,55 @@ impl Safeguard {
             });
         }
         Ok(out)
+    }
+
+    /// The managers' dashboard for the period from `from` to `to` (dates as
+    /// typed; see [`Period::parse`]), for one team (by id) or all teams
+    /// (analysts and managers; figures only, no records).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn dashboard(
+        &self,
+        actor: &Actor,
+        from: Option<&str>,
+        to: Option<&str>,
+        team: Option<&str>,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Dashboard> {
+        self.require(actor, Action::ViewReports, ctx, now).await?;
+        let period = Period::parse(from, to, now.date()).map_err(CoreError::Invalid)?;
+        if let Some(team) = team
+            && !self.store.list_teams().await?.iter().any(|t| t.id == team)
+        {
+            let mut e = FieldErrors::default();
+            e.add("team", "Choose a team from the list");
+            return Err(CoreError::Invalid(e));
+        }
+        let facts = self.store.dashboard_facts(period, team, now.date()).await?;
+        // The stored calendar (seeded the first time); periods reaching back
+        // before its first year get England and Wales bank holidays for the
+        // years in between.
+        self.calendar(now).await?;
+        let mut days: Vec<time::Date> = self
+            .store
+            .bank_holidays()
+            .await?
+            .iter()
+            .filter_map(|(d, _)| safeguard_domain::person::parse_iso_date(d))
+            .collect();
+        let first_stored = days.iter().map(|d| d.year()).min().unwrap_or(now.year());
+        for y in period.from.year()..first_stored {
+            days.extend(england_wales_bank_holidays(y));
+        }
+        let calendar = Calendar::new(days);
+        let targets = self.targets().await?;
+        Ok(dashboard::compute(
+            period,
+            &facts,
+            &calendar,
+            targets.decision_days,
+            now.date(),
+        ))
     }
 
     /// The register of Safeguarding Adults Reviews (analysts and managers).

@@ -8,6 +8,7 @@
 pub mod calendar;
 pub mod codes;
 pub mod concern;
+pub mod dashboard;
 pub mod enquiry;
 pub mod feedback;
 pub mod ids;

@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod audit;
 pub mod bulk;
 pub mod concerns;
+pub mod dashboard;
 pub mod enquiries;
 pub mod people;
 pub mod sac;
@@ -129,6 +130,16 @@ impl Tx {
 }
 
 impl Store {
+    /// Refreshes the query planner's statistics (after loading many rows at
+    /// once, so reports pick the right indexes).
+    pub async fn analyze(&self) -> Result<()> {
+        on_db!(self, |p| sqlx::raw_sql("ANALYZE")
+            .execute(p)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
     /// Opens the embedded SQLite database `safeguard.db` in `dir`, creating
     /// both as needed, and applies migrations.
     pub async fn open_data_dir(dir: &Path) -> Result<Store> {

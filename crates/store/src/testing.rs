@@ -170,3 +170,15 @@ pub async fn count_raw(store: &Store, sql: &str) -> Result<i64> {
     let (n,): (i64,) = on_db!(store, |p| sqlx::query_as(sql).fetch_one(p).await)?;
     Ok(n)
 }
+
+/// Runs a raw SQL query with text parameters `$1`, `$2`… and returns how
+/// many rows it yields (benchmarks use it to time bare queries).
+pub async fn fetch_rows_raw(store: &Store, sql: &str, binds: &[&str]) -> Result<usize> {
+    Ok(on_db!(store, |p| {
+        let mut q = sqlx::query(sql);
+        for b in binds {
+            q = q.bind(*b);
+        }
+        q.fetch_all(p).await.map(|r| r.len())
+    })?)
+}

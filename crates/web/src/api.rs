@@ -353,6 +353,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::api_reports::sac))
         .routes(routes!(crate::api_reports::quality))
         .routes(routes!(crate::api_reports::cell))
+        .routes(routes!(crate::api_reports::dashboard))
         .routes(routes!(crate::api_reports::add_review))
         .routes(routes!(
             crate::api_enquiries::put_translation,

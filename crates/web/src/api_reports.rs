@@ -227,3 +227,42 @@ pub(crate) async fn add_review(
         .await?;
     Ok(created(row.id))
 }
+
+/// `?from=YYYY-MM-DD&to=YYYY-MM-DD&team=ID`, each optional.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct DashboardParams {
+    /// First day (default: 1 April of the current financial year).
+    from: Option<String>,
+    /// Last day (default: today).
+    to: Option<String>,
+    /// A team's id (default: all teams).
+    team: Option<String>,
+}
+
+/// The managers' dashboard for a period and team: Making Safeguarding
+/// Personal, risk outcomes, time to decision, overdue work, concerns by
+/// type, location and source, and providers over time (figures only).
+#[utoipa::path(get, path = "/api/v1/reports/dashboard", tag = "reports",
+    params(DashboardParams), security(("bearer" = [])),
+    responses((status = 200, body = safeguard_domain::dashboard::Dashboard), (status = 403, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn dashboard(
+    State(state): State<AppState>,
+    user: ApiUser,
+    axum::extract::Query(q): axum::extract::Query<DashboardParams>,
+) -> Result<Json<safeguard_domain::dashboard::Dashboard>, ApiError> {
+    let team = q.team.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    Ok(Json(
+        state
+            .core
+            .dashboard(
+                &user.actor,
+                q.from.as_deref(),
+                q.to.as_deref(),
+                team,
+                &user.ctx,
+                user.now,
+            )
+            .await?,
+    ))
+}

@@ -11,6 +11,7 @@ mod api_enquiries;
 mod api_reports;
 mod assets;
 mod auth;
+mod charts;
 mod concerns;
 mod display;
 mod drafts;
@@ -95,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(pages::audit))
         .route("/restore", get(pages::restore))
         .route("/reports/sac", get(reports::sac))
+        .route("/reports/dashboard", get(reports::dashboard))
         .route("/reports/sac/{year}/{file}", get(reports::sac_csv))
         .route(
             "/reports/sac/{year}/cells/{table}/{row}/{column}",

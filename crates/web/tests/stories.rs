@@ -860,6 +860,7 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/people/{id}",
             "GET /api/v1/people/{id}/chronology",
             "GET /api/v1/providers/{id}",
+            "GET /api/v1/reports/dashboard",
             "GET /api/v1/reports/sac/{year}",
             "GET /api/v1/reports/sac/{year}/cells/{table}/{row}/{column}",
             "GET /api/v1/reports/sac/{year}/quality",
@@ -1164,4 +1165,5 @@ on_both_backends! {
     the_persons_feedback => crate::enquiries::feedback_story;
     plan_summary_in_the_persons_language => crate::enquiries::plan_summary_translation_story;
     sac_return_drill_down_and_checks => crate::reports::sac_story;
+    dashboard_by_period_and_team => crate::reports::dashboard_story;
 }

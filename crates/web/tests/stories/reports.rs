@@ -244,3 +244,210 @@ pub async fn sac_story(db: TestDb) {
     );
     app.finish().await;
 }
+
+/// The count of the bar labelled `label` in a set of bars from the API.
+fn bar(bars: &serde_json::Value, label: &str) -> u64 {
+    bars["bars"]
+        .as_array()
+        .and_then(|b| b.iter().find(|x| x["label"] == label))
+        .and_then(|x| x["count"].as_u64())
+        .unwrap_or_else(|| panic!("bar {label}"))
+}
+
+/// A concluded enquiry, a concern about a care provider and one about
+/// an unknown adult: the dashboard shows Making Safeguarding Personal,
+/// risk outcomes, timeliness, patterns and providers, for the whole
+/// council and filtered by team and period, as charts with tables.
+pub async fn dashboard_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let (_ada, eid, manager) = enquiry_for(&app, "ada brightwater").await;
+    let mut p = Api::new(&app);
+    p.sign_in("practitioner").await;
+    let o = p
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/outcomes"),
+            Some(r#"{"text":"To feel safe at home","expressed_by":"person"}"#),
+        )
+        .await;
+    let oid = o.json()["id"].as_str().expect("id").to_string();
+    let c = serde_json::json!({
+        "risk_types": ["financial"], "locations": ["own_home"], "sources": ["known"],
+        "action_result": "risk_action", "risk_outcome": "removed", "capacity": "did_not_lack",
+        "asked": "yes_expressed", "achievements": [{"outcome_id": oid, "achievement": "fully"}]
+    });
+    let r = p
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/conclusion"),
+            Some(&c.to_string()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let mut analyst = Api::new(&app);
+    analyst.sign_in("analyst").await;
+    let before = analyst
+        .call(Method::GET, "/api/v1/reports/dashboard", None)
+        .await;
+    assert_eq!(before.status, StatusCode::OK, "{}", before.body);
+    let before = before.json();
+    assert_eq!(before["overdue"]["awaiting_sign_off"], 1);
+    assert_eq!(before["msp"]["asked"]["total"], 0, "not signed off yet");
+    assert_eq!(
+        manager
+            .call(
+                Method::POST,
+                &format!("/api/v1/enquiries/{eid}/sign-off"),
+                Some(r#"{"approve":true}"#)
+            )
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    // A concern about a care home, named as the provider; one about an unknown adult, waiting.
+    let home = serde_json::json!({
+        "raiser_kind": "staff", "raiser_name": "A district nurse", "channel": "phone",
+        "what_happened": "Residents at Larch House are left in wet beds for hours.",
+        "where_happened": "Larch House", "location_type": "care_home_nursing",
+        "adults": [{"name": "A resident"}], "immediate_danger": "no", "consent": "dont_know",
+        "suspected_types": ["neglect", "organisational"]
+    });
+    let r = p
+        .call(Method::POST, "/api/v1/concerns", Some(&home.to_string()))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let cid = r.json()["id"].as_str().expect("id").to_string();
+    let provider = manager
+        .call(
+            Method::POST,
+            "/api/v1/providers",
+            Some(r#"{"name":"Larch House","kind":"care_home_nursing"}"#),
+        )
+        .await
+        .json();
+    let pid = provider["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        manager
+            .call(
+                Method::PUT,
+                &format!("/api/v1/concerns/{cid}/provider"),
+                Some(&serde_json::json!({ "provider_id": pid }).to_string())
+            )
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+
+    let d = analyst
+        .call(Method::GET, "/api/v1/reports/dashboard", None)
+        .await
+        .json();
+    assert_eq!(d["concerns"], 2);
+    assert_eq!(d["msp"]["asked"]["total"], 1);
+    assert_eq!(d["msp"]["asked_per_mille"], 1000);
+    assert_eq!(bar(&d["msp"]["achieved"], "Fully Achieved"), 1);
+    assert_eq!(bar(&d["risk_outcomes"], "Risk removed"), 1);
+    assert_eq!(d["overdue"]["awaiting_sign_off"], 0);
+    // Decided the day it came in; the care-home concern is still waiting.
+    assert_eq!(d["timeliness"]["decided"], 1);
+    assert_eq!(d["timeliness"]["within_target"], 1);
+    assert_eq!(d["timeliness"]["waiting"], 1);
+    assert_eq!(bar(&d["by_type"], "Organisational Abuse"), 1);
+    assert_eq!(bar(&d["by_location"], "Care Home - Nursing"), 1);
+    assert_eq!(bar(&d["by_source"], "Someone who works for a service"), 1);
+    assert_eq!(
+        bar(&d["by_source"], "A family member, friend or neighbour"),
+        1
+    );
+    assert_eq!(d["providers"][0]["name"], "Larch House");
+    assert_eq!(d["providers"][0]["total"], 1);
+
+    // By team: the hub decided Ada's concern; the North team has nothing yet.
+    let teams = app.core.store().list_teams().await.expect("teams");
+    let team = |name: &str| {
+        teams
+            .iter()
+            .find(|t| t.name == name)
+            .map(|t| t.id.clone())
+            .expect("team")
+    };
+    let hub = analyst
+        .call(
+            Method::GET,
+            &format!(
+                "/api/v1/reports/dashboard?team={}",
+                team("Adult Safeguarding Hub")
+            ),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(hub["concerns"], 1, "the waiting concern has no team yet");
+    assert_eq!(hub["msp"]["asked"]["total"], 1);
+    let north = analyst
+        .call(
+            Method::GET,
+            &format!(
+                "/api/v1/reports/dashboard?team={}",
+                team("North Locality Team")
+            ),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(north["concerns"], 0);
+    assert_eq!(north["msp"]["asked"]["total"], 0);
+    // A period before anything happened.
+    let old = analyst
+        .call(
+            Method::GET,
+            "/api/v1/reports/dashboard?from=2020-04-01&to=2021-03-31",
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(old["concerns"], 0);
+    assert_eq!(old["months"].as_array().map(Vec::len), Some(12));
+    // Bad filters are refused with the field named.
+    let bad = analyst
+        .call(
+            Method::GET,
+            "/api/v1/reports/dashboard?from=2026-13-01",
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.body.contains("from"));
+    let bad = analyst
+        .call(Method::GET, "/api/v1/reports/dashboard?team=nope", None)
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The page: charts as named images with the figures in tables beside them.
+    let mut m = app.browser();
+    m.login_ok("manager").await;
+    let page = m.get("/reports/dashboard").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("<svg") && page.contains("role=\"img\""));
+    assert!(page.contains("aria-labelledby=\"risk-outcomes-title risk-outcomes-desc\""));
+    assert!(page.contains("Risk outcomes: the figures"));
+    assert!(
+        page.contains("href=\"/providers/"),
+        "managers can open the provider"
+    );
+    assert!(page.contains("href=\"/concerns?state=new\""));
+    let bad = m.get("/reports/dashboard?to=yesterday").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.contains("href=\"#to\"") && !bad.contains("<svg"));
+    let mut a = app.browser();
+    a.login_ok("analyst").await;
+    let page = a.get("/reports/dashboard").await;
+    assert!(page.contains("Larch House") && !page.contains("href=\"/providers/"));
+    let mut pr = app.browser();
+    pr.login_ok("practitioner").await;
+    assert_eq!(
+        pr.get("/reports/dashboard").await.status,
+        StatusCode::FORBIDDEN
+    );
+    app.finish().await;
+}
