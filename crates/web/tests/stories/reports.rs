@@ -30,14 +30,16 @@ fn column_sum(sac: &serde_json::Value, table: &str, column: usize) -> u64 {
         .unwrap_or(0)
 }
 
-/// Two Section 42 enquiries about one person, one concluded; a concern
-/// about an adult with no record; a completed review: the return counts
-/// them by the SAC rules, analysts see figures only, managers the records.
-pub async fn sac_story(db: TestDb) {
-    let app = TestApp::new(db).await;
-    let year = Year::containing(time::OffsetDateTime::now_utc().date()).to_string();
-    let (_ada, eid, manager) = enquiry_for(&app, "ada brightwater").await;
-    let mut p = Api::new(&app);
+/// As the practitioner: records the person's desired outcome on enquiry
+/// `eid`, then proposes `conclusion` with that outcome rated `achieved`.
+/// Returns the practitioner's API client.
+async fn propose_conclusion(
+    app: &TestApp,
+    eid: &str,
+    mut conclusion: serde_json::Value,
+    achieved: &str,
+) -> Api {
+    let mut p = Api::new(app);
     p.sign_in("practitioner").await;
     let o = p
         .call(
@@ -48,19 +50,36 @@ pub async fn sac_story(db: TestDb) {
         .await;
     assert_eq!(o.status, StatusCode::CREATED, "{}", o.body);
     let oid = o.json()["id"].as_str().expect("id").to_string();
-    let c = serde_json::json!({
-        "risk_types": ["neglect", "physical"], "locations": ["own_home"], "sources": ["unknown", "unknown"],
-        "action_result": "risk_action", "risk_outcome": "reduced", "capacity": "did_not_lack",
-        "asked": "yes_expressed", "achievements": [{"outcome_id": oid, "achievement": "partially"}]
-    });
+    conclusion["achievements"] = serde_json::json!([{"outcome_id": oid, "achievement": achieved}]);
     let r = p
         .call(
             Method::POST,
             &format!("/api/v1/enquiries/{eid}/conclusion"),
-            Some(&c.to_string()),
+            Some(&conclusion.to_string()),
         )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    p
+}
+
+/// Two Section 42 enquiries about one person, one concluded; a concern
+/// about an adult with no record; a completed review: the return counts
+/// them by the SAC rules, analysts see figures only, managers the records.
+pub async fn sac_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let year = Year::containing(time::OffsetDateTime::now_utc().date()).to_string();
+    let (_ada, eid, manager) = enquiry_for(&app, "ada brightwater").await;
+    let p = propose_conclusion(
+        &app,
+        &eid,
+        serde_json::json!({
+            "risk_types": ["neglect", "physical"], "locations": ["own_home"], "sources": ["unknown", "unknown"],
+            "action_result": "risk_action", "risk_outcome": "reduced", "capacity": "did_not_lack",
+            "asked": "yes_expressed"
+        }),
+        "partially",
+    )
+    .await;
     // Proposed but not signed off: not counted yet, and flagged.
     let mut analyst = Api::new(&app);
     analyst.sign_in("analyst").await;
@@ -261,29 +280,17 @@ fn bar(bars: &serde_json::Value, label: &str) -> u64 {
 pub async fn dashboard_story(db: TestDb) {
     let app = TestApp::new(db).await;
     let (_ada, eid, manager) = enquiry_for(&app, "ada brightwater").await;
-    let mut p = Api::new(&app);
-    p.sign_in("practitioner").await;
-    let o = p
-        .call(
-            Method::POST,
-            &format!("/api/v1/enquiries/{eid}/outcomes"),
-            Some(r#"{"text":"To feel safe at home","expressed_by":"person"}"#),
-        )
-        .await;
-    let oid = o.json()["id"].as_str().expect("id").to_string();
-    let c = serde_json::json!({
-        "risk_types": ["financial"], "locations": ["own_home"], "sources": ["known"],
-        "action_result": "risk_action", "risk_outcome": "removed", "capacity": "did_not_lack",
-        "asked": "yes_expressed", "achievements": [{"outcome_id": oid, "achievement": "fully"}]
-    });
-    let r = p
-        .call(
-            Method::POST,
-            &format!("/api/v1/enquiries/{eid}/conclusion"),
-            Some(&c.to_string()),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let p = propose_conclusion(
+        &app,
+        &eid,
+        serde_json::json!({
+            "risk_types": ["financial"], "locations": ["own_home"], "sources": ["known"],
+            "action_result": "risk_action", "risk_outcome": "removed", "capacity": "did_not_lack",
+            "asked": "yes_expressed"
+        }),
+        "fully",
+    )
+    .await;
     let mut analyst = Api::new(&app);
     analyst.sign_in("analyst").await;
     let before = analyst
