@@ -140,6 +140,8 @@ pub struct TriageCounts {
 const ACK_KEY: &str = "target.acknowledge_working_days";
 const DECISION_KEY: &str = "target.decision_working_days";
 const CALENDAR_SEEDED_KEY: &str = "calendar.seeded";
+/// The first year the working-day calendar knows bank holidays for.
+const CALENDAR_HISTORY_FROM: i32 = 1990;
 
 fn scope_of(actor: &Actor) -> ConcernScope {
     match concern_scope(actor) {
@@ -266,7 +268,8 @@ impl Safeguard {
     }
 
     /// The working-day calendar. The first time, it is filled with England
-    /// and Wales bank holidays from last year to five years ahead.
+    /// and Wales bank holidays from last year to five years ahead; years
+    /// before those get England and Wales bank holidays too.
     pub async fn calendar(&self, now: OffsetDateTime) -> CoreResult<Calendar> {
         if self.store.setting(CALENDAR_SEEDED_KEY).await?.is_none() {
             let mut tx = self.store.begin().await?;
@@ -279,8 +282,20 @@ impl Safeguard {
             tx.set_setting(CALENDAR_SEEDED_KEY, "england-wales").await?;
             tx.commit().await?;
         }
-        let days = self.store.bank_holidays().await?;
-        Ok(Calendar::new(days.iter().map(|(d, _)| parse_date(d))))
+        let mut days: Vec<Date> = self
+            .store
+            .bank_holidays()
+            .await?
+            .iter()
+            .map(|(d, _)| parse_date(d))
+            .collect();
+        // Records older than the stored calendar (loaded or generated
+        // history) are timed against England and Wales bank holidays.
+        let first_stored = days.iter().map(|d| d.year()).min().unwrap_or(now.year());
+        for y in CALENDAR_HISTORY_FROM..first_stored {
+            days.extend(england_wales_bank_holidays(y));
+        }
+        Ok(Calendar::new(days))
     }
 
     fn clocks(row: &ConcernRow, cal: &Calendar, t: Targets, today: Date) -> Clocks {

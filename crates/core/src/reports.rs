@@ -2,7 +2,6 @@
 //! data-quality checks, and the register of Safeguarding Adults Reviews.
 
 use safeguard_domain::Actor;
-use safeguard_domain::calendar::{Calendar, england_wales_bank_holidays};
 use safeguard_domain::dashboard::{self, Dashboard, Period};
 use safeguard_domain::policy::{Action, Decision, decide};
 use safeguard_domain::sac::{self, SacReturn, Year};
@@ -246,22 +245,7 @@ impl Safeguard {
             return Err(CoreError::Invalid(e));
         }
         let facts = self.store.dashboard_facts(period, team, now.date()).await?;
-        // The stored calendar (seeded the first time); periods reaching back
-        // before its first year get England and Wales bank holidays for the
-        // years in between.
-        self.calendar(now).await?;
-        let mut days: Vec<time::Date> = self
-            .store
-            .bank_holidays()
-            .await?
-            .iter()
-            .filter_map(|(d, _)| safeguard_domain::person::parse_iso_date(d))
-            .collect();
-        let first_stored = days.iter().map(|d| d.year()).min().unwrap_or(now.year());
-        for y in period.from.year()..first_stored {
-            days.extend(england_wales_bank_holidays(y));
-        }
-        let calendar = Calendar::new(days);
+        let calendar = self.calendar(now).await?;
         let targets = self.targets().await?;
         Ok(dashboard::compute(
             period,

@@ -62,6 +62,13 @@ fn counts<K>(rows: Vec<(K, i64)>) -> Vec<(K, u64)> {
     rows.into_iter().map(|(k, n)| (k, count(n))).collect()
 }
 
+/// Counts of a column that is never empty.
+fn known(rows: Vec<(Option<String>, i64)>) -> Vec<(String, u64)> {
+    rows.into_iter()
+        .filter_map(|(k, n)| Some((k?, count(n))))
+        .collect()
+}
+
 impl Store {
     /// The dashboard's counts for `period`, for one team or (with `None`) all.
     /// `today` (`YYYY-MM-DD`-able) dates the overdue work.
@@ -76,45 +83,24 @@ impl Store {
         let today = iso_date(today);
         let by_team = team.is_some();
         let concerns = concerns_from(by_team);
-        let grouped = |select: &str, by: &str| {
-            format!("SELECT {select}, COUNT(*) AS n {concerns} GROUP BY {by}")
-        };
-
-        let by_month: Vec<(String, i64)> = fetch_all!(
-            self,
-            &grouped("substr(c.received_on, 1, 7)", "substr(c.received_on, 1, 7)"),
-            &from,
-            &to,
-            team
-        )?;
-        let by_types: Vec<(String, i64)> = fetch_all!(
-            self,
-            &grouped("c.suspected_types", "c.suspected_types"),
-            &from,
-            &to,
-            team
-        )?;
-        let by_location: Vec<(Option<String>, i64)> = fetch_all!(
-            self,
-            &grouped("c.location_type", "c.location_type"),
-            &from,
-            &to,
-            team
-        )?;
-        let by_source: Vec<(String, i64)> = fetch_all!(
-            self,
-            &grouped("c.raiser_kind", "c.raiser_kind"),
-            &from,
-            &to,
-            team
-        )?;
-        let decided_day = "CAST(c.decided_at / 86400000 AS BIGINT)";
+        let grouped = |by: &str| format!("SELECT {by}, COUNT(*) AS n {concerns} GROUP BY {by}");
+        // Concerns counted by one column (or expression) at a time.
+        let mut by_column = Vec::new();
+        for column in [
+            "substr(c.received_on, 1, 7)",
+            "c.suspected_types",
+            "c.location_type",
+            "c.raiser_kind",
+        ] {
+            let rows: Vec<(Option<String>, i64)> =
+                fetch_all!(self, &grouped(column), &from, &to, team)?;
+            by_column.push(rows);
+        }
+        let [by_month, by_types, by_location, by_source] =
+            <[_; 4]>::try_from(by_column).unwrap_or_default();
         let decisions: Vec<(String, Option<i64>, i64)> = fetch_all!(
             self,
-            &grouped(
-                &format!("c.received_on, {decided_day}"),
-                &format!("c.received_on, {decided_day}")
-            ),
+            &grouped("c.received_on, CAST(c.decided_at / 86400000 AS BIGINT)"),
             &from,
             &to,
             team
@@ -191,10 +177,10 @@ impl Store {
 
         let day = |s: &str| parse_iso_date(s);
         Ok(DashboardFacts {
-            concerns_by_month: counts(by_month),
-            concerns_by_types: counts(by_types),
+            concerns_by_month: known(by_month),
+            concerns_by_types: known(by_types),
             concerns_by_location: counts(by_location),
-            concerns_by_source: counts(by_source),
+            concerns_by_source: known(by_source),
             decisions: decisions
                 .into_iter()
                 .filter_map(|(received, decided, n)| {
