@@ -143,9 +143,9 @@ const CALENDAR_SEEDED_KEY: &str = "calendar.seeded";
 /// The first year the working-day calendar knows bank holidays for.
 const CALENDAR_HISTORY_FROM: i32 = 1990;
 
-fn scope_of(actor: &Actor) -> ConcernScope {
+fn scope_of(actor: &Actor, now: OffsetDateTime) -> ConcernScope {
     match concern_scope(actor) {
-        DomainScope::All => ConcernScope::All,
+        DomainScope::NeedToKnow => ConcernScope::Council(Safeguard::viewer(actor, now)),
         DomainScope::RaisedBy(u) => ConcernScope::RaisedBy(u.to_string()),
         DomainScope::Nothing => ConcernScope::Nothing,
     }
@@ -529,7 +529,7 @@ impl Safeguard {
             drop(tx);
             let existing = self
                 .store
-                .concern(&scope_of(actor), &id)
+                .concern(&scope_of(actor, now), &id)
                 .await?
                 .ok_or(CoreError::NotFound)?;
             return Ok(Receipt {
@@ -669,7 +669,7 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<Vec<ConcernItem>> {
-        let scope = scope_of(actor);
+        let scope = scope_of(actor, now);
         if scope == ConcernScope::Nothing {
             self.audit_denial(actor, ctx, now, "view", "concern", None)
                 .await?;
@@ -745,7 +745,7 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<ConcernView> {
-        let scope = scope_of(actor);
+        let scope = scope_of(actor, now);
         let Some(concern) = self.store.concern(&scope, id).await? else {
             if scope == ConcernScope::Nothing {
                 self.audit_denial(actor, ctx, now, "view", "concern", Some(id.to_string()))
@@ -912,7 +912,7 @@ impl Safeguard {
         }
         let concern = self
             .store
-            .concern(&ConcernScope::All, concern_id)
+            .concern(&scope_of(actor, now), concern_id)
             .await?
             .ok_or(CoreError::NotFound)?;
         let person = self
@@ -1002,7 +1002,7 @@ impl Safeguard {
             return Err(CoreError::NotFound);
         }
         self.store
-            .concern(&ConcernScope::All, concern_id)
+            .concern(&scope_of(actor, now), concern_id)
             .await?
             .ok_or(CoreError::NotFound)?;
         let id = self.create_person(actor, None, raw, ctx, now).await?.id();
@@ -1039,7 +1039,7 @@ impl Safeguard {
         }
         let concern = self
             .store
-            .concern(&ConcernScope::All, concern_id)
+            .concern(&scope_of(actor, now), concern_id)
             .await?
             .ok_or(CoreError::NotFound)?;
         let d = raw.parse().map_err(CoreError::Invalid)?;
@@ -1212,7 +1212,7 @@ impl Safeguard {
         }
         let concern = self
             .store
-            .concern(&ConcernScope::All, concern_id)
+            .concern(&scope_of(actor, now), concern_id)
             .await?
             .ok_or(CoreError::NotFound)?;
         let body = match safeguard_domain::text::required(body, 2000, true) {
@@ -1273,7 +1273,7 @@ impl Safeguard {
         }
         let concern = self
             .store
-            .concern(&ConcernScope::All, concern_id)
+            .concern(&scope_of(actor, now), concern_id)
             .await?
             .ok_or(CoreError::NotFound)?;
         let mut tx = self.store.begin_audited().await?;
@@ -1386,7 +1386,7 @@ impl Safeguard {
         let p = self.store.provider(id).await?.ok_or(CoreError::NotFound)?;
         let concerns = self
             .store
-            .concerns_for_provider(&ConcernScope::All, id)
+            .concerns_for_provider(&scope_of(actor, now), id)
             .await?;
         let mut tx = self.store.begin_audited().await?;
         tx.audit(Self::event(
@@ -1425,7 +1425,7 @@ impl Safeguard {
             return Err(CoreError::NotFound);
         }
         self.store
-            .concern(&ConcernScope::All, concern_id)
+            .concern(&scope_of(actor, now), concern_id)
             .await?
             .ok_or(CoreError::NotFound)?;
         if let Some(p) = provider_id {
@@ -1463,10 +1463,15 @@ impl Safeguard {
                 .await?;
             return Err(CoreError::NotFound);
         }
-        self.store
-            .find_person(person_scope(actor), person)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let basis = self
+            .require_person(
+                actor,
+                &person.to_string(),
+                ctx,
+                now,
+                ("view", "person", Some(person.to_string())),
+            )
+            .await?;
         let rows = self.store.chronology(&person.to_string()).await?;
         let mut tx = self.store.begin_audited().await?;
         tx.audit(
@@ -1479,6 +1484,7 @@ impl Safeguard {
                 Some(person.to_string()),
                 "success",
             )?
+            .with_reason(basis.code())
             .with_detail("chronology"),
         )
         .await?;

@@ -7,7 +7,7 @@ use safeguard_domain::enquiry::{
     EnquiryEvent, EnquiryKind, EnquiryState, RawConclusion, RawOutcome,
 };
 use safeguard_domain::person::iso_date;
-use safeguard_domain::policy::{Action, Decision, decide};
+use safeguard_domain::policy::{Action, Basis, Decision, decide};
 use safeguard_domain::validation::FieldErrors;
 use safeguard_store::Tx;
 use safeguard_store::concerns::ChronologyRow;
@@ -94,17 +94,45 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<EnquiryRow> {
-        if decide(actor, Action::ViewEnquiries) == Decision::Deny {
-            self.audit_denial(actor, ctx, now, "view", "enquiry", Some(id.into()))
+        Ok(self.enquiry_and_basis(actor, id, action, ctx, now).await?.0)
+    }
+
+    /// As `enquiry_for`, with why the actor may see it (for the audit trail).
+    /// Members of an enquiry's need-to-know team (partner staff included)
+    /// may see it; working on it still takes the action's permission.
+    async fn enquiry_and_basis(
+        &self,
+        actor: &Actor,
+        id: &str,
+        action: Action,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<(EnquiryRow, Basis)> {
+        let verb = if action == Action::ViewEnquiries {
+            "view"
+        } else {
+            "update"
+        };
+        let Some(enquiry) = self.store.enquiry(id).await? else {
+            self.audit_denial(actor, ctx, now, verb, "enquiry", Some(id.into()))
                 .await?;
             return Err(CoreError::NotFound);
-        }
-        if decide(actor, action) == Decision::Deny {
+        };
+        let basis = self
+            .require_enquiry(
+                actor,
+                &enquiry,
+                ctx,
+                now,
+                (verb, "enquiry", Some(id.into())),
+            )
+            .await?;
+        if action != Action::ViewEnquiries && decide(actor, action) == Decision::Deny {
             self.audit_denial(actor, ctx, now, "update", "enquiry", Some(id.into()))
                 .await?;
             return Err(CoreError::Forbidden);
         }
-        self.store.enquiry(id).await?.ok_or(CoreError::NotFound)
+        Ok((enquiry, basis))
     }
 
     fn state_of(e: &EnquiryRow) -> CoreResult<EnquiryState> {
@@ -127,7 +155,11 @@ impl Safeguard {
             ("view", "enquiry", None),
         )
         .await?;
-        let rows = self.store.enquiries(state.map(|s| s.code()), 500).await?;
+        let viewer = Self::viewer(actor, now);
+        let rows = self
+            .store
+            .enquiries(state.map(|s| s.code()), Some(&viewer), 500)
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let name = match r.person_id.parse() {
@@ -184,8 +216,8 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<EnquiryView> {
-        let enquiry = self
-            .enquiry_for(actor, id, Action::ViewEnquiries, ctx, now)
+        let (enquiry, basis) = self
+            .enquiry_and_basis(actor, id, Action::ViewEnquiries, ctx, now)
             .await?;
         let state = Self::state_of(&enquiry)?;
         let person_name = match enquiry.person_id.parse() {
@@ -224,15 +256,18 @@ impl Safeguard {
         let history = self.store.outcome_history(id).await?;
         let conclusion = self.store.conclusion(id).await?;
         let mut tx = self.store.begin_audited().await?;
-        tx.audit(Self::event(
-            actor,
-            ctx,
-            now,
-            "view",
-            "enquiry",
-            Some(id.into()),
-            "success",
-        )?)
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "view",
+                "enquiry",
+                Some(id.into()),
+                "success",
+            )?
+            .with_reason(basis.code()),
+        )
         .await?;
         tx.commit().await?;
         Ok(EnquiryView {
@@ -833,8 +868,9 @@ impl Safeguard {
         actor: &Actor,
         id: &str,
     ) -> CoreResult<Vec<safeguard_store::enquiries::EnquiryRecordRow>> {
+        // Partner staff invited into the enquiry see it without these parts.
         if decide(actor, Action::ViewEnquiries) == Decision::Deny {
-            return Err(CoreError::NotFound);
+            return Ok(Vec::new());
         }
         Ok(self.store.enquiry_records(id).await?)
     }
@@ -974,8 +1010,9 @@ impl Safeguard {
         actor: &Actor,
         id: &str,
     ) -> CoreResult<Vec<safeguard_store::enquiries::PlanActionRow>> {
+        // Partner staff invited into the enquiry see it without these parts.
         if decide(actor, Action::ViewEnquiries) == Decision::Deny {
-            return Err(CoreError::NotFound);
+            return Ok(Vec::new());
         }
         Ok(self.store.plan_actions(id).await?)
     }
@@ -1365,8 +1402,9 @@ impl Safeguard {
         actor: &Actor,
         id: &str,
     ) -> CoreResult<Vec<safeguard_store::enquiries::FeedbackRow>> {
+        // Partner staff invited into the enquiry see it without these parts.
         if decide(actor, Action::ViewEnquiries) == Decision::Deny {
-            return Err(CoreError::NotFound);
+            return Ok(Vec::new());
         }
         Ok(self.store.feedback(id).await?)
     }

@@ -8,6 +8,7 @@
 //! audit event has committed. The web layer and the CLI call these methods;
 //! neither writes SQL nor decides access itself.
 
+pub mod access;
 mod accounts;
 mod audit;
 pub mod concerns;
@@ -42,6 +43,11 @@ pub enum CoreError {
     /// The user may not do this at all.
     #[error("forbidden")]
     Forbidden,
+    /// The record is outside the user's need-to-know (another team's case,
+    /// or restricted): they may know only that it exists, the name and who
+    /// to contact — and may open it in an emergency, giving a reason.
+    #[error("outside need-to-know")]
+    Limited(Box<access::LimitedRecord>),
     /// The input has field errors.
     #[error("{0}")]
     Invalid(FieldErrors),
@@ -77,6 +83,11 @@ pub struct CoreConfig {
     pub lockout_max: Duration,
     /// How long an API token is valid.
     pub token_ttl: Duration,
+    /// How long an emergency (break-glass) opening of a record lasts.
+    pub break_glass: Duration,
+    /// The safeguarding lead's email address, told at once of each
+    /// break-glass opening (the email names no one).
+    pub lead_email: Option<String>,
 }
 
 impl Default for CoreConfig {
@@ -88,6 +99,8 @@ impl Default for CoreConfig {
             lockout_base: Duration::from_secs(60),
             lockout_max: Duration::from_secs(60 * 60),
             token_ttl: Duration::from_secs(8 * 60 * 60),
+            break_glass: Duration::from_secs(60 * 60),
+            lead_email: None,
         }
     }
 }

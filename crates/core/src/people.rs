@@ -1,7 +1,7 @@
 //! Person records: find, view, create, edit. Every view is audited.
 
-use safeguard_domain::person::{Person, PersonDetails, PersonSummary, RawPerson};
-use safeguard_domain::policy::{Action, Decision, decide, person_scope};
+use safeguard_domain::person::{Outside, Person, PersonDetails, PersonSummary, RawPerson};
+use safeguard_domain::policy::{Access, Action, Decision, decide, person_scope};
 use safeguard_domain::{Actor, PersonId};
 use time::OffsetDateTime;
 
@@ -83,10 +83,25 @@ impl Safeguard {
         )
         .await?;
         let query: String = query.chars().take(200).collect();
-        let found = self
+        let mut found = self
             .store
             .search_people(person_scope(actor), &query, SEARCH_LIMIT)
             .await?;
+        // Records outside the user's need-to-know show the name and who to
+        // contact only.
+        for p in &mut found {
+            let id = p.id.to_string();
+            if self.person_access(actor, &id, now).await? == Access::Limited
+                && let Some(l) = self.limited_record(&id).await?
+            {
+                p.date_of_birth = None;
+                p.postcode = None;
+                p.outside = Some(Outside {
+                    restricted: l.restricted,
+                    contact: l.contact,
+                });
+            }
+        }
         if query.trim().is_empty() {
             return Ok(found);
         }
@@ -115,21 +130,33 @@ impl Safeguard {
                 .await?;
             return Err(CoreError::NotFound);
         }
+        let basis = self
+            .require_person(
+                actor,
+                &id.to_string(),
+                ctx,
+                now,
+                ("view", "person", Some(id.to_string())),
+            )
+            .await?;
         let person = self
             .store
             .find_person(person_scope(actor), id)
             .await?
             .ok_or(CoreError::NotFound)?;
         let mut tx = self.store.begin_audited().await?;
-        tx.audit(Self::event(
-            actor,
-            ctx,
-            now,
-            "view",
-            "person",
-            Some(id.to_string()),
-            "success",
-        )?)
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "view",
+                "person",
+                Some(id.to_string()),
+                "success",
+            )?
+            .with_reason(basis.code()),
+        )
         .await?;
         tx.commit().await?;
         Ok(person)
@@ -199,6 +226,15 @@ impl Safeguard {
                 .await?;
             return Err(CoreError::NotFound);
         }
+        let basis = self
+            .require_person(
+                actor,
+                &id.to_string(),
+                ctx,
+                now,
+                ("update", "person", Some(id.to_string())),
+            )
+            .await?;
         let before = self
             .store
             .find_person(person_scope(actor), id)
@@ -220,6 +256,7 @@ impl Safeguard {
                 Some(id.to_string()),
                 "success",
             )?
+            .with_reason(basis.code())
             .with_detail(format!(
                 "changed: {}",
                 changed_fields(&before.details, &details).join(", ")

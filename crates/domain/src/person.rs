@@ -211,6 +211,19 @@ pub struct PersonSummary {
     pub date_of_birth: Option<Date>,
     /// Postcode.
     pub postcode: Option<String>,
+    /// Set when the record is outside the user's need-to-know: only the
+    /// name is shown (date of birth and postcode are left out) with who to
+    /// contact.
+    pub outside: Option<Outside>,
+}
+
+/// What is shown instead of a record's details outside its need-to-know.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outside {
+    /// The record is restricted (otherwise another team holds it).
+    pub restricted: bool,
+    /// Who to contact about it.
+    pub contact: String,
 }
 
 impl PersonDetails {

@@ -83,6 +83,15 @@ pub enum Action {
     ViewReports,
     /// Keep the register of Safeguarding Adults Reviews.
     ManageReviews,
+    /// Mark a person's record restricted, name who may open it, lift it.
+    RestrictRecord,
+    /// Open, in an emergency and with a reason, a record outside one's
+    /// allocation or a restricted one (time-limited, reviewed afterwards).
+    BreakGlass,
+    /// Close break-glass openings with a finding; see unusual access.
+    ReviewAccess,
+    /// Invite a named user into one enquiry's need-to-know team.
+    InviteToEnquiry,
 }
 
 /// The policy's answer.
@@ -129,6 +138,10 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         Action::SignOffEnquiry | Action::ManageReviews => {
             actor.agency_is_owner && actor.role == Role::Manager
         }
+        Action::RestrictRecord | Action::ReviewAccess => {
+            actor.agency_is_owner && actor.role == Role::Manager
+        }
+        Action::BreakGlass | Action::InviteToEnquiry => case_worker(actor),
         Action::ViewReports => {
             actor.agency_is_owner && matches!(actor.role, Role::Analyst | Role::Manager)
         }
@@ -151,11 +164,133 @@ pub fn person_scope(actor: &Actor) -> PersonScope {
     }
 }
 
+/// Why a user may open a person's case record in full.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Basis {
+    /// The user leads an enquiry about the person.
+    Allocated,
+    /// The user's team holds the person's case.
+    Team,
+    /// No team holds the case yet: open to council managers, who allocate it.
+    Unheld,
+    /// The record is restricted and the user is on its access list.
+    AccessList,
+    /// The user is in the need-to-know team of one of the person's enquiries
+    /// (that enquiry only).
+    Member,
+    /// An emergency opening, with a reason, until it expires.
+    BreakGlass,
+}
+
+impl Basis {
+    /// A stable code for the audit trail.
+    pub fn code(self) -> &'static str {
+        match self {
+            Basis::Allocated => "allocated",
+            Basis::Team => "team",
+            Basis::Unheld => "unheld",
+            Basis::AccessList => "access_list",
+            Basis::Member => "member",
+            Basis::BreakGlass => "break_glass",
+        }
+    }
+
+    /// Plain words for the person's access report.
+    pub fn label(self) -> &'static str {
+        match self {
+            Basis::Allocated => "leads an enquiry about you",
+            Basis::Team => "works in the team that holds your case",
+            Basis::Unheld => "a manager allocating your case",
+            Basis::AccessList => "named on the access list of your restricted record",
+            Basis::Member => "invited into your enquiry",
+            Basis::BreakGlass => "opened it in an emergency, giving a reason",
+        }
+    }
+}
+
+/// How much of a person's case record a user may see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// All of it, and why.
+    Full(Basis),
+    /// Only that a record exists, the name, and who to contact (outside the
+    /// user's allocation and team, or restricted); an emergency opening is
+    /// possible.
+    Limited,
+    /// Nothing: "not found".
+    Hidden,
+}
+
+/// What the policy needs to know about one person's case and one user.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaseFacts {
+    /// Teams that hold the case: the team of whoever made the record, decided
+    /// a concern about the person, or leads or opened an enquiry about them.
+    pub holding_teams: Vec<TeamId>,
+    /// The user leads an enquiry about the person.
+    pub allocated: bool,
+    /// The record is restricted.
+    pub restricted: bool,
+    /// The user is on the restricted record's access list.
+    pub on_access_list: bool,
+    /// The user has an unexpired break-glass opening of this record.
+    pub break_glass: bool,
+}
+
+/// How much of a person's case `actor` may see. Only council practitioners
+/// and managers see case records through the case pages; partner agencies
+/// see what is shared with them, and enquiries they are invited into.
+pub fn person_access(actor: &Actor, facts: &CaseFacts) -> Access {
+    if !case_worker(actor) {
+        return Access::Hidden;
+    }
+    if facts.restricted {
+        return if facts.on_access_list {
+            Access::Full(Basis::AccessList)
+        } else if facts.break_glass {
+            Access::Full(Basis::BreakGlass)
+        } else {
+            Access::Limited
+        };
+    }
+    let team = actor
+        .team_id
+        .is_some_and(|t| facts.holding_teams.contains(&t));
+    if facts.allocated {
+        Access::Full(Basis::Allocated)
+    } else if team {
+        Access::Full(Basis::Team)
+    } else if facts.holding_teams.is_empty() && actor.role == Role::Manager {
+        Access::Full(Basis::Unheld)
+    } else if facts.break_glass {
+        Access::Full(Basis::BreakGlass)
+    } else {
+        Access::Limited
+    }
+}
+
+/// How much of one enquiry `actor` may see: what they may see of the person,
+/// widened for members of the enquiry's need-to-know team (partner staff
+/// included) unless the record is restricted and they are not on its list.
+pub fn enquiry_access(actor: &Actor, person: &CaseFacts, member: bool) -> Access {
+    let access = person_access(actor, person);
+    if matches!(access, Access::Full(_)) || !member {
+        return access;
+    }
+    let council_or_partner = actor.role == Role::Partner || case_worker(actor);
+    if !council_or_partner || (person.restricted && !person.on_access_list) {
+        return access;
+    }
+    Access::Full(Basis::Member)
+}
+
 /// Which concerns a user's queries may return.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConcernScope {
-    /// All (council practitioners and managers).
-    All,
+    /// Need-to-know (council practitioners and managers): concerns waiting
+    /// for a decision, those they raised, their team's, and those about
+    /// people they may see in full.
+    NeedToKnow,
     /// Only those the user raised (partner-agency staff see the status of their own).
     RaisedBy(UserId),
     /// None.
@@ -165,7 +300,7 @@ pub enum ConcernScope {
 /// The concerns `actor` may see.
 pub fn concern_scope(actor: &Actor) -> ConcernScope {
     if case_worker(actor) {
-        ConcernScope::All
+        ConcernScope::NeedToKnow
     } else if actor.role == Role::Partner {
         ConcernScope::RaisedBy(actor.user_id)
     } else {

@@ -50,6 +50,13 @@ impl NewAuditEvent {
         self.detail = Some(detail.into());
         self
     }
+
+    /// The event with the reason access was given or the action taken (a
+    /// code such as `team` or `break_glass`).
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
 }
 
 /// A stored event.

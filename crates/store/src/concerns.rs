@@ -4,13 +4,20 @@
 
 use sqlx::FromRow;
 
+use crate::bulk::Value;
 use crate::{Result, Store, Tx, on_db, on_tx};
 
 /// Which concerns a user's queries may return.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConcernScope {
-    /// Every concern (council practitioners and managers).
+    /// Every concern (for use cases that have already checked access).
     All,
+    /// Need-to-know (council practitioners and managers): concerns waiting
+    /// for a triage decision (the front door), those the user raised,
+    /// those decided by the user's team, and those about people the user
+    /// may see in full; never a restricted person's unless the user is on
+    /// its access list or has opened it in an emergency.
+    Council(crate::access::Viewer),
     /// Only those this user raised (partner-agency staff).
     RaisedBy(String),
     /// None.
@@ -169,13 +176,50 @@ const CONCERN_COLUMNS: &str = "id, reference, receipt_hash, state, raiser_kind, 
     location_type, provider_name, provider_id, immediate_danger, consent, consent_reason, consent_detail, \
     suspected_types, acknowledged_at, decided_at, closed_at";
 
-fn scope_clause(scope: &ConcernScope, param: usize) -> Option<(String, Option<String>)> {
+/// The scope as SQL over `concerns` (unaliased), with values to bind from `$param`.
+fn scope_clause(scope: &ConcernScope, param: usize) -> Option<(String, Vec<Value>)> {
     match scope {
-        ConcernScope::All => Some(("1 = 1".into(), None)),
-        ConcernScope::RaisedBy(u) => Some((format!("raised_by = ${param}"), Some(u.clone()))),
+        ConcernScope::All => Some(("1 = 1".into(), Vec::new())),
+        ConcernScope::RaisedBy(u) => Some((
+            format!("raised_by = ${param}"),
+            vec![Value::Text(Some(u.clone()))],
+        )),
+        ConcernScope::Council(v) => {
+            let (u, t, n) = (param, param + 1, param + 2);
+            let visible = v.person_sql("sa.person_id", param);
+            let sql = format!(
+                "((concerns.decided_at IS NULL OR concerns.raised_by = ${u} \
+                   OR EXISTS (SELECT 1 FROM triage_decisions sd JOIN users su ON su.id = sd.decided_by \
+                      WHERE sd.concern_id = concerns.id AND su.team_id = ${t}) \
+                   OR EXISTS (SELECT 1 FROM concern_adults sa WHERE sa.concern_id = concerns.id \
+                      AND sa.person_id IS NOT NULL AND {visible})) \
+                 AND NOT EXISTS (SELECT 1 FROM concern_adults ra JOIN person_restrictions rr ON rr.person_id = ra.person_id \
+                   WHERE ra.concern_id = concerns.id \
+                   AND NOT EXISTS (SELECT 1 FROM restriction_access rl WHERE rl.person_id = ra.person_id AND rl.user_id = ${u}) \
+                   AND NOT EXISTS (SELECT 1 FROM break_glass rg WHERE rg.person_id = ra.person_id AND rg.user_id = ${u} \
+                      AND rg.expires_at > ${n})))"
+            );
+            Some((sql, v.binds()))
+        }
         ConcernScope::Nothing => None,
     }
 }
+
+/// Binds `values` to a query, in order.
+macro_rules! bind_all {
+    ($q:expr, $values:expr) => {{
+        let mut q = $q;
+        for v in $values {
+            q = match v {
+                Value::Text(t) => q.bind(t.clone()),
+                Value::Int(i) => q.bind(*i),
+                Value::Bool(b) => q.bind(*b),
+            };
+        }
+        q
+    }};
+}
+pub(crate) use bind_all;
 
 impl Store {
     /// A concern by id, within scope.
@@ -185,11 +229,9 @@ impl Store {
         };
         let sql = format!("SELECT {CONCERN_COLUMNS} FROM concerns WHERE id = $1 AND {clause}");
         Ok(on_db!(self, |p| {
-            let mut q = sqlx::query_as(&sql).bind(id);
-            if let Some(a) = &arg {
-                q = q.bind(a);
-            }
-            q.fetch_optional(p).await
+            bind_all!(sqlx::query_as(&sql).bind(id), &arg)
+                .fetch_optional(p)
+                .await
         })?)
     }
 
@@ -217,11 +259,9 @@ impl Store {
              ORDER BY received_at, id LIMIT $2"
         );
         Ok(on_db!(self, |p| {
-            let mut q = sqlx::query_as(&sql).bind(state).bind(limit);
-            if let Some(a) = &arg {
-                q = q.bind(a);
-            }
-            q.fetch_all(p).await
+            bind_all!(sqlx::query_as(&sql).bind(state).bind(limit), &arg)
+                .fetch_all(p)
+                .await
         })?)
     }
 
@@ -238,11 +278,9 @@ impl Store {
             "SELECT {CONCERN_COLUMNS} FROM concerns WHERE provider_id = $1 AND {clause} ORDER BY received_at DESC"
         );
         Ok(on_db!(self, |p| {
-            let mut q = sqlx::query_as(&sql).bind(provider_id);
-            if let Some(a) = &arg {
-                q = q.bind(a);
-            }
-            q.fetch_all(p).await
+            bind_all!(sqlx::query_as(&sql).bind(provider_id), &arg)
+                .fetch_all(p)
+                .await
         })?)
     }
 

@@ -2,6 +2,9 @@
 
 use sqlx::FromRow;
 
+use crate::access::Viewer;
+use crate::bulk::Value;
+use crate::concerns::bind_all;
 use crate::{Result, Store, Tx, on_db, on_tx};
 
 /// An enquiry.
@@ -109,16 +112,42 @@ impl Store {
             .await)?)
     }
 
-    /// Enquiries in a state (all when `None`), oldest first.
-    pub async fn enquiries(&self, state: Option<&str>, limit: i64) -> Result<Vec<EnquiryRow>> {
+    /// Enquiries in a state (all when `None`), oldest first; with a
+    /// viewer, only those about people they may see in full and those whose
+    /// need-to-know team they are in (a restricted person's only when they
+    /// are on its access list or have opened it in an emergency).
+    pub async fn enquiries(
+        &self,
+        state: Option<&str>,
+        viewer: Option<&Viewer>,
+        limit: i64,
+    ) -> Result<Vec<EnquiryRow>> {
+        let (scope, binds) = match viewer {
+            None => ("1 = 1".to_string(), Vec::new()),
+            Some(v) => {
+                let visible = v.person_sql("enquiries.person_id", 3);
+                (
+                    format!(
+                        "({visible} OR (EXISTS (SELECT 1 FROM enquiry_members em \
+                            WHERE em.enquiry_id = enquiries.id AND em.user_id = $3) \
+                          AND NOT EXISTS (SELECT 1 FROM person_restrictions er WHERE er.person_id = enquiries.person_id \
+                            AND NOT EXISTS (SELECT 1 FROM restriction_access el \
+                              WHERE el.person_id = er.person_id AND el.user_id = $3))))"
+                    ),
+                    v.binds(),
+                )
+            }
+        };
         let sql = format!(
-            "SELECT {ENQUIRY_COLUMNS} FROM enquiries WHERE ($1 IS NULL OR state = $1) ORDER BY created_at LIMIT $2"
+            "SELECT {ENQUIRY_COLUMNS} FROM enquiries WHERE ($1 IS NULL OR state = $1) AND {scope} \
+             ORDER BY created_at LIMIT $2"
         );
-        Ok(on_db!(self, |p| sqlx::query_as(&sql)
-            .bind(state)
-            .bind(limit)
-            .fetch_all(p)
-            .await)?)
+        Ok(on_db!(self, |p| bind_all!(
+            sqlx::query_as(&sql).bind(state).bind(limit),
+            &binds
+        )
+        .fetch_all(p)
+        .await)?)
     }
 
     /// An enquiry's desired outcomes (dropped ones too), in order.

@@ -10,6 +10,7 @@
 //! * Queries that return personal data take a [`PersonScope`] from the access
 //!   policy; a scope that allows nothing returns "not found" without a query.
 
+pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod bulk;

@@ -48,6 +48,14 @@ struct KeyPersonRow {
     notes: Option<String>,
 }
 
+/// A person's name only (for what is shown outside a record's need-to-know).
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct PersonNameRow {
+    pub given_name: String,
+    pub family_name: String,
+}
+
 #[derive(FromRow)]
 struct SummaryRow {
     id: String,
@@ -155,6 +163,16 @@ fn like_escape(s: &str) -> String {
 }
 
 impl Store {
+    /// A person's name, if the record exists.
+    pub async fn person_name(&self, id: &str) -> Result<Option<PersonNameRow>> {
+        Ok(on_db!(self, |p| sqlx::query_as(
+            "SELECT given_name, family_name FROM people WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(p)
+        .await)?)
+    }
+
     /// A person's record, if it exists and `scope` allows it.
     pub async fn find_person(&self, scope: PersonScope, id: PersonId) -> Result<Option<Person>> {
         if scope == PersonScope::Nothing {
@@ -228,6 +246,7 @@ impl Store {
                     family_name: r.family_name,
                     date_of_birth: parse_date(&r.date_of_birth)?,
                     postcode: r.postcode,
+                    outside: None,
                 })
             })
             .collect()

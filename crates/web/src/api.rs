@@ -92,6 +92,12 @@ pub struct PersonSummaryOut {
     pub date_of_birth: Option<String>,
     /// Postcode.
     pub postcode: Option<String>,
+    /// Set when the record is outside your need-to-know: who to contact
+    /// (date of birth and postcode are then left out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    /// The record is restricted.
+    pub restricted: bool,
 }
 
 impl From<PersonSummary> for PersonSummaryOut {
@@ -102,6 +108,8 @@ impl From<PersonSummary> for PersonSummaryOut {
             family_name: p.family_name,
             date_of_birth: p.date_of_birth.map(iso_date),
             postcode: p.postcode,
+            restricted: p.outside.as_ref().is_some_and(|o| o.restricted),
+            contact: p.outside.map(|o| o.contact),
         }
     }
 }
@@ -350,6 +358,14 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(crate::api_enquiries::action_status))
         .routes(routes!(crate::api_enquiries::translations))
+        .routes(routes!(crate::api_access::break_glass))
+        .routes(routes!(
+            crate::api_access::restrict,
+            crate::api_access::unrestrict
+        ))
+        .routes(routes!(crate::api_access::queue))
+        .routes(routes!(crate::api_access::review))
+        .routes(routes!(crate::api_access::invite))
         .routes(routes!(crate::api_reports::sac))
         .routes(routes!(crate::api_reports::quality))
         .routes(routes!(crate::api_reports::cell))

@@ -380,6 +380,9 @@ struct OutcomeView {
 #[template(path = "enquiry_view.html")]
 struct EnquiryPage {
     l: Layout,
+    /// The need-to-know team: who, why, since when.
+    members: Vec<(String, String, String)>,
+    can_invite: bool,
     id: String,
     person_id: String,
     concern_id: String,
@@ -616,7 +619,7 @@ async fn page(
     } else {
         Vec::new()
     };
-    let providers = if v.state == EnquiryState::Open {
+    let providers = if v.state == EnquiryState::Open && allow(Action::WorkOnEnquiry) {
         state
             .core
             .providers(&user.actor, "", &user.ctx, user.now)
@@ -660,7 +663,25 @@ async fn page(
         .collect();
     let questions = state.core.feedback_questions().await?;
     let kind = label(&e.kind, EnquiryKind::parse, EnquiryKind::label);
+    // Partner staff invited into the enquiry read it; only council case
+    // workers change it.
+    let works = allow(Action::WorkOnEnquiry);
+    let members = state
+        .core
+        .enquiry_members(id)
+        .await?
+        .into_iter()
+        .map(|m| {
+            (
+                format!("{} ({}, {})", m.display_name, m.username, m.agency_name),
+                m.reason.unwrap_or_default(),
+                when(m.added_at),
+            )
+        })
+        .collect();
     let t = EnquiryPage {
+        members,
+        can_invite: works && allow(Action::InviteToEnquiry),
         l: Layout::new(format!("{kind}: {}", v.person_name), user).with_errors(&errors),
         id: e.id.clone(),
         person_id: e.person_id.clone(),
@@ -668,8 +689,8 @@ async fn page(
         person_name: v.person_name.clone(),
         kind,
         state: v.state.label(),
-        open: v.state == EnquiryState::Open,
-        awaiting: v.state == EnquiryState::AwaitingSignOff,
+        open: works && v.state == EnquiryState::Open,
+        awaiting: works && v.state == EnquiryState::AwaitingSignOff,
         can_allocate: allow(Action::SignOffEnquiry) && v.state != EnquiryState::Concluded,
         can_sign_off: allow(Action::SignOffEnquiry),
         asked: e
@@ -783,6 +804,29 @@ async fn after(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `POST /enquiries/{id}/members`: invites a named user into the
+/// enquiry's need-to-know team.
+pub(crate) async fn invite(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = FormData::parse(&body);
+    let r = state
+        .core
+        .invite_to_enquiry(
+            &user.actor,
+            &id,
+            f.get("member_username"),
+            f.get("member_reason"),
+            &user.ctx,
+            user.now,
+        )
+        .await;
+    after(&state, &user, &id, f, r).await
 }
 
 /// `POST /enquiries/{id}/allocate`.

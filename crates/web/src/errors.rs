@@ -40,6 +40,16 @@ impl PageError {
         }
     }
 
+    /// 403 for a record outside the user's need-to-know (pages that show
+    /// the record's name and contact handle this themselves).
+    pub fn limited() -> Self {
+        PageError {
+            status: StatusCode::FORBIDDEN,
+            heading: "This record is outside your team's work",
+            message: "It is held by another team or restricted. Open the person's record from a search to see who to contact; in an emergency you can open it there, giving a reason.",
+        }
+    }
+
     /// 403 for a form whose CSRF token did not match.
     pub fn expired_form() -> Self {
         PageError {
@@ -73,6 +83,7 @@ impl From<CoreError> for PageError {
         match e {
             CoreError::NotFound => PageError::not_found(),
             CoreError::Forbidden => PageError::forbidden(),
+            CoreError::Limited(_) => PageError::limited(),
             CoreError::Invalid(_) | CoreError::BadCredentials | CoreError::Conflict => {
                 PageError::bad_request()
             }
@@ -183,6 +194,19 @@ impl From<CoreError> for ApiError {
                 StatusCode::FORBIDDEN,
                 "forbidden",
                 "Your role may not do this",
+            ),
+            CoreError::Limited(l) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "outside_need_to_know",
+                format!(
+                    "This record is {}; contact {}. In an emergency, POST /api/v1/people/{{id}}/break-glass with a reason.",
+                    if l.restricted {
+                        "restricted"
+                    } else {
+                        "held by another team"
+                    },
+                    l.contact
+                ),
             ),
             CoreError::Invalid(errs) => ApiError::validation(errs),
             CoreError::Conflict => ApiError::new(

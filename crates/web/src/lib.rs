@@ -5,7 +5,9 @@
 //! session lookup, CSRF checks on every state-changing form, and the
 //! rendering of error pages (which carry the request id and never internals).
 
+mod access;
 mod api;
+mod api_access;
 mod api_concerns;
 mod api_enquiries;
 mod api_reports;
@@ -86,6 +88,17 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/people/{id}/edit",
             get(pages::edit_person).post(pages::update_person),
+        )
+        .route("/people/{id}/break-glass", post(access::break_glass))
+        .route(
+            "/people/{id}/restrict",
+            get(access::restrict_form).post(access::restrict),
+        )
+        .route("/people/{id}/unrestrict", post(access::unrestrict))
+        .route("/access/break-glass", get(access::queue))
+        .route(
+            "/access/break-glass/{id}",
+            get(access::review_form).post(access::review),
         )
         .route("/admin/users", get(pages::users))
         .route(
@@ -180,6 +193,7 @@ pub fn router(state: AppState) -> Router {
             "/enquiries/{id}/records/{kind}",
             post(enquiries::add_record),
         )
+        .route("/enquiries/{id}/members", post(enquiries::invite))
         .route("/enquiries/{id}/actions", post(enquiries::add_action))
         .route(
             "/enquiries/{id}/actions/{action}",

@@ -148,6 +148,7 @@ struct HomeTemplate {
     counts: Option<safeguard_core::concerns::TriageCounts>,
     overdue_actions: Option<i64>,
     overdue_reviews: Option<i64>,
+    break_glass: Option<i64>,
     name: String,
     case_worker: bool,
     admin: bool,
@@ -172,7 +173,12 @@ pub(crate) async fn home(State(state): State<AppState>, user: SignedIn) -> Respo
     };
     let l = Layout::new("Home", &user);
     let nav = l.user.as_ref();
+    let break_glass = match state.core.break_glass_awaiting(&user.actor).await {
+        Ok(c) => c,
+        Err(e) => return PageError::from(e).into_response(),
+    };
     let t = HomeTemplate {
+        break_glass,
         counts,
         overdue_actions,
         overdue_reviews,
@@ -193,6 +199,9 @@ struct SummaryRow {
     family_name: String,
     dob: String,
     postcode: String,
+    /// Who to contact, when the record is outside the user's need-to-know.
+    outside: Option<String>,
+    restricted: bool,
 }
 
 impl From<PersonSummary> for SummaryRow {
@@ -206,6 +215,8 @@ impl From<PersonSummary> for SummaryRow {
                 .map(|d| format!("{} {} {}", d.day(), d.month(), d.year()))
                 .unwrap_or_else(|| "Not known".into()),
             postcode: p.postcode.unwrap_or_default(),
+            restricted: p.outside.as_ref().is_some_and(|o| o.restricted),
+            outside: p.outside.map(|o| o.contact),
         }
     }
 }
@@ -477,6 +488,8 @@ struct PersonTemplate {
     saved: bool,
     chronology: Vec<(String, String, String)>,
     enquiries: Vec<(String, String)>,
+    restriction: Option<crate::access::RestrictionPanel>,
+    can_restrict: bool,
 }
 
 #[derive(Deserialize)]
@@ -496,10 +509,28 @@ pub(crate) async fn view_person(
     Query(q): Query<SavedQuery>,
 ) -> Result<Response, PageError> {
     let pid = person_id(&id)?;
-    let person = state
+    let person = match state
         .core
         .view_person(&user.actor, pid, &user.ctx, user.now)
-        .await?;
+        .await
+    {
+        Ok(p) => p,
+        Err(CoreError::Limited(l)) => {
+            return Ok(crate::access::limited_page(
+                &state,
+                &user,
+                &l,
+                FormView::default(),
+                StatusCode::FORBIDDEN,
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let restriction = state
+        .core
+        .restriction_view(&pid.to_string())
+        .await?
+        .map(crate::access::RestrictionPanel::from);
     let chronology = state
         .core
         .chronology(&user.actor, pid, &user.ctx, user.now)
@@ -529,6 +560,9 @@ pub(crate) async fn view_person(
         saved: q.saved.is_some(),
         chronology,
         enquiries,
+        restriction,
+        can_restrict: safeguard_domain::policy::decide(&user.actor, Action::RestrictRecord)
+            == safeguard_domain::Decision::Allow,
     };
     Ok(render(StatusCode::OK, &t))
 }

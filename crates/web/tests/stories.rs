@@ -1,5 +1,7 @@
 //! User stories through the real router, each run on SQLite and on PostgreSQL.
 
+#[path = "stories/access.rs"]
+mod access;
 #[path = "stories/concerns.rs"]
 mod concerns;
 #[path = "stories/enquiries.rs"]
@@ -847,7 +849,9 @@ async fn openapi_story(db: TestDb) {
         described,
         vec![
             "DELETE /api/v1/enquiries/{id}/outcomes/{outcome_id}",
+            "DELETE /api/v1/people/{id}/restriction",
             "DELETE /api/v1/settings/summary-translations/{lang}",
+            "GET /api/v1/access/break-glass",
             "GET /api/v1/calendar",
             "GET /api/v1/concerns",
             "GET /api/v1/concerns/{id}",
@@ -866,6 +870,7 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/reports/sac/{year}/quality",
             "GET /api/v1/settings/feedback-questions",
             "GET /api/v1/settings/summary-translations",
+            "POST /api/v1/access/break-glass/{id}/review",
             "POST /api/v1/auth/token",
             "POST /api/v1/calendar/holidays",
             "POST /api/v1/concerns",
@@ -878,6 +883,7 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/enquiries/{id}/conclusion",
             "POST /api/v1/enquiries/{id}/feedback",
             "POST /api/v1/enquiries/{id}/feedback-links",
+            "POST /api/v1/enquiries/{id}/members",
             "POST /api/v1/enquiries/{id}/outcomes",
             "POST /api/v1/enquiries/{id}/records/advocacy",
             "POST /api/v1/enquiries/{id}/records/capacity",
@@ -887,6 +893,7 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/enquiries/{id}/records/risk",
             "POST /api/v1/enquiries/{id}/sign-off",
             "POST /api/v1/people",
+            "POST /api/v1/people/{id}/break-glass",
             "POST /api/v1/providers",
             "POST /api/v1/public/concerns",
             "POST /api/v1/public/concerns/status",
@@ -896,6 +903,7 @@ async fn openapi_story(db: TestDb) {
             "PUT /api/v1/enquiries/{id}/actions/{action_id}",
             "PUT /api/v1/enquiries/{id}/outcomes/{outcome_id}",
             "PUT /api/v1/people/{id}",
+            "PUT /api/v1/people/{id}/restriction",
             "PUT /api/v1/settings/feedback-questions",
             "PUT /api/v1/settings/summary-translations/{lang}",
         ]
@@ -1166,4 +1174,5 @@ on_both_backends! {
     plan_summary_in_the_persons_language => crate::enquiries::plan_summary_translation_story;
     sac_return_drill_down_and_checks => crate::reports::sac_story;
     dashboard_by_period_and_team => crate::reports::dashboard_story;
+    need_to_know_scoping_break_glass_and_restriction => crate::access::need_to_know_story;
 }

@@ -1,0 +1,707 @@
+//! Need-to-know: who may open a person's case, restricted records,
+//! emergency (break-glass) openings and their review, and enquiries'
+//! need-to-know teams. The rules are `safeguard_domain::policy`; this
+//! module gathers the facts, asks, audits and keeps the records.
+
+use safeguard_domain::policy::{
+    Access, Action, Basis, CaseFacts, Decision, decide, enquiry_access, person_access,
+};
+use safeguard_domain::validation::FieldErrors;
+use safeguard_domain::{Actor, Role, TeamId};
+use safeguard_store::access::{
+    BreakGlassListRow, BreakGlassRow, NamedUserRow, RestrictionRow, Viewer,
+};
+use safeguard_store::audit::{AuditEvent, AuditFilter};
+use safeguard_store::concerns::EmailRow;
+use safeguard_store::enquiries::EnquiryRow;
+use safeguard_store::people::PersonNameRow;
+use time::OffsetDateTime;
+
+use crate::{CoreError, CoreResult, Ctx, Safeguard, new_uuid, unix_ms};
+
+/// The longest reason or finding kept.
+const MAX_TEXT: usize = 2_000;
+
+/// What someone outside a record's need-to-know sees of it: that it
+/// exists, the name, and who to contact.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LimitedRecord {
+    /// The person's id.
+    pub person_id: String,
+    /// The person's name.
+    pub name: String,
+    /// The record is restricted (otherwise it is held by another team).
+    pub restricted: bool,
+    /// Who to contact about it.
+    pub contact: String,
+}
+
+/// A restricted record's restriction and access list.
+#[derive(Clone, Debug)]
+pub struct RestrictionView {
+    /// The restriction.
+    pub restriction: RestrictionRow,
+    /// Who marked it.
+    pub restricted_by: String,
+    /// Who may open it.
+    pub access_list: Vec<NamedUserRow>,
+}
+
+/// The break-glass review queue.
+#[derive(Clone, Debug)]
+pub struct BreakGlassQueue {
+    /// Openings awaiting a finding, oldest first.
+    pub open: Vec<BreakGlassListRow>,
+    /// The most recently reviewed openings.
+    pub reviewed: Vec<BreakGlassListRow>,
+}
+
+/// Trims a required free-text field, naming it when empty or too long.
+fn required_text(field: &str, label: &str, value: &str) -> Result<String, FieldErrors> {
+    let v = value.trim();
+    let mut e = FieldErrors::new();
+    if v.is_empty() {
+        e.add(field, format!("Enter {label}"));
+        return Err(e);
+    }
+    if v.chars().count() > MAX_TEXT {
+        e.add(
+            field,
+            format!(
+                "{} must be {MAX_TEXT} characters or fewer",
+                capitalise(label)
+            ),
+        );
+        return Err(e);
+    }
+    Ok(v.to_string())
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+impl Safeguard {
+    /// The actor as a list viewer, for need-to-know scoping in SQL.
+    pub(crate) fn viewer(actor: &Actor, now: OffsetDateTime) -> Viewer {
+        Viewer {
+            user_id: actor.user_id.to_string(),
+            team_id: actor.team_id.map(|t| t.to_string()),
+            manager: actor.agency_is_owner && actor.role == Role::Manager,
+            now: unix_ms(now),
+        }
+    }
+
+    /// The facts the policy weighs for `actor` and a person.
+    async fn case_facts(
+        &self,
+        actor: &Actor,
+        person_id: &str,
+        now: OffsetDateTime,
+    ) -> CoreResult<CaseFacts> {
+        let f = self
+            .store
+            .case_facts(person_id, &actor.user_id.to_string(), unix_ms(now))
+            .await?;
+        Ok(CaseFacts {
+            holding_teams: f
+                .holding_teams
+                .iter()
+                .filter_map(|t| t.parse().ok().map(TeamId))
+                .collect(),
+            allocated: f.allocated,
+            restricted: f.restricted,
+            on_access_list: f.on_access_list,
+            break_glass: f.break_glass,
+        })
+    }
+
+    /// How much of a person's case `actor` may see now.
+    pub async fn person_access(
+        &self,
+        actor: &Actor,
+        person_id: &str,
+        now: OffsetDateTime,
+    ) -> CoreResult<Access> {
+        Ok(person_access(
+            actor,
+            &self.case_facts(actor, person_id, now).await?,
+        ))
+    }
+
+    /// What `actor` may see of a person's record outside its need-to-know:
+    /// the name and who to contact. `None` when there is no such record.
+    pub async fn limited_record(&self, person_id: &str) -> CoreResult<Option<LimitedRecord>> {
+        let Some(name) = self.store.person_name(person_id).await? else {
+            return Ok(None);
+        };
+        let restriction = self.store.restriction(person_id).await?;
+        let contact = match &restriction {
+            Some(r) => r.contact.clone(),
+            None => {
+                let teams = self.store.holding_team_names(person_id).await?;
+                if teams.is_empty() {
+                    "the safeguarding adults team".to_string()
+                } else {
+                    teams.join(", ")
+                }
+            }
+        };
+        Ok(Some(LimitedRecord {
+            person_id: person_id.to_string(),
+            name: name.full_name(),
+            restricted: restriction.is_some(),
+            contact,
+        }))
+    }
+
+    /// Turns an access answer into the use case's go-ahead: the basis when
+    /// full; otherwise the refusal is audited and returned as
+    /// [`CoreError::Limited`] (the record's existence is known to council
+    /// case workers) or [`CoreError::NotFound`].
+    async fn grant(
+        &self,
+        actor: &Actor,
+        access: Access,
+        person_id: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+        attempted: (&str, &str, Option<String>),
+    ) -> CoreResult<Basis> {
+        let (verb, subject, id) = attempted;
+        match access {
+            Access::Full(basis) => Ok(basis),
+            Access::Limited => {
+                self.audit_denial(actor, ctx, now, verb, subject, id)
+                    .await?;
+                match self.limited_record(person_id).await? {
+                    Some(l) => Err(CoreError::Limited(Box::new(l))),
+                    None => Err(CoreError::NotFound),
+                }
+            }
+            Access::Hidden => {
+                self.audit_denial(actor, ctx, now, verb, subject, id)
+                    .await?;
+                Err(CoreError::NotFound)
+            }
+        }
+    }
+
+    /// Checks `actor` may see a person's case in full; why, if so.
+    pub(crate) async fn require_person(
+        &self,
+        actor: &Actor,
+        person_id: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+        attempted: (&str, &str, Option<String>),
+    ) -> CoreResult<Basis> {
+        let access = self.person_access(actor, person_id, now).await?;
+        self.grant(actor, access, person_id, ctx, now, attempted)
+            .await
+    }
+
+    /// Checks `actor` may see an enquiry in full (its person's case, or as a
+    /// member of its need-to-know team); why, if so.
+    pub(crate) async fn require_enquiry(
+        &self,
+        actor: &Actor,
+        enquiry: &EnquiryRow,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+        attempted: (&str, &str, Option<String>),
+    ) -> CoreResult<Basis> {
+        let facts = self.case_facts(actor, &enquiry.person_id, now).await?;
+        let member = self
+            .store
+            .is_enquiry_member(&enquiry.id, &actor.user_id.to_string())
+            .await?;
+        let access = enquiry_access(actor, &facts, member);
+        self.grant(actor, access, &enquiry.person_id, ctx, now, attempted)
+            .await
+    }
+
+    /// Opens a record outside `actor`'s need-to-know in an emergency, for
+    /// the configured time, giving a reason. The opening is audited, lands
+    /// in the managers' review queue and (when an address is configured) the
+    /// safeguarding lead is emailed at once — the email names no one.
+    pub async fn break_glass(
+        &self,
+        actor: &Actor,
+        person_id: &str,
+        reason: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<BreakGlassRow> {
+        self.require_as(
+            actor,
+            Action::BreakGlass,
+            ctx,
+            now,
+            ("break_glass", "person", Some(person_id.to_string())),
+        )
+        .await?;
+        match self.person_access(actor, person_id, now).await? {
+            Access::Limited => {}
+            Access::Full(_) | Access::Hidden => return Err(CoreError::NotFound),
+        }
+        let reason = required_text("reason", "why you need to open this record now", reason)
+            .map_err(CoreError::Invalid)?;
+        let minutes = i64::try_from(self.config.break_glass.as_secs() / 60).unwrap_or(60);
+        let row = BreakGlassRow {
+            id: new_uuid(now)?.to_string(),
+            person_id: person_id.to_string(),
+            user_id: actor.user_id.to_string(),
+            reason,
+            opened_at: unix_ms(now),
+            expires_at: unix_ms(now) + minutes * 60_000,
+            reviewed_by: None,
+            reviewed_at: None,
+            justified: None,
+            finding: None,
+        };
+        let mut tx = self.store.begin_audited().await?;
+        tx.insert_break_glass(&row).await?;
+        if let Some(to) = &self.config.lead_email {
+            tx.queue_email(&EmailRow {
+                id: new_uuid(now)?.to_string(),
+                created_at: unix_ms(now),
+                to_address: to.clone(),
+                subject: "A record was opened in an emergency".into(),
+                body: "Someone has opened a record outside their allocation in an emergency (break-glass).\n\n\
+                       Review it in Safeguard: {PUBLIC_URL}/access/break-glass\n\n\
+                       For privacy this email names no one. Please do not reply to it.\n"
+                    .into(),
+                sent_at: None,
+                attempts: 0,
+                last_error: None,
+            })
+            .await?;
+        }
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "break_glass",
+                "person",
+                Some(person_id.to_string()),
+                "success",
+            )?
+            .with_reason("break_glass")
+            .with_detail(format!("opening {} for {minutes} minutes", row.id)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// The restriction on a person's record and its access list, for those
+    /// who may see the record.
+    pub async fn restriction_view(&self, person_id: &str) -> CoreResult<Option<RestrictionView>> {
+        let Some(restriction) = self.store.restriction(person_id).await? else {
+            return Ok(None);
+        };
+        let restricted_by = self
+            .store
+            .user_by_id(&restriction.restricted_by)
+            .await?
+            .map(|u| u.display_name)
+            .unwrap_or_default();
+        let access_list = self.store.access_list(person_id).await?;
+        Ok(Some(RestrictionView {
+            restriction,
+            restricted_by,
+            access_list,
+        }))
+    }
+
+    /// Marks a person's record restricted (or changes the restriction), with
+    /// a reason, who to contact, and the usernames (comma or space
+    /// separated) who may open it. The manager doing it and the leads of the
+    /// person's enquiries are always on the list.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn restrict_person(
+        &self,
+        actor: &Actor,
+        person_id: &str,
+        reason: &str,
+        contact: &str,
+        usernames: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        let attempted = ("restrict", "person", Some(person_id.to_string()));
+        self.require_as(actor, Action::RestrictRecord, ctx, now, attempted.clone())
+            .await?;
+        self.require_person(actor, person_id, ctx, now, attempted)
+            .await?;
+        let mut errors = FieldErrors::new();
+        let reason = required_text("reason", "why the record is restricted", reason)
+            .map_err(|e| errors.0.extend(e.0))
+            .ok();
+        let contact = if contact.trim().is_empty() {
+            let team = self
+                .store
+                .user_by_id(&actor.user_id.to_string())
+                .await?
+                .and_then(|u| u.team_name);
+            Some(match team {
+                Some(t) => format!("{}, {t}", actor.display_name),
+                None => actor.display_name.clone(),
+            })
+        } else {
+            required_text("contact", "who to contact", contact)
+                .map_err(|e| errors.0.extend(e.0))
+                .ok()
+        };
+        let mut users = vec![actor.user_id.to_string()];
+        let mut unknown = Vec::new();
+        for name in usernames
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|s| !s.is_empty())
+        {
+            match self.store.user_by_username(name).await? {
+                Some(u) if !u.disabled => users.push(u.id),
+                _ => unknown.push(name.to_string()),
+            }
+        }
+        if !unknown.is_empty() {
+            errors.add(
+                "access_list",
+                format!("No active account has the username {}", unknown.join(", ")),
+            );
+        }
+        for e in self.store.enquiries_for_person(person_id).await? {
+            if let Some(lead) = e.lead_user_id {
+                users.push(lead);
+            }
+        }
+        let (Some(reason), Some(contact)) = (reason, contact) else {
+            return Err(CoreError::Invalid(errors));
+        };
+        if !errors.is_empty() {
+            return Err(CoreError::Invalid(errors));
+        }
+        users.sort();
+        users.dedup();
+        let mut tx = self.store.begin_audited().await?;
+        tx.restrict(
+            &RestrictionRow {
+                person_id: person_id.to_string(),
+                reason,
+                contact,
+                restricted_by: actor.user_id.to_string(),
+                restricted_at: unix_ms(now),
+            },
+            &users,
+        )
+        .await?;
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "restrict",
+                "person",
+                Some(person_id.to_string()),
+                "success",
+            )?
+            .with_detail(format!("access list of {}", users.len())),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Lifts a restriction (a manager on its access list).
+    pub async fn lift_restriction(
+        &self,
+        actor: &Actor,
+        person_id: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        let attempted = ("unrestrict", "person", Some(person_id.to_string()));
+        self.require_as(actor, Action::RestrictRecord, ctx, now, attempted.clone())
+            .await?;
+        self.require_person(actor, person_id, ctx, now, attempted)
+            .await?;
+        let mut tx = self.store.begin_audited().await?;
+        if !tx.lift_restriction(person_id).await? {
+            return Err(CoreError::NotFound);
+        }
+        tx.audit(Self::event(
+            actor,
+            ctx,
+            now,
+            "unrestrict",
+            "person",
+            Some(person_id.to_string()),
+            "success",
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// How many emergency openings await a manager's review (for the home page).
+    pub async fn break_glass_awaiting(&self, actor: &Actor) -> CoreResult<Option<i64>> {
+        if decide(actor, Action::ReviewAccess) == Decision::Deny {
+            return Ok(None);
+        }
+        Ok(Some(self.store.break_glass_awaiting_review().await?))
+    }
+
+    /// The break-glass review queue (audited).
+    pub async fn break_glass_queue(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<BreakGlassQueue> {
+        self.require_as(
+            actor,
+            Action::ReviewAccess,
+            ctx,
+            now,
+            ("view", "break_glass", None),
+        )
+        .await?;
+        let open = self.store.break_glass_openings(false, 500).await?;
+        let reviewed = self.store.break_glass_openings(true, 50).await?;
+        let mut tx = self.store.begin_audited().await?;
+        tx.audit(
+            Self::event(actor, ctx, now, "view", "break_glass", None, "success")?
+                .with_detail(format!("{} open, {} reviewed", open.len(), reviewed.len())),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(BreakGlassQueue { open, reviewed })
+    }
+
+    /// One emergency opening for its reviewer, with what the user did to
+    /// the record while it was open (from the audit trail). Audited.
+    pub async fn break_glass_review(
+        &self,
+        actor: &Actor,
+        id: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<(BreakGlassListRow, Vec<AuditEvent>)> {
+        self.require_as(
+            actor,
+            Action::ReviewAccess,
+            ctx,
+            now,
+            ("view", "break_glass", Some(id.to_string())),
+        )
+        .await?;
+        let (Some(row), Some(raw)) = (
+            self.store.break_glass_listed(id).await?,
+            self.store.break_glass(id).await?,
+        ) else {
+            return Err(CoreError::NotFound);
+        };
+        let filter = AuditFilter {
+            subject_id: Some(raw.person_id.clone()),
+            actor_id: Some(raw.user_id.clone()),
+            action: None,
+        };
+        let events: Vec<AuditEvent> = self
+            .store
+            .list_audit(&filter, 500)
+            .await?
+            .into_iter()
+            .filter(|e| e.at >= raw.opened_at && e.at <= raw.expires_at)
+            .collect();
+        let mut tx = self.store.begin_audited().await?;
+        tx.audit(Self::event(
+            actor,
+            ctx,
+            now,
+            "view",
+            "break_glass",
+            Some(id.to_string()),
+            "success",
+        )?)
+        .await?;
+        tx.commit().await?;
+        Ok((row, events))
+    }
+
+    /// Closes a break-glass opening's review with a finding: `justified` is
+    /// "yes" or "no"; the finding says why.
+    pub async fn review_break_glass(
+        &self,
+        actor: &Actor,
+        id: &str,
+        justified: &str,
+        finding: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        self.require_as(
+            actor,
+            Action::ReviewAccess,
+            ctx,
+            now,
+            ("review", "break_glass", Some(id.to_string())),
+        )
+        .await?;
+        let Some(opening) = self.store.break_glass(id).await? else {
+            return Err(CoreError::NotFound);
+        };
+        let mut errors = FieldErrors::new();
+        let justified = match justified {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => {
+                errors.add("justified", "Say whether the opening was justified");
+                None
+            }
+        };
+        if opening.user_id == actor.user_id.to_string() {
+            errors.add(
+                "justified",
+                "Someone else must review an emergency opening of your own",
+            );
+        }
+        let finding = required_text("finding", "your finding", finding)
+            .map_err(|e| errors.0.extend(e.0))
+            .ok();
+        let (Some(justified), Some(finding)) = (justified, finding) else {
+            return Err(CoreError::Invalid(errors));
+        };
+        if !errors.is_empty() {
+            return Err(CoreError::Invalid(errors));
+        }
+        let mut tx = self.store.begin_audited().await?;
+        if !tx
+            .review_break_glass(
+                id,
+                &actor.user_id.to_string(),
+                unix_ms(now),
+                justified,
+                &finding,
+            )
+            .await?
+        {
+            return Err(CoreError::Conflict);
+        }
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "review",
+                "break_glass",
+                Some(id.to_string()),
+                "success",
+            )?
+            .with_detail(if justified {
+                "justified".to_string()
+            } else {
+                "not justified".to_string()
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Invites a named user (by username) into one enquiry's need-to-know
+    /// team, with a reason: a council colleague from another team, or
+    /// partner-agency staff, who may then open that enquiry (only).
+    pub async fn invite_to_enquiry(
+        &self,
+        actor: &Actor,
+        enquiry_id: &str,
+        username: &str,
+        reason: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        let attempted = ("invite", "enquiry", Some(enquiry_id.to_string()));
+        self.require_as(actor, Action::InviteToEnquiry, ctx, now, attempted.clone())
+            .await?;
+        let Some(enquiry) = self.store.enquiry(enquiry_id).await? else {
+            return Err(CoreError::NotFound);
+        };
+        self.require_enquiry(actor, &enquiry, ctx, now, attempted)
+            .await?;
+        let mut errors = FieldErrors::new();
+        let user = match self.store.user_by_username(username.trim()).await? {
+            Some(u)
+                if !u.disabled
+                    && matches!(
+                        Role::parse(&u.role),
+                        Some(Role::Practitioner | Role::Manager | Role::Partner)
+                    ) =>
+            {
+                Some(u)
+            }
+            _ => {
+                errors.add(
+                    "member_username",
+                    "Enter the username of an active practitioner, manager or partner-agency account",
+                );
+                None
+            }
+        };
+        let reason = required_text("member_reason", "why they need to know", reason)
+            .map_err(|e| errors.0.extend(e.0))
+            .ok();
+        let (Some(user), Some(reason)) = (user, reason) else {
+            return Err(CoreError::Invalid(errors));
+        };
+        let mut tx = self.store.begin_audited().await?;
+        let added = tx
+            .add_enquiry_member(
+                enquiry_id,
+                &user.id,
+                &reason,
+                &actor.user_id.to_string(),
+                unix_ms(now),
+            )
+            .await?;
+        if added {
+            tx.audit(
+                Self::event(
+                    actor,
+                    ctx,
+                    now,
+                    "invite",
+                    "enquiry",
+                    Some(enquiry_id.to_string()),
+                    "success",
+                )?
+                .with_detail(format!("member {}", user.username)),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An enquiry's need-to-know team (for those who may see the enquiry).
+    pub async fn enquiry_members(&self, enquiry_id: &str) -> CoreResult<Vec<NamedUserRow>> {
+        Ok(self.store.enquiry_members(enquiry_id).await?)
+    }
+}
+
+/// A person's name from the store, for the limited view.
+pub(crate) trait FullName {
+    /// Given and family name.
+    fn full_name(&self) -> String;
+}
+
+impl FullName for PersonNameRow {
+    fn full_name(&self) -> String {
+        format!("{} {}", self.given_name, self.family_name)
+    }
+}

@@ -1,0 +1,451 @@
+//! Need-to-know: who holds a case, restricted records and their access
+//! lists, emergency (break-glass) openings and their review, and enquiries'
+//! need-to-know teams. The policy itself is `safeguard_domain::policy`; this
+//! module only reads the facts it needs and keeps the records.
+
+use sqlx::FromRow;
+
+use crate::{Result, Store, Tx, on_db, on_tx};
+
+/// The facts the policy weighs for one person and one user.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaseFactsRow {
+    /// Ids of the teams that hold the case.
+    pub holding_teams: Vec<String>,
+    /// The user leads an enquiry about the person.
+    pub allocated: bool,
+    /// The record is restricted.
+    pub restricted: bool,
+    /// The user is on the restriction's access list.
+    pub on_access_list: bool,
+    /// The user has an unexpired break-glass opening of the record.
+    pub break_glass: bool,
+}
+
+/// A restriction on a person's record.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct RestrictionRow {
+    pub person_id: String,
+    pub reason: String,
+    pub contact: String,
+    pub restricted_by: String,
+    pub restricted_at: i64,
+}
+
+/// Someone on an access list or in an enquiry's need-to-know team.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct NamedUserRow {
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub agency_name: String,
+    pub reason: Option<String>,
+    pub added_at: i64,
+}
+
+/// An emergency opening of a record.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct BreakGlassRow {
+    pub id: String,
+    pub person_id: String,
+    pub user_id: String,
+    pub reason: String,
+    pub opened_at: i64,
+    pub expires_at: i64,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<i64>,
+    pub justified: Option<bool>,
+    pub finding: Option<String>,
+}
+
+/// A break-glass opening with the names a reviewer needs.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct BreakGlassListRow {
+    pub id: String,
+    pub person_id: String,
+    pub person_name: String,
+    pub user_name: String,
+    pub username: String,
+    pub reason: String,
+    pub opened_at: i64,
+    pub expires_at: i64,
+    pub reviewed_at: Option<i64>,
+    pub reviewer_name: Option<String>,
+    pub justified: Option<bool>,
+    pub finding: Option<String>,
+}
+
+/// Who is looking at a list, for need-to-know scoping in SQL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Viewer {
+    /// The user's id.
+    pub user_id: String,
+    /// The user's team's id.
+    pub team_id: Option<String>,
+    /// Whether the user is a council manager (who also sees cases no team holds).
+    pub manager: bool,
+    /// Now, in ms (emergency openings expire).
+    pub now: i64,
+}
+
+impl Viewer {
+    /// The viewer's values for binding as `$first` (user), `$first+1`
+    /// (team), `$first+2` (now) and `$first+3` (manager), as
+    /// [`visible_person_sql`] expects.
+    pub fn binds(&self) -> Vec<crate::bulk::Value> {
+        use crate::bulk::Value;
+        vec![
+            Value::Text(Some(self.user_id.clone())),
+            Value::Text(self.team_id.clone()),
+            Value::Int(Some(self.now)),
+            Value::Bool(self.manager),
+        ]
+    }
+
+    /// [`visible_person_sql`] with the viewer's values bound from `$first`.
+    pub fn person_sql(&self, person: &str, first: usize) -> String {
+        visible_person_sql(person, first, first + 1, first + 2, first + 3)
+    }
+}
+
+/// SQL that is true when the person `person` (an SQL expression) is one the
+/// viewer — `$u` the user's id, `$t` their team's id (may be NULL), `$n` now
+/// in ms — may see in full through a list: held by their team or allocated
+/// to them, or opened by them in an emergency; and, when restricted, only
+/// for those on its access list or with an emergency opening. `$m` is true
+/// for managers, who also see cases no team holds yet.
+pub fn visible_person_sql(person: &str, u: usize, t: usize, n: usize, m: usize) -> String {
+    let glass = format!(
+        "EXISTS (SELECT 1 FROM break_glass vg WHERE vg.person_id = {person} AND vg.user_id = ${u} AND vg.expires_at > ${n})"
+    );
+    let listed = format!(
+        "EXISTS (SELECT 1 FROM restriction_access vl WHERE vl.person_id = {person} AND vl.user_id = ${u})"
+    );
+    let held = held_sql(person, &format!("${t}"));
+    let allocated = format!(
+        "EXISTS (SELECT 1 FROM enquiries va WHERE va.person_id = {person} AND va.lead_user_id = ${u})"
+    );
+    let unheld = format!("(${m} AND NOT ({}))", held_by_any_sql(person));
+    format!(
+        "(CASE WHEN EXISTS (SELECT 1 FROM person_restrictions vr WHERE vr.person_id = {person}) \
+         THEN ({listed} OR {glass}) \
+         ELSE ({allocated} OR {held} OR {unheld} OR {glass}) END)"
+    )
+}
+
+/// SQL true when a team (`team`, an SQL expression) holds the person.
+fn held_sql(person: &str, team: &str) -> String {
+    format!(
+        "(EXISTS (SELECT 1 FROM people hp JOIN users hu ON hu.id = hp.created_by \
+            WHERE hp.id = {person} AND hu.team_id = {team}) \
+         OR EXISTS (SELECT 1 FROM concern_adults ha JOIN triage_decisions hd ON hd.concern_id = ha.concern_id \
+            JOIN users hu ON hu.id = hd.decided_by WHERE ha.person_id = {person} AND hu.team_id = {team}) \
+         OR EXISTS (SELECT 1 FROM enquiries he JOIN users hu ON hu.id = he.lead_user_id \
+            WHERE he.person_id = {person} AND hu.team_id = {team}))"
+    )
+}
+
+/// SQL true when any team holds the person.
+fn held_by_any_sql(person: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM people hp JOIN users hu ON hu.id = hp.created_by \
+            WHERE hp.id = {person} AND hu.team_id IS NOT NULL) \
+         OR EXISTS (SELECT 1 FROM concern_adults ha JOIN triage_decisions hd ON hd.concern_id = ha.concern_id \
+            JOIN users hu ON hu.id = hd.decided_by WHERE ha.person_id = {person} AND hu.team_id IS NOT NULL) \
+         OR EXISTS (SELECT 1 FROM enquiries he JOIN users hu ON hu.id = he.lead_user_id \
+            WHERE he.person_id = {person} AND hu.team_id IS NOT NULL)"
+    )
+}
+
+const HOLDING_TEAMS: &str = "SELECT hu.team_id FROM people hp JOIN users hu ON hu.id = hp.created_by \
+      WHERE hp.id = $1 AND hu.team_id IS NOT NULL \
+    UNION SELECT hu.team_id FROM concern_adults ha JOIN triage_decisions hd ON hd.concern_id = ha.concern_id \
+      JOIN users hu ON hu.id = hd.decided_by WHERE ha.person_id = $1 AND hu.team_id IS NOT NULL \
+    UNION SELECT hu.team_id FROM enquiries he JOIN users hu ON hu.id = he.lead_user_id \
+      WHERE he.person_id = $1 AND hu.team_id IS NOT NULL";
+
+const BREAK_GLASS_LIST: &str = "SELECT b.id, b.person_id, p.given_name || ' ' || p.family_name AS person_name, \
+    u.display_name AS user_name, u.username, b.reason, b.opened_at, b.expires_at, b.reviewed_at, \
+    r.display_name AS reviewer_name, b.justified, b.finding \
+    FROM break_glass b JOIN people p ON p.id = b.person_id JOIN users u ON u.id = b.user_id \
+    LEFT JOIN users r ON r.id = b.reviewed_by";
+
+impl Store {
+    /// What the policy weighs for `person_id` and `user_id` at `now` (ms).
+    pub async fn case_facts(
+        &self,
+        person_id: &str,
+        user_id: &str,
+        now: i64,
+    ) -> Result<CaseFactsRow> {
+        let holding_teams: Vec<String> = on_db!(self, |p| sqlx::query_scalar(HOLDING_TEAMS)
+            .bind(person_id)
+            .fetch_all(p)
+            .await)?;
+        let (allocated, restricted, on_access_list, break_glass): (bool, bool, bool, bool) = on_db!(
+            self,
+            |p| {
+                sqlx::query_as(
+                "SELECT EXISTS (SELECT 1 FROM enquiries WHERE person_id = $1 AND lead_user_id = $2), \
+                 EXISTS (SELECT 1 FROM person_restrictions WHERE person_id = $1), \
+                 EXISTS (SELECT 1 FROM restriction_access WHERE person_id = $1 AND user_id = $2), \
+                 EXISTS (SELECT 1 FROM break_glass WHERE person_id = $1 AND user_id = $2 AND expires_at > $3)"
+            )
+            .bind(person_id)
+            .bind(user_id)
+            .bind(now)
+            .fetch_one(p)
+            .await
+            }
+        )?;
+        Ok(CaseFactsRow {
+            holding_teams,
+            allocated,
+            restricted,
+            on_access_list,
+            break_glass,
+        })
+    }
+
+    /// Names of the teams that hold a person's case, by name.
+    pub async fn holding_team_names(&self, person_id: &str) -> Result<Vec<String>> {
+        let sql = format!("SELECT name FROM teams WHERE id IN ({HOLDING_TEAMS}) ORDER BY name");
+        Ok(on_db!(self, |p| sqlx::query_scalar(&sql)
+            .bind(person_id)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// Whether the user is in the enquiry's need-to-know team.
+    pub async fn is_enquiry_member(&self, enquiry_id: &str, user_id: &str) -> Result<bool> {
+        Ok(on_db!(self, |p| sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM enquiry_members WHERE enquiry_id = $1 AND user_id = $2)"
+        )
+        .bind(enquiry_id)
+        .bind(user_id)
+        .fetch_one(p)
+        .await)?)
+    }
+
+    /// An enquiry's need-to-know team, by when they were added.
+    pub async fn enquiry_members(&self, enquiry_id: &str) -> Result<Vec<NamedUserRow>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT m.user_id, u.username, u.display_name, a.name AS agency_name, m.reason, m.added_at \
+             FROM enquiry_members m JOIN users u ON u.id = m.user_id JOIN agencies a ON a.id = u.agency_id \
+             WHERE m.enquiry_id = $1 ORDER BY m.added_at, u.username"
+        )
+        .bind(enquiry_id)
+        .fetch_all(p)
+        .await
+        })?)
+    }
+
+    /// The restriction on a person's record, if any.
+    pub async fn restriction(&self, person_id: &str) -> Result<Option<RestrictionRow>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT person_id, reason, contact, restricted_by, restricted_at FROM person_restrictions WHERE person_id = $1"
+        )
+        .bind(person_id)
+        .fetch_optional(p)
+        .await
+        })?)
+    }
+
+    /// Who may open a restricted record, by name.
+    pub async fn access_list(&self, person_id: &str) -> Result<Vec<NamedUserRow>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT l.user_id, u.username, u.display_name, a.name AS agency_name, NULL AS reason, l.added_at \
+             FROM restriction_access l JOIN users u ON u.id = l.user_id JOIN agencies a ON a.id = u.agency_id \
+             WHERE l.person_id = $1 ORDER BY u.display_name, u.username"
+        )
+        .bind(person_id)
+        .fetch_all(p)
+        .await
+        })?)
+    }
+
+    /// Break-glass openings: those awaiting review (oldest first) or, with
+    /// `reviewed`, the most recent reviewed ones.
+    pub async fn break_glass_openings(
+        &self,
+        reviewed: bool,
+        limit: i64,
+    ) -> Result<Vec<BreakGlassListRow>> {
+        let sql = if reviewed {
+            format!(
+                "{BREAK_GLASS_LIST} WHERE b.reviewed_at IS NOT NULL ORDER BY b.reviewed_at DESC, b.id LIMIT $1"
+            )
+        } else {
+            format!(
+                "{BREAK_GLASS_LIST} WHERE b.reviewed_at IS NULL ORDER BY b.opened_at, b.id LIMIT $1"
+            )
+        };
+        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// One break-glass opening with names.
+    pub async fn break_glass_listed(&self, id: &str) -> Result<Option<BreakGlassListRow>> {
+        let sql = format!("{BREAK_GLASS_LIST} WHERE b.id = $1");
+        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    /// How many break-glass openings await review.
+    pub async fn break_glass_awaiting_review(&self) -> Result<i64> {
+        Ok(on_db!(self, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM break_glass WHERE reviewed_at IS NULL"
+        )
+        .fetch_one(p)
+        .await)?)
+    }
+
+    /// One break-glass opening.
+    pub async fn break_glass(&self, id: &str) -> Result<Option<BreakGlassRow>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT id, person_id, user_id, reason, opened_at, expires_at, reviewed_by, reviewed_at, justified, finding \
+             FROM break_glass WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(p)
+        .await
+        })?)
+    }
+}
+
+impl Tx {
+    /// Marks a person's record restricted (replacing an earlier restriction's
+    /// reason and contact) and puts `users` on its access list.
+    pub async fn restrict(&mut self, r: &RestrictionRow, users: &[String]) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query(
+            "INSERT INTO person_restrictions (person_id, reason, contact, restricted_by, restricted_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (person_id) DO UPDATE SET reason = $2, contact = $3, \
+             restricted_by = $4, restricted_at = $5"
+        )
+        .bind(&r.person_id)
+        .bind(&r.reason)
+        .bind(&r.contact)
+        .bind(&r.restricted_by)
+        .bind(r.restricted_at)
+        .execute(&mut *c)
+        .await
+        .map(|_| ())
+        })?;
+        for u in users {
+            on_tx!(self, |c| {
+                sqlx::query(
+                "INSERT INTO restriction_access (person_id, user_id, added_by, added_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (person_id, user_id) DO NOTHING"
+            )
+            .bind(&r.person_id)
+            .bind(u)
+            .bind(&r.restricted_by)
+            .bind(r.restricted_at)
+            .execute(&mut *c)
+            .await
+            .map(|_| ())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Lifts a restriction (its access list goes with it). False if there was none.
+    pub async fn lift_restriction(&mut self, person_id: &str) -> Result<bool> {
+        on_tx!(self, |c| sqlx::query(
+            "DELETE FROM restriction_access WHERE person_id = $1"
+        )
+        .bind(person_id)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        let n = on_tx!(self, |c| sqlx::query(
+            "DELETE FROM person_restrictions WHERE person_id = $1"
+        )
+        .bind(person_id)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    /// Records an emergency opening.
+    pub async fn insert_break_glass(&mut self, b: &BreakGlassRow) -> Result<()> {
+        on_tx!(self, |c| sqlx::query(
+            "INSERT INTO break_glass (id, person_id, user_id, reason, opened_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)"
+        )
+        .bind(&b.id)
+        .bind(&b.person_id)
+        .bind(&b.user_id)
+        .bind(&b.reason)
+        .bind(b.opened_at)
+        .bind(b.expires_at)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Closes a break-glass review with a finding. False if it was already closed.
+    pub async fn review_break_glass(
+        &mut self,
+        id: &str,
+        by: &str,
+        at: i64,
+        justified: bool,
+        finding: &str,
+    ) -> Result<bool> {
+        let n = on_tx!(self, |c| {
+            sqlx::query(
+            "UPDATE break_glass SET reviewed_by = $2, reviewed_at = $3, justified = $4, finding = $5 \
+             WHERE id = $1 AND reviewed_at IS NULL"
+        )
+        .bind(id)
+        .bind(by)
+        .bind(at)
+        .bind(justified)
+        .bind(finding)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        Ok(n > 0)
+    }
+
+    /// Adds a user to an enquiry's need-to-know team. False if already there.
+    pub async fn add_enquiry_member(
+        &mut self,
+        enquiry_id: &str,
+        user_id: &str,
+        reason: &str,
+        by: &str,
+        at: i64,
+    ) -> Result<bool> {
+        let n = on_tx!(self, |c| sqlx::query(
+            "INSERT INTO enquiry_members (enquiry_id, user_id, reason, added_by, added_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (enquiry_id, user_id) DO NOTHING"
+        )
+        .bind(enquiry_id)
+        .bind(user_id)
+        .bind(reason)
+        .bind(by)
+        .bind(at)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+}

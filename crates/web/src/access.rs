@@ -1,0 +1,371 @@
+//! Need-to-know pages: what someone outside a record's need-to-know sees
+//! (with the emergency opening form), restricting a record, the
+//! break-glass review queue, and inviting someone into an enquiry.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use safeguard_core::CoreError;
+use safeguard_core::access::{LimitedRecord, RestrictionView};
+use safeguard_domain::policy::{Action, Decision, decide};
+use safeguard_domain::validation::FieldErrors;
+use safeguard_store::access::BreakGlassListRow;
+
+use crate::AppState;
+use crate::auth::SignedIn;
+use crate::display::{audit_time, when};
+use crate::errors::PageError;
+use crate::forms::{FormData, FormView};
+use crate::pages::{Layout, render};
+
+#[derive(Template)]
+#[template(path = "limited.html")]
+struct LimitedTemplate {
+    l: Layout,
+    f: FormView,
+    person_id: String,
+    name: String,
+    restricted: bool,
+    contact: String,
+    can_break_glass: bool,
+    minutes: u64,
+}
+
+/// The page shown for a record outside the user's need-to-know: the name,
+/// who to contact and, for council case workers, the emergency opening form.
+pub(crate) fn limited_page(
+    state: &AppState,
+    user: &SignedIn,
+    l: &LimitedRecord,
+    f: FormView,
+    status: StatusCode,
+) -> Response {
+    let t = LimitedTemplate {
+        l: Layout::new(l.name.clone(), user).with_errors(&f.errors),
+        f,
+        person_id: l.person_id.clone(),
+        name: l.name.clone(),
+        restricted: l.restricted,
+        contact: l.contact.clone(),
+        can_break_glass: decide(&user.actor, Action::BreakGlass) == Decision::Allow,
+        minutes: state.core.config().break_glass.as_secs() / 60,
+    };
+    render(status, &t)
+}
+
+/// A restricted record's restriction as the person page shows it.
+pub(crate) struct RestrictionPanel {
+    pub(crate) reason: String,
+    pub(crate) contact: String,
+    pub(crate) by: String,
+    pub(crate) at: String,
+    pub(crate) names: String,
+}
+
+impl From<RestrictionView> for RestrictionPanel {
+    fn from(v: RestrictionView) -> Self {
+        RestrictionPanel {
+            reason: v.restriction.reason,
+            contact: v.restriction.contact,
+            by: v.restricted_by,
+            at: when(v.restriction.restricted_at),
+            names: v
+                .access_list
+                .iter()
+                .map(|u| format!("{} ({})", u.display_name, u.agency_name))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+}
+
+/// `POST /people/{id}/break-glass`: opens the record in an emergency.
+pub(crate) async fn break_glass(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = FormData::parse(&body);
+    match state
+        .core
+        .break_glass(&user.actor, &id, f.get("reason"), &user.ctx, user.now)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+        Err(CoreError::Invalid(errors)) => {
+            let Some(l) = state.core.limited_record(&id).await? else {
+                return Err(PageError::not_found());
+            };
+            Ok(limited_page(
+                &state,
+                &user,
+                &l,
+                FormView { data: f, errors },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "restrict.html")]
+struct RestrictTemplate {
+    l: Layout,
+    f: FormView,
+    person_id: String,
+    name: String,
+    restricted: bool,
+}
+
+async fn restrict_page(
+    state: &AppState,
+    user: &SignedIn,
+    id: &str,
+    f: Option<FormView>,
+) -> Result<Response, PageError> {
+    let pid = id.parse().map_err(|_| PageError::not_found())?;
+    let person = state
+        .core
+        .view_person(&user.actor, pid, &user.ctx, user.now)
+        .await?;
+    if decide(&user.actor, Action::RestrictRecord) == Decision::Deny {
+        return Err(PageError::forbidden());
+    }
+    let current = state.core.restriction_view(id).await?;
+    let status = if f.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let f = match f {
+        Some(f) => f,
+        None => {
+            let mut data = FormData::default();
+            if let Some(c) = &current {
+                data.set("reason", c.restriction.reason.clone());
+                data.set("contact", c.restriction.contact.clone());
+                data.set(
+                    "access_list",
+                    c.access_list
+                        .iter()
+                        .map(|u| u.username.clone())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                );
+            }
+            FormView {
+                data,
+                errors: FieldErrors::new(),
+            }
+        }
+    };
+    let name = person.details.full_name();
+    let t = RestrictTemplate {
+        l: Layout::new(format!("Restrict the record of {name}"), user).with_errors(&f.errors),
+        f,
+        person_id: id.to_string(),
+        name,
+        restricted: current.is_some(),
+    };
+    Ok(render(status, &t))
+}
+
+/// `GET /people/{id}/restrict`.
+pub(crate) async fn restrict_form(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    restrict_page(&state, &user, &id, None).await
+}
+
+/// `POST /people/{id}/restrict`.
+pub(crate) async fn restrict(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = FormData::parse(&body);
+    match state
+        .core
+        .restrict_person(
+            &user.actor,
+            &id,
+            f.get("reason"),
+            f.get("contact"),
+            f.get("access_list"),
+            &user.ctx,
+            user.now,
+        )
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/people/{id}?saved=1")).into_response()),
+        Err(CoreError::Invalid(errors)) => {
+            restrict_page(&state, &user, &id, Some(FormView { data: f, errors })).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /people/{id}/unrestrict`.
+pub(crate) async fn unrestrict(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    state
+        .core
+        .lift_restriction(&user.actor, &id, &user.ctx, user.now)
+        .await?;
+    Ok(Redirect::to(&format!("/people/{id}?saved=1")).into_response())
+}
+
+/// One emergency opening as the review pages show it.
+struct OpeningView {
+    id: String,
+    person: String,
+    user: String,
+    reason: String,
+    opened: String,
+    expires: String,
+    finding: String,
+}
+
+impl From<BreakGlassListRow> for OpeningView {
+    fn from(r: BreakGlassListRow) -> Self {
+        let finding = match (r.justified, r.finding) {
+            (Some(true), Some(f)) => format!("Justified. {f}"),
+            (Some(false), Some(f)) => format!("Not justified. {f}"),
+            (_, Some(f)) => f,
+            _ => String::new(),
+        };
+        OpeningView {
+            id: r.id,
+            person: r.person_name,
+            user: format!("{} ({})", r.user_name, r.username),
+            reason: r.reason,
+            opened: when(r.opened_at),
+            expires: when(r.expires_at),
+            finding: match (finding.is_empty(), r.reviewer_name) {
+                (false, Some(by)) => format!("{finding} (by {by})"),
+                _ => finding,
+            },
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "break_glass.html")]
+struct QueueTemplate {
+    l: Layout,
+    f: FormView,
+    open: Vec<OpeningView>,
+    reviewed: Vec<OpeningView>,
+}
+
+/// `GET /access/break-glass`: the review queue.
+pub(crate) async fn queue(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<Response, PageError> {
+    let q = state
+        .core
+        .break_glass_queue(&user.actor, &user.ctx, user.now)
+        .await?;
+    let t = QueueTemplate {
+        l: Layout::new("Emergency openings of records", &user),
+        f: FormView::default(),
+        open: q.open.into_iter().map(OpeningView::from).collect(),
+        reviewed: q.reviewed.into_iter().map(OpeningView::from).collect(),
+    };
+    Ok(render(StatusCode::OK, &t))
+}
+
+#[derive(Template)]
+#[template(path = "break_glass_review.html")]
+struct ReviewTemplate {
+    l: Layout,
+    f: FormView,
+    o: OpeningView,
+    yes_no: Vec<(&'static str, &'static str)>,
+    events: Vec<(String, String, String)>,
+}
+
+async fn review_page(
+    state: &AppState,
+    user: &SignedIn,
+    id: &str,
+    f: FormView,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let (row, events) = state
+        .core
+        .break_glass_review(&user.actor, id, &user.ctx, user.now)
+        .await?;
+    let t = ReviewTemplate {
+        l: Layout::new("Review an emergency opening", user).with_errors(&f.errors),
+        f,
+        o: OpeningView::from(row),
+        yes_no: vec![("yes", "Yes"), ("no", "No")],
+        events: events
+            .into_iter()
+            .map(|e| {
+                (
+                    audit_time(e.at),
+                    format!("{} {}", e.action, e.detail.unwrap_or_default()),
+                    e.outcome,
+                )
+            })
+            .collect(),
+    };
+    Ok(render(status, &t))
+}
+
+/// `GET /access/break-glass/{id}`: one opening and its review form.
+pub(crate) async fn review_form(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    review_page(&state, &user, &id, FormView::default(), StatusCode::OK).await
+}
+
+/// `POST /access/break-glass/{id}`: closes the review with a finding.
+pub(crate) async fn review(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = FormData::parse(&body);
+    match state
+        .core
+        .review_break_glass(
+            &user.actor,
+            &id,
+            f.get("justified"),
+            f.get("finding"),
+            &user.ctx,
+            user.now,
+        )
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/access/break-glass").into_response()),
+        Err(CoreError::Invalid(errors)) => {
+            review_page(
+                &state,
+                &user,
+                &id,
+                FormView { data: f, errors },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

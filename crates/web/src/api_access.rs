@@ -1,0 +1,249 @@
+//! The JSON API for need-to-know: emergency openings and their review,
+//! restricted records, and enquiries' need-to-know teams.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::api::parse_json;
+use crate::auth::ApiUser;
+use crate::errors::{ApiError, ApiErrorBody};
+
+/// Why a record must be opened now.
+#[derive(Deserialize, ToSchema)]
+pub struct BreakGlassIn {
+    /// The reason, kept for the manager who reviews the opening.
+    pub reason: String,
+}
+
+/// An emergency opening.
+#[derive(Serialize, ToSchema)]
+pub struct BreakGlassOut {
+    /// Id of the opening (for its review).
+    pub id: String,
+    /// The record it opened.
+    pub person_id: String,
+    /// When it was opened (Unix ms).
+    pub opened_at: i64,
+    /// When it stops (Unix ms).
+    pub expires_at: i64,
+}
+
+/// A restriction on a person's record.
+#[derive(Deserialize, ToSchema)]
+pub struct RestrictionIn {
+    /// Why it is restricted.
+    pub reason: String,
+    /// Who others should contact (empty: the manager's name and team).
+    #[serde(default)]
+    pub contact: String,
+    /// Usernames who may open it (besides the manager and the leads of the person's enquiries).
+    #[serde(default)]
+    pub access_list: Vec<String>,
+}
+
+/// An emergency opening in the review queue.
+#[derive(Serialize, ToSchema)]
+pub struct OpeningOut {
+    /// Id.
+    pub id: String,
+    /// The record opened.
+    pub person_id: String,
+    /// Its name.
+    pub person_name: String,
+    /// Who opened it (username).
+    pub username: String,
+    /// Their reason.
+    pub reason: String,
+    /// When (Unix ms).
+    pub opened_at: i64,
+    /// Until (Unix ms).
+    pub expires_at: i64,
+    /// When it was reviewed (Unix ms), if it has been.
+    pub reviewed_at: Option<i64>,
+    /// The reviewer's finding: justified or not.
+    pub justified: Option<bool>,
+    /// The finding in words.
+    pub finding: Option<String>,
+}
+
+/// The review queue.
+#[derive(Serialize, ToSchema)]
+pub struct QueueOut {
+    /// Waiting for review, oldest first.
+    pub open: Vec<OpeningOut>,
+    /// Most recently reviewed.
+    pub reviewed: Vec<OpeningOut>,
+}
+
+/// A reviewer's finding.
+#[derive(Deserialize, ToSchema)]
+pub struct ReviewIn {
+    /// Whether the opening was justified.
+    pub justified: bool,
+    /// What was checked and concluded.
+    pub finding: String,
+}
+
+/// Someone to invite into an enquiry.
+#[derive(Deserialize, ToSchema)]
+pub struct MemberIn {
+    /// Their username.
+    pub username: String,
+    /// Why they need to know.
+    pub reason: String,
+}
+
+fn opening(r: safeguard_store::access::BreakGlassListRow) -> OpeningOut {
+    OpeningOut {
+        id: r.id,
+        person_id: r.person_id,
+        person_name: r.person_name,
+        username: r.username,
+        reason: r.reason,
+        opened_at: r.opened_at,
+        expires_at: r.expires_at,
+        reviewed_at: r.reviewed_at,
+        justified: r.justified,
+        finding: r.finding,
+    }
+}
+
+/// Open a record outside your need-to-know in an emergency, giving a
+/// reason. Time-limited; the safeguarding lead is told and a manager reviews it.
+#[utoipa::path(post, path = "/api/v1/people/{id}/break-glass", tag = "access", params(("id" = String, Path, description = "Person id")),
+    request_body = BreakGlassIn, security(("bearer" = [])),
+    responses((status = 201, body = BreakGlassOut), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn break_glass(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<BreakGlassOut>), ApiError> {
+    let b: BreakGlassIn = parse_json(&body)?;
+    let row = state
+        .core
+        .break_glass(&user.actor, &id, &b.reason, &user.ctx, user.now)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(BreakGlassOut {
+            id: row.id,
+            person_id: row.person_id,
+            opened_at: row.opened_at,
+            expires_at: row.expires_at,
+        }),
+    ))
+}
+
+/// Restrict a person's record, or change its restriction (managers).
+#[utoipa::path(put, path = "/api/v1/people/{id}/restriction", tag = "access", params(("id" = String, Path, description = "Person id")),
+    request_body = RestrictionIn, security(("bearer" = [])),
+    responses((status = 204), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn restrict(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let r: RestrictionIn = parse_json(&body)?;
+    state
+        .core
+        .restrict_person(
+            &user.actor,
+            &id,
+            &r.reason,
+            &r.contact,
+            &r.access_list.join(","),
+            &user.ctx,
+            user.now,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lift a restriction (managers on its access list).
+#[utoipa::path(delete, path = "/api/v1/people/{id}/restriction", tag = "access", params(("id" = String, Path, description = "Person id")),
+    security(("bearer" = [])), responses((status = 204), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn unrestrict(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .core
+        .lift_restriction(&user.actor, &id, &user.ctx, user.now)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The emergency-opening review queue (managers).
+#[utoipa::path(get, path = "/api/v1/access/break-glass", tag = "access", security(("bearer" = [])),
+    responses((status = 200, body = QueueOut), (status = 403, body = ApiErrorBody)))]
+pub(crate) async fn queue(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<QueueOut>, ApiError> {
+    let q = state
+        .core
+        .break_glass_queue(&user.actor, &user.ctx, user.now)
+        .await?;
+    Ok(Json(QueueOut {
+        open: q.open.into_iter().map(opening).collect(),
+        reviewed: q.reviewed.into_iter().map(opening).collect(),
+    }))
+}
+
+/// Close an emergency opening's review with a finding (a manager other than the one who opened it).
+#[utoipa::path(post, path = "/api/v1/access/break-glass/{id}/review", tag = "access", params(("id" = String, Path, description = "Opening id")),
+    request_body = ReviewIn, security(("bearer" = [])),
+    responses((status = 204), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn review(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let r: ReviewIn = parse_json(&body)?;
+    state
+        .core
+        .review_break_glass(
+            &user.actor,
+            &id,
+            if r.justified { "yes" } else { "no" },
+            &r.finding,
+            &user.ctx,
+            user.now,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Invite a named user into one enquiry's need-to-know team.
+#[utoipa::path(post, path = "/api/v1/enquiries/{id}/members", tag = "access", params(("id" = String, Path, description = "Enquiry id")),
+    request_body = MemberIn, security(("bearer" = [])),
+    responses((status = 204), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn invite(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let m: MemberIn = parse_json(&body)?;
+    state
+        .core
+        .invite_to_enquiry(
+            &user.actor,
+            &id,
+            &m.username,
+            &m.reason,
+            &user.ctx,
+            user.now,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

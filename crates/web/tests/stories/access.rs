@@ -1,0 +1,397 @@
+//! Need-to-know, as its users live it: another team's case, an emergency
+//! opening and its review, an invited partner, and a restricted record.
+
+use axum::http::{Method, StatusCode};
+use safeguard_core::NewUserInput;
+use safeguard_store::testing::TestDb;
+
+use crate::audit_for;
+use crate::enquiries::enquiry_for;
+use crate::support::{Api, TestApp, router_with};
+
+/// Adds an account (password: the demo password).
+async fn add_user(app: &TestApp, username: &str, role: &str, agency: &str, team: &str) {
+    app.core
+        .add_user(
+            None,
+            &NewUserInput {
+                username: username.into(),
+                display_name: format!("Test {username}"),
+                role: role.into(),
+                agency: agency.into(),
+                team: team.into(),
+                password: safeguard_core::demo::DEMO_PASSWORD.into(),
+            },
+            &safeguard_core::Ctx::default(),
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .expect("user");
+}
+
+async fn api_as(app: &TestApp, username: &str) -> Api {
+    let mut a = Api::new(app);
+    a.sign_in(username).await;
+    a
+}
+
+/// A practitioner in another team sees only that Ada's record exists and
+/// who holds it; opens it in an emergency with a reason (audited, reviewed
+/// by a manager, time-limited); a partner invited into Ada's enquiry sees
+/// that enquiry only; a restricted record shows only its name and contact
+/// to everyone not on its list, in search and everywhere else.
+pub async fn need_to_know_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    add_user(
+        &app,
+        "north.worker",
+        "practitioner",
+        "",
+        "North Locality Team",
+    )
+    .await;
+    add_user(
+        &app,
+        "nhs.nurse",
+        "partner",
+        "Northbridge Hospitals NHS Trust",
+        "Safeguarding Team",
+    )
+    .await;
+    // Ada's case is held by the Adult Safeguarding Hub (who recorded the concern and decided it).
+    let (ada, eid, manager) = enquiry_for(&app, "ada brightwater").await;
+    let concerns = manager.call(Method::GET, "/api/v1/concerns", None).await;
+    let cid = concerns.json()["concerns"][0]["id"]
+        .as_str()
+        .expect("concern")
+        .to_string();
+
+    // Another team: existence, name and who to contact — nothing else.
+    let north = api_as(&app, "north.worker").await;
+    let r = north
+        .call(Method::GET, &format!("/api/v1/people/{ada}"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(r.json()["error"], "outside_need_to_know");
+    assert!(r.body.contains("Adult Safeguarding Hub"), "{}", r.body);
+    assert!(!r.body.contains("1938"), "no date of birth: {}", r.body);
+    let found = north
+        .call(Method::GET, "/api/v1/people?q=brightwater", None)
+        .await
+        .json();
+    assert_eq!(found["people"][0]["id"], ada.as_str());
+    assert_eq!(found["people"][0]["contact"], "Adult Safeguarding Hub");
+    assert!(found["people"][0]["date_of_birth"].is_null());
+    assert!(found["people"][0]["postcode"].is_null());
+    let list = north.call(Method::GET, "/api/v1/enquiries", None).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert!(
+        !list.body.contains(&eid),
+        "another team's enquiry is not listed"
+    );
+    assert_eq!(
+        north
+            .call(Method::GET, &format!("/api/v1/enquiries/{eid}"), None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        north
+            .call(Method::GET, &format!("/api/v1/concerns/{cid}"), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "a decided concern of another team is not found"
+    );
+    assert!(
+        audit_for(&app, &ada).await.contains(&(
+            "north.worker".into(),
+            "view".into(),
+            "denied".into()
+        )),
+        "the refusal is audited"
+    );
+    // The Hub's own practitioner sees everything.
+    let hub = api_as(&app, "practitioner").await;
+    assert_eq!(
+        hub.call(Method::GET, &format!("/api/v1/people/{ada}"), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // The page: the name, who to contact, and the emergency form.
+    let mut b = app.browser();
+    b.login_ok("north.worker").await;
+    let page = b.get(&format!("/people/{ada}")).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.contains("Ada Brightwater") && page.contains("held by another team"));
+    assert!(page.contains("Open the record in an emergency"));
+    let refused = b
+        .post(&format!("/people/{ada}/break-glass"), &[("reason", "  ")])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("Enter why you need to open this record now"));
+    let opened = b
+        .post(
+            &format!("/people/{ada}/break-glass"),
+            &[(
+                "reason",
+                "Police at the door out of hours; need her key contacts now",
+            )],
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
+    let record = b.get(&format!("/people/{ada}")).await;
+    assert_eq!(record.status, StatusCode::OK);
+    assert!(record.contains("About the person"));
+    let trail = app
+        .db
+        .store
+        .list_audit(
+            &safeguard_store::audit::AuditFilter {
+                subject_id: Some(ada.clone()),
+                ..Default::default()
+            },
+            100,
+        )
+        .await
+        .expect("audit");
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.action == "break_glass" && e.actor_name == "north.worker")
+    );
+    assert!(
+        trail.iter().any(|e| e.action == "view"
+            && e.actor_name == "north.worker"
+            && e.outcome == "success"
+            && e.reason.as_deref() == Some("break_glass")),
+        "views during the opening say why they were allowed"
+    );
+
+    // The lead sees it at once and must close it with a finding.
+    let mut m = app.browser();
+    m.login_ok("manager").await;
+    let home = m.get("/").await;
+    assert!(
+        home.contains("1 emergency opening of records needs your review"),
+        "{}",
+        home.body
+    );
+    let queue = manager
+        .call(Method::GET, "/api/v1/access/break-glass", None)
+        .await
+        .json();
+    let opening = queue["open"][0]["id"]
+        .as_str()
+        .expect("opening")
+        .to_string();
+    assert_eq!(queue["open"][0]["username"], "north.worker");
+    assert_eq!(
+        north
+            .call(
+                Method::POST,
+                &format!("/api/v1/access/break-glass/{opening}/review"),
+                Some(r#"{"justified":true,"finding":"Mine"}"#)
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "a practitioner cannot close reviews"
+    );
+    let review = m.get(&format!("/access/break-glass/{opening}")).await;
+    assert!(review.contains("Police at the door out of hours"));
+    assert!(review.contains("break_glass"), "what they did is listed");
+    let missing = m
+        .post(
+            &format!("/access/break-glass/{opening}"),
+            &[("justified", "yes"), ("finding", "")],
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(missing.contains("Enter your finding"));
+    let closed = m
+        .post(
+            &format!("/access/break-glass/{opening}"),
+            &[
+                ("justified", "yes"),
+                ("finding", "Checked with the police log: genuine emergency."),
+            ],
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
+    let queue = manager
+        .call(Method::GET, "/api/v1/access/break-glass", None)
+        .await
+        .json();
+    assert_eq!(queue["open"].as_array().map(Vec::len), Some(0));
+    assert_eq!(queue["reviewed"][0]["justified"], true);
+    assert!(!m.get("/").await.contains("emergency opening"));
+
+    // Openings expire: with a zero-minute opening the record closes again at once.
+    let (_, quick) = router_with(
+        app.db.store.clone(),
+        safeguard_core::CoreConfig {
+            break_glass: std::time::Duration::from_secs(0),
+            ..safeguard_core::CoreConfig::default()
+        },
+    );
+    let (tomasz, _, _) = enquiry_for(&app, "tomasz wieczorek").await;
+    let mut q = Api::new(&app);
+    q.router = quick;
+    q.sign_in("north.worker").await;
+    let r = q
+        .call(
+            Method::POST,
+            &format!("/api/v1/people/{tomasz}/break-glass"),
+            Some(r#"{"reason":"Ambulance crew asking for his allergies"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        q.call(Method::GET, &format!("/api/v1/people/{tomasz}"), None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "the opening has expired"
+    );
+
+    // A partner invited into Ada's enquiry sees that enquiry, and only that.
+    let nurse = api_as(&app, "nhs.nurse").await;
+    assert_eq!(
+        nurse
+            .call(Method::GET, &format!("/api/v1/enquiries/{eid}"), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let bad = manager
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/members"),
+            Some(r#"{"username":"nobody","reason":""}"#),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("member_username") && bad.body.contains("member_reason"));
+    let invited = manager
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/members"),
+            Some(r#"{"username":"nhs.nurse","reason":"Ward discharge planning for Ada"}"#),
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::NO_CONTENT, "{}", invited.body);
+    let seen = nurse
+        .call(Method::GET, &format!("/api/v1/enquiries/{eid}"), None)
+        .await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.body);
+    assert_eq!(
+        nurse
+            .call(Method::GET, &format!("/api/v1/people/{ada}"), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "the enquiry only, not Ada's whole record"
+    );
+    assert_eq!(
+        nurse
+            .call(
+                Method::POST,
+                &format!("/api/v1/enquiries/{eid}/outcomes"),
+                Some(r#"{"text":"To go home","expressed_by":"person"}"#)
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "invited partners read; council staff work on it"
+    );
+    let mut nb = app.browser();
+    nb.login_ok("nhs.nurse").await;
+    let page = nb.get(&format!("/enquiries/{eid}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.contains("Ward discharge planning for Ada"));
+    assert!(!page.contains("Invite someone into this enquiry"));
+
+    // Restricted: a reason is required; then only the access list opens it.
+    let r = manager
+        .call(
+            Method::PUT,
+            &format!("/api/v1/people/{ada}/restriction"),
+            Some(r#"{"reason":"","access_list":["nobody"]}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("\"reason\"") && r.body.contains("nobody"));
+    let r = manager
+        .call(
+            Method::PUT,
+            &format!("/api/v1/people/{ada}/restriction"),
+            Some(r#"{"reason":"Her son works in the Hub","contact":"Martin Lowe, 01632 960000"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = hub
+        .call(Method::GET, &format!("/api/v1/people/{ada}"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains("restricted") && r.body.contains("Martin Lowe, 01632 960000"));
+    let found = hub
+        .call(Method::GET, "/api/v1/people?q=brightwater", None)
+        .await
+        .json();
+    assert_eq!(found["people"][0]["restricted"], true);
+    assert!(found["people"][0]["date_of_birth"].is_null());
+    assert!(
+        !hub.call(Method::GET, "/api/v1/enquiries", None)
+            .await
+            .body
+            .contains(&eid),
+        "her enquiry is restricted with her"
+    );
+    assert_eq!(
+        hub.call(Method::GET, &format!("/api/v1/concerns/{cid}"), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "and the concern about her"
+    );
+    assert_eq!(
+        hub.call(
+            Method::GET,
+            &format!("/api/v1/people/{ada}/chronology"),
+            None
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN,
+        "and her chronology"
+    );
+    assert_eq!(
+        nurse
+            .call(Method::GET, &format!("/api/v1/enquiries/{eid}"), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "an invitation does not reach past a restriction"
+    );
+    let own = manager
+        .call(Method::GET, &format!("/api/v1/people/{ada}"), None)
+        .await;
+    assert_eq!(own.status, StatusCode::OK, "the manager is on the list");
+    let page = m.get(&format!("/people/{ada}")).await;
+    assert!(page.contains("This record is restricted"));
+    assert!(page.contains("Her son works in the Hub"));
+    // Lifted: the Hub sees her again.
+    let lift = m.post(&format!("/people/{ada}/unrestrict"), &[]).await;
+    assert_eq!(lift.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        hub.call(Method::GET, &format!("/api/v1/people/{ada}"), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    app.finish().await;
+}
