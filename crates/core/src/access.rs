@@ -220,7 +220,13 @@ impl Safeguard {
             .store
             .is_enquiry_member(&enquiry.id, &actor.user_id.to_string())
             .await?;
-        let access = enquiry_access(actor, &facts, member);
+        let shared = actor.role == Role::Partner
+            && !self
+                .store
+                .shared_parts(&enquiry.id, &actor.agency_id.to_string())
+                .await?
+                .is_empty();
+        let access = enquiry_access(actor, &facts, member, shared);
         self.grant(actor, access, &enquiry.person_id, ctx, now, attempted)
             .await
     }

@@ -86,7 +86,7 @@ impl Safeguard {
         Ok(id)
     }
 
-    async fn enquiry_for(
+    pub(crate) async fn enquiry_for(
         &self,
         actor: &Actor,
         id: &str,

@@ -19,6 +19,7 @@ pub mod plan;
 pub mod policy;
 pub mod sac;
 pub mod safeguards;
+pub mod sharing;
 pub mod summary;
 pub mod text;
 pub mod validation;

@@ -180,6 +180,8 @@ pub enum Basis {
     Member,
     /// An emergency opening, with a reason, until it expires.
     BreakGlass,
+    /// Staff of a partner agency the council shared parts of the enquiry with.
+    Shared,
 }
 
 impl Basis {
@@ -192,6 +194,7 @@ impl Basis {
             Basis::AccessList => "access_list",
             Basis::Member => "member",
             Basis::BreakGlass => "break_glass",
+            Basis::Shared => "shared",
         }
     }
 
@@ -204,6 +207,7 @@ impl Basis {
             Basis::AccessList => "named on the access list of your restricted record",
             Basis::Member => "invited into your enquiry",
             Basis::BreakGlass => "opened it in an emergency, giving a reason",
+            Basis::Shared => "works for an agency the council shared your enquiry with",
         }
     }
 }
@@ -269,19 +273,24 @@ pub fn person_access(actor: &Actor, facts: &CaseFacts) -> Access {
     }
 }
 
-/// How much of one enquiry `actor` may see: what they may see of the person,
-/// widened for members of the enquiry's need-to-know team (partner staff
-/// included) unless the record is restricted and they are not on its list.
-pub fn enquiry_access(actor: &Actor, person: &CaseFacts, member: bool) -> Access {
+/// How much of one enquiry `actor` may see: what they may see of the
+/// person, widened for members of the enquiry's need-to-know team (partner
+/// staff included) and for staff of a partner agency the council shared
+/// parts of it with (`shared`) — never past a restriction they are not
+/// listed on.
+pub fn enquiry_access(actor: &Actor, person: &CaseFacts, member: bool, shared: bool) -> Access {
     let access = person_access(actor, person);
-    if matches!(access, Access::Full(_)) || !member {
+    if matches!(access, Access::Full(_)) || (person.restricted && !person.on_access_list) {
         return access;
     }
-    let council_or_partner = actor.role == Role::Partner || case_worker(actor);
-    if !council_or_partner || (person.restricted && !person.on_access_list) {
-        return access;
+    let partner = actor.role == Role::Partner && !actor.agency_is_owner;
+    if member && (partner || case_worker(actor)) {
+        Access::Full(Basis::Member)
+    } else if shared && partner {
+        Access::Full(Basis::Shared)
+    } else {
+        access
     }
-    Access::Full(Basis::Member)
 }
 
 /// Which concerns a user's queries may return.
@@ -392,6 +401,116 @@ mod tests {
         assert_eq!(
             decide(&actor(Role::Admin, true), Action::ManageCalendar),
             Decision::Allow
+        );
+    }
+
+    fn in_team(role: Role, team: u128) -> Actor {
+        Actor {
+            team_id: Some(TeamId(Uuid::from_u128(team))),
+            ..actor(role, true)
+        }
+    }
+
+    fn held_by(team: u128) -> CaseFacts {
+        CaseFacts {
+            holding_teams: vec![TeamId(Uuid::from_u128(team))],
+            ..CaseFacts::default()
+        }
+    }
+
+    #[test]
+    fn a_case_is_open_to_its_team_and_its_lead_and_otherwise_limited() {
+        let p = in_team(Role::Practitioner, 1);
+        assert_eq!(person_access(&p, &held_by(1)), Access::Full(Basis::Team));
+        assert_eq!(person_access(&p, &held_by(2)), Access::Limited);
+        let lead = CaseFacts {
+            allocated: true,
+            ..held_by(2)
+        };
+        assert_eq!(person_access(&p, &lead), Access::Full(Basis::Allocated));
+        let glass = CaseFacts {
+            break_glass: true,
+            ..held_by(2)
+        };
+        assert_eq!(person_access(&p, &glass), Access::Full(Basis::BreakGlass));
+        // Nobody holds it yet: managers allocate it; practitioners see the name only.
+        assert_eq!(person_access(&p, &CaseFacts::default()), Access::Limited);
+        assert_eq!(
+            person_access(&in_team(Role::Manager, 1), &CaseFacts::default()),
+            Access::Full(Basis::Unheld)
+        );
+        assert_eq!(
+            person_access(&in_team(Role::Manager, 1), &held_by(2)),
+            Access::Limited
+        );
+        for role in [Role::Partner, Role::Analyst, Role::Dpo, Role::Admin] {
+            assert_eq!(
+                person_access(&in_team(role, 1), &held_by(1)),
+                Access::Hidden,
+                "{role:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_restriction_beats_team_and_allocation_but_not_its_list_or_an_emergency() {
+        let p = in_team(Role::Manager, 1);
+        let restricted = CaseFacts {
+            restricted: true,
+            allocated: true,
+            ..held_by(1)
+        };
+        assert_eq!(person_access(&p, &restricted), Access::Limited);
+        let listed = CaseFacts {
+            on_access_list: true,
+            ..restricted.clone()
+        };
+        assert_eq!(person_access(&p, &listed), Access::Full(Basis::AccessList));
+        let glass = CaseFacts {
+            break_glass: true,
+            ..restricted.clone()
+        };
+        assert_eq!(person_access(&p, &glass), Access::Full(Basis::BreakGlass));
+        // Invitations and shares do not reach past it.
+        let partner = actor(Role::Partner, false);
+        assert_eq!(
+            enquiry_access(&partner, &restricted, true, true),
+            Access::Hidden
+        );
+        assert_eq!(
+            enquiry_access(&p, &restricted, true, false),
+            Access::Limited
+        );
+    }
+
+    #[test]
+    fn invited_members_and_shared_agencies_see_the_enquiry_only() {
+        let other = in_team(Role::Practitioner, 2);
+        let case = held_by(1);
+        assert_eq!(enquiry_access(&other, &case, false, false), Access::Limited);
+        assert_eq!(
+            enquiry_access(&other, &case, true, false),
+            Access::Full(Basis::Member)
+        );
+        assert_eq!(person_access(&other, &case), Access::Limited);
+        let partner = actor(Role::Partner, false);
+        assert_eq!(
+            enquiry_access(&partner, &case, false, false),
+            Access::Hidden
+        );
+        assert_eq!(
+            enquiry_access(&partner, &case, false, true),
+            Access::Full(Basis::Shared)
+        );
+        assert_eq!(
+            enquiry_access(&partner, &case, true, false),
+            Access::Full(Basis::Member)
+        );
+        // A share with an agency opens nothing to council staff or analysts.
+        assert_eq!(enquiry_access(&other, &case, false, true), Access::Limited);
+        assert_eq!(
+            enquiry_access(&actor(Role::Analyst, true), &case, true, true),
+            Access::Hidden
         );
     }
 

@@ -137,6 +137,12 @@ enum Command {
         /// Seconds that must pass between starting and sending the public concern form.
         #[arg(long, env = "SAFEGUARD_MIN_FORM_SECONDS", default_value_t = 3)]
         min_form_seconds: u32,
+        /// Minutes an emergency (break-glass) opening of a record lasts.
+        #[arg(long, env = "SAFEGUARD_BREAK_GLASS_MINUTES", default_value_t = 60)]
+        break_glass_minutes: u64,
+        /// The safeguarding lead's email address, told at once of every emergency opening (the email names no one; needs --smtp-url).
+        #[arg(long, env = "SAFEGUARD_SAFEGUARDING_LEAD_EMAIL")]
+        safeguarding_lead_email: Option<String>,
         #[command(flatten)]
         mail: MailArgs,
     },
@@ -273,12 +279,16 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             cookie_secure,
             public_rate_limit,
             min_form_seconds,
+            break_glass_minutes,
+            safeguarding_lead_email,
             mail,
         } => {
             let config = CoreConfig {
                 idle_timeout: Duration::from_secs(idle_timeout_minutes.max(1) * 60),
                 absolute_timeout: Duration::from_secs(absolute_timeout_hours.max(1) * 3600),
                 lockout_threshold: lockout_threshold.max(1),
+                break_glass: Duration::from_secs(break_glass_minutes.clamp(1, 24 * 60) * 60),
+                lead_email: safeguarding_lead_email.filter(|e| e.contains('@')),
                 ..CoreConfig::default()
             };
             let secure = match cookie_secure {

@@ -449,3 +449,151 @@ impl Tx {
         Ok(n > 0)
     }
 }
+
+/// A recorded share of a person's information.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct ShareRow {
+    pub id: String,
+    pub person_id: String,
+    pub enquiry_id: Option<String>,
+    pub what: String,
+    pub agency_id: Option<String>,
+    pub recipient: Option<String>,
+    pub purpose: String,
+    pub article6: String,
+    pub article9: String,
+    pub consent: String,
+    pub override_reason: Option<String>,
+    pub override_detail: Option<String>,
+    pub shared_on: String,
+    /// Comma-separated part codes.
+    pub parts: String,
+    pub recorded_by: String,
+    pub recorded_at: i64,
+}
+
+/// A share with the names a reader needs.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct ShareListRow {
+    pub id: String,
+    pub enquiry_id: Option<String>,
+    pub what: String,
+    pub agency_name: Option<String>,
+    pub recipient: Option<String>,
+    pub purpose: String,
+    pub article6: String,
+    pub article9: String,
+    pub consent: String,
+    pub override_reason: Option<String>,
+    pub override_detail: Option<String>,
+    pub shared_on: String,
+    pub parts: String,
+    pub recorded_by_name: String,
+    pub recorded_at: i64,
+}
+
+const SHARE_LIST: &str = "SELECT s.id, s.enquiry_id, s.what, a.name AS agency_name, s.recipient, s.purpose, s.article6, \
+    s.article9, s.consent, s.override_reason, s.override_detail, s.shared_on, s.parts, u.display_name AS recorded_by_name, \
+    s.recorded_at FROM information_shares s LEFT JOIN agencies a ON a.id = s.agency_id JOIN users u ON u.id = s.recorded_by";
+
+impl Store {
+    /// Shares of a person's information, newest first.
+    pub async fn shares_for_person(&self, person_id: &str) -> Result<Vec<ShareListRow>> {
+        let sql = format!(
+            "{SHARE_LIST} WHERE s.person_id = $1 ORDER BY s.shared_on DESC, s.recorded_at DESC"
+        );
+        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(person_id)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// Shares made from an enquiry, newest first.
+    pub async fn shares_for_enquiry(&self, enquiry_id: &str) -> Result<Vec<ShareListRow>> {
+        let sql = format!(
+            "{SHARE_LIST} WHERE s.enquiry_id = $1 ORDER BY s.shared_on DESC, s.recorded_at DESC"
+        );
+        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(enquiry_id)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// The part codes of an enquiry opened to an agency by its shares.
+    pub async fn shared_parts(&self, enquiry_id: &str, agency_id: &str) -> Result<Vec<String>> {
+        let rows: Vec<String> = on_db!(self, |p| {
+            sqlx::query_scalar(
+            "SELECT parts FROM information_shares WHERE enquiry_id = $1 AND agency_id = $2 AND parts <> ''"
+        )
+        .bind(enquiry_id)
+        .bind(agency_id)
+        .fetch_all(p)
+        .await
+        })?;
+        let mut parts: Vec<String> = rows
+            .iter()
+            .flat_map(|r| r.split(','))
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        parts.sort();
+        parts.dedup();
+        Ok(parts)
+    }
+
+    /// Enquiries with parts shared with an agency, newest share first, with the person's name.
+    pub async fn enquiries_shared_with(
+        &self,
+        agency_id: &str,
+        limit: i64,
+    ) -> Result<Vec<(String, String, String)>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT e.id, p.given_name || ' ' || p.family_name, MAX(s.shared_on) FROM information_shares s \
+             JOIN enquiries e ON e.id = s.enquiry_id JOIN people p ON p.id = e.person_id \
+             WHERE s.agency_id = $1 AND s.parts <> '' \
+             AND NOT EXISTS (SELECT 1 FROM person_restrictions r WHERE r.person_id = e.person_id) \
+             GROUP BY e.id, p.given_name, p.family_name ORDER BY MAX(s.shared_on) DESC LIMIT $2"
+        )
+        .bind(agency_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await
+        })?)
+    }
+}
+
+impl Tx {
+    /// Records a share.
+    pub async fn insert_share(&mut self, s: &ShareRow) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query(
+            "INSERT INTO information_shares (id, person_id, enquiry_id, what, agency_id, recipient, purpose, article6, \
+             article9, consent, override_reason, override_detail, shared_on, parts, recorded_by, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+        )
+        .bind(&s.id)
+        .bind(&s.person_id)
+        .bind(&s.enquiry_id)
+        .bind(&s.what)
+        .bind(&s.agency_id)
+        .bind(&s.recipient)
+        .bind(&s.purpose)
+        .bind(&s.article6)
+        .bind(&s.article9)
+        .bind(&s.consent)
+        .bind(&s.override_reason)
+        .bind(&s.override_detail)
+        .bind(&s.shared_on)
+        .bind(&s.parts)
+        .bind(&s.recorded_by)
+        .bind(s.recorded_at)
+        .execute(&mut *c)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+}

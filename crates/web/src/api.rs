@@ -366,6 +366,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::api_access::queue))
         .routes(routes!(crate::api_access::review))
         .routes(routes!(crate::api_access::invite))
+        .routes(routes!(crate::api_access::share, crate::api_access::shares))
         .routes(routes!(crate::api_reports::sac))
         .routes(routes!(crate::api_reports::quality))
         .routes(routes!(crate::api_reports::cell))

@@ -247,3 +247,94 @@ pub(crate) async fn invite(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// A share, as listed.
+#[derive(Serialize, ToSchema)]
+pub struct ShareOut {
+    /// Id.
+    pub id: String,
+    /// What was shared.
+    pub what: String,
+    /// The partner agency, when it was one.
+    pub agency: Option<String>,
+    /// Or who it was shared with.
+    pub recipient: Option<String>,
+    /// Why.
+    pub purpose: String,
+    /// Article 6 basis code.
+    pub article6: String,
+    /// Article 9 / Schedule 1 condition code.
+    pub article9: String,
+    /// Consent code.
+    pub consent: String,
+    /// The lawful reason to share without consent.
+    pub override_reason: Option<String>,
+    /// Why that was necessary and proportionate.
+    pub override_detail: Option<String>,
+    /// When (`YYYY-MM-DD`).
+    pub shared_on: String,
+    /// Parts of the enquiry the agency's staff may read.
+    pub parts: Vec<String>,
+    /// Who recorded it.
+    pub recorded_by: String,
+}
+
+/// Record information shared from an enquiry, on its lawful basis.
+#[utoipa::path(post, path = "/api/v1/enquiries/{id}/shares", tag = "access", params(("id" = String, Path, description = "Enquiry id")),
+    request_body = safeguard_domain::sharing::RawShare, security(("bearer" = [])),
+    responses((status = 201, body = crate::api_concerns::IdOut), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn share(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<axum::response::Response, ApiError> {
+    let raw: safeguard_domain::sharing::RawShare = parse_json(&body)?;
+    let sid = state
+        .core
+        .record_share(&user.actor, &id, &raw, &user.ctx, user.now)
+        .await?;
+    Ok(crate::api_concerns::created(sid))
+}
+
+/// The shares recorded on an enquiry, newest first.
+#[utoipa::path(get, path = "/api/v1/enquiries/{id}/shares", tag = "access", params(("id" = String, Path, description = "Enquiry id")),
+    security(("bearer" = [])), responses((status = 200, body = [ShareOut]), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn shares(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<ShareOut>>, ApiError> {
+    state
+        .core
+        .enquiry_view(&user.actor, &id, &user.ctx, user.now)
+        .await?;
+    Ok(Json(
+        state
+            .core
+            .enquiry_shares(&user.actor, &id)
+            .await?
+            .into_iter()
+            .map(|x| ShareOut {
+                id: x.id,
+                what: x.what,
+                agency: x.agency_name,
+                recipient: x.recipient,
+                purpose: x.purpose,
+                article6: x.article6,
+                article9: x.article9,
+                consent: x.consent,
+                override_reason: x.override_reason,
+                override_detail: x.override_detail,
+                shared_on: x.shared_on,
+                parts: x
+                    .parts
+                    .split(',')
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                recorded_by: x.recorded_by_name,
+            })
+            .collect(),
+    ))
+}

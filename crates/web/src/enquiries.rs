@@ -13,6 +13,7 @@ use safeguard_domain::enquiry::{
     Achievement, ActionResult, Asked, Capacity, EnquiryKind, EnquiryState, ExpressedBy,
     RawAchievement, RawConclusion, RawOutcome, RiskOutcome, SourceType,
 };
+use safeguard_domain::sharing::{Article6, Article9, RawShare, ShareConsent, SharedPart};
 use safeguard_domain::validation::FieldErrors;
 use serde::Deserialize;
 
@@ -47,6 +48,7 @@ fn open_form_of(kind: &str) -> &'static str {
         "meeting" => "meeting",
         "involvement" => "involvement",
         "feedback" => "feedback",
+        "share" => "share",
         _ => "",
     }
 }
@@ -380,6 +382,18 @@ struct OutcomeView {
 #[template(path = "enquiry_view.html")]
 struct EnquiryPage {
     l: Layout,
+    /// The viewer is council staff (not a partner reading shared parts).
+    council: bool,
+    show_voice: bool,
+    show_plan: bool,
+    show_conclusion: bool,
+    shares: Vec<ShareView>,
+    can_share: bool,
+    share_agencies: Vec<(String, String)>,
+    article6: Vec<(&'static str, &'static str)>,
+    article9: Vec<(&'static str, &'static str)>,
+    share_consents: Vec<(&'static str, &'static str)>,
+    shared_parts: Vec<(&'static str, &'static str)>,
     /// The need-to-know team: who, why, since when.
     members: Vec<(String, String, String)>,
     can_invite: bool,
@@ -679,7 +693,41 @@ async fn page(
             )
         })
         .collect();
+    let parts = state.core.readable_parts(&user.actor, id).await?;
+    let reads = |p: SharedPart| parts.as_ref().is_none_or(|ps| ps.contains(&p));
+    let shares = state
+        .core
+        .enquiry_shares(&user.actor, id)
+        .await?
+        .into_iter()
+        .map(share_view)
+        .collect();
+    let share_agencies = if works {
+        state
+            .core
+            .store()
+            .list_agencies()
+            .await
+            .map_err(|e| PageError::from(CoreError::from(e)))?
+            .into_iter()
+            .filter(|a| !a.is_owner)
+            .map(|a| (a.name.clone(), a.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let t = EnquiryPage {
+        council: parts.is_none(),
+        show_voice: reads(SharedPart::Outcomes),
+        show_plan: reads(SharedPart::Plan),
+        show_conclusion: reads(SharedPart::Conclusion),
+        shares,
+        can_share: works,
+        share_agencies,
+        article6: opts!(Article6),
+        article9: opts!(Article9),
+        share_consents: opts!(ShareConsent),
+        shared_parts: opts!(SharedPart),
         members,
         can_invite: works && allow(Action::InviteToEnquiry),
         l: Layout::new(format!("{kind}: {}", v.person_name), user).with_errors(&errors),
@@ -804,6 +852,96 @@ async fn after(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// A recorded share as the enquiry page shows it.
+struct ShareView {
+    on: String,
+    with: String,
+    parts: String,
+    what: String,
+    purpose: String,
+    basis: String,
+    consent: String,
+}
+
+fn share_view(x: safeguard_store::access::ShareListRow) -> ShareView {
+    let nine = Article9::parse(&x.article9)
+        .filter(|a| *a != Article9::NotSpecial)
+        .map(|a| format!("; {}", a.label()))
+        .unwrap_or_default();
+    let mut consent = label(&x.consent, ShareConsent::parse, ShareConsent::label).to_string();
+    if let Some(r) = x.override_reason.as_deref().and_then(OverrideReason::parse) {
+        consent.push_str(&format!(". {}", r.label()));
+    }
+    if let Some(d) = &x.override_detail {
+        consent.push_str(&format!(": {d}"));
+    }
+    ShareView {
+        on: x.shared_on,
+        with: x.agency_name.or(x.recipient).unwrap_or_default(),
+        parts: x
+            .parts
+            .split(',')
+            .filter_map(SharedPart::parse)
+            .map(|p| p.label())
+            .collect::<Vec<_>>()
+            .join("; "),
+        what: x.what,
+        purpose: x.purpose,
+        basis: format!(
+            "{}{nine}",
+            label(&x.article6, Article6::parse, Article6::label)
+        ),
+        consent,
+    }
+}
+
+/// `POST /enquiries/{id}/shares`: records information shared.
+pub(crate) async fn share(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = FormData::parse(&body);
+    let raw = RawShare {
+        what: f.opt("share_what"),
+        agency: f.opt("share_agency"),
+        recipient: f.opt("share_recipient"),
+        purpose: f.opt("share_purpose"),
+        article6: f.opt("share_article6"),
+        article9: f.opt("share_article9"),
+        consent: f.opt("share_consent"),
+        override_reason: f.opt("share_override_reason"),
+        override_detail: f.opt("share_override_detail"),
+        shared_on: f.opt("share_on"),
+        parts: f.all("share_parts"),
+    };
+    let r = state
+        .core
+        .record_share(&user.actor, &id, &raw, &user.ctx, user.now)
+        .await
+        .map(|_| ())
+        .map_err(|e| match e {
+            CoreError::Invalid(errors) => CoreError::Invalid(prefixed(errors, "share_")),
+            other => other,
+        });
+    after(&state, &user, &id, f, r).await
+}
+
+/// The same errors, with each field name prefixed (forms on a shared page).
+fn prefixed(errors: FieldErrors, prefix: &str) -> FieldErrors {
+    let mut out = FieldErrors::new();
+    for e in errors.0 {
+        let field = if e.field == "shared_on" {
+            format!("{prefix}on")
+        } else {
+            format!("{prefix}{}", e.field)
+        };
+        out.add(field, e.message);
+    }
+    out
 }
 
 /// `POST /enquiries/{id}/members`: invites a named user into the

@@ -194,6 +194,7 @@ pub fn router(state: AppState) -> Router {
             post(enquiries::add_record),
         )
         .route("/enquiries/{id}/members", post(enquiries::invite))
+        .route("/enquiries/{id}/shares", post(enquiries::share))
         .route("/enquiries/{id}/actions", post(enquiries::add_action))
         .route(
             "/enquiries/{id}/actions/{action}",

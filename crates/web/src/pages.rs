@@ -149,6 +149,8 @@ struct HomeTemplate {
     overdue_actions: Option<i64>,
     overdue_reviews: Option<i64>,
     break_glass: Option<i64>,
+    /// Enquiries shared with a partner's agency: (id, person, last shared on).
+    shared: Vec<(String, String, String)>,
     name: String,
     case_worker: bool,
     admin: bool,
@@ -177,7 +179,12 @@ pub(crate) async fn home(State(state): State<AppState>, user: SignedIn) -> Respo
         Ok(c) => c,
         Err(e) => return PageError::from(e).into_response(),
     };
+    let shared = match state.core.enquiries_shared_with_me(&user.actor).await {
+        Ok(s) => s,
+        Err(e) => return PageError::from(e).into_response(),
+    };
     let t = HomeTemplate {
+        shared,
         break_glass,
         counts,
         overdue_actions,

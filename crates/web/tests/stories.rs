@@ -859,6 +859,7 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/enquiries/{id}",
             "GET /api/v1/enquiries/{id}/actions",
             "GET /api/v1/enquiries/{id}/records",
+            "GET /api/v1/enquiries/{id}/shares",
             "GET /api/v1/openapi.json",
             "GET /api/v1/people",
             "GET /api/v1/people/{id}",
@@ -891,6 +892,7 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/enquiries/{id}/records/involvement",
             "POST /api/v1/enquiries/{id}/records/meeting",
             "POST /api/v1/enquiries/{id}/records/risk",
+            "POST /api/v1/enquiries/{id}/shares",
             "POST /api/v1/enquiries/{id}/sign-off",
             "POST /api/v1/people",
             "POST /api/v1/people/{id}/break-glass",
@@ -1175,4 +1177,5 @@ on_both_backends! {
     sac_return_drill_down_and_checks => crate::reports::sac_story;
     dashboard_by_period_and_team => crate::reports::dashboard_story;
     need_to_know_scoping_break_glass_and_restriction => crate::access::need_to_know_story;
+    information_shared_on_a_lawful_basis => crate::access::information_sharing_story;
 }

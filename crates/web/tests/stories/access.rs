@@ -312,8 +312,9 @@ pub async fn need_to_know_story(db: TestDb) {
     nb.login_ok("nhs.nurse").await;
     let page = nb.get(&format!("/enquiries/{eid}")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.contains("Ward discharge planning for Ada"));
+    assert!(page.contains("Ada Brightwater"));
     assert!(!page.contains("Invite someone into this enquiry"));
+    assert!(!page.contains("Record information shared"));
 
     // Restricted: a reason is required; then only the access list opens it.
     let r = manager
@@ -393,5 +394,177 @@ pub async fn need_to_know_story(db: TestDb) {
             .status,
         StatusCode::OK
     );
+    app.finish().await;
+}
+
+/// A practitioner records what was shared with the police and the GP, on
+/// what lawful basis and — without consent — for what lawful reason; a
+/// share is refused without one. The police read only the parts shared,
+/// another agency nothing; the shares are on the chronology and audited.
+pub async fn information_sharing_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    add_user(
+        &app,
+        "nhs.nurse",
+        "partner",
+        "Northbridge Hospitals NHS Trust",
+        "Safeguarding Team",
+    )
+    .await;
+    let (ada, eid, _manager) = enquiry_for(&app, "ada brightwater").await;
+    let p = api_as(&app, "practitioner").await;
+    let shares = format!("/api/v1/enquiries/{eid}/shares");
+    let refused = p
+        .call(
+            Method::POST,
+            &shares,
+            Some(
+                r#"{"what":"Her address","agency":"Northbridge Police","purpose":"Joint visit",
+                 "article6":"consent","article9":"safeguarding","consent":"refused"}"#,
+            ),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["override_reason", "override_detail", "article6"] {
+        assert!(refused.body.contains(field), "{field}: {}", refused.body);
+    }
+    let unknown = p
+        .call(
+            Method::POST,
+            &shares,
+            Some(
+                r#"{"what":"x","agency":"No Such Agency","purpose":"y","article6":"public_task",
+                 "article9":"none","consent":"given"}"#,
+            ),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unknown
+            .body
+            .contains("Select a partner agency from the list")
+    );
+    let police = p
+        .call(
+            Method::POST,
+            &shares,
+            Some(
+                r#"{"what":"Her address and what she wants to happen","agency":"Northbridge Police",
+                 "purpose":"To plan a joint visit","article6":"public_task","article9":"safeguarding",
+                 "consent":"refused","override_reason":"others_at_risk",
+                 "override_detail":"Her grandchildren stay at the house at weekends","parts":["outcomes"]}"#,
+            ),
+        )
+        .await;
+    assert_eq!(police.status, StatusCode::CREATED, "{}", police.body);
+    let gp = p
+        .call(
+            Method::POST,
+            &shares,
+            Some(
+                r#"{"what":"The concern","recipient":"Her GP practice","purpose":"Medication review",
+                 "article6":"public_task","article9":"health_social_care","consent":"given"}"#,
+            ),
+        )
+        .await;
+    assert_eq!(gp.status, StatusCode::CREATED, "{}", gp.body);
+    let listed = p.call(Method::GET, &shares, None).await.json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(2));
+    assert_eq!(listed[1]["agency"], "Northbridge Police");
+    assert_eq!(listed[1]["override_reason"], "others_at_risk");
+    assert_eq!(listed[1]["parts"][0], "outcomes");
+    let chronology = p
+        .call(
+            Method::GET,
+            &format!("/api/v1/people/{ada}/chronology"),
+            None,
+        )
+        .await;
+    assert!(
+        chronology.body.contains(
+            "Information shared with Northbridge Police (without consent, for a lawful reason)"
+        ),
+        "{}",
+        chronology.body
+    );
+    assert!(
+        chronology
+            .body
+            .contains("Information shared with Her GP practice (with consent)")
+    );
+    assert!(
+        !chronology.body.contains("grandchildren"),
+        "the chronology says with whom and why, not what"
+    );
+
+    // The police read the parts shared with them, and nothing else.
+    let mut police_user = app.browser();
+    police_user.login_ok("partner").await;
+    let home = police_user.get("/").await;
+    assert!(home.contains("Enquiries shared with your agency") && home.contains("Ada Brightwater"));
+    let page = police_user.get(&format!("/enquiries/{eid}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.contains("The person&#39;s voice") || page.contains("The person's voice"));
+    for hidden in [
+        "Safeguarding plan",
+        "Information shared",
+        "Rights and safeguards",
+        "Need-to-know team",
+        "grandchildren",
+    ] {
+        assert!(!page.contains(hidden), "{hidden} is not shared");
+    }
+    let police_api = api_as(&app, "partner").await;
+    assert_eq!(
+        police_api
+            .call(Method::GET, &format!("/api/v1/people/{ada}"), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let nurse = api_as(&app, "nhs.nurse").await;
+    assert_eq!(
+        nurse
+            .call(Method::GET, &format!("/api/v1/enquiries/{eid}"), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "another agency sees nothing"
+    );
+
+    // The form on the enquiry page names each missing field.
+    let mut b = app.browser();
+    b.login_ok("practitioner").await;
+    assert_eq!(b.get(&format!("/enquiries/{eid}")).await.status, StatusCode::OK);
+    let bad = b
+        .post(
+            &format!("/enquiries/{eid}/shares"),
+            &[("open_form", "share"), ("share_consent", "not_sought")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for anchor in [
+        "#share_what",
+        "#share_recipient",
+        "#share_purpose",
+        "#share_article6",
+        "#share_override_reason",
+    ] {
+        assert!(bad.contains(anchor), "{anchor}");
+    }
+    let trail = app
+        .db
+        .store
+        .list_audit(
+            &safeguard_store::audit::AuditFilter {
+                subject_id: Some(eid.clone()),
+                action: Some("share".into()),
+                ..Default::default()
+            },
+            10,
+        )
+        .await
+        .expect("audit");
+    assert_eq!(trail.len(), 2, "each share is audited");
     app.finish().await;
 }
