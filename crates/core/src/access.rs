@@ -3,6 +3,9 @@
 //! need-to-know teams. The rules are `safeguard_domain::policy`; this
 //! module gathers the facts, asks, audits and keeps the records.
 
+use safeguard_domain::access_report::{
+    BREAK_GLASS_FLAG, BURST_PER_HOUR, EventFacts, UNUSUAL_WINDOW_DAYS, describe, why,
+};
 use safeguard_domain::policy::{
     Access, Action, Basis, CaseFacts, Decision, decide, enquiry_access, person_access,
 };
@@ -54,6 +57,48 @@ pub struct BreakGlassQueue {
     pub open: Vec<BreakGlassListRow>,
     /// The most recently reviewed openings.
     pub reviewed: Vec<BreakGlassListRow>,
+}
+
+/// One line of a person's access report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessEntry {
+    /// When (Unix ms).
+    pub at: i64,
+    /// Who, by name.
+    pub who: String,
+    /// Their role, in words.
+    pub role: String,
+    /// Their agency.
+    pub agency: String,
+    /// What they did, in plain words.
+    pub what: String,
+    /// Why they were allowed, when recorded.
+    pub why: Option<&'static str>,
+}
+
+/// "Who looked at my record": every user and agency that viewed or changed
+/// a person's record, when, and on what basis.
+#[derive(Clone, Debug)]
+pub struct AccessReport {
+    /// The person's name.
+    pub person_name: String,
+    /// Oldest first.
+    pub entries: Vec<AccessEntry>,
+    /// The agencies that appear, by name.
+    pub agencies: Vec<String>,
+    /// How many different people appear.
+    pub people: usize,
+}
+
+/// A user whose access looks unusual, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnusualAccess {
+    /// Username.
+    pub username: String,
+    /// What was seen, in words.
+    pub finding: String,
+    /// When (Unix ms), for a burst; otherwise the start of the window.
+    pub at: i64,
 }
 
 /// Trims a required free-text field, naming it when empty or too long.
@@ -692,6 +737,178 @@ impl Safeguard {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// People by name or NHS number, for the data protection officer to
+    /// pick whose access report or subject access request to produce. The
+    /// search is audited like any other.
+    pub async fn dpo_find_people(
+        &self,
+        actor: &Actor,
+        query: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Vec<safeguard_domain::person::PersonSummary>> {
+        self.require_as(
+            actor,
+            Action::ViewAudit,
+            ctx,
+            now,
+            ("search", "person", None),
+        )
+        .await?;
+        let query: String = query.chars().take(200).collect();
+        if query.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        let found = self
+            .store
+            .search_people(safeguard_domain::PersonScope::All, &query, 50)
+            .await?;
+        let ids: Vec<String> = found.iter().map(|p| p.id.to_string()).collect();
+        let mut tx = self.store.begin_audited().await?;
+        tx.audit(
+            Self::event(actor, ctx, now, "search", "person", None, "success")?.with_detail(
+                format!("data protection: {} results: {}", ids.len(), ids.join(",")),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    /// The person's access report, for the data protection officer to give
+    /// the person or their advocate. Producing it is audited (and appears in it).
+    pub async fn access_report(
+        &self,
+        actor: &Actor,
+        person_id: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<AccessReport> {
+        self.require_as(
+            actor,
+            Action::ViewAudit,
+            ctx,
+            now,
+            ("report", "person", Some(person_id.to_string())),
+        )
+        .await?;
+        let Some(name) = self.store.person_name(person_id).await? else {
+            return Err(CoreError::NotFound);
+        };
+        let mut tx = self.store.begin_audited().await?;
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "report",
+                "person",
+                Some(person_id.to_string()),
+                "success",
+            )?
+            .with_detail("access report"),
+        )
+        .await?;
+        tx.commit().await?;
+        let rows = self.store.audit_about_person(person_id, 100_000).await?;
+        let mut agencies: Vec<String> = Vec::new();
+        let mut people: Vec<String> = Vec::new();
+        let entries = rows
+            .into_iter()
+            .map(|r| {
+                let agency = r.agency_name.clone().unwrap_or_default();
+                if !agency.is_empty() && !agencies.contains(&agency) {
+                    agencies.push(agency.clone());
+                }
+                if !people.contains(&r.actor_name) {
+                    people.push(r.actor_name.clone());
+                }
+                AccessEntry {
+                    at: r.at,
+                    who: r
+                        .display_name
+                        .clone()
+                        .unwrap_or_else(|| r.actor_name.clone()),
+                    role: Role::parse(&r.actor_role)
+                        .map(|x| x.label().to_string())
+                        .unwrap_or_else(|| r.actor_role.clone()),
+                    agency,
+                    what: describe(&EventFacts {
+                        action: &r.action,
+                        subject_type: &r.subject_type,
+                        outcome: &r.outcome,
+                        reason: r.reason.as_deref(),
+                    }),
+                    why: why(r.reason.as_deref()),
+                }
+            })
+            .collect();
+        agencies.sort();
+        Ok(AccessReport {
+            person_name: name.full_name(),
+            entries,
+            agencies,
+            people: people.len(),
+        })
+    }
+
+    /// Unusual access over the last days, for managers: many records in one
+    /// hour, refusals (opening records outside one's allocation) and
+    /// emergency openings, per user. Audited.
+    pub async fn unusual_access(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Vec<UnusualAccess>> {
+        self.require_as(
+            actor,
+            Action::ReviewAccess,
+            ctx,
+            now,
+            ("view", "unusual_access", None),
+        )
+        .await?;
+        let since = unix_ms(now) - UNUSUAL_WINDOW_DAYS * 86_400_000;
+        let mut out = Vec::new();
+        for (_, username, hour, n) in self.store.access_bursts(since, BURST_PER_HOUR).await? {
+            out.push(UnusualAccess {
+                username,
+                finding: format!("opened {n} different records within one hour"),
+                at: hour,
+            });
+        }
+        for (_, username, refused, glass) in self.store.access_outside(since).await? {
+            if glass >= BREAK_GLASS_FLAG {
+                out.push(UnusualAccess {
+                    username: username.clone(),
+                    finding: format!(
+                        "opened {glass} records in an emergency in the last {UNUSUAL_WINDOW_DAYS} days"
+                    ),
+                    at: since,
+                });
+            }
+            if refused > 0 {
+                out.push(UnusualAccess {
+                    username,
+                    finding: format!(
+                        "was refused {refused} {} outside their allocation in the last {UNUSUAL_WINDOW_DAYS} days",
+                        if refused == 1 { "record" } else { "records" }
+                    ),
+                    at: since,
+                });
+            }
+        }
+        let mut tx = self.store.begin_audited().await?;
+        tx.audit(
+            Self::event(actor, ctx, now, "view", "unusual_access", None, "success")?
+                .with_detail(format!("{} findings", out.len())),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// An enquiry's need-to-know team (for those who may see the enquiry).

@@ -5,6 +5,7 @@
 //! crate (an [`nhs::NhsNumber`] can only exist if its check digit is right),
 //! so the rest of the code never re-checks them.
 
+pub mod access_report;
 pub mod calendar;
 pub mod codes;
 pub mod concern;

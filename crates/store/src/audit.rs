@@ -59,6 +59,22 @@ impl NewAuditEvent {
     }
 }
 
+/// An event about a person, with the acting user's agency.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct PersonAuditRow {
+    pub seq: i64,
+    pub at: i64,
+    pub actor_name: String,
+    pub actor_role: String,
+    pub agency_name: Option<String>,
+    pub display_name: Option<String>,
+    pub action: String,
+    pub subject_type: String,
+    pub outcome: String,
+    pub reason: Option<String>,
+}
+
 /// A stored event.
 #[derive(Clone, Debug, FromRow, PartialEq, Eq)]
 pub struct AuditEvent {
@@ -287,6 +303,79 @@ impl Store {
             });
         }
         Ok(Verification::Intact { events: last })
+    }
+
+    /// Every event about a person — their record, enquiries about them,
+    /// concerns naming them, and searches that listed them — oldest first,
+    /// with the agency of whoever acted.
+    pub async fn audit_about_person(
+        &self,
+        person_id: &str,
+        limit: i64,
+    ) -> Result<Vec<PersonAuditRow>> {
+        let like = format!("%{person_id}%");
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT e.seq, e.at, e.actor_name, e.actor_role, a.name AS agency_name, u.display_name, \
+             e.action, e.subject_type, e.outcome, e.reason FROM audit_events e \
+             LEFT JOIN users u ON u.id = e.actor_id LEFT JOIN agencies a ON a.id = u.agency_id \
+             WHERE (e.subject_type = 'person' AND e.subject_id = $1) \
+             OR (e.subject_type = 'enquiry' AND e.subject_id IN (SELECT id FROM enquiries WHERE person_id = $1)) \
+             OR (e.subject_type = 'concern' AND e.subject_id IN (SELECT concern_id FROM concern_adults WHERE person_id = $1)) \
+             OR (e.subject_type = 'person' AND e.subject_id IS NULL AND e.action = 'search' AND e.detail LIKE $2) \
+             ORDER BY e.seq LIMIT $3"
+        )
+        .bind(person_id)
+        .bind(&like)
+        .bind(limit)
+        .fetch_all(p)
+        .await
+        })?)
+    }
+
+    /// Users who opened at least `threshold` different case records
+    /// (people or enquiries) within one clock hour since `since` (ms):
+    /// (user id, username, hour start in ms, how many), most first.
+    pub async fn access_bursts(
+        &self,
+        since: i64,
+        threshold: i64,
+    ) -> Result<Vec<(Option<String>, String, i64, i64)>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT actor_id, actor_name, (at / 3600000) * 3600000 AS hour, COUNT(DISTINCT subject_id) AS n \
+             FROM audit_events WHERE at >= $1 AND action = 'view' AND outcome = 'success' \
+             AND subject_type IN ('person', 'enquiry') AND subject_id IS NOT NULL \
+             GROUP BY actor_id, actor_name, (at / 3600000) * 3600000 \
+             HAVING COUNT(DISTINCT subject_id) >= $2 ORDER BY n DESC, hour DESC LIMIT 50"
+        )
+        .bind(since)
+        .bind(threshold)
+        .fetch_all(p)
+        .await
+        })?)
+    }
+
+    /// Per user since `since` (ms): how many times they were refused a case
+    /// record, and how many emergency openings they made:
+    /// (user id, username, refusals, break-glass openings), busiest first.
+    pub async fn access_outside(
+        &self,
+        since: i64,
+    ) -> Result<Vec<(Option<String>, String, i64, i64)>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT actor_id, actor_name, \
+             SUM(CASE WHEN outcome = 'denied' THEN 1 ELSE 0 END) AS refused, \
+             SUM(CASE WHEN action = 'break_glass' AND outcome = 'success' THEN 1 ELSE 0 END) AS glass \
+             FROM audit_events WHERE at >= $1 AND subject_type IN ('person', 'enquiry', 'concern') \
+             AND subject_id IS NOT NULL AND (outcome = 'denied' OR action = 'break_glass') \
+             GROUP BY actor_id, actor_name ORDER BY glass DESC, refused DESC LIMIT 100"
+        )
+        .bind(since)
+        .fetch_all(p)
+        .await
+        })?)
     }
 
     /// The most recent events matching `filter`, newest first.

@@ -369,3 +369,141 @@ pub(crate) async fn review(
         Err(e) => Err(e.into()),
     }
 }
+
+#[derive(Template)]
+#[template(path = "access_people.html")]
+struct AccessPeopleTemplate {
+    l: Layout,
+    q: String,
+    searched: bool,
+    /// (id, name, date of birth, postcode).
+    results: Vec<(String, String, String, String)>,
+}
+
+/// Search words.
+#[derive(serde::Deserialize)]
+pub(crate) struct FindQuery {
+    q: Option<String>,
+}
+
+/// `GET /audit/people`: the data protection officer finds a person.
+pub(crate) async fn find_person(
+    State(state): State<AppState>,
+    user: SignedIn,
+    axum::extract::Query(fq): axum::extract::Query<FindQuery>,
+) -> Result<Response, PageError> {
+    let q = fq.q.unwrap_or_default();
+    let searched = !q.trim().is_empty();
+    let results = if searched {
+        state
+            .core
+            .dpo_find_people(&user.actor, &q, &user.ctx, user.now)
+            .await?
+    } else {
+        state
+            .core
+            .require(&user.actor, Action::ViewAudit, &user.ctx, user.now)
+            .await?;
+        Vec::new()
+    };
+    let t = AccessPeopleTemplate {
+        l: Layout::new("Who looked at a person's record", &user),
+        q,
+        searched,
+        results: results
+            .into_iter()
+            .map(|p| {
+                (
+                    p.id.to_string(),
+                    format!("{} {}", p.given_name, p.family_name),
+                    p.date_of_birth
+                        .map(safeguard_domain::person::iso_date)
+                        .unwrap_or_else(|| "Not known".into()),
+                    p.postcode.unwrap_or_default(),
+                )
+            })
+            .collect(),
+    };
+    Ok(render(StatusCode::OK, &t))
+}
+
+#[derive(Template)]
+#[template(path = "access_report.html")]
+struct AccessReportTemplate {
+    l: Layout,
+    name: String,
+    produced: String,
+    people: usize,
+    agencies: String,
+    /// (when, who, what, why).
+    entries: Vec<(String, String, String, String)>,
+}
+
+/// `GET /audit/people/{id}`: the person's access report.
+pub(crate) async fn access_report(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let r = state
+        .core
+        .access_report(&user.actor, &id, &user.ctx, user.now)
+        .await?;
+    let t = AccessReportTemplate {
+        l: Layout::new(format!("Access report: {}", r.person_name), &user),
+        name: r.person_name,
+        produced: audit_time(safeguard_core::unix_ms(user.now)),
+        people: r.people,
+        agencies: r.agencies.join(", "),
+        entries: r
+            .entries
+            .into_iter()
+            .map(|e| {
+                (
+                    audit_time(e.at),
+                    if e.agency.is_empty() {
+                        format!("{} ({})", e.who, e.role)
+                    } else {
+                        format!("{} ({}, {})", e.who, e.role, e.agency)
+                    },
+                    e.what,
+                    e.why.unwrap_or("").to_string(),
+                )
+            })
+            .collect(),
+    };
+    Ok(render(StatusCode::OK, &t))
+}
+
+#[derive(Template)]
+#[template(path = "unusual_access.html")]
+struct UnusualTemplate {
+    l: Layout,
+    days: i64,
+    burst: i64,
+    glass: i64,
+    findings: Vec<(String, String, String)>,
+}
+
+/// `GET /access/unusual`: unusual access, for managers.
+pub(crate) async fn unusual(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<Response, PageError> {
+    use safeguard_domain::access_report::{BREAK_GLASS_FLAG, BURST_PER_HOUR, UNUSUAL_WINDOW_DAYS};
+    let findings = state
+        .core
+        .unusual_access(&user.actor, &user.ctx, user.now)
+        .await?;
+    let t = UnusualTemplate {
+        l: Layout::new("Unusual access", &user),
+        days: UNUSUAL_WINDOW_DAYS,
+        burst: BURST_PER_HOUR,
+        glass: BREAK_GLASS_FLAG,
+        findings: findings
+            .into_iter()
+            .map(|f| (f.username, f.finding, audit_time(f.at)))
+            .collect(),
+    };
+    Ok(render(StatusCode::OK, &t))
+}

@@ -366,6 +366,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::api_access::queue))
         .routes(routes!(crate::api_access::review))
         .routes(routes!(crate::api_access::invite))
+        .routes(routes!(crate::api_access::access_report))
+        .routes(routes!(crate::api_access::unusual))
         .routes(routes!(crate::api_access::share, crate::api_access::shares))
         .routes(routes!(crate::api_reports::sac))
         .routes(routes!(crate::api_reports::quality))

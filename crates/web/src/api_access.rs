@@ -338,3 +338,97 @@ pub(crate) async fn shares(
             .collect(),
     ))
 }
+
+/// One line of an access report.
+#[derive(Serialize, ToSchema)]
+pub struct AccessEntryOut {
+    /// When (Unix ms).
+    pub at: i64,
+    /// Who, by name.
+    pub who: String,
+    /// Their role.
+    pub role: String,
+    /// Their agency.
+    pub agency: String,
+    /// What they did, in plain words.
+    pub what: String,
+    /// Why they could, when recorded.
+    pub why: Option<String>,
+}
+
+/// "Who looked at my record".
+#[derive(Serialize, ToSchema)]
+pub struct AccessReportOut {
+    /// The person's name.
+    pub person_name: String,
+    /// How many different people appear.
+    pub people: usize,
+    /// Agencies that appear.
+    pub agencies: Vec<String>,
+    /// Oldest first.
+    pub entries: Vec<AccessEntryOut>,
+}
+
+/// Who looked at or changed a person's record, when and why (data protection officers).
+#[utoipa::path(get, path = "/api/v1/people/{id}/access-report", tag = "access", params(("id" = String, Path, description = "Person id")),
+    security(("bearer" = [])), responses((status = 200, body = AccessReportOut), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn access_report(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<AccessReportOut>, ApiError> {
+    let r = state
+        .core
+        .access_report(&user.actor, &id, &user.ctx, user.now)
+        .await?;
+    Ok(Json(AccessReportOut {
+        person_name: r.person_name,
+        people: r.people,
+        agencies: r.agencies,
+        entries: r
+            .entries
+            .into_iter()
+            .map(|e| AccessEntryOut {
+                at: e.at,
+                who: e.who,
+                role: e.role,
+                agency: e.agency,
+                what: e.what,
+                why: e.why.map(str::to_string),
+            })
+            .collect(),
+    }))
+}
+
+/// A finding of unusual access.
+#[derive(Serialize, ToSchema)]
+pub struct UnusualOut {
+    /// Username.
+    pub username: String,
+    /// What was seen.
+    pub finding: String,
+    /// When (Unix ms).
+    pub at: i64,
+}
+
+/// Unusual access over the last 30 days (managers).
+#[utoipa::path(get, path = "/api/v1/access/unusual", tag = "access", security(("bearer" = [])),
+    responses((status = 200, body = [UnusualOut]), (status = 403, body = ApiErrorBody)))]
+pub(crate) async fn unusual(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<Vec<UnusualOut>>, ApiError> {
+    Ok(Json(
+        state
+            .core
+            .unusual_access(&user.actor, &user.ctx, user.now)
+            .await?
+            .into_iter()
+            .map(|u| UnusualOut {
+                username: u.username,
+                finding: u.finding,
+                at: u.at,
+            })
+            .collect(),
+    ))
+}

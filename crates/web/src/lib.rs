@@ -96,6 +96,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/people/{id}/unrestrict", post(access::unrestrict))
         .route("/access/break-glass", get(access::queue))
+        .route("/access/unusual", get(access::unusual))
+        .route("/audit/people", get(access::find_person))
+        .route("/audit/people/{id}", get(access::access_report))
         .route(
             "/access/break-glass/{id}",
             get(access::review_form).post(access::review),

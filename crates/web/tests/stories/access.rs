@@ -394,6 +394,134 @@ pub async fn need_to_know_story(db: TestDb) {
             .status,
         StatusCode::OK
     );
+
+    // Who looked at Ada's record: the DPO's plain-language report.
+    let dpo = api_as(&app, "dpo").await;
+    assert_eq!(
+        manager
+            .call(
+                Method::GET,
+                &format!("/api/v1/people/{ada}/access-report"),
+                None
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "the data protection officer's report"
+    );
+    let report = dpo
+        .call(
+            Method::GET,
+            &format!("/api/v1/people/{ada}/access-report"),
+            None,
+        )
+        .await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    let report = report.json();
+    assert_eq!(report["person_name"], "Ada Brightwater");
+    let lines: Vec<(String, String, String)> = report["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| {
+            (
+                e["who"].as_str().unwrap_or("").to_string(),
+                e["what"].as_str().unwrap_or("").to_string(),
+                e["why"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let has = |who: &str, what: &str, why: &str| {
+        lines
+            .iter()
+            .any(|(w, x, y)| w == who && x == what && y == why)
+    };
+    assert!(
+        has(
+            "Priya Okafor",
+            "looked at your record",
+            "works in the team that holds your case"
+        ),
+        "{lines:?}"
+    );
+    assert!(has(
+        "Test north.worker",
+        "tried to look at your record and was refused",
+        ""
+    ));
+    assert!(has(
+        "Test north.worker",
+        "opened your record in an emergency",
+        "opened it in an emergency, giving a reason"
+    ));
+    assert!(has(
+        "Test north.worker",
+        "looked at your record",
+        "opened it in an emergency, giving a reason"
+    ));
+    assert!(has("Martin Lowe", "restricted who can see your record", ""));
+    assert!(has(
+        "Test nhs.nurse",
+        "looked at an enquiry about you",
+        "invited into your enquiry"
+    ));
+    assert!(
+        report["agencies"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x == "Northbridge Hospitals NHS Trust")),
+        "{report}"
+    );
+    let mut d = app.browser();
+    d.login_ok("dpo").await;
+    let found = d.get("/audit/people?q=brightwater").await;
+    assert!(found.contains(&format!("/audit/people/{ada}")));
+    let page = d.get(&format!("/audit/people/{ada}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("Who has looked at Ada Brightwater"));
+    assert!(page.contains("tried to look at your record and was refused"));
+
+    // Unusual access: refusals and a burst of records within one hour.
+    for i in 0..21 {
+        let body =
+            serde_json::json!({"given_name": format!("Synthetic{i}"), "family_name": "Burst"});
+        let made = hub
+            .call(Method::POST, "/api/v1/people", Some(&body.to_string()))
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+        let id = made.json()["id"].as_str().expect("id").to_string();
+        hub.call(Method::GET, &format!("/api/v1/people/{id}"), None)
+            .await;
+    }
+    assert_eq!(
+        hub.call(Method::GET, "/api/v1/access/unusual", None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let unusual = manager
+        .call(Method::GET, "/api/v1/access/unusual", None)
+        .await;
+    assert_eq!(unusual.status, StatusCode::OK, "{}", unusual.body);
+    let findings = unusual.json();
+    let said = |who: &str, text: &str| {
+        findings.as_array().is_some_and(|f| {
+            f.iter().any(|x| {
+                x["username"] == who && x["finding"].as_str().is_some_and(|s| s.contains(text))
+            })
+        })
+    };
+    assert!(said("north.worker", "was refused"), "{findings}");
+    assert!(
+        said("practitioner", "different records within one hour"),
+        "{findings}"
+    );
+    assert!(
+        !said("manager", "within one hour"),
+        "a few views are not unusual: {findings}"
+    );
+    let page = m.get("/access/unusual").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("north.worker"));
     app.finish().await;
 }
 
@@ -535,7 +663,10 @@ pub async fn information_sharing_story(db: TestDb) {
     // The form on the enquiry page names each missing field.
     let mut b = app.browser();
     b.login_ok("practitioner").await;
-    assert_eq!(b.get(&format!("/enquiries/{eid}")).await.status, StatusCode::OK);
+    assert_eq!(
+        b.get(&format!("/enquiries/{eid}")).await.status,
+        StatusCode::OK
+    );
     let bad = b
         .post(
             &format!("/enquiries/{eid}/shares"),
