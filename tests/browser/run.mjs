@@ -110,10 +110,10 @@ async function visit(page, journey, name, url) {
   await check(page, journey, name);
 }
 
-async function signIn(page, base, username, journey) {
+async function signIn(page, base, username, journey, password = PASSWORD) {
   await visit(page, journey, 'login', `${base}/login`);
   await page.fill('#username', username);
-  await page.fill('#password', PASSWORD);
+  await page.fill('#password', password);
   await go(page, journey, `${username}-home`, () => page.click('button:has-text("Sign in")'));
   if (!(await page.title()).startsWith('Home')) fail(`sign in as ${username} did not reach the home page: ${await page.title()}`);
 }
@@ -498,6 +498,93 @@ async function main() {
       await signIn(page, base, 'dpo', j);
       await go(page, j, 'dpo-audit', () => page.click('nav[aria-label="Main"] a:has-text("Audit trail")'));
       await expectText(page, 'The audit chain is intact');
+      await signOut(page, j);
+      await ctx.close();
+    });
+
+    await test('need-to-know: another team\'s case, an emergency opening and its review, a restriction, a share, the access report', async () => {
+      const ctx = await browser.newContext({ bypassCSP: true });
+      const page = await ctx.newPage();
+      const j = 'access';
+      await signIn(page, base, 'admin', j);
+      await go(page, j, 'admin-users', () => page.click('nav[aria-label="Main"] a:has-text("User accounts")'));
+      await go(page, j, 'admin-add-user', () => page.click('a:has-text("Add a user")'));
+      await page.fill('#username', 'north.worker');
+      await page.fill('#display_name', 'Nia North');
+      await page.check('#role');
+      await page.selectOption('#agency', 'Northbridge Council');
+      await page.fill('#team', 'North Locality Team');
+      await page.fill('#password', 'a long enough passphrase');
+      await go(page, j, 'admin-user-added', () => page.click('button:has-text("Add user")'));
+      await expectText(page, 'north.worker');
+      await signOut(page, j);
+
+      await signIn(page, base, 'north.worker', j, 'a long enough passphrase');
+      await page.fill('#q', 'Brightwater');
+      await go(page, j, 'search-outside', () => page.click('button:has-text("Search")'));
+      await expectText(page, "Another team's case");
+      await go(page, j, 'limited', () => page.click('a:has-text("Brightwater, Ada")'));
+      await expectText(page, 'held by another team');
+      await go(page, j, 'break-glass-errors', () => page.click('button:has-text("Open the record in an emergency")'));
+      await expectText(page, 'There is a problem');
+      await page.fill('#reason', 'Police at the door out of hours');
+      await go(page, j, 'break-glass-open', () => page.click('button:has-text("Open the record in an emergency")'));
+      await expectText(page, 'About the person');
+      await signOut(page, j);
+
+      await signIn(page, base, 'manager', j);
+      await expectText(page, 'needs your review');
+      await go(page, j, 'break-glass-queue', () => page.click('a:has-text("Review emergency openings")'));
+      await go(page, j, 'break-glass-review', () => page.click('main a:has-text("Review")'));
+      await expectText(page, 'Police at the door out of hours');
+      await go(page, j, 'break-glass-review-errors', () => page.click('button:has-text("Close the review")'));
+      await expectText(page, 'There is a problem');
+      await page.check('#justified');
+      await page.fill('#finding', 'Checked with the police: a genuine emergency.');
+      await go(page, j, 'break-glass-reviewed', () => page.click('button:has-text("Close the review")'));
+      await expectText(page, 'a genuine emergency');
+      await visit(page, j, 'unusual-access', `${base}/access/unusual`);
+      await expectText(page, 'north.worker');
+      await page.goto(`${base}/people?q=Brightwater`);
+      await go(page, j, 'person', () => page.click('a:has-text("Brightwater, Ada")'));
+      await go(page, j, 'restrict', () => page.click('a:has-text("Restrict this record")'));
+      await go(page, j, 'restrict-errors', () => page.click('button:has-text("Restrict the record")'));
+      await expectText(page, 'There is a problem');
+      await page.fill('#reason', 'A relative works in the council');
+      await go(page, j, 'restricted', () => page.click('button:has-text("Restrict the record")'));
+      await expectText(page, 'This record is restricted');
+      await go(page, j, 'enquiries', () => page.click('nav[aria-label="Main"] a:has-text("Enquiries")'));
+      await go(page, j, 'enquiries-all', () => page.click('main a:has-text("All")'));
+      await go(page, j, 'enquiry', () => page.click('main table a'));
+      await page.click('summary:has-text("Record information shared")');
+      await go(page, j, 'share-errors', () => page.click('button:has-text("Record the share")'));
+      await expectText(page, 'There is a problem');
+      await page.fill('#share_what', 'What she wants to happen');
+      await page.selectOption('#share_agency', 'Northbridge Police');
+      await page.fill('#share_purpose', 'To plan a joint visit');
+      await page.check('#share_article6');
+      await page.check('#share_article9-safeguarding');
+      await page.check('#share_consent');
+      await page.check('#share_parts');
+      await go(page, j, 'shared', () => page.click('button:has-text("Record the share")'));
+      await expectText(page, 'Northbridge Police');
+      await page.click('summary:has-text("Invite someone into this enquiry")');
+      await go(page, j, 'invite-errors', () => page.click('button:has-text("Invite")'));
+      await expectText(page, 'There is a problem');
+      await signOut(page, j);
+
+      await signIn(page, base, 'partner', j);
+      await expectText(page, 'Enquiries shared with your agency');
+      await go(page, j, 'partner-shared-enquiry', () => page.click('main ul a[href^="/enquiries/"]'));
+      await expectText(page, 'Shared with your agency');
+      await signOut(page, j);
+
+      await signIn(page, base, 'dpo', j);
+      await go(page, j, 'dpo-find', () => page.click('a:has-text("Who looked at a person\'s record")'));
+      await page.fill('#q', 'Brightwater');
+      await go(page, j, 'dpo-found', () => page.click('button:has-text("Search")'));
+      await go(page, j, 'access-report', () => page.click('a:has-text("Ada Brightwater")'));
+      await expectText(page, 'opened your record in an emergency');
       await signOut(page, j);
       await ctx.close();
     });
