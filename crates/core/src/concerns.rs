@@ -745,14 +745,9 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<ConcernView> {
-        let scope = scope_of(actor, now);
-        let Some(concern) = self.store.concern(&scope, id).await? else {
-            if scope == ConcernScope::Nothing {
-                self.audit_denial(actor, ctx, now, "view", "concern", Some(id.to_string()))
-                    .await?;
-            }
-            return Err(CoreError::NotFound);
-        };
+        let concern = self
+            .concern_in_scope_as(actor, id, ctx, now, "view")
+            .await?;
         let sees_people = decide(actor, Action::ViewConcerns) == Decision::Allow;
         let mut adults = Vec::new();
         for a in self.store.concern_adults(id).await? {
@@ -883,6 +878,37 @@ impl Safeguard {
         Ok(suggest(&adult, &cands, 5))
     }
 
+    /// A concern the actor may see; otherwise "not found", with the refusal
+    /// audited when the concern exists.
+    async fn concern_in_scope(
+        &self,
+        actor: &Actor,
+        id: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<ConcernRow> {
+        self.concern_in_scope_as(actor, id, ctx, now, "update")
+            .await
+    }
+
+    async fn concern_in_scope_as(
+        &self,
+        actor: &Actor,
+        id: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+        verb: &str,
+    ) -> CoreResult<ConcernRow> {
+        if let Some(c) = self.store.concern(&scope_of(actor, now), id).await? {
+            return Ok(c);
+        }
+        if self.store.concern(&ConcernScope::All, id).await?.is_some() {
+            self.audit_denial(actor, ctx, now, verb, "concern", Some(id.to_string()))
+                .await?;
+        }
+        Err(CoreError::NotFound)
+    }
+
     fn require_case(&self, actor: &Actor, action: Action) -> bool {
         decide(actor, action) == Decision::Allow
     }
@@ -910,11 +936,7 @@ impl Safeguard {
             .await?;
             return Err(CoreError::NotFound);
         }
-        let concern = self
-            .store
-            .concern(&scope_of(actor, now), concern_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let concern = self.concern_in_scope(actor, concern_id, ctx, now).await?;
         let person = self
             .store
             .find_person(person_scope(actor), person_id)
@@ -1001,10 +1023,7 @@ impl Safeguard {
             .await?;
             return Err(CoreError::NotFound);
         }
-        self.store
-            .concern(&scope_of(actor, now), concern_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        self.concern_in_scope(actor, concern_id, ctx, now).await?;
         let id = self.create_person(actor, None, raw, ctx, now).await?.id();
         self.link_adult(actor, concern_id, position, id, ctx, now)
             .await?;
@@ -1037,11 +1056,7 @@ impl Safeguard {
                 CoreError::NotFound
             });
         }
-        let concern = self
-            .store
-            .concern(&scope_of(actor, now), concern_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let concern = self.concern_in_scope(actor, concern_id, ctx, now).await?;
         let d = raw.parse().map_err(CoreError::Invalid)?;
         let new_state = match d.outcome {
             TriageOutcome::NoEnquiry => ConcernState::Closed,
@@ -1210,11 +1225,7 @@ impl Safeguard {
             .await?;
             return Err(CoreError::NotFound);
         }
-        let concern = self
-            .store
-            .concern(&scope_of(actor, now), concern_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let concern = self.concern_in_scope(actor, concern_id, ctx, now).await?;
         let body = match safeguard_domain::text::required(body, 2000, true) {
             Ok(b) => b,
             Err(_) => {
@@ -1271,11 +1282,7 @@ impl Safeguard {
                 .await?;
             return Err(CoreError::Forbidden);
         }
-        let concern = self
-            .store
-            .concern(&scope_of(actor, now), concern_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let concern = self.concern_in_scope(actor, concern_id, ctx, now).await?;
         let mut tx = self.store.begin_audited().await?;
         if !tx.close_concern(concern_id, unix_ms(now)).await? {
             return Ok(());
@@ -1424,10 +1431,7 @@ impl Safeguard {
             .await?;
             return Err(CoreError::NotFound);
         }
-        self.store
-            .concern(&scope_of(actor, now), concern_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        self.concern_in_scope(actor, concern_id, ctx, now).await?;
         if let Some(p) = provider_id {
             self.store.provider(p).await?.ok_or(CoreError::NotFound)?;
         }

@@ -1634,9 +1634,12 @@ pub(crate) async fn link_adult(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let f = FormData::parse(&body);
+    // An unreadable id is a record that does not exist: the use case still
+    // checks who is asking first (and audits a refusal).
     let pid: PersonId = f
         .get("person_id")
         .parse()
+        .or_else(|_| "00000000-0000-0000-0000-000000000000".parse())
         .map_err(|_| PageError::not_found())?;
     state
         .core

@@ -33,7 +33,6 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use safeguard_core::{Ctx, Safeguard};
 use time::OffsetDateTime;
@@ -72,153 +71,105 @@ pub(crate) struct RequestId(pub String);
 /// The largest request body accepted.
 const BODY_LIMIT: usize = 256 * 1024;
 
+/// The page routes: one list from which both the router and
+/// [`PAGE_ROUTES`] are made, so the authorisation matrix test sees every
+/// route the server answers.
+macro_rules! page_routes {
+    ($($path:literal => $m1:ident($h1:path) $($m:ident($h:path))*;)+) => {
+        /// Every page route (not the JSON API, which the OpenAPI document
+        /// lists): its path and methods.
+        pub const PAGE_ROUTES: &[(&str, &[&str])] = &[
+            $(($path, &[stringify!($m1) $(, stringify!($m))*]),)+
+        ];
+
+        fn page_router() -> Router<AppState> {
+            Router::new()
+                $(.route($path, axum::routing::$m1($h1)$(.$m($h))*))+
+        }
+    };
+}
+
+page_routes! {
+    "/" => get(pages::home);
+    "/login" => get(auth::login_page) post(auth::login_submit);
+    "/logout" => post(auth::logout);
+    "/people" => get(pages::search);
+    "/people/new" => get(pages::new_person) post(pages::create_person);
+    "/people/{id}" => get(pages::view_person);
+    "/people/{id}/edit" => get(pages::edit_person) post(pages::update_person);
+    "/people/{id}/break-glass" => post(access::break_glass);
+    "/people/{id}/restrict" => get(access::restrict_form) post(access::restrict);
+    "/people/{id}/unrestrict" => post(access::unrestrict);
+    "/access/break-glass" => get(access::queue);
+    "/access/unusual" => get(access::unusual);
+    "/audit/people" => get(access::find_person);
+    "/audit/people/{id}" => get(access::access_report);
+    "/access/break-glass/{id}" => get(access::review_form) post(access::review);
+    "/admin/users" => get(pages::users);
+    "/admin/users/new" => get(pages::new_user) post(pages::create_user);
+    "/admin/users/{id}/unlock" => post(pages::unlock_user);
+    "/audit" => get(pages::audit);
+    "/restore" => get(pages::restore);
+    "/reports/sac" => get(reports::sac);
+    "/reports/dashboard" => get(reports::dashboard);
+    "/reports/sac/{year}/{file}" => get(reports::sac_csv);
+    "/reports/sac/{year}/cells/{table}/{row}/{column}" => get(reports::sac_cell);
+    "/reports/reviews" => get(reports::reviews) post(reports::add_review);
+    "/admin/summary-translations" => get(translations::list);
+    "/admin/summary-translations/new" => get(translations::new_form) post(translations::save_new);
+    "/admin/summary-translations/{lang}" => get(translations::edit_form) post(translations::save_existing);
+    "/admin/feedback-questions" => get(pages::feedback_questions) post(pages::save_feedback_questions);
+    "/raise" => get(concerns::raise_start);
+    "/raise/start" => post(concerns::raise_begin);
+    "/raise/check" => get(concerns::raise_check);
+    "/raise/submit" => post(concerns::raise_submit);
+    "/raise/done" => get(concerns::raise_done);
+    "/raise/{step}" => get(concerns::raise_step) post(concerns::raise_step_submit);
+    "/concern-status" => get(concerns::status_form) post(concerns::status_check);
+    "/concerns" => get(concerns::list);
+    "/concerns/new" => get(concerns::new_concern) post(concerns::create_concern);
+    "/concerns/{id}" => get(concerns::view);
+    "/concerns/{id}/decision" => post(concerns::decide);
+    "/concerns/{id}/messages" => post(concerns::message);
+    "/concerns/{id}/close" => post(concerns::close);
+    "/concerns/{id}/provider" => post(concerns::set_provider);
+    "/concerns/{id}/adults/{position}/link" => post(concerns::link_adult);
+    "/concerns/{id}/adults/{position}/create-person" => post(concerns::create_person_for_adult);
+    "/enquiries" => get(enquiries::list);
+    "/enquiries/{id}/feedback" => post(enquiries::record_feedback);
+    "/enquiries/{id}/feedback-link" => post(enquiries::feedback_link);
+    "/feedback/{token}" => get(enquiries::public_feedback) post(enquiries::public_feedback_submit);
+    "/enquiries/{id}/summary" => get(enquiries::summary);
+    "/people/{id}/chronology" => get(pages::chronology);
+    "/enquiries/{id}" => get(enquiries::view);
+    "/enquiries/{id}/allocate" => post(enquiries::allocate);
+    "/enquiries/{id}/asked" => post(enquiries::asked);
+    "/enquiries/{id}/outcomes" => post(enquiries::add_outcome);
+    "/enquiries/{id}/outcomes/{outcome}/reword" => post(enquiries::reword);
+    "/enquiries/{id}/outcomes/{outcome}/drop" => post(enquiries::drop_outcome);
+    "/enquiries/{id}/conclusion" => post(enquiries::conclude);
+    "/enquiries/{id}/sign-off" => post(enquiries::sign_off);
+    "/enquiries/{id}/records/{kind}" => post(enquiries::add_record);
+    "/enquiries/{id}/members" => post(enquiries::invite);
+    "/enquiries/{id}/shares" => post(enquiries::share);
+    "/enquiries/{id}/actions" => post(enquiries::add_action);
+    "/enquiries/{id}/actions/{action}" => post(enquiries::action_status);
+    "/providers" => get(concerns::providers);
+    "/providers/new" => get(concerns::new_provider) post(concerns::create_provider);
+    "/providers/{id}" => get(concerns::provider);
+    "/admin/calendar" => get(concerns::calendar);
+    "/admin/calendar/targets" => post(concerns::set_targets);
+    "/admin/calendar/holidays" => post(concerns::edit_holiday);
+    "/admin/calendar/holidays/remove" => post(concerns::edit_holiday);
+    "/health" => get(health);
+    "/assets/{*path}" => get(assets::serve);
+    "/api/v1/openapi.json" => get(openapi_json);
+}
+
 /// The whole application: pages, API, assets and health.
 pub fn router(state: AppState) -> Router {
     let (api_routes, _) = api::routes().split_for_parts();
-    Router::new()
-        .route("/", get(pages::home))
-        .route("/login", get(auth::login_page).post(auth::login_submit))
-        .route("/logout", post(auth::logout))
-        .route("/people", get(pages::search))
-        .route(
-            "/people/new",
-            get(pages::new_person).post(pages::create_person),
-        )
-        .route("/people/{id}", get(pages::view_person))
-        .route(
-            "/people/{id}/edit",
-            get(pages::edit_person).post(pages::update_person),
-        )
-        .route("/people/{id}/break-glass", post(access::break_glass))
-        .route(
-            "/people/{id}/restrict",
-            get(access::restrict_form).post(access::restrict),
-        )
-        .route("/people/{id}/unrestrict", post(access::unrestrict))
-        .route("/access/break-glass", get(access::queue))
-        .route("/access/unusual", get(access::unusual))
-        .route("/audit/people", get(access::find_person))
-        .route("/audit/people/{id}", get(access::access_report))
-        .route(
-            "/access/break-glass/{id}",
-            get(access::review_form).post(access::review),
-        )
-        .route("/admin/users", get(pages::users))
-        .route(
-            "/admin/users/new",
-            get(pages::new_user).post(pages::create_user),
-        )
-        .route("/admin/users/{id}/unlock", post(pages::unlock_user))
-        .route("/audit", get(pages::audit))
-        .route("/restore", get(pages::restore))
-        .route("/reports/sac", get(reports::sac))
-        .route("/reports/dashboard", get(reports::dashboard))
-        .route("/reports/sac/{year}/{file}", get(reports::sac_csv))
-        .route(
-            "/reports/sac/{year}/cells/{table}/{row}/{column}",
-            get(reports::sac_cell),
-        )
-        .route(
-            "/reports/reviews",
-            get(reports::reviews).post(reports::add_review),
-        )
-        .route("/admin/summary-translations", get(translations::list))
-        .route(
-            "/admin/summary-translations/new",
-            get(translations::new_form).post(translations::save_new),
-        )
-        .route(
-            "/admin/summary-translations/{lang}",
-            get(translations::edit_form).post(translations::save_existing),
-        )
-        .route(
-            "/admin/feedback-questions",
-            get(pages::feedback_questions).post(pages::save_feedback_questions),
-        )
-        .route("/raise", get(concerns::raise_start))
-        .route("/raise/start", post(concerns::raise_begin))
-        .route("/raise/check", get(concerns::raise_check))
-        .route("/raise/submit", post(concerns::raise_submit))
-        .route("/raise/done", get(concerns::raise_done))
-        .route(
-            "/raise/{step}",
-            get(concerns::raise_step).post(concerns::raise_step_submit),
-        )
-        .route(
-            "/concern-status",
-            get(concerns::status_form).post(concerns::status_check),
-        )
-        .route("/concerns", get(concerns::list))
-        .route(
-            "/concerns/new",
-            get(concerns::new_concern).post(concerns::create_concern),
-        )
-        .route("/concerns/{id}", get(concerns::view))
-        .route("/concerns/{id}/decision", post(concerns::decide))
-        .route("/concerns/{id}/messages", post(concerns::message))
-        .route("/concerns/{id}/close", post(concerns::close))
-        .route("/concerns/{id}/provider", post(concerns::set_provider))
-        .route(
-            "/concerns/{id}/adults/{position}/link",
-            post(concerns::link_adult),
-        )
-        .route(
-            "/concerns/{id}/adults/{position}/create-person",
-            post(concerns::create_person_for_adult),
-        )
-        .route("/enquiries", get(enquiries::list))
-        .route("/enquiries/{id}/feedback", post(enquiries::record_feedback))
-        .route(
-            "/enquiries/{id}/feedback-link",
-            post(enquiries::feedback_link),
-        )
-        .route(
-            "/feedback/{token}",
-            get(enquiries::public_feedback).post(enquiries::public_feedback_submit),
-        )
-        .route("/enquiries/{id}/summary", get(enquiries::summary))
-        .route("/people/{id}/chronology", get(pages::chronology))
-        .route("/enquiries/{id}", get(enquiries::view))
-        .route("/enquiries/{id}/allocate", post(enquiries::allocate))
-        .route("/enquiries/{id}/asked", post(enquiries::asked))
-        .route("/enquiries/{id}/outcomes", post(enquiries::add_outcome))
-        .route(
-            "/enquiries/{id}/outcomes/{outcome}/reword",
-            post(enquiries::reword),
-        )
-        .route(
-            "/enquiries/{id}/outcomes/{outcome}/drop",
-            post(enquiries::drop_outcome),
-        )
-        .route("/enquiries/{id}/conclusion", post(enquiries::conclude))
-        .route("/enquiries/{id}/sign-off", post(enquiries::sign_off))
-        .route(
-            "/enquiries/{id}/records/{kind}",
-            post(enquiries::add_record),
-        )
-        .route("/enquiries/{id}/members", post(enquiries::invite))
-        .route("/enquiries/{id}/shares", post(enquiries::share))
-        .route("/enquiries/{id}/actions", post(enquiries::add_action))
-        .route(
-            "/enquiries/{id}/actions/{action}",
-            post(enquiries::action_status),
-        )
-        .route("/providers", get(concerns::providers))
-        .route(
-            "/providers/new",
-            get(concerns::new_provider).post(concerns::create_provider),
-        )
-        .route("/providers/{id}", get(concerns::provider))
-        .route("/admin/calendar", get(concerns::calendar))
-        .route("/admin/calendar/targets", post(concerns::set_targets))
-        .route("/admin/calendar/holidays", post(concerns::edit_holiday))
-        .route(
-            "/admin/calendar/holidays/remove",
-            post(concerns::edit_holiday),
-        )
-        .route("/health", get(health))
-        .route("/assets/{*path}", get(assets::serve))
-        .route("/api/v1/openapi.json", get(openapi_json))
+    page_router()
         .merge(api_routes)
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(
