@@ -545,7 +545,9 @@ async function main() {
       await expectText(page, 'a genuine emergency');
       await visit(page, j, 'unusual-access', `${base}/access/unusual`);
       await expectText(page, 'north.worker');
-      await page.goto(`${base}/people?q=Brightwater`);
+      await visit(page, j, 'search', `${base}/people`);
+      await page.fill('#q', 'Brightwater');
+      await go(page, j, 'search-results', () => page.click('main button:has-text("Search")'));
       await go(page, j, 'person', () => page.click('a:has-text("Brightwater, Ada")'));
       await go(page, j, 'restrict', () => page.click('a:has-text("Restrict this record")'));
       await go(page, j, 'restrict-errors', () => page.click('button:has-text("Restrict the record")'));

@@ -392,7 +392,20 @@ pub(crate) async fn find_person(
     user: SignedIn,
     axum::extract::Query(fq): axum::extract::Query<FindQuery>,
 ) -> Result<Response, PageError> {
-    let q = fq.q.unwrap_or_default();
+    find_page(state, user, fq.q.unwrap_or_default()).await
+}
+
+/// `POST /audit/people` with `q` (names stay out of addresses).
+pub(crate) async fn find_person_post(
+    State(state): State<AppState>,
+    user: SignedIn,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let q = FormData::parse(&body).get("q").to_string();
+    find_page(state, user, q).await
+}
+
+async fn find_page(state: AppState, user: SignedIn, q: String) -> Result<Response, PageError> {
     let searched = !q.trim().is_empty();
     let results = if searched {
         state

@@ -93,7 +93,7 @@ page_routes! {
     "/" => get(pages::home);
     "/login" => get(auth::login_page) post(auth::login_submit);
     "/logout" => post(auth::logout);
-    "/people" => get(pages::search);
+    "/people" => get(pages::search) post(pages::search_post);
     "/people/new" => get(pages::new_person) post(pages::create_person);
     "/people/{id}" => get(pages::view_person);
     "/people/{id}/edit" => get(pages::edit_person) post(pages::update_person);
@@ -102,7 +102,7 @@ page_routes! {
     "/people/{id}/unrestrict" => post(access::unrestrict);
     "/access/break-glass" => get(access::queue);
     "/access/unusual" => get(access::unusual);
-    "/audit/people" => get(access::find_person);
+    "/audit/people" => get(access::find_person) post(access::find_person_post);
     "/audit/people/{id}" => get(access::access_report);
     "/access/break-glass/{id}" => get(access::review_form) post(access::review);
     "/admin/users" => get(pages::users);

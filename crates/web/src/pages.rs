@@ -242,13 +242,28 @@ pub(crate) struct SearchQuery {
     q: Option<String>,
 }
 
-/// `GET /people?q=NAME`.
+/// `GET /people` (the search form; `?q=NAME` still answers, for old
+/// bookmarks) and `POST /people` with `q`: the form posts, so names never
+/// appear in addresses, browser history or server logs.
 pub(crate) async fn search(
     State(state): State<AppState>,
     user: SignedIn,
     Query(sq): Query<SearchQuery>,
 ) -> Result<Response, PageError> {
-    let q = sq.q.unwrap_or_default();
+    search_page(state, user, sq.q.unwrap_or_default()).await
+}
+
+/// `POST /people`.
+pub(crate) async fn search_post(
+    State(state): State<AppState>,
+    user: SignedIn,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let q = FormData::parse(&body).get("q").to_string();
+    search_page(state, user, q).await
+}
+
+async fn search_page(state: AppState, user: SignedIn, q: String) -> Result<Response, PageError> {
     let searched = !q.trim().is_empty();
     let results = if searched {
         state

@@ -281,7 +281,7 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ) => Public,
         ("get", "/" | "/restore") => Signed,
         // People.
-        ("get", "/people" | "/api/v1/people") => Roles(CASE),
+        ("get" | "post", "/people") | ("get", "/api/v1/people") => Roles(CASE),
         ("get" | "post", "/people/new") | ("post", "/api/v1/people") => Roles(CASE),
         (
             "get",
@@ -311,7 +311,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         (
             "get",
             "/audit" | "/audit/people" | "/audit/people/{id}" | "/api/v1/people/{id}/access-report",
-        ) => Roles(&["dpo"]),
+        )
+        | ("post", "/audit/people") => Roles(&["dpo"]),
         // Accounts and settings.
         ("get", "/admin/users")
         | ("get" | "post", "/admin/users/new")

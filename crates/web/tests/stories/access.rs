@@ -473,7 +473,8 @@ pub async fn need_to_know_story(db: TestDb) {
     );
     let mut d = app.browser();
     d.login_ok("dpo").await;
-    let found = d.get("/audit/people?q=brightwater").await;
+    d.get("/audit/people").await;
+    let found = d.post("/audit/people", &[("q", "brightwater")]).await;
     assert!(found.contains(&format!("/audit/people/{ada}")));
     let page = d.get(&format!("/audit/people/{ada}")).await;
     assert_eq!(page.status, StatusCode::OK);
