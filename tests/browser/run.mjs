@@ -587,6 +587,10 @@ async function main() {
       await go(page, j, 'dpo-found', () => page.click('button:has-text("Search")'));
       await go(page, j, 'access-report', () => page.click('a:has-text("Ada Brightwater")'));
       await expectText(page, 'opened your record in an emergency');
+      await go(page, j, 'sar', () => page.click('a:has-text("Subject access request")'));
+      await page.check('#withhold');
+      await go(page, j, 'sar-copy', () => page.click('button:has-text("Make the copy")'));
+      await expectText(page, 'withheld: information about someone else');
       await signOut(page, j);
       await ctx.close();
     });

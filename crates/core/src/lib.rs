@@ -18,6 +18,7 @@ pub mod generate;
 pub mod mail;
 pub mod people;
 pub mod reports;
+pub mod sar;
 pub mod sharing;
 
 use std::time::Duration;
@@ -123,6 +124,20 @@ pub struct Safeguard {
 /// Unix milliseconds.
 pub fn unix_ms(t: OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// The time of a Unix-ms instant as `YYYY-MM-DD HH:MM` (UTC), for exports.
+pub(crate) fn audit_day(ms: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .map(|t| {
+            format!(
+                "{} {:02}:{:02}",
+                safeguard_domain::person::iso_date(t.date()),
+                t.hour(),
+                t.minute()
+            )
+        })
+        .unwrap_or_default()
 }
 
 /// Random bytes from the operating system.

@@ -30,6 +30,8 @@ pub fn describe(e: &EventFacts<'_>) -> String {
         let tried = match e.action {
             "view" | "search" => "look at",
             "break_glass" => "open in an emergency",
+            "export" => "make a copy of",
+            "report" => "produce a report on",
             _ => "change",
         };
         return format!("tried to {tried} {thing} and was refused");

@@ -284,6 +284,17 @@ impl Store {
         })?)
     }
 
+    /// Ids of the concerns naming a person, oldest first.
+    pub async fn concern_ids_for_person(&self, person_id: &str) -> Result<Vec<String>> {
+        Ok(on_db!(self, |p| sqlx::query_scalar(
+            "SELECT c.id FROM concerns c WHERE EXISTS (SELECT 1 FROM concern_adults a \
+             WHERE a.concern_id = c.id AND a.person_id = $1) ORDER BY c.received_at, c.id"
+        )
+        .bind(person_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
     /// The adults named in a concern.
     pub async fn concern_adults(&self, concern_id: &str) -> Result<Vec<AdultRow>> {
         Ok(on_db!(self, |p| sqlx::query_as(

@@ -444,6 +444,7 @@ async fn find_page(state: AppState, user: SignedIn, q: String) -> Result<Respons
 #[template(path = "access_report.html")]
 struct AccessReportTemplate {
     l: Layout,
+    person_id: String,
     name: String,
     produced: String,
     people: usize,
@@ -464,6 +465,7 @@ pub(crate) async fn access_report(
         .await?;
     let t = AccessReportTemplate {
         l: Layout::new(format!("Access report: {}", r.person_name), &user),
+        person_id: id,
         name: r.person_name,
         produced: audit_time(safeguard_core::unix_ms(user.now)),
         people: r.people,
@@ -517,6 +519,182 @@ pub(crate) async fn unusual(
             .into_iter()
             .map(|f| (f.username, f.finding, audit_time(f.at)))
             .collect(),
+    };
+    Ok(render(StatusCode::OK, &t))
+}
+
+#[derive(Template)]
+#[template(path = "sar.html")]
+struct SarTemplate {
+    l: Layout,
+    f: FormView,
+    person_id: String,
+    name: String,
+    withheld: &'static str,
+    items: Vec<(String, String)>,
+    formats: Vec<(&'static str, &'static str)>,
+}
+
+/// `GET /audit/people/{id}/sar`: choose what to withhold, and the format.
+pub(crate) async fn sar_form(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let items = state
+        .core
+        .third_parties(&user.actor, &id, &user.ctx, user.now)
+        .await?;
+    let name = state
+        .core
+        .limited_record(&id)
+        .await?
+        .map(|l| l.name)
+        .unwrap_or_default();
+    let mut data = FormData::default();
+    data.set("format", "html");
+    let t = SarTemplate {
+        l: Layout::new(format!("Subject access request: {name}"), &user),
+        f: FormView {
+            data,
+            errors: FieldErrors::new(),
+        },
+        person_id: id,
+        name,
+        withheld: safeguard_core::sar::WITHHELD,
+        items: items.into_iter().map(|i| (i.key, i.label)).collect(),
+        formats: vec![
+            ("html", "A printable page (print it or save it as a PDF)"),
+            ("json", "A JSON file, for another system"),
+        ],
+    };
+    Ok(render(StatusCode::OK, &t))
+}
+
+#[derive(Template)]
+#[template(path = "sar_copy.html")]
+struct SarCopyTemplate {
+    l: Layout,
+    name: String,
+    withheld: usize,
+    body: String,
+}
+
+/// Escapes text for HTML.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// "what_you_want_to_happen" as "What you want to happen".
+fn heading(key: &str) -> String {
+    let words = key.replace('_', " ");
+    let mut c = words.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// The bundle as nested lists, escaped: objects as summary lists, arrays as
+/// numbered lists.
+fn bundle_html(v: &serde_json::Value, depth: usize) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "<span class=\"govuk-hint\">Not recorded</span>".into(),
+        Value::Bool(b) => if *b { "Yes" } else { "No" }.into(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => esc(s),
+        Value::Array(items) if items.is_empty() => "<span class=\"govuk-hint\">None</span>".into(),
+        Value::Array(items) => {
+            let mut out = String::from("<ol class=\"govuk-list govuk-list--number\">");
+            for i in items {
+                out.push_str("<li>");
+                out.push_str(&bundle_html(i, depth + 1));
+                out.push_str("</li>");
+            }
+            out.push_str("</ol>");
+            out
+        }
+        Value::Object(map) if depth == 0 => {
+            let mut out = String::new();
+            for (k, v) in map {
+                out.push_str(&format!(
+                    "<h2 class=\"govuk-heading-m\">{}</h2><div class=\"govuk-body\">{}</div>",
+                    esc(&heading(k)),
+                    bundle_html(v, depth + 1)
+                ));
+            }
+            out
+        }
+        Value::Object(map) => {
+            let mut out = String::from("<dl class=\"govuk-summary-list\">");
+            for (k, v) in map {
+                out.push_str(&format!(
+                    "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">{}</dt>\
+                     <dd class=\"govuk-summary-list__value\">{}</dd></div>",
+                    esc(&heading(k)),
+                    bundle_html(v, depth + 1)
+                ));
+            }
+            out.push_str("</dl>");
+            out
+        }
+    }
+}
+
+/// `POST /audit/people/{id}/sar`: the copy, as a printable page or a JSON file.
+pub(crate) async fn sar(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = FormData::parse(&body);
+    let format = if f.get("format") == "json" {
+        "json"
+    } else {
+        "html"
+    };
+    let s = state
+        .core
+        .subject_access(
+            &user.actor,
+            &id,
+            &f.all("withhold"),
+            format,
+            &user.ctx,
+            user.now,
+        )
+        .await?;
+    if format == "json" {
+        return Ok((
+            [
+                (axum::http::header::CONTENT_TYPE, "application/json"),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"subject-access.json\"",
+                ),
+            ],
+            serde_json::to_string_pretty(&s.bundle).unwrap_or_default(),
+        )
+            .into_response());
+    }
+    let t = SarCopyTemplate {
+        l: Layout::new(format!("Subject access copy: {}", s.person_name), &user),
+        name: s.person_name,
+        withheld: s.withheld,
+        body: bundle_html(&s.bundle, 0),
     };
     Ok(render(StatusCode::OK, &t))
 }

@@ -368,6 +368,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::api_access::invite))
         .routes(routes!(crate::api_access::access_report))
         .routes(routes!(crate::api_access::unusual))
+        .routes(routes!(crate::api_access::third_parties))
+        .routes(routes!(crate::api_access::subject_access))
         .routes(routes!(crate::api_access::share, crate::api_access::shares))
         .routes(routes!(crate::api_reports::sac))
         .routes(routes!(crate::api_reports::quality))

@@ -432,3 +432,63 @@ pub(crate) async fn unusual(
             .collect(),
     ))
 }
+
+/// Third-party information in a person's records that may be withheld.
+#[derive(Serialize, ToSchema)]
+pub struct ThirdPartyOut {
+    /// The key to send in `withhold`.
+    pub key: String,
+    /// What it is.
+    pub label: String,
+}
+
+/// What to withhold from a subject access copy.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct SubjectAccessIn {
+    /// Keys (from `third-parties`) of information about others to withhold.
+    pub withhold: Vec<String>,
+}
+
+/// The third-party information a subject access copy may withhold (data protection officers).
+#[utoipa::path(get, path = "/api/v1/people/{id}/third-parties", tag = "access", params(("id" = String, Path, description = "Person id")),
+    security(("bearer" = [])), responses((status = 200, body = [ThirdPartyOut]), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn third_parties(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<ThirdPartyOut>>, ApiError> {
+    Ok(Json(
+        state
+            .core
+            .third_parties(&user.actor, &id, &user.ctx, user.now)
+            .await?
+            .into_iter()
+            .map(|t| ThirdPartyOut {
+                key: t.key,
+                label: t.label,
+            })
+            .collect(),
+    ))
+}
+
+/// Everything held about a person, with chosen third-party information
+/// withheld (data protection officers; the export is audited).
+#[utoipa::path(post, path = "/api/v1/people/{id}/subject-access", tag = "access", params(("id" = String, Path, description = "Person id")),
+    request_body = SubjectAccessIn, security(("bearer" = [])),
+    responses((status = 200, description = "The bundle"), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn subject_access(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let req: SubjectAccessIn = parse_json(&body)?;
+    Ok(Json(
+        state
+            .core
+            .subject_access(&user.actor, &id, &req.withhold, "json", &user.ctx, user.now)
+            .await?
+            .bundle,
+    ))
+}

@@ -104,6 +104,7 @@ page_routes! {
     "/access/unusual" => get(access::unusual);
     "/audit/people" => get(access::find_person) post(access::find_person_post);
     "/audit/people/{id}" => get(access::access_report);
+    "/audit/people/{id}/sar" => get(access::sar_form) post(access::sar);
     "/access/break-glass/{id}" => get(access::review_form) post(access::review);
     "/admin/users" => get(pages::users);
     "/admin/users/new" => get(pages::new_user) post(pages::create_user);

@@ -313,6 +313,9 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             "/audit" | "/audit/people" | "/audit/people/{id}" | "/api/v1/people/{id}/access-report",
         )
         | ("post", "/audit/people") => Roles(&["dpo"]),
+        ("get" | "post", "/audit/people/{id}/sar")
+        | ("get", "/api/v1/people/{id}/third-parties")
+        | ("post", "/api/v1/people/{id}/subject-access") => Roles(&["dpo"]),
         // Accounts and settings.
         ("get", "/admin/users")
         | ("get" | "post", "/admin/users/new")
@@ -508,6 +511,7 @@ fn api_body(path: &str) -> &'static str {
         "holidays" => r#"{"day":"","name":"","remove":false}"#,
         "targets" => r#"{"acknowledge_days":0,"decision_days":0}"#,
         "feedback-questions" => r#"{"questions":[]}"#,
+        "subject-access" => r#"{"withhold":[]}"#,
         _ if path.starts_with("/api/v1/people/") => r#"{"version":0,"person":{}}"#,
         _ => "{}",
     }

@@ -868,6 +868,7 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/people/{id}",
             "GET /api/v1/people/{id}/access-report",
             "GET /api/v1/people/{id}/chronology",
+            "GET /api/v1/people/{id}/third-parties",
             "GET /api/v1/providers/{id}",
             "GET /api/v1/reports/dashboard",
             "GET /api/v1/reports/sac/{year}",
@@ -900,6 +901,7 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/enquiries/{id}/sign-off",
             "POST /api/v1/people",
             "POST /api/v1/people/{id}/break-glass",
+            "POST /api/v1/people/{id}/subject-access",
             "POST /api/v1/providers",
             "POST /api/v1/public/concerns",
             "POST /api/v1/public/concerns/status",
@@ -1182,4 +1184,5 @@ on_both_backends! {
     dashboard_by_period_and_team => crate::reports::dashboard_story;
     need_to_know_scoping_break_glass_and_restriction => crate::access::need_to_know_story;
     information_shared_on_a_lawful_basis => crate::access::information_sharing_story;
+    subject_access_with_third_parties_withheld => crate::access::subject_access_story;
 }

@@ -700,3 +700,160 @@ pub async fn information_sharing_story(db: TestDb) {
     assert_eq!(trail.len(), 2, "each share is audited");
     app.finish().await;
 }
+
+/// The DPO answers Ada's subject access request: everything held about
+/// her, with her son's details (a key person, and who raised the concern)
+/// withheld in the copy while her record keeps them; the export is audited.
+pub async fn subject_access_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let (ada, eid, manager) = enquiry_for(&app, "ada brightwater").await;
+    let p = api_as(&app, "practitioner").await;
+    let o = p
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/outcomes"),
+            Some(r#"{"text":"To keep seeing my daughter","expressed_by":"representative","representative":"Sam, her son"}"#),
+        )
+        .await;
+    assert_eq!(o.status, StatusCode::CREATED, "{}", o.body);
+    let dpo = api_as(&app, "dpo").await;
+    assert_eq!(
+        manager
+            .call(
+                Method::POST,
+                &format!("/api/v1/people/{ada}/subject-access"),
+                Some("{}")
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let items = dpo
+        .call(
+            Method::GET,
+            &format!("/api/v1/people/{ada}/third-parties"),
+            None,
+        )
+        .await;
+    assert_eq!(items.status, StatusCode::OK, "{}", items.body);
+    let keys: Vec<String> = items
+        .json()
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["key"].as_str().map(str::to_string))
+        .collect();
+    let raiser = keys
+        .iter()
+        .find(|k| k.ends_with(":raiser"))
+        .expect("who raised the concern")
+        .clone();
+    assert!(keys.contains(&"key_person:0".to_string()), "{keys:?}");
+    assert!(keys.iter().any(|k| k.ends_with(":representative")));
+    let body = serde_json::json!({"withhold": ["key_person:0", raiser]}).to_string();
+    let copy = dpo
+        .call(
+            Method::POST,
+            &format!("/api/v1/people/{ada}/subject-access"),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(copy.status, StatusCode::OK, "{}", copy.body);
+    let bundle = copy.json();
+    let withheld = safeguard_core::sar::WITHHELD;
+    assert_eq!(bundle["withheld_items"], 2);
+    assert_eq!(bundle["your_record"]["given_name"], "Ada");
+    assert_eq!(bundle["your_record"]["key_people"][0], withheld);
+    assert_eq!(bundle["concerns_about_you"][0]["raised_by"], withheld);
+    assert_eq!(
+        bundle["concerns_about_you"][0]["what_happened"],
+        "Her carer keeps her pension card."
+    );
+    assert_eq!(
+        bundle["enquiries"][0]["what_you_want_to_happen"][0]["representative"], "Sam, her son",
+        "not withheld unless chosen"
+    );
+    assert!(!copy.body.contains("Sam Brightwater"), "{}", copy.body);
+    assert!(
+        bundle["chronology"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty())
+    );
+    assert!(
+        bundle["who_looked_at_your_record"]
+            .as_array()
+            .is_some_and(|a| a
+                .iter()
+                .any(|x| x["what"] == "worked on an enquiry about you")),
+        "{}",
+        bundle["who_looked_at_your_record"]
+    );
+    // The record itself is intact.
+    let record = p
+        .call(Method::GET, &format!("/api/v1/people/{ada}"), None)
+        .await
+        .json();
+    assert_eq!(record["key_people"][0]["name"], "Sam Brightwater");
+    let trail = app
+        .db
+        .store
+        .list_audit(
+            &safeguard_store::audit::AuditFilter {
+                subject_id: Some(ada.clone()),
+                action: Some("export".into()),
+                ..Default::default()
+            },
+            10,
+        )
+        .await
+        .expect("audit");
+    let exports: Vec<_> = trail.iter().filter(|e| e.outcome == "success").collect();
+    assert_eq!(exports.len(), 1);
+    assert_eq!(exports[0].actor_name, "dpo");
+    assert_eq!(
+        exports[0].detail.as_deref(),
+        Some("subject access (json); 2 items withheld")
+    );
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.actor_name == "manager" && e.outcome == "denied"),
+        "the manager's attempt is audited as refused"
+    );
+
+    // The same through the pages: choose, then a printable copy or a file.
+    let mut d = app.browser();
+    d.login_ok("dpo").await;
+    let form = d.get(&format!("/audit/people/{ada}/sar")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.contains("Key person: Sam Brightwater"));
+    let page = d
+        .post(
+            &format!("/audit/people/{ada}/sar"),
+            &[
+                ("withhold", "key_person:0"),
+                ("withhold", raiser.as_str()),
+                ("format", "html"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.contains("Everything held about Ada Brightwater"));
+    assert!(page.contains("[withheld: information about someone else]"));
+    assert!(!page.contains("Sam Brightwater"));
+    let file = d
+        .post(&format!("/audit/people/{ada}/sar"), &[("format", "json")])
+        .await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(
+        file.headers
+            .get(axum::http::header::CONTENT_DISPOSITION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("subject-access.json"))
+    );
+    assert!(
+        file.body.contains("Sam Brightwater"),
+        "nothing withheld this time"
+    );
+    app.finish().await;
+}
