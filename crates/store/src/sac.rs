@@ -137,18 +137,18 @@ pub const QUALITY_CHECKS: &[(&str, &str, &str, &str)] = &[
         "Adults at risk in the year's cases with no date of birth (counted as age not recorded)",
         "person",
         "SELECT p.id FROM people p WHERE p.date_of_birth IS NULL AND (\
-         p.id IN (SELECT ca.person_id FROM concern_adults ca JOIN concerns c ON c.id = ca.concern_id \
-                  WHERE c.received_on >= $1 AND c.received_on <= $2) \
-         OR p.id IN (SELECT person_id FROM enquiries WHERE started_on >= $1 AND started_on <= $2))",
+         EXISTS (SELECT 1 FROM concern_adults ca JOIN concerns c ON c.id = ca.concern_id \
+                 WHERE ca.person_id = p.id AND c.received_on >= $1 AND c.received_on <= $2) \
+         OR EXISTS (SELECT 1 FROM enquiries e WHERE e.person_id = p.id AND e.started_on >= $1 AND e.started_on <= $2))",
     ),
     (
         "under_18",
         "Adults at risk in the year's cases aged under 18 on 31 March (counted as age not recorded)",
         "person",
         "SELECT p.id FROM people p WHERE p.date_of_birth > $3 AND (\
-         p.id IN (SELECT ca.person_id FROM concern_adults ca JOIN concerns c ON c.id = ca.concern_id \
-                  WHERE c.received_on >= $1 AND c.received_on <= $2) \
-         OR p.id IN (SELECT person_id FROM enquiries WHERE started_on >= $1 AND started_on <= $2))",
+         EXISTS (SELECT 1 FROM concern_adults ca JOIN concerns c ON c.id = ca.concern_id \
+                 WHERE ca.person_id = p.id AND c.received_on >= $1 AND c.received_on <= $2) \
+         OR EXISTS (SELECT 1 FROM enquiries e WHERE e.person_id = p.id AND e.started_on >= $1 AND e.started_on <= $2))",
     ),
     (
         "unlinked_adult",
@@ -201,10 +201,14 @@ impl Store {
             .bind(&to)
             .fetch_all(p)
             .await)?;
-        let people_sql = "SELECT id, date_of_birth, gender, ethnicity, autism, asperger FROM people WHERE \
-             id IN (SELECT ca.person_id FROM concern_adults ca JOIN concerns c ON c.id = ca.concern_id \
-                    WHERE c.received_on >= $1 AND c.received_on <= $2) \
-             OR id IN (SELECT person_id FROM enquiries WHERE started_on >= $1 AND started_on <= $2)";
+        // A join on the union of both sets, not `id IN (…) OR id IN (…)`:
+        // PostgreSQL cannot hash an OR of two large subqueries and would
+        // re-run them for every person (hours at a million people).
+        let people_sql = "SELECT p.id, p.date_of_birth, p.gender, p.ethnicity, p.autism, p.asperger FROM people p \
+             JOIN (SELECT ca.person_id AS id FROM concern_adults ca JOIN concerns c ON c.id = ca.concern_id \
+                    WHERE c.received_on >= $1 AND c.received_on <= $2 AND ca.person_id IS NOT NULL \
+                   UNION SELECT person_id FROM enquiries WHERE started_on >= $1 AND started_on <= $2) x \
+             ON x.id = p.id";
         let people: Vec<PersonRow> = on_db!(self, |p| sqlx::query_as(people_sql)
             .bind(&from)
             .bind(&to)

@@ -13,7 +13,8 @@
 //!    (default 100,000) enquiries: p50 and p99 of `DASHBOARD_RUNS` (default
 //!    200) requests, for the last financial year.
 //!
-//! Run: `cargo bench -p safeguard-web --bench reports` (figures in docs/performance.md).
+//! Run: `cargo bench -p safeguard-web --bench reports` (figures in docs/performance.md);
+//! `BENCH_BACKENDS=sqlite` or `=postgres` runs one backend.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -323,7 +324,13 @@ async fn main() {
     let sac = env("SAC_CONCLUDED", 1_000_000);
     let dash = env("DASHBOARD_ENQUIRIES", 100_000);
     let runs = env("DASHBOARD_RUNS", 200) as usize;
+    // BENCH_BACKENDS=sqlite or =postgres runs one (default: both).
+    let only = std::env::var("BENCH_BACKENDS").unwrap_or_default();
     for backend in [Backend::Sqlite, Backend::Postgres] {
+        let name = format!("{backend:?}").to_lowercase();
+        if !only.is_empty() && !only.split(',').any(|b| b.trim() == name) {
+            continue;
+        }
         if sac > 0 {
             sac_run(backend, sac, today).await;
         }
