@@ -591,6 +591,10 @@ async function main() {
       await page.check('#withhold');
       await go(page, j, 'sar-copy', () => page.click('button:has-text("Make the copy")'));
       await expectText(page, 'withheld: information about someone else');
+      await visit(page, j, 'retention', `${base}/records/retention`);
+      await page.fill('#years', 'many');
+      await go(page, j, 'retention-errors', () => page.click('button:has-text("Save")'));
+      await expectText(page, 'There is a problem');
       await signOut(page, j);
       await ctx.close();
     });

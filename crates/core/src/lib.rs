@@ -18,6 +18,7 @@ pub mod generate;
 pub mod mail;
 pub mod people;
 pub mod reports;
+pub mod retention;
 pub mod sar;
 pub mod sharing;
 

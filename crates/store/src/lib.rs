@@ -18,6 +18,7 @@ pub mod concerns;
 pub mod dashboard;
 pub mod enquiries;
 pub mod people;
+pub mod retention;
 pub mod sac;
 #[cfg(feature = "testing")]
 pub mod testing;

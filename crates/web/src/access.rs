@@ -698,3 +698,117 @@ pub(crate) async fn sar(
     };
     Ok(render(StatusCode::OK, &t))
 }
+
+#[derive(Template)]
+#[template(path = "retention.html")]
+struct RetentionTemplate {
+    l: Layout,
+    f: FormView,
+    years: u32,
+    /// (person id, name, last activity, concerns, enquiries).
+    due: Vec<(String, String, String, i64, i64)>,
+    /// (certificate id, what was disposed and the rule, when and by whom).
+    certificates: Vec<(String, String, String)>,
+}
+
+async fn retention_page(
+    state: &AppState,
+    user: &SignedIn,
+    f: Option<FormView>,
+) -> Result<Response, PageError> {
+    let q = state
+        .core
+        .retention_queue(&user.actor, &user.ctx, user.now)
+        .await?;
+    let mut due = Vec::new();
+    for d in q.due {
+        let name = state
+            .core
+            .limited_record(&d.person_id)
+            .await?
+            .map(|l| l.name)
+            .unwrap_or_default();
+        due.push((
+            d.person_id,
+            name,
+            audit_time(d.last_activity),
+            d.concerns,
+            d.enquiries,
+        ));
+    }
+    let status = if f.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let f = f.unwrap_or_else(|| {
+        let mut data = FormData::default();
+        data.set("years", q.years.to_string());
+        FormView {
+            data,
+            errors: FieldErrors::new(),
+        }
+    });
+    let t = RetentionTemplate {
+        l: Layout::new("Retention and disposal", user).with_errors(&f.errors),
+        f,
+        years: q.years,
+        due,
+        certificates: q
+            .certificates
+            .into_iter()
+            .map(|c| {
+                (
+                    c.id,
+                    format!(
+                        "{}. Last activity {}. {}. Deleted: {}.",
+                        c.record_type, c.last_activity_on, c.rule, c.summary
+                    ),
+                    format!("{} by {}", audit_time(c.disposed_at), c.disposed_by),
+                )
+            })
+            .collect(),
+    };
+    Ok(render(status, &t))
+}
+
+/// `GET /records/retention`: the disposal queue, the rule and the certificates.
+pub(crate) async fn retention(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<Response, PageError> {
+    retention_page(&state, &user, None).await
+}
+
+/// `POST /records/retention`: sets the years kept.
+pub(crate) async fn set_retention(
+    State(state): State<AppState>,
+    user: SignedIn,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = FormData::parse(&body);
+    match state
+        .core
+        .set_retention_years(&user.actor, f.get("years"), &user.ctx, user.now)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/records/retention").into_response()),
+        Err(CoreError::Invalid(errors)) => {
+            retention_page(&state, &user, Some(FormView { data: f, errors })).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /records/retention/{id}/dispose`: disposes of a case file past retention.
+pub(crate) async fn dispose(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    state
+        .core
+        .dispose(&user.actor, &id, &user.ctx, user.now)
+        .await?;
+    Ok(Redirect::to("/records/retention").into_response())
+}

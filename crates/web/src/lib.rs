@@ -105,6 +105,8 @@ page_routes! {
     "/audit/people" => get(access::find_person) post(access::find_person_post);
     "/audit/people/{id}" => get(access::access_report);
     "/audit/people/{id}/sar" => get(access::sar_form) post(access::sar);
+    "/records/retention" => get(access::retention) post(access::set_retention);
+    "/records/retention/{id}/dispose" => post(access::dispose);
     "/access/break-glass/{id}" => get(access::review_form) post(access::review);
     "/admin/users" => get(pages::users);
     "/admin/users/new" => get(pages::new_user) post(pages::create_user);

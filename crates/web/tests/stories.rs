@@ -1185,4 +1185,5 @@ on_both_backends! {
     need_to_know_scoping_break_glass_and_restriction => crate::access::need_to_know_story;
     information_shared_on_a_lawful_basis => crate::access::information_sharing_story;
     subject_access_with_third_parties_withheld => crate::access::subject_access_story;
+    retention_disposal_and_certificates => crate::access::retention_story;
 }

@@ -3,7 +3,7 @@
 
 use axum::http::{Method, StatusCode};
 use safeguard_core::NewUserInput;
-use safeguard_store::testing::TestDb;
+use safeguard_store::testing::{TestDb, count_raw};
 
 use crate::audit_for;
 use crate::enquiries::enquiry_for;
@@ -855,5 +855,132 @@ pub async fn subject_access_story(db: TestDb) {
         file.body.contains("Sam Brightwater"),
         "nothing withheld this time"
     );
+    app.finish().await;
+}
+
+/// The DPO keeps case files for a set number of years after their last
+/// activity; a closed case past that is disposed of completely, leaving a
+/// certificate with no personal data, while a case with open work stays.
+pub async fn retention_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let (ada, _eid, manager) = enquiry_for(&app, "ada brightwater").await;
+    let p = api_as(&app, "practitioner").await;
+    let made = p
+        .call(
+            Method::POST,
+            "/api/v1/people",
+            Some(
+                r#"{"given_name":"Bartholomew","family_name":"Quenby","other_names":["Barty"],
+                "key_people":[{"name":"Clementine Quenby","relationship":"family","appropriate_person":"no"}]}"#,
+            ),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let bart = made.json()["id"].as_str().expect("id").to_string();
+    let concern = p
+        .call(
+            Method::POST,
+            "/api/v1/concerns",
+            Some(&format!(
+                r#"{{"raiser_kind":"family_friend","raiser_name":"A neighbour","channel":"phone",
+                "what_happened":"Zanzibar-coloured bruise seen","adults":[{{"person_id":"{bart}"}}],
+                "immediate_danger":"no","consent":"yes"}}"#
+            )),
+        )
+        .await;
+    assert_eq!(concern.status, StatusCode::CREATED, "{}", concern.body);
+    let cid = concern.json()["id"].as_str().expect("id").to_string();
+    let decided = manager
+        .call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid}/decision"),
+            Some(
+                r#"{"needs_care_and_support":"no","needs_evidence":"Lives independently","experiencing_abuse":"no",
+                "abuse_evidence":"A fall, explained","unable_to_protect":"no","unable_evidence":"Able to say no",
+                "outcome":"no_enquiry","instead":"signposting","reasons":"The three conditions are not met"}"#,
+            ),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::NO_CONTENT, "{}", decided.body);
+
+    let mut d = app.browser();
+    d.login_ok("dpo").await;
+    let page = d.get("/records/retention").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("kept 8 years"), "the default");
+    assert!(!page.contains("Bartholomew"), "not due yet");
+    let bad = d.post("/records/retention", &[("years", "many")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("Enter a whole number of years from 0 to 100"));
+    let set = d.post("/records/retention", &[("years", "0")]).await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER);
+    let page = d.get("/records/retention").await;
+    assert!(
+        page.contains("Bartholomew Quenby"),
+        "past retention: {}",
+        page.body
+    );
+    assert!(
+        !page.contains("Ada Brightwater"),
+        "open work keeps Ada's case"
+    );
+
+    // Only the DPO disposes; a case with open work cannot be disposed of.
+    let mut pb = app.browser();
+    pb.login_ok("practitioner").await;
+    pb.get("/").await;
+    let refused = pb
+        .post(&format!("/records/retention/{bart}/dispose"), &[])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        d.post(&format!("/records/retention/{ada}/dispose"), &[])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let done = d
+        .post(&format!("/records/retention/{bart}/dispose"), &[])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let page = d.get("/records/retention").await;
+    assert!(page.contains("Disposal certificates") && page.contains("person records: 1"));
+    assert!(page.contains("concerns: 1") && page.contains("by Dev Patel-Moore"));
+    assert!(!page.contains("Bartholomew") && !page.contains("Quenby"));
+
+    // Nothing about Bartholomew is left, and the audit chain still holds.
+    let store = &app.db.store;
+    for sql in [
+        format!("SELECT COUNT(*) FROM people WHERE id = '{bart}'"),
+        format!("SELECT COUNT(*) FROM person_other_names WHERE person_id = '{bart}'"),
+        format!("SELECT COUNT(*) FROM person_key_people WHERE person_id = '{bart}'"),
+        format!("SELECT COUNT(*) FROM concern_adults WHERE person_id = '{bart}'"),
+        format!("SELECT COUNT(*) FROM chronology WHERE person_id = '{bart}'"),
+        format!("SELECT COUNT(*) FROM concerns WHERE id = '{cid}'"),
+        format!("SELECT COUNT(*) FROM triage_decisions WHERE concern_id = '{cid}'"),
+        "SELECT COUNT(*) FROM concerns WHERE what_happened LIKE '%Zanzibar%'".to_string(),
+        "SELECT COUNT(*) FROM person_key_people WHERE name LIKE '%Quenby%'".to_string(),
+        "SELECT COUNT(*) FROM disposal_certificates WHERE summary LIKE '%Quenby%' OR rule LIKE '%Quenby%'"
+            .to_string(),
+    ] {
+        assert_eq!(count_raw(store, &sql).await.expect("count"), 0, "{sql}");
+    }
+    assert_eq!(
+        p.call(Method::GET, &format!("/api/v1/people/{bart}"), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        p.call(Method::GET, &format!("/api/v1/people/{ada}"), None)
+            .await
+            .status,
+        StatusCode::OK,
+        "Ada's case is untouched"
+    );
+    assert!(matches!(
+        store.verify_audit().await.expect("verify"),
+        safeguard_store::audit::Verification::Intact { .. }
+    ));
     app.finish().await;
 }

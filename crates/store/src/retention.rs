@@ -1,0 +1,168 @@
+//! Retention: which case files are past their retention period with no
+//! open work, disposing of one completely, and the certificates left behind.
+
+use sqlx::FromRow;
+
+use crate::{Result, Store, Tx, on_db, on_tx};
+
+/// A case file past retention.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct DueRow {
+    pub person_id: String,
+    /// Unix ms of the last activity on the case (its chronology, or the record's last change).
+    pub last_activity: i64,
+    pub concerns: i64,
+    pub enquiries: i64,
+}
+
+/// A disposal certificate.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct CertificateRow {
+    pub id: String,
+    pub record_type: String,
+    pub rule: String,
+    pub last_activity_on: String,
+    /// What was disposed, as counts per kind of record.
+    pub summary: String,
+    pub disposed_at: i64,
+    pub disposed_by: String,
+}
+
+/// The last activity on a person's case (SQL over `p`).
+const LAST_ACTIVITY: &str = "(SELECT CASE WHEN MAX(ch.at) IS NULL OR MAX(ch.at) < p.updated_at THEN p.updated_at \
+     ELSE MAX(ch.at) END FROM chronology ch WHERE ch.person_id = p.id)";
+
+/// Open work on a person's case (SQL over `p`): an enquiry not concluded, or
+/// a concern naming them still waiting for a decision and not closed.
+const OPEN_WORK: &str = "(EXISTS (SELECT 1 FROM enquiries oe WHERE oe.person_id = p.id AND oe.state <> 'concluded') \
+     OR EXISTS (SELECT 1 FROM concern_adults oa JOIN concerns oc ON oc.id = oa.concern_id \
+        WHERE oa.person_id = p.id AND oc.decided_at IS NULL AND oc.closed_at IS NULL))";
+
+impl Store {
+    /// Case files whose last activity is before `cutoff` (ms) and that have
+    /// no open work, oldest first.
+    pub async fn retention_due(&self, cutoff: i64, limit: i64) -> Result<Vec<DueRow>> {
+        let sql = format!(
+            "SELECT p.id AS person_id, {LAST_ACTIVITY} AS last_activity, \
+             (SELECT COUNT(DISTINCT ca.concern_id) FROM concern_adults ca WHERE ca.person_id = p.id) AS concerns, \
+             (SELECT COUNT(*) FROM enquiries e WHERE e.person_id = p.id) AS enquiries \
+             FROM people p WHERE {LAST_ACTIVITY} < $1 AND NOT {OPEN_WORK} \
+             ORDER BY last_activity, p.id LIMIT $2"
+        );
+        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(cutoff)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// Disposal certificates, newest first.
+    pub async fn certificates(&self, limit: i64) -> Result<Vec<CertificateRow>> {
+        Ok(on_db!(self, |p| sqlx::query_as(
+            "SELECT id, record_type, rule, last_activity_on, summary, disposed_at, disposed_by \
+             FROM disposal_certificates ORDER BY disposed_at DESC, id LIMIT $1"
+        )
+        .bind(limit)
+        .fetch_all(p)
+        .await)?)
+    }
+}
+
+impl Tx {
+    /// The case file, if it is still past `cutoff` with no open work (checked
+    /// inside the transaction that disposes of it).
+    pub async fn still_due(&mut self, person_id: &str, cutoff: i64) -> Result<Option<DueRow>> {
+        let sql = format!(
+            "SELECT p.id AS person_id, {LAST_ACTIVITY} AS last_activity, \
+             (SELECT COUNT(DISTINCT ca.concern_id) FROM concern_adults ca WHERE ca.person_id = p.id) AS concerns, \
+             (SELECT COUNT(*) FROM enquiries e WHERE e.person_id = p.id) AS enquiries \
+             FROM people p WHERE p.id = $1 AND {LAST_ACTIVITY} < $2 AND NOT {OPEN_WORK}"
+        );
+        Ok(on_tx!(self, |c| sqlx::query_as(&sql)
+            .bind(person_id)
+            .bind(cutoff)
+            .fetch_optional(&mut *c)
+            .await)?)
+    }
+
+    async fn delete(&mut self, sql: &str, id: &str) -> Result<u64> {
+        Ok(on_tx!(self, |c| sqlx::query(sql)
+            .bind(id)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected()))?)
+    }
+
+    /// Deletes a person's whole case file: the record, its enquiries and
+    /// everything in them, concerns about no one else, the chronology,
+    /// shares, restrictions, emergency openings and drafts of forms about
+    /// them. A concern that also names another person keeps them and loses
+    /// only this person. Returns what was deleted, by kind. The audit trail
+    /// keeps its events (which hold ids, never personal data).
+    pub async fn dispose_person(&mut self, p: &str) -> Result<Vec<(&'static str, u64)>> {
+        const E: &str = "(SELECT id FROM enquiries WHERE person_id = $1)";
+        // Concerns that name this person and no other adult.
+        const ONLY: &str = "(SELECT ca.concern_id FROM concern_adults ca WHERE ca.person_id = $1 \
+            AND NOT EXISTS (SELECT 1 FROM concern_adults o WHERE o.concern_id = ca.concern_id \
+            AND (o.person_id IS NULL OR o.person_id <> $1)))";
+        let steps: Vec<(&'static str, String)> = vec![
+            ("drafts", "DELETE FROM form_drafts WHERE path LIKE '%' || $1 || '%' \
+                OR EXISTS (SELECT 1 FROM enquiries d WHERE d.person_id = $1 AND form_drafts.path LIKE '%' || d.id || '%')".into()),
+            ("stashed forms", "DELETE FROM form_stash WHERE path LIKE '%' || $1 || '%' \
+                OR EXISTS (SELECT 1 FROM enquiries d WHERE d.person_id = $1 AND form_stash.path LIKE '%' || d.id || '%')".into()),
+            ("outcome history", format!("DELETE FROM desired_outcome_history WHERE outcome_id IN \
+                (SELECT id FROM desired_outcomes WHERE enquiry_id IN {E})")),
+            ("plan actions", format!("DELETE FROM plan_actions WHERE enquiry_id IN {E}")),
+            ("desired outcomes", format!("DELETE FROM desired_outcomes WHERE enquiry_id IN {E}")),
+            ("conclusions", format!("DELETE FROM enquiry_conclusions WHERE enquiry_id IN {E}")),
+            ("enquiry records", format!("DELETE FROM enquiry_records WHERE enquiry_id IN {E}")),
+            ("feedback", format!("DELETE FROM feedback WHERE enquiry_id IN {E}")),
+            ("feedback links", format!("DELETE FROM feedback_links WHERE enquiry_id IN {E}")),
+            ("need-to-know members", format!("DELETE FROM enquiry_members WHERE enquiry_id IN {E}")),
+            ("information shares", format!("DELETE FROM information_shares WHERE person_id = $1 OR enquiry_id IN {E}")),
+            ("enquiries", "DELETE FROM enquiries WHERE person_id = $1".into()),
+            ("chronology", format!("DELETE FROM chronology WHERE person_id = $1 OR concern_id IN {ONLY}")),
+            ("emergency openings", "DELETE FROM break_glass WHERE person_id = $1".into()),
+            ("access list", "DELETE FROM restriction_access WHERE person_id = $1".into()),
+            ("restriction", "DELETE FROM person_restrictions WHERE person_id = $1".into()),
+            ("messages to raisers", format!("DELETE FROM concern_messages WHERE concern_id IN {ONLY}")),
+            ("triage decisions", format!("DELETE FROM triage_decisions WHERE concern_id IN {ONLY}")),
+            ("concerns", format!("DELETE FROM concerns WHERE id IN {ONLY}")),
+            ("named in others' concerns", "DELETE FROM concern_adults WHERE person_id = $1".into()),
+            ("other names", "DELETE FROM person_other_names WHERE person_id = $1".into()),
+            ("key people", "DELETE FROM person_key_people WHERE person_id = $1".into()),
+            ("person records", "DELETE FROM people WHERE id = $1".into()),
+        ];
+        let mut out = Vec::new();
+        for (what, sql) in steps {
+            let n = self.delete(&sql, p).await?;
+            if n > 0 {
+                out.push((what, n));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records a disposal certificate.
+    pub async fn insert_certificate(&mut self, c: &CertificateRow) -> Result<()> {
+        on_tx!(self, |x| {
+            sqlx::query(
+            "INSERT INTO disposal_certificates (id, record_type, rule, last_activity_on, summary, disposed_at, disposed_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        )
+        .bind(&c.id)
+        .bind(&c.record_type)
+        .bind(&c.rule)
+        .bind(&c.last_activity_on)
+        .bind(&c.summary)
+        .bind(c.disposed_at)
+        .bind(&c.disposed_by)
+        .execute(&mut *x)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+}
