@@ -593,6 +593,7 @@ async function main() {
       await expectText(page, 'withheld: information about someone else');
       await visit(page, j, 'retention', `${base}/records/retention`);
       await page.fill('#years', 'many');
+      await page.fill('#concern_years', '6');
       await go(page, j, 'retention-errors', () => page.click('button:has-text("Save")'));
       await expectText(page, 'There is a problem');
       await signOut(page, j);

@@ -11,6 +11,11 @@ use time::OffsetDateTime;
 use crate::{CoreError, CoreResult, Ctx, Safeguard, new_uuid, unix_ms};
 
 const YEARS_KEY: &str = "retention.case_years";
+const CONCERN_YEARS_KEY: &str = "retention.unlinked_concern_years";
+
+/// Years a concern about no known person (never linked to a record) is
+/// kept after it was decided or closed, unless set.
+pub const DEFAULT_CONCERN_YEARS: u32 = 6;
 
 /// Years a case file is kept after its last activity, unless set: adult
 /// social care records are commonly kept eight years after the case closes.
@@ -19,8 +24,12 @@ pub const DEFAULT_CASE_YEARS: u32 = 8;
 /// The disposal queue.
 #[derive(Clone, Debug)]
 pub struct RetentionQueue {
-    /// Years kept after the last activity.
+    /// Years case files are kept after the last activity.
     pub years: u32,
+    /// Years concerns about no known person are kept after they were finished with.
+    pub concern_years: u32,
+    /// Such concerns past that, oldest first.
+    pub due_concerns: Vec<safeguard_store::retention::DueConcernRow>,
     /// Case files past that with no open work, oldest first.
     pub due: Vec<DueRow>,
     /// Recent disposal certificates.
@@ -28,13 +37,17 @@ pub struct RetentionQueue {
 }
 
 impl Safeguard {
-    async fn case_years(&self) -> CoreResult<u32> {
+    async fn years_of(&self, key: &str, default: u32) -> CoreResult<u32> {
         Ok(self
             .store
-            .setting(YEARS_KEY)
+            .setting(key)
             .await?
             .and_then(|v| v.parse().ok())
-            .unwrap_or(DEFAULT_CASE_YEARS))
+            .unwrap_or(default))
+    }
+
+    async fn case_years(&self) -> CoreResult<u32> {
+        self.years_of(YEARS_KEY, DEFAULT_CASE_YEARS).await
     }
 
     fn cutoff(years: u32, now: OffsetDateTime) -> i64 {
@@ -61,6 +74,13 @@ impl Safeguard {
             .store
             .retention_due(Self::cutoff(years, now), 500)
             .await?;
+        let concern_years = self
+            .years_of(CONCERN_YEARS_KEY, DEFAULT_CONCERN_YEARS)
+            .await?;
+        let due_concerns = self
+            .store
+            .retention_due_concerns(Self::cutoff(concern_years, now), 500)
+            .await?;
         let certificates = self.store.certificates(100).await?;
         let mut tx = self.store.begin_audited().await?;
         tx.audit(
@@ -72,15 +92,20 @@ impl Safeguard {
         Ok(RetentionQueue {
             years,
             due,
+            concern_years,
+            due_concerns,
             certificates,
         })
     }
 
-    /// Sets how many years case files are kept after their last activity (0 to 100).
+    /// Sets the retention periods, in years (0 to 100): case files after
+    /// their last activity, and concerns about no known person after they
+    /// were finished with.
     pub async fn set_retention_years(
         &self,
         actor: &Actor,
         years: &str,
+        concern_years: &str,
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<()> {
@@ -92,16 +117,25 @@ impl Safeguard {
             ("update", "retention", None),
         )
         .await?;
-        let Some(y) = years.trim().parse::<u32>().ok().filter(|y| *y <= 100) else {
-            let mut e = FieldErrors::new();
-            e.add("years", "Enter a whole number of years from 0 to 100");
+        let mut e = FieldErrors::new();
+        let mut read = |field: &str, raw: &str| {
+            let v = raw.trim().parse::<u32>().ok().filter(|y| *y <= 100);
+            if v.is_none() {
+                e.add(field, "Enter a whole number of years from 0 to 100");
+            }
+            v
+        };
+        let (y, c) = (read("years", years), read("concern_years", concern_years));
+        let (Some(y), Some(c)) = (y, c) else {
             return Err(CoreError::Invalid(e));
         };
         let mut tx = self.store.begin_audited().await?;
         tx.set_setting(YEARS_KEY, &y.to_string()).await?;
+        tx.set_setting(CONCERN_YEARS_KEY, &c.to_string()).await?;
         tx.audit(
-            Self::event(actor, ctx, now, "update", "retention", None, "success")?
-                .with_detail(format!("case files kept {y} years after the last activity")),
+            Self::event(actor, ctx, now, "update", "retention", None, "success")?.with_detail(
+                format!("case files kept {y} years; concerns about no known person {c} years"),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -159,6 +193,69 @@ impl Safeguard {
                 "dispose",
                 "person",
                 Some(person_id.to_string()),
+                "success",
+            )?
+            .with_detail(format!("certificate {}", cert.id)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(cert)
+    }
+
+    /// Disposes of a concern about no known person past its retention
+    /// period, leaving a certificate. Refused ("not found") otherwise.
+    pub async fn dispose_concern(
+        &self,
+        actor: &Actor,
+        concern_id: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<CertificateRow> {
+        self.require_as(
+            actor,
+            Action::ViewAudit,
+            ctx,
+            now,
+            ("dispose", "concern", Some(concern_id.to_string())),
+        )
+        .await?;
+        let years = self
+            .years_of(CONCERN_YEARS_KEY, DEFAULT_CONCERN_YEARS)
+            .await?;
+        let mut tx = self.store.begin_audited().await?;
+        let Some(due) = tx
+            .concern_still_due(concern_id, Self::cutoff(years, now))
+            .await?
+        else {
+            return Err(CoreError::NotFound);
+        };
+        let deleted = tx.dispose_concern(concern_id).await?;
+        let cert = CertificateRow {
+            id: new_uuid(now)?.to_string(),
+            record_type: format!("Concern {} about no known person", due.reference),
+            rule: format!("Kept {years} years after it was decided or closed"),
+            last_activity_on: crate::audit_day(due.finished_at)
+                .split(' ')
+                .next()
+                .unwrap_or("")
+                .to_string(),
+            summary: deleted
+                .iter()
+                .map(|(what, n)| format!("{what}: {n}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+            disposed_at: unix_ms(now),
+            disposed_by: actor.display_name.clone(),
+        };
+        tx.insert_certificate(&cert).await?;
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "dispose",
+                "concern",
+                Some(concern_id.to_string()),
                 "success",
             )?
             .with_detail(format!("certificate {}", cert.id)),

@@ -40,6 +40,22 @@ const OPEN_WORK: &str = "(EXISTS (SELECT 1 FROM enquiries oe WHERE oe.person_id 
      OR EXISTS (SELECT 1 FROM concern_adults oa JOIN concerns oc ON oc.id = oa.concern_id \
         WHERE oa.person_id = p.id AND oc.decided_at IS NULL AND oc.closed_at IS NULL))";
 
+/// A concern about no known person, past retention.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct DueConcernRow {
+    pub concern_id: String,
+    pub reference: String,
+    /// Unix ms it was decided or closed, whichever was later.
+    pub finished_at: i64,
+}
+
+/// When a concern was finished with (SQL over `c`).
+const FINISHED: &str = "(CASE WHEN c.closed_at IS NULL OR c.closed_at < c.decided_at THEN c.decided_at ELSE c.closed_at END)";
+
+/// A concern linked to no person record (SQL over `c`).
+const UNLINKED: &str = "NOT EXISTS (SELECT 1 FROM concern_adults ua WHERE ua.concern_id = c.id AND ua.person_id IS NOT NULL)";
+
 impl Store {
     /// Case files whose last activity is before `cutoff` (ms) and that have
     /// no open work, oldest first.
@@ -50,6 +66,24 @@ impl Store {
              (SELECT COUNT(*) FROM enquiries e WHERE e.person_id = p.id) AS enquiries \
              FROM people p WHERE {LAST_ACTIVITY} < $1 AND NOT {OPEN_WORK} \
              ORDER BY last_activity, p.id LIMIT $2"
+        );
+        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(cutoff)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// Concerns about no known person, decided or closed before `cutoff` (ms), oldest first.
+    pub async fn retention_due_concerns(
+        &self,
+        cutoff: i64,
+        limit: i64,
+    ) -> Result<Vec<DueConcernRow>> {
+        let sql = format!(
+            "SELECT c.id AS concern_id, c.reference, {FINISHED} AS finished_at FROM concerns c \
+             WHERE {UNLINKED} AND (c.decided_at IS NOT NULL OR c.closed_at IS NOT NULL) AND {FINISHED} < $1 \
+             ORDER BY finished_at, c.id LIMIT $2"
         );
         Ok(on_db!(self, |p| sqlx::query_as(&sql)
             .bind(cutoff)
@@ -138,6 +172,51 @@ impl Tx {
         let mut out = Vec::new();
         for (what, sql) in steps {
             let n = self.delete(&sql, p).await?;
+            if n > 0 {
+                out.push((what, n));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The concern, if it is still about no known person and finished before `cutoff`.
+    pub async fn concern_still_due(
+        &mut self,
+        id: &str,
+        cutoff: i64,
+    ) -> Result<Option<DueConcernRow>> {
+        let sql = format!(
+            "SELECT c.id AS concern_id, c.reference, {FINISHED} AS finished_at FROM concerns c \
+             WHERE c.id = $1 AND {UNLINKED} AND (c.decided_at IS NOT NULL OR c.closed_at IS NOT NULL) AND {FINISHED} < $2"
+        );
+        Ok(on_tx!(self, |c| sqlx::query_as(&sql)
+            .bind(id)
+            .bind(cutoff)
+            .fetch_optional(&mut *c)
+            .await)?)
+    }
+
+    /// Deletes a concern about no known person and everything in it.
+    pub async fn dispose_concern(&mut self, id: &str) -> Result<Vec<(&'static str, u64)>> {
+        let steps: [(&'static str, &str); 5] = [
+            ("chronology", "DELETE FROM chronology WHERE concern_id = $1"),
+            (
+                "messages to raisers",
+                "DELETE FROM concern_messages WHERE concern_id = $1",
+            ),
+            (
+                "triage decisions",
+                "DELETE FROM triage_decisions WHERE concern_id = $1",
+            ),
+            (
+                "adults named",
+                "DELETE FROM concern_adults WHERE concern_id = $1",
+            ),
+            ("concerns", "DELETE FROM concerns WHERE id = $1"),
+        ];
+        let mut out = Vec::new();
+        for (what, sql) in steps {
+            let n = self.delete(sql, id).await?;
             if n > 0 {
                 out.push((what, n));
             }

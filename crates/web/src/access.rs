@@ -709,6 +709,9 @@ struct RetentionTemplate {
     due: Vec<(String, String, String, i64, i64)>,
     /// (certificate id, what was disposed and the rule, when and by whom).
     certificates: Vec<(String, String, String)>,
+    concern_years: u32,
+    /// (concern id, reference, finished with).
+    due_concerns: Vec<(String, String, String)>,
 }
 
 async fn retention_page(
@@ -744,6 +747,7 @@ async fn retention_page(
     let f = f.unwrap_or_else(|| {
         let mut data = FormData::default();
         data.set("years", q.years.to_string());
+        data.set("concern_years", q.concern_years.to_string());
         FormView {
             data,
             errors: FieldErrors::new(),
@@ -754,6 +758,12 @@ async fn retention_page(
         f,
         years: q.years,
         due,
+        concern_years: q.concern_years,
+        due_concerns: q
+            .due_concerns
+            .into_iter()
+            .map(|c| (c.concern_id, c.reference, audit_time(c.finished_at)))
+            .collect(),
         certificates: q
             .certificates
             .into_iter()
@@ -789,7 +799,13 @@ pub(crate) async fn set_retention(
     let f = FormData::parse(&body);
     match state
         .core
-        .set_retention_years(&user.actor, f.get("years"), &user.ctx, user.now)
+        .set_retention_years(
+            &user.actor,
+            f.get("years"),
+            f.get("concern_years"),
+            &user.ctx,
+            user.now,
+        )
         .await
     {
         Ok(()) => Ok(Redirect::to("/records/retention").into_response()),
@@ -809,6 +825,19 @@ pub(crate) async fn dispose(
     state
         .core
         .dispose(&user.actor, &id, &user.ctx, user.now)
+        .await?;
+    Ok(Redirect::to("/records/retention").into_response())
+}
+
+/// `POST /records/retention/concerns/{id}/dispose`: disposes of a concern about no known person.
+pub(crate) async fn dispose_concern(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    state
+        .core
+        .dispose_concern(&user.actor, &id, &user.ctx, user.now)
         .await?;
     Ok(Redirect::to("/records/retention").into_response())
 }

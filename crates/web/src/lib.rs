@@ -107,6 +107,7 @@ page_routes! {
     "/audit/people/{id}/sar" => get(access::sar_form) post(access::sar);
     "/records/retention" => get(access::retention) post(access::set_retention);
     "/records/retention/{id}/dispose" => post(access::dispose);
+    "/records/retention/concerns/{id}/dispose" => post(access::dispose_concern);
     "/access/break-glass/{id}" => get(access::review_form) post(access::review);
     "/admin/users" => get(pages::users);
     "/admin/users/new" => get(pages::new_user) post(pages::create_user);

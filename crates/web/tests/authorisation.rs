@@ -316,9 +316,11 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("get" | "post", "/audit/people/{id}/sar")
         | ("get", "/api/v1/people/{id}/third-parties")
         | ("post", "/api/v1/people/{id}/subject-access") => Roles(&["dpo"]),
-        ("get" | "post", "/records/retention") | ("post", "/records/retention/{id}/dispose") => {
-            Roles(&["dpo"])
-        }
+        ("get" | "post", "/records/retention")
+        | (
+            "post",
+            "/records/retention/{id}/dispose" | "/records/retention/concerns/{id}/dispose",
+        ) => Roles(&["dpo"]),
         // Accounts and settings.
         ("get", "/admin/users")
         | ("get" | "post", "/admin/users/new")

@@ -909,10 +909,20 @@ pub async fn retention_story(db: TestDb) {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.contains("kept 8 years"), "the default");
     assert!(!page.contains("Bartholomew"), "not due yet");
-    let bad = d.post("/records/retention", &[("years", "many")]).await;
+    let bad = d
+        .post(
+            "/records/retention",
+            &[("years", "many"), ("concern_years", "6")],
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.contains("Enter a whole number of years from 0 to 100"));
-    let set = d.post("/records/retention", &[("years", "0")]).await;
+    let set = d
+        .post(
+            "/records/retention",
+            &[("years", "0"), ("concern_years", "6")],
+        )
+        .await;
     assert_eq!(set.status, StatusCode::SEE_OTHER);
     let page = d.get("/records/retention").await;
     assert!(
@@ -977,6 +987,59 @@ pub async fn retention_story(db: TestDb) {
             .status,
         StatusCode::OK,
         "Ada's case is untouched"
+    );
+
+    // A concern about no known person has its own period.
+    let partner = api_as(&app, "partner").await;
+    let raised = partner
+        .call(
+            Method::POST,
+            "/api/v1/concerns",
+            Some(
+                r#"{"raiser_kind":"staff","channel":"partner","what_happened":"Xylophone-shaped marks",
+                "adults":[{"name":"A passer-by"}],"immediate_danger":"no","consent":"yes"}"#,
+            ),
+        )
+        .await;
+    assert_eq!(raised.status, StatusCode::CREATED, "{}", raised.body);
+    let unknown = raised.json()["id"].as_str().expect("id").to_string();
+    let closed = manager
+        .call(
+            Method::POST,
+            &format!("/api/v1/concerns/{unknown}/close"),
+            Some("{}"),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::NO_CONTENT, "{}", closed.body);
+    let page = d.get("/records/retention").await;
+    assert!(!page.contains(&unknown), "kept 6 years");
+    d.post(
+        "/records/retention",
+        &[("years", "0"), ("concern_years", "0")],
+    )
+    .await;
+    let page = d.get("/records/retention").await;
+    assert!(page.contains(&format!("/records/retention/concerns/{unknown}/dispose")));
+    let done = d
+        .post(
+            &format!("/records/retention/concerns/{unknown}/dispose"),
+            &[],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        count_raw(
+            store,
+            "SELECT COUNT(*) FROM concerns WHERE what_happened LIKE '%Xylophone%'"
+        )
+        .await
+        .expect("count"),
+        0
+    );
+    assert!(
+        d.get("/records/retention")
+            .await
+            .contains("about no known person")
     );
     assert!(matches!(
         store.verify_audit().await.expect("verify"),
