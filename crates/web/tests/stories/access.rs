@@ -235,6 +235,7 @@ pub async fn need_to_know_story(db: TestDb) {
         app.db.store.clone(),
         safeguard_core::CoreConfig {
             break_glass: std::time::Duration::from_secs(0),
+            lead_email: Some("lead@example.test".into()),
             ..safeguard_core::CoreConfig::default()
         },
     );
@@ -256,6 +257,18 @@ pub async fn need_to_know_story(db: TestDb) {
             .status,
         StatusCode::FORBIDDEN,
         "the opening has expired"
+    );
+    // The safeguarding lead was told at once, by an email that names no one.
+    assert_eq!(
+        count_raw(
+            &app.db.store,
+            "SELECT COUNT(*) FROM email_outbox WHERE to_address = 'lead@example.test' \
+             AND subject = 'A record was opened in an emergency' AND body NOT LIKE '%Tomasz%' \
+             AND body NOT LIKE '%Wieczorek%' AND body NOT LIKE '%allergies%'"
+        )
+        .await
+        .expect("count"),
+        1
     );
 
     // A partner invited into Ada's enquiry sees that enquiry, and only that.
