@@ -24,6 +24,9 @@ pub struct RecordRef {
     pub date: String,
 }
 
+/// The label of a record whose person is outside the user's need-to-know.
+pub const OUTSIDE: &str = "A record outside your need-to-know";
+
 /// The records behind one cell of the return.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct CellRecords {
@@ -143,7 +146,16 @@ impl Safeguard {
                 &["enquiry"]
             };
             for kind in kinds {
-                for (id, label, date) in self.store.sac_labels(kind, &ids).await? {
+                for (id, label, date) in self
+                    .store
+                    .sac_labels(kind, &ids, Some(&Self::viewer(actor, now)))
+                    .await?
+                {
+                    let label = if label.is_empty() {
+                        OUTSIDE.to_string()
+                    } else {
+                        label
+                    };
                     records.push(RecordRef {
                         record: (*kind).to_string(),
                         id,
@@ -199,13 +211,17 @@ impl Safeguard {
                 .collect();
             let records = if records_allowed {
                 self.store
-                    .sac_labels(record, &ids)
+                    .sac_labels(record, &ids, Some(&Self::viewer(actor, now)))
                     .await?
                     .into_iter()
                     .map(|(id, label, date)| RecordRef {
                         record: (*record).to_string(),
                         id,
-                        label,
+                        label: if label.is_empty() {
+                            OUTSIDE.to_string()
+                        } else {
+                            label
+                        },
                         date,
                     })
                     .collect()

@@ -211,9 +211,9 @@ macro_rules! bind_all {
         let mut q = $q;
         for v in $values {
             q = match v {
-                Value::Text(t) => q.bind(t.clone()),
-                Value::Int(i) => q.bind(*i),
-                Value::Bool(b) => q.bind(*b),
+                $crate::bulk::Value::Text(t) => q.bind(t.clone()),
+                $crate::bulk::Value::Int(i) => q.bind(*i),
+                $crate::bulk::Value::Bool(b) => q.bind(*b),
             };
         }
         q

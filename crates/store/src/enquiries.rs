@@ -3,7 +3,6 @@
 use sqlx::FromRow;
 
 use crate::access::Viewer;
-use crate::bulk::Value;
 use crate::concerns::bind_all;
 use crate::{Result, Store, Tx, on_db, on_tx};
 

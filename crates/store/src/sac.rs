@@ -325,10 +325,13 @@ impl Store {
     /// For drill-down: each record's id, what names it (the person's name
     /// for an enquiry or person, the reference for a concern) and its date,
     /// for up to 1,000 ids of one kind (`concern`, `enquiry` or `person`).
+    /// With a viewer, names of people outside their need-to-know come back
+    /// empty (and the date with them).
     pub async fn sac_labels(
         &self,
         record: &str,
         ids: &[String],
+        viewer: Option<&crate::access::Viewer>,
     ) -> Result<Vec<(String, String, String)>> {
         let ids = &ids[..ids.len().min(1000)];
         if ids.is_empty() {
@@ -336,24 +339,34 @@ impl Store {
         }
         let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
         let marks = marks.join(", ");
+        let first = ids.len() + 1;
+        let shown = |person: &str| match viewer {
+            Some(v) => v.person_sql(person, first),
+            None => "1 = 1".to_string(),
+        };
         let sql = match record {
             "concern" => {
                 format!("SELECT id, reference, received_on FROM concerns WHERE id IN ({marks})")
             }
             "enquiry" => format!(
-                "SELECT e.id, p.given_name || ' ' || p.family_name, e.started_on FROM enquiries e \
-                 JOIN people p ON p.id = e.person_id WHERE e.id IN ({marks})"
+                "SELECT e.id, CASE WHEN {v} THEN p.given_name || ' ' || p.family_name ELSE '' END, \
+                 CASE WHEN {v} THEN e.started_on ELSE '' END FROM enquiries e \
+                 JOIN people p ON p.id = e.person_id WHERE e.id IN ({marks})",
+                v = shown("e.person_id")
             ),
             _ => format!(
-                "SELECT id, given_name || ' ' || family_name, COALESCE(date_of_birth, '') FROM people WHERE id IN ({marks})"
+                "SELECT people.id, CASE WHEN {v} THEN given_name || ' ' || family_name ELSE '' END, \
+                 CASE WHEN {v} THEN COALESCE(date_of_birth, '') ELSE '' END FROM people WHERE people.id IN ({marks})",
+                v = shown("people.id")
             ),
         };
+        let binds = viewer.map(|v| v.binds()).unwrap_or_default();
         let mut rows: Vec<(String, String, String)> = on_db!(self, |p| {
             let mut q = sqlx::query_as(&sql);
             for id in ids {
                 q = q.bind(id);
             }
-            q.fetch_all(p).await
+            crate::concerns::bind_all!(q, &binds).fetch_all(p).await
         })?;
         let order: HashMap<&str, usize> = ids
             .iter()

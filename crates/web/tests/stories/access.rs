@@ -121,6 +121,36 @@ pub async fn need_to_know_story(db: TestDb) {
         StatusCode::OK
     );
 
+    // The records behind a figure of the return name only people in the
+    // viewer's need-to-know.
+    let labels = |username: &'static str| {
+        let store = app.db.store.clone();
+        let eid = eid.clone();
+        async move {
+            let u = store
+                .user_by_username(username)
+                .await
+                .expect("user")
+                .expect("exists");
+            let viewer = safeguard_store::access::Viewer {
+                user_id: u.id,
+                team_id: u.team_id,
+                manager: u.role == "manager",
+                now: safeguard_core::unix_ms(time::OffsetDateTime::now_utc()),
+            };
+            store
+                .sac_labels("enquiry", &[eid], Some(&viewer))
+                .await
+                .expect("labels")
+        }
+    };
+    assert_eq!(labels("manager").await[0].1, "Ada Brightwater");
+    assert_eq!(
+        labels("north.worker").await[0].1,
+        "",
+        "another team's case is not named"
+    );
+
     // The page: the name, who to contact, and the emergency form.
     let mut b = app.browser();
     b.login_ok("north.worker").await;
