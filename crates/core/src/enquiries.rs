@@ -160,18 +160,16 @@ impl Safeguard {
             .store
             .enquiries(state.map(|s| s.code()), Some(&viewer), 500)
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let name = match r.person_id.parse() {
-                Ok(pid) => self
-                    .store
-                    .find_person(safeguard_domain::PersonScope::All, pid)
-                    .await?
-                    .map(|p| p.details.full_name()),
-                Err(_) => None,
-            };
-            out.push((r, name.unwrap_or_default()));
-        }
+        let ids: Vec<String> = rows.iter().map(|r| r.person_id.clone()).collect();
+        let names: std::collections::HashMap<String, String> =
+            self.store.person_names(&ids).await?.into_iter().collect();
+        let out: Vec<(EnquiryRow, String)> = rows
+            .into_iter()
+            .map(|r| {
+                let name = names.get(&r.person_id).cloned().unwrap_or_default();
+                (r, name)
+            })
+            .collect();
         if !out.is_empty() {
             let mut tx = self.store.begin_audited().await?;
             tx.audit(

@@ -163,6 +163,27 @@ fn like_escape(s: &str) -> String {
 }
 
 impl Store {
+    /// The names of the people with these ids (those that exist), as (id, "Given Family").
+    pub async fn person_names(&self, ids: &[String]) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id, given_name || ' ' || family_name FROM people WHERE id IN ({})",
+                marks.join(", ")
+            );
+            let rows: Vec<(String, String)> = on_db!(self, |p| {
+                let mut q = sqlx::query_as(&sql);
+                for id in chunk {
+                    q = q.bind(id);
+                }
+                q.fetch_all(p).await
+            })?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
     /// A person's name, if the record exists.
     pub async fn person_name(&self, id: &str) -> Result<Option<PersonNameRow>> {
         Ok(on_db!(self, |p| sqlx::query_as(

@@ -12,6 +12,9 @@
 //!    manager) over a council's records with about `DASHBOARD_ENQUIRIES`
 //!    (default 100,000) enquiries: p50 and p99 of `DASHBOARD_RUNS` (default
 //!    200) requests, for the last financial year.
+//! 3. The need-to-know lists (enquiries, concerns) through the API over
+//!    `LISTS_PEOPLE` (default 100,000) people's five years, for a manager who
+//!    holds every case and a practitioner of another team: p50 and p99 of 50.
 //!
 //! Run: `cargo bench -p safeguard-web --bench reports` (figures in docs/performance.md);
 //! `BENCH_BACKENDS=sqlite` or `=postgres` runs one backend.
@@ -318,12 +321,80 @@ async fn dashboard_run(backend: Backend, target: u64, runs: usize, today: time::
     db.finish().await;
 }
 
+/// Need-to-know lists over a council's five years (`LISTS_PEOPLE` people):
+/// the enquiry and concern lists through the API, for the manager whose team
+/// holds every case and for a practitioner of another team, who sees few of
+/// them (the database must skip the rest).
+async fn lists_run(backend: Backend, people: u64, runs: usize, today: time::OffsetDateTime) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let core = Safeguard::new(db.store.clone(), CoreConfig::default());
+    let year = Year::containing(today.date()).previous();
+    let profile = Profile::new(u32::try_from(people).unwrap_or(u32::MAX), 5, year, 13);
+    let g = core
+        .generate(&profile, today, |_, _, _| {})
+        .await
+        .expect("generate");
+    core.add_user(
+        None,
+        &safeguard_core::NewUserInput {
+            username: "outside.worker".into(),
+            display_name: "Outside Worker".into(),
+            role: "practitioner".into(),
+            agency: String::new(),
+            team: "North Locality Team".into(),
+            password: safeguard_core::demo::DEMO_PASSWORD.into(),
+        },
+        &safeguard_core::Ctx::default(),
+        today,
+    )
+    .await
+    .expect("user");
+    let r = router(&core);
+    for who in ["manager", "outside.worker"] {
+        let bearer = format!("Bearer {}", token(&r, who).await);
+        for path in ["/api/v1/enquiries?state=all", "/api/v1/concerns"] {
+            let mut times = Vec::with_capacity(runs);
+            for i in 0..runs + 3 {
+                let t = Instant::now();
+                let (status, _, body) = call(
+                    &r,
+                    Method::GET,
+                    path,
+                    &[(header::AUTHORIZATION, bearer.clone())],
+                    String::new(),
+                )
+                .await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+                if i >= 3 {
+                    times.push(t.elapsed());
+                }
+            }
+            times.sort();
+            let pct = |p: f64| {
+                times[((times.len() as f64 * p).ceil() as usize).clamp(1, times.len()) - 1]
+            };
+            println!(
+                "Need-to-know list on {backend:?} ({} concerns, {} enquiries): {path} as {who}: \
+                 p50 {:.1} ms, p99 {:.1} ms",
+                g.concerns,
+                g.enquiries,
+                ms(pct(0.50)),
+                ms(pct(0.99))
+            );
+        }
+    }
+    db.finish().await;
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let today = time::OffsetDateTime::now_utc();
     let sac = env("SAC_CONCLUDED", 1_000_000);
     let dash = env("DASHBOARD_ENQUIRIES", 100_000);
     let runs = env("DASHBOARD_RUNS", 200) as usize;
+    let lists = env("LISTS_PEOPLE", 100_000);
     // BENCH_BACKENDS=sqlite or =postgres runs one (default: both).
     let only = std::env::var("BENCH_BACKENDS").unwrap_or_default();
     for backend in [Backend::Sqlite, Backend::Postgres] {
@@ -336,6 +407,9 @@ async fn main() {
         }
         if dash > 0 {
             dashboard_run(backend, dash, runs, today).await;
+        }
+        if lists > 0 {
+            lists_run(backend, lists, 50, today).await;
         }
     }
 }
