@@ -250,9 +250,24 @@ impl Safeguard {
                 .map(|x| x.name),
             None => None,
         };
-        let outcomes = self.store.outcomes(id).await?;
-        let history = self.store.outcome_history(id).await?;
-        let conclusion = self.store.conclusion(id).await?;
+        // Partner staff read only the parts shared with them.
+        let parts = self.readable_parts(actor, id).await?;
+        let reads = |p: safeguard_domain::sharing::SharedPart| {
+            parts.as_ref().is_none_or(|ps| ps.contains(&p))
+        };
+        let (outcomes, history) = if reads(safeguard_domain::sharing::SharedPart::Outcomes) {
+            (
+                self.store.outcomes(id).await?,
+                self.store.outcome_history(id).await?,
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let conclusion = if reads(safeguard_domain::sharing::SharedPart::Conclusion) {
+            self.store.conclusion(id).await?
+        } else {
+            None
+        };
         let mut tx = self.store.begin_audited().await?;
         tx.audit(
             Self::event(
@@ -1008,8 +1023,13 @@ impl Safeguard {
         actor: &Actor,
         id: &str,
     ) -> CoreResult<Vec<safeguard_store::enquiries::PlanActionRow>> {
-        // Partner staff invited into the enquiry see it without these parts.
-        if decide(actor, Action::ViewEnquiries) == Decision::Deny {
+        // Partner staff read the plan only when it was shared with them.
+        if decide(actor, Action::ViewEnquiries) == Decision::Deny
+            && !self
+                .readable_parts(actor, id)
+                .await?
+                .is_some_and(|p| p.contains(&safeguard_domain::sharing::SharedPart::Plan))
+        {
             return Ok(Vec::new());
         }
         Ok(self.store.plan_actions(id).await?)

@@ -586,6 +586,23 @@ pub async fn information_sharing_story(db: TestDb) {
     let (ada, eid, _manager) = enquiry_for(&app, "ada brightwater").await;
     let p = api_as(&app, "practitioner").await;
     let shares = format!("/api/v1/enquiries/{eid}/shares");
+    // Her words, and a plan action, before anything is shared.
+    let o = p
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/outcomes"),
+            Some(r#"{"text":"To feel safe when the carer visits","expressed_by":"person"}"#),
+        )
+        .await;
+    assert_eq!(o.status, StatusCode::CREATED, "{}", o.body);
+    let a = p
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/actions"),
+            Some(r#"{"description":"Talk to the bank","owner":"Priya","due_on":"2030-01-01","less_restrictive":"None less restrictive"}"#),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
     let refused = p
         .call(
             Method::POST,
@@ -686,7 +703,41 @@ pub async fn information_sharing_story(db: TestDb) {
     ] {
         assert!(!page.contains(hidden), "{hidden} is not shared");
     }
+    assert!(
+        page.contains("To feel safe when the carer visits"),
+        "the outcomes were shared"
+    );
+    assert!(!page.contains("Talk to the bank"), "the plan was not");
     let police_api = api_as(&app, "partner").await;
+    let read = police_api
+        .call(Method::GET, &format!("/api/v1/enquiries/{eid}"), None)
+        .await
+        .json();
+    assert_eq!(
+        read["outcomes"][0]["text"],
+        "To feel safe when the carer visits"
+    );
+    let plan = format!("/api/v1/enquiries/{eid}/actions");
+    assert_eq!(
+        police_api.call(Method::GET, &plan, None).await.json(),
+        serde_json::json!([])
+    );
+    // Sharing the plan too opens it to them.
+    let more = p
+        .call(
+            Method::POST,
+            &shares,
+            Some(
+                r#"{"what":"The plan","agency":"Northbridge Police","purpose":"Joint visit",
+                 "article6":"public_task","article9":"none","consent":"given","parts":["plan"]}"#,
+            ),
+        )
+        .await;
+    assert_eq!(more.status, StatusCode::CREATED, "{}", more.body);
+    assert_eq!(
+        police_api.call(Method::GET, &plan, None).await.json()[0]["description"],
+        "Talk to the bank"
+    );
     assert_eq!(
         police_api
             .call(Method::GET, &format!("/api/v1/people/{ada}"), None)
@@ -740,7 +791,7 @@ pub async fn information_sharing_story(db: TestDb) {
         )
         .await
         .expect("audit");
-    assert_eq!(trail.len(), 2, "each share is audited");
+    assert_eq!(trail.len(), 3, "each share is audited");
     app.finish().await;
 }
 
