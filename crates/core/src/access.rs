@@ -9,6 +9,7 @@ use safeguard_domain::access_report::{
 use safeguard_domain::policy::{
     Access, Action, Basis, CaseFacts, Decision, decide, enquiry_access, person_access,
 };
+use safeguard_domain::text;
 use safeguard_domain::validation::FieldErrors;
 use safeguard_domain::{Actor, Role, TeamId};
 use safeguard_store::access::{
@@ -101,33 +102,17 @@ pub struct UnusualAccess {
     pub at: i64,
 }
 
-/// Trims a required free-text field, naming it when empty or too long.
-fn required_text(field: &str, label: &str, value: &str) -> Result<String, FieldErrors> {
-    let v = value.trim();
-    let mut e = FieldErrors::new();
-    if v.is_empty() {
-        e.add(field, format!("Enter {label}"));
-        return Err(e);
-    }
-    if v.chars().count() > MAX_TEXT {
-        e.add(
-            field,
-            format!(
-                "{} must be {MAX_TEXT} characters or fewer",
-                capitalise(label)
-            ),
-        );
-        return Err(e);
-    }
-    Ok(v.to_string())
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
+/// A required free-text field (trimmed, at most [`MAX_TEXT`] characters);
+/// a refusal is recorded against `field` and the empty string returned.
+fn required(errors: &mut FieldErrors, field: &str, label: &str, value: &str) -> String {
+    text::required_field(
+        errors,
+        field,
+        label,
+        &Some(value.to_string()),
+        MAX_TEXT,
+        true,
+    )
 }
 
 impl Safeguard {
@@ -300,8 +285,16 @@ impl Safeguard {
             Access::Limited => {}
             Access::Full(_) | Access::Hidden => return Err(CoreError::NotFound),
         }
-        let reason = required_text("reason", "why you need to open this record now", reason)
-            .map_err(CoreError::Invalid)?;
+        let mut errors = FieldErrors::new();
+        let reason = required(
+            &mut errors,
+            "reason",
+            "why you need to open this record now",
+            reason,
+        );
+        if !errors.is_empty() {
+            return Err(CoreError::Invalid(errors));
+        }
         let minutes = i64::try_from(self.config.break_glass.as_secs() / 60).unwrap_or(60);
         let row = BreakGlassRow {
             id: new_uuid(now)?.to_string(),
@@ -392,23 +385,24 @@ impl Safeguard {
         self.require_person(actor, person_id, ctx, now, attempted)
             .await?;
         let mut errors = FieldErrors::new();
-        let reason = required_text("reason", "why the record is restricted", reason)
-            .map_err(|e| errors.0.extend(e.0))
-            .ok();
+        let reason = required(
+            &mut errors,
+            "reason",
+            "why the record is restricted",
+            reason,
+        );
         let contact = if contact.trim().is_empty() {
             let team = self
                 .store
                 .user_by_id(&actor.user_id.to_string())
                 .await?
                 .and_then(|u| u.team_name);
-            Some(match team {
+            match team {
                 Some(t) => format!("{}, {t}", actor.display_name),
                 None => actor.display_name.clone(),
-            })
+            }
         } else {
-            required_text("contact", "who to contact", contact)
-                .map_err(|e| errors.0.extend(e.0))
-                .ok()
+            required(&mut errors, "contact", "who to contact", contact)
         };
         let mut users = vec![actor.user_id.to_string()];
         let mut unknown = Vec::new();
@@ -432,9 +426,6 @@ impl Safeguard {
                 users.push(lead);
             }
         }
-        let (Some(reason), Some(contact)) = (reason, contact) else {
-            return Err(CoreError::Invalid(errors));
-        };
         if !errors.is_empty() {
             return Err(CoreError::Invalid(errors));
         }
@@ -622,15 +613,10 @@ impl Safeguard {
                 "Someone else must review an emergency opening of your own",
             );
         }
-        let finding = required_text("finding", "your finding", finding)
-            .map_err(|e| errors.0.extend(e.0))
-            .ok();
-        let (Some(justified), Some(finding)) = (justified, finding) else {
+        let finding = required(&mut errors, "finding", "your finding", finding);
+        let (Some(justified), true) = (justified, errors.is_empty()) else {
             return Err(CoreError::Invalid(errors));
         };
-        if !errors.is_empty() {
-            return Err(CoreError::Invalid(errors));
-        }
         let mut tx = self.store.begin_audited().await?;
         if !tx
             .review_break_glass(
@@ -704,10 +690,13 @@ impl Safeguard {
                 None
             }
         };
-        let reason = required_text("member_reason", "why they need to know", reason)
-            .map_err(|e| errors.0.extend(e.0))
-            .ok();
-        let (Some(user), Some(reason)) = (user, reason) else {
+        let reason = required(
+            &mut errors,
+            "member_reason",
+            "why they need to know",
+            reason,
+        );
+        let (Some(user), true) = (user, errors.is_empty()) else {
             return Err(CoreError::Invalid(errors));
         };
         let mut tx = self.store.begin_audited().await?;

@@ -18,7 +18,8 @@ fn opt(e: &mut FieldErrors, field: &str, label: &str, raw: &Option<String>) -> O
     text::optional_field(e, field, label, raw, text::LONG, true)
 }
 
-fn date(e: &mut FieldErrors, field: &str, raw: &Option<String>, today: Date) -> Date {
+/// A date on or before `today`, `today` when blank; a refusal is recorded against `field`.
+pub(crate) fn date(e: &mut FieldErrors, field: &str, raw: &Option<String>, today: Date) -> Date {
     match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => today,
         Some(s) => match crate::person::parse_iso_date(s) {

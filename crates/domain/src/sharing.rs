@@ -159,17 +159,14 @@ impl RawShare {
     /// to an agency.
     pub fn parse(&self, today: Date) -> Result<Share, FieldErrors> {
         let mut e = FieldErrors::new();
-        let what = text::optional_field(
+        let what = text::required_field(
             &mut e,
             "what",
-            "What was shared",
+            "what was shared",
             &self.what,
             text::LONG,
             true,
         );
-        if what.is_none() && e.get("what").is_none() {
-            e.add("what", "Enter what was shared");
-        }
         let agency = text::optional_field(
             &mut e,
             "agency",
@@ -192,17 +189,14 @@ impl RawShare {
                 "Select the agency, or enter who it was shared with",
             );
         }
-        let purpose = text::optional_field(
+        let purpose = text::required_field(
             &mut e,
             "purpose",
-            "The purpose",
+            "why it was shared",
             &self.purpose,
             text::LONG,
             true,
         );
-        if purpose.is_none() && e.get("purpose").is_none() {
-            e.add("purpose", "Enter why it was shared");
-        }
         let article6 = coded(
             &mut e,
             "article6",
@@ -277,25 +271,7 @@ impl RawShare {
                 "When they lack capacity, the reason is their best interests",
             );
         }
-        let shared_on = match self
-            .shared_on
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            None => today,
-            Some(s) => match crate::person::parse_iso_date(s) {
-                Some(d) if d <= today => d,
-                Some(_) => {
-                    e.add("shared_on", "The date cannot be in the future");
-                    today
-                }
-                None => {
-                    e.add("shared_on", "Enter a real date, like 2026-11-23");
-                    today
-                }
-            },
-        };
+        let shared_on = crate::safeguards::date(&mut e, "shared_on", &self.shared_on, today);
         let mut parts = Vec::new();
         for p in &self.parts {
             match SharedPart::parse(p.trim()) {
@@ -310,9 +286,7 @@ impl RawShare {
                 "Parts of the enquiry can be opened only to a partner agency",
             );
         }
-        let (Some(what), Some(purpose), Some(article6), Some(article9), Some(consent)) =
-            (what, purpose, article6, article9, consent)
-        else {
+        let (Some(article6), Some(article9), Some(consent)) = (article6, article9, consent) else {
             return Err(e);
         };
         e.into_result(Share {

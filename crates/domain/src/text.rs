@@ -42,16 +42,19 @@ pub const LINE: usize = 200;
 /// Long free text such as "what matters to me".
 pub const LONG: usize = 10_000;
 
+/// The text with its first letter in upper case.
+pub fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
 /// The message for text that was refused; `label` names what was asked for
 /// ("the given name"), and is capitalised where it starts a sentence.
 pub fn message(label: &str, e: TextError) -> String {
-    let cap = {
-        let mut c = label.chars();
-        match c.next() {
-            Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-            None => String::new(),
-        }
-    };
+    let cap = capitalised(label);
     match e {
         TextError::Missing => format!("Enter {label}"),
         TextError::TooLong(n) => format!("{cap} must be {n} characters or fewer"),

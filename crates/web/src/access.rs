@@ -15,6 +15,7 @@ use safeguard_store::access::BreakGlassListRow;
 
 use crate::AppState;
 use crate::auth::SignedIn;
+use crate::charts::esc;
 use crate::display::{audit_time, when};
 use crate::errors::PageError;
 use crate::forms::{FormData, FormView};
@@ -580,30 +581,9 @@ struct SarCopyTemplate {
     body: String,
 }
 
-/// Escapes text for HTML.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// "what_you_want_to_happen" as "What you want to happen".
 fn heading(key: &str) -> String {
-    let words = key.replace('_', " ");
-    let mut c = words.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
+    safeguard_domain::text::capitalised(&key.replace('_', " "))
 }
 
 /// The bundle as nested lists, escaped: objects as summary lists, arrays as

@@ -5,8 +5,8 @@
 
 use std::fmt::Write;
 
-/// Text made safe to put inside SVG markup.
-fn esc(s: &str) -> String {
+/// Text made safe to put inside HTML or SVG markup.
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -915,7 +915,7 @@ pub(crate) async fn share(
         consent: f.opt("share_consent"),
         override_reason: f.opt("share_override_reason"),
         override_detail: f.opt("share_override_detail"),
-        shared_on: f.opt("share_on"),
+        shared_on: f.opt("share_shared_on"),
         parts: f.all("share_parts"),
     };
     let r = state
@@ -934,12 +934,7 @@ pub(crate) async fn share(
 fn prefixed(errors: FieldErrors, prefix: &str) -> FieldErrors {
     let mut out = FieldErrors::new();
     for e in errors.0 {
-        let field = if e.field == "shared_on" {
-            format!("{prefix}on")
-        } else {
-            format!("{prefix}{}", e.field)
-        };
-        out.add(field, e.message);
+        out.add(format!("{prefix}{}", e.field), e.message);
     }
     out
 }
