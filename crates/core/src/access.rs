@@ -18,7 +18,6 @@ use safeguard_store::access::{
 use safeguard_store::audit::{AuditEvent, AuditFilter};
 use safeguard_store::concerns::EmailRow;
 use safeguard_store::enquiries::EnquiryRow;
-use safeguard_store::people::PersonNameRow;
 use time::OffsetDateTime;
 
 use crate::{CoreError, CoreResult, Ctx, Safeguard, new_uuid, unix_ms};
@@ -903,17 +902,5 @@ impl Safeguard {
     /// An enquiry's need-to-know team (for those who may see the enquiry).
     pub async fn enquiry_members(&self, enquiry_id: &str) -> CoreResult<Vec<NamedUserRow>> {
         Ok(self.store.enquiry_members(enquiry_id).await?)
-    }
-}
-
-/// A person's name from the store, for the limited view.
-pub(crate) trait FullName {
-    /// Given and family name.
-    fn full_name(&self) -> String;
-}
-
-impl FullName for PersonNameRow {
-    fn full_name(&self) -> String {
-        format!("{} {}", self.given_name, self.family_name)
     }
 }

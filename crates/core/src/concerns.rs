@@ -151,7 +151,8 @@ fn scope_of(actor: &Actor, now: OffsetDateTime) -> ConcernScope {
     }
 }
 
-fn date_of(ms: i64) -> Date {
+/// The UTC date of a Unix-ms instant.
+pub(crate) fn date_of(ms: i64) -> Date {
     OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
         .map(|t| t.date())
         .unwrap_or(Date::MIN)

@@ -38,6 +38,9 @@ pub struct EnquiryView {
     pub lead_name: Option<String>,
     /// The agency caused to make it.
     pub caused_agency: Option<String>,
+    /// The parts the viewer may read: `None` for council case workers (all
+    /// of it), the parts shared with a partner's agency otherwise.
+    pub parts: Option<Vec<safeguard_domain::sharing::SharedPart>>,
 }
 
 fn invalid(field: &str, message: &str) -> CoreError {
@@ -293,6 +296,7 @@ impl Safeguard {
             conclusion,
             lead_name,
             caused_agency,
+            parts,
         })
     }
 

@@ -3,8 +3,10 @@
 //! leaving a certificate (what, when, by whom) and no personal data.
 
 use safeguard_domain::Actor;
+use safeguard_domain::person::iso_date;
 use safeguard_domain::policy::Action;
 use safeguard_domain::validation::FieldErrors;
+use safeguard_store::Tx;
 use safeguard_store::retention::{CertificateRow, DueRow};
 use time::OffsetDateTime;
 
@@ -20,6 +22,17 @@ pub const DEFAULT_CONCERN_YEARS: u32 = 6;
 /// Years a case file is kept after its last activity, unless set: adult
 /// social care records are commonly kept eight years after the case closes.
 pub const DEFAULT_CASE_YEARS: u32 = 8;
+
+/// What one disposal removed, for its certificate.
+struct Disposed<'a> {
+    /// The audit subject: (type, id).
+    subject: (&'a str, &'a str),
+    record_type: String,
+    rule: String,
+    /// Unix ms of the last activity on what was disposed of.
+    last_activity: i64,
+    deleted: Vec<(&'static str, u64)>,
+}
 
 /// The disposal queue.
 #[derive(Clone, Debug)]
@@ -166,40 +179,14 @@ impl Safeguard {
             return Err(CoreError::NotFound);
         };
         let deleted = tx.dispose_person(person_id).await?;
-        let summary = deleted
-            .iter()
-            .map(|(what, n)| format!("{what}: {n}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let cert = CertificateRow {
-            id: new_uuid(now)?.to_string(),
+        let record = Disposed {
+            subject: ("person", person_id),
             record_type: "Case file (person record with its concerns and enquiries)".into(),
             rule: format!("Kept {years} years after the last activity, with no open work"),
-            last_activity_on: crate::audit_day(due.last_activity)
-                .split(' ')
-                .next()
-                .unwrap_or("")
-                .to_string(),
-            summary,
-            disposed_at: unix_ms(now),
-            disposed_by: actor.display_name.clone(),
+            last_activity: due.last_activity,
+            deleted,
         };
-        tx.insert_certificate(&cert).await?;
-        tx.audit(
-            Self::event(
-                actor,
-                ctx,
-                now,
-                "dispose",
-                "person",
-                Some(person_id.to_string()),
-                "success",
-            )?
-            .with_detail(format!("certificate {}", cert.id)),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(cert)
+        Self::certify(tx, actor, ctx, now, record).await
     }
 
     /// Disposes of a concern about no known person past its retention
@@ -230,16 +217,32 @@ impl Safeguard {
             return Err(CoreError::NotFound);
         };
         let deleted = tx.dispose_concern(concern_id).await?;
-        let cert = CertificateRow {
-            id: new_uuid(now)?.to_string(),
+        let record = Disposed {
+            subject: ("concern", concern_id),
             record_type: format!("Concern {} about no known person", due.reference),
             rule: format!("Kept {years} years after it was decided or closed"),
-            last_activity_on: crate::audit_day(due.finished_at)
-                .split(' ')
-                .next()
-                .unwrap_or("")
-                .to_string(),
-            summary: deleted
+            last_activity: due.finished_at,
+            deleted,
+        };
+        Self::certify(tx, actor, ctx, now, record).await
+    }
+
+    /// Ends a disposal: its certificate and audit event, in the same
+    /// transaction as the deletions.
+    async fn certify(
+        mut tx: Tx,
+        actor: &Actor,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+        d: Disposed<'_>,
+    ) -> CoreResult<CertificateRow> {
+        let cert = CertificateRow {
+            id: new_uuid(now)?.to_string(),
+            record_type: d.record_type,
+            rule: d.rule,
+            last_activity_on: iso_date(crate::concerns::date_of(d.last_activity)),
+            summary: d
+                .deleted
                 .iter()
                 .map(|(what, n)| format!("{what}: {n}"))
                 .collect::<Vec<_>>()
@@ -248,14 +251,15 @@ impl Safeguard {
             disposed_by: actor.display_name.clone(),
         };
         tx.insert_certificate(&cert).await?;
+        let (subject_type, subject_id) = d.subject;
         tx.audit(
             Self::event(
                 actor,
                 ctx,
                 now,
                 "dispose",
-                "concern",
-                Some(concern_id.to_string()),
+                subject_type,
+                Some(subject_id.to_string()),
                 "success",
             )?
             .with_detail(format!("certificate {}", cert.id)),

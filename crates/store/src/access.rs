@@ -119,17 +119,13 @@ impl Viewer {
 /// for those on its access list or with an emergency opening. `$m` is true
 /// for managers, who also see cases no team holds yet.
 pub fn visible_person_sql(person: &str, u: usize, t: usize, n: usize, m: usize) -> String {
-    let glass = format!(
-        "EXISTS (SELECT 1 FROM break_glass vg WHERE vg.person_id = {person} AND vg.user_id = ${u} AND vg.expires_at > ${n})"
-    );
-    let listed = format!(
-        "EXISTS (SELECT 1 FROM restriction_access vl WHERE vl.person_id = {person} AND vl.user_id = ${u})"
-    );
-    let held = held_sql(person, &format!("${t}"));
+    let glass = glass_sql(person, u, n);
+    let listed = listed_sql(person, u);
+    let held = held_sql(person, &format!("= ${t}"));
     let allocated = format!(
         "EXISTS (SELECT 1 FROM enquiries va WHERE va.person_id = {person} AND va.lead_user_id = ${u})"
     );
-    let unheld = format!("(${m} AND NOT ({}))", held_by_any_sql(person));
+    let unheld = format!("(${m} AND NOT {})", held_sql(person, "IS NOT NULL"));
     format!(
         "(CASE WHEN EXISTS (SELECT 1 FROM person_restrictions vr WHERE vr.person_id = {person}) \
          THEN ({listed} OR {glass}) \
@@ -137,36 +133,68 @@ pub fn visible_person_sql(person: &str, u: usize, t: usize, n: usize, m: usize) 
     )
 }
 
-/// SQL true when a team (`team`, an SQL expression) holds the person.
+/// SQL true when the user `$u` has an emergency opening of the person unexpired at `$n`.
+fn glass_sql(person: &str, u: usize, n: usize) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM break_glass vg WHERE vg.person_id = {person} AND vg.user_id = ${u} AND vg.expires_at > ${n})"
+    )
+}
+
+/// SQL true when the user `$u` is on the person's access list.
+fn listed_sql(person: &str, u: usize) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM restriction_access vl WHERE vl.person_id = {person} AND vl.user_id = ${u})"
+    )
+}
+
+/// SQL true when the person's record is restricted and the user `$u` may
+/// not open it (not on its list, no unexpired emergency opening at `$n`).
+pub fn restricted_out_sql(person: &str, u: usize, n: usize) -> String {
+    format!(
+        "(EXISTS (SELECT 1 FROM person_restrictions vr WHERE vr.person_id = {person}) \
+         AND NOT {} AND NOT {})",
+        listed_sql(person, u),
+        glass_sql(person, u, n)
+    )
+}
+
+/// Where a case's holders come from, over the user `hu` whose team holds it
+/// and the person `{p}`: who made the record, who decided a concern about
+/// them, who leads an enquiry about them.
+const HOLDERS: [&str; 3] = [
+    "FROM people hp JOIN users hu ON hu.id = hp.created_by WHERE hp.id = {p}",
+    "FROM concern_adults ha JOIN triage_decisions hd ON hd.concern_id = ha.concern_id \
+     JOIN users hu ON hu.id = hd.decided_by WHERE ha.person_id = {p}",
+    "FROM enquiries he JOIN users hu ON hu.id = he.lead_user_id WHERE he.person_id = {p}",
+];
+
+/// SQL true when a holder's team meets `team` (`= $2`, `IS NOT NULL`…) for the person.
 fn held_sql(person: &str, team: &str) -> String {
-    format!(
-        "(EXISTS (SELECT 1 FROM people hp JOIN users hu ON hu.id = hp.created_by \
-            WHERE hp.id = {person} AND hu.team_id = {team}) \
-         OR EXISTS (SELECT 1 FROM concern_adults ha JOIN triage_decisions hd ON hd.concern_id = ha.concern_id \
-            JOIN users hu ON hu.id = hd.decided_by WHERE ha.person_id = {person} AND hu.team_id = {team}) \
-         OR EXISTS (SELECT 1 FROM enquiries he JOIN users hu ON hu.id = he.lead_user_id \
-            WHERE he.person_id = {person} AND hu.team_id = {team}))"
-    )
+    let parts: Vec<String> = HOLDERS
+        .iter()
+        .map(|h| {
+            format!(
+                "EXISTS (SELECT 1 {} AND hu.team_id {team})",
+                h.replace("{p}", person)
+            )
+        })
+        .collect();
+    format!("({})", parts.join(" OR "))
 }
 
-/// SQL true when any team holds the person.
-fn held_by_any_sql(person: &str) -> String {
-    format!(
-        "EXISTS (SELECT 1 FROM people hp JOIN users hu ON hu.id = hp.created_by \
-            WHERE hp.id = {person} AND hu.team_id IS NOT NULL) \
-         OR EXISTS (SELECT 1 FROM concern_adults ha JOIN triage_decisions hd ON hd.concern_id = ha.concern_id \
-            JOIN users hu ON hu.id = hd.decided_by WHERE ha.person_id = {person} AND hu.team_id IS NOT NULL) \
-         OR EXISTS (SELECT 1 FROM enquiries he JOIN users hu ON hu.id = he.lead_user_id \
-            WHERE he.person_id = {person} AND hu.team_id IS NOT NULL)"
-    )
+/// SQL listing the ids of the teams that hold the person `$1`.
+fn holding_teams_sql() -> String {
+    HOLDERS
+        .iter()
+        .map(|h| {
+            format!(
+                "SELECT hu.team_id {} AND hu.team_id IS NOT NULL",
+                h.replace("{p}", "$1")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ")
 }
-
-const HOLDING_TEAMS: &str = "SELECT hu.team_id FROM people hp JOIN users hu ON hu.id = hp.created_by \
-      WHERE hp.id = $1 AND hu.team_id IS NOT NULL \
-    UNION SELECT hu.team_id FROM concern_adults ha JOIN triage_decisions hd ON hd.concern_id = ha.concern_id \
-      JOIN users hu ON hu.id = hd.decided_by WHERE ha.person_id = $1 AND hu.team_id IS NOT NULL \
-    UNION SELECT hu.team_id FROM enquiries he JOIN users hu ON hu.id = he.lead_user_id \
-      WHERE he.person_id = $1 AND hu.team_id IS NOT NULL";
 
 const BREAK_GLASS_LIST: &str = "SELECT b.id, b.person_id, p.given_name || ' ' || p.family_name AS person_name, \
     u.display_name AS user_name, u.username, b.reason, b.opened_at, b.expires_at, b.reviewed_at, \
@@ -182,7 +210,8 @@ impl Store {
         user_id: &str,
         now: i64,
     ) -> Result<CaseFactsRow> {
-        let holding_teams: Vec<String> = on_db!(self, |p| sqlx::query_scalar(HOLDING_TEAMS)
+        let sql = holding_teams_sql();
+        let holding_teams: Vec<String> = on_db!(self, |p| sqlx::query_scalar(&sql)
             .bind(person_id)
             .fetch_all(p)
             .await)?;
@@ -213,7 +242,10 @@ impl Store {
 
     /// Names of the teams that hold a person's case, by name.
     pub async fn holding_team_names(&self, person_id: &str) -> Result<Vec<String>> {
-        let sql = format!("SELECT name FROM teams WHERE id IN ({HOLDING_TEAMS}) ORDER BY name");
+        let sql = format!(
+            "SELECT name FROM teams WHERE id IN ({}) ORDER BY name",
+            holding_teams_sql()
+        );
         Ok(on_db!(self, |p| sqlx::query_scalar(&sql)
             .bind(person_id)
             .fetch_all(p)

@@ -187,17 +187,15 @@ fn scope_clause(scope: &ConcernScope, param: usize) -> Option<(String, Vec<Value
         ConcernScope::Council(v) => {
             let (u, t, n) = (param, param + 1, param + 2);
             let visible = v.person_sql("sa.person_id", param);
+            let hidden = crate::access::restricted_out_sql("ra.person_id", u, n);
             let sql = format!(
                 "((concerns.decided_at IS NULL OR concerns.raised_by = ${u} \
                    OR EXISTS (SELECT 1 FROM triage_decisions sd JOIN users su ON su.id = sd.decided_by \
                       WHERE sd.concern_id = concerns.id AND su.team_id = ${t}) \
                    OR EXISTS (SELECT 1 FROM concern_adults sa WHERE sa.concern_id = concerns.id \
                       AND sa.person_id IS NOT NULL AND {visible})) \
-                 AND NOT EXISTS (SELECT 1 FROM concern_adults ra JOIN person_restrictions rr ON rr.person_id = ra.person_id \
-                   WHERE ra.concern_id = concerns.id \
-                   AND NOT EXISTS (SELECT 1 FROM restriction_access rl WHERE rl.person_id = ra.person_id AND rl.user_id = ${u}) \
-                   AND NOT EXISTS (SELECT 1 FROM break_glass rg WHERE rg.person_id = ra.person_id AND rg.user_id = ${u} \
-                      AND rg.expires_at > ${n})))"
+                 AND NOT EXISTS (SELECT 1 FROM concern_adults ra WHERE ra.concern_id = concerns.id \
+                   AND {hidden}))"
             );
             Some((sql, v.binds()))
         }

@@ -124,14 +124,13 @@ impl Store {
         let (scope, binds) = match viewer {
             None => ("1 = 1".to_string(), Vec::new()),
             Some(v) => {
+                // Binds from $3: user, team, now, manager.
                 let visible = v.person_sql("enquiries.person_id", 3);
+                let hidden = crate::access::restricted_out_sql("enquiries.person_id", 3, 5);
                 (
                     format!(
                         "({visible} OR (EXISTS (SELECT 1 FROM enquiry_members em \
-                            WHERE em.enquiry_id = enquiries.id AND em.user_id = $3) \
-                          AND NOT EXISTS (SELECT 1 FROM person_restrictions er WHERE er.person_id = enquiries.person_id \
-                            AND NOT EXISTS (SELECT 1 FROM restriction_access el \
-                              WHERE el.person_id = er.person_id AND el.user_id = $3))))"
+                            WHERE em.enquiry_id = enquiries.id AND em.user_id = $3) AND NOT {hidden}))"
                     ),
                     v.binds(),
                 )

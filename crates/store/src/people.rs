@@ -56,6 +56,13 @@ pub struct PersonNameRow {
     pub family_name: String,
 }
 
+impl PersonNameRow {
+    /// "Given Family".
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.given_name, self.family_name)
+    }
+}
+
 #[derive(FromRow)]
 struct SummaryRow {
     id: String,

@@ -56,16 +56,33 @@ const FINISHED: &str = "(CASE WHEN c.closed_at IS NULL OR c.closed_at < c.decide
 /// A concern linked to no person record (SQL over `c`).
 const UNLINKED: &str = "NOT EXISTS (SELECT 1 FROM concern_adults ua WHERE ua.concern_id = c.id AND ua.person_id IS NOT NULL)";
 
+/// Case files (`DueRow`s) past `cutoff` (a bind) with no open work, also
+/// meeting `extra` (an SQL condition followed by `AND `, or empty).
+fn due_cases(extra: &str, cutoff: &str) -> String {
+    format!(
+        "SELECT p.id AS person_id, {LAST_ACTIVITY} AS last_activity, \
+         (SELECT COUNT(DISTINCT ca.concern_id) FROM concern_adults ca WHERE ca.person_id = p.id) AS concerns, \
+         (SELECT COUNT(*) FROM enquiries e WHERE e.person_id = p.id) AS enquiries \
+         FROM people p WHERE {extra}{LAST_ACTIVITY} < {cutoff} AND NOT {OPEN_WORK}"
+    )
+}
+
+/// Concerns about no known person (`DueConcernRow`s) finished with before
+/// `cutoff`, also meeting `extra` (as for [`due_cases`]).
+fn due_concerns(extra: &str, cutoff: &str) -> String {
+    format!(
+        "SELECT c.id AS concern_id, c.reference, {FINISHED} AS finished_at FROM concerns c \
+         WHERE {extra}{UNLINKED} AND (c.decided_at IS NOT NULL OR c.closed_at IS NOT NULL) AND {FINISHED} < {cutoff}"
+    )
+}
+
 impl Store {
     /// Case files whose last activity is before `cutoff` (ms) and that have
     /// no open work, oldest first.
     pub async fn retention_due(&self, cutoff: i64, limit: i64) -> Result<Vec<DueRow>> {
         let sql = format!(
-            "SELECT p.id AS person_id, {LAST_ACTIVITY} AS last_activity, \
-             (SELECT COUNT(DISTINCT ca.concern_id) FROM concern_adults ca WHERE ca.person_id = p.id) AS concerns, \
-             (SELECT COUNT(*) FROM enquiries e WHERE e.person_id = p.id) AS enquiries \
-             FROM people p WHERE {LAST_ACTIVITY} < $1 AND NOT {OPEN_WORK} \
-             ORDER BY last_activity, p.id LIMIT $2"
+            "{} ORDER BY last_activity, p.id LIMIT $2",
+            due_cases("", "$1")
         );
         Ok(on_db!(self, |p| sqlx::query_as(&sql)
             .bind(cutoff)
@@ -81,9 +98,8 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<DueConcernRow>> {
         let sql = format!(
-            "SELECT c.id AS concern_id, c.reference, {FINISHED} AS finished_at FROM concerns c \
-             WHERE {UNLINKED} AND (c.decided_at IS NOT NULL OR c.closed_at IS NOT NULL) AND {FINISHED} < $1 \
-             ORDER BY finished_at, c.id LIMIT $2"
+            "{} ORDER BY finished_at, c.id LIMIT $2",
+            due_concerns("", "$1")
         );
         Ok(on_db!(self, |p| sqlx::query_as(&sql)
             .bind(cutoff)
@@ -108,12 +124,7 @@ impl Tx {
     /// The case file, if it is still past `cutoff` with no open work (checked
     /// inside the transaction that disposes of it).
     pub async fn still_due(&mut self, person_id: &str, cutoff: i64) -> Result<Option<DueRow>> {
-        let sql = format!(
-            "SELECT p.id AS person_id, {LAST_ACTIVITY} AS last_activity, \
-             (SELECT COUNT(DISTINCT ca.concern_id) FROM concern_adults ca WHERE ca.person_id = p.id) AS concerns, \
-             (SELECT COUNT(*) FROM enquiries e WHERE e.person_id = p.id) AS enquiries \
-             FROM people p WHERE p.id = $1 AND {LAST_ACTIVITY} < $2 AND NOT {OPEN_WORK}"
-        );
+        let sql = due_cases("p.id = $1 AND ", "$2");
         Ok(on_tx!(self, |c| sqlx::query_as(&sql)
             .bind(person_id)
             .bind(cutoff)
@@ -185,10 +196,7 @@ impl Tx {
         id: &str,
         cutoff: i64,
     ) -> Result<Option<DueConcernRow>> {
-        let sql = format!(
-            "SELECT c.id AS concern_id, c.reference, {FINISHED} AS finished_at FROM concerns c \
-             WHERE c.id = $1 AND {UNLINKED} AND (c.decided_at IS NOT NULL OR c.closed_at IS NOT NULL) AND {FINISHED} < $2"
-        );
+        let sql = due_concerns("c.id = $1 AND ", "$2");
         Ok(on_tx!(self, |c| sqlx::query_as(&sql)
             .bind(id)
             .bind(cutoff)

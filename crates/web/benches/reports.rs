@@ -201,6 +201,35 @@ async fn bare_queries(store: &Store, year: Year) -> (Duration, i64) {
     (t.elapsed(), rows)
 }
 
+/// p50 and p99 in ms of `runs` GETs of `path` with one header, after `warmups`.
+async fn p50_p99(
+    router: &Router,
+    path: &str,
+    auth: (header::HeaderName, String),
+    runs: usize,
+    warmups: usize,
+) -> (f64, f64) {
+    let mut times = Vec::with_capacity(runs);
+    for i in 0..runs + warmups {
+        let t = Instant::now();
+        let (status, _, body) = call(
+            router,
+            Method::GET,
+            path,
+            std::slice::from_ref(&auth),
+            String::new(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if i >= warmups {
+            times.push(t.elapsed());
+        }
+    }
+    times.sort();
+    let pct = |p: f64| times[((times.len() as f64 * p).ceil() as usize).clamp(1, times.len()) - 1];
+    (ms(pct(0.50)), ms(pct(0.99)))
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -292,31 +321,11 @@ async fn dashboard_run(backend: Backend, target: u64, runs: usize, today: time::
         iso_date(year.first_day()),
         iso_date(year.last_day())
     );
-    let mut times = Vec::with_capacity(runs);
-    for i in 0..runs + 5 {
-        let t = Instant::now();
-        let (status, _, body) = call(
-            &r,
-            Method::GET,
-            &path,
-            &[(header::COOKIE, cookie.clone())],
-            String::new(),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        if i >= 5 {
-            times.push(t.elapsed());
-        }
-    }
-    times.sort();
-    let pct = |p: f64| times[((times.len() as f64 * p).ceil() as usize).clamp(1, times.len()) - 1];
+    let (p50, p99) = p50_p99(&r, &path, (header::COOKIE, cookie), runs, 5).await;
     println!(
         "Dashboard page on {backend:?}: {} enquiries, {} concerns; {runs} requests for {year}: \
-         p50 {:.1} ms, p99 {:.1} ms",
-        g.enquiries,
-        g.concerns,
-        ms(pct(0.50)),
-        ms(pct(0.99))
+         p50 {p50:.1} ms, p99 {p99:.1} ms",
+        g.enquiries, g.concerns,
     );
     db.finish().await;
 }
@@ -355,33 +364,12 @@ async fn lists_run(backend: Backend, people: u64, runs: usize, today: time::Offs
     for who in ["manager", "outside.worker"] {
         let bearer = format!("Bearer {}", token(&r, who).await);
         for path in ["/api/v1/enquiries?state=all", "/api/v1/concerns"] {
-            let mut times = Vec::with_capacity(runs);
-            for i in 0..runs + 3 {
-                let t = Instant::now();
-                let (status, _, body) = call(
-                    &r,
-                    Method::GET,
-                    path,
-                    &[(header::AUTHORIZATION, bearer.clone())],
-                    String::new(),
-                )
-                .await;
-                assert_eq!(status, StatusCode::OK, "{body}");
-                if i >= 3 {
-                    times.push(t.elapsed());
-                }
-            }
-            times.sort();
-            let pct = |p: f64| {
-                times[((times.len() as f64 * p).ceil() as usize).clamp(1, times.len()) - 1]
-            };
+            let auth = (header::AUTHORIZATION, bearer.clone());
+            let (p50, p99) = p50_p99(&r, path, auth, runs, 3).await;
             println!(
                 "Need-to-know list on {backend:?} ({} concerns, {} enquiries): {path} as {who}: \
-                 p50 {:.1} ms, p99 {:.1} ms",
-                g.concerns,
-                g.enquiries,
-                ms(pct(0.50)),
-                ms(pct(0.99))
+                 p50 {p50:.1} ms, p99 {p99:.1} ms",
+                g.concerns, g.enquiries,
             );
         }
     }

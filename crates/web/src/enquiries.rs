@@ -693,7 +693,7 @@ async fn page(
             )
         })
         .collect();
-    let parts = state.core.readable_parts(&user.actor, id).await?;
+    let parts = &v.parts;
     let reads = |p: SharedPart| parts.as_ref().is_none_or(|ps| ps.contains(&p));
     let shares = state
         .core

@@ -14,7 +14,6 @@ mod support;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use safeguard_core::NewUserInput;
 use safeguard_store::on_both_backends;
 use safeguard_store::testing::{TestDb, count_raw};
 use support::{Api, Browser, TestApp};
@@ -69,31 +68,6 @@ struct Fixture {
 
 fn at(c: Cond) -> usize {
     CONDS.iter().position(|x| *x == c).unwrap_or(0)
-}
-
-async fn add_user(app: &TestApp, username: &str, role: &str, agency: &str, team: &str) -> String {
-    app.core
-        .add_user(
-            None,
-            &NewUserInput {
-                username: username.into(),
-                display_name: format!("Test {username}"),
-                role: role.into(),
-                agency: agency.into(),
-                team: team.into(),
-                password: safeguard_core::demo::DEMO_PASSWORD.into(),
-            },
-            &safeguard_core::Ctx::default(),
-            time::OffsetDateTime::now_utc(),
-        )
-        .await
-        .expect("user")
-}
-
-async fn api(app: &TestApp, username: &str) -> Api {
-    let mut a = Api::new(app);
-    a.sign_in(username).await;
-    a
 }
 
 const DECISION: &str = r#"{"needs_care_and_support":"yes","needs_evidence":"e","experiencing_abuse":"yes",
@@ -166,27 +140,22 @@ async fn partner_concern(partner: &Api) -> String {
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
-    let user = add_user(
-        app,
-        "north.worker",
-        "practitioner",
-        "",
-        "North Locality Team",
-    )
-    .await;
-    add_user(app, "north.manager", "manager", "", "North Locality Team").await;
-    add_user(
-        app,
+    let user = app
+        .add_user("north.worker", "practitioner", "", "North Locality Team")
+        .await;
+    app.add_user("north.manager", "manager", "", "North Locality Team")
+        .await;
+    app.add_user(
         "nhs.nurse",
         "partner",
         "Northbridge Hospitals NHS Trust",
         "Safeguarding Team",
     )
     .await;
-    let hub = api(app, "practitioner").await;
-    let hub_manager = api(app, "manager").await;
-    let north = api(app, "north.worker").await;
-    let north_manager = api(app, "north.manager").await;
+    let hub = app.api_as("practitioner").await;
+    let hub_manager = app.api_as("manager").await;
+    let north = app.api_as("north.worker").await;
+    let north_manager = app.api_as("north.manager").await;
     let (own_p, own_c, own_e) = case(&hub, &hub_manager, "Owen").await;
     let (north_p, north_c, north_e) = case(&north, &north_manager, "Norah").await;
     let (res_p, res_c, res_e) = case(&hub, &hub_manager, "Rhiannon").await;
@@ -209,8 +178,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let nhs_c = partner_concern(&api(app, "nhs.nurse").await).await;
-    let police_c = partner_concern(&api(app, "partner").await).await;
+    let nhs_c = partner_concern(&app.api_as("nhs.nurse").await).await;
+    let police_c = partner_concern(&app.api_as("partner").await).await;
     let provider = hub_manager
         .call(
             Method::POST,
@@ -657,7 +626,7 @@ async fn matrix_story(db: TestDb) {
                 b.login_ok(r).await;
                 b.get("/").await;
                 let csrf = b.csrf.clone().expect("the session's form token");
-                let a = api(&app, r).await;
+                let a = app.api_as(r).await;
                 (Some(b), csrf, a.token.clone())
             }
         };
@@ -690,7 +659,7 @@ async fn matrix_story(db: TestDb) {
             }
             // A route that changed the fixture puts it back: the restriction stays.
             if path.ends_with("unrestrict") || path.ends_with("/restriction") {
-                let m = api(&app, "manager").await;
+                let m = app.api_as("manager").await;
                 m.call(
                     Method::PUT,
                     &format!(

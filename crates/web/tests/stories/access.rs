@@ -2,37 +2,30 @@
 //! opening and its review, an invited partner, and a restricted record.
 
 use axum::http::{Method, StatusCode};
-use safeguard_core::NewUserInput;
 use safeguard_store::testing::{TestDb, count_raw};
 
 use crate::audit_for;
 use crate::enquiries::enquiry_for;
 use crate::support::{Api, TestApp, router_with};
 
-/// Adds an account (password: the demo password).
-async fn add_user(app: &TestApp, username: &str, role: &str, agency: &str, team: &str) {
-    app.core
-        .add_user(
-            None,
-            &NewUserInput {
-                username: username.into(),
-                display_name: format!("Test {username}"),
-                role: role.into(),
-                agency: agency.into(),
-                team: team.into(),
-                password: safeguard_core::demo::DEMO_PASSWORD.into(),
+/// The audit events about `subject` (of one action, if given), newest first.
+async fn trail(
+    app: &TestApp,
+    subject: &str,
+    action: Option<&str>,
+) -> Vec<safeguard_store::audit::AuditEvent> {
+    app.db
+        .store
+        .list_audit(
+            &safeguard_store::audit::AuditFilter {
+                subject_id: Some(subject.to_string()),
+                action: action.map(str::to_string),
+                ..Default::default()
             },
-            &safeguard_core::Ctx::default(),
-            time::OffsetDateTime::now_utc(),
+            100,
         )
         .await
-        .expect("user");
-}
-
-async fn api_as(app: &TestApp, username: &str) -> Api {
-    let mut a = Api::new(app);
-    a.sign_in(username).await;
-    a
+        .expect("audit")
 }
 
 /// A practitioner in another team sees only that Ada's record exists and
@@ -42,16 +35,9 @@ async fn api_as(app: &TestApp, username: &str) -> Api {
 /// to everyone not on its list, in search and everywhere else.
 pub async fn need_to_know_story(db: TestDb) {
     let app = TestApp::new(db).await;
-    add_user(
-        &app,
-        "north.worker",
-        "practitioner",
-        "",
-        "North Locality Team",
-    )
-    .await;
-    add_user(
-        &app,
+    app.add_user("north.worker", "practitioner", "", "North Locality Team")
+        .await;
+    app.add_user(
         "nhs.nurse",
         "partner",
         "Northbridge Hospitals NHS Trust",
@@ -67,7 +53,7 @@ pub async fn need_to_know_story(db: TestDb) {
         .to_string();
 
     // Another team: existence, name and who to contact — nothing else.
-    let north = api_as(&app, "north.worker").await;
+    let north = app.api_as("north.worker").await;
     let r = north
         .call(Method::GET, &format!("/api/v1/people/{ada}"), None)
         .await;
@@ -113,7 +99,7 @@ pub async fn need_to_know_story(db: TestDb) {
         "the refusal is audited"
     );
     // The Hub's own practitioner sees everything.
-    let hub = api_as(&app, "practitioner").await;
+    let hub = app.api_as("practitioner").await;
     assert_eq!(
         hub.call(Method::GET, &format!("/api/v1/people/{ada}"), None)
             .await
@@ -176,18 +162,7 @@ pub async fn need_to_know_story(db: TestDb) {
     let record = b.get(&format!("/people/{ada}")).await;
     assert_eq!(record.status, StatusCode::OK);
     assert!(record.contains("About the person"));
-    let trail = app
-        .db
-        .store
-        .list_audit(
-            &safeguard_store::audit::AuditFilter {
-                subject_id: Some(ada.clone()),
-                ..Default::default()
-            },
-            100,
-        )
-        .await
-        .expect("audit");
+    let trail = trail(&app, &ada, None).await;
     assert!(
         trail
             .iter()
@@ -302,7 +277,7 @@ pub async fn need_to_know_story(db: TestDb) {
     );
 
     // A partner invited into Ada's enquiry sees that enquiry, and only that.
-    let nurse = api_as(&app, "nhs.nurse").await;
+    let nurse = app.api_as("nhs.nurse").await;
     assert_eq!(
         nurse
             .call(Method::GET, &format!("/api/v1/enquiries/{eid}"), None)
@@ -439,7 +414,7 @@ pub async fn need_to_know_story(db: TestDb) {
     );
 
     // Who looked at Ada's record: the DPO's plain-language report.
-    let dpo = api_as(&app, "dpo").await;
+    let dpo = app.api_as("dpo").await;
     assert_eq!(
         manager
             .call(
@@ -575,8 +550,7 @@ pub async fn need_to_know_story(db: TestDb) {
 /// another agency nothing; the shares are on the chronology and audited.
 pub async fn information_sharing_story(db: TestDb) {
     let app = TestApp::new(db).await;
-    add_user(
-        &app,
+    app.add_user(
         "nhs.nurse",
         "partner",
         "Northbridge Hospitals NHS Trust",
@@ -584,7 +558,7 @@ pub async fn information_sharing_story(db: TestDb) {
     )
     .await;
     let (ada, eid, _manager) = enquiry_for(&app, "ada brightwater").await;
-    let p = api_as(&app, "practitioner").await;
+    let p = app.api_as("practitioner").await;
     let shares = format!("/api/v1/enquiries/{eid}/shares");
     // Her words, and a plan action, before anything is shared.
     let o = p
@@ -708,7 +682,7 @@ pub async fn information_sharing_story(db: TestDb) {
         "the outcomes were shared"
     );
     assert!(!page.contains("Talk to the bank"), "the plan was not");
-    let police_api = api_as(&app, "partner").await;
+    let police_api = app.api_as("partner").await;
     let read = police_api
         .call(Method::GET, &format!("/api/v1/enquiries/{eid}"), None)
         .await
@@ -745,7 +719,7 @@ pub async fn information_sharing_story(db: TestDb) {
             .status,
         StatusCode::NOT_FOUND
     );
-    let nurse = api_as(&app, "nhs.nurse").await;
+    let nurse = app.api_as("nhs.nurse").await;
     assert_eq!(
         nurse
             .call(Method::GET, &format!("/api/v1/enquiries/{eid}"), None)
@@ -778,19 +752,7 @@ pub async fn information_sharing_story(db: TestDb) {
     ] {
         assert!(bad.contains(anchor), "{anchor}");
     }
-    let trail = app
-        .db
-        .store
-        .list_audit(
-            &safeguard_store::audit::AuditFilter {
-                subject_id: Some(eid.clone()),
-                action: Some("share".into()),
-                ..Default::default()
-            },
-            10,
-        )
-        .await
-        .expect("audit");
+    let trail = trail(&app, &eid, Some("share")).await;
     assert_eq!(trail.len(), 3, "each share is audited");
     app.finish().await;
 }
@@ -801,7 +763,7 @@ pub async fn information_sharing_story(db: TestDb) {
 pub async fn subject_access_story(db: TestDb) {
     let app = TestApp::new(db).await;
     let (ada, eid, manager) = enquiry_for(&app, "ada brightwater").await;
-    let p = api_as(&app, "practitioner").await;
+    let p = app.api_as("practitioner").await;
     let o = p
         .call(
             Method::POST,
@@ -810,7 +772,7 @@ pub async fn subject_access_story(db: TestDb) {
         )
         .await;
     assert_eq!(o.status, StatusCode::CREATED, "{}", o.body);
-    let dpo = api_as(&app, "dpo").await;
+    let dpo = app.api_as("dpo").await;
     assert_eq!(
         manager
             .call(
@@ -888,19 +850,7 @@ pub async fn subject_access_story(db: TestDb) {
         .await
         .json();
     assert_eq!(record["key_people"][0]["name"], "Sam Brightwater");
-    let trail = app
-        .db
-        .store
-        .list_audit(
-            &safeguard_store::audit::AuditFilter {
-                subject_id: Some(ada.clone()),
-                action: Some("export".into()),
-                ..Default::default()
-            },
-            10,
-        )
-        .await
-        .expect("audit");
+    let trail = trail(&app, &ada, Some("export")).await;
     let exports: Vec<_> = trail.iter().filter(|e| e.outcome == "success").collect();
     assert_eq!(exports.len(), 1);
     assert_eq!(exports[0].actor_name, "dpo");
@@ -958,7 +908,7 @@ pub async fn subject_access_story(db: TestDb) {
 pub async fn retention_story(db: TestDb) {
     let app = TestApp::new(db).await;
     let (ada, _eid, manager) = enquiry_for(&app, "ada brightwater").await;
-    let p = api_as(&app, "practitioner").await;
+    let p = app.api_as("practitioner").await;
     let made = p
         .call(
             Method::POST,
@@ -1084,7 +1034,7 @@ pub async fn retention_story(db: TestDb) {
     );
 
     // A concern about no known person has its own period.
-    let partner = api_as(&app, "partner").await;
+    let partner = app.api_as("partner").await;
     let raised = partner
         .call(
             Method::POST,

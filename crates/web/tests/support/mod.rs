@@ -48,6 +48,33 @@ impl TestApp {
         TestApp { db, core, router }
     }
 
+    /// Adds an account whose password is the demo password; returns its id.
+    pub async fn add_user(&self, username: &str, role: &str, agency: &str, team: &str) -> String {
+        self.core
+            .add_user(
+                None,
+                &safeguard_core::NewUserInput {
+                    username: username.into(),
+                    display_name: format!("Test {username}"),
+                    role: role.into(),
+                    agency: agency.into(),
+                    team: team.into(),
+                    password: safeguard_core::demo::DEMO_PASSWORD.into(),
+                },
+                &safeguard_core::Ctx::default(),
+                time::OffsetDateTime::now_utc(),
+            )
+            .await
+            .expect("user")
+    }
+
+    /// An API client signed in as `username`.
+    pub async fn api_as(&self, username: &str) -> Api {
+        let mut a = Api::new(self);
+        a.sign_in(username).await;
+        a
+    }
+
     pub fn browser(&self) -> Browser {
         Browser {
             router: self.router.clone(),
