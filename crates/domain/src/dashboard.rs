@@ -28,6 +28,12 @@ use crate::validation::FieldErrors;
 /// The longest period a dashboard covers.
 pub const MAX_PERIOD_DAYS: i64 = 5 * 366;
 
+/// The earliest year a period may start in.
+pub const FIRST_YEAR: i32 = 1990;
+
+/// The latest year a period may end in.
+pub const LAST_YEAR: i32 = 2100;
+
 /// The days a dashboard covers, both ends included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Period {
@@ -48,10 +54,20 @@ impl Period {
             .filter(|s| !s.is_empty())
         {
             None => default,
-            Some(s) => parse_iso_date(s).unwrap_or_else(|| {
-                errors.add(field, "Enter a real date, like 2026-04-01");
-                default
-            }),
+            Some(s) => match parse_iso_date(s) {
+                Some(d) if (FIRST_YEAR..=LAST_YEAR).contains(&d.year()) => d,
+                Some(_) => {
+                    errors.add(
+                        field,
+                        format!("Enter a date from {FIRST_YEAR} to {LAST_YEAR}"),
+                    );
+                    default
+                }
+                None => {
+                    errors.add(field, "Enter a real date, like 2026-04-01");
+                    default
+                }
+            },
         };
         let start = crate::sac::Year::containing(today).first_day();
         let period = Period {
@@ -78,7 +94,10 @@ impl Period {
         let mut d = self.from.replace_day(1).unwrap_or(self.from);
         while d <= self.to {
             out.push(month_key(d));
-            d = next_month(d);
+            match next_month(d) {
+                Some(n) => d = n,
+                None => break,
+            }
         }
         out
     }
@@ -88,13 +107,13 @@ fn month_key(d: Date) -> String {
     format!("{:04}-{:02}", d.year(), u8::from(d.month()))
 }
 
-fn next_month(d: Date) -> Date {
+fn next_month(d: Date) -> Option<Date> {
     let (y, m) = if d.month() == Month::December {
         (d.year() + 1, Month::January)
     } else {
         (d.year(), d.month().next())
     };
-    Date::from_calendar_date(y, m, 1).unwrap_or(Date::MAX)
+    Date::from_calendar_date(y, m, 1).ok()
 }
 
 /// A month key `YYYY-MM` as words: "Apr 2026".
@@ -604,6 +623,23 @@ mod tests {
             concerns_by_source: vec![("staff".into(), 3), ("anonymous".into(), 1)],
             ..DashboardFacts::default()
         }
+    }
+
+    #[test]
+    fn periods_outside_the_supported_years_are_refused_and_months_always_end() {
+        let today = date!(2026 - 12 - 02);
+        let far = Period::parse(Some("9999-12-01"), Some("9999-12-31"), today)
+            .expect_err("year 9999 is refused");
+        assert!(far.get("from").is_some() && far.get("to").is_some());
+        assert!(Period::parse(Some("1000-01-01"), None, today).is_err());
+        // Even a period built by hand at the date maximum ends.
+        let edge = Period {
+            from: Date::MAX.replace_day(1).expect("day 1"),
+            to: Date::MAX,
+        };
+        assert_eq!(edge.months().len(), 1);
+        let ok = Period::parse(Some("2100-01-01"), Some("2100-12-31"), today).expect("2100");
+        assert_eq!(ok.months().len(), 12);
     }
 
     fn period() -> Period {

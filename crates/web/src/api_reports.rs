@@ -4,6 +4,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use safeguard_core::CoreError;
 use safeguard_core::reports::RawReview;
 use safeguard_domain::sac::Year;
 use serde::{Deserialize, Serialize};
@@ -245,7 +246,7 @@ pub(crate) struct DashboardParams {
 #[utoipa::path(get, path = "/api/v1/reports/dashboard", tag = "reports",
     params(DashboardParams), security(("bearer" = [])),
     responses((status = 200, body = safeguard_domain::dashboard::Dashboard), (status = 403, body = ApiErrorBody),
-        (status = 422, body = ApiErrorBody)))]
+        (status = 400, description = "A date or team not valid or out of range", body = ApiErrorBody)))]
 pub(crate) async fn dashboard(
     State(state): State<AppState>,
     user: ApiUser,
@@ -263,6 +264,10 @@ pub(crate) async fn dashboard(
                 &user.ctx,
                 user.now,
             )
-            .await?,
+            .await
+            .map_err(|e| match e {
+                CoreError::Invalid(errs) => ApiError::bad_query(errs),
+                e => e.into(),
+            })?,
     ))
 }

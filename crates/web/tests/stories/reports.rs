@@ -423,12 +423,12 @@ pub async fn dashboard_story(db: TestDb) {
             None,
         )
         .await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
     assert!(bad.body.contains("from"));
     let bad = analyst
         .call(Method::GET, "/api/v1/reports/dashboard?team=nope", None)
         .await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 
     // The page: charts as named images with the figures in tables beside them.
     let mut m = app.browser();
