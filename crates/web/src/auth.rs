@@ -252,8 +252,7 @@ impl FromRequestParts<AppState> for ApiUser {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
+            .and_then(bearer_token)
             .ok_or_else(ApiError::unauthorized)?;
         match state.core.token_actor(token, now).await {
             Ok(Some(actor)) => Ok(ApiUser {
@@ -265,6 +264,14 @@ impl FromRequestParts<AppState> for ApiUser {
             Err(e) => Err(ApiError::from(e)),
         }
     }
+}
+
+/// The token of an `Authorization` header using the bearer scheme, whose
+/// name is case-insensitive (RFC 9110 section 11.1).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// The request context and time, for handlers without a session.
@@ -296,9 +303,15 @@ pub(crate) struct LoginQuery {
     expired: Option<String>,
 }
 
-/// Only local paths are followed after sign-in (no open redirects).
+/// Only same-site paths are followed after sign-in (no open redirects):
+/// one leading `/` not followed by another `/` or `\\`, and nothing but
+/// visible ASCII (browsers drop tabs and newlines, so `/\t/evil.example`
+/// would become `//evil.example`, and a newline cannot go in a header).
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+    let visible = next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    let mut chars = next.chars();
+    let local = chars.next() == Some('/') && !matches!(chars.next(), Some('/' | '\\'));
+    if visible && local && next.len() <= 2_000 {
         next
     } else {
         "/"
@@ -433,4 +446,39 @@ pub(crate) async fn logout(State(state): State<AppState>, user: SignedIn) -> Res
         ),
     );
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{bearer_token, safe_next};
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for h in ["Bearer abc", "bearer abc", "BEARER  abc ", "bEaReR abc"] {
+            assert_eq!(bearer_token(h), Some("abc"), "{h:?}");
+        }
+        for h in ["Basic abc", "Bearer", "Bearer ", "Bearerabc"] {
+            assert_eq!(bearer_token(h), None, "{h:?}");
+        }
+    }
+
+    #[test]
+    fn only_same_site_paths_are_followed_after_sign_in() {
+        for ok in ["/", "/people/1?x=%2F", "/enquiries/abc#plan"] {
+            assert_eq!(safe_next(ok), ok);
+        }
+        for bad in [
+            "//evil.example/",
+            "/\\evil.example",
+            "/\t/evil.example/",
+            "/\n/evil.example/",
+            "/x\r\nSet-Cookie: a=b",
+            "https://evil.example/",
+            "evil.example",
+            "/ /evil",
+            "",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
+    }
 }
