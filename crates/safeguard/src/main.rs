@@ -6,7 +6,6 @@ use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -134,6 +133,9 @@ enum Command {
         /// Public concern submissions and status checks allowed per client address per hour (0: no limit).
         #[arg(long, env = "SAFEGUARD_PUBLIC_RATE_LIMIT", default_value_t = 30)]
         public_rate_limit: u32,
+        /// Proxies whose X-Forwarded-For header is believed for the public rate limit, as addresses or networks separated by commas (for example 127.0.0.1,10.0.0.0/8). Without one, the header is ignored.
+        #[arg(long, env = "SAFEGUARD_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
+        trusted_proxies: Vec<ipnet::IpNet>,
         /// Seconds that must pass between starting and sending the public concern form.
         #[arg(long, env = "SAFEGUARD_MIN_FORM_SECONDS", default_value_t = 3)]
         min_form_seconds: u32,
@@ -278,6 +280,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             lockout_threshold,
             cookie_secure,
             public_rate_limit,
+            trusted_proxies,
             min_form_seconds,
             break_glass_minutes,
             safeguarding_lead_email,
@@ -299,8 +302,10 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let web = safeguard_web::WebConfig {
                 cookie_secure: secure,
                 min_form_seconds,
+                public_rate_limit,
+                trusted_proxies,
             };
-            serve(bind, db, demo, config, web, public_rate_limit, mail).await
+            serve(bind, db, demo, config, web, mail).await
         }
         Command::User {
             command:
@@ -459,6 +464,14 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// An address or network, like `10.0.0.0/8` or `127.0.0.1`.
+fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{s:?} is not an address or network like 10.0.0.0/8"))
+}
+
 fn print_logins(logins: &[safeguard_core::demo::DemoLogin]) {
     println!(
         "Demo accounts (password for each: {}):",
@@ -475,7 +488,6 @@ async fn serve(
     demo: bool,
     config: CoreConfig,
     web: safeguard_web::WebConfig,
-    public_rate_limit: u32,
     mail: MailArgs,
 ) -> anyhow::Result<ExitCode> {
     let store = db.open().await?;
@@ -529,11 +541,7 @@ async fn serve(
             }
         });
     }
-    let app = safeguard_web::router(safeguard_web::AppState {
-        core,
-        config: Arc::new(web),
-        limiter: Arc::new(safeguard_web::RateLimiter::new(public_rate_limit)),
-    });
+    let app = safeguard_web::router(safeguard_web::AppState::new(core, web));
     println!("Safeguard is running at http://{addr}/ (database: {backend})");
     if let Some(logins) = &demo_logins {
         print_logins(logins);
@@ -543,9 +551,13 @@ async fn serve(
             safeguard_core::demo::DEMO_PASSWORD
         );
     }
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    // With each connection's peer address: the public rate limit counts by it.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -47,6 +47,111 @@ fn run(args: &[String], stdin: &str) -> (i32, String, String) {
     )
 }
 
+type Lines = std::io::Lines<BufReader<std::process::ChildStdout>>;
+
+/// Starts `safeguard` with `args` (a `serve`), and reads the address it
+/// prints first.
+fn start(args: &[String]) -> (std::process::Child, String, Lines) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env_remove("SAFEGUARD_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().expect("a line").expect("utf-8");
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_string();
+    (child, addr, lines)
+}
+
+/// One HTTP/1.0 request over a real socket; the whole response.
+fn http(addr: &str, request: &str) -> String {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.write_all(request.as_bytes()).expect("request");
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).expect("response");
+    resp
+}
+
+/// A public status check from the client `forwarded` claims (if any).
+fn status_check(addr: &str, forwarded: Option<&str>) -> String {
+    let body = r#"{"reference":"SG-0000-0000","receipt_code":"nope"}"#;
+    let xff = forwarded
+        .map(|f| format!("X-Forwarded-For: {f}\r\n"))
+        .unwrap_or_default();
+    http(
+        addr,
+        &format!(
+            "POST /api/v1/public/concerns/status HTTP/1.0\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{xff}\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+fn status_line(resp: &str) -> &str {
+    resp.lines().next().unwrap_or("")
+}
+
+/// The public rate limit is enforced through a real socket: past the
+/// allowance a client gets 429 in plain words; a forwarded-for header is
+/// believed only from a configured trusted proxy.
+async fn rate_limit_story(db: TestDb) {
+    let mut a = args(
+        &["serve", "--bind", "127.0.0.1:0", "--public-rate-limit", "3"],
+        &db,
+    );
+    a.push("--log-format=json".into());
+    let (mut child, addr, _lines) = start(&a);
+    let answers: Vec<String> = (0..3)
+        .map(|i| status_check(&addr, Some(&format!("203.0.113.{i}"))))
+        .collect();
+    let over = status_check(&addr, Some("203.0.113.99"));
+    let _ = child.kill();
+    let _ = child.wait();
+    for r in &answers {
+        assert!(status_line(r).contains(" 404"), "{r}");
+    }
+    // The header is not believed from an untrusted peer: one bucket.
+    assert!(status_line(&over).contains(" 429"), "{over}");
+    assert!(
+        over.contains("Too many requests from this address"),
+        "{over}"
+    );
+    assert!(over.to_ascii_lowercase().contains("retry-after:"), "{over}");
+
+    let mut a = args(
+        &[
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--public-rate-limit",
+            "2",
+            "--trusted-proxies",
+            "127.0.0.1,10.0.0.0/8",
+        ],
+        &db,
+    );
+    a.push("--log-format=json".into());
+    let (mut child, addr, _lines) = start(&a);
+    let first = status_check(&addr, Some("198.51.100.1"));
+    let second = status_check(&addr, Some("198.51.100.1, 10.1.2.3"));
+    let third = status_check(&addr, Some("198.51.100.1"));
+    let other = status_check(&addr, Some("198.51.100.2"));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(status_line(&first).contains(" 404"), "{first}");
+    assert!(status_line(&second).contains(" 404"), "{second}");
+    assert!(status_line(&third).contains(" 429"), "{third}");
+    assert!(status_line(&other).contains(" 404"), "{other}");
+    db.finish().await;
+}
+
 fn args(prefix: &[&str], db: &TestDb) -> Vec<String> {
     let mut a: Vec<String> = prefix.iter().map(|s| s.to_string()).collect();
     a.extend(db_args(db));
@@ -178,20 +283,7 @@ async fn operator_story(db: TestDb) {
 async fn serve_story(db: TestDb) {
     let mut a = args(&["serve", "--demo", "--bind", "127.0.0.1:0"], &db);
     a.push("--log-format=json".into());
-    let mut child = Command::new(BIN)
-        .args(&a)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let first = lines.next().expect("a line").expect("utf-8");
-    let addr = first
-        .split("http://")
-        .nth(1)
-        .and_then(|s| s.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .to_string();
+    let (mut child, addr, mut lines) = start(&a);
     let mut printed = String::new();
     for _ in 0..7 {
         printed.push_str(&lines.next().expect("line").expect("utf-8"));
@@ -208,11 +300,7 @@ async fn serve_story(db: TestDb) {
     ] {
         assert!(printed.contains(role), "{role} not listed: {printed}");
     }
-    let mut s = TcpStream::connect(&addr).expect("connect");
-    s.write_all(b"GET /health HTTP/1.0\r\nHost: x\r\n\r\n")
-        .expect("request");
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).expect("response");
+    let resp = http(&addr, "GET /health HTTP/1.0\r\nHost: x\r\n\r\n");
     let _ = child.kill();
     let _ = child.wait();
     assert!(
@@ -301,4 +389,5 @@ on_both_backends! {
     sac_report_from_generated_records => super::sac_report_story;
     operator_adds_users_and_verifies_audit => super::operator_story;
     serve_with_demo_data => super::serve_story;
+    public_rate_limit_through_a_real_socket => super::rate_limit_story;
 }

@@ -5,7 +5,6 @@
 //!
 //! Run: `cargo bench -p safeguard-web --bench intake` (figures in docs/performance.md).
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
@@ -126,14 +125,15 @@ async fn main() {
         .await
         .expect("store");
     let core = Safeguard::new(store, CoreConfig::default());
-    let router = safeguard_web::router(safeguard_web::AppState {
-        core: core.clone(),
-        config: Arc::new(safeguard_web::WebConfig {
+    let router = safeguard_web::router(safeguard_web::AppState::new(
+        core.clone(),
+        safeguard_web::WebConfig {
             cookie_secure: false,
             min_form_seconds: 0,
-        }),
-        limiter: Arc::new(safeguard_web::RateLimiter::new(0)),
-    });
+            public_rate_limit: 0,
+            trusted_proxies: Vec::new(),
+        },
+    ));
 
     // Sequential: one person filling in the form after another.
     let t = Instant::now();

@@ -19,7 +19,6 @@
 //! Run: `cargo bench -p safeguard-web --bench reports` (figures in docs/performance.md);
 //! `BENCH_BACKENDS=sqlite` or `=postgres` runs one backend.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -42,14 +41,15 @@ fn env(name: &str, default: u64) -> u64 {
 }
 
 fn router(core: &Safeguard) -> Router {
-    safeguard_web::router(safeguard_web::AppState {
-        core: core.clone(),
-        config: Arc::new(safeguard_web::WebConfig {
+    safeguard_web::router(safeguard_web::AppState::new(
+        core.clone(),
+        safeguard_web::WebConfig {
             cookie_secure: false,
             min_form_seconds: 0,
-        }),
-        limiter: Arc::new(safeguard_web::RateLimiter::new(0)),
-    })
+            public_rate_limit: 0,
+            trusted_proxies: Vec::new(),
+        },
+    ))
 }
 
 async fn call(

@@ -218,16 +218,10 @@ pub struct ProviderOut {
 pub(crate) async fn public_raise(
     State(state): State<AppState>,
     who: Anyone,
-    ip: crate::concerns::ClientIp,
+    ip: crate::limits::ClientIp,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    if !state.limiter.allow(ip.0) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "Too many requests from this address; try again later",
-        ));
-    }
+    state.limiter.check(ip.0).map_err(ApiError::rate_limited)?;
     let raw: RawConcern = parse_json(&body)?;
     let r = state
         .core
@@ -242,16 +236,10 @@ pub(crate) async fn public_raise(
 pub(crate) async fn public_status(
     State(state): State<AppState>,
     who: Anyone,
-    ip: crate::concerns::ClientIp,
+    ip: crate::limits::ClientIp,
     body: Bytes,
 ) -> Result<Json<StatusOut>, ApiError> {
-    if !state.limiter.allow(ip.0) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "Too many requests from this address; try again later",
-        ));
-    }
+    state.limiter.check(ip.0).map_err(ApiError::rate_limited)?;
     let req: StatusRequest = parse_json(&body)?;
     let s = state
         .core

@@ -2,14 +2,10 @@
 //! partner forms, the triage queue, the concern page with matching and the
 //! decision, providers, and the working-day calendar.
 
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::connect_info::ConnectInfo;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -31,77 +27,22 @@ use crate::auth::{Anyone, SignedIn, cookie};
 use crate::display::{Opts, label, opts, when};
 use crate::errors::PageError;
 use crate::forms::{FormData, FormView};
+use crate::limits::ClientIp;
 use crate::pages::{Layout, render};
 
 /// The cookie that carries a public concern form's draft token.
 pub(crate) const DRAFT_COOKIE: &str = "sg_draft";
 
-/// Requests allowed per client address per hour on the public form and
-/// status check. Kept in memory only: no address is ever stored.
-#[derive(Debug)]
-pub struct RateLimiter {
-    per_hour: u32,
-    seen: Mutex<HashMap<IpAddr, (Instant, u32)>>,
-}
-
-impl RateLimiter {
-    /// A limiter allowing `per_hour` requests per address (0 = no limit).
-    pub fn new(per_hour: u32) -> Self {
-        RateLimiter {
-            per_hour,
-            seen: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Counts a request; false when over the limit.
-    pub fn allow(&self, ip: Option<IpAddr>) -> bool {
-        if self.per_hour == 0 {
-            return true;
-        }
-        let Some(ip) = ip else { return true };
-        let Ok(mut seen) = self.seen.lock() else {
-            return true;
-        };
-        let now = Instant::now();
-        if seen.len() > 100_000 {
-            seen.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(3600));
-        }
-        let entry = seen.entry(ip).or_insert((now, 0));
-        if now.duration_since(entry.0) >= Duration::from_secs(3600) {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-        entry.1 <= self.per_hour
-    }
-}
-
-/// The client's address, when the server knows it (used only for rate
-/// limiting in memory; never stored or logged).
-pub(crate) struct ClientIp(pub(crate) Option<IpAddr>);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
-    }
-}
-
-fn too_many() -> Response {
-    PageError {
+/// 429, in plain words, with when to try again.
+fn too_many(wait: Duration) -> Response {
+    let mut res = PageError {
         status: StatusCode::TOO_MANY_REQUESTS,
         heading: "Too many attempts from your connection",
-        message: "Please wait an hour and try again, or phone the council's adult safeguarding team. If someone is in immediate danger, call 999.",
+        message: "Please wait a few minutes and try again, or phone the council's adult safeguarding team. If someone is in immediate danger, call 999.",
     }
-    .into_response()
+    .into_response();
+    crate::limits::retry_after(&mut res, wait);
+    res
 }
 
 // ---------- form <-> raw ----------
@@ -288,8 +229,8 @@ pub(crate) async fn raise_begin(
     who: Anyone,
     ip: ClientIp,
 ) -> Response {
-    if !state.limiter.allow(ip.0) {
-        return too_many();
+    if let Err(wait) = state.limiter.check(ip.0) {
+        return too_many(wait);
     }
     match state.core.start_draft(who.now).await {
         Ok(token) => {
@@ -648,8 +589,8 @@ pub(crate) async fn raise_submit(
         // Filled in by a machine: refuse without saying why.
         return Err(PageError::bad_request());
     }
-    if !state.limiter.allow(ip.0) {
-        return Ok(too_many());
+    if let Err(wait) = state.limiter.check(ip.0) {
+        return Ok(too_many(wait));
     }
     match state.core.submit_draft(&token, &who.ctx, who.now).await {
         Ok(_) => Ok(Redirect::to("/raise/done").into_response()),
@@ -717,8 +658,8 @@ pub(crate) async fn status_check(
     ip: ClientIp,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    if !state.limiter.allow(ip.0) {
-        return Ok(too_many());
+    if let Err(wait) = state.limiter.check(ip.0) {
+        return Ok(too_many(wait));
     }
     let form = FormData::parse(&body);
     let mut kept = FormData::default();
