@@ -97,6 +97,71 @@ fn verify_password(password: &str, phc: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Bounds password hashing (argon2id takes 19 MiB and tens of
+/// milliseconds of a core each time): at most one hash per core runs at
+/// once, a bounded number wait for a turn, and anyone beyond that is told
+/// the service is busy. So no number of sign-in attempts can exhaust the
+/// server's memory or starve its other work.
+#[derive(Debug)]
+pub(crate) struct HashGate {
+    /// One permit per hash that may run now.
+    running: std::sync::Arc<tokio::sync::Semaphore>,
+    /// One permit per request that may run or wait.
+    admitted: tokio::sync::Semaphore,
+    /// The most hashes seen running at once (for the operator and tests).
+    peak: std::sync::atomic::AtomicUsize,
+    /// How many are running now.
+    now: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Requests allowed to wait for hashing, per core.
+const HASH_QUEUE_PER_CORE: usize = 16;
+
+/// The longest a sign-in waits for its turn before being told to try again.
+const HASH_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl HashGate {
+    pub(crate) fn new(workers: usize) -> Self {
+        let workers = workers.max(1);
+        HashGate {
+            running: std::sync::Arc::new(tokio::sync::Semaphore::new(workers)),
+            admitted: tokio::sync::Semaphore::new(workers * (HASH_QUEUE_PER_CORE + 1)),
+            peak: std::sync::atomic::AtomicUsize::new(0),
+            now: std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+        }
+    }
+
+    /// Runs `work` (a hash or a verification) on a blocking thread when a
+    /// core is free; [`CoreError::Busy`] when too many are waiting.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> CoreResult<T> {
+        use std::sync::atomic::Ordering;
+        let Ok(_admitted) = self.admitted.try_acquire() else {
+            return Err(CoreError::Busy);
+        };
+        let permit =
+            match tokio::time::timeout(HASH_WAIT, self.running.clone().acquire_owned()).await {
+                Ok(Ok(p)) => p,
+                _ => return Err(CoreError::Busy),
+            };
+        let now = self.now.clone();
+        let running = now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(running, Ordering::SeqCst);
+        // The permit moves into the blocking task: if the caller goes away,
+        // the hash still counts until it has finished.
+        tokio::task::spawn_blocking(move || {
+            let out = work();
+            now.fetch_sub(1, Ordering::SeqCst);
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(|e| CoreError::Internal(format!("password hashing: {e}")))
+    }
+}
+
 /// The actor for a stored user.
 pub(crate) fn actor_of(u: &UserRow) -> CoreResult<Actor> {
     let bad = |what: &str| CoreError::Internal(format!("stored user has a bad {what}"));
@@ -116,6 +181,12 @@ pub(crate) fn actor_of(u: &UserRow) -> CoreResult<Actor> {
 }
 
 impl Safeguard {
+    /// The most password hashes that have run at once since the server
+    /// started (never more than the cores).
+    pub fn hashing_peak(&self) -> usize {
+        self.hashing.peak.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Checks a username and password, with lock-out after repeated failures.
     /// Every attempt, good or bad, is audited. `how` says what the sign-in
     /// is for ("session" or "api token").
@@ -134,9 +205,7 @@ impl Safeguard {
             .map(|u| u.password_hash.clone())
             .unwrap_or_else(|| dummy_hash().to_string());
         let pw = password.to_string();
-        let good = tokio::task::spawn_blocking(move || verify_password(&pw, &phc))
-            .await
-            .map_err(|e| CoreError::Internal(format!("verify: {e}")))?;
+        let good = self.hashing.run(move || verify_password(&pw, &phc)).await?;
         let now_ms = unix_ms(now);
         let mut tx = self.store.begin_audited().await?;
         let mut event = NewAuditEvent {
@@ -566,9 +635,7 @@ impl Safeguard {
             return Err(CoreError::Invalid(e));
         }
         let pw = input.password.clone();
-        let password_hash = tokio::task::spawn_blocking(move || hash_password(&pw))
-            .await
-            .map_err(|e| CoreError::Internal(format!("hash: {e}")))??;
+        let password_hash = self.hashing.run(move || hash_password(&pw)).await??;
         let id = new_uuid(now)?.to_string();
         let mut tx = self.store.begin_audited().await?;
         tx.insert_user(&NewUser {

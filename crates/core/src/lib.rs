@@ -60,6 +60,10 @@ pub enum CoreError {
     /// Wrong username or password, locked or disabled account.
     #[error("sign-in refused")]
     BadCredentials,
+    /// Too many requests are waiting (sign-ins queue for password
+    /// hashing); try again shortly. Nothing was done.
+    #[error("busy")]
+    Busy,
     /// The database failed.
     #[error("storage: {0}")]
     Store(#[from] StoreError),
@@ -115,11 +119,12 @@ pub struct Ctx {
     pub request_id: Option<String>,
 }
 
-/// The application: the store and the settings.
+/// The application: the store, the settings and the password-hashing gate.
 #[derive(Clone, Debug)]
 pub struct Safeguard {
     store: Store,
     config: CoreConfig,
+    hashing: std::sync::Arc<accounts::HashGate>,
 }
 
 /// Unix milliseconds.
@@ -187,7 +192,12 @@ fn hex(b: &[u8]) -> String {
 impl Safeguard {
     /// The application over `store` with `config`.
     pub fn new(store: Store, config: CoreConfig) -> Self {
-        Safeguard { store, config }
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Safeguard {
+            store,
+            config,
+            hashing: std::sync::Arc::new(accounts::HashGate::new(workers)),
+        }
     }
 
     /// The store (for health checks and the CLI).

@@ -138,6 +138,48 @@ pub struct SearchParams {
     pub q: Option<String>,
 }
 
+/// Refuses an API request that carries a body in anything but JSON (415):
+/// a cross-site plain form cannot post to the API, and a client that sends
+/// the wrong type is told so instead of having its body misread.
+pub(crate) async fn json_only(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if !req.uri().path().starts_with("/api/") || !crate::is_unsafe(req.method()) {
+        return next.run(req).await;
+    }
+    let h = req.headers();
+    let has_body = h.contains_key(axum::http::header::TRANSFER_ENCODING)
+        || h.get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0");
+    let json = h
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            let media = v
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            media == "application/json"
+                || (media.starts_with("application/") && media.ends_with("+json"))
+        });
+    match json {
+        Some(false) => {}
+        None if has_body => {}
+        _ => return next.run(req).await,
+    }
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "Send the body as JSON with Content-Type: application/json",
+    )
+    .into_response()
+}
+
 /// Parses a JSON body, naming the field at fault when it cannot.
 pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(body);

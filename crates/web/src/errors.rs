@@ -68,6 +68,15 @@ impl PageError {
         }
     }
 
+    /// 503: too many requests are waiting; nothing was done.
+    pub fn busy() -> Self {
+        PageError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            heading: "Sorry, the service is busy",
+            message: "Too many people are signing in at once. Nothing was done: wait a few seconds and try again.",
+        }
+    }
+
     /// 400 for a request that could not be read.
     pub fn bad_request() -> Self {
         PageError {
@@ -87,6 +96,7 @@ impl From<CoreError> for PageError {
             CoreError::Invalid(_) | CoreError::BadCredentials | CoreError::Conflict => {
                 PageError::bad_request()
             }
+            CoreError::Busy => PageError::busy(),
             CoreError::Store(_) | CoreError::Internal(_) => {
                 tracing::error!(error = %e, "internal error");
                 PageError::internal()
@@ -137,6 +147,8 @@ pub struct ApiError {
     pub message: String,
     /// Fields at fault.
     pub fields: Vec<ApiFieldError>,
+    /// When to try again (429 and 503).
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl ApiError {
@@ -165,6 +177,29 @@ impl ApiError {
             error,
             message: message.into(),
             fields: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    /// 429 with when to try again.
+    pub fn rate_limited(wait: std::time::Duration) -> Self {
+        ApiError {
+            retry_after: Some(wait),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Too many requests from this address; try again later",
+            )
+        }
+    }
+
+    /// 400 with each query parameter at fault (the request itself is malformed).
+    pub fn bad_query(errors: FieldErrors) -> Self {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            error: "bad_request",
+            message: "Some query parameters are not valid".into(),
+            ..ApiError::validation(errors)
         }
     }
 
@@ -182,6 +217,7 @@ impl ApiError {
                     message: e.message,
                 })
                 .collect(),
+            retry_after: None,
         }
     }
 }
@@ -219,6 +255,14 @@ impl From<CoreError> for ApiError {
                 "bad_credentials",
                 "Wrong username or password, or the account is locked",
             ),
+            CoreError::Busy => ApiError {
+                retry_after: Some(std::time::Duration::from_secs(5)),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    "Too many sign-ins are waiting; nothing was done. Try again in a few seconds.",
+                )
+            },
             CoreError::Store(_) | CoreError::Internal(_) => {
                 tracing::error!(error = %e, "internal error");
                 ApiError::new(
@@ -288,7 +332,11 @@ pub(crate) fn render_error(
                 fields: e.fields,
                 request_id: request_id.into(),
             };
-            (e.status, axum::Json(body)).into_response()
+            let mut res = (e.status, axum::Json(body)).into_response();
+            if let Some(wait) = e.retry_after {
+                crate::limits::retry_after(&mut res, wait);
+            }
+            res
         }
     }
 }

@@ -20,6 +20,7 @@ mod drafts;
 mod enquiries;
 mod errors;
 mod forms;
+mod limits;
 mod pages;
 mod person_form;
 mod reports;
@@ -39,18 +40,35 @@ use time::OffsetDateTime;
 
 pub use api::openapi;
 pub use assets::assets_built;
-pub use concerns::RateLimiter;
 pub use errors::{ApiError, PageError};
+pub use limits::RateLimiter;
 
 /// Settings of the web layer.
 #[derive(Clone, Debug)]
 pub struct WebConfig {
     /// Whether cookies carry the `Secure` attribute (on whenever the site is
     /// served over HTTPS; off only for plain-HTTP loopback development).
+    /// HSTS is sent when they do.
     pub cookie_secure: bool,
     /// The public concern form refuses submissions sent sooner than this
     /// after it was started (automated abuse), in seconds.
     pub min_form_seconds: u32,
+    /// Public concern submissions, form starts and status checks allowed
+    /// per client address per hour (0: no limit).
+    pub public_rate_limit: u32,
+    /// Proxies whose `X-Forwarded-For` header is believed (see [`limits`]).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            cookie_secure: true,
+            min_form_seconds: 3,
+            public_rate_limit: 30,
+            trusted_proxies: Vec::new(),
+        }
+    }
 }
 
 /// What every handler can reach.
@@ -62,6 +80,17 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Limits public form submissions and status checks per client address (memory only).
     pub limiter: Arc<RateLimiter>,
+}
+
+impl AppState {
+    /// The state for `core` with `config`, its rate limiter made from it.
+    pub fn new(core: Safeguard, config: WebConfig) -> Self {
+        AppState {
+            core,
+            limiter: Arc::new(RateLimiter::new(config.public_rate_limit)),
+            config: Arc::new(config),
+        }
+    }
 }
 
 /// The request's id, made by the outermost layer.
@@ -180,7 +209,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::session_layer,
         ))
-        .layer(middleware::from_fn(request_layer))
+        .layer(middleware::from_fn(api::json_only))
+        .layer(middleware::from_fn_with_state(state.clone(), request_layer))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }
@@ -222,7 +252,7 @@ async fn health(State(state): State<AppState>) -> Response {
 /// The outermost layer: request id, error page rendering, security
 /// headers and one structured log line per request (method, path without
 /// the query string, status and time: never personal data).
-async fn request_layer(mut req: Request, next: Next) -> Response {
+async fn request_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
     let request_id = safeguard_core::new_uuid(OffsetDateTime::now_utc())
         .map(|u| u.simple().to_string())
@@ -253,6 +283,14 @@ async fn request_layer(mut req: Request, next: Next) -> Response {
         "camera=(), microphone=(), geolocation=()",
     );
     set(h, "cache-control", "no-store");
+    if state.config.cookie_secure {
+        // Served over HTTPS (or behind an HTTPS proxy): browsers keep to it.
+        set(
+            h,
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        );
+    }
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         h.insert("x-request-id", v);
     }

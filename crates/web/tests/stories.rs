@@ -8,6 +8,8 @@ mod concerns;
 mod enquiries;
 #[path = "stories/reports.rs"]
 mod reports;
+#[path = "stories/security.rs"]
+mod security;
 mod support;
 
 use axum::http::{Method, StatusCode};
@@ -1186,4 +1188,8 @@ on_both_backends! {
     information_shared_on_a_lawful_basis => crate::access::information_sharing_story;
     subject_access_with_third_parties_withheld => crate::access::subject_access_story;
     retention_disposal_and_certificates => crate::access::retention_story;
+    dashboard_period_is_bounded => crate::security::dashboard_period_is_bounded_story;
+    sign_in_redirects_stay_on_site => crate::security::sign_in_redirects_stay_on_site_story;
+    api_takes_json_only => crate::security::api_takes_json_only_story;
+    sign_in_hashing_is_bounded => crate::security::sign_in_hashing_is_bounded_story;
 }

@@ -4,7 +4,6 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
@@ -26,15 +25,31 @@ pub fn router_for(store: Store) -> (Safeguard, Router) {
 }
 
 pub fn router_with(store: Store, config: CoreConfig) -> (Safeguard, Router) {
+    router_web(store, config, web_config(false))
+}
+
+/// The settings of a test server: plain HTTP on loopback unless `secure`.
+pub fn web_config(secure: bool) -> safeguard_web::WebConfig {
+    safeguard_web::WebConfig {
+        cookie_secure: secure,
+        min_form_seconds: 0,
+        public_rate_limit: 0,
+        trusted_proxies: Vec::new(),
+    }
+}
+
+/// A router as deployed over HTTPS (secure cookies).
+pub fn router_secure(store: Store) -> (Safeguard, Router) {
+    router_web(store, CoreConfig::default(), web_config(true))
+}
+
+pub fn router_web(
+    store: Store,
+    config: CoreConfig,
+    web: safeguard_web::WebConfig,
+) -> (Safeguard, Router) {
     let core = Safeguard::new(store, config);
-    let router = safeguard_web::router(safeguard_web::AppState {
-        core: core.clone(),
-        config: Arc::new(safeguard_web::WebConfig {
-            cookie_secure: false,
-            min_form_seconds: 0,
-        }),
-        limiter: Arc::new(safeguard_web::RateLimiter::new(0)),
-    });
+    let router = safeguard_web::router(safeguard_web::AppState::new(core.clone(), web));
     (core, router)
 }
 
