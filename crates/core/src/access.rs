@@ -7,7 +7,8 @@ use safeguard_domain::access_report::{
     BREAK_GLASS_FLAG, BURST_PER_HOUR, EventFacts, UNUSUAL_WINDOW_DAYS, describe, why,
 };
 use safeguard_domain::policy::{
-    Access, Action, Basis, CaseFacts, Decision, decide, enquiry_access, person_access,
+    Access, Action, Basis, CaseFacts, Decision, decide, enquiry_access, may_change_restriction,
+    person_access,
 };
 use safeguard_domain::text;
 use safeguard_domain::validation::FieldErrors;
@@ -379,9 +380,7 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<()> {
         let attempted = ("restrict", "person", Some(person_id.to_string()));
-        self.require_as(actor, Action::RestrictRecord, ctx, now, attempted.clone())
-            .await?;
-        self.require_person(actor, person_id, ctx, now, attempted)
+        self.require_restriction_change(actor, person_id, ctx, now, attempted)
             .await?;
         let mut errors = FieldErrors::new();
         let reason = required(
@@ -459,6 +458,30 @@ impl Safeguard {
         Ok(())
     }
 
+    /// Checks `actor` may restrict a record, change its restriction or lift
+    /// it: a manager with ordinary access to it (for a restricted record,
+    /// on its access list), never through an emergency opening.
+    async fn require_restriction_change(
+        &self,
+        actor: &Actor,
+        person_id: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+        attempted: (&str, &str, Option<String>),
+    ) -> CoreResult<()> {
+        self.require_as(actor, Action::RestrictRecord, ctx, now, attempted.clone())
+            .await?;
+        let (verb, subject, id) = attempted.clone();
+        let basis = self
+            .require_person(actor, person_id, ctx, now, attempted)
+            .await?;
+        if may_change_restriction(basis) {
+            return Ok(());
+        }
+        self.audit_denial(actor, ctx, now, verb, subject, id).await?;
+        Err(CoreError::Forbidden)
+    }
+
     /// Lifts a restriction (a manager on its access list).
     pub async fn lift_restriction(
         &self,
@@ -468,9 +491,7 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<()> {
         let attempted = ("unrestrict", "person", Some(person_id.to_string()));
-        self.require_as(actor, Action::RestrictRecord, ctx, now, attempted.clone())
-            .await?;
-        self.require_person(actor, person_id, ctx, now, attempted)
+        self.require_restriction_change(actor, person_id, ctx, now, attempted)
             .await?;
         let mut tx = self.store.begin_audited().await?;
         if !tx.lift_restriction(person_id).await? {

@@ -293,6 +293,15 @@ pub fn enquiry_access(actor: &Actor, person: &CaseFacts, member: bool, shared: b
     }
 }
 
+/// Whether a manager who may open a record on `basis` may restrict it,
+/// change its restriction or lift it. An emergency opening is for reading
+/// what is needed now, never for changing who may see the record: a
+/// restricted record's restriction is changed only by those on its access
+/// list (the only other way in), an unrestricted one's by those who hold it.
+pub fn may_change_restriction(basis: Basis) -> bool {
+    basis != Basis::BreakGlass
+}
+
 /// Which concerns a user's queries may return.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConcernScope {
@@ -481,6 +490,14 @@ mod tests {
             enquiry_access(&p, &restricted, true, false),
             Access::Limited
         );
+    }
+
+    #[test]
+    fn only_ordinary_access_changes_a_restriction() {
+        assert!(!may_change_restriction(Basis::BreakGlass));
+        for b in [Basis::AccessList, Basis::Team, Basis::Allocated, Basis::Unheld] {
+            assert!(may_change_restriction(b), "{b:?}");
+        }
     }
 
     #[test]

@@ -1192,4 +1192,5 @@ on_both_backends! {
     sign_in_redirects_stay_on_site => crate::security::sign_in_redirects_stay_on_site_story;
     api_takes_json_only => crate::security::api_takes_json_only_story;
     sign_in_hashing_is_bounded => crate::security::sign_in_hashing_is_bounded_story;
+    break_glass_does_not_lift_a_restriction => crate::security::break_glass_does_not_lift_a_restriction_story;
 }

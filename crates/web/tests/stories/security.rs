@@ -5,6 +5,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use safeguard_store::testing::TestDb;
 
+use crate::enquiries::enquiry_for;
 use crate::support::TestApp;
 
 /// A period at the date maximum is refused with a clear message instead of
@@ -195,5 +196,77 @@ pub async fn sign_in_hashing_is_bounded_story(db: TestDb) {
         (1..=cores).contains(&peak),
         "{peak} hashes ran at once on {cores} cores"
     );
+    app.finish().await;
+}
+
+/// Another team's manager who opens a restricted record in an emergency
+/// may read it, but may not lift or change its restriction: only managers
+/// on its access list may.
+pub async fn break_glass_does_not_lift_a_restriction_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    app.add_user("north.manager", "manager", "", "North Locality Team")
+        .await;
+    let (ada, _eid, hub) = enquiry_for(&app, "ada brightwater").await;
+    let r = hub
+        .call(
+            Method::PUT,
+            &format!("/api/v1/people/{ada}/restriction"),
+            Some(r#"{"reason":"Her son works in the council"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let north = app.api_as("north.manager").await;
+    let r = north
+        .call(
+            Method::POST,
+            &format!("/api/v1/people/{ada}/break-glass"),
+            Some(r#"{"reason":"Police on the phone about an assault tonight"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let read = north
+        .call(Method::GET, &format!("/api/v1/people/{ada}"), None)
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "the emergency opening reads");
+    let lift = north
+        .call(Method::DELETE, &format!("/api/v1/people/{ada}/restriction"), None)
+        .await;
+    assert_eq!(lift.status, StatusCode::FORBIDDEN, "{}", lift.body);
+    let change = north
+        .call(
+            Method::PUT,
+            &format!("/api/v1/people/{ada}/restriction"),
+            Some(r#"{"reason":"Widened","access_list":["north.manager"]}"#),
+        )
+        .await;
+    assert_eq!(change.status, StatusCode::FORBIDDEN, "{}", change.body);
+    let mut b = app.browser();
+    b.login_ok("north.manager").await;
+    b.get(&format!("/people/{ada}")).await;
+    let page = b.post(&format!("/people/{ada}/unrestrict"), &[]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
+    assert!(
+        app.db.store.restriction(&ada).await.expect("q").is_some(),
+        "still restricted"
+    );
+    let denied = app
+        .db
+        .store
+        .list_audit(
+            &safeguard_store::audit::AuditFilter {
+                subject_id: Some(ada.clone()),
+                action: Some("unrestrict".into()),
+                ..Default::default()
+            },
+            10,
+        )
+        .await
+        .expect("audit");
+    assert!(denied.iter().any(|e| e.outcome == "denied" && e.actor_name == "north.manager"));
+    // A manager on the list lifts it.
+    let lift = hub
+        .call(Method::DELETE, &format!("/api/v1/people/{ada}/restriction"), None)
+        .await;
+    assert_eq!(lift.status, StatusCode::NO_CONTENT, "{}", lift.body);
     app.finish().await;
 }
