@@ -147,6 +147,7 @@ impl Safeguard {
             restricted: f.restricted,
             on_access_list: f.on_access_list,
             break_glass: f.break_glass,
+            created: f.created,
         })
     }
 

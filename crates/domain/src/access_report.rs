@@ -63,6 +63,7 @@ pub fn why(reason: Option<&str>) -> Option<&'static str> {
         "member" => Basis::Member,
         "break_glass" => Basis::BreakGlass,
         "shared" => Basis::Shared,
+        "creator" => Basis::Creator,
         _ => return None,
     };
     Some(basis.label())

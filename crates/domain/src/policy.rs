@@ -182,6 +182,8 @@ pub enum Basis {
     BreakGlass,
     /// Staff of a partner agency the council shared parts of the enquiry with.
     Shared,
+    /// The user made the person's record.
+    Creator,
 }
 
 impl Basis {
@@ -195,6 +197,7 @@ impl Basis {
             Basis::Member => "member",
             Basis::BreakGlass => "break_glass",
             Basis::Shared => "shared",
+            Basis::Creator => "creator",
         }
     }
 
@@ -208,6 +211,7 @@ impl Basis {
             Basis::Member => "invited into your enquiry",
             Basis::BreakGlass => "opened it in an emergency, giving a reason",
             Basis::Shared => "works for an agency the council shared your enquiry with",
+            Basis::Creator => "made your record",
         }
     }
 }
@@ -239,6 +243,8 @@ pub struct CaseFacts {
     pub on_access_list: bool,
     /// The user has an unexpired break-glass opening of this record.
     pub break_glass: bool,
+    /// The user made the person's record.
+    pub created: bool,
 }
 
 /// How much of a person's case `actor` may see. Only council practitioners
@@ -264,6 +270,8 @@ pub fn person_access(actor: &Actor, facts: &CaseFacts) -> Access {
         Access::Full(Basis::Allocated)
     } else if team {
         Access::Full(Basis::Team)
+    } else if facts.created {
+        Access::Full(Basis::Creator)
     } else if facts.holding_teams.is_empty() && actor.role == Role::Manager {
         Access::Full(Basis::Unheld)
     } else if facts.break_glass {
@@ -444,6 +452,21 @@ mod tests {
         assert_eq!(person_access(&p, &glass), Access::Full(Basis::BreakGlass));
         // Nobody holds it yet: managers allocate it; practitioners see the name only.
         assert_eq!(person_access(&p, &CaseFacts::default()), Access::Limited);
+        // Whoever made a record reads it, with or without a team.
+        let made = CaseFacts {
+            created: true,
+            ..CaseFacts::default()
+        };
+        assert_eq!(person_access(&actor(Role::Practitioner, true), &made), Access::Full(Basis::Creator));
+        let made_restricted = CaseFacts {
+            restricted: true,
+            ..made
+        };
+        assert_eq!(
+            person_access(&actor(Role::Practitioner, true), &made_restricted),
+            Access::Limited,
+            "a restriction still beats it"
+        );
         assert_eq!(
             person_access(&in_team(Role::Manager, 1), &CaseFacts::default()),
             Access::Full(Basis::Unheld)

@@ -20,6 +20,8 @@ pub struct CaseFactsRow {
     pub on_access_list: bool,
     /// The user has an unexpired break-glass opening of the record.
     pub break_glass: bool,
+    /// The user made the record.
+    pub created: bool,
 }
 
 /// A restriction on a person's record.
@@ -114,8 +116,8 @@ impl Viewer {
 
 /// SQL that is true when the person `person` (an SQL expression) is one the
 /// viewer — `$u` the user's id, `$t` their team's id (may be NULL), `$n` now
-/// in ms — may see in full through a list: held by their team or allocated
-/// to them, or opened by them in an emergency; and, when restricted, only
+/// in ms — may see in full through a list: held by their team, allocated to
+/// or made by them, or opened by them in an emergency; and, when restricted, only
 /// for those on its access list or with an emergency opening. `$m` is true
 /// for managers, who also see cases no team holds yet.
 pub fn visible_person_sql(person: &str, u: usize, t: usize, n: usize, m: usize) -> String {
@@ -123,7 +125,8 @@ pub fn visible_person_sql(person: &str, u: usize, t: usize, n: usize, m: usize) 
     let listed = listed_sql(person, u);
     let held = held_sql(person, &format!("= ${t}"));
     let allocated = format!(
-        "EXISTS (SELECT 1 FROM enquiries va WHERE va.person_id = {person} AND va.lead_user_id = ${u})"
+        "(EXISTS (SELECT 1 FROM enquiries va WHERE va.person_id = {person} AND va.lead_user_id = ${u}) \
+         OR EXISTS (SELECT 1 FROM people vc WHERE vc.id = {person} AND vc.created_by = ${u}))"
     );
     let unheld = format!("(${m} AND NOT {})", held_sql(person, "IS NOT NULL"));
     format!(
@@ -215,14 +218,21 @@ impl Store {
             .bind(person_id)
             .fetch_all(p)
             .await)?;
-        let (allocated, restricted, on_access_list, break_glass): (bool, bool, bool, bool) = on_db!(
+        let (allocated, restricted, on_access_list, break_glass, created): (
+            bool,
+            bool,
+            bool,
+            bool,
+            bool,
+        ) = on_db!(
             self,
             |p| {
                 sqlx::query_as(
                 "SELECT EXISTS (SELECT 1 FROM enquiries WHERE person_id = $1 AND lead_user_id = $2), \
                  EXISTS (SELECT 1 FROM person_restrictions WHERE person_id = $1), \
                  EXISTS (SELECT 1 FROM restriction_access WHERE person_id = $1 AND user_id = $2), \
-                 EXISTS (SELECT 1 FROM break_glass WHERE person_id = $1 AND user_id = $2 AND expires_at > $3)"
+                 EXISTS (SELECT 1 FROM break_glass WHERE person_id = $1 AND user_id = $2 AND expires_at > $3), \
+                 EXISTS (SELECT 1 FROM people WHERE id = $1 AND created_by = $2)"
             )
             .bind(person_id)
             .bind(user_id)
@@ -237,6 +247,7 @@ impl Store {
             restricted,
             on_access_list,
             break_glass,
+            created,
         })
     }
 

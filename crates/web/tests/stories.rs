@@ -1193,4 +1193,5 @@ on_both_backends! {
     api_takes_json_only => crate::security::api_takes_json_only_story;
     sign_in_hashing_is_bounded => crate::security::sign_in_hashing_is_bounded_story;
     break_glass_does_not_lift_a_restriction => crate::security::break_glass_does_not_lift_a_restriction_story;
+    whoever_made_a_record_reads_it => crate::security::whoever_made_a_record_reads_it_story;
 }

@@ -270,3 +270,44 @@ pub async fn break_glass_does_not_lift_a_restriction_story(db: TestDb) {
     assert_eq!(lift.status, StatusCode::NO_CONTENT, "{}", lift.body);
     app.finish().await;
 }
+
+/// A practitioner with no team reads the record they have just made (and
+/// finds it in their lists); colleagues of other teams still see only the
+/// name and who to contact.
+pub async fn whoever_made_a_record_reads_it_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    app.add_user("floating.worker", "practitioner", "", "").await;
+    app.add_user("north.worker", "practitioner", "", "North Locality Team")
+        .await;
+    let api = app.api_as("floating.worker").await;
+    let body = serde_json::json!({
+        "given_name": "Perpetua", "family_name": "Nightingale-Okoro", "date_of_birth": "1949-06-01",
+    });
+    let created = api
+        .call(Method::POST, "/api/v1/people", Some(&body.to_string()))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.json()["id"].as_str().expect("id").to_string();
+    let got = api
+        .call(Method::GET, &format!("/api/v1/people/{id}"), None)
+        .await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert_eq!(got.json()["date_of_birth"], "1949-06-01");
+    let found = api
+        .call(Method::GET, "/api/v1/people?q=nightingale", None)
+        .await
+        .json();
+    assert_eq!(found["people"][0]["date_of_birth"], "1949-06-01");
+    let mut b = app.browser();
+    b.login_ok("floating.worker").await;
+    let page = b.get(&format!("/people/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.contains("Perpetua"));
+    let other = app.api_as("north.worker").await;
+    let r = other
+        .call(Method::GET, &format!("/api/v1/people/{id}"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(!r.body.contains("1949"));
+    app.finish().await;
+}
