@@ -479,7 +479,8 @@ impl Safeguard {
         if may_change_restriction(basis) {
             return Ok(());
         }
-        self.audit_denial(actor, ctx, now, verb, subject, id).await?;
+        self.audit_denial(actor, ctx, now, verb, subject, id)
+            .await?;
         Err(CoreError::Forbidden)
     }
 

@@ -10,7 +10,7 @@ use safeguard_domain::concern::{
 use safeguard_domain::matching::{Candidate, Suggestion, suggest};
 use safeguard_domain::person::{RawPerson, iso_date};
 use safeguard_domain::policy::{
-    Action, ConcernScope as DomainScope, Decision, concern_scope, decide, person_scope,
+    Access, Action, ConcernScope as DomainScope, Decision, concern_scope, decide, person_scope,
 };
 use safeguard_domain::validation::FieldErrors;
 use safeguard_domain::{Actor, PersonId};
@@ -94,13 +94,29 @@ pub struct ConcernItem {
     pub clocks: Clocks,
 }
 
+/// A person record suggested for an adult named in a concern, shown as
+/// search would show it to the viewer.
+#[derive(Clone, Debug)]
+pub struct SuggestedRecord {
+    /// The record's id.
+    pub person_id: String,
+    /// The person's name.
+    pub name: String,
+    /// For a viewer who may open the record: how well and why it matches
+    /// (the reasons rest on its date of birth, NHS number and postcode).
+    pub detail: Option<Suggestion>,
+    /// For a viewer outside its need-to-know: who to contact, and nothing
+    /// more than search shows them.
+    pub contact: Option<String>,
+}
+
 /// An unlinked adult with suggested person records.
 #[derive(Clone, Debug)]
 pub struct AdultView {
     /// The adult.
     pub adult: AdultRow,
     /// Suggestions (only while not linked).
-    pub suggestions: Vec<Suggestion>,
+    pub suggestions: Vec<SuggestedRecord>,
     /// The linked person's name.
     pub linked_name: Option<String>,
 }
@@ -503,12 +519,22 @@ impl Safeguard {
             .map_err(CoreError::Invalid)?;
         let scope = person_scope(actor);
         for a in &details.adults {
-            if let Some(pid) = a.person_id
-                && self.store.find_person(scope, pid).await?.is_none()
-            {
-                let mut e = FieldErrors::new();
-                e.add("adults_0_person_id", "Choose a person record that exists");
-                return Err(CoreError::Invalid(e));
+            if let Some(pid) = a.person_id {
+                if self.store.find_person(scope, pid).await?.is_none() {
+                    let mut e = FieldErrors::new();
+                    e.add("adults_0_person_id", "Choose a person record that exists");
+                    return Err(CoreError::Invalid(e));
+                }
+                // Naming a record in a concern makes the recorder's team
+                // hold it: that takes the access it would grant.
+                self.require_person(
+                    actor,
+                    &pid.to_string(),
+                    ctx,
+                    now,
+                    ("create", "concern", None),
+                )
+                .await?;
             }
         }
         if let Some(pid) = &details.provider_id
@@ -764,7 +790,7 @@ impl Safeguard {
                     };
                     (Vec::new(), name)
                 }
-                (None, true) => (self.suggestions(&a).await?, None),
+                (None, true) => (self.suggestions(actor, &a, now).await?, None),
                 _ => (Vec::new(), None),
             };
             adults.push(AdultView {
@@ -814,7 +840,13 @@ impl Safeguard {
         })
     }
 
-    async fn suggestions(&self, a: &AdultRow) -> CoreResult<Vec<Suggestion>> {
+    /// Records that may be the adult, each shown as search shows it to `actor`.
+    async fn suggestions(
+        &self,
+        actor: &Actor,
+        a: &AdultRow,
+        now: OffsetDateTime,
+    ) -> CoreResult<Vec<SuggestedRecord>> {
         let adult = safeguard_domain::concern::Adult {
             name: a.name.clone(),
             age: a.age.clone(),
@@ -876,7 +908,27 @@ impl Safeguard {
                 postcode: r.postcode,
             });
         }
-        Ok(suggest(&adult, &cands, 5))
+        let mut out = Vec::new();
+        for s in suggest(&adult, &cands, 5) {
+            let person_id = s.candidate.id.to_string();
+            let name = format!("{} {}", s.candidate.given_name, s.candidate.family_name);
+            let full = matches!(
+                self.person_access(actor, &person_id, now).await?,
+                Access::Full(_)
+            );
+            let contact = if full {
+                None
+            } else {
+                self.limited_record(&person_id).await?.map(|l| l.contact)
+            };
+            out.push(SuggestedRecord {
+                person_id,
+                name,
+                detail: full.then_some(s),
+                contact,
+            });
+        }
+        Ok(out)
     }
 
     /// A concern the actor may see; otherwise "not found", with the refusal
@@ -943,6 +995,16 @@ impl Safeguard {
             .find_person(person_scope(actor), person_id)
             .await?
             .ok_or(CoreError::NotFound)?;
+        // Linking a record to a concern lets whoever decides the concern hold
+        // the case: it takes the access (or the emergency opening) it would grant.
+        self.require_person(
+            actor,
+            &person_id.to_string(),
+            ctx,
+            now,
+            ("update", "concern", Some(concern_id.into())),
+        )
+        .await?;
         let mut tx = self.store.begin_audited().await?;
         if !tx
             .link_adult(concern_id, position, &person_id.to_string())
@@ -1091,6 +1153,18 @@ impl Safeguard {
             .into_iter()
             .filter_map(|a| a.person_id)
             .collect();
+        // Deciding makes the decider's team hold each linked person's case:
+        // only within the access the decider already has (docs/decisions/0006).
+        for pid in &linked {
+            self.require_person(
+                actor,
+                pid,
+                ctx,
+                now,
+                ("decide", "concern", Some(concern_id.into())),
+            )
+            .await?;
+        }
         if kind.is_some() && linked.is_empty() {
             let mut e = FieldErrors::new();
             e.add("outcome", "Link each adult at risk to a person record, or create one, before opening an enquiry");

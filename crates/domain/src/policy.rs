@@ -457,7 +457,10 @@ mod tests {
             created: true,
             ..CaseFacts::default()
         };
-        assert_eq!(person_access(&actor(Role::Practitioner, true), &made), Access::Full(Basis::Creator));
+        assert_eq!(
+            person_access(&actor(Role::Practitioner, true), &made),
+            Access::Full(Basis::Creator)
+        );
         let made_restricted = CaseFacts {
             restricted: true,
             ..made
@@ -518,7 +521,12 @@ mod tests {
     #[test]
     fn only_ordinary_access_changes_a_restriction() {
         assert!(!may_change_restriction(Basis::BreakGlass));
-        for b in [Basis::AccessList, Basis::Team, Basis::Allocated, Basis::Unheld] {
+        for b in [
+            Basis::AccessList,
+            Basis::Team,
+            Basis::Allocated,
+            Basis::Unheld,
+        ] {
             assert!(may_change_restriction(b), "{b:?}");
         }
     }

@@ -224,10 +224,8 @@ impl Store {
             bool,
             bool,
             bool,
-        ) = on_db!(
-            self,
-            |p| {
-                sqlx::query_as(
+        ) = on_db!(self, |p| {
+            sqlx::query_as(
                 "SELECT EXISTS (SELECT 1 FROM enquiries WHERE person_id = $1 AND lead_user_id = $2), \
                  EXISTS (SELECT 1 FROM person_restrictions WHERE person_id = $1), \
                  EXISTS (SELECT 1 FROM restriction_access WHERE person_id = $1 AND user_id = $2), \
@@ -239,8 +237,7 @@ impl Store {
             .bind(now)
             .fetch_one(p)
             .await
-            }
-        )?;
+        })?;
         Ok(CaseFactsRow {
             holding_teams,
             allocated,

@@ -1347,16 +1347,29 @@ async fn concern_page(
                 suggestions: a
                     .suggestions
                     .iter()
-                    .map(|s| SuggestionRow {
-                        id: s.candidate.id.to_string(),
-                        name: format!("{} {}", s.candidate.given_name, s.candidate.family_name),
-                        dob: s
-                            .candidate
-                            .date_of_birth
-                            .map(|d| format!("Born {} {} {}", d.day(), d.month(), d.year()))
-                            .unwrap_or_default(),
-                        strength: s.strength.label(),
-                        reasons: s.reasons.join(", "),
+                    .map(|s| match &s.detail {
+                        Some(d) => SuggestionRow {
+                            id: s.person_id.clone(),
+                            name: s.name.clone(),
+                            dob: d
+                                .candidate
+                                .date_of_birth
+                                .map(|d| format!("Born {} {} {}", d.day(), d.month(), d.year()))
+                                .unwrap_or_default(),
+                            strength: d.strength.label(),
+                            reasons: d.reasons.join(", "),
+                        },
+                        // Outside the viewer's need-to-know: what search shows.
+                        None => SuggestionRow {
+                            id: s.person_id.clone(),
+                            name: s.name.clone(),
+                            dob: String::new(),
+                            strength: "Possible match",
+                            reasons: format!(
+                                "held by {}: contact them before linking",
+                                s.contact.as_deref().unwrap_or("another team")
+                            ),
+                        },
                     })
                     .collect(),
             }

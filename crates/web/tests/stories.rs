@@ -1194,4 +1194,6 @@ on_both_backends! {
     sign_in_hashing_is_bounded => crate::security::sign_in_hashing_is_bounded_story;
     break_glass_does_not_lift_a_restriction => crate::security::break_glass_does_not_lift_a_restriction_story;
     whoever_made_a_record_reads_it => crate::security::whoever_made_a_record_reads_it_story;
+    concerns_do_not_open_records => crate::security::concerns_do_not_open_records_story;
+    suggestions_show_outsiders_only_the_name => crate::security::suggestions_show_outsiders_only_the_name_story;
 }

@@ -229,7 +229,11 @@ pub async fn break_glass_does_not_lift_a_restriction_story(db: TestDb) {
         .await;
     assert_eq!(read.status, StatusCode::OK, "the emergency opening reads");
     let lift = north
-        .call(Method::DELETE, &format!("/api/v1/people/{ada}/restriction"), None)
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/people/{ada}/restriction"),
+            None,
+        )
         .await;
     assert_eq!(lift.status, StatusCode::FORBIDDEN, "{}", lift.body);
     let change = north
@@ -262,10 +266,18 @@ pub async fn break_glass_does_not_lift_a_restriction_story(db: TestDb) {
         )
         .await
         .expect("audit");
-    assert!(denied.iter().any(|e| e.outcome == "denied" && e.actor_name == "north.manager"));
+    assert!(
+        denied
+            .iter()
+            .any(|e| e.outcome == "denied" && e.actor_name == "north.manager")
+    );
     // A manager on the list lifts it.
     let lift = hub
-        .call(Method::DELETE, &format!("/api/v1/people/{ada}/restriction"), None)
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/people/{ada}/restriction"),
+            None,
+        )
         .await;
     assert_eq!(lift.status, StatusCode::NO_CONTENT, "{}", lift.body);
     app.finish().await;
@@ -276,7 +288,8 @@ pub async fn break_glass_does_not_lift_a_restriction_story(db: TestDb) {
 /// name and who to contact.
 pub async fn whoever_made_a_record_reads_it_story(db: TestDb) {
     let app = TestApp::new(db).await;
-    app.add_user("floating.worker", "practitioner", "", "").await;
+    app.add_user("floating.worker", "practitioner", "", "")
+        .await;
     app.add_user("north.worker", "practitioner", "", "North Locality Team")
         .await;
     let api = app.api_as("floating.worker").await;
@@ -309,5 +322,154 @@ pub async fn whoever_made_a_record_reads_it_story(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert!(!r.body.contains("1949"));
+    app.finish().await;
+}
+
+const NO_ENQUIRY: &str = r#"{"needs_care_and_support":"no","needs_evidence":"Lives independently","experiencing_abuse":"no",
+    "abuse_evidence":"A fall, explained","unable_to_protect":"no","unable_evidence":"Able to say no",
+    "outcome":"no_enquiry","instead":"signposting","reasons":"The three conditions are not met"}"#;
+
+/// A concern recorded by an outsider without naming anyone.
+async fn unnamed_concern(api: &crate::support::Api) -> String {
+    let body = serde_json::json!({
+        "raiser_kind": "family_friend", "raiser_name": "A neighbour", "channel": "phone",
+        "what_happened": "Shouting at night.", "adults": [{"name": "Ada"}],
+        "immediate_danger": "no", "consent": "yes"
+    });
+    let r = api
+        .call(Method::POST, "/api/v1/concerns", Some(&body.to_string()))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.json()["id"].as_str().expect("id").to_string()
+}
+
+/// Another team's manager cannot come to hold a case (and so read it) by
+/// naming the person in a concern, by linking them, or by deciding a
+/// concern a colleague linked: each needs the access it would grant, or an
+/// emergency opening.
+pub async fn concerns_do_not_open_records_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    app.add_user("north.manager", "manager", "", "North Locality Team")
+        .await;
+    app.add_user("north.worker", "practitioner", "", "North Locality Team")
+        .await;
+    let (_, ada) = crate::enquiries::concern_about(&app, "ada brightwater").await;
+    let north = app.api_as("north.manager").await;
+    let worker = app.api_as("north.worker").await;
+    let concerns_before =
+        safeguard_store::testing::count_raw(&app.db.store, "SELECT COUNT(*) FROM concerns")
+            .await
+            .expect("count");
+    // Naming her in a new concern.
+    let body = serde_json::json!({
+        "raiser_kind": "family_friend", "raiser_name": "A neighbour", "channel": "phone",
+        "what_happened": "Shouting at night.", "adults": [{"person_id": ada}],
+        "immediate_danger": "no", "consent": "yes"
+    });
+    for api in [&north, &worker] {
+        let r = api
+            .call(Method::POST, "/api/v1/concerns", Some(&body.to_string()))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert_eq!(r.json()["error"], "outside_need_to_know");
+    }
+    assert_eq!(
+        safeguard_store::testing::count_raw(&app.db.store, "SELECT COUNT(*) FROM concerns")
+            .await
+            .expect("count"),
+        concerns_before,
+        "nothing was recorded"
+    );
+    // Linking her to a concern of their own, as a pair.
+    let cid = unnamed_concern(&worker).await;
+    let link = format!("/api/v1/concerns/{cid}/adults/0/link");
+    let person = serde_json::json!({ "person_id": ada }).to_string();
+    for api in [&worker, &north] {
+        let r = api.call(Method::POST, &link, Some(&person)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    }
+    // A colleague who holds her links her; another team's manager still
+    // cannot decide the concern and so come to hold her case.
+    let hub = app.api_as("practitioner").await;
+    assert_eq!(
+        hub.call(Method::POST, &link, Some(&person)).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let decide = format!("/api/v1/concerns/{cid}/decision");
+    let r = north.call(Method::POST, &decide, Some(NO_ENQUIRY)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(
+        north
+            .call(Method::GET, &format!("/api/v1/people/{ada}"), None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "still outside their need-to-know"
+    );
+    // In an emergency, with a reason, they may.
+    let r = north
+        .call(
+            Method::POST,
+            &format!("/api/v1/people/{ada}/break-glass"),
+            Some(r#"{"reason":"Duty manager: the Hub is closed and police are asking"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = north.call(Method::POST, &decide, Some(NO_ENQUIRY)).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    app.finish().await;
+}
+
+/// Suggested matches on a concern show someone outside a record's
+/// need-to-know only what search shows them: the name and who to contact.
+pub async fn suggestions_show_outsiders_only_the_name_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    app.add_user("north.worker", "practitioner", "", "North Locality Team")
+        .await;
+    let body = serde_json::json!({
+        "raiser_kind": "family_friend", "raiser_name": "A neighbour", "channel": "phone",
+        "what_happened": "Shouting at night.",
+        "adults": [{"name": "Ada Brightwater", "age": "14/5/1938"}],
+        "immediate_danger": "no", "consent": "yes"
+    });
+    let north = app.api_as("north.worker").await;
+    let r = north
+        .call(Method::POST, "/api/v1/concerns", Some(&body.to_string()))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let cid = r.json()["id"].as_str().expect("id").to_string();
+    let ada = app
+        .db
+        .store
+        .search_people(safeguard_domain::PersonScope::All, "ada brightwater", 1)
+        .await
+        .expect("q")[0]
+        .clone();
+    let born = ada
+        .date_of_birth
+        .map(|d| format!("Born {} {} {}", d.day(), d.month(), d.year()))
+        .expect("Ada has a date of birth");
+    let mut outsider = app.browser();
+    outsider.login_ok("north.worker").await;
+    let page = outsider.get(&format!("/concerns/{cid}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("Ada Brightwater"), "the name is suggested");
+    assert!(
+        page.contains("Adult Safeguarding Hub"),
+        "with who to contact"
+    );
+    assert!(!page.contains(&born), "no date of birth for outsiders");
+    assert!(
+        !page.contains("same date of birth"),
+        "nor reasons that rest on it"
+    );
+    let mut holder = app.browser();
+    holder.login_ok("practitioner").await;
+    let page = holder.get(&format!("/concerns/{cid}")).await;
+    assert!(
+        page.contains(&born),
+        "the holding team sees the match in full"
+    );
+    assert!(page.contains("same date of birth"));
     app.finish().await;
 }
