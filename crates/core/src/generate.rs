@@ -236,8 +236,10 @@ impl Safeguard {
             } else {
                 18 + rng.below(47)
             } as i32;
+            // Born a year before `age` years ahead of the first year's
+            // 31 March: an adult (18 or over) on every 31 March generated.
             let dob = Date::from_ordinal_date(
-                profile.end_year.last_day().year() - age,
+                Year::starting(first_year).last_day().year() - age - 1,
                 1 + rng.below(365) as u16,
             )
             .ok()

@@ -98,23 +98,25 @@ pub const AGE_BANDS: [&str; 6] = [
     "Age not recorded",
 ];
 
-/// The SG1a band of someone born on `dob`, on 31 March of `year`; `None`
-/// (counted as not recorded) when the date is missing or gives an age under 18.
-pub fn age_band(dob: Option<Date>, year: Year) -> usize {
-    let Some(dob) = dob else { return 5 };
+/// The SG1a band of someone born on `dob`, on 31 March of `year`: "Age not
+/// recorded" when the date is missing; `None` when it gives an age under 18
+/// (the collection is of adults: a data-quality fault, listed with the
+/// person by the `under_18` check, counted in no SG1a column).
+pub fn age_band(dob: Option<Date>, year: Year) -> Option<usize> {
+    let Some(dob) = dob else { return Some(5) };
     let end = year.last_day();
     let mut age = end.year() - dob.year();
     if (end.month() as u8, end.day()) < (dob.month() as u8, dob.day()) {
         age -= 1;
     }
-    match age {
-        ..18 => 5,
+    Some(match age {
+        ..18 => return None,
         18..=64 => 0,
         65..=74 => 1,
         75..=84 => 2,
         85..=94 => 3,
         _ => 4,
-    }
+    })
 }
 
 /// SG1e rows (the two seen in the national publication's code).
@@ -556,7 +558,9 @@ fn tally(facts: &Facts, year: Year, out: &mut impl Tally) {
         };
         let p = key.and_then(|id| facts.people.get(id)).unwrap_or(&unknown);
         if first(&mut seen, 0) {
-            out.add(t::SG1A, age_band(p.date_of_birth, year), col, 1, member);
+            if let Some(band) = age_band(p.date_of_birth, year) {
+                out.add(t::SG1A, band, col, 1, member);
+            }
             let g = p.gender.map_or("Not Known", Gender::sac_sg1b);
             out.add(t::SG1B, position(&SG1B, g), col, 1, member);
             let e = p
@@ -783,15 +787,17 @@ mod tests {
     #[test]
     fn age_is_taken_on_31_march_birthday_included() {
         // 65 on 31 March 2026 exactly: 65-74.
-        assert_eq!(AGE_BANDS[age_band(Some(date!(1961 - 03 - 31)), Y)], "65-74");
+        let band = |d| age_band(d, Y).map(|b| AGE_BANDS[b]);
+        assert_eq!(band(Some(date!(1961 - 03 - 31))), Some("65-74"));
         // 65 a day later: still 64 on 31 March.
-        assert_eq!(AGE_BANDS[age_band(Some(date!(1961 - 04 - 01)), Y)], "18-64");
-        assert_eq!(AGE_BANDS[age_band(Some(date!(1930 - 01 - 01)), Y)], "95+");
-        assert_eq!(AGE_BANDS[age_band(None, Y)], "Age not recorded");
-        assert_eq!(
-            AGE_BANDS[age_band(Some(date!(2010 - 01 - 01)), Y)],
-            "Age not recorded"
-        );
+        assert_eq!(band(Some(date!(1961 - 04 - 01))), Some("18-64"));
+        assert_eq!(band(Some(date!(1930 - 01 - 01))), Some("95+"));
+        assert_eq!(band(None), Some("Age not recorded"));
+        // 18 on 31 March exactly is an adult; a day younger is not counted
+        // at all (a data-quality fault), never as "Age not recorded".
+        assert_eq!(band(Some(date!(2008 - 03 - 31))), Some("18-64"));
+        assert_eq!(band(Some(date!(2008 - 04 - 01))), None);
+        assert_eq!(band(Some(date!(2010 - 01 - 01))), None);
     }
 
     #[test]

@@ -341,6 +341,14 @@ async fn sac_report_story(db: TestDb) {
     let (code, out, err) = run(&generate, "");
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("Generated 300 people"), "{out}");
+    // Every generated person is an adult on 31 March of the first year (2024-25).
+    let minors = safeguard_store::testing::count_raw(
+        &db.store,
+        "SELECT COUNT(*) FROM people WHERE date_of_birth > '2007-03-31'",
+    )
+    .await
+    .expect("count");
+    assert_eq!(minors, 0, "no one generated is under 18 in any year");
     let dir = std::env::temp_dir().join(format!("sac-{}-{:?}", std::process::id(), db.backend));
     let mut report = args(&["report", "sac", "--year", "2025-26", "--out"], &db);
     report.insert(5, dir.display().to_string());
