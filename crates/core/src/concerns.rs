@@ -1005,12 +1005,34 @@ impl Safeguard {
             ("update", "concern", Some(concern_id.into())),
         )
         .await?;
-        let mut tx = self.store.begin_audited().await?;
-        if !tx
-            .link_adult(concern_id, position, &person_id.to_string())
-            .await?
-        {
+        let adults = self.store.concern_adults(concern_id).await?;
+        let Some(adult) = adults.iter().find(|a| a.position == position) else {
             return Err(CoreError::NotFound);
+        };
+        let pid = person_id.to_string();
+        let mut errors = FieldErrors::new();
+        if adult.person_id.is_some() {
+            // Re-linking would open a second enquiry and count the adult twice.
+            errors.add(
+                "person_id",
+                "This adult is already linked to a person record",
+            );
+        } else if adults
+            .iter()
+            .any(|a| a.person_id.as_deref() == Some(pid.as_str()))
+        {
+            errors.add(
+                "person_id",
+                "This person is already named in the concern: name each adult at risk once",
+            );
+        }
+        if !errors.is_empty() {
+            return Err(CoreError::Invalid(errors));
+        }
+        let mut tx = self.store.begin_audited().await?;
+        if !tx.link_adult(concern_id, position, &pid).await? {
+            // Linked by someone else since it was read.
+            return Err(CoreError::Conflict);
         }
         self.chronicle(
             &mut tx,
@@ -1048,7 +1070,6 @@ impl Safeguard {
             }
             _ => None,
         };
-        let pid = person_id.to_string();
         if let Some(kind) = kind
             && !self
                 .store
@@ -1146,13 +1167,16 @@ impl Safeguard {
             TriageOutcome::OtherEnquiry => Some(safeguard_domain::enquiry::EnquiryKind::Other),
             TriageOutcome::NoEnquiry => None,
         };
-        let linked: Vec<String> = self
+        let mut linked: Vec<String> = self
             .store
             .concern_adults(concern_id)
             .await?
             .into_iter()
             .filter_map(|a| a.person_id)
             .collect();
+        // One enquiry per person, however often a (legacy) concern names them.
+        linked.sort();
+        linked.dedup();
         // Deciding makes the decider's team hold each linked person's case:
         // only within the access the decider already has (docs/decisions/0006).
         for pid in &linked {

@@ -493,6 +493,13 @@ impl RawConcern {
                     "Enter their name, or describe them if you do not know it",
                 );
             }
+            // One person is one adult at risk: counted once, one enquiry.
+            if person_id.is_some() && adults.iter().any(|x: &Adult| x.person_id == person_id) {
+                e.add(
+                    format!("adults_{i}_person_id"),
+                    "This person is already named in the concern: name each adult at risk once",
+                );
+            }
             adults.push(Adult {
                 name,
                 age,
@@ -1044,6 +1051,31 @@ mod tests {
             (c.raiser_name, c.raiser_email, c.raiser_phone),
             (None, None, None)
         );
+    }
+
+    #[test]
+    fn one_person_is_named_once_in_a_concern() {
+        let mut raw = public_concern();
+        let id = "0190d9a0-0000-7000-8000-000000000001".to_string();
+        raw.adults = vec![
+            RawAdult {
+                person_id: Some(id.clone()),
+                ..RawAdult::default()
+            },
+            RawAdult {
+                name: Some("Someone else".into()),
+                ..RawAdult::default()
+            },
+            RawAdult {
+                person_id: Some(id),
+                ..RawAdult::default()
+            },
+        ];
+        let e = raw
+            .parse(date!(2026 - 11 - 23), Channel::Phone)
+            .expect_err("the same person twice");
+        assert!(e.get("adults_2_person_id").is_some(), "{e:?}");
+        assert!(e.get("adults_0_person_id").is_none());
     }
 
     #[test]

@@ -570,7 +570,7 @@ impl Tx {
         Ok(n > 0)
     }
 
-    /// Links an adult of a concern to a person record.
+    /// Links an adult not yet linked; false when there is no such unlinked adult.
     pub async fn link_adult(
         &mut self,
         concern_id: &str,
@@ -580,7 +580,7 @@ impl Tx {
         let n = on_tx!(self, |x| sqlx::query(
             "UPDATE concern_adults SET person_id = $3, \
              support_reason = (SELECT primary_support_reason FROM people WHERE id = $3) \
-             WHERE concern_id = $1 AND position = $2"
+             WHERE concern_id = $1 AND position = $2 AND person_id IS NULL"
         )
         .bind(concern_id)
         .bind(position)

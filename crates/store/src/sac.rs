@@ -143,12 +143,20 @@ pub const QUALITY_CHECKS: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "under_18",
-        "Adults at risk in the year's cases aged under 18 on 31 March (counted as age not recorded)",
+        "People in the year's cases aged under 18 on 31 March (not counted in SG1a: check the date of birth)",
         "person",
         "SELECT p.id FROM people p WHERE p.date_of_birth > $3 AND (\
          EXISTS (SELECT 1 FROM concern_adults ca JOIN concerns c ON c.id = ca.concern_id \
                  WHERE ca.person_id = p.id AND c.received_on >= $1 AND c.received_on <= $2) \
          OR EXISTS (SELECT 1 FROM enquiries e WHERE e.person_id = p.id AND e.started_on >= $1 AND e.started_on <= $2))",
+    ),
+    (
+        "enquiry_person_not_named",
+        "Enquiries whose person the concern they came from no longer names (re-linked after the decision)",
+        "enquiry",
+        "SELECT e.id FROM enquiries e WHERE e.started_on >= $1 AND e.started_on <= $2 \
+         AND NOT EXISTS (SELECT 1 FROM concern_adults ca \
+                         WHERE ca.concern_id = e.concern_id AND ca.person_id = e.person_id)",
     ),
     (
         "unlinked_adult",

@@ -1196,4 +1196,7 @@ on_both_backends! {
     whoever_made_a_record_reads_it => crate::security::whoever_made_a_record_reads_it_story;
     concerns_do_not_open_records => crate::security::concerns_do_not_open_records_story;
     suggestions_show_outsiders_only_the_name => crate::security::suggestions_show_outsiders_only_the_name_story;
+    one_person_once_in_a_concern => crate::security::one_person_once_in_a_concern_story;
+    no_relinking_after_the_decision => crate::security::no_relinking_after_the_decision_story;
+    under_18s_are_a_quality_fault_not_an_age => crate::security::under_18s_are_a_quality_fault_not_an_age_story;
 }

@@ -473,3 +473,205 @@ pub async fn suggestions_show_outsiders_only_the_name_story(db: TestDb) {
     assert!(page.contains("same date of birth"));
     app.finish().await;
 }
+
+/// The id of the demo person found by `name`.
+async fn person_id(app: &TestApp, name: &str) -> String {
+    app.db
+        .store
+        .search_people(safeguard_domain::PersonScope::All, name, 1)
+        .await
+        .expect("q")[0]
+        .id
+        .to_string()
+}
+
+/// A quality check's record ids from the API.
+fn quality_ids(quality: &serde_json::Value, code: &str) -> Vec<String> {
+    quality
+        .as_array()
+        .and_then(|q| q.iter().find(|c| c["code"] == code))
+        .unwrap_or_else(|| panic!("check {code}"))["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter_map(|r| r["id"].as_str().map(str::to_string))
+        .collect()
+}
+
+const S42: &str = r#"{"needs_care_and_support":"yes","needs_evidence":"Dementia","experiencing_abuse":"yes",
+    "abuse_evidence":"Pension card kept","unable_to_protect":"yes","unable_evidence":"Relies on the carer",
+    "outcome":"section_42","reasons":"All three conditions met"}"#;
+
+/// One person is one adult at risk: naming them twice in a concern, or
+/// linking a second adult to them, is refused with a field error; the
+/// decision opens one enquiry (it gave a 500 before).
+pub async fn one_person_once_in_a_concern_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let ada = person_id(&app, "ada brightwater").await;
+    let p = app.api_as("practitioner").await;
+    let twice = serde_json::json!({
+        "raiser_kind": "family_friend", "raiser_name": "A neighbour", "channel": "phone",
+        "what_happened": "Shouting at night.", "adults": [{"person_id": ada}, {"person_id": ada}],
+        "immediate_danger": "no", "consent": "yes"
+    });
+    let r = p
+        .call(Method::POST, "/api/v1/concerns", Some(&twice.to_string()))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("adults_1_person_id"), "{}", r.body);
+    let two = serde_json::json!({
+        "raiser_kind": "family_friend", "raiser_name": "A neighbour", "channel": "phone",
+        "what_happened": "Shouting at night.", "adults": [{"name": "Ada"}, {"name": "Ada B"}],
+        "immediate_danger": "no", "consent": "yes"
+    });
+    let r = p
+        .call(Method::POST, "/api/v1/concerns", Some(&two.to_string()))
+        .await;
+    let cid = r.json()["id"].as_str().expect("id").to_string();
+    let person = serde_json::json!({ "person_id": ada }).to_string();
+    let first = p
+        .call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid}/adults/0/link"),
+            Some(&person),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::NO_CONTENT, "{}", first.body);
+    let second = p
+        .call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid}/adults/1/link"),
+            Some(&person),
+        )
+        .await;
+    assert_eq!(
+        second.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        second.body
+    );
+    assert!(second.body.contains("already named in the concern"));
+    let m = app.api_as("manager").await;
+    let r = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid}/decision"),
+            Some(S42),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let n = safeguard_store::testing::count_raw(
+        &app.db.store,
+        &format!("SELECT COUNT(*) FROM enquiries WHERE concern_id = '{cid}'"),
+    )
+    .await
+    .expect("count");
+    assert_eq!(n, 1);
+    app.finish().await;
+}
+
+/// An adult linked before the decision cannot be re-linked after it (which
+/// opened a second enquiry and counted twice); enquiries whose person the
+/// concern no longer names are a data-quality fault, listed.
+pub async fn no_relinking_after_the_decision_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let (ada, eid, m) = enquiry_for(&app, "ada brightwater").await;
+    let bart = person_id(&app, "tomasz").await;
+    let cid = safeguard_store::testing::count_raw(&app.db.store, "SELECT COUNT(*) FROM enquiries")
+        .await
+        .expect("count");
+    assert_eq!(cid, 1);
+    let concern = m.call(Method::GET, "/api/v1/concerns", None).await.json();
+    let cid = concern["concerns"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let p = app.api_as("practitioner").await;
+    let r = p
+        .call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid}/adults/0/link"),
+            Some(&serde_json::json!({ "person_id": bart }).to_string()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("already linked"), "{}", r.body);
+    let enquiries =
+        safeguard_store::testing::count_raw(&app.db.store, "SELECT COUNT(*) FROM enquiries")
+            .await
+            .expect("count");
+    assert_eq!(enquiries, 1, "no second enquiry");
+    // A record re-linked before this release: the check lists the enquiry.
+    safeguard_store::testing::execute_raw(
+        &app.db.store,
+        &format!("UPDATE concern_adults SET person_id = '{bart}' WHERE concern_id = '{cid}' AND person_id = '{ada}'"),
+    )
+    .await
+    .expect("legacy re-link");
+    let year = safeguard_domain::sac::Year::containing(time::OffsetDateTime::now_utc().date());
+    let quality = m
+        .call(
+            Method::GET,
+            &format!("/api/v1/reports/sac/{year}/quality"),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(quality_ids(&quality, "enquiry_person_not_named"), vec![eid]);
+    app.finish().await;
+}
+
+/// Someone under 18 on 31 March is not an adult of the collection: listed
+/// as a data-quality fault with the person, never counted as "Age not
+/// recorded" (which is for missing dates of birth only).
+pub async fn under_18s_are_a_quality_fault_not_an_age_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let year = safeguard_domain::sac::Year::containing(time::OffsetDateTime::now_utc().date());
+    let sac_path = format!("/api/v1/reports/sac/{year}");
+    let m = app.api_as("manager").await;
+    let before = m.call(Method::GET, &sac_path, None).await.json();
+    let p = app.api_as("practitioner").await;
+    let dob = format!("{}-06-01", year.start_year() - 10);
+    let child = p
+        .call(
+            Method::POST,
+            "/api/v1/people",
+            Some(&serde_json::json!({"given_name": "Tobias", "family_name": "Youngling", "date_of_birth": dob}).to_string()),
+        )
+        .await;
+    assert_eq!(child.status, StatusCode::CREATED, "{}", child.body);
+    let child = child.json()["id"].as_str().expect("id").to_string();
+    let r = p
+        .call(
+            Method::POST,
+            "/api/v1/concerns",
+            Some(&serde_json::json!({
+                "raiser_kind": "family_friend", "raiser_name": "A neighbour", "channel": "phone",
+                "what_happened": "Left alone for days.", "adults": [{"person_id": child}],
+                "immediate_danger": "no", "consent": "yes"
+            }).to_string()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let after = m.call(Method::GET, &sac_path, None).await.json();
+    let not_recorded = |sac: &serde_json::Value| {
+        sac["tables"]
+            .as_array()
+            .and_then(|ts| ts.iter().find(|t| t["id"] == "SG1a"))
+            .and_then(|t| t["rows"].as_array())
+            .and_then(|rs| rs.iter().find(|r| r["label"] == "Age not recorded"))
+            .map(|r| r["counts"][0].as_u64().unwrap_or(0))
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        not_recorded(&after),
+        not_recorded(&before),
+        "not 'Age not recorded'"
+    );
+    let quality = m
+        .call(Method::GET, &format!("{sac_path}/quality"), None)
+        .await
+        .json();
+    assert!(quality_ids(&quality, "under_18").contains(&child));
+    app.finish().await;
+}
