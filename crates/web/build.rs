@@ -1,6 +1,9 @@
-//! Copies the compiled front-end assets (made by `scripts/build-assets`
-//! from the npm packages) into the build, so the binary serves them itself.
-//! When they have not been built, empty files stand in and a warning says so.
+//! Copies the compiled front-end assets into the build, so the binary
+//! serves them itself. They are committed in `assets/dist` (made by
+//! `scripts/build-assets` from the npm packages, which `scripts/test`
+//! checks are current), so a plain `cargo build` or `cargo install` gives
+//! a styled binary. Without them the build fails, loudly, rather than
+//! produce a binary that serves empty styles.
 
 use std::path::{Path, PathBuf};
 
@@ -10,12 +13,14 @@ fn main() {
     println!("cargo:rerun-if-changed=assets/dist");
     for name in ["safeguard.css", "govuk-frontend.min.js"] {
         let src = dist.join(name);
-        let dst = out.join(name);
-        if src.exists() {
-            std::fs::copy(&src, &dst).expect("copy asset");
-        } else {
-            std::fs::write(&dst, b"").expect("write placeholder asset");
-            println!("cargo:warning=front-end asset {name} is missing: run scripts/build-assets");
+        match std::fs::read(&src) {
+            Ok(bytes) if !bytes.is_empty() => {
+                std::fs::write(out.join(name), bytes).expect("copy asset");
+            }
+            _ => panic!(
+                "the front-end asset {} is missing or empty: run scripts/build-assets (it needs npm)",
+                src.display()
+            ),
         }
     }
 }

@@ -499,11 +499,6 @@ async fn serve(
     } else {
         None
     };
-    if !safeguard_web::assets_built() {
-        tracing::warn!(
-            "front-end assets were not built into this binary: pages will be unstyled (run scripts/build-assets)"
-        );
-    }
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;

@@ -13,11 +13,6 @@ static GOVUK_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/govuk-fronten
 static INIT_JS: &[u8] = include_bytes!("../assets/init.js");
 static FAVICON: &[u8] = include_bytes!("../assets/favicon.svg");
 
-/// Whether the compiled assets were present when the binary was built.
-pub fn assets_built() -> bool {
-    !CSS.is_empty() && !GOVUK_JS.is_empty()
-}
-
 /// `GET /assets/{path}`.
 pub(crate) async fn serve(Path(path): Path<String>) -> Response {
     let (body, kind): (&'static [u8], &str) = match path.as_str() {

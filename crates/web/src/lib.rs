@@ -39,7 +39,6 @@ use safeguard_core::{Ctx, Safeguard};
 use time::OffsetDateTime;
 
 pub use api::openapi;
-pub use assets::assets_built;
 pub use errors::{ApiError, PageError};
 pub use limits::RateLimiter;
 
