@@ -167,13 +167,6 @@ fn scope_of(actor: &Actor, now: OffsetDateTime) -> ConcernScope {
     }
 }
 
-/// The UTC date of a Unix-ms instant.
-pub(crate) fn date_of(ms: i64) -> Date {
-    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .map(|t| t.date())
-        .unwrap_or(Date::MIN)
-}
-
 /// A stored `YYYY-MM-DD` date (dates the store wrote itself; a bad one reads as the earliest date).
 pub(crate) fn parse_date(s: &str) -> Date {
     safeguard_domain::person::parse_iso_date(s).unwrap_or(Date::MIN)
@@ -315,7 +308,8 @@ impl Safeguard {
         Ok(Calendar::new(days))
     }
 
-    fn clocks(row: &ConcernRow, cal: &Calendar, t: Targets, today: Date) -> Clocks {
+    fn clocks(&self, row: &ConcernRow, cal: &Calendar, t: Targets, today: Date) -> Clocks {
+        let date_of = |ms| self.date_at(ms);
         let received = parse_date(&row.received_on);
         let acknowledge_due = cal.add_working_days(received, t.acknowledge_days);
         let decision_due = cal.add_working_days(received, t.decision_days);
@@ -406,7 +400,7 @@ impl Safeguard {
             a.person_id = None;
         }
         let details = raw
-            .parse(now.date(), Channel::Online)
+            .parse(self.today(now), Channel::Online)
             .map_err(CoreError::Invalid)?;
         let mut tx = self.store.begin_audited().await?;
         if tx.concern_exists(&d.concern_id).await? {
@@ -449,7 +443,7 @@ impl Safeguard {
             a.person_id = None;
         }
         let details = raw
-            .parse(now.date(), Channel::Online)
+            .parse(self.today(now), Channel::Online)
             .map_err(CoreError::Invalid)?;
         let id = new_uuid(now)?.to_string();
         let (reference, receipt_code) = new_receipt()?;
@@ -515,7 +509,7 @@ impl Safeguard {
             Channel::Partner
         };
         let details = raw
-            .parse(now.date(), default_channel)
+            .parse(self.today(now), default_channel)
             .map_err(CoreError::Invalid)?;
         let scope = person_scope(actor);
         for a in &details.adults {
@@ -667,7 +661,7 @@ impl Safeguard {
             .messages(&row.id)
             .await?
             .into_iter()
-            .map(|m| (iso_date(date_of(m.at)), m.body))
+            .map(|m| (iso_date(self.date_at(m.at)), m.body))
             .collect();
         let mut tx = self.store.begin_audited().await?;
         tx.audit(public_event(
@@ -713,7 +707,7 @@ impl Safeguard {
         let out: Vec<ConcernItem> = rows
             .into_iter()
             .map(|r| ConcernItem {
-                clocks: Self::clocks(&r, &cal, targets, now.date()),
+                clocks: self.clocks(&r, &cal, targets, self.today(now)),
                 adults: adults.remove(&r.id).unwrap_or_default(),
                 concern: r,
             })
@@ -750,7 +744,7 @@ impl Safeguard {
             ..TriageCounts::default()
         };
         for r in &rows {
-            let k = Self::clocks(r, &cal, targets, now.date());
+            let k = self.clocks(r, &cal, targets, self.today(now));
             match k.decision {
                 Clock::Overdue(_) => c.decision_overdue += 1,
                 Clock::DueToday => c.decision_due_today += 1,
@@ -816,7 +810,7 @@ impl Safeguard {
             None => None,
         };
         let cal = self.calendar(now).await?;
-        let clocks = Self::clocks(&concern, &cal, self.targets().await?, now.date());
+        let clocks = self.clocks(&concern, &cal, self.targets().await?, self.today(now));
         let mut tx = self.store.begin_audited().await?;
         tx.audit(Self::event(
             actor,

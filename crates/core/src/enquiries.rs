@@ -70,7 +70,7 @@ impl Safeguard {
             state: EnquiryState::Open.code().into(),
             lead_user_id: None,
             caused_agency_id: None,
-            started_on: iso_date(now.date()),
+            started_on: iso_date(self.today(now)),
             asked: None,
             created_at: unix_ms(now),
             next_review_on: None,
@@ -444,7 +444,7 @@ impl Safeguard {
             text: o.text.clone(),
             expressed_by: o.expressed_by.code().into(),
             representative: o.representative.clone(),
-            expressed_on: iso_date(now.date()),
+            expressed_on: iso_date(self.today(now)),
             active: true,
             achievement: None,
             comment: None,
@@ -589,7 +589,7 @@ impl Safeguard {
             .map(|o| o.id)
             .collect();
         let c = raw
-            .parse(&active, parse_date(&e.started_on), now.date())
+            .parse(&active, parse_date(&e.started_on), self.today(now))
             .map_err(CoreError::Invalid)?;
         if let Some(p) = &c.provider_id
             && self.store.provider(p).await?.is_none()
@@ -770,7 +770,7 @@ impl Safeguard {
         Self::state_of(&e)?
             .apply(EnquiryEvent::ReviseOutcomes)
             .map_err(|m| invalid("record", m))?;
-        let today = now.date();
+        let today = self.today(now);
         let mut next_review = None;
         let (kind, data, line) = match input {
             EnquiryRecordInput::Meeting(raw) => {
@@ -1049,7 +1049,9 @@ impl Safeguard {
             return Ok(None);
         }
         Ok(Some(
-            self.store.overdue_reviews(&iso_date(now.date())).await?,
+            self.store
+                .overdue_reviews(&iso_date(self.today(now)))
+                .await?,
         ))
     }
 
@@ -1063,7 +1065,9 @@ impl Safeguard {
             return Ok(None);
         }
         Ok(Some(
-            self.store.overdue_actions(&iso_date(now.date())).await?,
+            self.store
+                .overdue_actions(&iso_date(self.today(now)))
+                .await?,
         ))
     }
 }
@@ -1145,7 +1149,7 @@ impl Safeguard {
             ("update", "settings", None),
         )
         .await?;
-        let t = safeguard_domain::summary::parse_translation(lang, raw, &iso_date(now.date()))
+        let t = safeguard_domain::summary::parse_translation(lang, raw, &iso_date(self.today(now)))
             .map_err(CoreError::Invalid)?;
         let mut all = self.summary_translations().await?;
         if all

@@ -215,7 +215,7 @@ impl Safeguard {
         let practitioner = user("practitioner").await?;
         let manager = user("manager").await?;
         let workers = self.generated_workers(&practitioner, now).await?;
-        let today = now.date();
+        let today = self.today(now);
         let mut rng = Rng(profile.seed);
         let mut out = Generated::default();
         let first_year =

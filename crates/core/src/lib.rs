@@ -95,6 +95,52 @@ pub struct CoreConfig {
     /// The safeguarding lead's email address, told at once of each
     /// break-glass opening (the email names no one).
     pub lead_email: Option<String>,
+    /// The organisation's time zone: every date the product records is the
+    /// date there (a concern at 00:30 on 1 April in London is dated 1 April).
+    pub time_zone: OrgZone,
+}
+
+/// A time zone of the IANA database (bundled in the binary), by name.
+#[derive(Clone, Debug)]
+pub struct OrgZone {
+    zone: jiff::tz::TimeZone,
+    name: String,
+}
+
+impl OrgZone {
+    /// The zone named `name`, like `Europe/London`.
+    pub fn named(name: &str) -> Result<OrgZone, String> {
+        jiff::tz::TimeZone::get(name.trim())
+            .map(|zone| OrgZone {
+                zone,
+                name: name.trim().to_string(),
+            })
+            .map_err(|_| format!("{name:?} is not a time zone like Europe/London"))
+    }
+
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The instant `t` at the zone's offset then (summer time included).
+    pub fn local(&self, t: OffsetDateTime) -> OffsetDateTime {
+        let offset = jiff::Timestamp::from_millisecond(unix_ms(t))
+            .map(|ts| self.zone.to_offset(ts).seconds())
+            .ok()
+            .and_then(|s| time::UtcOffset::from_whole_seconds(s).ok())
+            .unwrap_or(time::UtcOffset::UTC);
+        t.to_offset(offset)
+    }
+}
+
+impl Default for OrgZone {
+    fn default() -> Self {
+        OrgZone::named("Europe/London").unwrap_or(OrgZone {
+            zone: jiff::tz::TimeZone::UTC,
+            name: "UTC".into(),
+        })
+    }
 }
 
 impl Default for CoreConfig {
@@ -108,6 +154,7 @@ impl Default for CoreConfig {
             token_ttl: Duration::from_secs(8 * 60 * 60),
             break_glass: Duration::from_secs(60 * 60),
             lead_email: None,
+            time_zone: OrgZone::default(),
         }
     }
 }
@@ -210,6 +257,19 @@ impl Safeguard {
         &self.config
     }
 
+    /// Today's date in the organisation's time zone at the instant `now`:
+    /// the date every record made now carries.
+    pub fn today(&self, now: OffsetDateTime) -> time::Date {
+        self.config.time_zone.local(now).date()
+    }
+
+    /// The organisation's date at a Unix-ms instant.
+    pub fn date_at(&self, ms: i64) -> time::Date {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+            .map(|t| self.today(t))
+            .unwrap_or(time::Date::MIN)
+    }
+
     /// An audit event on behalf of `actor`.
     pub(crate) fn event(
         actor: &Actor,
@@ -298,4 +358,25 @@ impl Safeguard {
 /// The role names accepted by `user add`, for help text.
 pub fn role_codes() -> Vec<&'static str> {
     Role::ALL.iter().map(|r| r.code()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn today_is_the_organisations_date() {
+        let london = OrgZone::default();
+        assert_eq!(london.name(), "Europe/London");
+        // 00:30 on 1 April in London is 23:30 UTC on 31 March (summer time).
+        let t = datetime!(2026-03-31 23:30 UTC);
+        assert_eq!(london.local(t).date(), time::macros::date!(2026 - 04 - 01));
+        // In winter London is UTC.
+        let w = datetime!(2026-01-01 00:30 UTC);
+        assert_eq!(london.local(w).date(), time::macros::date!(2026 - 01 - 01));
+        let utc = OrgZone::named("UTC").expect("UTC");
+        assert_eq!(utc.local(t).date(), time::macros::date!(2026 - 03 - 31));
+        assert!(OrgZone::named("Mars/Olympus").is_err());
+    }
 }

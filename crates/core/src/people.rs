@@ -181,7 +181,7 @@ impl Safeguard {
             ("create", "person", None),
         )
         .await?;
-        let details = raw.parse(now.date()).map_err(CoreError::Invalid)?;
+        let details = raw.parse(self.today(now)).map_err(CoreError::Invalid)?;
         let id = match id {
             Some(id) => id,
             None => PersonId(new_uuid(now)?),
@@ -240,7 +240,7 @@ impl Safeguard {
             .find_person(person_scope(actor), id)
             .await?
             .ok_or(CoreError::NotFound)?;
-        let details = raw.parse(now.date()).map_err(CoreError::Invalid)?;
+        let details = raw.parse(self.today(now)).map_err(CoreError::Invalid)?;
         let mut tx = self.store.begin_audited().await?;
         let version = tx
             .update_person(id, expected_version, &details, unix_ms(now))

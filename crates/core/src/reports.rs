@@ -252,7 +252,7 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<Dashboard> {
         self.require(actor, Action::ViewReports, ctx, now).await?;
-        let period = Period::parse(from, to, now.date()).map_err(CoreError::Invalid)?;
+        let period = Period::parse(from, to, self.today(now)).map_err(CoreError::Invalid)?;
         if let Some(team) = team
             && !self.store.list_teams().await?.iter().any(|t| t.id == team)
         {
@@ -260,7 +260,10 @@ impl Safeguard {
             e.add("team", "Choose a team from the list");
             return Err(CoreError::Invalid(e));
         }
-        let facts = self.store.dashboard_facts(period, team, now.date()).await?;
+        let facts = self
+            .store
+            .dashboard_facts(period, team, self.today(now))
+            .await?;
         let calendar = self.calendar(now).await?;
         let targets = self.targets().await?;
         Ok(dashboard::compute(
@@ -268,7 +271,7 @@ impl Safeguard {
             &facts,
             &calendar,
             targets.decision_days,
-            now.date(),
+            self.today(now),
         ))
     }
 
@@ -327,7 +330,7 @@ impl Safeguard {
                 "The review cannot be completed before it was commissioned",
             );
         }
-        if completed.is_some_and(|d| d > now.date()) {
+        if completed.is_some_and(|d| d > self.today(now)) {
             e.add(
                 "completed_on",
                 "The completion date cannot be in the future",

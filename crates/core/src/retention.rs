@@ -186,7 +186,7 @@ impl Safeguard {
             last_activity: due.last_activity,
             deleted,
         };
-        Self::certify(tx, actor, ctx, now, record).await
+        self.certify(tx, actor, ctx, now, record).await
     }
 
     /// Disposes of a concern about no known person past its retention
@@ -224,12 +224,13 @@ impl Safeguard {
             last_activity: due.finished_at,
             deleted,
         };
-        Self::certify(tx, actor, ctx, now, record).await
+        self.certify(tx, actor, ctx, now, record).await
     }
 
     /// Ends a disposal: its certificate and audit event, in the same
     /// transaction as the deletions.
     async fn certify(
+        &self,
         mut tx: Tx,
         actor: &Actor,
         ctx: &Ctx,
@@ -240,7 +241,7 @@ impl Safeguard {
             id: new_uuid(now)?.to_string(),
             record_type: d.record_type,
             rule: d.rule,
-            last_activity_on: iso_date(crate::concerns::date_of(d.last_activity)),
+            last_activity_on: iso_date(self.date_at(d.last_activity)),
             summary: d
                 .deleted
                 .iter()

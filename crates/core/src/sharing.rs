@@ -27,7 +27,7 @@ impl Safeguard {
         let enquiry = self
             .enquiry_for(actor, enquiry_id, Action::WorkOnEnquiry, ctx, now)
             .await?;
-        let share = raw.parse(now.date()).map_err(CoreError::Invalid)?;
+        let share = raw.parse(self.today(now)).map_err(CoreError::Invalid)?;
         let agency_id = match &share.agency {
             None => None,
             Some(name) => {

@@ -145,6 +145,9 @@ enum Command {
         /// The safeguarding lead's email address, told at once of every emergency opening (the email names no one; needs --smtp-url).
         #[arg(long, env = "SAFEGUARD_SAFEGUARDING_LEAD_EMAIL")]
         safeguarding_lead_email: Option<String>,
+        /// The organisation's time zone (IANA name): every date recorded is the date there.
+        #[arg(long, env = "SAFEGUARD_TIME_ZONE", default_value = "Europe/London", value_parser = parse_zone)]
+        time_zone: safeguard_core::OrgZone,
         #[command(flatten)]
         mail: MailArgs,
     },
@@ -284,6 +287,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             min_form_seconds,
             break_glass_minutes,
             safeguarding_lead_email,
+            time_zone,
             mail,
         } => {
             let config = CoreConfig {
@@ -292,6 +296,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 lockout_threshold: lockout_threshold.max(1),
                 break_glass: Duration::from_secs(break_glass_minutes.clamp(1, 24 * 60) * 60),
                 lead_email: safeguarding_lead_email.filter(|e| e.contains('@')),
+                time_zone,
                 ..CoreConfig::default()
             };
             let secure = match cookie_secure {
@@ -434,7 +439,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                             return Ok(ExitCode::from(2));
                         }
                     },
-                    None => safeguard_domain::sac::Year::containing(now.date()),
+                    None => safeguard_domain::sac::Year::containing(core.today(now)),
                 };
                 if years == 0 || years > 50 {
                     eprintln!("--years must be from 1 to 50");
@@ -462,6 +467,11 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// A time zone by its IANA name, like `Europe/London`.
+fn parse_zone(s: &str) -> Result<safeguard_core::OrgZone, String> {
+    safeguard_core::OrgZone::named(s)
 }
 
 /// An address or network, like `10.0.0.0/8` or `127.0.0.1`.

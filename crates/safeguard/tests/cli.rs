@@ -303,7 +303,10 @@ async fn serve_story(db: TestDb) {
     let resp = http(&addr, "GET /health HTTP/1.0\r\nHost: x\r\n\r\n");
     // The binary carries its styles, however it was built (the compiled
     // assets are committed).
-    let css = http(&addr, "GET /assets/safeguard.css HTTP/1.0\r\nHost: x\r\n\r\n");
+    let css = http(
+        &addr,
+        "GET /assets/safeguard.css HTTP/1.0\r\nHost: x\r\n\r\n",
+    );
     assert!(css.contains(".govuk-button"), "styled");
     let _ = child.kill();
     let _ = child.wait();

@@ -377,7 +377,7 @@ pub(crate) async fn raise_step_submit(
         ));
     }
     let mut errors = FieldErrors::new();
-    if let Err(all) = raw.parse(who.now.date(), Channel::Online) {
+    if let Err(all) = raw.parse(state.core.today(who.now), Channel::Online) {
         errors.0 = all.0.into_iter().filter(|e| in_step(&e.field, i)).collect();
     }
     if !errors.is_empty() {
@@ -528,8 +528,8 @@ fn check_rows(raw: &RawConcern) -> Vec<(&'static str, String, String)> {
     ]
 }
 
-fn check_page(who: &Anyone, token: &str, raw: &RawConcern) -> RaiseCheck {
-    let problems = match raw.parse(who.now.date(), Channel::Online) {
+fn check_page(who: &Anyone, today: time::Date, token: &str, raw: &RawConcern) -> RaiseCheck {
+    let problems = match raw.parse(today, Channel::Online) {
         Ok(_) => Vec::new(),
         Err(errs) => errs
             .0
@@ -564,7 +564,10 @@ pub(crate) async fn raise_check(
     if receipt.is_some() {
         return Ok(Redirect::to("/raise/done").into_response());
     }
-    Ok(render(StatusCode::OK, &check_page(&who, &token, &raw)))
+    Ok(render(
+        StatusCode::OK,
+        &check_page(&who, state.core.today(who.now), &token, &raw),
+    ))
 }
 
 /// `POST /raise/submit`: the concern and its audit event commit before the
@@ -596,7 +599,7 @@ pub(crate) async fn raise_submit(
         Ok(_) => Ok(Redirect::to("/raise/done").into_response()),
         Err(CoreError::Invalid(_)) => Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &check_page(&who, &token, &raw),
+            &check_page(&who, state.core.today(who.now), &token, &raw),
         )),
         Err(e) => Err(e.into()),
     }

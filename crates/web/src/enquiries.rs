@@ -644,7 +644,7 @@ async fn page(
     } else {
         Vec::new()
     };
-    let today = safeguard_domain::person::iso_date(user.now.date());
+    let today = safeguard_domain::person::iso_date(state.core.today(user.now));
     let actions = state
         .core
         .plan_actions(&user.actor, id)

@@ -475,7 +475,7 @@ pub(crate) async fn create_person(
     }
     let (raw, form_errors) = raw_from_form(&form);
     if !form_errors.is_empty() {
-        let errors = all_errors(form_errors, &raw, user.now.date());
+        let errors = all_errors(form_errors, &raw, state.core.today(user.now));
         return Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &person_form(&user, new_page(), form, errors, false),
@@ -575,7 +575,7 @@ pub(crate) async fn view_person(
             (e.id, format!("{kind} started {} ({st})", e.started_on))
         })
         .collect();
-    let p = PersonView::new(&person, user.now.date());
+    let p = PersonView::new(&person, state.core.today(user.now));
     let t = PersonTemplate {
         l: Layout::new(p.name.clone(), &user),
         p,
@@ -629,7 +629,7 @@ pub(crate) async fn update_person(
     }
     let (raw, form_errors) = raw_from_form(&form);
     if !form_errors.is_empty() {
-        let errors = all_errors(form_errors, &raw, user.now.date());
+        let errors = all_errors(form_errors, &raw, state.core.today(user.now));
         return Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &person_form(&user, edit_page(&id, false), form, errors, false),

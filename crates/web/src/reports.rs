@@ -56,7 +56,7 @@ pub(crate) async fn sac(
     user: SignedIn,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, PageError> {
-    let year = year_of(q.year.as_deref(), user.now.date())?;
+    let year = year_of(q.year.as_deref(), state.core.today(user.now))?;
     let r = state
         .core
         .sac_return(&user.actor, year, &user.ctx, user.now)
@@ -65,7 +65,7 @@ pub(crate) async fn sac(
         .core
         .sac_quality(&user.actor, year, &user.ctx, user.now)
         .await?;
-    let this = Year::containing(user.now.date()).start_year();
+    let this = Year::containing(state.core.today(user.now)).start_year();
     let years = (0..8)
         .map(|i| {
             let y = Year::starting(this - i);

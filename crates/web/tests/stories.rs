@@ -1195,4 +1195,5 @@ on_both_backends! {
     one_person_once_in_a_concern => crate::security::one_person_once_in_a_concern_story;
     no_relinking_after_the_decision => crate::security::no_relinking_after_the_decision_story;
     under_18s_are_a_quality_fault_not_an_age => crate::security::under_18s_are_a_quality_fault_not_an_age_story;
+    dates_are_the_organisations => crate::security::dates_are_the_organisations_story;
 }

@@ -675,3 +675,79 @@ pub async fn under_18s_are_a_quality_fault_not_an_age_story(db: TestDb) {
     assert!(quality_ids(&quality, "under_18").contains(&child));
     app.finish().await;
 }
+
+/// At 00:30 London time on 1 April (23:30 UTC on 31 March) a concern and
+/// the enquiry it opens are dated 1 April: the new financial year.
+pub async fn dates_are_the_organisations_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let ctx = safeguard_core::Ctx::default();
+    let at = time::macros::datetime!(2026-03-31 23:30 UTC);
+    let login = |name: &'static str| {
+        let core = app.core.clone();
+        async move {
+            core.login(
+                name,
+                safeguard_core::demo::DEMO_PASSWORD,
+                &safeguard_core::Ctx::default(),
+                at,
+            )
+            .await
+            .expect("login")
+            .actor
+        }
+    };
+    let practitioner = login("practitioner").await;
+    let manager = login("manager").await;
+    let ada = person_id(&app, "ada brightwater").await;
+    let raw: safeguard_domain::concern::RawConcern = serde_json::from_value(serde_json::json!({
+        "raiser_kind": "family_friend", "raiser_name": "A neighbour", "channel": "phone",
+        "what_happened": "Shouting at night.", "adults": [{"person_id": ada}],
+        "immediate_danger": "no", "consent": "yes"
+    }))
+    .expect("raw concern");
+    let receipt = app
+        .core
+        .raise_concern(&practitioner, None, &raw, &ctx, at)
+        .await
+        .expect("raised");
+    let decision: safeguard_domain::concern::RawDecision =
+        serde_json::from_str(S42).expect("raw decision");
+    app.core
+        .decide_concern(&manager, &receipt.concern_id, &decision, &ctx, at)
+        .await
+        .expect("decided");
+    let dated = |sql: String| {
+        let store = app.db.store.clone();
+        async move {
+            safeguard_store::testing::count_raw(&store, &sql)
+                .await
+                .expect("count")
+        }
+    };
+    assert_eq!(
+        dated(format!(
+            "SELECT COUNT(*) FROM concerns WHERE id = '{}' AND received_on = '2026-04-01'",
+            receipt.concern_id
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        dated(format!(
+            "SELECT COUNT(*) FROM enquiries WHERE concern_id = '{}' AND started_on = '2026-04-01'",
+            receipt.concern_id
+        ))
+        .await,
+        1
+    );
+    // A council elsewhere configures its own zone.
+    let (utc, _) = crate::support::router_with(
+        app.db.store.clone(),
+        safeguard_core::CoreConfig {
+            time_zone: safeguard_core::OrgZone::named("UTC").expect("UTC"),
+            ..safeguard_core::CoreConfig::default()
+        },
+    );
+    assert_eq!(utc.today(at), time::macros::date!(2026 - 03 - 31));
+    app.finish().await;
+}
