@@ -10,6 +10,7 @@
 
 pub mod access;
 mod accounts;
+pub mod anchor;
 mod audit;
 pub mod concerns;
 pub mod demo;

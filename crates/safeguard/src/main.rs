@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use safeguard_core::anchor::{AnchorCheck, AnchorKey};
 use safeguard_core::{CoreConfig, CoreError, Ctx, NewUserInput, Safeguard};
 use safeguard_store::Store;
 use safeguard_store::audit::Verification;
@@ -70,6 +71,38 @@ impl DbArgs {
                 format!("cannot open the database in {}", self.data_dir.display())
             }),
         }
+    }
+}
+
+/// Where audit anchors go and the key that signs them (both outside the database).
+#[derive(Args, Clone)]
+struct AnchorArgs {
+    /// The file audit anchors are appended to, outside the database (default: audit-anchors in the data directory).
+    #[arg(long, env = "SAFEGUARD_AUDIT_ANCHOR_FILE")]
+    audit_anchor_file: Option<PathBuf>,
+    /// A file holding the key that signs audit anchors (32 characters or more). SAFEGUARD_AUDIT_KEY may hold the key itself instead.
+    #[arg(long, env = "SAFEGUARD_AUDIT_KEY_FILE")]
+    audit_key_file: Option<PathBuf>,
+}
+
+impl AnchorArgs {
+    fn file(&self, db: &DbArgs) -> PathBuf {
+        self.audit_anchor_file
+            .clone()
+            .unwrap_or_else(|| db.data_dir.join("audit-anchors"))
+    }
+
+    /// The key, from the key file or SAFEGUARD_AUDIT_KEY; none when neither is set.
+    fn key(&self) -> anyhow::Result<Option<AnchorKey>> {
+        let text = match &self.audit_key_file {
+            Some(f) => std::fs::read_to_string(f)
+                .with_context(|| format!("cannot read the audit key file {}", f.display()))?,
+            None => match std::env::var("SAFEGUARD_AUDIT_KEY") {
+                Ok(k) if !k.trim().is_empty() => k,
+                _ => return Ok(None),
+            },
+        };
+        AnchorKey::new(&text).map(Some).map_err(anyhow::Error::msg)
     }
 }
 
@@ -145,6 +178,11 @@ enum Command {
         /// The safeguarding lead's email address, told at once of every emergency opening (the email names no one; needs --smtp-url).
         #[arg(long, env = "SAFEGUARD_SAFEGUARDING_LEAD_EMAIL")]
         safeguarding_lead_email: Option<String>,
+        /// Minutes between anchors of the audit chain written outside the database (0: only at start and shutdown).
+        #[arg(long, env = "SAFEGUARD_AUDIT_ANCHOR_MINUTES", default_value_t = 10)]
+        audit_anchor_minutes: u64,
+        #[command(flatten)]
+        anchors: AnchorArgs,
         /// The organisation's time zone (IANA name): every date recorded is the date there.
         #[arg(long, env = "SAFEGUARD_TIME_ZONE", default_value = "Europe/London", value_parser = parse_zone)]
         time_zone: safeguard_core::OrgZone,
@@ -240,10 +278,20 @@ enum UserCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Walk the hash chain: exit 0 when intact, 1 naming the first broken event.
+    /// Walk the hash chain and check it against its anchors outside the
+    /// database: exit 0 when intact, 1 naming the first broken event or anchor.
     Verify {
         #[command(flatten)]
         db: DbArgs,
+        #[command(flatten)]
+        anchors: AnchorArgs,
+    },
+    /// Write an anchor of the chain's head now (the server also writes them).
+    Anchor {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        anchors: AnchorArgs,
     },
 }
 
@@ -288,6 +336,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             break_glass_minutes,
             safeguarding_lead_email,
             time_zone,
+            audit_anchor_minutes,
+            anchors,
             mail,
         } => {
             let config = CoreConfig {
@@ -310,7 +360,12 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 public_rate_limit,
                 trusted_proxies,
             };
-            serve(bind, db, demo, config, web, mail).await
+            let anchoring = Anchoring {
+                file: anchors.file(&db),
+                key: anchors.key()?,
+                every: Duration::from_secs(audit_anchor_minutes * 60),
+            };
+            serve(bind, db, demo, config, web, mail, anchoring).await
         }
         Command::User {
             command:
@@ -364,20 +419,73 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Audit {
-            command: AuditCommand::Verify { db },
+            command: AuditCommand::Verify { db, anchors },
         } => {
-            let store = db.open().await?;
-            match store.verify_audit().await? {
+            let key = anchors.key()?;
+            let file = anchors.file(&db);
+            let core = Safeguard::new(db.open().await?, CoreConfig::default());
+            match core.verify_audit().await? {
                 Verification::Intact { events } => {
                     println!("audit chain intact: {events} events verified");
-                    Ok(ExitCode::SUCCESS)
                 }
                 Verification::Broken { seq, id, reason } => {
                     let id = id.map(|i| format!(" (id {i})")).unwrap_or_default();
                     println!("audit chain BROKEN at event {seq}{id}: {reason}");
+                    return Ok(ExitCode::from(1));
+                }
+            }
+            match core.check_audit_anchors(&file, key.as_ref()).await? {
+                AnchorCheck::NoAnchors => {
+                    println!(
+                        "no audit anchors in {}: a chain rewritten in full would not be noticed (the server writes them; or run `safeguard audit anchor`)",
+                        file.display()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                AnchorCheck::Agree {
+                    anchors,
+                    signed,
+                    latest,
+                } => {
+                    println!(
+                        "{anchors} anchors in {} agree with the chain, the latest at event {latest} ({})",
+                        file.display(),
+                        if signed {
+                            "signatures checked with the audit key"
+                        } else {
+                            "signatures NOT checked: no audit key given"
+                        }
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                AnchorCheck::Disagree { line, reason } => {
+                    println!(
+                        "audit chain BROKEN: anchor at line {line} of {}: {reason}",
+                        file.display()
+                    );
                     Ok(ExitCode::from(1))
                 }
             }
+        }
+        Command::Audit {
+            command: AuditCommand::Anchor { db, anchors },
+        } => {
+            let key = anchors.key()?;
+            let file = anchors.file(&db);
+            let core = Safeguard::new(db.open().await?, CoreConfig::default());
+            let seq = core
+                .write_audit_anchor(&file, key.as_ref(), OffsetDateTime::now_utc())
+                .await?;
+            println!(
+                "anchored the audit chain at event {seq} in {}{}",
+                file.display(),
+                if key.is_some() {
+                    " (signed)"
+                } else {
+                    " (unsigned: no audit key)"
+                }
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Report {
             command: ReportCommand::Sac { year, out, db },
@@ -499,6 +607,7 @@ async fn serve(
     config: CoreConfig,
     web: safeguard_web::WebConfig,
     mail: MailArgs,
+    anchoring: Anchoring,
 ) -> anyhow::Result<ExitCode> {
     let store = db.open().await?;
     let backend = store.backend_name();
@@ -513,6 +622,31 @@ async fn serve(
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
+    // Anchor the audit chain outside the database now, every few minutes
+    // while its head moves, and at shutdown.
+    core.write_audit_anchor(&anchoring.file, anchoring.key.as_ref(), now)
+        .await
+        .with_context(|| format!("cannot write the audit anchor {}", anchoring.file.display()))?;
+    if !anchoring.every.is_zero() {
+        let anchorer = core.clone();
+        let a = anchoring.clone();
+        tokio::spawn(async move {
+            let mut last = anchorer.audit_head_seq().await.ok();
+            loop {
+                tokio::time::sleep(a.every).await;
+                let head = anchorer.audit_head_seq().await.ok();
+                if head.is_some() && head != last {
+                    match anchorer
+                        .write_audit_anchor(&a.file, a.key.as_ref(), OffsetDateTime::now_utc())
+                        .await
+                    {
+                        Ok(_) => last = head,
+                        Err(e) => tracing::warn!(error = %e, "could not write the audit anchor"),
+                    }
+                }
+            }
+        });
+    }
     let purge = core.clone();
     tokio::spawn(async move {
         loop {
@@ -546,7 +680,7 @@ async fn serve(
             }
         });
     }
-    let app = safeguard_web::router(safeguard_web::AppState::new(core, web));
+    let app = safeguard_web::router(safeguard_web::AppState::new(core.clone(), web));
     println!("Safeguard is running at http://{addr}/ (database: {backend})");
     if let Some(logins) = &demo_logins {
         print_logins(logins);
@@ -563,7 +697,25 @@ async fn serve(
     )
     .with_graceful_shutdown(shutdown())
     .await?;
+    if let Err(e) = core
+        .write_audit_anchor(
+            &anchoring.file,
+            anchoring.key.as_ref(),
+            OffsetDateTime::now_utc(),
+        )
+        .await
+    {
+        tracing::warn!(error = %e, "could not write the audit anchor at shutdown");
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where and how often the server anchors the audit chain.
+#[derive(Clone)]
+struct Anchoring {
+    file: PathBuf,
+    key: Option<AnchorKey>,
+    every: Duration,
 }
 
 async fn shutdown() {

@@ -155,7 +155,81 @@ async fn rate_limit_story(db: TestDb) {
 fn args(prefix: &[&str], db: &TestDb) -> Vec<String> {
     let mut a: Vec<String> = prefix.iter().map(|s| s.to_string()).collect();
     a.extend(db_args(db));
+    if prefix.first() == Some(&"serve") {
+        // Keep the server's audit anchors out of the working directory.
+        let file = std::env::temp_dir().join(format!(
+            "sg-anchors-{}-{:?}",
+            std::process::id(),
+            std::time::SystemTime::now()
+        ));
+        a.push(format!("--audit-anchor-file={}", file.display()));
+    }
     a
+}
+
+/// The audit chain anchored outside the database: someone who can write
+/// the database and recomputes every hash and the head is caught by the
+/// anchors, and a forged anchor by its signature.
+async fn audit_anchor_story(db: TestDb) {
+    let add = args(
+        &[
+            "user",
+            "add",
+            "--username",
+            "sam.admin",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        &db,
+    );
+    assert_eq!(run(&add, "correct horse battery\n").0, 0);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = dir.path().join("audit.key");
+    std::fs::write(&key, "0123456789abcdef0123456789abcdef-test-key\n").expect("key");
+    let anchors = dir.path().join("anchors");
+    let with = |cmd: &str, file: &std::path::Path| {
+        let mut a = args(&["audit", cmd], &db);
+        a.push(format!("--audit-anchor-file={}", file.display()));
+        a.push(format!("--audit-key-file={}", key.display()));
+        a
+    };
+    let (code, out, err) = run(&with("anchor", &anchors), "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("(signed)"), "{out}");
+    let (code, out, _) = run(&with("verify", &anchors), "");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 anchors in"), "{out}");
+    assert!(out.contains("signatures checked"), "{out}");
+
+    // Someone who can write the database edits an event and recomputes
+    // every hash and the head: the chain alone cannot tell.
+    execute_raw(&db.store, drop_audit_guards(db.backend))
+        .await
+        .expect("drop guards");
+    execute_raw(
+        &db.store,
+        "UPDATE audit_events SET actor_name = 'someone else' WHERE seq = 1",
+    )
+    .await
+    .expect("edit");
+    db.store.rewrite_audit_chain().await.expect("rewrite");
+    let none = dir.path().join("no-anchors");
+    let (code, out, _) = run(&with("verify", &none), "");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("no audit anchors"), "{out}");
+    let (code, out, _) = run(&with("verify", &anchors), "");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("BROKEN") && out.contains("rewritten"), "{out}");
+
+    // A forged anchor of the rewritten head fails its signature.
+    let (seq, hash) = db.store.audit_head().await.expect("head");
+    let forged = dir.path().join("forged");
+    std::fs::write(&forged, format!("v1 {seq} {hash} 1 {}\n", "0".repeat(64))).expect("write");
+    let (code, out, _) = run(&with("verify", &forged), "");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("not signed with the audit key"), "{out}");
+    db.finish().await;
 }
 
 /// An operator adds accounts from the command line (password on standard
@@ -281,8 +355,12 @@ async fn operator_story(db: TestDb) {
 /// `serve --demo` starts on the database, loads the demo data, prints where
 /// to sign in and the demo accounts, and answers /health.
 async fn serve_story(db: TestDb) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let anchors = dir.path().join("anchors");
     let mut a = args(&["serve", "--demo", "--bind", "127.0.0.1:0"], &db);
     a.push("--log-format=json".into());
+    a.retain(|x| !x.starts_with("--audit-anchor-file"));
+    a.push(format!("--audit-anchor-file={}", anchors.display()));
     let (mut child, addr, mut lines) = start(&a);
     let mut printed = String::new();
     for _ in 0..7 {
@@ -308,6 +386,9 @@ async fn serve_story(db: TestDb) {
         "GET /assets/safeguard.css HTTP/1.0\r\nHost: x\r\n\r\n",
     );
     assert!(css.contains(".govuk-button"), "styled");
+    let anchored =
+        std::fs::read_to_string(&anchors).expect("the server anchors the chain at start");
+    assert!(anchored.starts_with("v1 "), "{anchored}");
     let _ = child.kill();
     let _ = child.wait();
     assert!(
@@ -405,4 +486,5 @@ on_both_backends! {
     operator_adds_users_and_verifies_audit => super::operator_story;
     serve_with_demo_data => super::serve_story;
     public_rate_limit_through_a_real_socket => super::rate_limit_story;
+    audit_chain_anchored_outside_the_database => super::audit_anchor_story;
 }

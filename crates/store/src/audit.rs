@@ -236,6 +236,61 @@ pub struct AuditFilter {
 }
 
 impl Store {
+    /// The chain's head: the last event's sequence number and hash (0 and
+    /// [`GENESIS`] before the first event).
+    pub async fn audit_head(&self) -> Result<(i64, String)> {
+        Ok(on_db!(self, |p| sqlx::query_as(
+            "SELECT last_seq, last_hash FROM audit_head WHERE id = 1"
+        )
+        .fetch_one(p)
+        .await)?)
+    }
+
+    /// The stored hash of event `seq` ([`GENESIS`] for 0), if it exists.
+    pub async fn audit_hash_at(&self, seq: i64) -> Result<Option<String>> {
+        if seq == 0 {
+            return Ok(Some(GENESIS.to_string()));
+        }
+        Ok(on_db!(self, |p| sqlx::query_scalar(
+            "SELECT hash FROM audit_events WHERE seq = $1"
+        )
+        .bind(seq)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    /// Recomputes every event's hash and the head from the stored fields,
+    /// as someone who can write the database could (for tests that show the
+    /// anchor catching it; the triggers must be dropped first).
+    #[cfg(feature = "testing")]
+    pub async fn rewrite_audit_chain(&self) -> Result<()> {
+        let sql = format!("SELECT {COLUMNS} FROM audit_events ORDER BY seq");
+        let rows: Vec<AuditEvent> = on_db!(self, |p| sqlx::query_as(&sql).fetch_all(p).await)?;
+        let mut prev = GENESIS.to_string();
+        for row in rows {
+            let hash = chain_hash(row.seq, &row.as_new(), &prev);
+            on_db!(self, |p| sqlx::query(
+                "UPDATE audit_events SET prev_hash = $1, hash = $2 WHERE seq = $3"
+            )
+            .bind(&prev)
+            .bind(&hash)
+            .bind(row.seq)
+            .execute(p)
+            .await
+            .map(|_| ()))?;
+            on_db!(self, |p| sqlx::query(
+                "UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1"
+            )
+            .bind(row.seq)
+            .bind(&hash)
+            .execute(p)
+            .await
+            .map(|_| ()))?;
+            prev = hash;
+        }
+        Ok(())
+    }
+
     /// Walks the whole chain in order and checks every link.
     pub async fn verify_audit(&self) -> Result<Verification> {
         let mut expected_seq = 1_i64;
