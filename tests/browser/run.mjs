@@ -45,6 +45,14 @@ async function startServer() {
   return { base, child, dir };
 }
 
+/** Runs `safeguard ARGS` on the server's database, with `input` on standard input. */
+async function cli(dir, args, input) {
+  const child = spawn(BIN, [...args, '--data-dir', dir], { stdio: ['pipe', 'ignore', 'inherit'] });
+  child.stdin.end(input);
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  if (code !== 0) fail(`safeguard ${args.join(' ')} exited with ${code}`);
+}
+
 /** Runs axe on the page; records and returns the violations. */
 async function axeCheck(page, journey) {
   await page.addScriptTag({ path: AXE });
@@ -487,9 +495,10 @@ async function main() {
       await page.fill('#display_name', 'Noor Worker');
       await page.check('#role');
       await page.selectOption('#agency', 'Northbridge Council');
-      await page.fill('#password', 'a long enough passphrase');
+      await page.fill('#email', 'new.worker@northbridge.example');
       await go(page, j, 'admin-user-added', () => page.click('button:has-text("Add user")'));
       await expectText(page, 'new.worker');
+      await expectText(page, "Awaiting a manager's approval");
       await go(page, j, 'feedback-questions', () => page.click('nav[aria-label="Main"] a:has-text("Feedback questions")'));
       await go(page, j, 'feedback-questions-more', () => page.click('button:has-text("Add another question")'));
             await visit(page, j, 'not-found', `${base}/people/01900000-0000-7000-8000-000000000000`);
@@ -506,20 +515,15 @@ async function main() {
       const ctx = await browser.newContext({ bypassCSP: true });
       const page = await ctx.newPage();
       const j = 'access';
-      await signIn(page, base, 'admin', j);
-      await go(page, j, 'admin-users', () => page.click('nav[aria-label="Main"] a:has-text("User accounts")'));
-      await go(page, j, 'admin-add-user', () => page.click('a:has-text("Add a user")'));
-      await page.fill('#username', 'north.worker');
-      await page.fill('#display_name', 'Nia North');
-      await page.check('#role');
-      await page.selectOption('#agency', 'Northbridge Council');
-      await page.fill('#team', 'North Locality Team');
-      await page.fill('#password', 'a long enough passphrase');
-      await go(page, j, 'admin-user-added', () => page.click('button:has-text("Add user")'));
-      await expectText(page, 'north.worker');
-      await signOut(page, j);
+      // The operator adds a colleague of another team (an administrator's
+      // accounts wait for a manager's approval and a link to the person).
+      await cli(server.dir, ['user', 'add', '--username', 'north.worker', '--display-name', 'Nia North',
+        '--role', 'practitioner', '--team', 'North Locality Team', '--password-stdin'], 'a long enough passphrase\n');
 
       await signIn(page, base, 'north.worker', j, 'a long enough passphrase');
+      await go(page, j, 'change-password', () => page.click('a:has-text("Change password")'));
+      await expectText(page, 'Change your password');
+      await go(page, j, 'home-again', () => page.click('nav[aria-label="Main"] a:has-text("Home")'));
       await page.fill('#q', 'Brightwater');
       await go(page, j, 'search-outside', () => page.click('button:has-text("Search")'));
       await expectText(page, "Another team's case");
@@ -534,6 +538,9 @@ async function main() {
 
       await signIn(page, base, 'manager', j);
       await expectText(page, 'needs your review');
+      await go(page, j, 'accounts-to-approve', () => page.click('nav[aria-label="Main"] a:has-text("Accounts to approve")'));
+      await expectText(page, 'Accounts to approve');
+      await go(page, j, 'manager-home', () => page.click('nav[aria-label="Main"] a:has-text("Home")'));
       await go(page, j, 'break-glass-queue', () => page.click('a:has-text("Review emergency openings")'));
       await go(page, j, 'break-glass-review', () => page.click('main a:has-text("Review")'));
       await expectText(page, 'Police at the door out of hours');

@@ -6,7 +6,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use safeguard_domain::policy::{Action, Decision, decide};
 use safeguard_domain::validation::FieldErrors;
 use safeguard_domain::{Actor, AgencyId, Role, TeamId, UserId};
-use safeguard_store::accounts::{NewUser, SessionRow, UserRow};
+use safeguard_store::accounts::{NO_PASSWORD, NewUser, SessionRow, UserRow};
 use safeguard_store::audit::NewAuditEvent;
 use time::OffsetDateTime;
 
@@ -45,8 +45,12 @@ pub struct NewUserInput {
     pub agency: String,
     /// Team name within the agency; none when blank.
     pub team: String,
-    /// Password: at least 12 characters.
+    /// Password: at least 12 characters. Only the command line sets one;
+    /// an administrator never does (the person sets it through a link).
     pub password: String,
+    /// The person's own email address, where their activation link goes
+    /// (required when an administrator makes the account).
+    pub email: String,
 }
 
 /// A user account as shown to administrators (no password hash).
@@ -66,10 +70,118 @@ pub struct UserSummary {
     pub team: Option<String>,
     /// Locked until (Unix ms), if locked now.
     pub locked_until: Option<i64>,
+    /// Where one-time links go.
+    pub email: Option<String>,
+    /// Disabled: cannot sign in.
+    pub disabled: bool,
+    /// Waiting for a council manager's approval.
+    pub awaiting_approval: bool,
+    /// The person has set a password.
+    pub activated: bool,
+}
+
+impl UserSummary {
+    /// The account as listed (no secrets).
+    pub(crate) fn of(u: UserRow, now_ms: i64) -> CoreResult<UserSummary> {
+        Ok(UserSummary {
+            role: Role::parse(&u.role).ok_or_else(|| CoreError::Internal("bad role".into()))?,
+            activated: u.password_hash != NO_PASSWORD,
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            agency: u.agency_name,
+            team: u.team_name,
+            locked_until: u.locked_until.filter(|t| *t > now_ms),
+            email: u.email,
+            disabled: u.disabled,
+            awaiting_approval: u.awaiting_approval,
+        })
+    }
+
+    /// Its state in words.
+    pub fn state(&self) -> &'static str {
+        if self.disabled {
+            "Disabled"
+        } else if self.awaiting_approval {
+            "Awaiting a manager's approval"
+        } else if !self.activated {
+            "Waiting for the person to set a password"
+        } else if self.locked_until.is_some() {
+            "Locked"
+        } else {
+            "Active"
+        }
+    }
 }
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// What a one-time account link is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkPurpose {
+    /// A new account's first password.
+    Activate,
+    /// A password reset by an administrator.
+    Reset,
+}
+
+impl LinkPurpose {
+    fn code(self) -> &'static str {
+        match self {
+            LinkPurpose::Activate => "activate",
+            LinkPurpose::Reset => "reset",
+        }
+    }
+
+    fn lifetime_ms(self) -> i64 {
+        match self {
+            LinkPurpose::Activate => 7 * 24 * 3_600_000,
+            LinkPurpose::Reset => 24 * 3_600_000,
+        }
+    }
+}
+
+/// Whether an account an administrator makes waits for a council manager's
+/// approval: every role that reads people's records or what is said about
+/// them (practitioners, managers, partner staff, data protection officers).
+pub fn needs_approval(role: Role) -> bool {
+    matches!(
+        role,
+        Role::Practitioner | Role::Manager | Role::Partner | Role::Dpo
+    )
+}
+
+/// The password rules: 12 to 256 characters.
+pub(crate) fn password_rules(e: &mut FieldErrors, field: &str, password: &str) {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        e.add(
+            field,
+            format!("Enter a password of at least {MIN_PASSWORD_CHARS} characters"),
+        );
+    } else if chars > 256 {
+        e.add(field, "Enter a password of 256 characters or fewer");
+    }
+}
+
+/// A required email address: something@somewhere, no spaces, 254 at most.
+fn email_rule(e: &mut FieldErrors, email: &str) -> Option<String> {
+    let t = email.trim();
+    let ok = t.len() <= 254
+        && !t.chars().any(char::is_whitespace)
+        && t.split_once('@')
+            .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !b.starts_with('.'));
+    if ok {
+        Some(t.to_lowercase())
+    } else {
+        e.add(
+            "email",
+            "Enter the person's own work email address, like name@example.gov.uk",
+        );
+        None
+    }
+}
 
 /// A hash to verify against when the username does not exist, so that a
 /// wrong username takes as long as a wrong password.
@@ -87,7 +199,7 @@ pub fn hash_password(password: &str) -> CoreResult<String> {
         .map_err(|e| CoreError::Internal(format!("hash: {e}")))
 }
 
-fn verify_password(password: &str, phc: &str) -> bool {
+pub(crate) fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
         .map(|h| {
             Argon2::default()
@@ -133,7 +245,7 @@ impl HashGate {
 
     /// Runs `work` (a hash or a verification) on a blocking thread when a
     /// core is free; [`CoreError::Busy`] when too many are waiting.
-    async fn run<T: Send + 'static>(
+    pub(crate) async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> CoreResult<T> {
@@ -585,15 +697,24 @@ impl Safeguard {
                 format!("Select a role: one of {}", crate::role_codes().join(", ")),
             );
         }
-        let chars = input.password.chars().count();
-        if chars < MIN_PASSWORD_CHARS {
-            e.add(
-                "password",
-                format!("Enter a password of at least {MIN_PASSWORD_CHARS} characters"),
-            );
-        } else if chars > 256 {
-            e.add("password", "Enter a password of 256 characters or fewer");
-        }
+        // The command line's operator sets the first password; an
+        // administrator never holds one: the person sets it through a
+        // one-time link sent to their own address.
+        let email = match by {
+            None => {
+                password_rules(&mut e, "password", &input.password);
+                None
+            }
+            Some(_) => {
+                if !input.password.is_empty() {
+                    e.add(
+                        "password",
+                        "Administrators do not set passwords: the person sets their own through the link sent to them",
+                    );
+                }
+                email_rule(&mut e, &input.email)
+            }
+        };
         let agencies = self.store.list_agencies().await?;
         let agency = if input.agency.trim().is_empty() {
             agencies.iter().find(|a| a.is_owner)
@@ -634,29 +755,100 @@ impl Safeguard {
         if !e.is_empty() {
             return Err(CoreError::Invalid(e));
         }
-        let pw = input.password.clone();
-        let password_hash = self.hashing.run(move || hash_password(&pw)).await??;
+        let password_hash = match by {
+            None => {
+                let pw = input.password.clone();
+                self.hashing.run(move || hash_password(&pw)).await??
+            }
+            Some(_) => NO_PASSWORD.to_string(),
+        };
+        let awaiting_approval = by.is_some() && needs_approval(role);
         let id = new_uuid(now)?.to_string();
         let mut tx = self.store.begin_audited().await?;
         tx.insert_user(&NewUser {
             id: id.clone(),
             username: username.clone(),
-            display_name,
+            display_name: display_name.clone(),
             role: role.code().into(),
             agency_id: agency.id.clone(),
             team_id,
             password_hash,
             created_at: unix_ms(now),
+            email: email.clone(),
+            created_by: by.map(|a| a.user_id.to_string()),
+            awaiting_approval,
         })
         .await?;
         let ev = match by {
             Some(a) => Self::event(a, ctx, now, "create", "user", Some(id.clone()), "success")?,
             None => system_event(ctx, now, "create", "user", Some(id.clone()))?,
         };
-        tx.audit(ev.with_detail(format!("role {}", role.code())))
-            .await?;
+        tx.audit(ev.with_detail(format!(
+            "role {}{}",
+            role.code(),
+            if awaiting_approval {
+                "; awaiting a manager's approval"
+            } else {
+                ""
+            }
+        )))
+        .await?;
+        if let (Some(to), false) = (&email, awaiting_approval) {
+            self.send_account_link(&mut tx, &id, to, &display_name, LinkPurpose::Activate, now)
+                .await?;
+        }
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Queues an email with a one-time link to set the password, in `tx`.
+    /// The link goes only to the person's own address: nobody else sees it.
+    pub(crate) async fn send_account_link(
+        &self,
+        tx: &mut safeguard_store::Tx,
+        user_id: &str,
+        to: &str,
+        name: &str,
+        purpose: LinkPurpose,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        let token = random_token()?;
+        let now_ms = unix_ms(now);
+        tx.insert_account_link(
+            &token_hash(&token),
+            user_id,
+            purpose.code(),
+            now_ms,
+            now_ms + purpose.lifetime_ms(),
+        )
+        .await?;
+        let (subject, what) = match purpose {
+            LinkPurpose::Activate => (
+                "Your Safeguard account",
+                "An account has been made for you. Set your password to start using it",
+            ),
+            LinkPurpose::Reset => (
+                "Reset your Safeguard password",
+                "Your password was reset. Set a new one",
+            ),
+        };
+        tx.queue_email(&safeguard_store::concerns::EmailRow {
+            id: new_uuid(now)?.to_string(),
+            created_at: now_ms,
+            to_address: to.to_string(),
+            subject: subject.into(),
+            body: format!(
+                "Dear {name},\n\n{what} at this link (it works once, for {} hours):\n\n\
+                 {{PUBLIC_URL}}/account/set-password/{token}\n\n\
+                 If you did not expect this email, tell your manager. Please do not reply to it.\n",
+                purpose.lifetime_ms() / 3_600_000
+            ),
+            sent_at: None,
+            attempts: 0,
+            last_error: None,
+        })
+        .await?;
+        Ok(())
     }
 
     /// Every account, for administrators.
@@ -673,18 +865,7 @@ impl Safeguard {
             .list_users()
             .await?
             .into_iter()
-            .map(|u| {
-                Ok(UserSummary {
-                    role: Role::parse(&u.role)
-                        .ok_or_else(|| CoreError::Internal("bad role".into()))?,
-                    id: u.id,
-                    username: u.username,
-                    display_name: u.display_name,
-                    agency: u.agency_name,
-                    team: u.team_name,
-                    locked_until: u.locked_until.filter(|t| *t > now_ms),
-                })
-            })
+            .map(|u| UserSummary::of(u, now_ms))
             .collect()
     }
 

@@ -215,6 +215,7 @@ impl Safeguard {
                     agency: agency.into(),
                     team: team.into(),
                     password: DEMO_PASSWORD.into(),
+                    email: String::new(),
                 },
                 &ctx,
                 now,

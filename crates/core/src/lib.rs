@@ -16,6 +16,7 @@ pub mod concerns;
 pub mod demo;
 pub mod enquiries;
 pub mod generate;
+pub mod lifecycle;
 pub mod mail;
 pub mod people;
 pub mod reports;
@@ -192,6 +193,11 @@ pub(crate) fn audit_day(ms: i64) -> String {
             )
         })
         .unwrap_or_default()
+}
+
+/// The time of a Unix-ms instant as `YYYY-MM-DD HH:MM` (UTC), for the command line.
+pub fn audit_time_of(ms: i64) -> String {
+    audit_day(ms)
 }
 
 /// Random bytes from the operating system.

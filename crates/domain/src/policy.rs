@@ -92,6 +92,9 @@ pub enum Action {
     ReviewAccess,
     /// Invite a named user into one enquiry's need-to-know team.
     InviteToEnquiry,
+    /// Approve an account an administrator made (a council manager, never
+    /// the administrator): only then is its activation link sent.
+    ApproveAccounts,
 }
 
 /// The policy's answer.
@@ -138,7 +141,7 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         Action::SignOffEnquiry | Action::ManageReviews => {
             actor.agency_is_owner && actor.role == Role::Manager
         }
-        Action::RestrictRecord | Action::ReviewAccess => {
+        Action::RestrictRecord | Action::ReviewAccess | Action::ApproveAccounts => {
             actor.agency_is_owner && actor.role == Role::Manager
         }
         Action::BreakGlass | Action::InviteToEnquiry => case_worker(actor),

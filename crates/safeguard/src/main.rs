@@ -271,6 +271,52 @@ enum UserCommand {
         /// The council's name, used only if the database has no council yet.
         #[arg(long, env = "SAFEGUARD_ORGANISATION", default_value = "Council")]
         organisation: String,
+        /// The person's work email address (where reset links go).
+        #[arg(long, default_value = "")]
+        email: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Disable an account: it cannot sign in, and its sessions and API tokens end at once.
+    Disable {
+        /// The account's username.
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Enable a disabled account.
+    Enable {
+        /// The account's username.
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// End every session and API token of an account.
+    EndSessions {
+        /// The account's username.
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Set an account's password (read from standard input); its sessions and tokens end.
+    SetPassword {
+        /// The account's username.
+        #[arg(long)]
+        username: String,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List an account's live sessions and API tokens (never their secrets).
+    Sessions {
+        /// The account's username.
+        #[arg(long)]
+        username: String,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -377,6 +423,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                     display_name,
                     password_stdin: _,
                     organisation,
+                    email,
                     db,
                 },
         } => {
@@ -403,6 +450,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 agency,
                 team,
                 password,
+                email,
             };
             match core.add_user(None, &input, &Ctx::default(), now).await {
                 Ok(_) => {
@@ -418,6 +466,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 Err(e) => bail!(e),
             }
         }
+        Command::User { command } => user_command(command).await,
         Command::Audit {
             command: AuditCommand::Verify { db, anchors },
         } => {
@@ -588,6 +637,85 @@ fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
     s.parse::<ipnet::IpNet>()
         .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
         .map_err(|_| format!("{s:?} is not an address or network like 10.0.0.0/8"))
+}
+
+/// The account subcommands other than `add`: the operator's authority.
+async fn user_command(command: UserCommand) -> anyhow::Result<ExitCode> {
+    let (username, db) = match &command {
+        UserCommand::Add { .. } => bail!("handled above"),
+        UserCommand::Disable { username, db }
+        | UserCommand::Enable { username, db }
+        | UserCommand::EndSessions { username, db }
+        | UserCommand::SetPassword { username, db, .. }
+        | UserCommand::Sessions { username, db } => (username.clone(), db.clone()),
+    };
+    let core = Safeguard::new(db.open().await?, CoreConfig::default());
+    let now = OffsetDateTime::now_utc();
+    let ctx = Ctx::default();
+    let Some(id) = core.user_id_of(&username).await? else {
+        eprintln!("No account has the username {username:?}.");
+        return Ok(ExitCode::from(1));
+    };
+    let done = match command {
+        UserCommand::Add { .. } => bail!("handled above"),
+        UserCommand::Disable { .. } => core
+            .set_account_disabled(None, &id, true, &ctx, now)
+            .await
+            .map(|_| format!("Disabled {username}; its sessions and API tokens have ended.")),
+        UserCommand::Enable { .. } => core
+            .set_account_disabled(None, &id, false, &ctx, now)
+            .await
+            .map(|_| format!("Enabled {username}.")),
+        UserCommand::EndSessions { .. } => core
+            .end_account_credentials(None, &id, None, &ctx, now)
+            .await
+            .map(|n| format!("Ended {n} sessions and API tokens of {username}.")),
+        UserCommand::SetPassword { .. } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("cannot read the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            core.operator_set_password(&id, password, now)
+                .await
+                .map(|_| {
+                    format!(
+                        "Set the password of {username}; its sessions and API tokens have ended."
+                    )
+                })
+        }
+        UserCommand::Sessions { .. } => core.account(None, &id, &ctx, now).await.map(|a| {
+            let mut out = format!("{username}: {}", a.user.state());
+            for c in a.credentials {
+                out.push_str(&format!(
+                    "\n  {} {} created {} {} {}",
+                    c.kind,
+                    c.handle,
+                    safeguard_core::audit_time_of(c.created_at),
+                    if c.kind == "session" {
+                        "last used"
+                    } else {
+                        "expires"
+                    },
+                    safeguard_core::audit_time_of(c.until)
+                ));
+            }
+            out
+        }),
+    };
+    match done {
+        Ok(msg) => {
+            println!("{msg}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(CoreError::Invalid(errors)) => {
+            for e in errors.0 {
+                eprintln!("{}: {}", e.field, e.message);
+            }
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => bail!(e),
+    }
 }
 
 fn print_logins(logins: &[safeguard_core::demo::DemoLogin]) {

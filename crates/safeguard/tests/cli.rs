@@ -253,6 +253,29 @@ async fn operator_story(db: TestDb) {
     let (code, _, err) = run(&add, "correct horse battery\n");
     assert_eq!(code, 1);
     assert!(err.contains("already taken"), "{err}");
+    // The operator disables, enables, ends sessions and sets passwords.
+    let user = |cmd: &str| args(&["user", cmd, "--username", "sam.admin"], &db);
+    let (code, out, err) = run(&user("disable"), "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Disabled sam.admin"), "{out}");
+    let (code, out, _) = run(&user("sessions"), "");
+    assert_eq!(code, 0);
+    assert!(out.contains("sam.admin: Disabled"), "{out}");
+    assert_eq!(run(&user("enable"), "").0, 0);
+    assert_eq!(run(&user("end-sessions"), "").0, 0);
+    let mut set = user("set-password");
+    set.push("--password-stdin".into());
+    let (code, _, err) = run(&set, "short\n");
+    assert_eq!(code, 1);
+    assert!(err.contains("password"), "{err}");
+    let (code, out, err) = run(&set, "a new operator passphrase\n");
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = run(
+        &args(&["user", "disable", "--username", "nobody.here"], &db),
+        "",
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("No account"), "{err}");
     let weak = args(
         &[
             "user",
@@ -332,8 +355,10 @@ async fn operator_story(db: TestDb) {
     let verify = args(&["audit", "verify"], &db);
     let (code, out, _) = run(&verify, "");
     assert_eq!(code, 0, "{out}");
+    // Five accounts and agencies made, and the operator's five account
+    // actions above (disable, view, enable, end sessions, set password).
     assert!(
-        out.contains("audit chain intact: 5 events verified"),
+        out.contains("audit chain intact: 10 events verified"),
         "{out}"
     );
 

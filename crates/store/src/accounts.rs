@@ -58,6 +58,13 @@ pub struct UserRow {
     pub locked_until: Option<i64>,
     /// Disabled accounts cannot sign in.
     pub disabled: bool,
+    /// Where one-time links to set the password are sent.
+    pub email: Option<String>,
+    /// The administrator who made the account (none for the command line).
+    pub created_by: Option<String>,
+    /// The account waits for a council manager's approval before its
+    /// activation link is sent.
+    pub awaiting_approval: bool,
 }
 
 /// A new user account.
@@ -75,10 +82,33 @@ pub struct NewUser {
     pub agency_id: String,
     /// Team id.
     pub team_id: Option<String>,
-    /// Argon2id PHC string.
+    /// Argon2id PHC string ([`NO_PASSWORD`] until the person sets one).
     pub password_hash: String,
     /// Created at (Unix ms).
     pub created_at: i64,
+    /// Where one-time links go.
+    pub email: Option<String>,
+    /// The administrator who made it.
+    pub created_by: Option<String>,
+    /// Whether it waits for a manager's approval.
+    pub awaiting_approval: bool,
+}
+
+/// The stored password of an account whose person has not set one yet: no
+/// password matches it.
+pub const NO_PASSWORD: &str = "!";
+
+/// A session or API token as listed for its user (never the secret).
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+pub struct CredentialRow {
+    /// `session` or `token`.
+    pub kind: String,
+    /// The first 12 hex digits of its hash: enough to name it, useless to sign in.
+    pub handle: String,
+    /// Created (Unix ms).
+    pub created_at: i64,
+    /// Last used (sessions) or expiry (tokens), Unix ms.
+    pub until: i64,
 }
 
 /// A live session.
@@ -98,7 +128,7 @@ pub struct SessionRow {
 
 const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.agency_id, a.name AS agency_name, \
      a.is_owner AS agency_is_owner, u.team_id, t.name AS team_name, u.password_hash, u.failed_logins, \
-     u.locked_until, u.disabled \
+     u.locked_until, u.disabled, u.email, u.created_by, u.awaiting_approval \
      FROM users u JOIN agencies a ON a.id = u.agency_id LEFT JOIN teams t ON t.id = u.team_id";
 
 impl Store {
@@ -141,6 +171,41 @@ impl Store {
     /// Every user, by username.
     pub async fn list_users(&self) -> Result<Vec<UserRow>> {
         let sql = format!("{USER_SELECT} ORDER BY u.username");
+        Ok(on_db!(self, |p| sqlx::query_as(&sql).fetch_all(p).await)?)
+    }
+
+    /// A user's live sessions and API tokens, newest first (never the secrets).
+    pub async fn credentials(&self, user_id: &str, now: i64) -> Result<Vec<CredentialRow>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT 'session' AS kind, SUBSTR(id_hash, 1, 12) AS handle, created_at, last_seen_at AS until \
+             FROM sessions WHERE user_id = $1 \
+             UNION ALL SELECT 'token', SUBSTR(token_hash, 1, 12), created_at, expires_at \
+             FROM api_tokens WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC"
+        )
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(p)
+        .await
+        })?)
+    }
+
+    /// The user of a one-time link that can still be used.
+    pub async fn account_link_user(&self, token_hash: &str, now: i64) -> Result<Option<String>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_scalar(
+            "SELECT user_id FROM account_links WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2"
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(p)
+        .await
+        })?)
+    }
+
+    /// Accounts waiting for a manager's approval, oldest first.
+    pub async fn users_awaiting_approval(&self) -> Result<Vec<UserRow>> {
+        let sql = format!("{USER_SELECT} WHERE u.awaiting_approval ORDER BY u.created_at");
         Ok(on_db!(self, |p| sqlx::query_as(&sql).fetch_all(p).await)?)
     }
 
@@ -226,8 +291,8 @@ impl Tx {
     pub async fn insert_user(&mut self, u: &NewUser) -> Result<()> {
         on_tx!(self, |c| {
             sqlx::query(
-            "INSERT INTO users (id, username, display_name, role, agency_id, team_id, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            "INSERT INTO users (id, username, display_name, role, agency_id, team_id, password_hash, created_at, \
+             email, created_by, awaiting_approval) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         )
         .bind(&u.id)
         .bind(&u.username)
@@ -237,6 +302,9 @@ impl Tx {
         .bind(&u.team_id)
         .bind(&u.password_hash)
         .bind(u.created_at)
+        .bind(&u.email)
+        .bind(&u.created_by)
+        .bind(u.awaiting_approval)
         .execute(&mut *c)
         .await
         .map(|_| ())
@@ -343,6 +411,163 @@ impl Tx {
         .map(|_| ())
         })?;
         Ok(())
+    }
+
+    /// Sets a user's password hash (and clears any lock).
+    pub async fn set_password(&mut self, user_id: &str, hash: &str) -> Result<bool> {
+        let n = on_tx!(self, |c| {
+            sqlx::query(
+            "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1"
+        )
+        .bind(user_id)
+        .bind(hash)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        Ok(n > 0)
+    }
+
+    /// Disables or enables an account.
+    pub async fn set_disabled(&mut self, user_id: &str, disabled: bool) -> Result<bool> {
+        let n = on_tx!(self, |c| sqlx::query(
+            "UPDATE users SET disabled = $2 WHERE id = $1"
+        )
+        .bind(user_id)
+        .bind(disabled)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    /// Records a manager's approval of an account.
+    pub async fn approve_user(&mut self, user_id: &str, by: &str) -> Result<bool> {
+        let n = on_tx!(self, |c| {
+            sqlx::query(
+            "UPDATE users SET awaiting_approval = FALSE, approved_by = $2 WHERE id = $1 AND awaiting_approval"
+        )
+        .bind(user_id)
+        .bind(by)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        Ok(n > 0)
+    }
+
+    /// Ends a user's sessions and API tokens: all of them, or (with
+    /// `handle`) the one whose hash starts so. Returns how many ended.
+    pub async fn end_credentials(&mut self, user_id: &str, handle: Option<&str>) -> Result<u64> {
+        let like = format!("{}%", handle.unwrap_or(""));
+        let sessions = on_tx!(self, |c| sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1 AND id_hash LIKE $2"
+        )
+        .bind(user_id)
+        .bind(&like)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        let tokens = on_tx!(self, |c| sqlx::query(
+            "DELETE FROM api_tokens WHERE user_id = $1 AND token_hash LIKE $2"
+        )
+        .bind(user_id)
+        .bind(&like)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(sessions + tokens)
+    }
+
+    /// Ends every session and API token of a user but the session `keep`
+    /// (its hash). Returns how many ended.
+    pub async fn end_credentials_except(
+        &mut self,
+        user_id: &str,
+        keep: Option<&str>,
+    ) -> Result<u64> {
+        let sessions = on_tx!(self, |c| sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2"
+        )
+        .bind(user_id)
+        .bind(keep.unwrap_or(""))
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        let tokens = on_tx!(self, |c| sqlx::query(
+            "DELETE FROM api_tokens WHERE user_id = $1"
+        )
+        .bind(user_id)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(sessions + tokens)
+    }
+
+    /// Revokes one API token by its hash.
+    pub async fn delete_token(&mut self, token_hash: &str) -> Result<bool> {
+        let n = on_tx!(self, |c| sqlx::query(
+            "DELETE FROM api_tokens WHERE token_hash = $1"
+        )
+        .bind(token_hash)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    /// Stores a one-time link to set a password; earlier unused links of
+    /// the account stop working.
+    pub async fn insert_account_link(
+        &mut self,
+        token_hash: &str,
+        user_id: &str,
+        purpose: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE account_links SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL"
+        )
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        on_tx!(self, |c| {
+            sqlx::query(
+            "INSERT INTO account_links (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)"
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(purpose)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut *c)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Uses a one-time link: its user and purpose, if it is unused and
+    /// unexpired (and marks it used).
+    pub async fn use_account_link(
+        &mut self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<(String, String)>> {
+        let row: Option<(String, String)> = on_tx!(self, |c| {
+            sqlx::query_as(
+            "UPDATE account_links SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 \
+             RETURNING user_id, purpose"
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&mut *c)
+        .await
+        })?;
+        Ok(row)
     }
 
     /// Clears a user's lock and failure count.

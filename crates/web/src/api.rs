@@ -233,6 +233,20 @@ async fn token(
     }))
 }
 
+/// Sign out of the API: the bearer token sent stops working at once.
+#[utoipa::path(delete, path = "/api/v1/auth/token", tag = "auth", security(("bearer" = [])),
+    responses((status = 204, description = "The token no longer works"), (status = 401, body = ApiErrorBody)))]
+async fn revoke_token(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<StatusCode, ApiError> {
+    state
+        .core
+        .revoke_token(&user.actor, &user.token, &user.ctx, user.now)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Create a person record.
 #[utoipa::path(post, path = "/api/v1/people", tag = "people", request_body = RawPerson, security(("bearer" = [])),
     responses((status = 201, body = PersonOut), (status = 422, body = ApiErrorBody), (status = 400, body = ApiErrorBody),
@@ -350,7 +364,7 @@ struct ApiDoc;
 /// The API's routes, each with its OpenAPI description.
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(token))
+        .routes(routes!(token, revoke_token))
         .routes(routes!(create_person, search_people))
         .routes(routes!(get_person, update_person))
         .routes(routes!(crate::api_concerns::public_raise))

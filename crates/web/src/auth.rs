@@ -110,9 +110,10 @@ pub(crate) async fn session_layer(
         let ok = if path == "/raise/start"
             || path == "/concern-status"
             || path.starts_with("/feedback/")
+            || path.starts_with("/account/set-password/")
         {
             // Starting a form or looking up a status changes nothing another site could abuse;
-            // a feedback link's secret token is in its address.
+            // a feedback or set-password link's secret token is in its address.
             true
         } else if path.starts_with("/raise/") {
             // The public form: its draft cookie (SameSite=Strict) doubles as the token.
@@ -236,6 +237,8 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
 /// A user of the JSON API, identified by `Authorization: Bearer TOKEN`.
 pub(crate) struct ApiUser {
     pub actor: Actor,
+    /// The bearer token itself (to revoke it).
+    pub token: String,
     pub ctx: Ctx,
     pub now: OffsetDateTime,
 }
@@ -257,6 +260,7 @@ impl FromRequestParts<AppState> for ApiUser {
         match state.core.token_actor(token, now).await {
             Ok(Some(actor)) => Ok(ApiUser {
                 actor,
+                token: token.to_string(),
                 ctx: ctx_of(parts),
                 now,
             }),

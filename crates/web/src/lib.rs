@@ -6,6 +6,7 @@
 //! rendering of error pages (which carry the request id and never internals).
 
 mod access;
+mod accounts;
 mod api;
 mod api_access;
 mod api_concerns;
@@ -140,6 +141,16 @@ page_routes! {
     "/admin/users" => get(pages::users);
     "/admin/users/new" => get(pages::new_user) post(pages::create_user);
     "/admin/users/{id}/unlock" => post(pages::unlock_user);
+    "/admin/users/{id}" => get(accounts::manage);
+    "/admin/users/{id}/disable" => post(accounts::disable);
+    "/admin/users/{id}/enable" => post(accounts::enable);
+    "/admin/users/{id}/end-sessions" => post(accounts::end_sessions);
+    "/admin/users/{id}/credentials/{handle}/end" => post(accounts::end_credential);
+    "/admin/users/{id}/reset-password" => post(accounts::reset_password);
+    "/accounts/approvals" => get(accounts::approvals);
+    "/accounts/approvals/{id}/approve" => post(accounts::approve);
+    "/account/password" => get(accounts::password_form) post(accounts::change_password);
+    "/account/set-password/{token}" => get(accounts::set_password_form) post(accounts::set_password);
     "/audit" => get(pages::audit);
     "/restore" => get(pages::restore);
     "/reports/sac" => get(reports::sac);

@@ -41,6 +41,8 @@ pub struct UserNav {
     pub calendar: bool,
     /// May see the SAC return and dashboards.
     pub reports: bool,
+    /// May approve accounts administrators made.
+    pub approves: bool,
 }
 
 /// What every page's layout needs.
@@ -81,6 +83,8 @@ impl Layout {
                 calendar: safeguard_domain::policy::decide(a, Action::ManageCalendar)
                     == safeguard_domain::Decision::Allow,
                 reports: safeguard_domain::policy::decide(a, Action::ViewReports)
+                    == safeguard_domain::Decision::Allow,
+                approves: safeguard_domain::policy::decide(a, Action::ApproveAccounts)
                     == safeguard_domain::Decision::Allow,
             }),
             csrf: csrf.to_string(),
@@ -754,17 +758,16 @@ pub(crate) async fn create_user(
         agency: form.get("agency").into(),
         team: form.get("team").into(),
         password: form.get("password").into(),
+        email: form.get("email").into(),
     };
     match state
         .core
         .add_user(Some(&user.actor), &input, &user.ctx, user.now)
         .await
     {
-        Ok(_) => Ok(Redirect::to("/admin/users?added=1").into_response()),
+        Ok(id) => Ok(Redirect::to(&format!("/admin/users/{id}?added=1")).into_response()),
         Err(CoreError::Invalid(errors)) => {
-            let mut kept = form.clone();
-            kept.set("password", "");
-            let t = user_form(&state, &user, kept, errors).await?;
+            let t = user_form(&state, &user, form.clone(), errors).await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &t))
         }
         Err(e) => Err(e.into()),

@@ -291,9 +291,22 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             "/records/retention/{id}/dispose" | "/records/retention/concerns/{id}/dispose",
         ) => Roles(&["dpo"]),
         // Accounts and settings.
-        ("get", "/admin/users")
+        ("get", "/admin/users" | "/admin/users/{id}")
         | ("get" | "post", "/admin/users/new")
-        | ("post", "/admin/users/{id}/unlock") => Roles(&["admin"]),
+        | (
+            "post",
+            "/admin/users/{id}/unlock"
+            | "/admin/users/{id}/disable"
+            | "/admin/users/{id}/enable"
+            | "/admin/users/{id}/end-sessions"
+            | "/admin/users/{id}/reset-password"
+            | "/admin/users/{id}/credentials/{handle}/end",
+        ) => Roles(&["admin"]),
+        ("get", "/accounts/approvals") | ("post", "/accounts/approvals/{id}/approve") => {
+            Roles(MANAGER)
+        }
+        ("get" | "post", "/account/password") | ("delete", "/api/v1/auth/token") => Signed,
+        ("get" | "post", "/account/set-password/{token}") => Public,
         ("get", "/admin/calendar" | "/api/v1/calendar") => Roles(&["manager", "admin"]),
         (
             "post",
@@ -455,6 +468,7 @@ fn fill(path: &str, f: &Fixture, cond: Cond) -> String {
         .replace("{kind}", "advocacy")
         .replace("{step}", "who")
         .replace("{token}", "not-a-token")
+        .replace("{handle}", "0123456789ab")
         .replace("{position}", "0")
         .replace("{*path}", "safeguard.css")
         .replace("{outcome}", "01900000-0000-7000-8000-000000000001")
@@ -631,8 +645,11 @@ async fn matrix_story(db: TestDb) {
             }
         };
         for (method, path) in &routes {
-            // Signing out would end the session the rest of the row uses.
-            if path == "/logout" && role.is_some() {
+            // Signing out would end the session (or the token) the rest of
+            // the row uses; no one signed in is still refused it.
+            if (path == "/logout" || (method == "delete" && path == "/api/v1/auth/token"))
+                && role.is_some()
+            {
                 continue;
             }
             let rule = rule(method, path).expect("checked above");

@@ -354,6 +354,8 @@ async fn access_story(db: TestDb) {
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.contains("href=\"#username\"") && bad.contains("href=\"#password\""));
+    assert!(bad.contains("Administrators do not set passwords"));
+    assert!(bad.contains("href=\"#email\""));
     assert_eq!(bad.input_value("display_name").as_deref(), Some("Jo"));
     let ok = admin
         .post(
@@ -364,12 +366,45 @@ async fn access_story(db: TestDb) {
                 ("role", "practitioner"),
                 ("agency", "Northbridge Council"),
                 ("team", "North Locality Team"),
-                ("password", "a long enough passphrase"),
+                ("email", "jo.bloggs@northbridge.example"),
             ],
         )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let account = admin.get(ok.location()).await;
+    assert!(account.contains("Awaiting a manager"), "{}", account.body);
+    // A manager of the North team approves it; the person sets their own
+    // password through the link sent to them.
+    app.add_user("north.manager", "manager", "", "North Locality Team")
+        .await;
+    let mut nm = app.browser();
+    nm.login_ok("north.manager").await;
+    let waiting = nm.get("/accounts/approvals").await;
+    assert!(waiting.contains("jo.bloggs@northbridge.example"));
+    let jo_id = ok
+        .location()
+        .trim_start_matches("/admin/users/")
+        .split('?')
+        .next()
+        .expect("id")
+        .to_string();
+    let approved = nm
+        .post(&format!("/accounts/approvals/{jo_id}/approve"), &[])
+        .await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.body);
+    let link = app.emailed_link("jo.bloggs@northbridge.example").await;
     let mut jo = app.browser();
+    assert!(jo.get(&link).await.contains("jo.bloggs"));
+    let set = jo
+        .post(
+            &link,
+            &[
+                ("password", "a long enough passphrase"),
+                ("confirm", "a long enough passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
     assert_eq!(
         jo.login("jo.bloggs", "a long enough passphrase")
             .await
@@ -1196,4 +1231,6 @@ on_both_backends! {
     no_relinking_after_the_decision => crate::security::no_relinking_after_the_decision_story;
     under_18s_are_a_quality_fault_not_an_age => crate::security::under_18s_are_a_quality_fault_not_an_age_story;
     dates_are_the_organisations => crate::security::dates_are_the_organisations_story;
+    credentials_can_be_revoked => crate::security::credentials_can_be_revoked_story;
+    administrators_never_hold_passwords => crate::security::administrators_never_hold_passwords_story;
 }

@@ -751,3 +751,320 @@ pub async fn dates_are_the_organisations_story(db: TestDb) {
     assert_eq!(utc.today(at), time::macros::date!(2026 - 03 - 31));
     app.finish().await;
 }
+
+/// A bearer token from `username`'s password (or the refusal's status).
+async fn token_for(app: &TestApp, username: &str, password: &str) -> Result<String, StatusCode> {
+    let body = serde_json::json!({"username": username, "password": password}).to_string();
+    let r = crate::support::Api::new(app)
+        .call(Method::POST, "/api/v1/auth/token", Some(&body))
+        .await;
+    if r.status == StatusCode::OK {
+        Ok(r.json()["token"].as_str().expect("token").to_string())
+    } else {
+        Err(r.status)
+    }
+}
+
+/// What a request with `token` gets.
+async fn with_token(app: &TestApp, token: &str) -> StatusCode {
+    let mut api = crate::support::Api::new(app);
+    api.token = Some(token.to_string());
+    api.call(Method::GET, "/api/v1/enquiries", None)
+        .await
+        .status
+}
+
+/// Everything can be revoked: API sign-out ends the token; an
+/// administrator disables an account, lists and ends its sessions and
+/// tokens, and sends a reset link; anyone changes their own password.
+pub async fn credentials_can_be_revoked_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let pw = safeguard_core::demo::DEMO_PASSWORD;
+    // Signing out of the API ends the token.
+    let t = token_for(&app, "practitioner", pw).await.expect("token");
+    assert_eq!(with_token(&app, &t).await, StatusCode::OK);
+    let mut api = crate::support::Api::new(&app);
+    api.token = Some(t.clone());
+    assert_eq!(
+        api.call(Method::DELETE, "/api/v1/auth/token", None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(with_token(&app, &t).await, StatusCode::UNAUTHORIZED);
+
+    // The administrator sees the practitioner's session and token, ends one, then all.
+    let mut p = app.browser();
+    p.login_ok("practitioner").await;
+    let t1 = token_for(&app, "practitioner", pw).await.expect("token");
+    let t2 = token_for(&app, "practitioner", pw).await.expect("token");
+    let pid = app
+        .db
+        .store
+        .user_by_username("practitioner")
+        .await
+        .expect("q")
+        .expect("user")
+        .id;
+    let mut admin = app.browser();
+    admin.login_ok("admin").await;
+    let page = admin.get(&format!("/admin/users/{pid}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.contains("Signed-in session") && page.contains("API token"));
+    assert!(
+        !page.contains(&t1) && !page.contains(&t2),
+        "never the secret"
+    );
+    let handle = safeguard_core::token_hash(&t1)[..12].to_string();
+    let ended = admin
+        .post(&format!("/admin/users/{pid}/credentials/{handle}/end"), &[])
+        .await;
+    assert_eq!(ended.status, StatusCode::SEE_OTHER, "{}", ended.body);
+    assert_eq!(with_token(&app, &t1).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(with_token(&app, &t2).await, StatusCode::OK, "only that one");
+    admin.get(&format!("/admin/users/{pid}")).await;
+    admin
+        .post(&format!("/admin/users/{pid}/end-sessions"), &[])
+        .await;
+    assert_eq!(with_token(&app, &t2).await, StatusCode::UNAUTHORIZED);
+    assert!(
+        p.get("/").await.location().starts_with("/login"),
+        "signed out"
+    );
+
+    // Disabled: nothing works until enabled again.
+    p.login_ok("practitioner").await;
+    let t3 = token_for(&app, "practitioner", pw).await.expect("token");
+    admin.get(&format!("/admin/users/{pid}")).await;
+    let d = admin
+        .post(&format!("/admin/users/{pid}/disable"), &[])
+        .await;
+    assert_eq!(d.status, StatusCode::SEE_OTHER, "{}", d.body);
+    assert_eq!(with_token(&app, &t3).await, StatusCode::UNAUTHORIZED);
+    assert!(p.get("/").await.location().starts_with("/login"));
+    assert!(token_for(&app, "practitioner", pw).await.is_err());
+    admin.get(&format!("/admin/users/{pid}")).await;
+    admin.post(&format!("/admin/users/{pid}/enable"), &[]).await;
+    assert!(token_for(&app, "practitioner", pw).await.is_ok());
+
+    // A demo account has no address for a reset link: refused, with why.
+    admin.get(&format!("/admin/users/{pid}")).await;
+    let r = admin
+        .post(&format!("/admin/users/{pid}/reset-password"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.contains("no email address"));
+
+    // Changing one's own password keeps this session, ends the others and every token.
+    let mut other = app.browser();
+    other.login_ok("practitioner").await;
+    let t4 = token_for(&app, "practitioner", pw).await.expect("token");
+    p.login_ok("practitioner").await;
+    p.get("/account/password").await;
+    let wrong = p
+        .post(
+            "/account/password",
+            &[
+                ("current_password", "not it"),
+                ("password", "a brand new passphrase"),
+                ("confirm", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.contains("href=\"#current_password\""));
+    let changed = p
+        .post(
+            "/account/password",
+            &[
+                ("current_password", pw),
+                ("password", "a brand new passphrase"),
+                ("confirm", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+    assert_eq!(
+        p.get("/").await.status,
+        StatusCode::OK,
+        "this session goes on"
+    );
+    assert!(other.get("/").await.location().starts_with("/login"));
+    assert_eq!(with_token(&app, &t4).await, StatusCode::UNAUTHORIZED);
+    assert!(token_for(&app, "practitioner", pw).await.is_err());
+    assert!(
+        token_for(&app, "practitioner", "a brand new passphrase")
+            .await
+            .is_ok()
+    );
+    let events = app
+        .db
+        .store
+        .list_audit(
+            &safeguard_store::audit::AuditFilter {
+                subject_id: Some(pid.clone()),
+                ..Default::default()
+            },
+            100,
+        )
+        .await
+        .expect("audit");
+    for action in ["end_sessions", "disable", "enable", "set_password"] {
+        assert!(
+            events
+                .iter()
+                .any(|e| e.action == action && e.outcome == "success"),
+            "{action}"
+        );
+    }
+    app.finish().await;
+}
+
+/// An administrator cannot come to hold another account's password: the
+/// accounts they make have none until the person sets it through a link
+/// sent to their own address, only after a council manager of the
+/// account's team (never the administrator) approves it; a reset likewise.
+pub async fn administrators_never_hold_passwords_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    app.add_user("north.manager", "manager", "", "North Locality Team")
+        .await;
+    let mut admin = app.browser();
+    admin.login_ok("admin").await;
+    admin.get("/admin/users/new").await;
+    let with_password = admin
+        .post(
+            "/admin/users/new",
+            &[
+                ("username", "puppet"),
+                ("display_name", "A Puppet"),
+                ("role", "practitioner"),
+                ("agency", "Northbridge Council"),
+                ("team", "North Locality Team"),
+                ("email", "admin.own@northbridge.example"),
+                ("password", "the admin's chosen password"),
+            ],
+        )
+        .await;
+    assert_eq!(with_password.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let made = admin
+        .post(
+            "/admin/users/new",
+            &[
+                ("username", "puppet"),
+                ("display_name", "A Puppet"),
+                ("role", "practitioner"),
+                ("agency", "Northbridge Council"),
+                ("team", "North Locality Team"),
+                ("email", "admin.own@northbridge.example"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let id = made
+        .location()
+        .trim_start_matches("/admin/users/")
+        .split('?')
+        .next()
+        .expect("id")
+        .to_string();
+    // No password works, and no link has been sent before approval.
+    for guess in [
+        "",
+        "the admin's chosen password",
+        safeguard_core::demo::DEMO_PASSWORD,
+    ] {
+        assert!(token_for(&app, "puppet", guess).await.is_err());
+    }
+    assert!(
+        app.db
+            .store
+            .pending_emails(100)
+            .await
+            .expect("outbox")
+            .iter()
+            .all(|m| m.to_address != "admin.own@northbridge.example"),
+        "nothing is sent before a manager approves"
+    );
+    // The administrator cannot approve; nor can a manager of another team.
+    assert_eq!(
+        admin
+            .post(&format!("/accounts/approvals/{id}/approve"), &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let mut hub = app.browser();
+    hub.login_ok("manager").await;
+    hub.get("/accounts/approvals").await;
+    assert_eq!(
+        hub.post(&format!("/accounts/approvals/{id}/approve"), &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let mut north = app.browser();
+    north.login_ok("north.manager").await;
+    let list = north.get("/accounts/approvals").await;
+    assert!(
+        list.contains("admin.own@northbridge.example"),
+        "the manager sees where it goes"
+    );
+    let ok = north
+        .post(&format!("/accounts/approvals/{id}/approve"), &[])
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    // The link goes to the address only: the administrator's pages never show it.
+    let link = app.emailed_link("admin.own@northbridge.example").await;
+    let token = link.trim_start_matches("/account/set-password/");
+    let page = admin.get(&format!("/admin/users/{id}")).await;
+    assert!(!page.contains(token));
+    assert!(page.contains("Waiting for the person to set a password"));
+    let mut person = app.browser();
+    let set = person
+        .post(
+            &link,
+            &[
+                ("password", "the person's own phrase"),
+                ("confirm", "the person's own phrase"),
+            ],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
+    assert!(
+        token_for(&app, "puppet", "the person's own phrase")
+            .await
+            .is_ok()
+    );
+    // The link works once.
+    let again = person.get(&link).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    // A reset: the old password stops at once; a new link goes to the person.
+    admin.get(&format!("/admin/users/{id}")).await;
+    let r = admin
+        .post(&format!("/admin/users/{id}/reset-password"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        token_for(&app, "puppet", "the person's own phrase")
+            .await
+            .is_err()
+    );
+    let reset = app.emailed_link("admin.own@northbridge.example").await;
+    assert_ne!(reset, link);
+    let set = person
+        .post(
+            &reset,
+            &[
+                ("password", "another phrase of theirs"),
+                ("confirm", "another phrase of theirs"),
+            ],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
+    assert!(
+        token_for(&app, "puppet", "another phrase of theirs")
+            .await
+            .is_ok()
+    );
+    app.finish().await;
+}

@@ -75,12 +75,36 @@ impl TestApp {
                     agency: agency.into(),
                     team: team.into(),
                     password: safeguard_core::demo::DEMO_PASSWORD.into(),
+                    email: String::new(),
                 },
                 &safeguard_core::Ctx::default(),
                 time::OffsetDateTime::now_utc(),
             )
             .await
             .expect("user")
+    }
+
+    /// The path of the newest one-time set-password link emailed to `address`.
+    pub async fn emailed_link(&self, address: &str) -> String {
+        let mail = self
+            .db
+            .store
+            .pending_emails(1000)
+            .await
+            .expect("outbox")
+            .into_iter()
+            .rev()
+            .find(|m| m.to_address == address)
+            .unwrap_or_else(|| panic!("no email to {address}"));
+        let at = mail
+            .body
+            .find("/account/set-password/")
+            .expect("a set-password link");
+        mail.body[at..]
+            .split_whitespace()
+            .next()
+            .expect("link")
+            .to_string()
     }
 
     /// An API client signed in as `username`.
