@@ -906,6 +906,29 @@ impl Safeguard {
         Ok(())
     }
 
+    /// Partner agencies' names (not the council), for forms.
+    pub async fn partner_agency_names(&self) -> CoreResult<Vec<String>> {
+        Ok(self
+            .store
+            .list_agencies()
+            .await?
+            .into_iter()
+            .filter(|a| !a.is_owner)
+            .map(|a| a.name)
+            .collect())
+    }
+
+    /// Every team as (id, name), for filters.
+    pub async fn teams(&self) -> CoreResult<Vec<(String, String)>> {
+        Ok(self
+            .store
+            .list_teams()
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect())
+    }
+
     /// Agency names, the council first (for forms).
     pub async fn agency_names(&self) -> CoreResult<Vec<String>> {
         Ok(self

@@ -327,7 +327,7 @@ impl Safeguard {
     pub async fn start_draft(&self, now: OffsetDateTime) -> CoreResult<String> {
         let token = crate::random_token()?;
         let (reference, receipt_code) = new_receipt()?;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.reserve.begin().await?;
         tx.purge_drafts(unix_ms(now) - 24 * 3600 * 1000).await?;
         tx.insert_draft(&safeguard_store::concerns::DraftRow {
             id_hash: token_hash(&token),
@@ -349,7 +349,7 @@ impl Safeguard {
         &self,
         token: &str,
     ) -> CoreResult<Option<(RawConcern, i64, Option<Receipt>)>> {
-        let Some(d) = self.store.draft(&token_hash(token)).await? else {
+        let Some(d) = self.reserve.draft(&token_hash(token)).await? else {
             return Ok(None);
         };
         let raw: RawConcern =
@@ -365,7 +365,7 @@ impl Safeguard {
     /// Saves a draft's answers.
     pub async fn save_draft(&self, token: &str, raw: &RawConcern) -> CoreResult<bool> {
         let data = serde_json::to_string(raw).map_err(|e| CoreError::Internal(e.to_string()))?;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.reserve.begin().await?;
         let ok = tx.save_draft(&token_hash(token), &data).await?;
         tx.commit().await?;
         Ok(ok)
@@ -382,7 +382,11 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<Receipt> {
         let hash = token_hash(token);
-        let d = self.store.draft(&hash).await?.ok_or(CoreError::NotFound)?;
+        let d = self
+            .reserve
+            .draft(&hash)
+            .await?
+            .ok_or(CoreError::NotFound)?;
         let receipt = Receipt {
             concern_id: d.concern_id.clone(),
             reference: d.reference.clone(),
@@ -402,7 +406,7 @@ impl Safeguard {
         let details = raw
             .parse(self.today(now), Channel::Online)
             .map_err(CoreError::Invalid)?;
-        let mut tx = self.store.begin_audited().await?;
+        let mut tx = self.reserve.begin_audited().await?;
         if tx.concern_exists(&d.concern_id).await? {
             return Ok(receipt);
         }
@@ -448,7 +452,7 @@ impl Safeguard {
         let id = new_uuid(now)?.to_string();
         let (reference, receipt_code) = new_receipt()?;
         let (row, adults) = concern_rows(&id, &reference, &receipt_code, &details, None, now);
-        let mut tx = self.store.begin_audited().await?;
+        let mut tx = self.reserve.begin_audited().await?;
         tx.insert_concern(&row, &adults).await?;
         tx.audit(public_event(
             ctx,
@@ -638,7 +642,7 @@ impl Safeguard {
             return Err(CoreError::NotFound);
         }
         let reference = format!("SG-{}-{}", &norm[2..6], &norm[6..]);
-        let row = self.store.concern_by_reference(&reference).await?;
+        let row = self.reserve.concern_by_reference(&reference).await?;
         let expected = row
             .as_ref()
             .map(|r| r.receipt_hash.clone())
@@ -657,13 +661,13 @@ impl Safeguard {
             .ok_or_else(|| CoreError::Internal("bad state".into()))?;
         let (status, explanation) = state.public_status(row.acknowledged_at.is_some());
         let messages = self
-            .store
+            .reserve
             .messages(&row.id)
             .await?
             .into_iter()
             .map(|m| (iso_date(self.date_at(m.at)), m.body))
             .collect();
-        let mut tx = self.store.begin_audited().await?;
+        let mut tx = self.reserve.begin_audited().await?;
         tx.audit(public_event(
             ctx,
             now,

@@ -36,7 +36,16 @@ use uuid::Uuid;
 pub use accounts::{LoginOutcome, NewUserInput, SessionInfo, UserSummary};
 pub use audit::AuditPage;
 pub use safeguard_domain as domain;
-pub use safeguard_store as store;
+/// The records the use cases return, by name (for callers that spell
+/// their types). The store itself is not reachable from outside the core:
+/// every read goes through a use case that checks and audits it.
+pub mod rows {
+    pub use safeguard_store::access::{BreakGlassListRow, ShareListRow};
+    pub use safeguard_store::audit::{AuditEvent, AuditFilter, Verification};
+    pub use safeguard_store::concerns::ConcernRow;
+    pub use safeguard_store::enquiries::{EnquiryRecordRow, FeedbackRow};
+    pub use safeguard_store::sac::ReviewRow;
+}
 
 /// What can go wrong in a use case, in terms the web layer maps to a page
 /// or a JSON error. The cause of an internal error is logged, never shown.
@@ -172,6 +181,9 @@ pub struct Ctx {
 #[derive(Clone, Debug)]
 pub struct Safeguard {
     store: Store,
+    /// A small pool of its own for the public concern form and health
+    /// checks, so slow reads holding the main pool never starve them.
+    reserve: Store,
     config: CoreConfig,
     hashing: std::sync::Arc<accounts::HashGate>,
 }
@@ -248,15 +260,20 @@ impl Safeguard {
     pub fn new(store: Store, config: CoreConfig) -> Self {
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
         Safeguard {
+            reserve: store.reserve(),
             store,
             config,
             hashing: std::sync::Arc::new(accounts::HashGate::new(workers)),
         }
     }
 
-    /// The store (for health checks and the CLI).
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// Whether the database answers (through the reserve, so a busy main
+    /// pool does not make a healthy server look down), and its backend.
+    pub async fn health(&self) -> (bool, &'static str) {
+        (
+            self.reserve.ping().await.is_ok(),
+            self.reserve.backend_name(),
+        )
     }
 
     /// The settings.

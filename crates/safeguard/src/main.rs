@@ -12,8 +12,8 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use safeguard_core::anchor::{AnchorCheck, AnchorKey};
 use safeguard_core::{CoreConfig, CoreError, Ctx, NewUserInput, Safeguard};
-use safeguard_store::Store;
 use safeguard_store::audit::Verification;
+use safeguard_store::{Store, StoreOptions};
 use time::OffsetDateTime;
 
 #[derive(Parser)]
@@ -63,13 +63,19 @@ struct DbArgs {
 
 impl DbArgs {
     async fn open(&self) -> anyhow::Result<Store> {
+        self.open_with(StoreOptions::default()).await
+    }
+
+    async fn open_with(&self, options: StoreOptions) -> anyhow::Result<Store> {
         match &self.database_url {
-            Some(url) => Store::connect(url)
+            Some(url) => Store::connect_with(url, options)
                 .await
                 .context("cannot open the database at the given URL"),
-            None => Store::open_data_dir(&self.data_dir).await.with_context(|| {
-                format!("cannot open the database in {}", self.data_dir.display())
-            }),
+            None => Store::open_data_dir_with(&self.data_dir, options)
+                .await
+                .with_context(|| {
+                    format!("cannot open the database in {}", self.data_dir.display())
+                }),
         }
     }
 }
@@ -178,6 +184,13 @@ enum Command {
         /// The safeguarding lead's email address, told at once of every emergency opening (the email names no one; needs --smtp-url).
         #[arg(long, env = "SAFEGUARD_SAFEGUARDING_LEAD_EMAIL")]
         safeguarding_lead_email: Option<String>,
+        /// Seconds one database statement may run before it is stopped (0: no limit), so slow searches cannot hold every connection.
+        #[arg(
+            long,
+            env = "SAFEGUARD_STATEMENT_TIMEOUT_SECONDS",
+            default_value_t = 30
+        )]
+        statement_timeout_seconds: u64,
         /// Minutes between anchors of the audit chain written outside the database (0: only at start and shutdown).
         #[arg(long, env = "SAFEGUARD_AUDIT_ANCHOR_MINUTES", default_value_t = 10)]
         audit_anchor_minutes: u64,
@@ -384,6 +397,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             time_zone,
             audit_anchor_minutes,
             anchors,
+            statement_timeout_seconds,
             mail,
         } => {
             let config = CoreConfig {
@@ -411,7 +425,11 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 key: anchors.key()?,
                 every: Duration::from_secs(audit_anchor_minutes * 60),
             };
-            serve(bind, db, demo, config, web, mail, anchoring).await
+            let store_options = StoreOptions {
+                statement_timeout: (statement_timeout_seconds > 0)
+                    .then(|| Duration::from_secs(statement_timeout_seconds)),
+            };
+            serve(bind, db, store_options, demo, config, web, mail, anchoring).await
         }
         Command::User {
             command:
@@ -728,16 +746,18 @@ fn print_logins(logins: &[safeguard_core::demo::DemoLogin]) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn serve(
     bind: SocketAddr,
     db: DbArgs,
+    store_options: StoreOptions,
     demo: bool,
     config: CoreConfig,
     web: safeguard_web::WebConfig,
     mail: MailArgs,
     anchoring: Anchoring,
 ) -> anyhow::Result<ExitCode> {
-    let store = db.open().await?;
+    let store = db.open_with(store_options).await?;
     let backend = store.backend_name();
     let core = Safeguard::new(store, config);
     let now = OffsetDateTime::now_utc();

@@ -60,6 +60,37 @@ pub enum StoreError {
     NotAudited,
 }
 
+impl StoreError {
+    /// Whether the statement was stopped for running past its time limit
+    /// (PostgreSQL's `statement_timeout`, SQLite's interrupt).
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(e)) => {
+                matches!(e.code().as_deref(), Some("57014") | Some("9"))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// How a store's connections behave.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StoreOptions {
+    /// The longest one statement may run before it is stopped (none when
+    /// `None`): on PostgreSQL `statement_timeout`; on SQLite an interrupt
+    /// from the progress handler once a statement (or statements run back
+    /// to back, with no pause of 100 ms) has run this long.
+    pub statement_timeout: Option<Duration>,
+}
+
+/// A pause between progress callbacks longer than this means the SQLite
+/// connection was idle: the next callback belongs to a new statement.
+const SQLITE_IDLE_GAP: Duration = Duration::from_millis(100);
+
+/// Connections kept apart for work that must never starve behind slow
+/// reads (the public concern form and health checks).
+const RESERVE_CONNECTIONS: u32 = 2;
+
 /// Shorthand for store results.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -145,21 +176,35 @@ impl Store {
     /// Opens the embedded SQLite database `safeguard.db` in `dir`, creating
     /// both as needed, and applies migrations.
     pub async fn open_data_dir(dir: &Path) -> Result<Store> {
+        Self::open_data_dir_with(dir, StoreOptions::default()).await
+    }
+
+    /// As [`Store::open_data_dir`], with `options`.
+    pub async fn open_data_dir_with(dir: &Path, options: StoreOptions) -> Result<Store> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Corrupt(format!("cannot create data directory: {e}")))?;
         let opts = SqliteConnectOptions::new().filename(dir.join("safeguard.db"));
-        Self::open_sqlite(opts).await
+        Self::open_sqlite(opts, options).await
     }
 
     /// Connects to `sqlite://…` or `postgres://…` and applies migrations.
     pub async fn connect(url: &str) -> Result<Store> {
+        Self::connect_with(url, StoreOptions::default()).await
+    }
+
+    /// As [`Store::connect`], with `options`.
+    pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Store> {
         if url.starts_with("sqlite:") {
-            Self::open_sqlite(SqliteConnectOptions::from_str(url)?).await
+            Self::open_sqlite(SqliteConnectOptions::from_str(url)?, options).await
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let mut opts = sqlx::postgres::PgConnectOptions::from_str(url)?;
+            if let Some(t) = options.statement_timeout {
+                opts = opts.options([("statement_timeout", t.as_millis().to_string())]);
+            }
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
+                .connect_with(opts)
                 .await?;
             POSTGRES_MIGRATOR.run(&pool).await?;
             Ok(Store::Postgres(pool))
@@ -168,7 +213,27 @@ impl Store {
         }
     }
 
-    async fn open_sqlite(opts: SqliteConnectOptions) -> Result<Store> {
+    /// A small pool of its own over the same database, for work that must
+    /// never wait behind slow reads on the main pool (the public concern
+    /// form, health checks). It connects when first used.
+    pub fn reserve(&self) -> Store {
+        match self {
+            Store::Sqlite(p) => Store::Sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(RESERVE_CONNECTIONS)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_lazy_with((*p.connect_options()).clone()),
+            ),
+            Store::Postgres(p) => Store::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(RESERVE_CONNECTIONS)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_lazy_with((*p.connect_options()).clone()),
+            ),
+        }
+    }
+
+    async fn open_sqlite(opts: SqliteConnectOptions, options: StoreOptions) -> Result<Store> {
         let opts = opts
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -179,10 +244,30 @@ impl Store {
             // generated records does not slow to a crawl past a million rows.
             .pragma("cache_size", "-65536")
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
+        let mut pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(opts)
-            .await?;
+            .acquire_timeout(Duration::from_secs(10));
+        if let Some(limit) = options.statement_timeout {
+            pool = pool.after_connect(move |conn, _| {
+                Box::pin(async move {
+                    let mut handle = conn.lock_handle().await?;
+                    let mut last: Option<std::time::Instant> = None;
+                    let mut started = std::time::Instant::now();
+                    // Every ~100,000 virtual-machine steps (well under a
+                    // millisecond): stop the statement once it has run too long.
+                    handle.set_progress_handler(100_000, move || {
+                        let now = std::time::Instant::now();
+                        if last.is_none_or(|l| now.duration_since(l) > SQLITE_IDLE_GAP) {
+                            started = now;
+                        }
+                        last = Some(now);
+                        now.duration_since(started) <= limit
+                    });
+                    Ok(())
+                })
+            });
+        }
+        let pool = pool.connect_with(opts).await?;
         SQLITE_MIGRATOR.run(&pool).await?;
         Ok(Store::Sqlite(pool))
     }

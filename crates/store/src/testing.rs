@@ -182,3 +182,36 @@ pub async fn fetch_rows_raw(store: &Store, sql: &str, binds: &[&str]) -> Result<
         q.fetch_all(p).await.map(|r| r.len())
     })?)
 }
+
+/// Connections taken from a store's pool and held until dropped.
+pub struct HeldConnections(#[allow(dead_code)] Box<dyn std::any::Any + Send>);
+
+/// Takes every connection of `store`'s pool (as slow searches whose clients
+/// have gone would), holding them until the result is dropped.
+pub async fn hold_every_connection(store: &Store) -> Result<HeldConnections> {
+    Ok(match store {
+        Store::Sqlite(p) => {
+            let mut held = Vec::new();
+            for _ in 0..p.options().get_max_connections() {
+                held.push(p.acquire().await?);
+            }
+            HeldConnections(Box::new(held))
+        }
+        Store::Postgres(p) => {
+            let mut held = Vec::new();
+            for _ in 0..p.options().get_max_connections() {
+                held.push(p.acquire().await?);
+            }
+            HeldConnections(Box::new(held))
+        }
+    })
+}
+
+/// Runs a statement that would take minutes (counting to a billion).
+pub async fn run_slow_statement(store: &Store) -> Result<i64> {
+    let sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) \
+               SELECT COUNT(*) FROM c";
+    Ok(on_db!(store, |p| sqlx::query_scalar(sql)
+        .fetch_one(p)
+        .await)?)
+}

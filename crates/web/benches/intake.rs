@@ -179,7 +179,7 @@ async fn main() {
     }
     let api = t.elapsed();
 
-    let total = core.store().verify_audit().await.expect("verify");
+    let total = core.verify_audit().await.expect("verify");
     let per = |d: std::time::Duration, k: usize| k as f64 / d.as_secs_f64();
     println!("intake benchmark on SQLite (WAL, synchronous=FULL), {n} concerns per run");
     println!(

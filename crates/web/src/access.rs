@@ -9,9 +9,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use safeguard_core::CoreError;
 use safeguard_core::access::{LimitedRecord, RestrictionView};
+use safeguard_core::rows::BreakGlassListRow;
 use safeguard_domain::policy::{Action, Decision, decide};
 use safeguard_domain::validation::FieldErrors;
-use safeguard_store::access::BreakGlassListRow;
 
 use crate::AppState;
 use crate::auth::SignedIn;

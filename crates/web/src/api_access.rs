@@ -98,7 +98,7 @@ pub struct MemberIn {
     pub reason: String,
 }
 
-fn opening(r: safeguard_store::access::BreakGlassListRow) -> OpeningOut {
+fn opening(r: safeguard_core::rows::BreakGlassListRow) -> OpeningOut {
     OpeningOut {
         id: r.id,
         person_id: r.person_id,

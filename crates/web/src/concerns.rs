@@ -1126,7 +1126,7 @@ struct AdultBlock {
 #[template(path = "concern_view.html")]
 struct ConcernPage {
     l: Layout,
-    c: safeguard_store::concerns::ConcernRow,
+    c: safeguard_core::rows::ConcernRow,
     status: &'static str,
     danger: bool,
     staff: bool,

@@ -71,7 +71,7 @@ fn yn(b: bool) -> String {
 
 /// A record's title and rows, from its stored JSON.
 fn record_view(
-    r: &safeguard_store::enquiries::EnquiryRecordRow,
+    r: &safeguard_core::rows::EnquiryRecordRow,
 ) -> (String, Vec<(&'static str, String)>) {
     let by = format!("{} by {}", when(r.at), r.by_name);
     match r.kind.as_str() {
@@ -622,13 +622,10 @@ async fn page(
     let agencies = if allow(Action::SignOffEnquiry) {
         state
             .core
-            .store()
-            .list_agencies()
-            .await
-            .map_err(|e| PageError::from(CoreError::from(e)))?
+            .partner_agency_names()
+            .await?
             .into_iter()
-            .filter(|a| !a.is_owner)
-            .map(|a| (a.name.clone(), a.name))
+            .map(|a| (a.clone(), a))
             .collect()
     } else {
         Vec::new()
@@ -705,13 +702,10 @@ async fn page(
     let share_agencies = if works {
         state
             .core
-            .store()
-            .list_agencies()
-            .await
-            .map_err(|e| PageError::from(CoreError::from(e)))?
+            .partner_agency_names()
+            .await?
             .into_iter()
-            .filter(|a| !a.is_owner)
-            .map(|a| (a.name.clone(), a.name))
+            .map(|a| (a.clone(), a))
             .collect()
     } else {
         Vec::new()
@@ -865,7 +859,7 @@ struct ShareView {
     consent: String,
 }
 
-fn share_view(x: safeguard_store::access::ShareListRow) -> ShareView {
+fn share_view(x: safeguard_core::rows::ShareListRow) -> ShareView {
     let nine = Article9::parse(&x.article9)
         .filter(|a| *a != Article9::NotSpecial)
         .map(|a| format!("; {}", a.label()))
@@ -1104,15 +1098,17 @@ pub(crate) async fn conclude(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let f = FormData::parse(&body);
-    let ids: Vec<String> = state
-        .core
-        .store()
-        .outcomes(&id)
-        .await
-        .map_err(|e| PageError::from(CoreError::from(e)))?
-        .into_iter()
-        .map(|o| o.id)
-        .collect();
+    // The outcomes the form asked about (each has a comment box); the use
+    // case checks every active outcome is rated.
+    let mut ids: Vec<String> =
+        f.0.iter()
+            .filter_map(|(k, _)| {
+                k.strip_prefix("comment_")
+                    .or_else(|| k.strip_prefix("achievement_"))
+            })
+            .map(str::to_string)
+            .collect();
+    ids.dedup();
     let raw = raw_conclusion(&f, &ids);
     let r = state
         .core
@@ -1415,7 +1411,7 @@ pub(crate) async fn summary(
 
 /// Feedback as the enquiry page shows it.
 fn feedback_views(
-    rows: &[safeguard_store::enquiries::FeedbackRow],
+    rows: &[safeguard_core::rows::FeedbackRow],
     questions: &[safeguard_domain::feedback::Question],
 ) -> Vec<(String, Vec<(String, String)>)> {
     rows.iter()

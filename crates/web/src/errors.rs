@@ -97,6 +97,11 @@ impl From<CoreError> for PageError {
                 PageError::bad_request()
             }
             CoreError::Busy => PageError::busy(),
+            CoreError::Store(e) if e.is_timeout() => PageError {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                heading: "Sorry, that took too long",
+                message: "It was stopped so others are not kept waiting. Nothing was saved by it: try again, or narrow a search.",
+            },
             CoreError::Store(_) | CoreError::Internal(_) => {
                 tracing::error!(error = %e, "internal error");
                 PageError::internal()
@@ -254,6 +259,11 @@ impl From<CoreError> for ApiError {
                 StatusCode::UNAUTHORIZED,
                 "bad_credentials",
                 "Wrong username or password, or the account is locked",
+            ),
+            CoreError::Store(e) if e.is_timeout() => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too_slow",
+                "The request ran past its time limit and was stopped; nothing was saved by it. Try again, or narrow a search.",
             ),
             CoreError::Busy => ApiError {
                 retry_after: Some(std::time::Duration::from_secs(5)),

@@ -243,11 +243,10 @@ async fn fallback(req: Request) -> Response {
 
 /// `GET /health`: the backend's name and whether the database answers.
 async fn health(State(state): State<AppState>) -> Response {
-    let store = state.core.store();
-    let ok = store.ping().await.is_ok();
+    let (ok, backend) = state.core.health().await;
     let body = serde_json::json!({
         "status": if ok { "ok" } else { "unavailable" },
-        "backend": store.backend_name(),
+        "backend": backend,
         "database": if ok { "reachable" } else { "unreachable" },
         "version": env!("CARGO_PKG_VERSION"),
     });

@@ -7,11 +7,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use safeguard_core::people::Created;
+use safeguard_core::rows::{AuditFilter, Verification};
 use safeguard_core::{CoreError, NewUserInput, UserSummary};
 use safeguard_domain::person::PersonSummary;
 use safeguard_domain::validation::FieldErrors;
 use safeguard_domain::{Action, PersonId, Role};
-use safeguard_store::audit::{AuditFilter, Verification};
 use serde::Deserialize;
 
 use crate::AppState;

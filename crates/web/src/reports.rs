@@ -9,13 +9,13 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use safeguard_core::CoreError;
 use safeguard_core::reports::{CellRecords, QualityCheck, RawReview};
+use safeguard_core::rows::ReviewRow;
 use safeguard_domain::Action;
 use safeguard_domain::dashboard::{
     Bars, Dashboard, ProviderTrend, month_label, per_mille, percent,
 };
 use safeguard_domain::sac::{Table, Year};
 use safeguard_domain::validation::FieldErrors;
-use safeguard_store::sac::ReviewRow;
 use serde::Deserialize;
 
 use crate::auth::SignedIn;
@@ -298,15 +298,7 @@ pub(crate) async fn dashboard(
     data.set("from", q.from.clone().unwrap_or_default());
     data.set("to", q.to.clone().unwrap_or_default());
     data.set("team", q.team().unwrap_or_default());
-    let teams: Vec<(String, String)> = state
-        .core
-        .store()
-        .list_teams()
-        .await
-        .map_err(CoreError::from)?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
+    let teams: Vec<(String, String)> = state.core.teams().await?;
     let team_name = q
         .team()
         .and_then(|id| teams.iter().find(|t| t.0 == id))

@@ -1233,4 +1233,5 @@ on_both_backends! {
     dates_are_the_organisations => crate::security::dates_are_the_organisations_story;
     credentials_can_be_revoked => crate::security::credentials_can_be_revoked_story;
     administrators_never_hold_passwords => crate::security::administrators_never_hold_passwords_story;
+    intake_and_health_never_starve => crate::security::intake_and_health_never_starve_story;
 }

@@ -370,7 +370,7 @@ pub async fn dashboard_story(db: TestDb) {
     assert_eq!(d["providers"][0]["total"], 1);
 
     // By team: the hub decided Ada's concern; the North team has nothing yet.
-    let teams = app.core.store().list_teams().await.expect("teams");
+    let teams = app.db.store.list_teams().await.expect("teams");
     let team = |name: &str| {
         teams
             .iter()

@@ -1068,3 +1068,56 @@ pub async fn administrators_never_hold_passwords_story(db: TestDb) {
     );
     app.finish().await;
 }
+
+/// With every connection of the main pool held (searches whose clients
+/// have gone), the public concern form and the health check still answer
+/// from their reserve; and a statement past its time limit is stopped.
+pub async fn intake_and_health_never_starve_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let held = safeguard_store::testing::hold_every_connection(&app.db.store)
+        .await
+        .expect("hold the pool");
+    let health = app.browser().get("/health").await;
+    assert_eq!(health.status, StatusCode::OK, "{}", health.body);
+    let concern = serde_json::json!({
+        "raiser_kind": "anonymous",
+        "what_happened": "Residents are left in wet beds all night.",
+        "adults": [{"description": "Residents on the first floor of Meadowview"}],
+        "immediate_danger": "unknown", "consent": "dont_know"
+    })
+    .to_string();
+    let r = crate::support::Api::new(&app)
+        .call(Method::POST, "/api/v1/public/concerns", Some(&concern))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let receipt = r.json();
+    let status = crate::support::Api::new(&app)
+        .call(
+            Method::POST,
+            "/api/v1/public/concerns/status",
+            Some(&serde_json::json!({"reference": receipt["reference"], "receipt_code": receipt["receipt_code"]}).to_string()),
+        )
+        .await;
+    assert_eq!(status.status, StatusCode::OK, "{}", status.body);
+    drop(held);
+
+    // A statement that would run for minutes is stopped at the limit.
+    let limited = safeguard_store::Store::connect_with(
+        &app.db.url,
+        safeguard_store::StoreOptions {
+            statement_timeout: Some(std::time::Duration::from_secs(1)),
+        },
+    )
+    .await
+    .expect("store");
+    let started = std::time::Instant::now();
+    let err = safeguard_store::testing::run_slow_statement(&limited)
+        .await
+        .expect_err("stopped");
+    assert!(err.is_timeout(), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    // The connection is usable afterwards.
+    limited.ping().await.expect("still answers");
+    limited.close().await;
+    app.finish().await;
+}
