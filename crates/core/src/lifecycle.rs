@@ -13,6 +13,17 @@ use time::OffsetDateTime;
 use crate::accounts::{LinkPurpose, UserSummary, hash_password, password_rules, system_event};
 use crate::{CoreError, CoreResult, Ctx, Safeguard, token_hash, unix_ms};
 
+/// Changing one's own password, as typed.
+#[derive(Clone, Copy, Debug)]
+pub struct PasswordChange<'a> {
+    /// The password now.
+    pub current: &'a str,
+    /// The new one.
+    pub new: &'a str,
+    /// The new one again.
+    pub confirm: &'a str,
+}
+
 /// One account as its administrator manages it.
 #[derive(Clone, Debug)]
 pub struct AccountView {
@@ -392,13 +403,16 @@ impl Safeguard {
     pub async fn change_password(
         &self,
         actor: &Actor,
-        current: &str,
-        new: &str,
-        confirm: &str,
+        change: &PasswordChange<'_>,
         keep_session: Option<&str>,
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<()> {
+        let PasswordChange {
+            current,
+            new,
+            confirm,
+        } = *change;
         let mut e = FieldErrors::new();
         password_rules(&mut e, "new_password", new);
         if new != confirm {

@@ -67,6 +67,9 @@ async fn store_story(db: TestDb) {
         team_id: Some("t1".into()),
         password_hash: "x".into(),
         created_at: 1,
+        email: None,
+        created_by: None,
+        awaiting_approval: false,
     })
     .await
     .expect("user");

@@ -354,6 +354,7 @@ async fn lists_run(backend: Backend, people: u64, runs: usize, today: time::Offs
             agency: String::new(),
             team: "North Locality Team".into(),
             password: safeguard_core::demo::DEMO_PASSWORD.into(),
+            email: String::new(),
         },
         &safeguard_core::Ctx::default(),
         today,

@@ -354,9 +354,11 @@ pub(crate) async fn change_password(
         .core
         .change_password(
             &user.actor,
-            f.get("current_password"),
-            f.get("password"),
-            f.get("confirm"),
+            &safeguard_core::lifecycle::PasswordChange {
+                current: f.get("current_password"),
+                new: f.get("password"),
+                confirm: f.get("confirm"),
+            },
             Some(&user.token),
             &user.ctx,
             user.now,

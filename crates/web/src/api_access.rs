@@ -82,7 +82,7 @@ pub struct QueueOut {
 
 /// A reviewer's finding.
 #[derive(Deserialize, ToSchema)]
-pub struct ReviewIn {
+pub struct BreakGlassReviewIn {
     /// Whether the opening was justified.
     pub justified: bool,
     /// What was checked and concluded.
@@ -200,7 +200,7 @@ pub(crate) async fn queue(
 
 /// Close an emergency opening's review with a finding (a manager other than the one who opened it).
 #[utoipa::path(post, path = "/api/v1/access/break-glass/{id}/review", tag = "access", params(("id" = String, Path, description = "Opening id")),
-    request_body = ReviewIn, security(("bearer" = [])),
+    request_body = BreakGlassReviewIn, security(("bearer" = [])),
     responses((status = 204), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 pub(crate) async fn review(
     State(state): State<AppState>,
@@ -208,7 +208,7 @@ pub(crate) async fn review(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
-    let r: ReviewIn = parse_json(&body)?;
+    let r: BreakGlassReviewIn = parse_json(&body)?;
     state
         .core
         .review_break_glass(

@@ -346,7 +346,7 @@ pub(crate) async fn sign_off(
 
 /// A record made during an enquiry.
 #[derive(Serialize, ToSchema)]
-pub struct RecordOut {
+pub struct EnquiryRecordOut {
     /// Id.
     pub id: String,
     /// `advocacy`, `capacity` or `consent`.
@@ -361,12 +361,12 @@ pub struct RecordOut {
 
 /// An enquiry's advocacy checks, capacity assessments and consent records, oldest first.
 #[utoipa::path(get, path = "/api/v1/enquiries/{id}/records", tag = "enquiries", params(("id" = String, Path, description = "Enquiry id")),
-    security(("bearer" = [])), responses((status = 200, body = [RecordOut]), (status = 404, body = ApiErrorBody)))]
+    security(("bearer" = [])), responses((status = 200, body = [EnquiryRecordOut]), (status = 404, body = ApiErrorBody)))]
 pub(crate) async fn records(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<Vec<RecordOut>>, ApiError> {
+) -> Result<Json<Vec<EnquiryRecordOut>>, ApiError> {
     state
         .core
         .enquiry_view(&user.actor, &id, &user.ctx, user.now)
@@ -374,7 +374,7 @@ pub(crate) async fn records(
     let rows = state.core.enquiry_records(&user.actor, &id).await?;
     Ok(Json(
         rows.into_iter()
-            .map(|r| RecordOut {
+            .map(|r| EnquiryRecordOut {
                 id: r.id,
                 kind: r.kind,
                 data: serde_json::from_str(&r.data).unwrap_or_default(),

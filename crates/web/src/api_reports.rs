@@ -51,7 +51,7 @@ pub struct SacOut {
 
 /// A record found by a check or behind a figure.
 #[derive(Serialize, ToSchema)]
-pub struct RecordOut {
+pub struct ReportRecordOut {
     /// `concern`, `enquiry`, `person` or `review`.
     pub record: String,
     /// Its id.
@@ -72,15 +72,15 @@ pub struct QualityOut {
     /// How many.
     pub count: usize,
     /// The records (empty for analysts, who see counts only).
-    pub records: Vec<RecordOut>,
+    pub records: Vec<ReportRecordOut>,
 }
 
 fn year(s: &str) -> Result<Year, ApiError> {
     Year::parse(s).ok_or_else(ApiError::not_found)
 }
 
-fn record(r: safeguard_core::reports::RecordRef) -> RecordOut {
-    RecordOut {
+fn record(r: safeguard_core::reports::RecordRef) -> ReportRecordOut {
+    ReportRecordOut {
         record: r.record,
         id: r.id,
         label: r.label,
@@ -159,7 +159,7 @@ pub struct CellOut {
     /// How many records are behind it.
     pub total: usize,
     /// The records (at most 1,000).
-    pub records: Vec<RecordOut>,
+    pub records: Vec<ReportRecordOut>,
 }
 
 /// The records behind one cell: row and column are 0-based positions in the table.
@@ -193,7 +193,7 @@ pub(crate) async fn cell(
 
 /// A Safeguarding Adults Review to add.
 #[derive(Deserialize, ToSchema)]
-pub struct ReviewIn {
+pub struct SafeguardingReviewIn {
     /// A title that does not identify the person.
     pub title: Option<String>,
     /// `YYYY-MM-DD`.
@@ -207,14 +207,14 @@ pub struct ReviewIn {
 }
 
 /// Add a Safeguarding Adults Review to the register (managers).
-#[utoipa::path(post, path = "/api/v1/reviews", tag = "reports", request_body = ReviewIn, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/reviews", tag = "reports", request_body = SafeguardingReviewIn, security(("bearer" = [])),
     responses((status = 201, description = "Added"), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
 pub(crate) async fn add_review(
     State(state): State<AppState>,
     user: ApiUser,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let r: ReviewIn = parse_json(&body)?;
+    let r: SafeguardingReviewIn = parse_json(&body)?;
     let raw = RawReview {
         title: r.title,
         commissioned_on: r.commissioned_on,
