@@ -148,6 +148,7 @@ impl Safeguard {
             on_access_list: f.on_access_list,
             break_glass: f.break_glass,
             created: f.created,
+            missing: f.missing,
         })
     }
 

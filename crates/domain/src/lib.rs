@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod codes;
 pub mod concern;
 pub mod dashboard;
+pub mod dates;
 pub mod enquiry;
 pub mod feedback;
 pub mod ids;

@@ -311,6 +311,7 @@ pub struct Meeting {
     /// Kind.
     pub kind: MeetingKind,
     /// When.
+    #[serde(with = "crate::dates::iso")]
     pub held_on: Date,
     /// Who attended.
     pub attendees: String,
@@ -327,6 +328,7 @@ pub struct Meeting {
     /// What changed (reviews).
     pub plan_changes: Option<String>,
     /// Next review.
+    #[serde(default, with = "crate::dates::iso_opt")]
     pub next_review_on: Option<Date>,
 }
 

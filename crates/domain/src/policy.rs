@@ -248,13 +248,15 @@ pub struct CaseFacts {
     pub break_glass: bool,
     /// The user made the person's record.
     pub created: bool,
+    /// There is no such record.
+    pub missing: bool,
 }
 
 /// How much of a person's case `actor` may see. Only council practitioners
 /// and managers see case records through the case pages; partner agencies
 /// see what is shared with them, and enquiries they are invited into.
 pub fn person_access(actor: &Actor, facts: &CaseFacts) -> Access {
-    if !case_worker(actor) {
+    if !case_worker(actor) || facts.missing {
         return Access::Hidden;
     }
     if facts.restricted {
@@ -455,6 +457,15 @@ mod tests {
         assert_eq!(person_access(&p, &glass), Access::Full(Basis::BreakGlass));
         // Nobody holds it yet: managers allocate it; practitioners see the name only.
         assert_eq!(person_access(&p, &CaseFacts::default()), Access::Limited);
+        // No such record: nothing, not even for a manager (who would see an unheld one).
+        let missing = CaseFacts {
+            missing: true,
+            ..CaseFacts::default()
+        };
+        assert_eq!(
+            person_access(&in_team(Role::Manager, 1), &missing),
+            Access::Hidden
+        );
         // Whoever made a record reads it, with or without a team.
         let made = CaseFacts {
             created: true,

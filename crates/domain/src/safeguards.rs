@@ -84,6 +84,7 @@ pub struct Advocacy {
     /// Whether an independent advocate is required (s68: a difficulty and no appropriate person).
     pub advocate_required: bool,
     /// Referral date.
+    #[serde(default, with = "crate::dates::iso_opt")]
     pub referred_on: Option<Date>,
     /// The advocate.
     pub advocate: Option<String>,
@@ -220,6 +221,7 @@ pub struct CapacityAssessment {
     /// The conclusion: lacks capacity for this decision.
     pub lacks_capacity: bool,
     /// When.
+    #[serde(with = "crate::dates::iso")]
     pub assessed_on: Date,
     /// The best-interests decision, required when capacity is lacking.
     pub best_interests: Option<BestInterests>,
@@ -419,6 +421,7 @@ pub struct Consent {
     /// By whom.
     pub by: ConsentBy,
     /// When.
+    #[serde(with = "crate::dates::iso")]
     pub on: Date,
     /// Going ahead despite refusal or withdrawal.
     pub proceeding: bool,

@@ -22,6 +22,8 @@ pub struct CaseFactsRow {
     pub break_glass: bool,
     /// The user made the record.
     pub created: bool,
+    /// There is no such record.
+    pub missing: bool,
 }
 
 /// A restriction on a person's record.
@@ -218,7 +220,8 @@ impl Store {
             .bind(person_id)
             .fetch_all(p)
             .await)?;
-        let (allocated, restricted, on_access_list, break_glass, created): (
+        let (allocated, restricted, on_access_list, break_glass, created, exists): (
+            bool,
             bool,
             bool,
             bool,
@@ -230,7 +233,8 @@ impl Store {
                  EXISTS (SELECT 1 FROM person_restrictions WHERE person_id = $1), \
                  EXISTS (SELECT 1 FROM restriction_access WHERE person_id = $1 AND user_id = $2), \
                  EXISTS (SELECT 1 FROM break_glass WHERE person_id = $1 AND user_id = $2 AND expires_at > $3), \
-                 EXISTS (SELECT 1 FROM people WHERE id = $1 AND created_by = $2)"
+                 EXISTS (SELECT 1 FROM people WHERE id = $1 AND created_by = $2), \
+                 EXISTS (SELECT 1 FROM people WHERE id = $1)"
             )
             .bind(person_id)
             .bind(user_id)
@@ -245,6 +249,7 @@ impl Store {
             on_access_list,
             break_glass,
             created,
+            missing: !exists,
         })
     }
 

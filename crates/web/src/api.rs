@@ -459,5 +459,95 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 pub(crate) fn openapi_json() -> &'static serde_json::Value {
     static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
-    DOC.get_or_init(|| serde_json::to_value(openapi()).unwrap_or_default())
+    DOC.get_or_init(|| {
+        let mut doc = serde_json::to_value(openapi()).unwrap_or_default();
+        complete(&mut doc);
+        doc
+    })
+}
+
+/// Says in the document what every operation can answer besides its own
+/// successes, as the layers around the handlers answer it: 400 (a body,
+/// path or query that cannot be read), 401 and 403 (secured operations),
+/// 404 (operations on a record), 415 and 422 (operations with a body), 429
+/// (public ones, rate-limited) and 503 (busy or too slow). Every request
+/// body is required. A person as returned has its fields without the ban on
+/// other names that the input has (the output adds id, version and sac).
+fn complete(doc: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let error = |why: &str| json!({"description": why, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiErrorBody"}}}});
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for op in item.values_mut() {
+                if path == "/api/v1/openapi.json" {
+                    continue;
+                }
+                let secured = op
+                    .get("security")
+                    .and_then(Value::as_array)
+                    .is_some_and(|s| !s.is_empty());
+                let has_body = op.get("requestBody").is_some();
+                if let Some(body) = op.get_mut("requestBody").and_then(Value::as_object_mut) {
+                    body.insert("required".into(), Value::Bool(true));
+                }
+                let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                    continue;
+                };
+                let mut add = |code: &str, why: &str| {
+                    responses.entry(code).or_insert_with(|| error(why));
+                };
+                add(
+                    "400",
+                    "The request could not be read: a malformed body, path or query",
+                );
+                if secured {
+                    add("401", "No valid bearer token was sent");
+                    add(
+                        "403",
+                        "Your role, or the record's need-to-know, does not allow this",
+                    );
+                } else if path.starts_with("/api/v1/public/") {
+                    add(
+                        "429",
+                        "Too many requests from this address; try again later",
+                    );
+                }
+                if path.contains('{') {
+                    add("404", "No such record, or not one you may know of");
+                }
+                if has_body {
+                    add("415", "The body is not sent as application/json");
+                    add("422", "Some fields are not valid");
+                }
+                add(
+                    "503",
+                    "Busy, or the request ran past its time limit: nothing was done",
+                );
+            }
+        }
+    }
+    let schemas = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut);
+    if let Some(schemas) = schemas
+        && let Some(mut fields) = schemas.get("RawPerson").cloned()
+    {
+        if let Some(f) = fields.as_object_mut() {
+            f.remove("additionalProperties");
+            f.insert(
+                "description".into(),
+                Value::String("A person record's fields, as returned.".into()),
+            );
+        }
+        schemas.insert("PersonFields".into(), fields);
+        if let Some(first) = schemas
+            .get_mut("PersonOut")
+            .and_then(|p| p.pointer_mut("/allOf/0/$ref"))
+        {
+            *first = Value::String("#/components/schemas/PersonFields".into());
+        }
+    }
 }

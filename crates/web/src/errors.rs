@@ -309,6 +309,44 @@ struct ErrorTemplate<'a> {
     request_id: &'a str,
 }
 
+/// An API error response that is not JSON (axum's own rejections) made
+/// into the API's JSON error, with the same status.
+pub(crate) fn api_json(res: Response, request_id: &str) -> Response {
+    let status = res.status();
+    let json = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if json || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let (error, message) = match status {
+        StatusCode::BAD_REQUEST => (
+            "bad_request",
+            "The request could not be read: check the path, query and body",
+        ),
+        StatusCode::NOT_FOUND => ("not_found", "Not found"),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "This method is not allowed here"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "The body is too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "Send the body as JSON with Content-Type: application/json",
+        ),
+        StatusCode::UNPROCESSABLE_ENTITY => ("validation", "The body could not be read"),
+        s if s.is_server_error() => (
+            "internal",
+            "Something went wrong on our side; nothing was saved",
+        ),
+        _ => ("error", "The request was refused"),
+    };
+    render_error(
+        ApiError::new(status, error, message).into_response(),
+        request_id,
+        None,
+    )
+}
+
 /// Fills in the body of an error response. A signed-in user's error page
 /// keeps their header and navigation.
 pub(crate) fn render_error(

@@ -272,6 +272,11 @@ async fn request_layer(State(state): State<AppState>, mut req: Request, next: Ne
     let mut res = next.run(req).await;
     // Errors are rendered by the session layer; this catches any from outside it.
     res = errors::render_error(res, &request_id, None);
+    // The API answers in JSON, whoever refused: axum's own rejections of a
+    // path, query or body it cannot read come as plain text.
+    if path.starts_with("/api/") {
+        res = errors::api_json(res, &request_id);
+    }
     let h = res.headers_mut();
     let set = |h: &mut axum::http::HeaderMap, k: &'static str, v: &'static str| {
         if !h.contains_key(k) {

@@ -876,6 +876,18 @@ async fn openapi_story(db: TestDb) {
             .as_str()
             .is_some_and(|v| v.starts_with("3.1"))
     );
+    // The document is a snapshot kept with the code: a change to the API
+    // shows in review. SAFEGUARD_UPDATE_SNAPSHOTS=1 rewrites it.
+    let snapshot = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
+    let pretty = serde_json::to_string_pretty(&doc).expect("json") + "\n";
+    if std::env::var_os("SAFEGUARD_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(snapshot, &pretty).expect("write the snapshot");
+    }
+    let kept = std::fs::read_to_string(snapshot).unwrap_or_default();
+    assert!(
+        kept == pretty,
+        "the OpenAPI document differs from docs/openapi.json: review the change and rerun with SAFEGUARD_UPDATE_SNAPSHOTS=1"
+    );
     let paths = doc["paths"].as_object().expect("paths");
     let mut described = Vec::new();
     for (path, item) in paths {
@@ -887,6 +899,7 @@ async fn openapi_story(db: TestDb) {
     assert_eq!(
         described,
         vec![
+            "DELETE /api/v1/auth/token",
             "DELETE /api/v1/enquiries/{id}/outcomes/{outcome_id}",
             "DELETE /api/v1/people/{id}/restriction",
             "DELETE /api/v1/settings/summary-translations/{lang}",
@@ -1234,4 +1247,5 @@ on_both_backends! {
     credentials_can_be_revoked => crate::security::credentials_can_be_revoked_story;
     administrators_never_hold_passwords => crate::security::administrators_never_hold_passwords_story;
     intake_and_health_never_starve => crate::security::intake_and_health_never_starve_story;
+    api_answers_as_documented => crate::security::api_answers_as_documented_story;
 }

@@ -1121,3 +1121,95 @@ pub async fn intake_and_health_never_starve_story(db: TestDb) {
     limited.close().await;
     app.finish().await;
 }
+
+/// The API answers in JSON as its document says: a path it cannot read is
+/// a JSON 400, a record that does not exist is 404 (restricting one was a
+/// 500), and a meeting's date comes back as YYYY-MM-DD (it was [2026,335]).
+pub async fn api_answers_as_documented_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let m = app.api_as("manager").await;
+    let r = m
+        .call(
+            Method::GET,
+            "/api/v1/reports/sac/2025-26/cells/SG1a/x/y",
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        r.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
+    assert_eq!(r.json()["error"], "bad_request");
+    for id in ["abc", "01900000-0000-7000-8000-000000000000"] {
+        let r = m
+            .call(
+                Method::PUT,
+                &format!("/api/v1/people/{id}/restriction"),
+                Some(r#"{"reason":"NIL"}"#),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{id}: {}", r.body);
+    }
+    let (_, eid, m) = enquiry_for(&app, "ada brightwater").await;
+    let p = app.api_as("practitioner").await;
+    let meeting = serde_json::json!({
+        "kind": "strategy", "held_on": "2026-11-02", "attendees": "Priya, police",
+        "person_attendance": "attended", "decisions": "Bank to be told"
+    });
+    let r = p
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/records/meeting"),
+            Some(&meeting.to_string()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let records = m
+        .call(
+            Method::GET,
+            &format!("/api/v1/enquiries/{eid}/records"),
+            None,
+        )
+        .await
+        .json();
+    let held = records
+        .as_array()
+        .and_then(|rs| rs.iter().find(|r| r["kind"] == "meeting"))
+        .map(|r| r["data"]["held_on"].clone());
+    assert_eq!(held, Some(serde_json::json!("2026-11-02")));
+    // The document: a person as returned may carry its id, version and
+    // SAC categories; every body is required.
+    let doc = crate::support::Api::new(&app)
+        .call(Method::GET, "/api/v1/openapi.json", None)
+        .await
+        .json();
+    assert_eq!(
+        doc.pointer("/components/schemas/PersonOut/allOf/0/$ref"),
+        Some(&serde_json::json!("#/components/schemas/PersonFields"))
+    );
+    assert!(
+        doc.pointer("/components/schemas/PersonFields/additionalProperties")
+            .is_none()
+    );
+    assert!(
+        doc.pointer("/components/schemas/RawPerson/additionalProperties")
+            .is_some()
+    );
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            if let Some(body) = op.get("requestBody") {
+                assert_eq!(body["required"], true, "{method} {path}");
+            }
+            if path != "/api/v1/openapi.json" {
+                assert!(op.pointer("/responses/400").is_some(), "{method} {path}");
+            }
+            if op.get("security").is_some() {
+                assert!(op.pointer("/responses/401").is_some(), "{method} {path}");
+            }
+        }
+    }
+    app.finish().await;
+}
