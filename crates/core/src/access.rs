@@ -115,6 +115,28 @@ fn required(errors: &mut FieldErrors, field: &str, label: &str, value: &str) -> 
     )
 }
 
+/// The restriction on a person's record and its access list (read through
+/// an opened person, [`crate::people::OpenedPerson::restriction`]).
+pub(crate) async fn restriction_of(
+    store: &safeguard_store::Store,
+    person_id: &str,
+) -> CoreResult<Option<RestrictionView>> {
+    let Some(restriction) = store.restriction(person_id).await? else {
+        return Ok(None);
+    };
+    let restricted_by = store
+        .user_by_id(&restriction.restricted_by)
+        .await?
+        .map(|u| u.display_name)
+        .unwrap_or_default();
+    let access_list = store.access_list(person_id).await?;
+    Ok(Some(RestrictionView {
+        restriction,
+        restricted_by,
+        access_list,
+    }))
+}
+
 impl Safeguard {
     /// The actor as a list viewer, for need-to-know scoping in SQL.
     pub(crate) fn viewer(actor: &Actor, now: OffsetDateTime) -> Viewer {
@@ -344,26 +366,6 @@ impl Safeguard {
         .await?;
         tx.commit().await?;
         Ok(row)
-    }
-
-    /// The restriction on a person's record and its access list, for those
-    /// who may see the record.
-    pub async fn restriction_view(&self, person_id: &str) -> CoreResult<Option<RestrictionView>> {
-        let Some(restriction) = self.store.restriction(person_id).await? else {
-            return Ok(None);
-        };
-        let restricted_by = self
-            .store
-            .user_by_id(&restriction.restricted_by)
-            .await?
-            .map(|u| u.display_name)
-            .unwrap_or_default();
-        let access_list = self.store.access_list(person_id).await?;
-        Ok(Some(RestrictionView {
-            restriction,
-            restricted_by,
-            access_list,
-        }))
     }
 
     /// Marks a person's record restricted (or changes the restriction), with
@@ -769,7 +771,7 @@ impl Safeguard {
             ("search", "person", None),
         )
         .await?;
-        let query: String = query.chars().take(200).collect();
+        let query = safeguard_domain::text::search_query(query);
         if query.trim().is_empty() {
             return Ok(Vec::new());
         }
@@ -921,10 +923,5 @@ impl Safeguard {
         .await?;
         tx.commit().await?;
         Ok(out)
-    }
-
-    /// An enquiry's need-to-know team (for those who may see the enquiry).
-    pub async fn enquiry_members(&self, enquiry_id: &str) -> CoreResult<Vec<NamedUserRow>> {
-        Ok(self.store.enquiry_members(enquiry_id).await?)
     }
 }

@@ -310,7 +310,12 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<(UserRow, safeguard_store::Tx)> {
-        let username: String = username.trim().chars().take(100).collect();
+        // No username holds a control character: they become spaces (a NUL
+        // cannot even be looked up, or kept in the audit trail, on PostgreSQL).
+        let username: String = safeguard_domain::text::search_query(username.trim())
+            .chars()
+            .take(100)
+            .collect();
         let user = self.store.user_by_username(&username).await?;
         let phc = user
             .as_ref()

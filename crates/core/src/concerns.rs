@@ -138,6 +138,21 @@ pub struct ConcernView {
     pub clocks: Clocks,
     /// Name of the agency the raiser works for, if raised from a partner account.
     pub raiser_agency: Option<String>,
+    /// Whether the viewer works on enquiries (council case workers).
+    enquiries_visible: bool,
+    /// Where its other parts are read from, only through its methods.
+    store: safeguard_store::Store,
+}
+
+impl ConcernView {
+    /// The enquiries the concern's decision opened (for council case
+    /// workers; each enquiry's own page checks its need-to-know).
+    pub async fn enquiries(&self) -> CoreResult<Vec<safeguard_store::enquiries::EnquiryRow>> {
+        if !self.enquiries_visible {
+            return Ok(Vec::new());
+        }
+        Ok(self.store.enquiries_for_concern(&self.concern.id).await?)
+    }
 }
 
 /// Counts for a manager's home page.
@@ -835,6 +850,8 @@ impl Safeguard {
             provider,
             clocks,
             raiser_agency,
+            enquiries_visible: decide(actor, Action::ViewEnquiries) == Decision::Allow,
+            store: self.store.clone(),
         })
     }
 
@@ -1471,7 +1488,10 @@ impl Safeguard {
                 .await?;
             return Err(CoreError::Forbidden);
         }
-        Ok(self.store.providers(q, 200).await?)
+        Ok(self
+            .store
+            .providers(&safeguard_domain::text::search_query(q), 200)
+            .await?)
     }
 
     /// A provider and the concerns about it, newest first.

@@ -41,6 +41,68 @@ pub struct EnquiryView {
     /// The parts the viewer may read: `None` for council case workers (all
     /// of it), the parts shared with a partner's agency otherwise.
     pub parts: Option<Vec<safeguard_domain::sharing::SharedPart>>,
+    /// Why the viewer may open it.
+    basis: Basis,
+    /// Where its other parts are read from, only through the methods below.
+    store: safeguard_store::Store,
+}
+
+/// The opened enquiry is the capability to read its parts: only
+/// [`Safeguard::enquiry_view`] makes one, after the access check and with
+/// the view audited, and each part is read through it, filtered to what the
+/// viewer may read.
+impl EnquiryView {
+    /// Why the viewer may open it (for the audit trail and the page).
+    pub fn basis(&self) -> Basis {
+        self.basis
+    }
+
+    fn reads(&self, part: safeguard_domain::sharing::SharedPart) -> bool {
+        self.parts.as_ref().is_none_or(|ps| ps.contains(&part))
+    }
+
+    /// Whether the viewer is council staff with the whole enquiry.
+    fn council(&self) -> bool {
+        self.parts.is_none()
+    }
+
+    /// Its records (advocacy, capacity, consent, risk, meetings,
+    /// involvement), oldest first: council staff only.
+    pub async fn records(&self) -> CoreResult<Vec<safeguard_store::enquiries::EnquiryRecordRow>> {
+        if !self.council() {
+            return Ok(Vec::new());
+        }
+        Ok(self.store.enquiry_records(&self.enquiry.id).await?)
+    }
+
+    /// Its plan's actions, for council staff and partners it was shared with.
+    pub async fn actions(&self) -> CoreResult<Vec<safeguard_store::enquiries::PlanActionRow>> {
+        if !self.reads(safeguard_domain::sharing::SharedPart::Plan) {
+            return Ok(Vec::new());
+        }
+        Ok(self.store.plan_actions(&self.enquiry.id).await?)
+    }
+
+    /// The shares recorded on it: council staff only.
+    pub async fn shares(&self) -> CoreResult<Vec<safeguard_store::access::ShareListRow>> {
+        if !self.council() {
+            return Ok(Vec::new());
+        }
+        Ok(self.store.shares_for_enquiry(&self.enquiry.id).await?)
+    }
+
+    /// Its need-to-know team.
+    pub async fn members(&self) -> CoreResult<Vec<safeguard_store::access::NamedUserRow>> {
+        Ok(self.store.enquiry_members(&self.enquiry.id).await?)
+    }
+
+    /// The person's feedback on it: council staff only.
+    pub async fn feedback(&self) -> CoreResult<Vec<safeguard_store::enquiries::FeedbackRow>> {
+        if !self.council() {
+            return Ok(Vec::new());
+        }
+        Ok(self.store.feedback(&self.enquiry.id).await?)
+    }
 }
 
 fn invalid(field: &str, message: &str) -> CoreError {
@@ -185,30 +247,6 @@ impl Safeguard {
         Ok(out)
     }
 
-    /// Enquiries about a person (for their record).
-    pub async fn enquiries_for_person(
-        &self,
-        actor: &Actor,
-        person_id: &str,
-    ) -> CoreResult<Vec<EnquiryRow>> {
-        if decide(actor, Action::ViewEnquiries) == Decision::Deny {
-            return Ok(Vec::new());
-        }
-        Ok(self.store.enquiries_for_person(person_id).await?)
-    }
-
-    /// Enquiries opened from a concern.
-    pub async fn enquiries_for_concern(
-        &self,
-        actor: &Actor,
-        concern_id: &str,
-    ) -> CoreResult<Vec<EnquiryRow>> {
-        if decide(actor, Action::ViewEnquiries) == Decision::Deny {
-            return Ok(Vec::new());
-        }
-        Ok(self.store.enquiries_for_concern(concern_id).await?)
-    }
-
     /// An enquiry's page (the view is audited).
     pub async fn enquiry_view(
         &self,
@@ -297,6 +335,8 @@ impl Safeguard {
             lead_name,
             caused_agency,
             parts,
+            basis,
+            store: self.store.clone(),
         })
     }
 
@@ -878,19 +918,6 @@ impl Safeguard {
         tx.commit().await?;
         Ok(rid)
     }
-
-    /// An enquiry's records, oldest first (read with the enquiry, whose view is audited).
-    pub async fn enquiry_records(
-        &self,
-        actor: &Actor,
-        id: &str,
-    ) -> CoreResult<Vec<safeguard_store::enquiries::EnquiryRecordRow>> {
-        // Partner staff invited into the enquiry see it without these parts.
-        if decide(actor, Action::ViewEnquiries) == Decision::Deny {
-            return Ok(Vec::new());
-        }
-        Ok(self.store.enquiry_records(id).await?)
-    }
 }
 
 /// Serialises a validated record for storage.
@@ -1019,24 +1046,6 @@ impl Safeguard {
         .await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// An enquiry's plan actions (read with the enquiry, whose view is audited).
-    pub async fn plan_actions(
-        &self,
-        actor: &Actor,
-        id: &str,
-    ) -> CoreResult<Vec<safeguard_store::enquiries::PlanActionRow>> {
-        // Partner staff read the plan only when it was shared with them.
-        if decide(actor, Action::ViewEnquiries) == Decision::Deny
-            && !self
-                .readable_parts(actor, id)
-                .await?
-                .is_some_and(|p| p.contains(&safeguard_domain::sharing::SharedPart::Plan))
-        {
-            return Ok(Vec::new());
-        }
-        Ok(self.store.plan_actions(id).await?)
     }
 
     /// How many enquiry reviews are overdue (for case workers' home pages).
@@ -1420,18 +1429,5 @@ impl Safeguard {
         .await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// Feedback on an enquiry.
-    pub async fn enquiry_feedback(
-        &self,
-        actor: &Actor,
-        id: &str,
-    ) -> CoreResult<Vec<safeguard_store::enquiries::FeedbackRow>> {
-        // Partner staff invited into the enquiry see it without these parts.
-        if decide(actor, Action::ViewEnquiries) == Decision::Deny {
-            return Ok(Vec::new());
-        }
-        Ok(self.store.feedback(id).await?)
     }
 }

@@ -1,7 +1,7 @@
 //! Person records: find, view, create, edit. Every view is audited.
 
 use safeguard_domain::person::{Outside, Person, PersonDetails, PersonSummary, RawPerson};
-use safeguard_domain::policy::{Access, Action, Decision, decide, person_scope};
+use safeguard_domain::policy::{Access, Action, Basis, Decision, decide, person_scope};
 use safeguard_domain::{Actor, PersonId};
 use time::OffsetDateTime;
 
@@ -27,6 +27,50 @@ impl Created {
             Created::New(p) => p.id,
             Created::AlreadyExisted(id) => *id,
         }
+    }
+}
+
+/// A person's record, opened: only [`Safeguard::view_person`] makes one,
+/// after the access check and with the view audited. It reads as the
+/// [`Person`] it holds, and the record's other parts (its enquiries, its
+/// restriction) are read only through it.
+#[derive(Clone, Debug)]
+pub struct OpenedPerson {
+    person: Person,
+    basis: Basis,
+    store: safeguard_store::Store,
+}
+
+impl std::ops::Deref for OpenedPerson {
+    type Target = Person;
+
+    fn deref(&self) -> &Person {
+        &self.person
+    }
+}
+
+impl OpenedPerson {
+    /// Why the viewer may open it.
+    pub fn basis(&self) -> Basis {
+        self.basis
+    }
+
+    /// The record itself.
+    pub fn into_person(self) -> Person {
+        self.person
+    }
+
+    /// The enquiries about the person, oldest first.
+    pub async fn enquiries(&self) -> CoreResult<Vec<safeguard_store::enquiries::EnquiryRow>> {
+        Ok(self
+            .store
+            .enquiries_for_person(&self.person.id.to_string())
+            .await?)
+    }
+
+    /// The restriction on the record and its access list, if restricted.
+    pub async fn restriction(&self) -> CoreResult<Option<crate::access::RestrictionView>> {
+        crate::access::restriction_of(&self.store, &self.person.id.to_string()).await
     }
 }
 
@@ -82,7 +126,7 @@ impl Safeguard {
             ("search", "person", None),
         )
         .await?;
-        let query: String = query.chars().take(200).collect();
+        let query = safeguard_domain::text::search_query(query);
         let mut found = self
             .store
             .search_people(person_scope(actor), &query, SEARCH_LIMIT)
@@ -124,7 +168,7 @@ impl Safeguard {
         id: PersonId,
         ctx: &Ctx,
         now: OffsetDateTime,
-    ) -> CoreResult<Person> {
+    ) -> CoreResult<OpenedPerson> {
         if decide(actor, Action::ViewPerson) == Decision::Deny {
             self.audit_denial(actor, ctx, now, "view", "person", Some(id.to_string()))
                 .await?;
@@ -159,7 +203,11 @@ impl Safeguard {
         )
         .await?;
         tx.commit().await?;
-        Ok(person)
+        Ok(OpenedPerson {
+            person,
+            basis,
+            store: self.store.clone(),
+        })
     }
 
     /// Creates a person record. `id` may be chosen by the caller (a form

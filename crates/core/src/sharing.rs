@@ -5,7 +5,7 @@ use safeguard_domain::Actor;
 use safeguard_domain::policy::{Action, Decision, Role, decide};
 use safeguard_domain::sharing::{RawShare, SharedPart};
 use safeguard_domain::validation::FieldErrors;
-use safeguard_store::access::{ShareListRow, ShareRow};
+use safeguard_store::access::ShareRow;
 use safeguard_store::concerns::ChronologyRow;
 use time::OffsetDateTime;
 
@@ -101,23 +101,10 @@ impl Safeguard {
         Ok(id)
     }
 
-    /// The shares recorded on an enquiry (council case workers; read with
-    /// the enquiry, whose view is audited).
-    pub async fn enquiry_shares(
-        &self,
-        actor: &Actor,
-        enquiry_id: &str,
-    ) -> CoreResult<Vec<ShareListRow>> {
-        if decide(actor, Action::ViewEnquiries) == Decision::Deny {
-            return Ok(Vec::new());
-        }
-        Ok(self.store.shares_for_enquiry(enquiry_id).await?)
-    }
-
     /// The parts of an enquiry `actor` may read: `None` for council case
     /// workers (all of it), the parts shared with their agency for partner
     /// staff (empty when they were invited rather than shared with).
-    pub async fn readable_parts(
+    pub(crate) async fn readable_parts(
         &self,
         actor: &Actor,
         enquiry_id: &str,

@@ -112,6 +112,16 @@ pub fn required_field(
     })
 }
 
+/// What a search box's words become before they are searched for: control
+/// characters (a NUL cannot even be sent to PostgreSQL) turn into spaces,
+/// and at most 200 characters are kept.
+pub fn search_query(q: &str) -> String {
+    q.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(200)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +130,12 @@ mod tests {
     fn trims_and_accepts() {
         assert_eq!(required("  Ada  ", 10, false), Ok("Ada".to_string()));
         assert_eq!(optional("   ", 10, false), Ok(None));
+    }
+
+    #[test]
+    fn search_words_lose_control_characters() {
+        assert_eq!(search_query("Ada\0\u{9b}\tB"), "Ada   B");
+        assert_eq!(search_query(&"x".repeat(500)).len(), 200);
     }
 
     #[test]

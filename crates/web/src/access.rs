@@ -136,7 +136,7 @@ async fn restrict_page(
     if decide(&user.actor, Action::RestrictRecord) == Decision::Deny {
         return Err(PageError::forbidden());
     }
-    let current = state.core.restriction_view(id).await?;
+    let current = person.restriction().await?;
     let status = if f.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

@@ -182,6 +182,23 @@ pub(crate) async fn json_only(
 
 /// Parses a JSON body, naming the field at fault when it cannot.
 pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    // A NUL can only arrive escaped; no field may hold one (PostgreSQL
+    // cannot store it), so the body is refused as unreadable.
+    if body
+        .windows(6)
+        .any(|w| w[0] == b'\\' && w[1..].eq_ignore_ascii_case(b"u0000"))
+    {
+        let mut err = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "The body could not be read",
+        );
+        err.fields.push(ApiFieldError {
+            field: "body".into(),
+            message: "Text may not contain the NUL character".into(),
+        });
+        return Err(err);
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -311,7 +328,7 @@ async fn get_person(
         .core
         .view_person(&user.actor, person_id(&id)?, &user.ctx, user.now)
         .await?;
-    Ok(Json(p.into()))
+    Ok(Json(p.into_person().into()))
 }
 
 /// Replace a person record, from the version last read.

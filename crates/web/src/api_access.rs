@@ -305,14 +305,12 @@ pub(crate) async fn shares(
     user: ApiUser,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ShareOut>>, ApiError> {
-    state
+    let v = state
         .core
         .enquiry_view(&user.actor, &id, &user.ctx, user.now)
         .await?;
     Ok(Json(
-        state
-            .core
-            .enquiry_shares(&user.actor, &id)
+        v.shares()
             .await?
             .into_iter()
             .map(|x| ShareOut {

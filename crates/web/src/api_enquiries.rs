@@ -367,11 +367,11 @@ pub(crate) async fn records(
     user: ApiUser,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<EnquiryRecordOut>>, ApiError> {
-    state
+    let v = state
         .core
         .enquiry_view(&user.actor, &id, &user.ctx, user.now)
         .await?;
-    let rows = state.core.enquiry_records(&user.actor, &id).await?;
+    let rows = v.records().await?;
     Ok(Json(
         rows.into_iter()
             .map(|r| EnquiryRecordOut {
@@ -509,14 +509,12 @@ pub(crate) async fn actions(
     user: ApiUser,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ActionOut>>, ApiError> {
-    state
+    let v = state
         .core
         .enquiry_view(&user.actor, &id, &user.ctx, user.now)
         .await?;
     Ok(Json(
-        state
-            .core
-            .plan_actions(&user.actor, &id)
+        v.actions()
             .await?
             .into_iter()
             .map(|a| ActionOut {

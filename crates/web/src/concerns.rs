@@ -1396,7 +1396,7 @@ async fn concern_page(
         data.set("provider_id", p.clone());
     }
     let mut enquiries = Vec::new();
-    for e in state.core.enquiries_for_concern(&user.actor, id).await? {
+    for e in v.enquiries().await? {
         let name = v
             .adults
             .iter()

@@ -642,9 +642,8 @@ async fn page(
         Vec::new()
     };
     let today = safeguard_domain::person::iso_date(state.core.today(user.now));
-    let actions = state
-        .core
-        .plan_actions(&user.actor, id)
+    let actions = v
+        .actions()
         .await?
         .into_iter()
         .map(|a| {
@@ -677,9 +676,8 @@ async fn page(
     // Partner staff invited into the enquiry read it; only council case
     // workers change it.
     let works = allow(Action::WorkOnEnquiry);
-    let members = state
-        .core
-        .enquiry_members(id)
+    let members = v
+        .members()
         .await?
         .into_iter()
         .map(|m| {
@@ -692,13 +690,7 @@ async fn page(
         .collect();
     let parts = &v.parts;
     let reads = |p: SharedPart| parts.as_ref().is_none_or(|ps| ps.contains(&p));
-    let shares = state
-        .core
-        .enquiry_shares(&user.actor, id)
-        .await?
-        .into_iter()
-        .map(share_view)
-        .collect();
+    let shares = v.shares().await?.into_iter().map(share_view).collect();
     let share_agencies = if works {
         state
             .core
@@ -762,23 +754,14 @@ async fn page(
         capacities: opts!(Capacity),
         achievements: opts!(Achievement),
         yes_no: vec![("yes", "Yes"), ("no", "No")],
-        records: state
-            .core
-            .enquiry_records(&user.actor, id)
-            .await?
-            .iter()
-            .map(record_view)
-            .collect(),
+        records: v.records().await?.iter().map(record_view).collect(),
         open_form,
         consent_subjects: opts!(ConsentSubject),
         consent_statuses: opts!(ConsentStatus),
         consent_by: opts!(ConsentBy),
         override_reasons: opts!(OverrideReason),
         likelihoods: opts!(safeguard_domain::plan::Likelihood),
-        feedback: feedback_views(
-            &state.core.enquiry_feedback(&user.actor, id).await?,
-            &questions,
-        ),
+        feedback: feedback_views(&v.feedback().await?, &questions),
         questions: questions
             .iter()
             .map(|q| {
@@ -1350,7 +1333,7 @@ pub(crate) async fn summary(
         .core
         .view_person(&user.actor, pid, &user.ctx, user.now)
         .await?;
-    let records = state.core.enquiry_records(&user.actor, &id).await?;
+    let records = v.records().await?;
     let agreements = records
         .iter()
         .filter(|r| r.kind == "risk")
@@ -1368,9 +1351,8 @@ pub(crate) async fn summary(
         .filter(|r| r.kind == "involvement")
         .filter_map(|r| serde_json::from_str::<safeguard_domain::plan::Involvement>(&r.data).ok())
         .find_map(|i| i.involve);
-    let actions = state
-        .core
-        .plan_actions(&user.actor, &id)
+    let actions = v
+        .actions()
         .await?
         .into_iter()
         .filter(|a| matches!(a.status.as_str(), "planned" | "in_progress"))

@@ -8,11 +8,13 @@ use safeguard_domain::validation::FieldErrors;
 pub struct FormData(pub Vec<(String, String)>);
 
 impl FormData {
-    /// Parses an `application/x-www-form-urlencoded` body.
+    /// Parses an `application/x-www-form-urlencoded` body. NUL characters
+    /// (which no form sends, and PostgreSQL cannot store) are dropped.
     pub fn parse(body: &[u8]) -> Self {
+        let clean = |s: std::borrow::Cow<'_, str>| s.replace('\0', "");
         FormData(
             form_urlencoded::parse(body)
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .map(|(k, v)| (clean(k), clean(v)))
                 .collect(),
         )
     }

@@ -269,7 +269,26 @@ async fn request_layer(State(state): State<AppState>, mut req: Request, next: Ne
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let mut res = next.run(req).await;
+    // No path or query may carry a NUL (no record's id or search holds one,
+    // and PostgreSQL cannot take it): refused before any handler.
+    let nul = req
+        .uri()
+        .path_and_query()
+        .is_some_and(|pq| pq.as_str().to_ascii_lowercase().contains("%00"));
+    let mut res = if nul {
+        if path.starts_with("/api/") {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "The address may not contain the NUL character",
+            )
+            .into_response()
+        } else {
+            PageError::bad_request().into_response()
+        }
+    } else {
+        next.run(req).await
+    };
     // Errors are rendered by the session layer; this catches any from outside it.
     res = errors::render_error(res, &request_id, None);
     // The API answers in JSON, whoever refused: axum's own rejections of a

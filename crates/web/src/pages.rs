@@ -552,9 +552,8 @@ pub(crate) async fn view_person(
         }
         Err(e) => return Err(e.into()),
     };
-    let restriction = state
-        .core
-        .restriction_view(&pid.to_string())
+    let restriction = person
+        .restriction()
         .await?
         .map(crate::access::RestrictionPanel::from);
     let chronology = state
@@ -564,9 +563,8 @@ pub(crate) async fn view_person(
         .into_iter()
         .map(|c| (when(c.at), c.summary, c.actor_name))
         .collect();
-    let enquiries = state
-        .core
-        .enquiries_for_person(&user.actor, &pid.to_string())
+    let enquiries = person
+        .enquiries()
         .await?
         .into_iter()
         .map(|e| {

@@ -1248,4 +1248,5 @@ on_both_backends! {
     administrators_never_hold_passwords => crate::security::administrators_never_hold_passwords_story;
     intake_and_health_never_starve => crate::security::intake_and_health_never_starve_story;
     api_answers_as_documented => crate::security::api_answers_as_documented_story;
+    nul_characters_are_refused_not_500 => crate::security::nul_characters_are_refused_not_500_story;
 }

@@ -1213,3 +1213,44 @@ pub async fn api_answers_as_documented_story(db: TestDb) {
     }
     app.finish().await;
 }
+
+/// A NUL anywhere (a search, a path, a body, a username) is refused or
+/// dropped as unreadable input, never a server error (PostgreSQL cannot
+/// take one).
+pub async fn nul_characters_are_refused_not_500_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let m = app.api_as("manager").await;
+    let r = m
+        .call(Method::GET, "/api/v1/people?q=%00%C2%9B%09", None)
+        .await;
+    assert!(
+        r.status == StatusCode::BAD_REQUEST || r.status == StatusCode::OK,
+        "{}",
+        r.body
+    );
+    let r = m.call(Method::GET, "/api/v1/enquiries/%00", None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let r = m
+        .call(
+            Method::POST,
+            "/api/v1/people",
+            Some(r#"{"given_name":"A\u0000da","family_name":"X"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let r = crate::support::Api::new(&app)
+        .call(
+            Method::POST,
+            "/api/v1/auth/token",
+            Some(r#"{"username":"mana\u0000ger","password":"x"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let mut b = app.browser();
+    b.login_ok("practitioner").await;
+    let page = b.post("/people", &[("q", "Bright\0water")]).await;
+    assert!(!page.status.is_server_error(), "{}", page.status);
+    let (ok, _) = app.core.health().await;
+    assert!(ok);
+    app.finish().await;
+}
