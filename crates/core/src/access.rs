@@ -226,23 +226,15 @@ impl Safeguard {
         now: OffsetDateTime,
         attempted: (&str, &str, Option<String>),
     ) -> CoreResult<Basis> {
-        let (verb, subject, id) = attempted;
-        match access {
-            Access::Full(basis) => Ok(basis),
-            Access::Limited => {
-                self.audit_denial(actor, ctx, now, verb, subject, id)
-                    .await?;
-                match self.limited_record(person_id).await? {
-                    Some(l) => Err(CoreError::Limited(Box::new(l))),
-                    None => Err(CoreError::NotFound),
-                }
-            }
-            Access::Hidden => {
-                self.audit_denial(actor, ctx, now, verb, subject, id)
-                    .await?;
-                Err(CoreError::NotFound)
-            }
-        }
+        let error = match access {
+            Access::Full(basis) => return Ok(basis),
+            Access::Limited => match self.limited_record(person_id).await? {
+                Some(l) => CoreError::Limited(Box::new(l)),
+                None => CoreError::NotFound,
+            },
+            Access::Hidden => CoreError::NotFound,
+        };
+        self.refuse(actor, ctx, now, attempted, error).await
     }
 
     /// Checks `actor` may see a person's case in full; why, if so.
@@ -475,16 +467,14 @@ impl Safeguard {
     ) -> CoreResult<()> {
         self.require_as(actor, Action::RestrictRecord, ctx, now, attempted.clone())
             .await?;
-        let (verb, subject, id) = attempted.clone();
         let basis = self
-            .require_person(actor, person_id, ctx, now, attempted)
+            .require_person(actor, person_id, ctx, now, attempted.clone())
             .await?;
         if may_change_restriction(basis) {
             return Ok(());
         }
-        self.audit_denial(actor, ctx, now, verb, subject, id)
-            .await?;
-        Err(CoreError::Forbidden)
+        self.refuse(actor, ctx, now, attempted, CoreError::Forbidden)
+            .await
     }
 
     /// Lifts a restriction (a manager on its access list).

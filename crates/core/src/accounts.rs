@@ -669,9 +669,9 @@ impl Safeguard {
         if let Some(a) = by
             && decide(a, Action::ManageUsers) == Decision::Deny
         {
-            self.audit_denial(a, ctx, now, "create", "user", None)
-                .await?;
-            return Err(CoreError::Forbidden);
+            return self
+                .refuse(a, ctx, now, ("create", "user", None), CoreError::Forbidden)
+                .await;
         }
         let mut e = FieldErrors::new();
         let username = input.username.trim().to_lowercase();

@@ -711,9 +711,15 @@ impl Safeguard {
     ) -> CoreResult<Vec<ConcernItem>> {
         let scope = scope_of(actor, now);
         if scope == ConcernScope::Nothing {
-            self.audit_denial(actor, ctx, now, "view", "concern", None)
-                .await?;
-            return Err(CoreError::Forbidden);
+            return self
+                .refuse(
+                    actor,
+                    ctx,
+                    now,
+                    ("view", "concern", None),
+                    CoreError::Forbidden,
+                )
+                .await;
         }
         let rows = self
             .store
@@ -971,9 +977,17 @@ impl Safeguard {
             return Ok(c);
         }
         if self.store.concern(&ConcernScope::All, id).await?.is_some() {
-            self.audit_denial(actor, ctx, now, verb, "concern", Some(id.to_string()))
-                .await?;
+            return self
+                .refuse(
+                    actor,
+                    ctx,
+                    now,
+                    (verb, "concern", Some(id.to_string())),
+                    CoreError::NotFound,
+                )
+                .await;
         }
+        // No such concern: nothing to refuse, nothing to record.
         Err(CoreError::NotFound)
     }
 
@@ -993,16 +1007,15 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<()> {
         if !self.require_case(actor, Action::RecordConcern) {
-            self.audit_denial(
-                actor,
-                ctx,
-                now,
-                "update",
-                "concern",
-                Some(concern_id.into()),
-            )
-            .await?;
-            return Err(CoreError::NotFound);
+            return self
+                .refuse(
+                    actor,
+                    ctx,
+                    now,
+                    ("update", "concern", Some(concern_id.into())),
+                    CoreError::NotFound,
+                )
+                .await;
         }
         let concern = self.concern_in_scope(actor, concern_id, ctx, now).await?;
         let person = self
@@ -1111,16 +1124,15 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<PersonId> {
         if !self.require_case(actor, Action::RecordConcern) {
-            self.audit_denial(
-                actor,
-                ctx,
-                now,
-                "update",
-                "concern",
-                Some(concern_id.into()),
-            )
-            .await?;
-            return Err(CoreError::NotFound);
+            return self
+                .refuse(
+                    actor,
+                    ctx,
+                    now,
+                    ("update", "concern", Some(concern_id.into())),
+                    CoreError::NotFound,
+                )
+                .await;
         }
         self.concern_in_scope(actor, concern_id, ctx, now).await?;
         let id = self.create_person(actor, None, raw, ctx, now).await?.id();
@@ -1140,20 +1152,19 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<()> {
         if !self.require_case(actor, Action::TriageConcern) {
-            self.audit_denial(
-                actor,
-                ctx,
-                now,
-                "decide",
-                "concern",
-                Some(concern_id.into()),
-            )
-            .await?;
-            return Err(if self.require_case(actor, Action::ViewConcerns) {
-                CoreError::Forbidden
-            } else {
-                CoreError::NotFound
-            });
+            return self
+                .refuse(
+                    actor,
+                    ctx,
+                    now,
+                    ("decide", "concern", Some(concern_id.into())),
+                    if self.require_case(actor, Action::ViewConcerns) {
+                        CoreError::Forbidden
+                    } else {
+                        CoreError::NotFound
+                    },
+                )
+                .await;
         }
         let concern = self.concern_in_scope(actor, concern_id, ctx, now).await?;
         let d = raw.parse().map_err(CoreError::Invalid)?;
@@ -1328,16 +1339,15 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<()> {
         if !self.require_case(actor, Action::MessageRaiser) {
-            self.audit_denial(
-                actor,
-                ctx,
-                now,
-                "update",
-                "concern",
-                Some(concern_id.into()),
-            )
-            .await?;
-            return Err(CoreError::NotFound);
+            return self
+                .refuse(
+                    actor,
+                    ctx,
+                    now,
+                    ("update", "concern", Some(concern_id.into())),
+                    CoreError::NotFound,
+                )
+                .await;
         }
         let concern = self.concern_in_scope(actor, concern_id, ctx, now).await?;
         let body = match safeguard_domain::text::required(body, 2000, true) {
@@ -1392,9 +1402,15 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<()> {
         if !self.require_case(actor, Action::TriageConcern) {
-            self.audit_denial(actor, ctx, now, "close", "concern", Some(concern_id.into()))
-                .await?;
-            return Err(CoreError::Forbidden);
+            return self
+                .refuse(
+                    actor,
+                    ctx,
+                    now,
+                    ("close", "concern", Some(concern_id.into())),
+                    CoreError::Forbidden,
+                )
+                .await;
         }
         let concern = self.concern_in_scope(actor, concern_id, ctx, now).await?;
         let mut tx = self.store.begin_audited().await?;
@@ -1443,9 +1459,15 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<String> {
         if !self.require_case(actor, Action::ManageProviders) {
-            self.audit_denial(actor, ctx, now, "create", "provider", None)
-                .await?;
-            return Err(CoreError::Forbidden);
+            return self
+                .refuse(
+                    actor,
+                    ctx,
+                    now,
+                    ("create", "provider", None),
+                    CoreError::Forbidden,
+                )
+                .await;
         }
         let p = raw.parse().map_err(CoreError::Invalid)?;
         let id = new_uuid(now)?.to_string();
@@ -1484,9 +1506,15 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<Vec<ProviderRow>> {
         if !self.require_case(actor, Action::ManageProviders) {
-            self.audit_denial(actor, ctx, now, "view", "provider", None)
-                .await?;
-            return Err(CoreError::Forbidden);
+            return self
+                .refuse(
+                    actor,
+                    ctx,
+                    now,
+                    ("view", "provider", None),
+                    CoreError::Forbidden,
+                )
+                .await;
         }
         Ok(self
             .store
@@ -1503,9 +1531,15 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<(ProviderRow, Vec<ConcernRow>)> {
         if !self.require_case(actor, Action::ManageProviders) {
-            self.audit_denial(actor, ctx, now, "view", "provider", Some(id.into()))
-                .await?;
-            return Err(CoreError::NotFound);
+            return self
+                .refuse(
+                    actor,
+                    ctx,
+                    now,
+                    ("view", "provider", Some(id.into())),
+                    CoreError::NotFound,
+                )
+                .await;
         }
         let p = self.store.provider(id).await?.ok_or(CoreError::NotFound)?;
         let concerns = self
@@ -1537,16 +1571,15 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<()> {
         if !self.require_case(actor, Action::ManageProviders) {
-            self.audit_denial(
-                actor,
-                ctx,
-                now,
-                "update",
-                "concern",
-                Some(concern_id.into()),
-            )
-            .await?;
-            return Err(CoreError::NotFound);
+            return self
+                .refuse(
+                    actor,
+                    ctx,
+                    now,
+                    ("update", "concern", Some(concern_id.into())),
+                    CoreError::NotFound,
+                )
+                .await;
         }
         self.concern_in_scope(actor, concern_id, ctx, now).await?;
         if let Some(p) = provider_id {
@@ -1580,9 +1613,15 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<Vec<ChronologyRow>> {
         if decide(actor, Action::ViewPerson) == Decision::Deny {
-            self.audit_denial(actor, ctx, now, "view", "person", Some(person.to_string()))
-                .await?;
-            return Err(CoreError::NotFound);
+            return self
+                .refuse(
+                    actor,
+                    ctx,
+                    now,
+                    ("view", "person", Some(person.to_string())),
+                    CoreError::NotFound,
+                )
+                .await;
         }
         let basis = self
             .require_person(
@@ -1621,9 +1660,15 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<(Vec<(String, String)>, Targets)> {
         if !self.require_case(actor, Action::ManageCalendar) {
-            self.audit_denial(actor, ctx, now, "view", "settings", None)
-                .await?;
-            return Err(CoreError::Forbidden);
+            return self
+                .refuse(
+                    actor,
+                    ctx,
+                    now,
+                    ("view", "settings", None),
+                    CoreError::Forbidden,
+                )
+                .await;
         }
         self.calendar(now).await?;
         Ok((self.store.bank_holidays().await?, self.targets().await?))
@@ -1640,9 +1685,15 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<()> {
         if !self.require_case(actor, Action::ManageCalendar) {
-            self.audit_denial(actor, ctx, now, "update", "settings", None)
-                .await?;
-            return Err(CoreError::Forbidden);
+            return self
+                .refuse(
+                    actor,
+                    ctx,
+                    now,
+                    ("update", "settings", None),
+                    CoreError::Forbidden,
+                )
+                .await;
         }
         let mut e = FieldErrors::new();
         let Some(d) = safeguard_domain::person::parse_iso_date(day) else {
@@ -1684,9 +1735,15 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<Targets> {
         if !self.require_case(actor, Action::ManageCalendar) {
-            self.audit_denial(actor, ctx, now, "update", "settings", None)
-                .await?;
-            return Err(CoreError::Forbidden);
+            return self
+                .refuse(
+                    actor,
+                    ctx,
+                    now,
+                    ("update", "settings", None),
+                    CoreError::Forbidden,
+                )
+                .await;
         }
         let mut e = FieldErrors::new();
         let parse = |e: &mut FieldErrors, f: &str, v: &str| match v.trim().parse::<u32>() {

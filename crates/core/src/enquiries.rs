@@ -179,9 +179,15 @@ impl Safeguard {
             "update"
         };
         let Some(enquiry) = self.store.enquiry(id).await? else {
-            self.audit_denial(actor, ctx, now, verb, "enquiry", Some(id.into()))
-                .await?;
-            return Err(CoreError::NotFound);
+            return self
+                .refuse(
+                    actor,
+                    ctx,
+                    now,
+                    (verb, "enquiry", Some(id.into())),
+                    CoreError::NotFound,
+                )
+                .await;
         };
         let basis = self
             .require_enquiry(
@@ -193,9 +199,15 @@ impl Safeguard {
             )
             .await?;
         if action != Action::ViewEnquiries && decide(actor, action) == Decision::Deny {
-            self.audit_denial(actor, ctx, now, "update", "enquiry", Some(id.into()))
-                .await?;
-            return Err(CoreError::Forbidden);
+            return self
+                .refuse(
+                    actor,
+                    ctx,
+                    now,
+                    ("update", "enquiry", Some(id.into())),
+                    CoreError::Forbidden,
+                )
+                .await;
         }
         Ok((enquiry, basis))
     }

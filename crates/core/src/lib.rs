@@ -347,14 +347,31 @@ impl Safeguard {
         if safeguard_domain::policy::decide(actor, action) == safeguard_domain::Decision::Allow {
             return Ok(());
         }
+        self.refuse(actor, ctx, now, attempted, CoreError::Forbidden)
+            .await
+    }
+
+    /// The one way a use case says no: records that `actor` was refused
+    /// what they attempted — `(verb, subject type, subject id)` — in its own
+    /// transaction, then returns `error` (`Forbidden`, `Limited` or
+    /// `NotFound`) for the caller to pass on.
+    pub(crate) async fn refuse<T>(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+        attempted: (&str, &str, Option<String>),
+        error: CoreError,
+    ) -> CoreResult<T> {
         let (verb, subject, id) = attempted;
         self.audit_denial(actor, ctx, now, verb, subject, id)
             .await?;
-        Err(CoreError::Forbidden)
+        Err(error)
     }
 
-    /// Records that `actor` was refused `action` on a subject, in its own transaction.
-    pub(crate) async fn audit_denial(
+    /// Records that `actor` was refused `action` on a subject, in its own
+    /// transaction (only through [`Safeguard::refuse`]).
+    async fn audit_denial(
         &self,
         actor: &Actor,
         ctx: &Ctx,

@@ -126,7 +126,7 @@ impl Safeguard {
         let mut tx = self.store.begin_audited().await?;
         tx.set_disabled(user_id, disabled).await?;
         let ended = if disabled {
-            tx.end_credentials(user_id, None).await?
+            tx.end_credentials(user_id, None, None).await?
         } else {
             0
         };
@@ -160,7 +160,7 @@ impl Safeguard {
             return Err(CoreError::NotFound);
         }
         let mut tx = self.store.begin_audited().await?;
-        let n = tx.end_credentials(user_id, handle).await?;
+        let n = tx.end_credentials(user_id, handle, None).await?;
         tx.audit(Self::account_event(
             by,
             ctx,
@@ -197,7 +197,7 @@ impl Safeguard {
         };
         let mut tx = self.store.begin_audited().await?;
         tx.set_password(user_id, NO_PASSWORD).await?;
-        let ended = tx.end_credentials(user_id, None).await?;
+        let ended = tx.end_credentials(user_id, None, None).await?;
         if !u.awaiting_approval {
             self.send_account_link(
                 &mut tx,
@@ -244,7 +244,7 @@ impl Safeguard {
         let ctx = Ctx::default();
         let mut tx = self.store.begin_audited().await?;
         tx.set_password(user_id, &hash).await?;
-        let ended = tx.end_credentials(user_id, None).await?;
+        let ended = tx.end_credentials(user_id, None, None).await?;
         tx.audit(Self::account_event(
             None,
             &ctx,
@@ -303,14 +303,19 @@ impl Safeguard {
             || u.team_id == actor.team_id.map(|t| t.to_string());
         let maker = u.created_by.as_deref() == Some(actor.user_id.to_string().as_str());
         if !u.awaiting_approval || !own_team || maker {
-            let (verb, subject, id) = attempted;
-            self.audit_denial(actor, ctx, now, verb, subject, id)
-                .await?;
-            return Err(if u.awaiting_approval {
-                CoreError::Forbidden
-            } else {
-                CoreError::NotFound
-            });
+            return self
+                .refuse(
+                    actor,
+                    ctx,
+                    now,
+                    attempted,
+                    if u.awaiting_approval {
+                        CoreError::Forbidden
+                    } else {
+                        CoreError::NotFound
+                    },
+                )
+                .await;
         }
         let mut tx = self.store.begin_audited().await?;
         if !tx.approve_user(user_id, &actor.user_id.to_string()).await? {
@@ -387,7 +392,7 @@ impl Safeguard {
             return Err(CoreError::NotFound);
         };
         tx.set_password(&user_id, &hash).await?;
-        tx.end_credentials(&user_id, None).await?;
+        tx.end_credentials(&user_id, None, None).await?;
         let mut ev = system_event(ctx, now, "set_password", "user", Some(user_id.clone()))?;
         ev.actor_id = Some(user_id.clone());
         ev.actor_name = u.username.clone();
@@ -456,7 +461,7 @@ impl Safeguard {
         let mut tx = self.store.begin_audited().await?;
         tx.set_password(&user_id, &hash).await?;
         let keep = keep_session.map(token_hash);
-        let ended = tx.end_credentials_except(&user_id, keep.as_deref()).await?;
+        let ended = tx.end_credentials(&user_id, None, keep.as_deref()).await?;
         tx.audit(
             Self::event(
                 actor,

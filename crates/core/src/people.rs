@@ -170,9 +170,15 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<OpenedPerson> {
         if decide(actor, Action::ViewPerson) == Decision::Deny {
-            self.audit_denial(actor, ctx, now, "view", "person", Some(id.to_string()))
-                .await?;
-            return Err(CoreError::NotFound);
+            return self
+                .refuse(
+                    actor,
+                    ctx,
+                    now,
+                    ("view", "person", Some(id.to_string())),
+                    CoreError::NotFound,
+                )
+                .await;
         }
         let basis = self
             .require_person(
@@ -270,9 +276,15 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<Person> {
         if decide(actor, Action::UpdatePerson) == Decision::Deny {
-            self.audit_denial(actor, ctx, now, "update", "person", Some(id.to_string()))
-                .await?;
-            return Err(CoreError::NotFound);
+            return self
+                .refuse(
+                    actor,
+                    ctx,
+                    now,
+                    ("update", "person", Some(id.to_string())),
+                    CoreError::NotFound,
+                )
+                .await;
         }
         let basis = self
             .require_person(

@@ -457,14 +457,21 @@ impl Tx {
     }
 
     /// Ends a user's sessions and API tokens: all of them, or (with
-    /// `handle`) the one whose hash starts so. Returns how many ended.
-    pub async fn end_credentials(&mut self, user_id: &str, handle: Option<&str>) -> Result<u64> {
+    /// `handle`) the one whose hash starts so; never the session whose hash
+    /// is `keep` (the one changing its own password). Returns how many ended.
+    pub async fn end_credentials(
+        &mut self,
+        user_id: &str,
+        handle: Option<&str>,
+        keep: Option<&str>,
+    ) -> Result<u64> {
         let like = format!("{}%", handle.unwrap_or(""));
         let sessions = on_tx!(self, |c| sqlx::query(
-            "DELETE FROM sessions WHERE user_id = $1 AND id_hash LIKE $2"
+            "DELETE FROM sessions WHERE user_id = $1 AND id_hash LIKE $2 AND id_hash <> $3"
         )
         .bind(user_id)
         .bind(&like)
+        .bind(keep.unwrap_or(""))
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected()))?;
@@ -473,31 +480,6 @@ impl Tx {
         )
         .bind(user_id)
         .bind(&like)
-        .execute(&mut *c)
-        .await
-        .map(|r| r.rows_affected()))?;
-        Ok(sessions + tokens)
-    }
-
-    /// Ends every session and API token of a user but the session `keep`
-    /// (its hash). Returns how many ended.
-    pub async fn end_credentials_except(
-        &mut self,
-        user_id: &str,
-        keep: Option<&str>,
-    ) -> Result<u64> {
-        let sessions = on_tx!(self, |c| sqlx::query(
-            "DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2"
-        )
-        .bind(user_id)
-        .bind(keep.unwrap_or(""))
-        .execute(&mut *c)
-        .await
-        .map(|r| r.rows_affected()))?;
-        let tokens = on_tx!(self, |c| sqlx::query(
-            "DELETE FROM api_tokens WHERE user_id = $1"
-        )
-        .bind(user_id)
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected()))?;
