@@ -68,6 +68,12 @@ impl OpenedPerson {
             .await?)
     }
 
+    /// The person's chronology, newest first (read with the record, whose
+    /// view was audited: one audited view per page).
+    pub async fn chronology(&self) -> CoreResult<Vec<safeguard_store::concerns::ChronologyRow>> {
+        Ok(self.store.chronology(&self.person.id.to_string()).await?)
+    }
+
     /// The restriction on the record and its access list, if restricted.
     pub async fn restriction(&self) -> CoreResult<Option<crate::access::RestrictionView>> {
         crate::access::restriction_of(&self.store, &self.person.id.to_string()).await

@@ -556,9 +556,8 @@ pub(crate) async fn view_person(
         .restriction()
         .await?
         .map(crate::access::RestrictionPanel::from);
-    let chronology = state
-        .core
-        .chronology(&user.actor, pid, &user.ctx, user.now)
+    let chronology = person
+        .chronology()
         .await?
         .into_iter()
         .map(|c| (when(c.at), c.summary, c.actor_name))
@@ -904,14 +903,10 @@ pub(crate) async fn chronology(
     let kind = q.kind.unwrap_or_default();
     let from = q.from.unwrap_or_default().trim().to_string();
     let to = q.to.unwrap_or_default().trim().to_string();
-    let day = |ms: i64| {
-        time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-            .map(|t| safeguard_domain::person::iso_date(t.date()))
-            .unwrap_or_default()
-    };
-    let rows = state
-        .core
-        .chronology(&user.actor, pid, &user.ctx, user.now)
+    let day = |ms: i64| safeguard_domain::person::iso_date(state.core.date_at(ms));
+    // Read through the opened record: one audited view per page.
+    let rows = person
+        .chronology()
         .await?
         .into_iter()
         .filter(|c| kind.is_empty() || c.kind == kind)

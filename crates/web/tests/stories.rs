@@ -1249,4 +1249,5 @@ on_both_backends! {
     intake_and_health_never_starve => crate::security::intake_and_health_never_starve_story;
     api_answers_as_documented => crate::security::api_answers_as_documented_story;
     nul_characters_are_refused_not_500 => crate::security::nul_characters_are_refused_not_500_story;
+    one_audited_view_per_page => crate::security::one_audited_view_per_page_story;
 }

@@ -1254,3 +1254,35 @@ pub async fn nul_characters_are_refused_not_500_story(db: TestDb) {
     assert!(ok);
     app.finish().await;
 }
+
+/// A person's page (with its chronology) is one audited view, not two: one
+/// audit transaction per page (and one line in "who looked at my record").
+pub async fn one_audited_view_per_page_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let ada = person_id(&app, "ada brightwater").await;
+    let count = || {
+        let store = app.db.store.clone();
+        let ada = ada.clone();
+        async move {
+            safeguard_store::testing::count_raw(
+                &store,
+                &format!("SELECT COUNT(*) FROM audit_events WHERE subject_id = '{ada}' AND action = 'view'"),
+            )
+            .await
+            .expect("count")
+        }
+    };
+    let mut b = app.browser();
+    b.login_ok("practitioner").await;
+    for path in [
+        format!("/people/{ada}"),
+        format!("/people/{ada}/chronology"),
+    ] {
+        let before = count().await;
+        let page = b.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(page.contains("Ada Brightwater"));
+        assert_eq!(count().await, before + 1, "{path}: one audited view");
+    }
+    app.finish().await;
+}
