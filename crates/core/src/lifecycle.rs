@@ -298,9 +298,15 @@ impl Safeguard {
         let Some(u) = self.store.user_by_id(user_id).await? else {
             return Err(CoreError::NotFound);
         };
-        let own_team = !u.agency_is_owner
-            || u.team_id.is_none()
-            || u.team_id == actor.team_id.map(|t| t.to_string());
+        // A council team's manager approves its accounts; when the team has
+        // no active manager yet (its first), any council manager may.
+        let own_team = match (&u.team_id, u.agency_is_owner) {
+            (Some(team), true) => {
+                Some(team.as_str()) == actor.team_id.map(|t| t.to_string()).as_deref()
+                    || !self.store.team_has_manager(team).await?
+            }
+            _ => true,
+        };
         let maker = u.created_by.as_deref() == Some(actor.user_id.to_string().as_str());
         if !u.awaiting_approval || !own_team || maker {
             return self

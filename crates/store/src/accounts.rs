@@ -203,6 +203,18 @@ impl Store {
         })?)
     }
 
+    /// Whether a team has an active manager who has set a password.
+    pub async fn team_has_manager(&self, team_id: &str) -> Result<bool> {
+        Ok(on_db!(self, |p| sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE team_id = $1 AND role = 'manager' \
+             AND NOT disabled AND NOT awaiting_approval AND password_hash <> $2)"
+        )
+        .bind(team_id)
+        .bind(NO_PASSWORD)
+        .fetch_one(p)
+        .await)?)
+    }
+
     /// Accounts waiting for a manager's approval, oldest first.
     pub async fn users_awaiting_approval(&self) -> Result<Vec<UserRow>> {
         let sql = format!("{USER_SELECT} WHERE u.awaiting_approval ORDER BY u.created_at");

@@ -1066,6 +1066,35 @@ pub async fn administrators_never_hold_passwords_story(db: TestDb) {
             .await
             .is_ok()
     );
+    // A team with no manager yet: any council manager approves its first accounts.
+    admin.get("/admin/users/new").await;
+    let south = admin
+        .post(
+            "/admin/users/new",
+            &[
+                ("username", "south.lead"),
+                ("display_name", "Sam South"),
+                ("role", "manager"),
+                ("agency", "Northbridge Council"),
+                ("team", "South Locality Team"),
+                ("email", "sam.south@northbridge.example"),
+            ],
+        )
+        .await;
+    assert_eq!(south.status, StatusCode::SEE_OTHER, "{}", south.body);
+    let south_id = south
+        .location()
+        .trim_start_matches("/admin/users/")
+        .split('?')
+        .next()
+        .expect("id")
+        .to_string();
+    hub.get("/accounts/approvals").await;
+    let ok = hub
+        .post(&format!("/accounts/approvals/{south_id}/approve"), &[])
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    app.emailed_link("sam.south@northbridge.example").await;
     app.finish().await;
 }
 
