@@ -668,7 +668,6 @@ struct UsersTemplate {
 
 #[derive(Deserialize)]
 pub(crate) struct UsersQuery {
-    added: Option<String>,
     unlocked: Option<String>,
 }
 
@@ -682,13 +681,10 @@ pub(crate) async fn users(
         .core
         .list_users(&user.actor, &user.ctx, user.now)
         .await?;
-    let notice = if q.added.is_some() {
-        Some("The user was added.".to_string())
-    } else if q.unlocked.is_some() {
-        Some("The account was unlocked.".to_string())
-    } else {
-        None
-    };
+    let notice = q
+        .unlocked
+        .is_some()
+        .then(|| "The account was unlocked.".to_string());
     Ok(render(
         StatusCode::OK,
         &UsersTemplate {
@@ -762,7 +758,7 @@ pub(crate) async fn create_user(
         .add_user(Some(&user.actor), &input, &user.ctx, user.now)
         .await
     {
-        Ok(id) => Ok(Redirect::to(&format!("/admin/users/{id}?added=1")).into_response()),
+        Ok(id) => Ok(Redirect::to(&format!("/admin/users/{id}?done=added")).into_response()),
         Err(CoreError::Invalid(errors)) => {
             let t = user_form(&state, &user, form.clone(), errors).await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &t))

@@ -960,6 +960,8 @@ pub async fn administrators_never_hold_passwords_story(db: TestDb) {
         )
         .await;
     assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let added = admin.get(made.location()).await;
+    assert!(added.contains("The account was added"), "{}", added.body);
     let id = made
         .location()
         .trim_start_matches("/admin/users/")
