@@ -193,8 +193,9 @@ pub fn unix_ms(t: OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
-/// The time of a Unix-ms instant as `YYYY-MM-DD HH:MM` (UTC), for exports.
-pub(crate) fn audit_day(ms: i64) -> String {
+/// The time of a Unix-ms instant as `YYYY-MM-DD HH:MM` (UTC), for exports
+/// and the command line.
+pub fn audit_day(ms: i64) -> String {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .map(|t| {
             format!(
@@ -205,11 +206,6 @@ pub(crate) fn audit_day(ms: i64) -> String {
             )
         })
         .unwrap_or_default()
-}
-
-/// The time of a Unix-ms instant as `YYYY-MM-DD HH:MM` (UTC), for the command line.
-pub fn audit_time_of(ms: i64) -> String {
-    audit_day(ms)
 }
 
 /// Random bytes from the operating system.

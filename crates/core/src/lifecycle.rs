@@ -196,8 +196,7 @@ impl Safeguard {
             return Err(CoreError::Invalid(e));
         };
         let mut tx = self.store.begin_audited().await?;
-        tx.set_password(user_id, NO_PASSWORD).await?;
-        let ended = tx.end_credentials(user_id, None, None).await?;
+        let ended = tx.set_password(user_id, NO_PASSWORD, None).await?;
         if !u.awaiting_approval {
             self.send_account_link(
                 &mut tx,
@@ -243,8 +242,7 @@ impl Safeguard {
         let hash = self.hashing.run(move || hash_password(&pw)).await??;
         let ctx = Ctx::default();
         let mut tx = self.store.begin_audited().await?;
-        tx.set_password(user_id, &hash).await?;
-        let ended = tx.end_credentials(user_id, None, None).await?;
+        let ended = tx.set_password(user_id, &hash, None).await?;
         tx.audit(Self::account_event(
             None,
             &ctx,
@@ -397,8 +395,7 @@ impl Safeguard {
         let Some(u) = tx.user_by_id(&user_id).await? else {
             return Err(CoreError::NotFound);
         };
-        tx.set_password(&user_id, &hash).await?;
-        tx.end_credentials(&user_id, None, None).await?;
+        tx.set_password(&user_id, &hash, None).await?;
         let mut ev = system_event(ctx, now, "set_password", "user", Some(user_id.clone()))?;
         ev.actor_id = Some(user_id.clone());
         ev.actor_name = u.username.clone();
@@ -465,9 +462,8 @@ impl Safeguard {
         let pw = new.to_string();
         let hash = self.hashing.run(move || hash_password(&pw)).await??;
         let mut tx = self.store.begin_audited().await?;
-        tx.set_password(&user_id, &hash).await?;
         let keep = keep_session.map(token_hash);
-        let ended = tx.end_credentials(&user_id, None, keep.as_deref()).await?;
+        let ended = tx.set_password(&user_id, &hash, keep.as_deref()).await?;
         tx.audit(
             Self::event(
                 actor,

@@ -709,13 +709,13 @@ async fn user_command(command: UserCommand) -> anyhow::Result<ExitCode> {
                     "\n  {} {} created {} {} {}",
                     c.kind,
                     c.handle,
-                    safeguard_core::audit_time_of(c.created_at),
+                    safeguard_core::audit_day(c.created_at),
                     if c.kind == "session" {
                         "last used"
                     } else {
                         "expires"
                     },
-                    safeguard_core::audit_time_of(c.until)
+                    safeguard_core::audit_day(c.until)
                 ));
             }
             out

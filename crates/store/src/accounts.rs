@@ -425,9 +425,17 @@ impl Tx {
         Ok(())
     }
 
-    /// Sets a user's password hash (and clears any lock).
-    pub async fn set_password(&mut self, user_id: &str, hash: &str) -> Result<bool> {
-        let n = on_tx!(self, |c| {
+    /// Sets a user's password hash, clears any lock, and ends every session
+    /// and API token of the account but the session `keep` (its hash: the
+    /// one changing its own password). A password never changes while the
+    /// old one's sessions go on. Returns how many sessions and tokens ended.
+    pub async fn set_password(
+        &mut self,
+        user_id: &str,
+        hash: &str,
+        keep: Option<&str>,
+    ) -> Result<u64> {
+        on_tx!(self, |c| {
             sqlx::query(
             "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1"
         )
@@ -435,9 +443,9 @@ impl Tx {
         .bind(hash)
         .execute(&mut *c)
         .await
-        .map(|r| r.rows_affected())
+        .map(|_| ())
         })?;
-        Ok(n > 0)
+        self.end_credentials(user_id, None, keep).await
     }
 
     /// Disables or enables an account.
