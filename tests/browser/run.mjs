@@ -131,8 +131,13 @@ async function signOut(page, journey) {
   if (!(await page.title()).startsWith('Sign in')) fail('sign out did not return to the sign-in page');
 }
 
-/** The main practitioner journey, by mouse; `journey` names it in the report. */
-async function practitionerJourney(page, base, journey) {
+/**
+ * The main practitioner journey, by mouse; `journey` names it in the report.
+ * When `existing` is set, the person added is already on record (from an
+ * earlier journey): the form shows the likely match first, and the
+ * practitioner adds a new record anyway.
+ */
+async function practitionerJourney(page, base, journey, existing = false) {
   await signIn(page, base, 'practitioner', journey);
   await page.fill('#q', 'brightwater');
   await go(page, journey, 'search-results', () => page.click('button:has-text("Search")'));
@@ -154,7 +159,14 @@ async function practitionerJourney(page, base, journey) {
   await page.fill('#family_name', 'Penhaligon');
   await page.fill('#nhs_number', '');
   await page.fill('#dob_year', '1952');
-  await go(page, journey, 'person-saved', () => page.click('button.govuk-button:has-text("Save")'));
+  if (existing) {
+    await go(page, journey, 'possible-duplicate', () => page.click('button.govuk-button:has-text("Save")'));
+    await expectText(page, 'This person may already have a record');
+    await expectText(page, 'same date of birth');
+    await go(page, journey, 'person-saved', () => page.click('button.govuk-button:has-text("Add a new record")'));
+  } else {
+    await go(page, journey, 'person-saved', () => page.click('button.govuk-button:has-text("Save")'));
+  }
   await expectText(page, 'The record was saved');
   await expectText(page, 'Marigold Penhaligon');
 
@@ -364,7 +376,7 @@ async function main() {
 
     await test('the same journey with JavaScript disabled', async () => {
       const ctx = await browser.newContext({ javaScriptEnabled: false });
-      await practitionerJourney(await ctx.newPage(), base, 'nojs');
+      await practitionerJourney(await ctx.newPage(), base, 'nojs', true);
       await ctx.close();
     });
 

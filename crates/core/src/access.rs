@@ -765,10 +765,12 @@ impl Safeguard {
         if query.trim().is_empty() {
             return Ok(Vec::new());
         }
-        let found = self
-            .store
-            .search_people(safeguard_domain::PersonScope::All, &query, 50)
-            .await?;
+        let found: Vec<_> = self
+            .find_people(&query, 50)
+            .await?
+            .into_iter()
+            .map(|f| f.summary)
+            .collect();
         let ids: Vec<String> = found.iter().map(|p| p.id.to_string()).collect();
         let mut tx = self.store.begin_audited().await?;
         tx.audit(

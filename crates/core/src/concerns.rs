@@ -1135,7 +1135,20 @@ impl Safeguard {
                 .await;
         }
         self.concern_in_scope(actor, concern_id, ctx, now).await?;
-        let id = self.create_person(actor, None, raw, ctx, now).await?.id();
+        // The triage page showed the likely matches before this: the triager
+        // chose to make a new record (any likely pairs go to review).
+        let id = self
+            .create_person(
+                actor,
+                None,
+                raw,
+                crate::search::DuplicateCheck::CreateAnyway,
+                ctx,
+                now,
+            )
+            .await?
+            .id()
+            .ok_or(CoreError::Conflict)?;
         self.link_adult(actor, concern_id, position, id, ctx, now)
             .await?;
         Ok(id)

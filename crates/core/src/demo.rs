@@ -269,8 +269,15 @@ impl Safeguard {
                 key_people,
                 ..RawPerson::default()
             };
-            self.create_person(&practitioner, None, &raw, &ctx, now)
-                .await?;
+            self.create_person(
+                &practitioner,
+                None,
+                &raw,
+                crate::search::DuplicateCheck::CreateAnyway,
+                &ctx,
+                now,
+            )
+            .await?;
         }
         let manager = self
             .store

@@ -225,6 +225,7 @@ impl Safeguard {
         // People.
         let mut people: Vec<GenPerson> = Vec::with_capacity(profile.people as usize);
         let mut rows = Vec::new();
+        let mut search_keys = Vec::new();
         let total_people = u64::from(profile.people);
         for i in 0..profile.people {
             let id = rng.id(created);
@@ -296,6 +297,14 @@ impl Safeguard {
                 Value::from(practitioner.clone()),
                 Value::from(created),
             ]);
+            search_keys.push((
+                id.clone(),
+                safeguard_domain::search::key_text(&safeguard_domain::search::person_keys(
+                    given,
+                    family,
+                    &[],
+                )),
+            ));
             people.push(GenPerson { id, support_reason });
             if rows.len() == 5_000 || i + 1 == profile.people {
                 let mut tx = self.store.begin().await?;
@@ -328,8 +337,10 @@ impl Safeguard {
                     &rows,
                 )
                 .await?;
+                tx.insert_search_keys(&search_keys).await?;
                 tx.commit().await?;
                 rows.clear();
+                search_keys.clear();
                 progress("people", u64::from(i) + 1, total_people);
             }
         }

@@ -22,6 +22,7 @@ pub mod people;
 pub mod reports;
 pub mod retention;
 pub mod sar;
+pub mod search;
 pub mod sharing;
 
 use std::time::Duration;

@@ -1,10 +1,11 @@
 //! Person records: find, view, create, edit. Every view is audited.
 
-use safeguard_domain::person::{Outside, Person, PersonDetails, PersonSummary, RawPerson};
-use safeguard_domain::policy::{Access, Action, Basis, Decision, decide, person_scope};
-use safeguard_domain::{Actor, PersonId};
+use safeguard_domain::person::{Person, PersonDetails, PersonSummary, RawPerson};
+use safeguard_domain::policy::{Action, Basis, Decision, decide, person_scope};
+use safeguard_domain::{Actor, PersonId, PersonScope};
 use time::OffsetDateTime;
 
+use crate::search::DuplicateCheck;
 use crate::{CoreError, CoreResult, Ctx, Safeguard, new_uuid, unix_ms};
 
 /// The most results a name search returns.
@@ -18,14 +19,20 @@ pub enum Created {
     New(Box<Person>),
     /// The form was submitted before; nothing new was made.
     AlreadyExisted(PersonId),
+    /// Existing records are likely the same person (most likely first, as
+    /// the user may see them); nothing was made. Creating anyway
+    /// ([`DuplicateCheck::CreateAnyway`]) puts each pair in the managers'
+    /// review queue.
+    PossibleDuplicates(Vec<PersonSummary>),
 }
 
 impl Created {
-    /// The record's id either way.
-    pub fn id(&self) -> PersonId {
+    /// The record's id, if there is one.
+    pub fn id(&self) -> Option<PersonId> {
         match self {
-            Created::New(p) => p.id,
-            Created::AlreadyExisted(id) => *id,
+            Created::New(p) => Some(p.id),
+            Created::AlreadyExisted(id) => Some(*id),
+            Created::PossibleDuplicates(_) => None,
         }
     }
 }
@@ -115,8 +122,9 @@ fn changed_fields(a: &PersonDetails, b: &PersonDetails) -> Vec<&'static str> {
 }
 
 impl Safeguard {
-    /// People whose names contain every word of `query`, or with that NHS
-    /// number. The search and the ids it returned are audited.
+    /// People who fit `query` (names, misspelt or sound-alike, a date of
+    /// birth, NHS number or postcode), best first, each with why it was
+    /// found. The search and the ids it returned are audited.
     pub async fn search_people(
         &self,
         actor: &Actor,
@@ -133,37 +141,20 @@ impl Safeguard {
         )
         .await?;
         let query = safeguard_domain::text::search_query(query);
-        let mut found = self
-            .store
-            .search_people(person_scope(actor), &query, SEARCH_LIMIT)
-            .await?;
-        // Records outside the user's need-to-know show the name and who to
-        // contact only.
-        for p in &mut found {
-            let id = p.id.to_string();
-            if self.person_access(actor, &id, now).await? == Access::Limited
-                && let Some(l) = self.limited_record(&id).await?
-            {
-                p.date_of_birth = None;
-                p.postcode = None;
-                p.outside = Some(Outside {
-                    restricted: l.restricted,
-                    contact: l.contact,
-                });
-            }
+        if query.trim().is_empty() || person_scope(actor) == PersonScope::Nothing {
+            return Ok(Vec::new());
         }
-        if query.trim().is_empty() {
-            return Ok(found);
-        }
+        let found = self.find_people(&query, SEARCH_LIMIT as usize).await?;
+        let out = self.shown_to(actor, found, now).await?;
         let mut tx = self.store.begin_audited().await?;
-        let ids: Vec<String> = found.iter().map(|p| p.id.to_string()).collect();
+        let ids: Vec<String> = out.iter().map(|p| p.id.to_string()).collect();
         let detail = format!("{} results: {}", ids.len(), ids.join(","));
         tx.audit(
             Self::event(actor, ctx, now, "search", "person", None, "success")?.with_detail(detail),
         )
         .await?;
         tx.commit().await?;
-        Ok(found)
+        Ok(out)
     }
 
     /// A person's record. The view is audited before the record is returned;
@@ -230,6 +221,7 @@ impl Safeguard {
         actor: &Actor,
         id: Option<PersonId>,
         raw: &RawPerson,
+        check: DuplicateCheck,
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<Created> {
@@ -246,6 +238,32 @@ impl Safeguard {
             Some(id) => id,
             None => PersonId(new_uuid(now)?),
         };
+        if self
+            .store
+            .find_person(PersonScope::All, id)
+            .await?
+            .is_some()
+        {
+            return Ok(Created::AlreadyExisted(id));
+        }
+        let likely = self.likely_duplicates(&details, Some(id)).await?;
+        if check == DuplicateCheck::Check && !likely.is_empty() {
+            let ids: Vec<String> = likely.iter().map(|f| f.summary.id.to_string()).collect();
+            let shown = self.shown_to(actor, likely, now).await?;
+            let mut tx = self.store.begin_audited().await?;
+            tx.audit(
+                Self::event(actor, ctx, now, "search", "person", None, "success")?.with_detail(
+                    format!(
+                        "likely duplicates of a new record: {} results: {}",
+                        ids.len(),
+                        ids.join(",")
+                    ),
+                ),
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(Created::PossibleDuplicates(shown));
+        }
         let mut tx = self.store.begin_audited().await?;
         // Inside the audited transaction, so two submissions cannot both pass this check.
         if tx.person_exists(id).await? {
@@ -253,6 +271,39 @@ impl Safeguard {
         }
         tx.insert_person(id, &details, &actor.user_id.to_string(), unix_ms(now))
             .await?;
+        for f in &likely {
+            let pair = safeguard_store::duplicates::DuplicateRow {
+                id: new_uuid(now)?.to_string(),
+                person_id: id.to_string(),
+                other_id: f.summary.id.to_string(),
+                score: i64::from(f.score),
+                reasons: f
+                    .reasons
+                    .iter()
+                    .map(|r| r.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                found_at: unix_ms(now),
+                found_by: actor.user_id.to_string(),
+                state: "open".into(),
+                decided_by: None,
+                decided_at: None,
+            };
+            tx.insert_duplicate(&pair).await?;
+            tx.audit(
+                Self::event(
+                    actor,
+                    ctx,
+                    now,
+                    "create",
+                    "duplicate",
+                    Some(pair.id.clone()),
+                    "success",
+                )?
+                .with_detail(format!("{} may be {}", pair.person_id, pair.other_id)),
+            )
+            .await?;
+        }
         tx.audit(Self::event(
             actor,
             ctx,

@@ -21,6 +21,7 @@ pub mod plan;
 pub mod policy;
 pub mod sac;
 pub mod safeguards;
+pub mod search;
 pub mod sharing;
 pub mod summary;
 pub mod text;

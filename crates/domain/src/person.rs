@@ -215,6 +215,8 @@ pub struct PersonSummary {
     /// name is shown (date of birth and postcode are left out) with who to
     /// contact.
     pub outside: Option<Outside>,
+    /// Why a search found it, in words (only what the user may see).
+    pub reasons: Vec<String>,
 }
 
 /// What is shown instead of a record's details outside its need-to-know.

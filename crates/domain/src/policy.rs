@@ -95,6 +95,9 @@ pub enum Action {
     /// Approve an account an administrator made (a council manager, never
     /// the administrator): only then is its activation link sent.
     ApproveAccounts,
+    /// Review records suspected to be the same person: mark them as two
+    /// people, or merge them (council managers).
+    ReviewDuplicates,
 }
 
 /// The policy's answer.
@@ -141,9 +144,10 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         Action::SignOffEnquiry | Action::ManageReviews => {
             actor.agency_is_owner && actor.role == Role::Manager
         }
-        Action::RestrictRecord | Action::ReviewAccess | Action::ApproveAccounts => {
-            actor.agency_is_owner && actor.role == Role::Manager
-        }
+        Action::RestrictRecord
+        | Action::ReviewAccess
+        | Action::ApproveAccounts
+        | Action::ReviewDuplicates => actor.agency_is_owner && actor.role == Role::Manager,
         Action::BreakGlass | Action::InviteToEnquiry => case_worker(actor),
         Action::ViewReports => {
             actor.agency_is_owner && matches!(actor.role, Role::Analyst | Role::Manager)

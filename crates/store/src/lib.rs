@@ -16,10 +16,12 @@ pub mod audit;
 pub mod bulk;
 pub mod concerns;
 pub mod dashboard;
+pub mod duplicates;
 pub mod enquiries;
 pub mod people;
 pub mod retention;
 pub mod sac;
+pub mod search;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -207,7 +209,9 @@ impl Store {
                 .connect_with(opts)
                 .await?;
             POSTGRES_MIGRATOR.run(&pool).await?;
-            Ok(Store::Postgres(pool))
+            let store = Store::Postgres(pool);
+            store.prepare_search().await?;
+            Ok(store)
         } else {
             Err(StoreError::BadUrl)
         }
@@ -269,7 +273,9 @@ impl Store {
         }
         let pool = pool.connect_with(opts).await?;
         SQLITE_MIGRATOR.run(&pool).await?;
-        Ok(Store::Sqlite(pool))
+        let store = Store::Sqlite(pool);
+        store.prepare_search().await?;
+        Ok(store)
     }
 
     /// "sqlite" or "postgres".

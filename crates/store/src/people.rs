@@ -4,9 +4,7 @@ use safeguard_domain::codes::{
     AppropriatePerson, CommunicationNeed, Ethnicity, Gender, PrimarySupportReason, Relationship,
 };
 use safeguard_domain::nhs::NhsNumber;
-use safeguard_domain::person::{
-    KeyPerson, Person, PersonDetails, PersonSummary, Postcode, iso_date,
-};
+use safeguard_domain::person::{KeyPerson, Person, PersonDetails, Postcode, iso_date};
 use safeguard_domain::{PersonId, PersonScope};
 use sqlx::FromRow;
 use time::Date;
@@ -61,15 +59,6 @@ impl PersonNameRow {
     pub fn full_name(&self) -> String {
         format!("{} {}", self.given_name, self.family_name)
     }
-}
-
-#[derive(FromRow)]
-struct SummaryRow {
-    id: String,
-    given_name: String,
-    family_name: String,
-    date_of_birth: Option<String>,
-    postcode: Option<String>,
 }
 
 fn corrupt(what: &str) -> StoreError {
@@ -157,18 +146,6 @@ impl PersonRow {
     }
 }
 
-/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
-fn like_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 impl Store {
     /// The names of the people with these ids (those that exist), as (id, "Given Family").
     pub async fn person_names(&self, ids: &[String]) -> Result<Vec<(String, String)>> {
@@ -229,55 +206,6 @@ impl Store {
         .await
         })?;
         row.into_person(names, kps).map(Some)
-    }
-
-    /// People whose names (including other names) contain every word of
-    /// `query`, or whose NHS number is `query`; at most `limit`, by name.
-    pub async fn search_people(
-        &self,
-        scope: PersonScope,
-        query: &str,
-        limit: i64,
-    ) -> Result<Vec<PersonSummary>> {
-        if scope == PersonScope::Nothing {
-            return Ok(Vec::new());
-        }
-        let words: Vec<String> = query
-            .split_whitespace()
-            .take(6)
-            .map(|w| format!("%{}%", like_escape(&w.to_lowercase())))
-            .collect();
-        if words.is_empty() {
-            return Ok(Vec::new());
-        }
-        let nhs = NhsNumber::parse(query).ok().map(|n| n.as_str().to_string());
-        let name_match = (0..words.len())
-            .map(|i| format!("search_text LIKE ${} ESCAPE '\\'", i + 3))
-            .collect::<Vec<_>>()
-            .join(" AND ");
-        let sql = format!(
-            "SELECT id, given_name, family_name, date_of_birth, postcode FROM people \
-             WHERE ({name_match}) OR nhs_number = $2 ORDER BY family_name, given_name, id LIMIT $1"
-        );
-        let rows: Vec<SummaryRow> = on_db!(self, |p| {
-            let mut q = sqlx::query_as(&sql).bind(limit).bind(&nhs);
-            for w in &words {
-                q = q.bind(w);
-            }
-            q.fetch_all(p).await
-        })?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(PersonSummary {
-                    id: parse_id(&r.id)?,
-                    given_name: r.given_name,
-                    family_name: r.family_name,
-                    date_of_birth: parse_date(&r.date_of_birth)?,
-                    postcode: r.postcode,
-                    outside: None,
-                })
-            })
-            .collect()
     }
 
     /// How many person records exist.
@@ -424,7 +352,8 @@ impl Tx {
             .map(|_| ())
             })?;
         }
-        Ok(())
+        self.replace_search_keys(id, &d.given_name, &d.family_name, &d.other_names)
+            .await
     }
 }
 

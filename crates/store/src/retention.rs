@@ -176,10 +176,13 @@ impl Tx {
             ("triage decisions", format!("DELETE FROM triage_decisions WHERE concern_id IN {ONLY}")),
             ("concerns", format!("DELETE FROM concerns WHERE id IN {ONLY}")),
             ("named in others' concerns", "DELETE FROM concern_adults WHERE person_id = $1".into()),
+            ("suspected duplicates", "DELETE FROM suspected_duplicates WHERE person_id = $1 OR other_id = $1".into()),
             ("other names", "DELETE FROM person_other_names WHERE person_id = $1".into()),
             ("key people", "DELETE FROM person_key_people WHERE person_id = $1".into()),
             ("person records", "DELETE FROM people WHERE id = $1".into()),
         ];
+        // The search index is not a record of its own: it goes unreported.
+        self.delete_search_keys(p).await?;
         let mut out = Vec::new();
         for (what, sql) in steps {
             let n = self.delete(&sql, p).await?;

@@ -215,3 +215,48 @@ pub async fn run_slow_statement(store: &Store) -> Result<i64> {
         .fetch_one(p)
         .await)?)
 }
+
+/// A person found by [`Store::people_named`].
+#[derive(Clone, Debug)]
+pub struct NamedPerson {
+    /// The record's id.
+    pub id: String,
+    /// Date of birth.
+    pub date_of_birth: Option<time::Date>,
+}
+
+impl Store {
+    /// For tests: the records with every word of `name` among their names
+    /// (exactly, any case), by family name then given name.
+    pub async fn people_named(&self, name: &str) -> crate::Result<Vec<NamedPerson>> {
+        use safeguard_domain::search::{Query, name_words};
+        let q = Query::parse(name);
+        let groups: Vec<Vec<String>> = q.words.iter().map(|w| vec![format!("n{w}")]).collect();
+        let ids = self.search_by_keys(&groups, 1_000).await?;
+        let mut found: Vec<_> = self
+            .search_records(&ids)
+            .await?
+            .into_iter()
+            .filter(|(r, others)| {
+                let mut words = name_words(&r.given_name);
+                words.extend(name_words(&r.family_name));
+                others.iter().for_each(|o| words.extend(name_words(o)));
+                q.words.iter().all(|w| words.contains(w))
+            })
+            .map(|(r, _)| r)
+            .collect();
+        found.sort_by(|a, b| {
+            (&a.family_name, &a.given_name, &a.id).cmp(&(&b.family_name, &b.given_name, &b.id))
+        });
+        Ok(found
+            .into_iter()
+            .map(|r| NamedPerson {
+                date_of_birth: r
+                    .date_of_birth
+                    .as_deref()
+                    .and_then(safeguard_domain::person::parse_iso_date),
+                id: r.id,
+            })
+            .collect())
+    }
+}

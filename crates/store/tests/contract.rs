@@ -115,35 +115,32 @@ async fn store_story(db: TestDb) {
         "scope Nothing sees nothing"
     );
 
-    // Search by any name, case-insensitively, by other names and by NHS number; LIKE wildcards are literal.
-    for q in [
-        "ada",
-        "O'BRIEN",
-        "nell obrien-",
-        "ada o'brien-smith",
-        "9434765919",
+    // The search index holds the record's keys as saved: any name word
+    // (hyphenated parts too), other names, sounds and spellings; identifiers
+    // are looked up directly. Query syntax never reaches the index.
+    let keys = |q: &str| safeguard_domain::search::Query::parse(q).word_keys();
+    for (q, expected) in [
+        ("ada", 1),
+        ("O'BRIEN", 1),
+        ("nell obrien-", 1),
+        ("ada o'brien-smith", 1),
+        ("Addah Obrein", 1),
+        ("ada zebedee", 0),
+        ("\"*) OR (", 0),
     ] {
-        let found = store
-            .search_people(PersonScope::All, q, 50)
-            .await
-            .expect("search");
-        let expected = usize::from(q != "nell obrien-");
+        let found = store.search_by_keys(&keys(q), 50).await.expect("search");
         assert_eq!(found.len(), expected, "query {q:?}");
     }
-    assert!(
-        store
-            .search_people(PersonScope::All, "%", 50)
-            .await
-            .expect("search")
-            .is_empty()
-    );
-    assert!(
-        store
-            .search_people(PersonScope::Nothing, "ada", 50)
-            .await
-            .expect("search")
-            .is_empty()
-    );
+    let by_nhs = store
+        .search_by_identifiers(None, Some("9434765919"), None, 50)
+        .await
+        .expect("search");
+    assert_eq!(by_nhs, vec![id.to_string()]);
+    let by_dob = store
+        .search_by_identifiers(Some("1940-03-31"), None, Some("NB1 4QT"), 50)
+        .await
+        .expect("search");
+    assert_eq!(by_dob, vec![id.to_string()]);
 
     // An edit from the current version succeeds; a second edit from the same old version is refused.
     let changed = person("Ada", "Brightwater");
@@ -170,6 +167,22 @@ async fn store_story(db: TestDb) {
             .details
             .family_name,
         "Brightwater"
+    );
+    // The edit replaced the record's keys in the same transaction.
+    assert!(
+        store
+            .search_by_keys(&keys("obrien"), 50)
+            .await
+            .expect("search")
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .search_by_keys(&keys("brightwater"), 50)
+            .await
+            .expect("search")
+            .len(),
+        1
     );
 
     // Sessions: stored by hash, touched, deleted when expired.

@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use safeguard_core::people::Created;
+use safeguard_core::search::DuplicateCheck;
 use safeguard_domain::PersonId;
 use safeguard_domain::person::{Person, PersonSummary, RawKeyPerson, RawPerson, iso_date};
 use serde::de::DeserializeOwned;
@@ -98,6 +99,9 @@ pub struct PersonSummaryOut {
     pub contact: Option<String>,
     /// The record is restricted.
     pub restricted: bool,
+    /// Why the search found it ("family name sounds like ‘smyth’", "same
+    /// date of birth"); outside need-to-know, only reasons about names.
+    pub reasons: Vec<String>,
 }
 
 impl From<PersonSummary> for PersonSummaryOut {
@@ -110,6 +114,7 @@ impl From<PersonSummary> for PersonSummaryOut {
             postcode: p.postcode,
             restricted: p.outside.as_ref().is_some_and(|o| o.restricted),
             contact: p.outside.map(|o| o.contact),
+            reasons: p.reasons,
         }
     }
 }
@@ -117,7 +122,7 @@ impl From<PersonSummary> for PersonSummaryOut {
 /// Search results.
 #[derive(Serialize, ToSchema)]
 pub struct PeopleOut {
-    /// At most 50 people, by name.
+    /// At most 50 people, best match first.
     pub people: Vec<PersonSummaryOut>,
 }
 
@@ -264,26 +269,71 @@ async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Create a person record.
-#[utoipa::path(post, path = "/api/v1/people", tag = "people", request_body = RawPerson, security(("bearer" = [])),
-    responses((status = 201, body = PersonOut), (status = 422, body = ApiErrorBody), (status = 400, body = ApiErrorBody),
+/// Whether to make a record when likely matches exist.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct CreateParams {
+    /// `true` once the caller has seen the likely matches (from a 409) and
+    /// says this is someone else: the record is made and each pair goes to
+    /// the managers' review of suspected duplicates.
+    pub create_anyway: Option<bool>,
+}
+
+/// Existing records that are likely the same person (409): nothing was made.
+#[derive(Serialize, ToSchema)]
+pub struct PossibleDuplicatesOut {
+    /// Always `possible_duplicates`.
+    pub error: String,
+    /// What to do, in words.
+    pub message: String,
+    /// The likely matches, most likely first, each with why.
+    pub people: Vec<PersonSummaryOut>,
+}
+
+/// Create a person record. Records likely to be the same person (same NHS
+/// number; a near name with the same date of birth or postcode) are
+/// returned first with a 409, and nothing is made, until the request is
+/// repeated with `create_anyway=true`.
+#[utoipa::path(post, path = "/api/v1/people", tag = "people", request_body = RawPerson, params(CreateParams), security(("bearer" = [])),
+    responses((status = 201, body = PersonOut), (status = 409, body = PossibleDuplicatesOut), (status = 422, body = ApiErrorBody), (status = 400, body = ApiErrorBody),
               (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
 async fn create_person(
     State(state): State<AppState>,
     user: ApiUser,
+    Query(params): Query<CreateParams>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let raw: RawPerson = parse_json(&body)?;
+    let check = if params.create_anyway == Some(true) {
+        DuplicateCheck::CreateAnyway
+    } else {
+        DuplicateCheck::Check
+    };
     let created = state
         .core
-        .create_person(&user.actor, None, &raw, &user.ctx, user.now)
+        .create_person(&user.actor, None, &raw, check, &user.ctx, user.now)
         .await?;
-    let Created::New(person) = created else {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "conflict",
-            "Already exists",
-        ));
+    let person = match created {
+        Created::New(person) => person,
+        Created::PossibleDuplicates(people) => {
+            return Ok((
+                StatusCode::CONFLICT,
+                Json(PossibleDuplicatesOut {
+                    error: "possible_duplicates".into(),
+                    message: "These records may be the same person. Use one of them, or repeat \
+                              the request with create_anyway=true if this is someone else."
+                        .into(),
+                    people: people.into_iter().map(Into::into).collect(),
+                }),
+            )
+                .into_response());
+        }
+        Created::AlreadyExisted(_) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "Already exists",
+            ));
+        }
     };
     let location = format!("/api/v1/people/{}", person.id);
     Ok((
@@ -358,6 +408,69 @@ async fn update_person(
     Ok(Json(p.into()))
 }
 
+/// A pair of records that may be one person.
+#[derive(Serialize, ToSchema)]
+pub struct DuplicatePairOut {
+    /// The pair's id.
+    pub id: String,
+    /// The record made despite the likely match.
+    pub made: PersonSummaryOut,
+    /// The record it may duplicate.
+    pub existing: PersonSummaryOut,
+    /// Why they may be one person.
+    pub reasons: Vec<String>,
+    /// When the pair was found (unix milliseconds).
+    pub found_at: i64,
+}
+
+/// Pairs waiting for review.
+#[derive(Serialize, ToSchema)]
+pub struct DuplicatesOut {
+    /// Oldest first.
+    pub pairs: Vec<DuplicatePairOut>,
+}
+
+/// Records suspected to be the same person, for a manager to review.
+#[utoipa::path(get, path = "/api/v1/duplicates", tag = "people", security(("bearer" = [])),
+    responses((status = 200, body = DuplicatesOut), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+async fn duplicates(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<DuplicatesOut>, ApiError> {
+    let pairs = state
+        .core
+        .duplicate_queue(&user.actor, &user.ctx, user.now)
+        .await?;
+    Ok(Json(DuplicatesOut {
+        pairs: pairs
+            .into_iter()
+            .map(|p| DuplicatePairOut {
+                id: p.id,
+                made: p.made.into(),
+                existing: p.existing.into(),
+                reasons: p.reasons,
+                found_at: p.found_at,
+            })
+            .collect(),
+    }))
+}
+
+/// The two records of a pair are two people: the pair leaves the review.
+#[utoipa::path(post, path = "/api/v1/duplicates/{id}/distinct", tag = "people", params(("id" = String, Path, description = "Pair id")),
+    security(("bearer" = [])), responses((status = 204, description = "Marked as two people"), (status = 404, body = ApiErrorBody),
+    (status = 409, body = ApiErrorBody), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+async fn duplicate_distinct(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .core
+        .mark_distinct(&user.actor, &id, &user.ctx, user.now)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 struct BearerScheme;
 
 impl Modify for BearerScheme {
@@ -384,6 +497,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(token, revoke_token))
         .routes(routes!(create_person, search_people))
         .routes(routes!(get_person, update_person))
+        .routes(routes!(duplicates))
+        .routes(routes!(duplicate_distinct))
         .routes(routes!(crate::api_concerns::public_raise))
         .routes(routes!(crate::api_concerns::public_status))
         .routes(routes!(

@@ -18,6 +18,7 @@ mod charts;
 mod concerns;
 mod display;
 mod drafts;
+mod duplicates;
 mod enquiries;
 mod errors;
 mod forms;
@@ -124,6 +125,8 @@ page_routes! {
     "/logout" => post(auth::logout);
     "/people" => get(pages::search) post(pages::search_post);
     "/people/new" => get(pages::new_person) post(pages::create_person);
+    "/people/duplicates" => get(duplicates::queue);
+    "/people/duplicates/{id}/distinct" => post(duplicates::distinct);
     "/people/{id}" => get(pages::view_person);
     "/people/{id}/edit" => get(pages::edit_person) post(pages::update_person);
     "/people/{id}/break-glass" => post(access::break_glass);

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use safeguard_core::people::Created;
 use safeguard_core::rows::{AuditFilter, Verification};
+use safeguard_core::search::DuplicateCheck;
 use safeguard_core::{CoreError, NewUserInput, UserSummary};
 use safeguard_domain::person::PersonSummary;
 use safeguard_domain::validation::FieldErrors;
@@ -43,6 +44,8 @@ pub struct UserNav {
     pub reports: bool,
     /// May approve accounts administrators made.
     pub approves: bool,
+    /// Reviews records suspected to be one person.
+    pub duplicates: bool,
 }
 
 /// What every page's layout needs.
@@ -85,6 +88,8 @@ impl Layout {
                 reports: safeguard_domain::policy::decide(a, Action::ViewReports)
                     == safeguard_domain::Decision::Allow,
                 approves: safeguard_domain::policy::decide(a, Action::ApproveAccounts)
+                    == safeguard_domain::Decision::Allow,
+                duplicates: safeguard_domain::policy::decide(a, Action::ReviewDuplicates)
                     == safeguard_domain::Decision::Allow,
             }),
             csrf: csrf.to_string(),
@@ -204,15 +209,17 @@ pub(crate) async fn home(State(state): State<AppState>, user: SignedIn) -> Respo
     render(StatusCode::OK, &t)
 }
 
-struct SummaryRow {
-    id: String,
-    given_name: String,
-    family_name: String,
-    dob: String,
-    postcode: String,
+pub(crate) struct SummaryRow {
+    pub(crate) id: String,
+    pub(crate) given_name: String,
+    pub(crate) family_name: String,
+    pub(crate) dob: String,
+    pub(crate) postcode: String,
     /// Who to contact, when the record is outside the user's need-to-know.
-    outside: Option<String>,
-    restricted: bool,
+    pub(crate) outside: Option<String>,
+    pub(crate) restricted: bool,
+    /// Why the search found it.
+    pub(crate) reasons: String,
 }
 
 impl From<PersonSummary> for SummaryRow {
@@ -228,6 +235,7 @@ impl From<PersonSummary> for SummaryRow {
             postcode: p.postcode.unwrap_or_default(),
             restricted: p.outside.as_ref().is_some_and(|o| o.restricted),
             outside: p.outside.map(|o| o.contact),
+            reasons: p.reasons.join("; "),
         }
     }
 }
@@ -315,6 +323,25 @@ struct PersonFormTemplate {
     yes_no: Vec<(&'static str, &'static str)>,
     /// Filled in from the user's draft.
     draft: bool,
+    /// Existing records likely to be the same person, shown before a new
+    /// one is made.
+    duplicates: Vec<SummaryRow>,
+    /// What the likely matches were found for (sent back to add anyway).
+    checked: String,
+}
+
+/// The details a duplicate check looked at, as one value.
+fn fingerprint(raw: &safeguard_domain::person::RawPerson) -> String {
+    let v = |s: &Option<String>| s.as_deref().unwrap_or("").trim().to_lowercase();
+    format!(
+        "{}|{}|{}|{}|{}|{}",
+        v(&raw.given_name),
+        v(&raw.family_name),
+        raw.other_names.join(",").to_lowercase(),
+        v(&raw.date_of_birth),
+        v(&raw.nhs_number),
+        v(&raw.postcode)
+    )
 }
 
 struct FormPage {
@@ -354,6 +381,8 @@ fn person_form(
         appropriate: o.appropriate,
         yes_no: o.yes_no,
         draft: false,
+        duplicates: Vec::new(),
+        checked: String::new(),
     }
 }
 
@@ -486,11 +515,26 @@ pub(crate) async fn create_person(
         ));
     }
     let id = form.get("person_id").parse::<PersonId>().ok();
+    // "Add a new record" after seeing likely matches: only for the details
+    // those matches were found for (changed details are checked again).
+    let checked = fingerprint(&raw);
+    let check = if form.get("create_anyway") == checked {
+        DuplicateCheck::CreateAnyway
+    } else {
+        DuplicateCheck::Check
+    };
     match state
         .core
-        .create_person(&user.actor, id, &raw, &user.ctx, user.now)
+        .create_person(&user.actor, id, &raw, check, &user.ctx, user.now)
         .await
     {
+        Ok(Created::PossibleDuplicates(found)) => {
+            let mut t = person_form(&user, new_page(), form, FieldErrors::new(), false);
+            t.duplicates = found.into_iter().map(SummaryRow::from).collect();
+            t.checked = checked;
+            t.l.title = format!("Check for an existing record: {}", t.l.title);
+            Ok(render(StatusCode::OK, &t))
+        }
         Ok(Created::New(p)) => {
             crate::drafts::forget(&state, &user, "/people/new").await?;
             Ok(Redirect::to(&format!("/people/{}?saved=1", p.id)).into_response())

@@ -305,6 +305,10 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("get", "/accounts/approvals") | ("post", "/accounts/approvals/{id}/approve") => {
             Roles(MANAGER)
         }
+        ("get", "/people/duplicates" | "/api/v1/duplicates")
+        | ("post", "/people/duplicates/{id}/distinct" | "/api/v1/duplicates/{id}/distinct") => {
+            Roles(MANAGER)
+        }
         ("get" | "post", "/account/password") | ("delete", "/api/v1/auth/token") => Signed,
         ("get" | "post", "/account/set-password/{token}") => Public,
         ("get", "/admin/calendar" | "/api/v1/calendar") => Roles(&["manager", "admin"]),

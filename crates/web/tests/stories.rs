@@ -8,6 +8,8 @@ mod concerns;
 mod enquiries;
 #[path = "stories/reports.rs"]
 mod reports;
+#[path = "stories/search.rs"]
+mod search;
 #[path = "stories/security.rs"]
 mod security;
 mod support;
@@ -273,12 +275,7 @@ async fn practitioner_story(db: TestDb) {
 /// refusal is audited. Analysts, DPOs and partner staff cannot read people either.
 async fn access_story(db: TestDb) {
     let app = TestApp::new(db).await;
-    let person = app
-        .db
-        .store
-        .search_people(safeguard_domain::PersonScope::All, "brightwater", 5)
-        .await
-        .expect("q");
+    let person = app.db.store.people_named("brightwater").await.expect("q");
     let pid = person[0].id.to_string();
 
     for role in ["admin", "analyst", "dpo", "partner"] {
@@ -908,6 +905,7 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/calendar",
             "GET /api/v1/concerns",
             "GET /api/v1/concerns/{id}",
+            "GET /api/v1/duplicates",
             "GET /api/v1/enquiries",
             "GET /api/v1/enquiries/{id}",
             "GET /api/v1/enquiries/{id}/actions",
@@ -934,6 +932,7 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/concerns/{id}/close",
             "POST /api/v1/concerns/{id}/decision",
             "POST /api/v1/concerns/{id}/messages",
+            "POST /api/v1/duplicates/{id}/distinct",
             "POST /api/v1/enquiries/{id}/actions",
             "POST /api/v1/enquiries/{id}/allocate",
             "POST /api/v1/enquiries/{id}/conclusion",
@@ -1250,4 +1249,6 @@ on_both_backends! {
     api_answers_as_documented => crate::security::api_answers_as_documented_story;
     nul_characters_are_refused_not_500 => crate::security::nul_characters_are_refused_not_500_story;
     one_audited_view_per_page => crate::security::one_audited_view_per_page_story;
+    misspelt_and_sound_alike_names_are_found => crate::search::search_story;
+    likely_duplicates_shown_before_a_record_is_made => crate::search::duplicates_story;
 }

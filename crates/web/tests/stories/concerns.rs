@@ -205,7 +205,7 @@ pub async fn public_raiser_story(db: TestDb) {
     let ada = app
         .db
         .store
-        .search_people(safeguard_domain::PersonScope::All, "ada brightwater", 5)
+        .people_named("ada brightwater")
         .await
         .expect("q")[0]
         .id
@@ -530,12 +530,7 @@ pub async fn staff_record_story(db: TestDb) {
     let app = TestApp::new(db).await;
     let mut p = app.browser();
     p.login_ok("practitioner").await;
-    let harjit = app
-        .db
-        .store
-        .search_people(safeguard_domain::PersonScope::All, "sandhu", 5)
-        .await
-        .expect("q")[0]
+    let harjit = app.db.store.people_named("sandhu").await.expect("q")[0]
         .id
         .to_string();
     let form = p.get(&format!("/concerns/new?person={harjit}")).await;
@@ -741,7 +736,7 @@ pub async fn api_triage_story(db: TestDb) {
     let ada = app
         .db
         .store
-        .search_people(safeguard_domain::PersonScope::All, "ada brightwater", 5)
+        .people_named("ada brightwater")
         .await
         .expect("q")[0]
         .id

@@ -24,12 +24,7 @@ async fn concern_about_ada(app: &TestApp) -> (String, String) {
 /// A concern about the demo person found by `name`, recorded by a
 /// practitioner on their record: (the concern's id, the person's id).
 pub async fn concern_about(app: &TestApp, name: &str) -> (String, String) {
-    let ada = app
-        .db
-        .store
-        .search_people(safeguard_domain::PersonScope::All, name, 5)
-        .await
-        .expect("q")[0]
+    let ada = app.db.store.people_named(name).await.expect("q")[0]
         .id
         .to_string();
     let mut api = Api::new(app);
@@ -344,17 +339,12 @@ pub async fn enquiry_needs_people_story(db: TestDb) {
     let edith = app
         .db
         .store
-        .search_people(safeguard_domain::PersonScope::All, "edith brightwater", 5)
+        .people_named("edith brightwater")
         .await
         .expect("q")[0]
         .id
         .to_string();
-    let harjit = app
-        .db
-        .store
-        .search_people(safeguard_domain::PersonScope::All, "harjit sandhu", 5)
-        .await
-        .expect("q")[0]
+    let harjit = app.db.store.people_named("harjit sandhu").await.expect("q")[0]
         .id
         .to_string();
     assert_eq!(

@@ -441,7 +441,7 @@ pub async fn suggestions_show_outsiders_only_the_name_story(db: TestDb) {
     let ada = app
         .db
         .store
-        .search_people(safeguard_domain::PersonScope::All, "ada brightwater", 1)
+        .people_named("ada brightwater")
         .await
         .expect("q")[0]
         .clone();
@@ -476,11 +476,7 @@ pub async fn suggestions_show_outsiders_only_the_name_story(db: TestDb) {
 
 /// The id of the demo person found by `name`.
 async fn person_id(app: &TestApp, name: &str) -> String {
-    app.db
-        .store
-        .search_people(safeguard_domain::PersonScope::All, name, 1)
-        .await
-        .expect("q")[0]
+    app.db.store.people_named(name).await.expect("q")[0]
         .id
         .to_string()
 }

@@ -1,0 +1,303 @@
+//! Finding the right person: misspelt and sound-alike names, identifiers,
+//! reasons for each match; likely duplicates shown before a record is made,
+//! and the managers' review of the pairs made anyway.
+
+use axum::http::{Method, StatusCode};
+
+use crate::support::{Api, TestApp};
+use safeguard_store::testing::TestDb;
+
+/// Makes a person through the API (no likely match expected); returns the id.
+async fn make(api: &Api, body: serde_json::Value) -> String {
+    let r = api
+        .call(Method::POST, "/api/v1/people", Some(&body.to_string()))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.json()["id"].as_str().expect("id").to_string()
+}
+
+/// The ids and reasons a search returns, best first.
+async fn search(api: &Api, q: &str) -> Vec<(String, Vec<String>)> {
+    let url = format!(
+        "/api/v1/people?q={}",
+        q.replace(' ', "+").replace('/', "%2F")
+    );
+    let r = api.call(Method::GET, &url, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.json()["people"]
+        .as_array()
+        .expect("people")
+        .iter()
+        .map(|p| {
+            (
+                p["id"].as_str().expect("id").to_string(),
+                p["reasons"]
+                    .as_array()
+                    .expect("reasons")
+                    .iter()
+                    .map(|r| r.as_str().expect("reason").to_string())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// Misspelt, sound-alike, swapped and nicknamed names find the person
+/// first, with the reason; dates of birth, postcodes and NHS numbers find
+/// them too; outside need-to-know, no reason gives away the date of birth.
+pub async fn search_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let p = app.api_as("practitioner").await;
+    let john = make(
+        &p,
+        serde_json::json!({"given_name": "John", "family_name": "Smith", "date_of_birth": "1950-02-01",
+            "postcode": "NB1 4QT", "nhs_number": "943 476 5870"}),
+    )
+    .await;
+    let jane = make(
+        &p,
+        serde_json::json!({"given_name": "Jane", "family_name": "Smithson", "date_of_birth": "1961-07-09"}),
+    )
+    .await;
+    let cath = make(
+        &p,
+        serde_json::json!({"given_name": "Catherine", "family_name": "Thompson", "other_names": ["Cath Jones"],
+            "date_of_birth": "1945-04-03"}),
+    )
+    .await;
+    make(
+        &p,
+        serde_json::json!({"given_name": "Thomas", "family_name": "Kent", "date_of_birth": "1945-04-03"}),
+    )
+    .await;
+
+    for (q, who, why) in [
+        ("Jhon Smtih", &john, "family name Smith sounds like ‘smtih’"),
+        ("Jon Smyth", &john, "family name Smith sounds like ‘smyth’"),
+        ("Smith John", &john, "given name John"),
+        (
+            "Jack Smith",
+            &john,
+            "given name John (‘jack’ is short for it)",
+        ),
+        (
+            "Catherine Thomspon",
+            &cath,
+            "family name Thompson is spelt like ‘thomspon’",
+        ),
+        (
+            "Kathryn Tomson",
+            &cath,
+            "given name Catherine sounds like ‘kathryn’",
+        ),
+        (
+            "Kate Thompson",
+            &cath,
+            "given name Catherine (‘kate’ is short for it)",
+        ),
+        ("Cath Jones", &cath, "known as Cath Jones"),
+        ("smi", &john, "family name Smith starts with ‘smi’"),
+        ("Smith 1/2/1950", &john, "same date of birth"),
+        ("Smith NB1 4QT", &john, "same postcode"),
+        ("943 476 5870", &john, "same NHS number"),
+    ] {
+        let found = search(&p, q).await;
+        assert!(!found.is_empty(), "{q:?} found nobody");
+        assert_eq!(&found[0].0, who, "{q:?} put someone else first: {found:?}");
+        assert!(
+            found[0].1.iter().any(|r| r == why),
+            "{q:?} reasons {:?} lack {why:?}",
+            found[0].1
+        );
+    }
+    // An exact name ranks above a near one.
+    let smiths = search(&p, "Smith").await;
+    assert_eq!(smiths[0].0, john);
+    assert!(smiths.iter().any(|(id, _)| *id == jane), "{smiths:?}");
+    // A date of birth alone finds everyone born that day, and no one else.
+    let born = search(&p, "3 April 1945").await;
+    assert_eq!(born.len(), 2, "{born:?}");
+    // Nothing like any name finds nobody.
+    assert!(search(&p, "Zebedee Quartermaine").await.is_empty());
+
+    // The page says why too.
+    let mut b = app.browser();
+    b.login_ok("practitioner").await;
+    b.get("/people").await;
+    let page = b.post("/people", &[("q", "Jhon Smtih")]).await;
+    assert!(page.contains("Why it matched"), "{}", page.body);
+    assert!(page.contains("family name Smith sounds like ‘smtih’"));
+
+    // Outside need-to-know (another team's worker), the match shows the
+    // name and who to contact, and no reason resting on the date of birth.
+    app.add_user("north.worker", "practitioner", "", "North Locality Team")
+        .await;
+    let north = app.api_as("north.worker").await;
+    let seen = north
+        .call(Method::GET, "/api/v1/people?q=Smith+1%2F2%2F1950", None)
+        .await
+        .json();
+    let first = &seen["people"][0];
+    assert_eq!(first["id"], john.as_str());
+    assert!(first["contact"].is_string(), "{first}");
+    assert!(first["date_of_birth"].is_null());
+    let reasons = first["reasons"].to_string();
+    assert!(reasons.contains("family name Smith"), "{reasons}");
+    assert!(!reasons.contains("date of birth"), "{reasons}");
+    app.finish().await;
+}
+
+/// A record about to be made that is likely someone already on record
+/// shows them, with why, and nothing is made; made anyway, the pair goes
+/// to the managers, who mark two people as two people.
+pub async fn duplicates_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let p = app.api_as("practitioner").await;
+    let ada = make(
+        &p,
+        serde_json::json!({"given_name": "Adaline", "family_name": "Pemberton-Hale", "date_of_birth": "1939-08-21",
+            "postcode": "NB2 7RW"}),
+    )
+    .await;
+    // The same person, misspelt, same birthday: a 409 with the match.
+    let twin = serde_json::json!({"given_name": "Adeline", "family_name": "Pemberton Hale",
+        "date_of_birth": "1939-08-21"});
+    let r = p
+        .call(Method::POST, "/api/v1/people", Some(&twin.to_string()))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let body = r.json();
+    assert_eq!(body["error"], "possible_duplicates");
+    assert_eq!(body["people"][0]["id"], ada.as_str());
+    let reasons = body["people"][0]["reasons"].to_string();
+    assert!(reasons.contains("same date of birth"), "{reasons}");
+    assert!(
+        reasons.contains("given name Adaline sounds like ‘Adeline’"),
+        "{reasons}"
+    );
+    assert_eq!(
+        app.db
+            .store
+            .people_named("pemberton")
+            .await
+            .expect("q")
+            .len(),
+        1,
+        "nothing was made"
+    );
+    // Someone else entirely (another birthday) is made at once.
+    make(
+        &p,
+        serde_json::json!({"given_name": "Adaline", "family_name": "Pemberton-Hale", "date_of_birth": "1972-01-30"}),
+    )
+    .await;
+    // Made anyway: the pair is queued for managers.
+    let r = p
+        .call(
+            Method::POST,
+            "/api/v1/people?create_anyway=true",
+            Some(&twin.to_string()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let made = r.json()["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        p.call(Method::GET, "/api/v1/duplicates", None).await.status,
+        StatusCode::FORBIDDEN,
+        "practitioners do not review duplicates"
+    );
+    let m = app.api_as("manager").await;
+    let queue = m.call(Method::GET, "/api/v1/duplicates", None).await.json();
+    let pairs = queue["pairs"].as_array().expect("pairs");
+    assert_eq!(pairs.len(), 1, "{queue}");
+    assert_eq!(pairs[0]["made"]["id"], made.as_str());
+    assert_eq!(pairs[0]["existing"]["id"], ada.as_str());
+
+    // On the page: the form shows the match before anything is made, and
+    // adding anyway needs the same details the check saw.
+    let mut b = app.browser();
+    b.login_ok("practitioner").await;
+    let form = b.get("/people/new").await;
+    let pid = form.input_value("person_id").expect("id");
+    let fields = |extra: Vec<(&'static str, String)>| {
+        let mut f: Vec<(&str, String)> = vec![
+            ("action", "save".into()),
+            ("given_name", "Adaline".into()),
+            ("family_name", "Pemberton-Hale".into()),
+            ("dob_day", "21".into()),
+            ("dob_month", "8".into()),
+            ("dob_year", "1939".into()),
+            ("postcode", "nb2 7rw".into()),
+            ("person_id", pid.clone()),
+        ];
+        f.extend(extra);
+        f
+    };
+    let send = |f: &Vec<(&'static str, String)>| {
+        f.iter()
+            .map(|(k, v)| (*k, v.clone()))
+            .collect::<Vec<(&str, String)>>()
+    };
+    let first = send(&fields(vec![]));
+    let first: Vec<(&str, &str)> = first.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = b.post("/people/new", &first).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.contains("This person may already have a record"));
+    assert!(page.contains(&format!("/people/{ada}")));
+    assert!(page.contains("Add a new record"));
+    let checked = page
+        .input_value("create_anyway")
+        .expect("the check's details");
+    // Details changed since the check: checked again, still nothing made.
+    let changed = send(&fields(vec![
+        ("create_anyway", checked.clone()),
+        ("given_name", "Addy".into()),
+    ]));
+    let changed: Vec<(&str, &str)> = changed
+        .iter()
+        .filter(|(k, v)| *k != "given_name" || v == "Addy")
+        .map(|(k, v)| (*k, v.as_str()))
+        .collect();
+    let page = b.post("/people/new", &changed).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("This person may already have a record"));
+    let anyway = send(&fields(vec![("create_anyway", checked)]));
+    let anyway: Vec<(&str, &str)> = anyway.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let saved = b.post("/people/new", &anyway).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+
+    // The manager reviews: marking a pair as two people
+    // takes it off the list, and that is audited.
+    let mut mb = app.browser();
+    mb.login_ok("manager").await;
+    let home = mb.get("/").await;
+    assert!(home.contains("href=\"/people/duplicates\""));
+    let queue = mb.get("/people/duplicates").await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(queue.contains("same date of birth"), "{}", queue.body);
+    let pair = pairs[0]["id"].as_str().expect("pair id");
+    let done = mb
+        .post(&format!("/people/duplicates/{pair}/distinct"), &[])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let again = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/duplicates/{pair}/distinct"),
+            None,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "a pair is decided once");
+    let left = m.call(Method::GET, "/api/v1/duplicates", None).await.json();
+    // Three were queued: the API's pair, and the page's record with both
+    // earlier ones.
+    assert_eq!(left["pairs"].as_array().expect("pairs").len(), 2, "{left}");
+    let audit = crate::audit_for(&app, pair).await;
+    assert!(
+        audit
+            .iter()
+            .any(|(_, action, outcome)| action == "decide" && outcome == "success"),
+        "{audit:?}"
+    );
+    app.finish().await;
+}
