@@ -1023,6 +1023,12 @@ impl Safeguard {
             .find_person(person_scope(actor), person_id)
             .await?
             .ok_or(CoreError::NotFound)?;
+        if let Some(kept) = self.store.merged_into(&person_id.to_string()).await? {
+            // Link the record it was merged into instead.
+            return Err(CoreError::Merged(
+                kept.parse().map_err(|_| CoreError::NotFound)?,
+            ));
+        }
         // Linking a record to a concern lets whoever decides the concern hold
         // the case: it takes the access (or the emergency opening) it would grant.
         self.require_person(

@@ -18,6 +18,7 @@ pub mod enquiries;
 pub mod generate;
 pub mod lifecycle;
 pub mod mail;
+pub mod merge;
 pub mod people;
 pub mod reports;
 pub mod retention;
@@ -69,6 +70,9 @@ pub enum CoreError {
     /// Someone else changed the record since it was read.
     #[error("the record was changed by someone else")]
     Conflict,
+    /// The record was merged into another (this one).
+    #[error("merged into {0}")]
+    Merged(safeguard_domain::PersonId),
     /// Wrong username or password, locked or disabled account.
     #[error("sign-in refused")]
     BadCredentials,

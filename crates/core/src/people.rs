@@ -81,6 +81,11 @@ impl OpenedPerson {
         Ok(self.store.chronology(&self.person.id.to_string()).await?)
     }
 
+    /// The records merged into this one, newest first (with undone merges).
+    pub async fn merges(&self) -> CoreResult<Vec<crate::merge::MergeSummary>> {
+        crate::merge::merges_of(&self.store, &self.person.id.to_string()).await
+    }
+
     /// The restriction on the record and its access list, if restricted.
     pub async fn restriction(&self) -> CoreResult<Option<crate::access::RestrictionView>> {
         crate::access::restriction_of(&self.store, &self.person.id.to_string()).await
@@ -176,6 +181,20 @@ impl Safeguard {
                     CoreError::NotFound,
                 )
                 .await;
+        }
+        // A record merged into another leads to it, for whoever may open that one.
+        if let Some(kept) = self.store.merged_into(&id.to_string()).await? {
+            self.require_person(
+                actor,
+                &kept,
+                ctx,
+                now,
+                ("view", "person", Some(id.to_string())),
+            )
+            .await?;
+            return Err(CoreError::Merged(
+                kept.parse().map_err(|_| CoreError::NotFound)?,
+            ));
         }
         let basis = self
             .require_person(
@@ -342,6 +361,12 @@ impl Safeguard {
                     CoreError::NotFound,
                 )
                 .await;
+        }
+        if let Some(kept) = self.store.merged_into(&id.to_string()).await? {
+            // A record merged away is changed only by undoing the merge.
+            return Err(CoreError::Merged(
+                kept.parse().map_err(|_| CoreError::NotFound)?,
+            ));
         }
         let basis = self
             .require_person(

@@ -15,6 +15,7 @@ pub mod enquiry;
 pub mod feedback;
 pub mod ids;
 pub mod matching;
+pub mod merge;
 pub mod nhs;
 pub mod person;
 pub mod plan;

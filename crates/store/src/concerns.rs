@@ -469,7 +469,7 @@ impl Store {
         }
         let sql = format!(
             "SELECT id, given_name, family_name, search_text, date_of_birth, nhs_number, postcode FROM people \
-             WHERE {} ORDER BY family_name, given_name LIMIT $1",
+             WHERE merged_into IS NULL AND ({}) ORDER BY family_name, given_name LIMIT $1",
             conds.join(" OR ")
         );
         Ok(on_db!(self, |p| {

@@ -18,6 +18,7 @@ pub mod concerns;
 pub mod dashboard;
 pub mod duplicates;
 pub mod enquiries;
+pub mod merges;
 pub mod people;
 pub mod retention;
 pub mod sac;

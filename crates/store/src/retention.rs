@@ -176,7 +176,11 @@ impl Tx {
             ("triage decisions", format!("DELETE FROM triage_decisions WHERE concern_id IN {ONLY}")),
             ("concerns", format!("DELETE FROM concerns WHERE id IN {ONLY}")),
             ("named in others' concerns", "DELETE FROM concern_adults WHERE person_id = $1".into()),
-            ("suspected duplicates", "DELETE FROM suspected_duplicates WHERE person_id = $1 OR other_id = $1".into()),
+            ("suspected duplicates", "DELETE FROM suspected_duplicates WHERE person_id = $1 OR other_id = $1 \
+                OR person_id IN (SELECT id FROM people WHERE merged_into = $1) \
+                OR other_id IN (SELECT id FROM people WHERE merged_into = $1)".into()),
+            ("merges", "DELETE FROM person_merges WHERE kept_id = $1 OR merged_id = $1".into()),
+            ("records merged into it", "DELETE FROM people WHERE merged_into = $1".into()),
             ("other names", "DELETE FROM person_other_names WHERE person_id = $1".into()),
             ("key people", "DELETE FROM person_key_people WHERE person_id = $1".into()),
             ("person records", "DELETE FROM people WHERE id = $1".into()),

@@ -92,7 +92,9 @@ impl Store {
             ("postcode", postcode),
         ] {
             let Some(value) = value else { continue };
-            let sql = format!("SELECT id FROM people WHERE {column} = $1 LIMIT $2");
+            let sql = format!(
+                "SELECT id FROM people WHERE {column} = $1 AND merged_into IS NULL LIMIT $2"
+            );
             let ids: Vec<String> = on_db!(self, |p| sqlx::query_scalar(&sql)
                 .bind(value)
                 .bind(limit)
@@ -121,7 +123,7 @@ impl Store {
                 .join(", ");
             let sql = format!(
                 "SELECT id, given_name, family_name, date_of_birth, nhs_number, postcode FROM people \
-                 WHERE id IN ({marks})"
+                 WHERE id IN ({marks}) AND merged_into IS NULL"
             );
             let rows: Vec<SearchRecordRow> = on_db!(self, |p| {
                 let mut q = sqlx::query_as(&sql);
@@ -196,13 +198,16 @@ impl Store {
         after: &str,
         limit: i64,
     ) -> Result<Vec<(String, String, String, Vec<String>)>> {
-        let rows: Vec<(String, String, String)> = on_db!(self, |p| sqlx::query_as(
-            "SELECT id, given_name, family_name FROM people WHERE id > $1 ORDER BY id LIMIT $2"
+        let rows: Vec<(String, String, String)> = on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT id, given_name, family_name FROM people WHERE id > $1 AND merged_into IS NULL \
+             ORDER BY id LIMIT $2"
         )
         .bind(after)
         .bind(limit)
         .fetch_all(p)
-        .await)?;
+        .await
+        })?;
         let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
             return Ok(Vec::new());
         };

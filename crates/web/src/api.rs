@@ -499,6 +499,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_person, update_person))
         .routes(routes!(duplicates))
         .routes(routes!(duplicate_distinct))
+        .routes(routes!(crate::merges::api_merge))
+        .routes(routes!(crate::merges::api_undo))
         .routes(routes!(crate::api_concerns::public_raise))
         .routes(routes!(crate::api_concerns::public_status))
         .routes(routes!(

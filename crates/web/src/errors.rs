@@ -97,6 +97,11 @@ impl From<CoreError> for PageError {
                 PageError::bad_request()
             }
             CoreError::Busy => PageError::busy(),
+            CoreError::Merged(_) => PageError {
+                status: StatusCode::GONE,
+                heading: "This record was merged",
+                message: "It was merged into another record of the same person: open that record instead.",
+            },
             CoreError::Store(e) if e.is_timeout() => PageError {
                 status: StatusCode::SERVICE_UNAVAILABLE,
                 heading: "Sorry, that took too long",
@@ -250,6 +255,11 @@ impl From<CoreError> for ApiError {
                 ),
             ),
             CoreError::Invalid(errs) => ApiError::validation(errs),
+            CoreError::Merged(kept) => ApiError::new(
+                StatusCode::GONE,
+                "merged",
+                format!("This record was merged into person {kept}: use that record"),
+            ),
             CoreError::Conflict => ApiError::new(
                 StatusCode::CONFLICT,
                 "conflict",

@@ -23,6 +23,7 @@ mod enquiries;
 mod errors;
 mod forms;
 mod limits;
+mod merges;
 mod pages;
 mod person_form;
 mod reports;
@@ -127,6 +128,8 @@ page_routes! {
     "/people/new" => get(pages::new_person) post(pages::create_person);
     "/people/duplicates" => get(duplicates::queue);
     "/people/duplicates/{id}/distinct" => post(duplicates::distinct);
+    "/people/merge" => get(merges::compare) post(merges::merge);
+    "/people/merges/{id}/undo" => post(merges::undo);
     "/people/{id}" => get(pages::view_person);
     "/people/{id}/edit" => get(pages::edit_person) post(pages::update_person);
     "/people/{id}/break-glass" => post(access::break_glass);

@@ -560,11 +560,24 @@ struct PersonTemplate {
     enquiries: Vec<(String, String)>,
     restriction: Option<crate::access::RestrictionPanel>,
     can_restrict: bool,
+    /// Records merged into this one.
+    merges: Vec<crate::merges::MergeLine>,
+    /// The user may undo merges.
+    can_merge: bool,
+    /// Arrived from a record merged into this one.
+    merged_from: bool,
+    /// A merge into this record was just made.
+    merged: bool,
+    /// A merge into this record was just undone.
+    unmerged: bool,
 }
 
 #[derive(Deserialize)]
 pub(crate) struct SavedQuery {
     saved: Option<String>,
+    merged_from: Option<String>,
+    merged: Option<String>,
+    unmerged: Option<String>,
 }
 
 fn person_id(raw: &str) -> Result<PersonId, PageError> {
@@ -594,12 +607,21 @@ pub(crate) async fn view_person(
                 StatusCode::FORBIDDEN,
             ));
         }
+        Err(CoreError::Merged(kept)) => {
+            return Ok(Redirect::to(&format!("/people/{kept}?merged_from={pid}")).into_response());
+        }
         Err(e) => return Err(e.into()),
     };
     let restriction = person
         .restriction()
         .await?
         .map(crate::access::RestrictionPanel::from);
+    let merges = person
+        .merges()
+        .await?
+        .into_iter()
+        .map(crate::merges::MergeLine::from)
+        .collect();
     let chronology = person
         .chronology()
         .await?
@@ -630,6 +652,12 @@ pub(crate) async fn view_person(
         restriction,
         can_restrict: safeguard_domain::policy::decide(&user.actor, Action::RestrictRecord)
             == safeguard_domain::Decision::Allow,
+        merges,
+        can_merge: safeguard_domain::policy::decide(&user.actor, Action::ReviewDuplicates)
+            == safeguard_domain::Decision::Allow,
+        merged_from: q.merged_from.is_some(),
+        merged: q.merged.is_some(),
+        unmerged: q.unmerged.is_some(),
     };
     Ok(render(StatusCode::OK, &t))
 }

@@ -267,6 +267,11 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             Person(MANAGER)
         }
         ("put" | "delete", "/api/v1/people/{id}/restriction") => Person(MANAGER),
+        // Merging needs ordinary access to both records (the other one here
+        // does not exist, so nothing is merged).
+        ("post", "/api/v1/people/{id}/merge") => Person(MANAGER),
+        ("get" | "post", "/people/merge")
+        | ("post", "/people/merges/{id}/undo" | "/api/v1/merges/{id}/undo") => Roles(MANAGER),
         // Access review and the DPO.
         (
             "get",
@@ -497,6 +502,7 @@ fn api_body(path: &str) -> &'static str {
         "review" => r#"{"justified":false,"finding":""}"#,
         "members" => r#"{"username":"","reason":""}"#,
         "restriction" => r#"{"reason":""}"#,
+        "merge" => r#"{"merge":"01900000-0000-7000-8000-000000000000"}"#,
         "feedback-links" => r#"{"respondent":""}"#,
         "messages" => r#"{"message":""}"#,
         "link" => r#"{"person_id":"01900000-0000-7000-8000-000000000000"}"#,

@@ -948,8 +948,10 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/enquiries/{id}/records/risk",
             "POST /api/v1/enquiries/{id}/shares",
             "POST /api/v1/enquiries/{id}/sign-off",
+            "POST /api/v1/merges/{id}/undo",
             "POST /api/v1/people",
             "POST /api/v1/people/{id}/break-glass",
+            "POST /api/v1/people/{id}/merge",
             "POST /api/v1/people/{id}/subject-access",
             "POST /api/v1/providers",
             "POST /api/v1/public/concerns",
@@ -1251,4 +1253,5 @@ on_both_backends! {
     one_audited_view_per_page => crate::security::one_audited_view_per_page_story;
     misspelt_and_sound_alike_names_are_found => crate::search::search_story;
     likely_duplicates_shown_before_a_record_is_made => crate::search::duplicates_story;
+    merge_and_undo_exactly => crate::search::merge_story;
 }

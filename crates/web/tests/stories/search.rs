@@ -301,3 +301,311 @@ pub async fn duplicates_story(db: TestDb) {
     );
     app.finish().await;
 }
+
+/// A concern about `pid` recorded by `p` and decided (Section 42) by `m`.
+async fn case_for(p: &Api, m: &Api, pid: &str) {
+    let concern = p
+        .call(
+            Method::POST,
+            "/api/v1/concerns",
+            Some(
+                &serde_json::json!({"raiser_kind": "family_friend", "raiser_name": "A friend", "channel": "phone",
+                    "what_happened": "Worried about money", "adults": [{"person_id": pid}],
+                    "immediate_danger": "no", "consent": "yes"})
+                .to_string(),
+            ),
+        )
+        .await;
+    assert_eq!(concern.status, StatusCode::CREATED, "{}", concern.body);
+    let cid = concern.json()["id"].as_str().expect("id").to_string();
+    let decided = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid}/decision"),
+            Some(
+                r#"{"needs_care_and_support":"yes","needs_evidence":"e","experiencing_abuse":"yes",
+                "abuse_evidence":"e","unable_to_protect":"yes","unable_evidence":"e","outcome":"section_42","reasons":"r"}"#,
+            ),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::NO_CONTENT, "{}", decided.body);
+}
+
+/// SG1a column 0 (individuals with concerns) in the current year's return.
+async fn individuals(app: &TestApp) -> u64 {
+    let year = safeguard_domain::sac::Year::containing(time::OffsetDateTime::now_utc().date());
+    let a = app.api_as("analyst").await;
+    let sac = a
+        .call(Method::GET, &format!("/api/v1/reports/sac/{year}"), None)
+        .await
+        .json();
+    sac["tables"]
+        .as_array()
+        .and_then(|ts| ts.iter().find(|t| t["id"] == "SG1a"))
+        .and_then(|t| t["rows"].as_array())
+        .map(|rs| rs.iter().filter_map(|r| r["counts"][0].as_u64()).sum())
+        .unwrap_or(0)
+}
+
+/// A manager merges two records of one person, part by part: every
+/// concern, enquiry and chronology entry follows, the record merged away
+/// leads to the kept one and is found by no search, the return counts the
+/// person once — and undoing the merge puts everything back exactly.
+pub async fn merge_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let p = app.api_as("practitioner").await;
+    let m = app.api_as("manager").await;
+    let kept = make(
+        &p,
+        serde_json::json!({"given_name": "Wilhelmina", "family_name": "Oakenshaw", "postcode": "NB4 2PL",
+            "other_names": ["Mina"], "what_matters_to_me": "My cat"}),
+    )
+    .await;
+    let r = p
+        .call(
+            Method::POST,
+            "/api/v1/people?create_anyway=true",
+            Some(
+                &serde_json::json!({"given_name": "Wilhelmena", "family_name": "Oakenshaw",
+                    "date_of_birth": "1936-02-29", "postcode": "NB4 2PL"})
+                .to_string(),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let other = r.json()["id"].as_str().expect("id").to_string();
+    case_for(&p, &m, &kept).await;
+    case_for(&p, &m, &other).await;
+    let before = individuals(&app).await;
+    let kept_before = m
+        .call(Method::GET, &format!("/api/v1/people/{kept}"), None)
+        .await
+        .json();
+    let chronology = |id: String| {
+        let m = &m;
+        async move {
+            m.call(
+                Method::GET,
+                &format!("/api/v1/people/{id}/chronology"),
+                None,
+            )
+            .await
+            .json()
+            .as_array()
+            .map_or(0, Vec::len)
+        }
+    };
+    let (kept_entries, other_entries) = (
+        chronology(kept.clone()).await,
+        chronology(other.clone()).await,
+    );
+    assert!(other_entries > 0, "the other record has a chronology");
+
+    // Practitioners may not merge.
+    let refused = p
+        .call(
+            Method::POST,
+            &format!("/api/v1/people/{kept}/merge"),
+            Some(&serde_json::json!({"merge": other}).to_string()),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // The manager compares, then merges on the page, taking the date of
+    // birth (the kept record has none) and keeping everything else.
+    let mut b = app.browser();
+    b.login_ok("manager").await;
+    let page = b
+        .get(&format!("/people/merge?keep={kept}&merge={other}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.contains("Wilhelmena Oakenshaw"));
+    assert!(page.contains("29 February 1936"), "{}", page.body);
+    let merged = b
+        .post(
+            "/people/merge",
+            &[
+                ("keep", kept.as_str()),
+                ("merge", other.as_str()),
+                ("date_of_birth", "other"),
+                ("name", "kept"),
+            ],
+        )
+        .await;
+    assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.body);
+    assert_eq!(merged.location(), format!("/people/{kept}?merged=1"));
+
+    let now = m
+        .call(Method::GET, &format!("/api/v1/people/{kept}"), None)
+        .await
+        .json();
+    assert_eq!(now["date_of_birth"], "1936-02-29");
+    assert_eq!(now["what_matters_to_me"], "My cat");
+    let names = now["other_names"].to_string();
+    assert!(
+        names.contains("Mina") && names.contains("Wilhelmena Oakenshaw"),
+        "{names}"
+    );
+    assert_eq!(
+        chronology(kept.clone()).await,
+        kept_entries + other_entries,
+        "the chronology follows"
+    );
+    let enquiries = m
+        .call(Method::GET, "/api/v1/enquiries?state=all", None)
+        .await
+        .json();
+    let on_kept = enquiries["enquiries"]
+        .as_array()
+        .expect("enquiries")
+        .iter()
+        .filter(|e| e["person_id"] == kept.as_str())
+        .count();
+    assert_eq!(on_kept, 2, "both enquiries are on the kept record");
+    assert_eq!(
+        individuals(&app).await,
+        before - 1,
+        "the return counts them once"
+    );
+    // The record merged away leads to the kept one and is found by no search.
+    let gone = m
+        .call(Method::GET, &format!("/api/v1/people/{other}"), None)
+        .await;
+    assert_eq!(gone.status, StatusCode::GONE);
+    assert_eq!(gone.json()["error"], "merged");
+    let led = b.get(&format!("/people/{other}")).await;
+    assert_eq!(
+        led.location(),
+        format!("/people/{kept}?merged_from={other}")
+    );
+    let found = search(&p, "Wilhelmena Oakenshaw").await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, kept);
+    let queue = m.call(Method::GET, "/api/v1/duplicates", None).await.json();
+    assert!(
+        queue["pairs"].as_array().expect("pairs").is_empty(),
+        "{queue}"
+    );
+    let view = b.get(&format!("/people/{kept}?merged=1")).await;
+    assert!(view.contains("Records merged into this one"));
+    assert!(view.contains("Date of birth"));
+    // The kept record's audit trail shows the merge.
+    assert!(
+        crate::audit_for(&app, &kept)
+            .await
+            .iter()
+            .any(|(_, action, outcome)| action == "merge" && outcome == "success")
+    );
+
+    // Undone: both records exactly as they were, the return as before.
+    let merge_id = view
+        .body
+        .split("/people/merges/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .expect("an undo button")
+        .to_string();
+    let undone = b
+        .post(&format!("/people/merges/{merge_id}/undo"), &[])
+        .await;
+    assert_eq!(undone.status, StatusCode::SEE_OTHER, "{}", undone.body);
+    let mut restored = m
+        .call(Method::GET, &format!("/api/v1/people/{kept}"), None)
+        .await
+        .json();
+    let mut was = kept_before.clone();
+    for v in [&mut restored, &mut was] {
+        v.as_object_mut().map(|o| o.remove("version"));
+    }
+    assert_eq!(restored, was, "the kept record is as it was");
+    assert_eq!(chronology(kept.clone()).await, kept_entries);
+    assert_eq!(chronology(other.clone()).await, other_entries);
+    assert_eq!(individuals(&app).await, before);
+    assert_eq!(
+        search(&p, "Wilhelmena Oakenshaw 29/2/1936").await[0].0,
+        other
+    );
+    let again = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/merges/{merge_id}/undo"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "undone once"
+    );
+    let queue = m.call(Method::GET, "/api/v1/duplicates", None).await.json();
+    assert_eq!(
+        queue["pairs"].as_array().expect("pairs").len(),
+        1,
+        "the pair is back"
+    );
+
+    // Through the API: merge, then a change to the kept record blocks the
+    // exact undo.
+    let r = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/people/{kept}/merge"),
+            Some(&serde_json::json!({"merge": other, "take_from_other": ["nonsense"]}).to_string()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/people/{kept}/merge"),
+            Some(
+                &serde_json::json!({"merge": other, "take_from_other": ["date_of_birth"]})
+                    .to_string(),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let merge_id = r.json()["id"].as_str().expect("id").to_string();
+    let current = m
+        .call(Method::GET, &format!("/api/v1/people/{kept}"), None)
+        .await
+        .json();
+    let mut person = serde_json::json!({});
+    for k in [
+        "given_name",
+        "family_name",
+        "other_names",
+        "date_of_birth",
+        "postcode",
+        "gender",
+        "ethnicity",
+        "primary_support_reason",
+        "what_matters_to_me",
+    ] {
+        person[k] = current[k].clone();
+    }
+    person["town"] = "Eastmere".into();
+    let edit = m
+        .call(
+            Method::PUT,
+            &format!("/api/v1/people/{kept}"),
+            Some(&serde_json::json!({"version": current["version"], "person": person}).to_string()),
+        )
+        .await;
+    assert_eq!(edit.status, StatusCode::OK, "{}", edit.body);
+    let blocked = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/merges/{merge_id}/undo"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        blocked.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        blocked.body
+    );
+    assert!(blocked.body.contains("changed after the merge"));
+    app.finish().await;
+}
