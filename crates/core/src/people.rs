@@ -86,6 +86,18 @@ impl OpenedPerson {
         crate::merge::merges_of(&self.store, &self.person.id.to_string()).await
     }
 
+    /// The newest `limit` entries of the chronology, and how many there are
+    /// (for a page that shows the latest and links to the whole).
+    pub async fn recent_chronology(
+        &self,
+        limit: i64,
+    ) -> CoreResult<(Vec<safeguard_store::concerns::ChronologyRow>, i64)> {
+        Ok(self
+            .store
+            .recent_chronology(&self.person.id.to_string(), limit)
+            .await?)
+    }
+
     /// The restriction on the record and its access list, if restricted.
     pub async fn restriction(&self) -> CoreResult<Option<crate::access::RestrictionView>> {
         crate::access::restriction_of(&self.store, &self.person.id.to_string()).await

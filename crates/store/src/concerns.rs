@@ -398,6 +398,30 @@ impl Store {
         .await)?)
     }
 
+    /// The newest `limit` entries of a person's chronology, and how many
+    /// there are in all.
+    pub async fn recent_chronology(
+        &self,
+        person_id: &str,
+        limit: i64,
+    ) -> Result<(Vec<ChronologyRow>, i64)> {
+        let rows = on_db!(self, |p| sqlx::query_as(
+            "SELECT id, person_id, at, kind, summary, actor_name, concern_id FROM chronology \
+             WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2"
+        )
+        .bind(person_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?;
+        let total: i64 = on_db!(self, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM chronology WHERE person_id = $1"
+        )
+        .bind(person_id)
+        .fetch_one(p)
+        .await)?;
+        Ok((rows, total))
+    }
+
     /// The organisation's holidays (`YYYY-MM-DD`, name), in date order.
     pub async fn bank_holidays(&self) -> Result<Vec<(String, String)>> {
         Ok(on_db!(self, |p| sqlx::query_as(

@@ -560,6 +560,8 @@ struct PersonTemplate {
     enquiries: Vec<(String, String)>,
     restriction: Option<crate::access::RestrictionPanel>,
     can_restrict: bool,
+    /// How many chronology entries there are (the page shows the latest).
+    chronology_total: i64,
     /// Records merged into this one.
     merges: Vec<crate::merges::MergeLine>,
     /// The user may undo merges.
@@ -583,6 +585,9 @@ pub(crate) struct SavedQuery {
 fn person_id(raw: &str) -> Result<PersonId, PageError> {
     raw.parse().map_err(|_| PageError::not_found())
 }
+
+/// How many of the latest chronology entries a person's page shows.
+const CHRONOLOGY_SHOWN: i64 = 50;
 
 /// `GET /people/{id}`.
 pub(crate) async fn view_person(
@@ -622,9 +627,9 @@ pub(crate) async fn view_person(
         .into_iter()
         .map(crate::merges::MergeLine::from)
         .collect();
-    let chronology = person
-        .chronology()
-        .await?
+    // The latest entries; the whole chronology has a page of its own.
+    let (recent, chronology_total) = person.recent_chronology(CHRONOLOGY_SHOWN).await?;
+    let chronology = recent
         .into_iter()
         .map(|c| (when(c.at), c.summary, c.actor_name))
         .collect();
@@ -655,6 +660,7 @@ pub(crate) async fn view_person(
         merges,
         can_merge: safeguard_domain::policy::decide(&user.actor, Action::ReviewDuplicates)
             == safeguard_domain::Decision::Allow,
+        chronology_total,
         merged_from: q.merged_from.is_some(),
         merged: q.merged.is_some(),
         unmerged: q.unmerged.is_some(),

@@ -1254,4 +1254,5 @@ on_both_backends! {
     misspelt_and_sound_alike_names_are_found => crate::search::search_story;
     likely_duplicates_shown_before_a_record_is_made => crate::search::duplicates_story;
     merge_and_undo_exactly => crate::search::merge_story;
+    the_person_page_shows_the_latest_chronology => crate::search::long_chronology_story;
 }

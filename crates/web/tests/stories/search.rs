@@ -609,3 +609,60 @@ pub async fn merge_story(db: TestDb) {
     assert!(blocked.body.contains("changed after the merge"));
     app.finish().await;
 }
+
+/// A person with a long history: their page shows the latest 50 entries of
+/// the chronology and says how many there are; the chronology page has all.
+pub async fn long_chronology_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let p = app.api_as("practitioner").await;
+    let pid = make(
+        &p,
+        serde_json::json!({"given_name": "Methuselah", "family_name": "Longstaff"}),
+    )
+    .await;
+    for i in 0..52 {
+        let r = p
+            .call(
+                Method::POST,
+                "/api/v1/concerns",
+                Some(
+                    &serde_json::json!({"raiser_kind": "family_friend", "raiser_name": "A neighbour",
+                        "channel": "phone", "what_happened": format!("Worried again ({i})"),
+                        "adults": [{"person_id": pid}], "immediate_danger": "no", "consent": "yes"})
+                    .to_string(),
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let all = p
+        .call(
+            Method::GET,
+            &format!("/api/v1/people/{pid}/chronology"),
+            None,
+        )
+        .await
+        .json();
+    let total = all.as_array().map_or(0, Vec::len);
+    assert!(total >= 52, "{total}");
+    let mut b = app.browser();
+    b.login_ok("practitioner").await;
+    let page = b.get(&format!("/people/{pid}")).await;
+    assert!(
+        page.contains(&format!("The latest 50 of {total} entries")),
+        "{}",
+        page.body
+    );
+    let rows = page
+        .body
+        .split("Chronology, newest first")
+        .nth(1)
+        .unwrap_or("");
+    assert_eq!(
+        rows.matches("<tr class=\"govuk-table__row\"><td").count(),
+        50
+    );
+    let whole = b.get(&format!("/people/{pid}/chronology")).await;
+    assert_eq!(whole.status, StatusCode::OK);
+    app.finish().await;
+}
