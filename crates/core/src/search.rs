@@ -4,8 +4,9 @@
 //! A search looks up the records with the date of birth, NHS number or
 //! postcode in the query, and the records whose keys meet every name word:
 //! first as written (the word, a name it begins, the formal name behind a
-//! nickname), then — while that finds too few — by sound, then with a
-//! letter wrong, missing, extra or swapped.
+//! nickname), then — while that finds too few — one word at a time by
+//! sound or with a letter wrong, missing, extra or swapped, then every word
+//! at once.
 //! What the lookups found is scored in `safeguard_domain::search`, with the
 //! reasons for each match. The store keeps the keys current.
 
@@ -51,15 +52,33 @@ impl Safeguard {
             )
             .await?;
         if !q.words.is_empty() {
-            // As written; then by sound; then a letter out. Each wider
-            // lookup only while the narrower ones found less than a page.
-            let mut named: Vec<String> = Vec::new();
-            for groups in [q.exact_keys(), q.sound_keys(), q.word_keys()] {
-                named.extend(self.store.search_by_keys(&groups, LOOKUP_LIMIT).await?);
-                named.sort();
-                named.dedup();
-                if named.len() >= limit {
-                    break;
+            // As written; if that finds less than a page, each word in turn
+            // by sound and with a letter out, the others as written (a slip
+            // is usually in one word, and the others keep the lookup
+            // narrow) — all of these, since a near sound can fill a page
+            // before the spelling that is meant; then, while still short,
+            // every word at once.
+            let (exact, sound, fuzzy) = (q.exact_keys(), q.sound_keys(), q.word_keys());
+            let mut named: Vec<String> = self.store.search_by_keys(&exact, LOOKUP_LIMIT).await?;
+            if named.len() < limit {
+                if exact.len() > 1 {
+                    for i in 0..exact.len() {
+                        for wide in [&sound, &fuzzy] {
+                            let mut groups = exact.clone();
+                            groups[i] = wide[i].clone();
+                            named.extend(self.store.search_by_keys(&groups, LOOKUP_LIMIT).await?);
+                        }
+                    }
+                    named.sort();
+                    named.dedup();
+                }
+                for groups in [&sound, &fuzzy] {
+                    if named.len() >= limit {
+                        break;
+                    }
+                    named.extend(self.store.search_by_keys(groups, LOOKUP_LIMIT).await?);
+                    named.sort();
+                    named.dedup();
                 }
             }
             ids.extend(named);

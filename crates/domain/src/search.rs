@@ -490,7 +490,9 @@ pub struct Hit {
 enum Fit {
     Fuzzy(f64),
     Transposed,
-    SoundsLike,
+    /// With the spelling's Jaro-Winkler similarity: four-letter codes make
+    /// many names sound alike, so the closer spelling ranks first.
+    SoundsLike(f64),
     Prefix,
     Nickname,
     Exact,
@@ -501,7 +503,8 @@ impl Fit {
         match self {
             Fit::Exact => 1.0,
             Fit::Nickname => 0.9,
-            Fit::Prefix | Fit::SoundsLike | Fit::Transposed => 0.85,
+            Fit::Prefix | Fit::Transposed => 0.85,
+            Fit::SoundsLike(jw) => 0.7 + 0.2 * jw,
             Fit::Fuzzy(s) => s * 0.9,
         }
     }
@@ -519,7 +522,7 @@ fn fit(q: &str, name: &str) -> Option<Fit> {
     }
     let (pq, pn) = (phonetic(q), phonetic(name));
     if pq.iter().any(|c| pn.contains(c)) {
-        return Some(Fit::SoundsLike);
+        return Some(Fit::SoundsLike(strsim::jaro_winkler(q, name)));
     }
     if q.len() >= 4 && sorted_letters(q) == sorted_letters(name) {
         return Some(Fit::Transposed);
@@ -597,7 +600,7 @@ pub fn score(q: &Query, c: &Candidate) -> Option<Hit> {
             (_, Fit::Exact) => format!("{whose} {name}"),
             (_, Fit::Nickname) => format!("{whose} {name} (‘{}’ is short for it)", q.words[i]),
             (_, Fit::Prefix) => format!("{whose} {name} starts with ‘{}’", q.words[i]),
-            (_, Fit::SoundsLike) => format!("{whose} {name} sounds like ‘{}’", q.words[i]),
+            (_, Fit::SoundsLike(_)) => format!("{whose} {name} sounds like ‘{}’", q.words[i]),
             (_, Fit::Transposed) | (_, Fit::Fuzzy(_)) => {
                 format!("{whose} {name} is spelt like ‘{}’", q.words[i])
             }
@@ -733,7 +736,7 @@ pub fn same_person(new: &Candidate, existing: &Candidate) -> Option<Hit> {
             (Part::Other, _) => format!("{typed} is a name they are known by ({name})"),
             (_, Fit::Exact) => format!("same {whose}"),
             (_, Fit::Nickname) => format!("{whose} {name} (‘{typed}’ is short for it)"),
-            (_, Fit::SoundsLike) => format!("{whose} {name} sounds like ‘{typed}’"),
+            (_, Fit::SoundsLike(_)) => format!("{whose} {name} sounds like ‘{typed}’"),
             _ => format!("{whose} {name} is spelt like ‘{typed}’"),
         }));
     }
