@@ -120,12 +120,41 @@ impl Rng {
     }
 }
 
+#[rustfmt::skip]
 const GIVEN: &[&str] = &[
     "Ada", "Arthur", "Beryl", "Cyril", "Doreen", "Edwin", "Florence", "Gordon", "Hilda", "Ivor",
     "Joan", "Kenneth", "Lilian", "Maurice", "Nora", "Oswald", "Phyllis", "Reginald", "Sylvia",
     "Trevor", "Una", "Vera", "Walter", "Yvonne", "Amrit", "Bilal", "Chiara", "Dariusz", "Efua",
     "Farida", "Gurpreet", "Hamza", "Iwona", "Jin", "Kwame", "Leila", "Mei", "Nkechi", "Oksana",
-    "Priya", "Rhys", "Siobhan", "Tomasz", "Uzma", "Wiremu", "Xin", "Yusuf", "Zofia",
+    "Priya", "Rhys", "Siobhan", "Tomasz", "Uzma", "Wiremu", "Xin", "Yusuf", "Zofia", "Margaret",
+    "Patricia", "Barbara", "Elizabeth", "Catherine", "Kathleen", "Dorothy", "Jean", "Irene",
+    "Eileen", "Maureen", "Brenda", "Sheila", "Valerie", "Pauline", "Christine", "Susan", "Janet",
+    "Ann", "Mary", "Joyce", "Edna", "Gladys", "Winifred", "Ethel", "Mavis", "Evelyn", "Violet",
+    "Rita", "Gwendolyn", "Marjorie", "Helen", "Eleanor", "Josephine", "Teresa", "Rosemary",
+    "Diane", "Carol", "Linda", "Shirley", "Sandra", "Deborah", "Samantha", "Nicola", "Michelle",
+    "John", "William", "Robert", "James", "Thomas", "David", "Michael", "Richard", "Peter",
+    "George", "Albert", "Alfred", "Frederick", "Harold", "Henry", "Charles", "Edward", "Joseph",
+    "Leonard", "Ronald", "Donald", "Stanley", "Sidney", "Frank", "Ernest", "Bernard", "Dennis",
+    "Raymond", "Anthony", "Terence", "Philip", "Stephen", "Christopher", "Andrew", "Daniel",
+    "Samuel", "Nicholas", "Patrick", "Gerald", "Douglas", "Malcolm", "Keith", "Colin", "Graham",
+    "Norman", "Clifford", "Leslie", "Derek", "Brian", "Geoffrey", "Alan", "Roy", "Eric",
+    "Mohammed", "Abdul", "Ahmed", "Tariq", "Imran", "Sunita", "Rajesh", "Anil", "Parveen",
+    "Nasreen", "Grace", "Blessing", "Chinedu", "Olumide", "Marek", "Krzysztof", "Agnieszka",
+];
+/// Family names are often made of these two parts (and otherwise from
+/// [`FAMILY`]), so a million people have names about as varied as a real
+/// council's.
+#[rustfmt::skip]
+const FAMILY_START: &[&str] = &[
+    "Ash", "Birch", "Black", "Brad", "Brook", "Church", "Clay", "Cold", "Cran", "Dal", "Dun",
+    "East", "Fair", "Gold", "Green", "Hall", "Hart", "Hay", "Hol", "King", "Lang", "Mar", "Mid",
+    "Mill", "Moor", "New", "North", "Oak", "Pem", "Red", "Rose", "Rud", "Salt", "Shel", "South",
+    "Stan", "Stock", "Thorn", "Wad", "West", "Whit", "Wood",
+];
+#[rustfmt::skip]
+const FAMILY_END: &[&str] = &[
+    "ley", "ton", "field", "ford", "well", "wood", "by", "ham", "hurst", "more", "stead", "worth",
+    "bridge", "combe", "gate", "holme", "land", "shaw", "wick", "den",
 ];
 const FAMILY: &[&str] = &[
     "Ashdown",
@@ -230,7 +259,14 @@ impl Safeguard {
         for i in 0..profile.people {
             let id = rng.id(created);
             let given = GIVEN[rng.below(GIVEN.len() as u64) as usize];
-            let family = FAMILY[rng.below(FAMILY.len() as u64) as usize];
+            let family = if rng.chance(0.2) {
+                FAMILY[rng.below(FAMILY.len() as u64) as usize].to_string()
+            } else {
+                let start = FAMILY_START[rng.below(FAMILY_START.len() as u64) as usize];
+                let end = FAMILY_END[rng.below(FAMILY_END.len() as u64) as usize];
+                format!("{start}{end}")
+            };
+            let family = family.as_str();
             let older = rng.chance(0.63);
             let age = if older {
                 65 + rng.below(35)
