@@ -429,24 +429,8 @@ impl Query {
     }
 }
 
-/// A record as search scores it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Candidate {
-    /// Id.
-    pub id: PersonId,
-    /// Given name(s).
-    pub given_name: String,
-    /// Family name.
-    pub family_name: String,
-    /// Other names the person is known by.
-    pub other_names: Vec<String>,
-    /// Date of birth.
-    pub date_of_birth: Option<Date>,
-    /// NHS number.
-    pub nhs_number: Option<String>,
-    /// Postcode.
-    pub postcode: Option<String>,
-}
+/// A record as search scores it: the same facts as matching at intake.
+pub use crate::matching::Candidate;
 
 /// Why a record was found, in words.
 #[derive(Clone, Debug, PartialEq, Eq)]
