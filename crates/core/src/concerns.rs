@@ -7,7 +7,7 @@ use safeguard_domain::concern::{
     Channel, ConcernDetails, ConcernState, RaiserKind, RawConcern, RawDecision, RawProvider,
     TriageOutcome, normalise_code, receipt_code_from, reference_from,
 };
-use safeguard_domain::matching::{Candidate, Suggestion, suggest};
+use safeguard_domain::matching::{Suggestion, suggest};
 use safeguard_domain::person::{RawPerson, iso_date};
 use safeguard_domain::policy::{
     Access, Action, ConcernScope as DomainScope, Decision, concern_scope, decide, person_scope,
@@ -879,14 +879,15 @@ impl Safeguard {
                 .and_then(|n| safeguard_domain::nhs::NhsNumber::parse(n).ok()),
             person_id: None,
         };
-        let words: Vec<String> = a
-            .name
-            .as_deref()
-            .unwrap_or("")
-            .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-')
-            .filter(|w| w.len() > 1)
-            .map(str::to_string)
-            .collect();
+        // Any of the adult's name words as a whole name word (the search
+        // index), or the same date of birth, NHS number or postcode.
+        let words: Vec<String> =
+            safeguard_domain::search::name_words(a.name.as_deref().unwrap_or(""))
+                .into_iter()
+                .filter(|w| w.len() > 1)
+                .take(4)
+                .map(|w| format!("n{w}"))
+                .collect();
         let dob = a
             .age
             .as_deref()
@@ -904,31 +905,19 @@ impl Safeguard {
                 })
                 .map(|p| p.as_str().to_string())
         });
-        let rows = self
+        let mut ids = self
             .store
-            .match_candidates(
-                &words,
-                a.nhs_number.as_deref(),
+            .search_by_identifiers(
                 dob.as_deref(),
+                a.nhs_number.as_deref(),
                 postcode.as_deref(),
                 50,
             )
             .await?;
-        let mut cands = Vec::with_capacity(rows.len());
-        for r in rows {
-            let Ok(id) = r.id.parse::<PersonId>() else {
-                continue;
-            };
-            cands.push(Candidate {
-                id,
-                other_names: self.store.other_names(&r.id).await?,
-                given_name: r.given_name,
-                family_name: r.family_name,
-                date_of_birth: r.date_of_birth.as_deref().map(parse_date),
-                nhs_number: r.nhs_number,
-                postcode: r.postcode,
-            });
-        }
+        ids.extend(self.store.search_by_keys(&[words], 50).await?);
+        ids.sort();
+        ids.dedup();
+        let cands = self.candidates(&ids).await?;
         let mut out = Vec::new();
         for s in suggest(&adult, &cands, 5) {
             let person_id = s.candidate.id.to_string();

@@ -181,7 +181,7 @@ impl Safeguard {
     }
 
     /// Records as search scores them.
-    async fn candidates(&self, ids: &[String]) -> CoreResult<Vec<Candidate>> {
+    pub(crate) async fn candidates(&self, ids: &[String]) -> CoreResult<Vec<Candidate>> {
         self.store
             .search_records(ids)
             .await?

@@ -158,19 +158,6 @@ pub struct EmailRow {
     pub last_error: Option<String>,
 }
 
-/// A person record that might be an adult named in a concern.
-#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub struct CandidateRow {
-    pub id: String,
-    pub given_name: String,
-    pub family_name: String,
-    pub search_text: String,
-    pub date_of_birth: Option<String>,
-    pub nhs_number: Option<String>,
-    pub postcode: Option<String>,
-}
-
 const CONCERN_COLUMNS: &str = "id, reference, receipt_hash, state, raiser_kind, raiser_name, raiser_role, raiser_phone, \
     raiser_email, raised_by, raiser_agency_id, channel, received_at, received_on, what_happened, where_happened, \
     location_type, provider_name, provider_id, immediate_danger, consent, consent_reason, consent_detail, \
@@ -464,62 +451,6 @@ impl Store {
         .fetch_all(p)
         .await
         })?)
-    }
-
-    /// Person records that share a family name, NHS number, date of birth or
-    /// postcode with what is known of an adult (at most `limit`).
-    pub async fn match_candidates(
-        &self,
-        family_words: &[String],
-        nhs_number: Option<&str>,
-        date_of_birth: Option<&str>,
-        postcode: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<CandidateRow>> {
-        let words: Vec<String> = family_words
-            .iter()
-            .take(4)
-            .map(|w| w.to_lowercase())
-            .collect();
-        let n = words.len();
-        let mut conds = vec![
-            "nhs_number = $2".to_string(),
-            "date_of_birth = $3".into(),
-            "postcode = $4".into(),
-        ];
-        for i in 0..n {
-            conds.push(format!("LOWER(family_name) = ${}", 5 + i));
-            conds.push(format!("(' ' || search_text || ' ') LIKE ${}", 5 + n + i));
-        }
-        let sql = format!(
-            "SELECT id, given_name, family_name, search_text, date_of_birth, nhs_number, postcode FROM people \
-             WHERE merged_into IS NULL AND ({}) ORDER BY family_name, given_name LIMIT $1",
-            conds.join(" OR ")
-        );
-        Ok(on_db!(self, |p| {
-            let mut q = sqlx::query_as(&sql)
-                .bind(limit)
-                .bind(nhs_number)
-                .bind(date_of_birth)
-                .bind(postcode);
-            for w in &words {
-                q = q.bind(w);
-            }
-            for w in &words {
-                q = q.bind(format!("% {w} %"));
-            }
-            q.fetch_all(p).await
-        })?)
-    }
-
-    /// Other names of a person (for matching).
-    pub async fn other_names(&self, person_id: &str) -> Result<Vec<String>> {
-        Ok(on_db!(self, |p| sqlx::query_scalar(
-            "SELECT name FROM person_other_names WHERE person_id = $1 ORDER BY position"
-        )
-        .bind(person_id)
-        .fetch_all(p)
-        .await)?)
     }
 }
 
