@@ -269,12 +269,8 @@ impl Safeguard {
             Some(id) => id,
             None => PersonId(new_uuid(now)?),
         };
-        if self
-            .store
-            .find_person(PersonScope::All, id)
-            .await?
-            .is_some()
-        {
+        // A repeated submission is answered before any duplicate check.
+        if self.store.person_name(&id.to_string()).await?.is_some() {
             return Ok(Created::AlreadyExisted(id));
         }
         let likely = self.likely_duplicates(&details, Some(id)).await?;
