@@ -164,34 +164,95 @@ impl AuditEvent {
 const COLUMNS: &str = "seq, id, at, actor_id, actor_name, actor_role, action, subject_type, subject_id, \
                        outcome, reason, request_id, detail, prev_hash, hash";
 
+/// Audit events waiting for a group commit, and where to say how it went.
+pub(crate) type Pending = (
+    Vec<NewAuditEvent>,
+    tokio::sync::oneshot::Sender<std::result::Result<(), std::sync::Arc<StoreError>>>,
+);
+
+/// The most events one statement appends (15 parameters each, well under
+/// SQLite's and PostgreSQL's limits).
+const APPEND_CHUNK: usize = 500;
+
 impl Tx {
-    /// Appends an event to the chain, in this transaction.
+    /// Records an event in this transaction: it is appended to the chain
+    /// when the transaction commits, and only if it does.
     pub async fn audit(&mut self, e: NewAuditEvent) -> Result<()> {
-        let (last_seq, last_hash) = self.head.clone().ok_or(StoreError::NotAudited)?;
-        let seq = last_seq + 1;
-        let hash = chain_hash(seq, &e, &last_hash);
-        let sql = format!(
-            "INSERT INTO audit_events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-        );
-        on_tx!(self, |c| sqlx::query(&sql)
-            .bind(seq)
-            .bind(&e.id)
-            .bind(e.at)
-            .bind(&e.actor_id)
-            .bind(&e.actor_name)
-            .bind(&e.actor_role)
-            .bind(&e.action)
-            .bind(&e.subject_type)
-            .bind(&e.subject_id)
-            .bind(&e.outcome)
-            .bind(&e.reason)
-            .bind(&e.request_id)
-            .bind(&e.detail)
-            .bind(&last_hash)
-            .bind(&hash)
-            .execute(&mut *c)
+        if !self.audited {
+            return Err(StoreError::NotAudited);
+        }
+        self.pending.push(e);
+        Ok(())
+    }
+
+    /// Takes the chain's head row (locking it until the transaction ends).
+    pub(crate) async fn take_head(&mut self) -> Result<()> {
+        let head: (i64, String) = on_tx!(self, |c| {
+            sqlx::query_as(
+                "UPDATE audit_head SET last_seq = last_seq WHERE id = 1 RETURNING last_seq, last_hash",
+            )
+            .fetch_one(&mut *c)
             .await
-            .map(|_| ()))?;
+        })?;
+        self.head = Some(head);
+        Ok(())
+    }
+
+    /// Appends the events recorded in this transaction to the chain: the
+    /// head is taken (if it is not held yet), each event is hashed onto the
+    /// one before, and the head moves to the last.
+    pub(crate) async fn append_pending(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        if self.head.is_none() {
+            self.take_head().await?;
+        }
+        let (mut seq, mut hash) = self.head.clone().ok_or(StoreError::NotAudited)?;
+        let events = std::mem::take(&mut self.pending);
+        for chunk in events.chunks(APPEND_CHUNK) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for e in chunk {
+                let prev = hash;
+                seq += 1;
+                hash = chain_hash(seq, e, &prev);
+                rows.push((seq, e, prev, hash.clone()));
+            }
+            let values = (0..rows.len())
+                .map(|i| {
+                    let b = i * 15;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                        b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8,
+                        b + 9, b + 10, b + 11, b + 12, b + 13, b + 14, b + 15
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!("INSERT INTO audit_events ({COLUMNS}) VALUES {values}");
+            on_tx!(self, |c| {
+                let mut q = sqlx::query(&sql);
+                for (seq, e, prev, hash) in &rows {
+                    q = q
+                        .bind(*seq)
+                        .bind(&e.id)
+                        .bind(e.at)
+                        .bind(&e.actor_id)
+                        .bind(&e.actor_name)
+                        .bind(&e.actor_role)
+                        .bind(&e.action)
+                        .bind(&e.subject_type)
+                        .bind(&e.subject_id)
+                        .bind(&e.outcome)
+                        .bind(&e.reason)
+                        .bind(&e.request_id)
+                        .bind(&e.detail)
+                        .bind(prev)
+                        .bind(hash);
+                }
+                q.execute(&mut *c).await.map(|_| ())
+            })?;
+        }
         on_tx!(self, |c| sqlx::query(
             "UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1"
         )
@@ -203,6 +264,59 @@ impl Tx {
         self.head = Some((seq, hash));
         Ok(())
     }
+}
+
+impl Store {
+    /// Records audit events that go with no write of their own (views,
+    /// searches, refusals) and returns once they are committed. Events
+    /// arriving while a commit is under way wait and share the next one, so
+    /// many readers at once cost one durable commit, not one each; no caller
+    /// hears "recorded" before its events are.
+    pub async fn record_audit(&self, events: Vec<NewAuditEvent>) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let (done, mut result) = tokio::sync::oneshot::channel();
+        lock(&self.shared.audit_queue).push((events, done));
+        let leader = self.shared.audit_leader.lock().await;
+        if let Ok(r) = result.try_recv() {
+            return r.map_err(StoreError::Shared);
+        }
+        let batch = std::mem::take(&mut *lock(&self.shared.audit_queue));
+        if !batch.is_empty() {
+            // Run to the end even if this caller goes away, so the others
+            // waiting on the batch hear how it went.
+            let store = self.clone();
+            let commit = tokio::spawn(async move {
+                let (events, waiting): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+                let outcome = store
+                    .commit_audit_events(events.into_iter().flatten())
+                    .await
+                    .map_err(std::sync::Arc::new);
+                for w in waiting {
+                    let _ = w.send(outcome.clone());
+                }
+            });
+            let _ = commit.await;
+        }
+        drop(leader);
+        match result.await {
+            Ok(r) => r.map_err(StoreError::Shared),
+            Err(_) => Err(StoreError::Corrupt(
+                "the audit group commit stopped before it finished".into(),
+            )),
+        }
+    }
+
+    async fn commit_audit_events(&self, events: impl Iterator<Item = NewAuditEvent>) -> Result<()> {
+        let mut tx = self.begin_audited().await?;
+        tx.pending.extend(events);
+        tx.commit().await
+    }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// What `audit verify` found.

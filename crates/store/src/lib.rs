@@ -61,6 +61,12 @@ pub enum StoreError {
     /// An audited write was attempted on a transaction that did not take the audit head.
     #[error("audit event written outside an audited transaction")]
     NotAudited,
+    /// The database stayed busy with other writers past the time limit.
+    #[error("the database is busy: try again")]
+    Busy,
+    /// The group commit this event was waiting for failed.
+    #[error("{0}")]
+    Shared(std::sync::Arc<StoreError>),
 }
 
 impl StoreError {
@@ -90,6 +96,10 @@ pub struct StoreOptions {
 /// connection was idle: the next callback belongs to a new statement.
 const SQLITE_IDLE_GAP: Duration = Duration::from_millis(100);
 
+/// How long a SQLite writer waits for its turn before giving up (as the
+/// busy timeout does for other processes).
+const WRITE_GATE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Connections kept apart for work that must never starve behind slow
 /// reads (the public concern form and health checks).
 const RESERVE_CONNECTIONS: u32 = 2;
@@ -97,13 +107,43 @@ const RESERVE_CONNECTIONS: u32 = 2;
 /// Shorthand for store results.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// The database: one pool of either backend.
+/// One pool of either backend.
 #[derive(Clone, Debug)]
-pub enum Store {
+pub enum Db {
     /// Embedded SQLite (a file in the data directory).
     Sqlite(SqlitePool),
     /// PostgreSQL (shared by several app servers).
     Postgres(PgPool),
+}
+
+/// The database: a pool of either backend, and what every handle on the
+/// same database shares (the SQLite writers' queue, the audit group commit).
+#[derive(Clone, Debug)]
+pub struct Store {
+    /// The pool.
+    pub db: Db,
+    shared: std::sync::Arc<Shared>,
+}
+
+/// What all handles on one database share.
+#[derive(Debug, Default)]
+struct Shared {
+    /// SQLite has one writer at a time: writers queue here, in order, rather
+    /// than polling the file lock (which left some waiting half a second).
+    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Audit events waiting for the next group commit.
+    audit_queue: std::sync::Mutex<Vec<audit::Pending>>,
+    /// Held by whoever is committing the queued audit events.
+    audit_leader: tokio::sync::Mutex<()>,
+}
+
+impl Store {
+    fn new(db: Db) -> Store {
+        Store {
+            db,
+            shared: Default::default(),
+        }
+    }
 }
 
 /// Runs `$body` with `$p` bound to the backend's pool; the body is compiled
@@ -111,9 +151,9 @@ pub enum Store {
 #[macro_export]
 macro_rules! on_db {
     ($db:expr, |$p:ident| $body:expr) => {
-        match $db {
-            $crate::Store::Sqlite($p) => $body,
-            $crate::Store::Postgres($p) => $body,
+        match &$db.db {
+            $crate::Db::Sqlite($p) => $body,
+            $crate::Db::Postgres($p) => $body,
         }
     };
 }
@@ -152,11 +192,20 @@ pub struct Tx {
     /// The audit chain head (last sequence number and hash) when this
     /// transaction holds it.
     pub(crate) head: Option<(i64, String)>,
+    /// Whether this transaction may record audit events.
+    pub(crate) audited: bool,
+    /// Audit events to append when the transaction commits.
+    pub(crate) pending: Vec<audit::NewAuditEvent>,
+    /// SQLite: this transaction's place as the one writer.
+    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl Tx {
     /// Commits every write made in this transaction, audit events included.
-    pub async fn commit(self) -> Result<()> {
+    /// The audit events are appended to the chain last, so the chain's head
+    /// is held (on PostgreSQL, locked) only for that append and the commit.
+    pub async fn commit(mut self) -> Result<()> {
+        self.append_pending().await?;
         match self.inner {
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
@@ -210,7 +259,7 @@ impl Store {
                 .connect_with(opts)
                 .await?;
             POSTGRES_MIGRATOR.run(&pool).await?;
-            let store = Store::Postgres(pool);
+            let store = Store::new(Db::Postgres(pool));
             store.prepare_search().await?;
             Ok(store)
         } else {
@@ -222,19 +271,24 @@ impl Store {
     /// never wait behind slow reads on the main pool (the public concern
     /// form, health checks). It connects when first used.
     pub fn reserve(&self) -> Store {
-        match self {
-            Store::Sqlite(p) => Store::Sqlite(
+        let db = match &self.db {
+            Db::Sqlite(p) => Db::Sqlite(
                 SqlitePoolOptions::new()
                     .max_connections(RESERVE_CONNECTIONS)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_lazy_with((*p.connect_options()).clone()),
             ),
-            Store::Postgres(p) => Store::Postgres(
+            Db::Postgres(p) => Db::Postgres(
                 PgPoolOptions::new()
                     .max_connections(RESERVE_CONNECTIONS)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_lazy_with((*p.connect_options()).clone()),
             ),
+        };
+        // The same database: the same writers' queue and audit group commit.
+        Store {
+            db,
+            shared: self.shared.clone(),
         }
     }
 
@@ -274,16 +328,16 @@ impl Store {
         }
         let pool = pool.connect_with(opts).await?;
         SQLITE_MIGRATOR.run(&pool).await?;
-        let store = Store::Sqlite(pool);
+        let store = Store::new(Db::Sqlite(pool));
         store.prepare_search().await?;
         Ok(store)
     }
 
     /// "sqlite" or "postgres".
     pub fn backend_name(&self) -> &'static str {
-        match self {
-            Store::Sqlite(_) => "sqlite",
-            Store::Postgres(_) => "postgres",
+        match self.db {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
         }
     }
 
@@ -297,28 +351,45 @@ impl Store {
     }
 
     /// A transaction for writes that record no audit event (session upkeep).
+    /// On SQLite it first takes its turn as the one writer (in order, in
+    /// this process; other processes are waited for by the busy timeout).
     pub async fn begin(&self) -> Result<Tx> {
-        let inner = match self {
-            Store::Sqlite(p) => TxInner::Sqlite(p.begin().await?),
-            Store::Postgres(p) => TxInner::Postgres(p.begin().await?),
+        let (inner, gate) = match &self.db {
+            Db::Sqlite(p) => {
+                // The connection first, then the turn: a writer waiting for a
+                // connection must not hold up writers that have one (the
+                // public form's own pool).
+                let t = p.begin().await?;
+                let gate = tokio::time::timeout(
+                    WRITE_GATE_TIMEOUT,
+                    self.shared.write_gate.clone().lock_owned(),
+                )
+                .await
+                .map_err(|_| StoreError::Busy)?;
+                (TxInner::Sqlite(t), Some(gate))
+            }
+            Db::Postgres(p) => (TxInner::Postgres(p.begin().await?), None),
         };
-        Ok(Tx { inner, head: None })
+        Ok(Tx {
+            inner,
+            head: None,
+            audited: false,
+            pending: Vec::new(),
+            _gate: gate,
+        })
     }
 
-    /// A transaction that will record audit events. Its first statement
-    /// takes the audit chain's head row, which serialises audited writers
-    /// (on PostgreSQL across every app server) and, on SQLite, takes the
-    /// write lock up front so the transaction never has to upgrade a read.
+    /// A transaction that will record audit events, appended to the chain
+    /// when it commits. On SQLite its first statement takes the write lock
+    /// (and reads the chain's head), so the transaction never has to upgrade
+    /// a read; on PostgreSQL the head row is locked only at commit, so
+    /// audited writers wait for each other only for the append itself.
     pub async fn begin_audited(&self) -> Result<Tx> {
         let mut tx = self.begin().await?;
-        let head: (i64, String) = on_tx!(tx, |c| {
-            sqlx::query_as(
-            "UPDATE audit_head SET last_seq = last_seq WHERE id = 1 RETURNING last_seq, last_hash"
-        )
-        .fetch_one(&mut *c)
-        .await
-        })?;
-        tx.head = Some(head);
+        tx.audited = true;
+        if matches!(tx.inner, TxInner::Sqlite(_)) {
+            tx.take_head().await?;
+        }
         Ok(tx)
     }
 

@@ -53,8 +53,8 @@ impl Store {
         if groups.iter().all(Vec::is_empty) {
             return Ok(Vec::new());
         }
-        Ok(match self {
-            Store::Sqlite(p) => {
+        Ok(match &self.db {
+            crate::Db::Sqlite(p) => {
                 sqlx::query_scalar(
                     "SELECT i.person_id FROM person_search s JOIN person_search_ids i ON i.seq = s.rowid \
                      WHERE person_search MATCH $1 LIMIT $2",
@@ -64,7 +64,7 @@ impl Store {
                 .fetch_all(p)
                 .await?
             }
-            Store::Postgres(p) => {
+            crate::Db::Postgres(p) => {
                 sqlx::query_scalar(
                     "SELECT person_id FROM person_search WHERE keys @@ $1::tsquery LIMIT $2",
                 )

@@ -189,15 +189,15 @@ pub struct HeldConnections(#[allow(dead_code)] Box<dyn std::any::Any + Send>);
 /// Takes every connection of `store`'s pool (as slow searches whose clients
 /// have gone would), holding them until the result is dropped.
 pub async fn hold_every_connection(store: &Store) -> Result<HeldConnections> {
-    Ok(match store {
-        Store::Sqlite(p) => {
+    Ok(match &store.db {
+        crate::Db::Sqlite(p) => {
             let mut held = Vec::new();
             for _ in 0..p.options().get_max_connections() {
                 held.push(p.acquire().await?);
             }
             HeldConnections(Box::new(held))
         }
-        Store::Postgres(p) => {
+        crate::Db::Postgres(p) => {
             let mut held = Vec::new();
             for _ in 0..p.options().get_max_connections() {
                 held.push(p.acquire().await?);

@@ -375,8 +375,62 @@ async fn concurrent_writers_story(db: TestDb) {
     db.finish().await;
 }
 
+/// Views recorded by many readers at once, while audited writes go on,
+/// are each committed in the chain before the reader hears so.
+async fn group_commit_story(db: TestDb) {
+    let mut handles = Vec::new();
+    for r in 0..40_i64 {
+        let store = db.store.clone();
+        handles.push(tokio::spawn(async move {
+            let events = (0..=(r % 2))
+                .map(|n| event(r * 10 + n, "view", &format!("reader-{r}")))
+                .collect();
+            store.record_audit(events).await.expect("recorded");
+            // Heard "recorded": the events are in the chain already.
+            let seen = store
+                .list_audit(
+                    &AuditFilter {
+                        subject_id: Some(format!("reader-{r}")),
+                        ..AuditFilter::default()
+                    },
+                    10,
+                )
+                .await
+                .expect("list");
+            assert_eq!(seen.len() as i64, r % 2 + 1);
+        }));
+    }
+    for w in 0..4_i64 {
+        let store = db.store.clone();
+        handles.push(tokio::spawn(async move {
+            let mut tx = store.begin_audited().await.expect("begin");
+            tx.insert_agency(&format!("w{w}"), &format!("Writer {w}"), false, 1)
+                .await
+                .expect("agency");
+            tx.audit(event(1000 + w, "create", &format!("w{w}")))
+                .await
+                .expect("audit");
+            tx.commit().await.expect("commit");
+        }));
+    }
+    for h in handles {
+        h.await.expect("task");
+    }
+    // 20 readers with one event, 20 with two, and 4 writers.
+    assert_eq!(
+        db.store.verify_audit().await.expect("verify"),
+        Verification::Intact { events: 64 }
+    );
+    assert!(
+        db.store.record_audit(Vec::new()).await.is_ok(),
+        "nothing to record is no commit"
+    );
+    db.finish().await;
+}
+
 on_both_backends! {
     store_contract => super::store_story;
+    audit_group_commit => super::group_commit_story;
     audit_tampering => super::tamper_story;
     concurrent_audit_writers => super::concurrent_writers_story;
 }
