@@ -531,13 +531,12 @@ impl Safeguard {
         .await?;
         let open = self.store.break_glass_openings(false, 500).await?;
         let reviewed = self.store.break_glass_openings(true, 50).await?;
-        let mut tx = self.store.begin_audited().await?;
-        tx.audit(
-            Self::event(actor, ctx, now, "view", "break_glass", None, "success")?
-                .with_detail(format!("{} open, {} reviewed", open.len(), reviewed.len())),
-        )
-        .await?;
-        tx.commit().await?;
+        self.store
+            .record_audit(vec![
+                Self::event(actor, ctx, now, "view", "break_glass", None, "success")?
+                    .with_detail(format!("{} open, {} reviewed", open.len(), reviewed.len())),
+            ])
+            .await?;
         Ok(BreakGlassQueue { open, reviewed })
     }
 
@@ -576,18 +575,17 @@ impl Safeguard {
             .into_iter()
             .filter(|e| e.at >= raw.opened_at && e.at <= raw.expires_at)
             .collect();
-        let mut tx = self.store.begin_audited().await?;
-        tx.audit(Self::event(
-            actor,
-            ctx,
-            now,
-            "view",
-            "break_glass",
-            Some(id.to_string()),
-            "success",
-        )?)
-        .await?;
-        tx.commit().await?;
+        self.store
+            .record_audit(vec![Self::event(
+                actor,
+                ctx,
+                now,
+                "view",
+                "break_glass",
+                Some(id.to_string()),
+                "success",
+            )?])
+            .await?;
         Ok((row, events))
     }
 
@@ -772,14 +770,13 @@ impl Safeguard {
             .map(|f| f.summary)
             .collect();
         let ids: Vec<String> = found.iter().map(|p| p.id.to_string()).collect();
-        let mut tx = self.store.begin_audited().await?;
-        tx.audit(
-            Self::event(actor, ctx, now, "search", "person", None, "success")?.with_detail(
-                format!("data protection: {} results: {}", ids.len(), ids.join(",")),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        self.store
+            .record_audit(vec![
+                Self::event(actor, ctx, now, "search", "person", None, "success")?.with_detail(
+                    format!("data protection: {} results: {}", ids.len(), ids.join(",")),
+                ),
+            ])
+            .await?;
         Ok(found)
     }
 
@@ -803,21 +800,20 @@ impl Safeguard {
         let Some(name) = self.store.person_name(person_id).await? else {
             return Err(CoreError::NotFound);
         };
-        let mut tx = self.store.begin_audited().await?;
-        tx.audit(
-            Self::event(
-                actor,
-                ctx,
-                now,
-                "report",
-                "person",
-                Some(person_id.to_string()),
-                "success",
-            )?
-            .with_detail("access report"),
-        )
-        .await?;
-        tx.commit().await?;
+        self.store
+            .record_audit(vec![
+                Self::event(
+                    actor,
+                    ctx,
+                    now,
+                    "report",
+                    "person",
+                    Some(person_id.to_string()),
+                    "success",
+                )?
+                .with_detail("access report"),
+            ])
+            .await?;
         let rows = self.store.audit_about_person(person_id, 100_000).await?;
         let mut agencies: Vec<String> = Vec::new();
         let mut people: Vec<String> = Vec::new();
@@ -907,13 +903,12 @@ impl Safeguard {
                 });
             }
         }
-        let mut tx = self.store.begin_audited().await?;
-        tx.audit(
-            Self::event(actor, ctx, now, "view", "unusual_access", None, "success")?
-                .with_detail(format!("{} findings", out.len())),
-        )
-        .await?;
-        tx.commit().await?;
+        self.store
+            .record_audit(vec![
+                Self::event(actor, ctx, now, "view", "unusual_access", None, "success")?
+                    .with_detail(format!("{} findings", out.len())),
+            ])
+            .await?;
         Ok(out)
     }
 }

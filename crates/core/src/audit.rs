@@ -35,18 +35,17 @@ impl Safeguard {
             .await?;
         let events = self.store.list_audit(filter, 200).await?;
         let verification = self.store.verify_audit().await?;
-        let mut tx = self.store.begin_audited().await?;
-        tx.audit(Self::event(
-            actor,
-            ctx,
-            now,
-            "view",
-            "audit",
-            filter.subject_id.clone(),
-            "success",
-        )?)
-        .await?;
-        tx.commit().await?;
+        self.store
+            .record_audit(vec![Self::event(
+                actor,
+                ctx,
+                now,
+                "view",
+                "audit",
+                filter.subject_id.clone(),
+                "success",
+            )?])
+            .await?;
         Ok(AuditPage {
             events,
             verification,

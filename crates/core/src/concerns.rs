@@ -682,16 +682,15 @@ impl Safeguard {
             .into_iter()
             .map(|m| (iso_date(self.date_at(m.at)), m.body))
             .collect();
-        let mut tx = self.reserve.begin_audited().await?;
-        tx.audit(public_event(
-            ctx,
-            now,
-            "view",
-            Some(row.id.clone()),
-            "receipt holder",
-        )?)
-        .await?;
-        tx.commit().await?;
+        self.reserve
+            .record_audit(vec![public_event(
+                ctx,
+                now,
+                "view",
+                Some(row.id.clone()),
+                "receipt holder",
+            )?])
+            .await?;
         Ok(PublicStatus {
             reference: row.reference,
             status,
@@ -738,13 +737,12 @@ impl Safeguard {
             })
             .collect();
         if !out.is_empty() {
-            let mut tx = self.store.begin_audited().await?;
-            tx.audit(
-                Self::event(actor, ctx, now, "view", "concern", None, "success")?
-                    .with_detail(format!("list of {}", out.len())),
-            )
-            .await?;
-            tx.commit().await?;
+            self.store
+                .record_audit(vec![
+                    Self::event(actor, ctx, now, "view", "concern", None, "success")?
+                        .with_detail(format!("list of {}", out.len())),
+                ])
+                .await?;
         }
         Ok(out)
     }
@@ -836,18 +834,17 @@ impl Safeguard {
         };
         let cal = self.calendar(now).await?;
         let clocks = self.clocks(&concern, &cal, self.targets().await?, self.today(now));
-        let mut tx = self.store.begin_audited().await?;
-        tx.audit(Self::event(
-            actor,
-            ctx,
-            now,
-            "view",
-            "concern",
-            Some(id.to_string()),
-            "success",
-        )?)
-        .await?;
-        tx.commit().await?;
+        self.store
+            .record_audit(vec![Self::event(
+                actor,
+                ctx,
+                now,
+                "view",
+                "concern",
+                Some(id.to_string()),
+                "success",
+            )?])
+            .await?;
         Ok(ConcernView {
             concern,
             adults,
@@ -1554,18 +1551,17 @@ impl Safeguard {
             .store
             .concerns_for_provider(&scope_of(actor, now), id)
             .await?;
-        let mut tx = self.store.begin_audited().await?;
-        tx.audit(Self::event(
-            actor,
-            ctx,
-            now,
-            "view",
-            "provider",
-            Some(id.into()),
-            "success",
-        )?)
-        .await?;
-        tx.commit().await?;
+        self.store
+            .record_audit(vec![Self::event(
+                actor,
+                ctx,
+                now,
+                "view",
+                "provider",
+                Some(id.into()),
+                "success",
+            )?])
+            .await?;
         Ok((p, concerns))
     }
 
@@ -1641,22 +1637,21 @@ impl Safeguard {
             )
             .await?;
         let rows = self.store.chronology(&person.to_string()).await?;
-        let mut tx = self.store.begin_audited().await?;
-        tx.audit(
-            Self::event(
-                actor,
-                ctx,
-                now,
-                "view",
-                "person",
-                Some(person.to_string()),
-                "success",
-            )?
-            .with_reason(basis.code())
-            .with_detail("chronology"),
-        )
-        .await?;
-        tx.commit().await?;
+        self.store
+            .record_audit(vec![
+                Self::event(
+                    actor,
+                    ctx,
+                    now,
+                    "view",
+                    "person",
+                    Some(person.to_string()),
+                    "success",
+                )?
+                .with_reason(basis.code())
+                .with_detail("chronology"),
+            ])
+            .await?;
         Ok(rows)
     }
 

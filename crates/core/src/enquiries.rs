@@ -248,13 +248,12 @@ impl Safeguard {
             })
             .collect();
         if !out.is_empty() {
-            let mut tx = self.store.begin_audited().await?;
-            tx.audit(
-                Self::event(actor, ctx, now, "view", "enquiry", None, "success")?
-                    .with_detail(format!("list of {}", out.len())),
-            )
-            .await?;
-            tx.commit().await?;
+            self.store
+                .record_audit(vec![
+                    Self::event(actor, ctx, now, "view", "enquiry", None, "success")?
+                        .with_detail(format!("list of {}", out.len())),
+                ])
+                .await?;
         }
         Ok(out)
     }
@@ -321,21 +320,20 @@ impl Safeguard {
         } else {
             None
         };
-        let mut tx = self.store.begin_audited().await?;
-        tx.audit(
-            Self::event(
-                actor,
-                ctx,
-                now,
-                "view",
-                "enquiry",
-                Some(id.into()),
-                "success",
-            )?
-            .with_reason(basis.code()),
-        )
-        .await?;
-        tx.commit().await?;
+        self.store
+            .record_audit(vec![
+                Self::event(
+                    actor,
+                    ctx,
+                    now,
+                    "view",
+                    "enquiry",
+                    Some(id.into()),
+                    "success",
+                )?
+                .with_reason(basis.code()),
+            ])
+            .await?;
         Ok(EnquiryView {
             enquiry,
             state,

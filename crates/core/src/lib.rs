@@ -381,18 +381,17 @@ impl Safeguard {
         subject_type: &str,
         subject_id: Option<String>,
     ) -> CoreResult<()> {
-        let mut tx = self.store.begin_audited().await?;
-        tx.audit(Self::event(
-            actor,
-            ctx,
-            now,
-            action,
-            subject_type,
-            subject_id,
-            "denied",
-        )?)
-        .await?;
-        tx.commit().await?;
+        self.store
+            .record_audit(vec![Self::event(
+                actor,
+                ctx,
+                now,
+                action,
+                subject_type,
+                subject_id,
+                "denied",
+            )?])
+            .await?;
         Ok(())
     }
 }

@@ -163,14 +163,14 @@ impl Safeguard {
         }
         let found = self.find_people(&query, SEARCH_LIMIT as usize).await?;
         let out = self.shown_to(actor, found, now).await?;
-        let mut tx = self.store.begin_audited().await?;
         let ids: Vec<String> = out.iter().map(|p| p.id.to_string()).collect();
         let detail = format!("{} results: {}", ids.len(), ids.join(","));
-        tx.audit(
-            Self::event(actor, ctx, now, "search", "person", None, "success")?.with_detail(detail),
-        )
-        .await?;
-        tx.commit().await?;
+        self.store
+            .record_audit(vec![
+                Self::event(actor, ctx, now, "search", "person", None, "success")?
+                    .with_detail(detail),
+            ])
+            .await?;
         Ok(out)
     }
 
@@ -222,21 +222,20 @@ impl Safeguard {
             .find_person(person_scope(actor), id)
             .await?
             .ok_or(CoreError::NotFound)?;
-        let mut tx = self.store.begin_audited().await?;
-        tx.audit(
-            Self::event(
-                actor,
-                ctx,
-                now,
-                "view",
-                "person",
-                Some(id.to_string()),
-                "success",
-            )?
-            .with_reason(basis.code()),
-        )
-        .await?;
-        tx.commit().await?;
+        self.store
+            .record_audit(vec![
+                Self::event(
+                    actor,
+                    ctx,
+                    now,
+                    "view",
+                    "person",
+                    Some(id.to_string()),
+                    "success",
+                )?
+                .with_reason(basis.code()),
+            ])
+            .await?;
         Ok(OpenedPerson {
             person,
             basis,
@@ -277,18 +276,17 @@ impl Safeguard {
         if check == DuplicateCheck::Check && !likely.is_empty() {
             let ids: Vec<String> = likely.iter().map(|f| f.summary.id.to_string()).collect();
             let shown = self.shown_to(actor, likely, now).await?;
-            let mut tx = self.store.begin_audited().await?;
-            tx.audit(
-                Self::event(actor, ctx, now, "search", "person", None, "success")?.with_detail(
-                    format!(
-                        "likely duplicates of a new record: {} results: {}",
-                        ids.len(),
-                        ids.join(",")
+            self.store
+                .record_audit(vec![
+                    Self::event(actor, ctx, now, "search", "person", None, "success")?.with_detail(
+                        format!(
+                            "likely duplicates of a new record: {} results: {}",
+                            ids.len(),
+                            ids.join(",")
+                        ),
                     ),
-                ),
-            )
-            .await?;
-            tx.commit().await?;
+                ])
+                .await?;
             return Ok(Created::PossibleDuplicates(shown));
         }
         let mut tx = self.store.begin_audited().await?;

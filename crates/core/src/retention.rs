@@ -95,13 +95,12 @@ impl Safeguard {
             .retention_due_concerns(Self::cutoff(concern_years, now), 500)
             .await?;
         let certificates = self.store.certificates(100).await?;
-        let mut tx = self.store.begin_audited().await?;
-        tx.audit(
-            Self::event(actor, ctx, now, "view", "retention", None, "success")?
-                .with_detail(format!("{} due", due.len())),
-        )
-        .await?;
-        tx.commit().await?;
+        self.store
+            .record_audit(vec![
+                Self::event(actor, ctx, now, "view", "retention", None, "success")?
+                    .with_detail(format!("{} due", due.len())),
+            ])
+            .await?;
         Ok(RetentionQueue {
             years,
             due,

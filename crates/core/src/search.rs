@@ -255,14 +255,13 @@ impl Safeguard {
         for r in rows {
             out.push(self.pair_for(actor, r, now).await?);
         }
-        let mut tx = self.store.begin_audited().await?;
         let ids: Vec<&str> = out.iter().map(|p| p.id.as_str()).collect();
-        tx.audit(
-            Self::event(actor, ctx, now, "list", "duplicate", None, "success")?
-                .with_detail(format!("{} pairs: {}", ids.len(), ids.join(","))),
-        )
-        .await?;
-        tx.commit().await?;
+        self.store
+            .record_audit(vec![
+                Self::event(actor, ctx, now, "list", "duplicate", None, "success")?
+                    .with_detail(format!("{} pairs: {}", ids.len(), ids.join(","))),
+            ])
+            .await?;
         Ok(out)
     }
 
