@@ -16,6 +16,9 @@ use safeguard_store::audit::Verification;
 use safeguard_store::{Store, StoreOptions};
 use time::OffsetDateTime;
 
+/// The SQLite page cache per connection while generating records, in MiB.
+const GENERATOR_CACHE_MIB: u32 = 64;
+
 #[derive(Parser)]
 #[command(
     name = "safeguard",
@@ -428,6 +431,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let store_options = StoreOptions {
                 statement_timeout: (statement_timeout_seconds > 0)
                     .then(|| Duration::from_secs(statement_timeout_seconds)),
+                ..StoreOptions::default()
             };
             serve(bind, db, store_options, demo, config, web, mail, anchoring).await
         }
@@ -597,7 +601,13 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             seed,
             db,
         } => {
-            let core = Safeguard::new(db.open().await?, CoreConfig::default());
+            // Generating records at scale loads millions of rows: a larger
+            // page cache for this run only (the server keeps the bounded default).
+            let options = StoreOptions {
+                sqlite_cache_mib: people.is_some().then_some(GENERATOR_CACHE_MIB),
+                ..StoreOptions::default()
+            };
+            let core = Safeguard::new(db.open_with(options).await?, CoreConfig::default());
             let now = OffsetDateTime::now_utc();
             match core.load_demo(now).await? {
                 Some(logins) => print_logins(&logins),

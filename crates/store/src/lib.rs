@@ -90,7 +90,17 @@ pub struct StoreOptions {
     /// from the progress handler once a statement (or statements run back
     /// to back, with no pause of 100 ms) has run this long.
     pub statement_timeout: Option<Duration>,
+    /// SQLite: the page cache of each connection, in MiB (default
+    /// [`SQLITE_CACHE_MIB`]). The operating system caches the file as well,
+    /// so a small cache per connection costs little speed and keeps the
+    /// server's memory bounded; loading millions of generated records at
+    /// once wants more.
+    pub sqlite_cache_mib: Option<u32>,
 }
+
+/// The page cache of each SQLite connection, in MiB, unless set: with the
+/// main pool and the reserve, at most 80 MiB in all.
+pub const SQLITE_CACHE_MIB: u32 = 8;
 
 /// A pause between progress callbacks longer than this means the SQLite
 /// connection was idle: the next callback belongs to a new statement.
@@ -298,10 +308,15 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            // 64 MiB of page cache per connection (the default is 2 MiB):
-            // indexes of a council's records stay in memory, and loading
-            // generated records does not slow to a crawl past a million rows.
-            .pragma("cache_size", "-65536")
+            // A bounded page cache per connection (SQLite counts a negative
+            // size in KiB).
+            .pragma(
+                "cache_size",
+                format!(
+                    "-{}",
+                    u64::from(options.sqlite_cache_mib.unwrap_or(SQLITE_CACHE_MIB)) * 1024
+                ),
+            )
             .busy_timeout(Duration::from_secs(10));
         let mut pool = SqlitePoolOptions::new()
             .max_connections(8)

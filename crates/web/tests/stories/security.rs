@@ -1133,6 +1133,7 @@ pub async fn intake_and_health_never_starve_story(db: TestDb) {
         &app.db.url,
         safeguard_store::StoreOptions {
             statement_timeout: Some(std::time::Duration::from_secs(1)),
+            ..Default::default()
         },
     )
     .await
