@@ -1,0 +1,348 @@
+//! Benchmark: the hot paths at 1, 8 and 32 clients, each beside its baseline
+//! measured in the same run, on SQLite and (when
+//! `SAFEGUARD_TEST_POSTGRES_URL` is set) PostgreSQL.
+//!
+//! * **Person page** with a 500-entry chronology (`GET /people/{id}`, HTML,
+//!   signed in, the view audited durably) against the static `/health` route.
+//! * **Concern intake** through `POST /api/v1/public/concerns` (validated,
+//!   committed with its audit event before the receipt) against a bare loop of
+//!   durable two-row transactions on the same database.
+//!
+//! Requests go through the real router without a network hop. Each figure is
+//! `HOT_SECONDS` (default 5) of load after one second of warm-up;
+//! `HOT_CLIENTS` (default `1,8,32`) sets the client counts, `HOT_EVENTS`
+//! (default 500) the chronology's length, `BENCH_BACKENDS=sqlite` or
+//! `=postgres` one backend. Figures: docs/performance.md.
+//!
+//! Run: `cargo bench -p safeguard-web --bench hot_paths`.
+
+mod common;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::http::{Method, StatusCode, header};
+use common::{call, env, p50_p99, router, token};
+use safeguard_core::{CoreConfig, Safeguard};
+use safeguard_store::testing::{Backend, TestDb, execute_raw};
+use safeguard_store::{Db, Store};
+
+/// What a run of load measured.
+struct Measured {
+    per_second: f64,
+    p50: f64,
+    p99: f64,
+}
+
+/// `clients` tasks each calling `f` in a loop for `secs` seconds (after a
+/// second of warm-up), every call timed.
+async fn drive<F, Fut>(clients: usize, secs: f64, f: F) -> Measured
+where
+    F: Fn(usize, u64) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let run = |secs: f64, f: F| async move {
+        let start = Instant::now();
+        let until = start + Duration::from_secs_f64(secs);
+        let mut handles = Vec::new();
+        for c in 0..clients {
+            let f = f.clone();
+            handles.push(tokio::spawn(async move {
+                let mut times = Vec::new();
+                let mut i = 0_u64;
+                while Instant::now() < until {
+                    let t = Instant::now();
+                    f(c, i).await;
+                    times.push(t.elapsed());
+                    i += 1;
+                }
+                times
+            }));
+        }
+        let mut times = Vec::new();
+        for h in handles {
+            times.extend(h.await.expect("client"));
+        }
+        (times, start.elapsed())
+    };
+    run(1.0, f.clone()).await;
+    let (mut times, took) = run(secs, f).await;
+    let per_second = times.len() as f64 / took.as_secs_f64();
+    let (p50, p99) = p50_p99(&mut times);
+    Measured {
+        per_second,
+        p50,
+        p99,
+    }
+}
+
+/// A session cookie for `username`, signed in through the login form.
+async fn session(router: &Router, username: &str) -> String {
+    let (_, cookies, page) = call(router, Method::GET, "/login", &[], String::new()).await;
+    let csrf = page
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("csrf token")
+        .to_string();
+    let form = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("username", username),
+            ("password", safeguard_core::demo::DEMO_PASSWORD),
+            ("next", "/"),
+            ("csrf_token", &csrf),
+        ])
+        .finish();
+    let (status, cookies, body) = call(
+        router,
+        Method::POST,
+        "/login",
+        &[
+            (header::COOKIE, cookies.join("; ")),
+            (
+                header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded".into(),
+            ),
+        ],
+        form,
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    cookies.join("; ")
+}
+
+/// A person with `events` concerns recorded about them (each an entry in
+/// their chronology), as the demo practitioner.
+async fn person_with_history(router: &Router, events: u64) -> String {
+    let bearer = format!("Bearer {}", token(router, "practitioner").await);
+    let json = |b: serde_json::Value| {
+        (
+            vec![
+                (header::AUTHORIZATION, bearer.clone()),
+                (header::CONTENT_TYPE, "application/json".to_string()),
+            ],
+            b.to_string(),
+        )
+    };
+    let (h, b) = json(serde_json::json!({
+        "given_name": "Bartholomew", "family_name": "Quillfeather",
+        "date_of_birth": "1938-02-14", "postcode": "NB1 7QT"
+    }));
+    let (status, _, body) = call(
+        router,
+        Method::POST,
+        "/api/v1/people?create_anyway=true",
+        &h,
+        b,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let pid = v["id"].as_str().expect("id").to_string();
+    for i in 0..events {
+        let (h, b) = json(serde_json::json!({
+            "raiser_kind": "family_friend", "raiser_name": "A neighbour", "channel": "phone",
+            "what_happened": format!("Seen at the window again, upset ({i})."),
+            "adults": [{"person_id": pid}], "immediate_danger": "no", "consent": "yes"
+        }));
+        let (status, _, body) = call(router, Method::POST, "/api/v1/concerns", &h, b).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    pid
+}
+
+/// One durable transaction of two small rows, as plainly as the driver allows.
+async fn bare_transaction(store: &Store, key: String) {
+    let a = format!("{key}-a");
+    let b = format!("{key}-b");
+    let sql = "INSERT INTO bench_bare (id, body) VALUES ($1, 'a synthetic row of benchmark text')";
+    match &store.db {
+        Db::Sqlite(p) => {
+            let mut t = p.begin().await.expect("begin");
+            sqlx::query(sql)
+                .bind(&a)
+                .execute(&mut *t)
+                .await
+                .expect("row");
+            sqlx::query(sql)
+                .bind(&b)
+                .execute(&mut *t)
+                .await
+                .expect("row");
+            t.commit().await.expect("commit");
+        }
+        Db::Postgres(p) => {
+            let mut t = p.begin().await.expect("begin");
+            sqlx::query(sql)
+                .bind(&a)
+                .execute(&mut *t)
+                .await
+                .expect("row");
+            sqlx::query(sql)
+                .bind(&b)
+                .execute(&mut *t)
+                .await
+                .expect("row");
+            t.commit().await.expect("commit");
+        }
+    }
+}
+
+/// The process's resident memory now and at its peak, in MiB.
+fn memory() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = |key: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
+    };
+    (kib("VmRSS:"), kib("VmHWM:"))
+}
+
+async fn backend_run(backend: Backend, clients: &[usize], secs: f64, events: u64) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let core = Safeguard::new(db.store.clone(), CoreConfig::default());
+    core.load_demo(time::OffsetDateTime::now_utc())
+        .await
+        .expect("demo");
+    let r = router(&core);
+    let pid = person_with_history(&r, events).await;
+    let cookie = session(&r, "practitioner").await;
+    let page = Arc::new(format!("/people/{pid}"));
+    let (status, _, body) = call(
+        &r,
+        Method::GET,
+        &page,
+        &[(header::COOKIE, cookie.clone())],
+        String::new(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(&format!("The latest 50 of {events} entries")) || events < 50);
+    println!("\n{backend:?}: person page ({events} chronology entries) against /health");
+    println!("| clients | /health per s | page per s | ratio | page p50 ms | page p99 ms |");
+    println!("|---|---|---|---|---|---|");
+    for &c in clients {
+        let hr = r.clone();
+        let health = drive(c, secs, move |_, _| {
+            let r = hr.clone();
+            async move {
+                let (s, _, _) = call(&r, Method::GET, "/health", &[], String::new()).await;
+                assert_eq!(s, StatusCode::OK);
+            }
+        })
+        .await;
+        let (pr, page, cookie) = (r.clone(), page.clone(), cookie.clone());
+        let person = drive(c, secs, move |_, _| {
+            let (r, page, cookie) = (pr.clone(), page.clone(), cookie.clone());
+            async move {
+                let (s, _, _) = call(
+                    &r,
+                    Method::GET,
+                    &page,
+                    &[(header::COOKIE, cookie)],
+                    String::new(),
+                )
+                .await;
+                assert_eq!(s, StatusCode::OK);
+            }
+        })
+        .await;
+        println!(
+            "| {c} | {:.0} | {:.0} | {:.2} | {:.1} | {:.1} |",
+            health.per_second,
+            person.per_second,
+            person.per_second / health.per_second,
+            person.p50,
+            person.p99
+        );
+    }
+
+    execute_raw(
+        &db.store,
+        "CREATE TABLE bench_bare (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
+    )
+    .await
+    .expect("bare table");
+    let body = Arc::new(
+        serde_json::json!({
+            "raiser_kind": "public",
+            "what_happened": "A synthetic concern for the intake benchmark: seen shouting at her mother.",
+            "adults": [{"name": "Benchmark Person", "age": "about 80"}],
+            "immediate_danger": "no", "consent": "yes", "suspected_types": ["neglect"]
+        })
+        .to_string(),
+    );
+    println!("\n{backend:?}: concern intake (JSON API) against bare durable 2-row transactions");
+    println!(
+        "| clients | bare tx per s | concerns per s | ratio | intake p50 ms | intake p99 ms |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for &c in clients {
+        let store = db.store.clone();
+        let next = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let bare = drive(c, secs, move |_, _| {
+            let store = store.clone();
+            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            async move { bare_transaction(&store, format!("{c}-{n}")).await }
+        })
+        .await;
+        let (ir, body) = (r.clone(), body.clone());
+        let intake = drive(c, secs, move |_, _| {
+            let (r, body) = (ir.clone(), body.clone());
+            async move {
+                let (s, _, b) = call(
+                    &r,
+                    Method::POST,
+                    "/api/v1/public/concerns",
+                    &[(header::CONTENT_TYPE, "application/json".into())],
+                    body.to_string(),
+                )
+                .await;
+                assert_eq!(s, StatusCode::CREATED, "{b}");
+            }
+        })
+        .await;
+        println!(
+            "| {c} | {:.0} | {:.0} | {:.2} | {:.1} | {:.1} |",
+            bare.per_second,
+            intake.per_second,
+            intake.per_second / bare.per_second,
+            intake.p50,
+            intake.p99
+        );
+    }
+    let verified = core.verify_audit().await.expect("verify");
+    let (rss, peak) = memory();
+    println!(
+        "\naudit chain after the run: {verified:?}; process memory now {rss:.0} MiB, peak {peak:.0} MiB"
+    );
+    db.finish().await;
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let secs = env("HOT_SECONDS", 5) as f64;
+    let events = env("HOT_EVENTS", 500);
+    let clients: Vec<usize> = std::env::var("HOT_CLIENTS")
+        .unwrap_or_else(|_| "1,8,32".into())
+        .split(',')
+        .filter_map(|c| c.trim().parse().ok())
+        .collect();
+    let only = std::env::var("BENCH_BACKENDS").unwrap_or_default();
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let name = format!("{backend:?}").to_lowercase();
+        if !only.is_empty() && !only.split(',').any(|b| b.trim() == name) {
+            continue;
+        }
+        backend_run(backend, &clients, secs, events).await;
+    }
+}
