@@ -421,7 +421,7 @@ impl Safeguard {
         let details = raw
             .parse(self.today(now), Channel::Online)
             .map_err(CoreError::Invalid)?;
-        let mut tx = self.reserve.begin_audited().await?;
+        let mut tx = self.store.begin_free_or(&self.reserve, true).await?;
         if tx.concern_exists(&d.concern_id).await? {
             return Ok(receipt);
         }
@@ -467,7 +467,7 @@ impl Safeguard {
         let id = new_uuid(now)?.to_string();
         let (reference, receipt_code) = new_receipt()?;
         let (row, adults) = concern_rows(&id, &reference, &receipt_code, &details, None, now);
-        let mut tx = self.reserve.begin_audited().await?;
+        let mut tx = self.store.begin_free_or(&self.reserve, true).await?;
         tx.insert_concern(&row, &adults).await?;
         tx.audit(public_event(
             ctx,

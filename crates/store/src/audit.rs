@@ -10,7 +10,7 @@
 use sha2::{Digest, Sha256};
 use sqlx::FromRow;
 
-use crate::{Result, Store, StoreError, Tx, on_db, on_tx};
+use crate::{Db, Result, Store, StoreError, Tx, on_db, on_tx};
 
 /// The hash the chain starts from.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -198,41 +198,117 @@ impl Tx {
         Ok(())
     }
 
+    /// Writes the events recorded in this transaction, before it commits:
+    /// on SQLite into the chain; on PostgreSQL into `audit_pending`, for the
+    /// sequencer (true when events were queued so).
+    pub(crate) async fn append_pending(&mut self) -> Result<bool> {
+        if self.pending.is_empty() {
+            return Ok(false);
+        }
+        match self.inner {
+            crate::TxInner::Sqlite(_) => {
+                self.append_to_chain().await?;
+                Ok(false)
+            }
+            crate::TxInner::Postgres(_) => {
+                self.queue_pending().await?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// Queues the recorded events in `audit_pending` (PostgreSQL).
+    async fn queue_pending(&mut self) -> Result<()> {
+        let events = std::mem::take(&mut self.pending);
+        for chunk in events.chunks(APPEND_CHUNK) {
+            let sql = format!(
+                "INSERT INTO audit_pending ({PENDING_COLUMNS}) VALUES {}",
+                placeholders(chunk.len(), 12)
+            );
+            on_tx!(self, |c| {
+                let mut q = sqlx::query(&sql);
+                for e in chunk {
+                    q = q
+                        .bind(&e.id)
+                        .bind(e.at)
+                        .bind(&e.actor_id)
+                        .bind(&e.actor_name)
+                        .bind(&e.actor_role)
+                        .bind(&e.action)
+                        .bind(&e.subject_type)
+                        .bind(&e.subject_id)
+                        .bind(&e.outcome)
+                        .bind(&e.reason)
+                        .bind(&e.request_id)
+                        .bind(&e.detail);
+                }
+                q.execute(&mut *c).await.map(|_| ())
+            })?;
+        }
+        Ok(())
+    }
+
     /// Appends the events recorded in this transaction to the chain: the
     /// head is taken (if it is not held yet), each event is hashed onto the
     /// one before, and the head moves to the last.
-    pub(crate) async fn append_pending(&mut self) -> Result<()> {
+    pub(crate) async fn append_to_chain(&mut self) -> Result<()> {
         if self.pending.is_empty() {
             return Ok(());
         }
-        if self.head.is_none() {
-            self.take_head().await?;
-        }
-        let (mut seq, mut hash) = self.head.clone().ok_or(StoreError::NotAudited)?;
         let events = std::mem::take(&mut self.pending);
-        for chunk in events.chunks(APPEND_CHUNK) {
-            let mut rows = Vec::with_capacity(chunk.len());
-            for e in chunk {
-                let prev = hash;
-                seq += 1;
-                hash = chain_hash(seq, e, &prev);
-                rows.push((seq, e, prev, hash.clone()));
+        // SQLite: the head this process last committed, if it still holds
+        // it; the head row is then moved only if it is still there (another
+        // process may have written), and read afresh if not.
+        let cached = match (&self.head, &self.inner) {
+            (None, crate::TxInner::Sqlite(_)) => lock(&self.store.shared.head_cache).clone(),
+            _ => None,
+        };
+        let moved_from_cache = match &cached {
+            Some(start) => {
+                let (_, end) = link(start, &events);
+                let n = on_tx!(self, |c| sqlx::query(
+                    "UPDATE audit_head SET last_seq = $1, last_hash = $2 \
+                     WHERE id = 1 AND last_seq = $3 AND last_hash = $4"
+                )
+                .bind(end.0)
+                .bind(&end.1)
+                .bind(start.0)
+                .bind(&start.1)
+                .execute(&mut *c)
+                .await
+                .map(|r| r.rows_affected()))?;
+                (n == 1).then_some(start.clone())
             }
-            let values = (0..rows.len())
-                .map(|i| {
-                    let b = i * 15;
-                    format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                        b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8,
-                        b + 9, b + 10, b + 11, b + 12, b + 13, b + 14, b + 15
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!("INSERT INTO audit_events ({COLUMNS}) VALUES {values}");
+            None => None,
+        };
+        let start = match moved_from_cache {
+            Some(start) => start,
+            None => {
+                if self.head.is_none() {
+                    self.take_head().await?;
+                }
+                let start = self.head.clone().ok_or(StoreError::NotAudited)?;
+                let (_, end) = link(&start, &events);
+                on_tx!(self, |c| sqlx::query(
+                    "UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1"
+                )
+                .bind(end.0)
+                .bind(&end.1)
+                .execute(&mut *c)
+                .await
+                .map(|_| ()))?;
+                start
+            }
+        };
+        let (links, end) = link(&start, &events);
+        for (chunk, links) in events.chunks(APPEND_CHUNK).zip(links.chunks(APPEND_CHUNK)) {
+            let sql = format!(
+                "INSERT INTO audit_events ({COLUMNS}) VALUES {}",
+                placeholders(chunk.len(), 15)
+            );
             on_tx!(self, |c| {
                 let mut q = sqlx::query(&sql);
-                for (seq, e, prev, hash) in &rows {
+                for (e, (seq, prev, hash)) in chunk.iter().zip(links) {
                     q = q
                         .bind(*seq)
                         .bind(&e.id)
@@ -253,17 +329,28 @@ impl Tx {
                 q.execute(&mut *c).await.map(|_| ())
             })?;
         }
-        on_tx!(self, |c| sqlx::query(
-            "UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1"
-        )
-        .bind(seq)
-        .bind(&hash)
-        .execute(&mut *c)
-        .await
-        .map(|_| ()))?;
-        self.head = Some((seq, hash));
+        self.head = Some(end);
+        self.head_moved = true;
         Ok(())
     }
+}
+
+/// Each event's (sequence number, previous hash, hash) chained from
+/// `start`, and the head after the last.
+#[allow(clippy::type_complexity)]
+fn link(
+    start: &(i64, String),
+    events: &[NewAuditEvent],
+) -> (Vec<(i64, String, String)>, (i64, String)) {
+    let (mut seq, mut hash) = start.clone();
+    let mut out = Vec::with_capacity(events.len());
+    for e in events {
+        let prev = hash;
+        seq += 1;
+        hash = chain_hash(seq, e, &prev);
+        out.push((seq, prev, hash.clone()));
+    }
+    (out, (seq, hash))
 }
 
 impl Store {
@@ -315,7 +402,124 @@ impl Store {
     }
 }
 
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+/// `($1, …, $k), ($k+1, …)`: `rows` groups of `per` numbered parameters.
+fn placeholders(rows: usize, per: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let p: Vec<String> = (1..=per).map(|i| format!("${}", r * per + i)).collect();
+            format!("({})", p.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+const PENDING_COLUMNS: &str = "event_id, at, actor_id, actor_name, actor_role, action, subject_type, \
+                               subject_id, outcome, reason, request_id, detail";
+
+/// An event waiting in `audit_pending`.
+#[derive(FromRow)]
+struct PendingRow {
+    id: i64,
+    event_id: String,
+    at: i64,
+    actor_id: Option<String>,
+    actor_name: String,
+    actor_role: String,
+    action: String,
+    subject_type: String,
+    subject_id: Option<String>,
+    outcome: String,
+    reason: Option<String>,
+    request_id: Option<String>,
+    detail: Option<String>,
+}
+
+/// How long a scheduled sequencer pass waits for more events to gather.
+const SEQUENCE_DELAY: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// The most waiting events one sequencer transaction appends.
+const SEQUENCE_BATCH: i64 = 2_000;
+
+impl Store {
+    /// PostgreSQL: appends every audit event waiting in `audit_pending` to
+    /// the chain, oldest first, in batches (each batch: lock the waiting rows
+    /// and the head, append, delete them, commit). Every reader of the trail
+    /// calls this first, so what was committed is what is read. Several app
+    /// servers may run it at once: waiting rows another has locked are left
+    /// to it. SQLite appends inside each write, so there is nothing to do.
+    pub async fn settle_audit(&self) -> Result<()> {
+        let Db::Postgres(_) = &self.db else {
+            return Ok(());
+        };
+        let _one = self.shared.sequencer.lock().await;
+        loop {
+            let mut tx = self.begin().await?;
+            let crate::TxInner::Postgres(t) = &mut tx.inner else {
+                return Ok(());
+            };
+            let rows: Vec<PendingRow> = sqlx::query_as(&format!(
+                "SELECT id, {PENDING_COLUMNS} FROM audit_pending ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"
+            ))
+            .bind(SEQUENCE_BATCH)
+            .fetch_all(&mut **t)
+            .await?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let full = rows.len() as i64 == SEQUENCE_BATCH;
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            sqlx::query("DELETE FROM audit_pending WHERE id = ANY($1)")
+                .bind(&ids)
+                .execute(&mut **t)
+                .await?;
+            tx.pending = rows
+                .into_iter()
+                .map(|r| NewAuditEvent {
+                    id: r.event_id,
+                    at: r.at,
+                    actor_id: r.actor_id,
+                    actor_name: r.actor_name,
+                    actor_role: r.actor_role,
+                    action: r.action,
+                    subject_type: r.subject_type,
+                    subject_id: r.subject_id,
+                    outcome: r.outcome,
+                    reason: r.reason,
+                    request_id: r.request_id,
+                    detail: r.detail,
+                })
+                .collect();
+            tx.append_to_chain().await?;
+            tx.commit().await?;
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Schedules a sequencer pass in the background (PostgreSQL), unless one
+    /// is scheduled and has not started yet: that one will see these events.
+    pub(crate) fn chain_soon(&self) {
+        use std::sync::atomic::Ordering;
+        if self.shared.chain_scheduled.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let store = self.clone();
+        tokio::spawn(async move {
+            // A moment's wait gathers the events of writes arriving together
+            // into one pass; readers never wait for it (they settle first).
+            tokio::time::sleep(SEQUENCE_DELAY).await;
+            // Cleared before reading, so events committed from now on
+            // schedule another pass.
+            store.shared.chain_scheduled.store(false, Ordering::SeqCst);
+            if let Err(e) = store.settle_audit().await {
+                tracing::warn!(error = %e, "audit events wait to join the chain: the next reader or write retries");
+            }
+        });
+    }
+}
+
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
@@ -353,6 +557,7 @@ impl Store {
     /// The chain's head: the last event's sequence number and hash (0 and
     /// [`GENESIS`] before the first event).
     pub async fn audit_head(&self) -> Result<(i64, String)> {
+        self.settle_audit().await?;
         Ok(on_db!(self, |p| sqlx::query_as(
             "SELECT last_seq, last_hash FROM audit_head WHERE id = 1"
         )
@@ -362,6 +567,7 @@ impl Store {
 
     /// The stored hash of event `seq` ([`GENESIS`] for 0), if it exists.
     pub async fn audit_hash_at(&self, seq: i64) -> Result<Option<String>> {
+        self.settle_audit().await?;
         if seq == 0 {
             return Ok(Some(GENESIS.to_string()));
         }
@@ -407,6 +613,7 @@ impl Store {
 
     /// Walks the whole chain in order and checks every link.
     pub async fn verify_audit(&self) -> Result<Verification> {
+        self.settle_audit().await?;
         let mut expected_seq = 1_i64;
         let mut prev = GENESIS.to_string();
         let batch = 2000_i64;
@@ -482,6 +689,7 @@ impl Store {
         person_id: &str,
         limit: i64,
     ) -> Result<Vec<PersonAuditRow>> {
+        self.settle_audit().await?;
         let like = format!("%{person_id}%");
         Ok(on_db!(self, |p| {
             sqlx::query_as(
@@ -510,6 +718,7 @@ impl Store {
         since: i64,
         threshold: i64,
     ) -> Result<Vec<(Option<String>, String, i64, i64)>> {
+        self.settle_audit().await?;
         Ok(on_db!(self, |p| {
             sqlx::query_as(
             "SELECT actor_id, actor_name, (at / 3600000) * 3600000 AS hour, COUNT(DISTINCT subject_id) AS n \
@@ -532,6 +741,7 @@ impl Store {
         &self,
         since: i64,
     ) -> Result<Vec<(Option<String>, String, i64, i64)>> {
+        self.settle_audit().await?;
         Ok(on_db!(self, |p| {
             sqlx::query_as(
             "SELECT actor_id, actor_name, \
@@ -549,6 +759,7 @@ impl Store {
 
     /// The most recent events matching `filter`, newest first.
     pub async fn list_audit(&self, filter: &AuditFilter, limit: i64) -> Result<Vec<AuditEvent>> {
+        self.settle_audit().await?;
         let sql = format!(
             "SELECT {COLUMNS} FROM audit_events \
              WHERE ($1 IS NULL OR subject_id = $1) AND ($2 IS NULL OR actor_id = $2) AND ($3 IS NULL OR action = $3) \

@@ -145,6 +145,13 @@ struct Shared {
     audit_queue: std::sync::Mutex<Vec<audit::Pending>>,
     /// Held by whoever is committing the queued audit events.
     audit_leader: tokio::sync::Mutex<()>,
+    /// SQLite: the chain's head as this process last committed it, so a
+    /// write need not read it first (checked as the head moves).
+    head_cache: std::sync::Mutex<Option<(i64, String)>>,
+    /// PostgreSQL: held by whoever is appending waiting events to the chain.
+    sequencer: tokio::sync::Mutex<()>,
+    /// PostgreSQL: a sequencer pass is scheduled and has not started yet.
+    chain_scheduled: std::sync::atomic::AtomicBool,
 }
 
 impl Store {
@@ -206,6 +213,10 @@ pub struct Tx {
     pub(crate) audited: bool,
     /// Audit events to append when the transaction commits.
     pub(crate) pending: Vec<audit::NewAuditEvent>,
+    /// Whether this transaction moved the chain's head.
+    pub(crate) head_moved: bool,
+    /// The store, to append queued audit events to the chain after commit.
+    store: Store,
     /// SQLite: this transaction's place as the one writer.
     _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
@@ -215,10 +226,24 @@ impl Tx {
     /// The audit events are appended to the chain last, so the chain's head
     /// is held (on PostgreSQL, locked) only for that append and the commit.
     pub async fn commit(mut self) -> Result<()> {
-        self.append_pending().await?;
+        let queued = self.append_pending().await?;
         match self.inner {
-            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Sqlite(t) => {
+                // The cached head is this commit's, or unknown if it failed
+                // (updated before this writer's turn ends).
+                let committed = t.commit().await;
+                let mut cache = audit::lock(&self.store.shared.head_cache);
+                match (&committed, self.head_moved) {
+                    (Ok(()), true) => *cache = self.head.take(),
+                    (Ok(()), false) => {}
+                    (Err(_), _) => *cache = None,
+                }
+                committed?
+            }
             TxInner::Postgres(t) => t.commit().await?,
+        }
+        if queued {
+            self.store.chain_soon();
         }
         Ok(())
     }
@@ -271,6 +296,8 @@ impl Store {
             POSTGRES_MIGRATOR.run(&pool).await?;
             let store = Store::new(Db::Postgres(pool));
             store.prepare_search().await?;
+            // Events committed before a stop and not yet in the chain.
+            store.settle_audit().await?;
             Ok(store)
         } else {
             Err(StoreError::BadUrl)
@@ -369,47 +396,81 @@ impl Store {
     /// On SQLite it first takes its turn as the one writer (in order, in
     /// this process; other processes are waited for by the busy timeout).
     pub async fn begin(&self) -> Result<Tx> {
-        let (inner, gate) = match &self.db {
-            Db::Sqlite(p) => {
-                // The connection first, then the turn: a writer waiting for a
-                // connection must not hold up writers that have one (the
-                // public form's own pool).
-                let t = p.begin().await?;
-                let gate = tokio::time::timeout(
+        // The connection first, then (SQLite) the turn: a writer waiting for
+        // a connection must not hold up writers that have one (the public
+        // form's own pool).
+        let inner = match &self.db {
+            // Immediate: the write lock from the start, so a write never has
+            // to upgrade a read another process has overtaken.
+            Db::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => TxInner::Postgres(p.begin().await?),
+        };
+        self.start(inner).await
+    }
+
+    /// A transaction on a connection of this pool if one is free now, or
+    /// else on `other`'s (audited if `audited`): the public concern form
+    /// writes through the main pool while it has room and through its own
+    /// small pool when slow reads hold the main one.
+    ///
+    /// SQLite has one writer at a time whichever pool it comes from, so
+    /// there the write always goes through `other`.
+    pub async fn begin_free_or(&self, other: &Store, audited: bool) -> Result<Tx> {
+        let inner = match &self.db {
+            Db::Sqlite(_) => None,
+            Db::Postgres(p) => p.try_begin().await?.map(TxInner::Postgres),
+        };
+        let Some(inner) = inner else {
+            return if audited {
+                other.begin_audited().await
+            } else {
+                other.begin().await
+            };
+        };
+        let mut tx = self.start(inner).await?;
+        tx.audited = audited;
+        Ok(tx)
+    }
+
+    async fn start(&self, inner: TxInner) -> Result<Tx> {
+        let gate = match inner {
+            TxInner::Sqlite(_) => Some(
+                tokio::time::timeout(
                     WRITE_GATE_TIMEOUT,
                     self.shared.write_gate.clone().lock_owned(),
                 )
                 .await
-                .map_err(|_| StoreError::Busy)?;
-                (TxInner::Sqlite(t), Some(gate))
-            }
-            Db::Postgres(p) => (TxInner::Postgres(p.begin().await?), None),
+                .map_err(|_| StoreError::Busy)?,
+            ),
+            TxInner::Postgres(_) => None,
         };
         Ok(Tx {
             inner,
             head: None,
             audited: false,
             pending: Vec::new(),
+            head_moved: false,
+            store: self.clone(),
             _gate: gate,
         })
     }
 
-    /// A transaction that will record audit events, appended to the chain
-    /// when it commits. On SQLite its first statement takes the write lock
-    /// (and reads the chain's head), so the transaction never has to upgrade
-    /// a read; on PostgreSQL the head row is locked only at commit, so
-    /// audited writers wait for each other only for the append itself.
+    /// A transaction that will record audit events. On SQLite it holds the
+    /// write lock from the start, and its events are appended to the chain
+    /// as it commits. On PostgreSQL its events commit with it
+    /// into `audit_pending`, without waiting for the chain, and a sequencer
+    /// appends them in batches straight after (see [`Store::settle_audit`]).
     pub async fn begin_audited(&self) -> Result<Tx> {
         let mut tx = self.begin().await?;
         tx.audited = true;
-        if matches!(tx.inner, TxInner::Sqlite(_)) {
-            tx.take_head().await?;
-        }
         Ok(tx)
     }
 
-    /// Closes the pool.
+    /// Closes the pool, once waiting audit events are in the chain.
     pub async fn close(&self) {
+        if let Err(e) = self.settle_audit().await {
+            tracing::warn!(error = %e, "audit events left waiting: they join the chain when the database is next opened");
+        }
         on_db!(self, |p| p.close().await)
     }
 }

@@ -124,6 +124,8 @@ impl TestDb {
 /// Runs raw SQL outside the application, as someone with direct database
 /// access would (tests use it to tamper with the audit trail).
 pub async fn execute_raw(store: &Store, sql: &str) -> Result<u64> {
+    // The trail as a reader sees it: every committed event in the chain.
+    store.settle_audit().await?;
     Ok(on_db!(store, |p| sqlx::raw_sql(sql)
         .execute(p)
         .await
@@ -167,6 +169,7 @@ macro_rules! on_both_backends {
 /// Runs a raw SQL query that yields one integer (tests use it to count
 /// records independently of the code under test).
 pub async fn count_raw(store: &Store, sql: &str) -> Result<i64> {
+    store.settle_audit().await?;
     let (n,): (i64,) = on_db!(store, |p| sqlx::query_as(sql).fetch_one(p).await)?;
     Ok(n)
 }
@@ -174,6 +177,7 @@ pub async fn count_raw(store: &Store, sql: &str) -> Result<i64> {
 /// Runs a raw SQL query with text parameters `$1`, `$2`… and returns how
 /// many rows it yields (benchmarks use it to time bare queries).
 pub async fn fetch_rows_raw(store: &Store, sql: &str, binds: &[&str]) -> Result<usize> {
+    store.settle_audit().await?;
     Ok(on_db!(store, |p| {
         let mut q = sqlx::query(sql);
         for b in binds {

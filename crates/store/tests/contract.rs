@@ -5,8 +5,8 @@ use safeguard_domain::person::RawPerson;
 use safeguard_domain::{PersonId, PersonScope};
 use safeguard_store::accounts::{NewUser, SessionRow};
 use safeguard_store::audit::{AuditFilter, NewAuditEvent, Verification};
-use safeguard_store::testing::{TestDb, drop_audit_guards, execute_raw};
-use safeguard_store::{StoreError, on_both_backends};
+use safeguard_store::testing::{Backend, TestDb, drop_audit_guards, execute_raw};
+use safeguard_store::{Store, StoreError, on_both_backends};
 use time::macros::date;
 use uuid::Uuid;
 
@@ -372,6 +372,23 @@ async fn concurrent_writers_story(db: TestDb) {
         db.store.verify_audit().await.expect("verify"),
         Verification::Intact { events: 80 }
     );
+
+    // Another process writing to the same database (a command run beside
+    // the server): each handle's idea of the chain's head goes stale in
+    // turn, and every event still lands on the true head.
+    let other = Store::connect(&db.url).await.expect("second handle");
+    for n in 0..3 {
+        for store in [&db.store, &other] {
+            let mut tx = store.begin_audited().await.expect("begin");
+            tx.audit(event(900 + n, "view", "p")).await.expect("audit");
+            tx.commit().await.expect("commit");
+        }
+    }
+    other.close().await;
+    assert_eq!(
+        db.store.verify_audit().await.expect("verify"),
+        Verification::Intact { events: 86 }
+    );
     db.finish().await;
 }
 
@@ -425,6 +442,33 @@ async fn group_commit_story(db: TestDb) {
         db.store.record_audit(Vec::new()).await.is_ok(),
         "nothing to record is no commit"
     );
+
+    // An event committed but not yet in the chain when the server stopped
+    // (PostgreSQL queues events; SQLite appends them in the write itself)
+    // joins the chain before anyone reads the trail: here, as the database
+    // is opened again.
+    if db.backend == Backend::Postgres {
+        execute_raw(
+            &db.store,
+            "INSERT INTO audit_pending (event_id, at, actor_name, actor_role, action, subject_type, outcome) \
+             VALUES ('left-waiting', 1, 'tester', 'practitioner', 'view', 'person', 'success')",
+        )
+        .await
+        .expect("queued");
+        let reopened = Store::connect(&db.url).await.expect("reopen");
+        let (_, head) = reopened.audit_head().await.expect("head");
+        let last = reopened
+            .list_audit(&AuditFilter::default(), 1)
+            .await
+            .expect("list");
+        assert_eq!(last[0].id, "left-waiting");
+        assert_eq!(last[0].hash, head);
+        assert_eq!(
+            reopened.verify_audit().await.expect("verify"),
+            Verification::Intact { events: 65 }
+        );
+        reopened.close().await;
+    }
     db.finish().await;
 }
 
