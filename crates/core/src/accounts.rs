@@ -432,9 +432,10 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<Option<SessionInfo>> {
         let hash = token_hash(session_token);
-        let Some(s) = self.store.session(&hash).await? else {
+        let Some(found) = self.store.session_user(&hash).await? else {
             return Ok(None);
         };
+        let (s, user) = (found.session, found.user);
         let now_ms = unix_ms(now);
         let idle = self.config.idle_timeout.as_millis() as i64;
         let absolute = self.config.absolute_timeout.as_millis() as i64;
@@ -443,9 +444,6 @@ impl Safeguard {
             // form sent after the timeout can be kept for the same user.
             return Ok(None);
         }
-        let Some(user) = self.store.user_by_id(&s.user_id).await? else {
-            return Ok(None);
-        };
         if user.disabled {
             return Ok(None);
         }

@@ -131,7 +131,32 @@ const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.ag
      u.locked_until, u.disabled, u.email, u.created_by, u.awaiting_approval \
      FROM users u JOIN agencies a ON a.id = u.agency_id LEFT JOIN teams t ON t.id = u.team_id";
 
+/// A session with its user's account, read together.
+#[derive(Clone, Debug, FromRow)]
+pub struct SessionUser {
+    /// The session.
+    #[sqlx(flatten)]
+    pub session: SessionRow,
+    /// Its user.
+    #[sqlx(flatten)]
+    pub user: UserRow,
+}
+
 impl Store {
+    /// A session by the hash of its id, with its user, in one read (every
+    /// signed-in request starts here).
+    pub async fn session_user(&self, id_hash: &str) -> Result<Option<SessionUser>> {
+        let sql = format!(
+            "SELECT s.id_hash, s.user_id, s.csrf_token, s.created_at, s.last_seen_at, {} \
+             JOIN sessions s ON s.user_id = u.id WHERE s.id_hash = $1",
+            USER_SELECT.trim_start_matches("SELECT ")
+        );
+        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(id_hash)
+            .fetch_optional(p)
+            .await)?)
+    }
+
     /// All agencies, the owner first.
     pub async fn list_agencies(&self) -> Result<Vec<AgencyRow>> {
         Ok(on_db!(self, |p| sqlx::query_as(
