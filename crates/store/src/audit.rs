@@ -164,6 +164,24 @@ impl AuditEvent {
 const COLUMNS: &str = "seq, id, at, actor_id, actor_name, actor_role, action, subject_type, subject_id, \
                        outcome, reason, request_id, detail, prev_hash, hash";
 
+/// Binds an event's fields in column order, from `id` to `detail`.
+macro_rules! bind_event {
+    ($q:expr, $e:expr) => {
+        $q.bind(&$e.id)
+            .bind($e.at)
+            .bind(&$e.actor_id)
+            .bind(&$e.actor_name)
+            .bind(&$e.actor_role)
+            .bind(&$e.action)
+            .bind(&$e.subject_type)
+            .bind(&$e.subject_id)
+            .bind(&$e.outcome)
+            .bind(&$e.reason)
+            .bind(&$e.request_id)
+            .bind(&$e.detail)
+    };
+}
+
 /// Audit events waiting for a group commit, and where to say how it went.
 pub(crate) type Pending = (
     Vec<NewAuditEvent>,
@@ -228,19 +246,7 @@ impl Tx {
             on_tx!(self, |c| {
                 let mut q = sqlx::query(&sql);
                 for e in chunk {
-                    q = q
-                        .bind(&e.id)
-                        .bind(e.at)
-                        .bind(&e.actor_id)
-                        .bind(&e.actor_name)
-                        .bind(&e.actor_role)
-                        .bind(&e.action)
-                        .bind(&e.subject_type)
-                        .bind(&e.subject_id)
-                        .bind(&e.outcome)
-                        .bind(&e.reason)
-                        .bind(&e.request_id)
-                        .bind(&e.detail);
+                    q = bind_event!(q, e);
                 }
                 q.execute(&mut *c).await.map(|_| ())
             })?;
@@ -309,22 +315,7 @@ impl Tx {
             on_tx!(self, |c| {
                 let mut q = sqlx::query(&sql);
                 for (e, (seq, prev, hash)) in chunk.iter().zip(links) {
-                    q = q
-                        .bind(*seq)
-                        .bind(&e.id)
-                        .bind(e.at)
-                        .bind(&e.actor_id)
-                        .bind(&e.actor_name)
-                        .bind(&e.actor_role)
-                        .bind(&e.action)
-                        .bind(&e.subject_type)
-                        .bind(&e.subject_id)
-                        .bind(&e.outcome)
-                        .bind(&e.reason)
-                        .bind(&e.request_id)
-                        .bind(&e.detail)
-                        .bind(prev)
-                        .bind(hash);
+                    q = bind_event!(q.bind(*seq), e).bind(prev).bind(hash);
                 }
                 q.execute(&mut *c).await.map(|_| ())
             })?;
