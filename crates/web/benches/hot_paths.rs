@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::http::{Method, StatusCode, header};
-use common::{call, env, p50_p99, router, token};
+use common::{call, env, p50_p99, router, session, token};
 use safeguard_core::{CoreConfig, Safeguard};
 use safeguard_store::testing::{Backend, TestDb, execute_raw};
 use safeguard_store::{Db, Store};
@@ -76,41 +76,6 @@ where
         p50,
         p99,
     }
-}
-
-/// A session cookie for `username`, signed in through the login form.
-async fn session(router: &Router, username: &str) -> String {
-    let (_, cookies, page) = call(router, Method::GET, "/login", &[], String::new()).await;
-    let csrf = page
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("csrf token")
-        .to_string();
-    let form = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([
-            ("username", username),
-            ("password", safeguard_core::demo::DEMO_PASSWORD),
-            ("next", "/"),
-            ("csrf_token", &csrf),
-        ])
-        .finish();
-    let (status, cookies, body) = call(
-        router,
-        Method::POST,
-        "/login",
-        &[
-            (header::COOKIE, cookies.join("; ")),
-            (
-                header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded".into(),
-            ),
-        ],
-        form,
-    )
-    .await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
-    cookies.join("; ")
 }
 
 /// A person with `events` concerns recorded about them (each an entry in

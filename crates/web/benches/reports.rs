@@ -25,49 +25,13 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::http::{Method, StatusCode, header};
-use common::{call, env, ms, router, token};
+use common::{call, env, ms, router, session, token};
 use safeguard_core::generate::Profile;
 use safeguard_core::{CoreConfig, Safeguard};
 use safeguard_domain::person::iso_date;
 use safeguard_domain::sac::Year;
 use safeguard_store::Store;
 use safeguard_store::testing::{Backend, TestDb, count_raw, fetch_rows_raw};
-
-/// A session cookie for `username`, signed in through the login form.
-async fn session(router: &Router, username: &str) -> String {
-    let (_, cookies, page) = call(router, Method::GET, "/login", &[], String::new()).await;
-    let cookie = cookies.join("; ");
-    let csrf = page
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("csrf token")
-        .to_string();
-    let form = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([
-            ("username", username),
-            ("password", safeguard_core::demo::DEMO_PASSWORD),
-            ("next", "/"),
-            ("csrf_token", &csrf),
-        ])
-        .finish();
-    let (status, cookies, body) = call(
-        router,
-        Method::POST,
-        "/login",
-        &[
-            (header::COOKIE, cookie),
-            (
-                header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded".into(),
-            ),
-        ],
-        form,
-    )
-    .await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
-    cookies.join("; ")
-}
 
 /// The bare aggregate queries over the year's rows, timed together.
 async fn bare_queries(store: &Store, year: Year) -> (Duration, i64) {

@@ -84,6 +84,41 @@ pub async fn token(router: &Router, username: &str) -> String {
     v["token"].as_str().expect("token").to_string()
 }
 
+/// A session cookie for `username`, signed in through the login form.
+pub async fn session(router: &Router, username: &str) -> String {
+    let (_, cookies, page) = call(router, Method::GET, "/login", &[], String::new()).await;
+    let csrf = page
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("csrf token")
+        .to_string();
+    let form = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("username", username),
+            ("password", safeguard_core::demo::DEMO_PASSWORD),
+            ("next", "/"),
+            ("csrf_token", &csrf),
+        ])
+        .finish();
+    let (status, cookies, body) = call(
+        router,
+        Method::POST,
+        "/login",
+        &[
+            (header::COOKIE, cookies.join("; ")),
+            (
+                header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded".into(),
+            ),
+        ],
+        form,
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    cookies.join("; ")
+}
+
 /// Milliseconds.
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
