@@ -262,51 +262,39 @@ impl Tx {
             return Ok(());
         }
         let events = std::mem::take(&mut self.pending);
-        // SQLite: the head this process last committed, if it still holds
-        // it; the head row is then moved only if it is still there (another
-        // process may have written), and read afresh if not.
-        let cached = match (&self.head, &self.inner) {
+        // SQLite: start from the head this process last committed, if known.
+        // The head row moves only if it still holds that value; another
+        // process may have written, and then it is read afresh.
+        let mut start = match (&self.head, &self.inner) {
             (None, crate::TxInner::Sqlite(_)) => lock(&self.store.shared.head_cache).clone(),
             _ => None,
         };
-        let moved_from_cache = match &cached {
-            Some(start) => {
-                let (_, end) = link(start, &events);
-                let n = on_tx!(self, |c| sqlx::query(
-                    "UPDATE audit_head SET last_seq = $1, last_hash = $2 \
-                     WHERE id = 1 AND last_seq = $3 AND last_hash = $4"
-                )
-                .bind(end.0)
-                .bind(&end.1)
-                .bind(start.0)
-                .bind(&start.1)
-                .execute(&mut *c)
-                .await
-                .map(|r| r.rows_affected()))?;
-                (n == 1).then_some(start.clone())
-            }
-            None => None,
-        };
-        let start = match moved_from_cache {
-            Some(start) => start,
-            None => {
-                if self.head.is_none() {
+        let (links, end) = loop {
+            let from = match start.take().or_else(|| self.head.clone()) {
+                Some(h) => h,
+                None => {
                     self.take_head().await?;
+                    continue;
                 }
-                let start = self.head.clone().ok_or(StoreError::NotAudited)?;
-                let (_, end) = link(&start, &events);
-                on_tx!(self, |c| sqlx::query(
-                    "UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1"
-                )
-                .bind(end.0)
-                .bind(&end.1)
-                .execute(&mut *c)
-                .await
-                .map(|_| ()))?;
-                start
+            };
+            let (links, end) = link(&from, &events);
+            let moved = on_tx!(self, |c| sqlx::query(
+                "UPDATE audit_head SET last_seq = $1, last_hash = $2 \
+                 WHERE id = 1 AND last_seq = $3 AND last_hash = $4"
+            )
+            .bind(end.0)
+            .bind(&end.1)
+            .bind(from.0)
+            .bind(&from.1)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected()))?;
+            if moved == 1 {
+                break (links, end);
             }
+            // Stale: read the head (and hold it) and link again.
+            self.take_head().await?;
         };
-        let (links, end) = link(&start, &events);
         for (chunk, links) in events.chunks(APPEND_CHUNK).zip(links.chunks(APPEND_CHUNK)) {
             let sql = format!(
                 "INSERT INTO audit_events ({COLUMNS}) VALUES {}",
@@ -321,7 +309,6 @@ impl Tx {
             })?;
         }
         self.head = Some(end);
-        self.head_moved = true;
         Ok(())
     }
 }
@@ -380,9 +367,7 @@ impl Store {
         drop(leader);
         match result.await {
             Ok(r) => r.map_err(StoreError::Shared),
-            Err(_) => Err(StoreError::Corrupt(
-                "the audit group commit stopped before it finished".into(),
-            )),
+            Err(_) => Err(StoreError::Interrupted),
         }
     }
 

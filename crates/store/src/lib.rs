@@ -67,6 +67,10 @@ pub enum StoreError {
     /// The group commit this event was waiting for failed.
     #[error("{0}")]
     Shared(std::sync::Arc<StoreError>),
+    /// The group commit this event was waiting for stopped before it
+    /// finished; the event may not be recorded.
+    #[error("recording the audit event was interrupted: try again")]
+    Interrupted,
 }
 
 impl StoreError {
@@ -213,8 +217,6 @@ pub struct Tx {
     pub(crate) audited: bool,
     /// Audit events to append when the transaction commits.
     pub(crate) pending: Vec<audit::NewAuditEvent>,
-    /// Whether this transaction moved the chain's head.
-    pub(crate) head_moved: bool,
     /// The store, to append queued audit events to the chain after commit.
     store: Store,
     /// SQLite: this transaction's place as the one writer.
@@ -231,12 +233,13 @@ impl Tx {
             TxInner::Sqlite(t) => {
                 // The cached head is this commit's, or unknown if it failed
                 // (updated before this writer's turn ends).
+                // On SQLite the head is only ever held to move it.
                 let committed = t.commit().await;
                 let mut cache = audit::lock(&self.store.shared.head_cache);
-                match (&committed, self.head_moved) {
-                    (Ok(()), true) => *cache = self.head.take(),
-                    (Ok(()), false) => {}
-                    (Err(_), _) => *cache = None,
+                match &committed {
+                    Ok(()) if self.head.is_some() => *cache = self.head.take(),
+                    Ok(()) => {}
+                    Err(_) => *cache = None,
                 }
                 committed?
             }
@@ -449,7 +452,6 @@ impl Store {
             head: None,
             audited: false,
             pending: Vec::new(),
-            head_moved: false,
             store: self.clone(),
             _gate: gate,
         })
