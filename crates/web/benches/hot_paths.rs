@@ -26,8 +26,8 @@ use axum::Router;
 use axum::http::{Method, StatusCode, header};
 use common::{call, env, p50_p99, router, session, token};
 use safeguard_core::{CoreConfig, Safeguard};
+use safeguard_store::Store;
 use safeguard_store::testing::{Backend, TestDb, execute_raw};
-use safeguard_store::{Db, Store};
 
 /// What a run of load measured.
 struct Measured {
@@ -123,36 +123,17 @@ async fn bare_transaction(store: &Store, key: String) {
     let a = format!("{key}-a");
     let b = format!("{key}-b");
     let sql = "INSERT INTO bench_bare (id, body) VALUES ($1, 'a synthetic row of benchmark text')";
-    match &store.db {
-        Db::Sqlite(p) => {
-            let mut t = p.begin().await.expect("begin");
+    safeguard_store::on_db!(store, |p| {
+        let mut t = p.begin().await.expect("begin");
+        for key in [&a, &b] {
             sqlx::query(sql)
-                .bind(&a)
+                .bind(key)
                 .execute(&mut *t)
                 .await
                 .expect("row");
-            sqlx::query(sql)
-                .bind(&b)
-                .execute(&mut *t)
-                .await
-                .expect("row");
-            t.commit().await.expect("commit");
         }
-        Db::Postgres(p) => {
-            let mut t = p.begin().await.expect("begin");
-            sqlx::query(sql)
-                .bind(&a)
-                .execute(&mut *t)
-                .await
-                .expect("row");
-            sqlx::query(sql)
-                .bind(&b)
-                .execute(&mut *t)
-                .await
-                .expect("row");
-            t.commit().await.expect("commit");
-        }
-    }
+        t.commit().await.expect("commit");
+    })
 }
 
 /// The process's resident memory now and at its peak, in MiB.

@@ -30,9 +30,10 @@ struct AccountTemplate {
     credentials: Vec<(String, &'static str, String, String)>,
 }
 
+/// `?done=1` after a decision, for the page to say it was made.
 #[derive(Deserialize)]
 pub(crate) struct Done {
-    done: Option<String>,
+    pub(crate) done: Option<String>,
 }
 
 fn notice(done: Option<&str>) -> Option<&'static str> {

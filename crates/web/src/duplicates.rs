@@ -4,9 +4,9 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 
 use crate::AppState;
+use crate::accounts::Done;
 use crate::auth::SignedIn;
 use crate::display::audit_time;
 use crate::errors::PageError;
@@ -29,12 +29,6 @@ struct DuplicatesTemplate {
     l: Layout,
     pairs: Vec<PairRow>,
     done: bool,
-}
-
-/// `?done=1` after a decision.
-#[derive(Deserialize)]
-pub(crate) struct Done {
-    done: Option<String>,
 }
 
 /// `GET /people/duplicates`: pairs to review, oldest first.
