@@ -137,6 +137,34 @@ pub(crate) async fn restriction_of(
     }))
 }
 
+/// The policy's facts from the stored ones.
+pub(crate) fn case_facts_of(f: &safeguard_store::access::CaseFactsRow) -> CaseFacts {
+    CaseFacts {
+        holding_teams: f
+            .holding_teams
+            .iter()
+            .filter_map(|t| t.parse().ok().map(TeamId))
+            .collect(),
+        allocated: f.allocated,
+        restricted: f.restricted,
+        on_access_list: f.on_access_list,
+        break_glass: f.break_glass,
+        created: f.created,
+        missing: f.missing,
+    }
+}
+
+/// Who someone outside a case should contact about it: the restriction's
+/// contact if the record is restricted, else the teams that hold it, else
+/// the safeguarding adults team.
+pub(crate) fn contact_for(restriction_contact: Option<String>, holding_teams: &[String]) -> String {
+    match restriction_contact {
+        Some(c) => c,
+        None if holding_teams.is_empty() => "the safeguarding adults team".to_string(),
+        None => holding_teams.join(", "),
+    }
+}
+
 impl Safeguard {
     /// The actor as a list viewer, for need-to-know scoping in SQL.
     pub(crate) fn viewer(actor: &Actor, now: OffsetDateTime) -> Viewer {
@@ -159,19 +187,7 @@ impl Safeguard {
             .store
             .case_facts(person_id, &actor.user_id.to_string(), unix_ms(now))
             .await?;
-        Ok(CaseFacts {
-            holding_teams: f
-                .holding_teams
-                .iter()
-                .filter_map(|t| t.parse().ok().map(TeamId))
-                .collect(),
-            allocated: f.allocated,
-            restricted: f.restricted,
-            on_access_list: f.on_access_list,
-            break_glass: f.break_glass,
-            created: f.created,
-            missing: f.missing,
-        })
+        Ok(case_facts_of(&f))
     }
 
     /// How much of a person's case `actor` may see now.
@@ -194,22 +210,15 @@ impl Safeguard {
             return Ok(None);
         };
         let restriction = self.store.restriction(person_id).await?;
-        let contact = match &restriction {
-            Some(r) => r.contact.clone(),
-            None => {
-                let teams = self.store.holding_team_names(person_id).await?;
-                if teams.is_empty() {
-                    "the safeguarding adults team".to_string()
-                } else {
-                    teams.join(", ")
-                }
-            }
+        let teams = match &restriction {
+            Some(_) => Vec::new(),
+            None => self.store.holding_team_names(person_id).await?,
         };
         Ok(Some(LimitedRecord {
             person_id: person_id.to_string(),
             name: name.full_name(),
             restricted: restriction.is_some(),
-            contact,
+            contact: contact_for(restriction.map(|r| r.contact), &teams),
         }))
     }
 

@@ -11,11 +11,12 @@
 //! reasons for each match. The store keeps the keys current.
 
 use safeguard_domain::person::{Outside, PersonDetails, PersonSummary, iso_date, parse_iso_date};
-use safeguard_domain::policy::{Access, Action};
+use safeguard_domain::policy::{Access, Action, person_access};
 use safeguard_domain::search::{Candidate, Query, Reason, rank, same_person};
 use safeguard_domain::{Actor, PersonId};
 use time::OffsetDateTime;
 
+use crate::access::{case_facts_of, contact_for};
 use crate::{CoreError, CoreResult, Ctx, Safeguard, unix_ms};
 
 /// The most records one lookup brings back to be scored.
@@ -209,13 +210,20 @@ impl Safeguard {
         found: Vec<Found>,
         now: OffsetDateTime,
     ) -> CoreResult<Vec<PersonSummary>> {
+        // Every result's facts in one read, not a few queries per result.
+        let ids: Vec<String> = found.iter().map(|f| f.summary.id.to_string()).collect();
+        let mut facts = self
+            .store
+            .case_facts_many(&ids, &actor.user_id.to_string(), unix_ms(now))
+            .await?;
         let mut out = Vec::with_capacity(found.len());
         for f in found {
             let mut p = f.summary;
-            let id = p.id.to_string();
-            if self.person_access(actor, &id, now).await? == Access::Limited
-                && let Some(l) = self.limited_record(&id).await?
-            {
+            // A record gone since it was found is not shown.
+            let Some(row) = facts.remove(&p.id.to_string()) else {
+                continue;
+            };
+            if person_access(actor, &case_facts_of(&row.facts)) == Access::Limited {
                 p.date_of_birth = None;
                 p.postcode = None;
                 p.reasons = f
@@ -225,8 +233,8 @@ impl Safeguard {
                     .map(|r| r.text.clone())
                     .collect();
                 p.outside = Some(Outside {
-                    restricted: l.restricted,
-                    contact: l.contact,
+                    restricted: row.facts.restricted,
+                    contact: contact_for(row.restriction_contact, &row.holding_team_names),
                 });
             }
             out.push(p);

@@ -163,25 +163,31 @@ pub fn restricted_out_sql(person: &str, u: usize, n: usize) -> String {
     )
 }
 
-/// Where a case's holders come from, over the user `hu` whose team holds it
-/// and the person `{p}`: who made the record, who decided a concern about
-/// them, who leads an enquiry about them.
-const HOLDERS: [&str; 3] = [
-    "FROM people hp JOIN users hu ON hu.id = hp.created_by WHERE hp.id = {p}",
-    "FROM concern_adults ha JOIN triage_decisions hd ON hd.concern_id = ha.concern_id \
-     JOIN users hu ON hu.id = hd.decided_by WHERE ha.person_id = {p}",
-    "FROM enquiries he JOIN users hu ON hu.id = he.lead_user_id WHERE he.person_id = {p}",
+/// Where a case's holders come from, over the user `hu` whose team holds
+/// it, and the column naming the person: who made the record, who decided a
+/// concern about them, who leads an enquiry about them.
+const HOLDERS: [(&str, &str); 3] = [
+    (
+        "FROM people hp JOIN users hu ON hu.id = hp.created_by",
+        "hp.id",
+    ),
+    (
+        "FROM concern_adults ha JOIN triage_decisions hd ON hd.concern_id = ha.concern_id \
+         JOIN users hu ON hu.id = hd.decided_by",
+        "ha.person_id",
+    ),
+    (
+        "FROM enquiries he JOIN users hu ON hu.id = he.lead_user_id",
+        "he.person_id",
+    ),
 ];
 
 /// SQL true when a holder's team meets `team` (`= $2`, `IS NOT NULL`…) for the person.
 fn held_sql(person: &str, team: &str) -> String {
     let parts: Vec<String> = HOLDERS
         .iter()
-        .map(|h| {
-            format!(
-                "EXISTS (SELECT 1 {} AND hu.team_id {team})",
-                h.replace("{p}", person)
-            )
+        .map(|(from, col)| {
+            format!("EXISTS (SELECT 1 {from} WHERE {col} = {person} AND hu.team_id {team})")
         })
         .collect();
     format!("({})", parts.join(" OR "))
@@ -191,11 +197,8 @@ fn held_sql(person: &str, team: &str) -> String {
 fn holding_teams_sql() -> String {
     HOLDERS
         .iter()
-        .map(|h| {
-            format!(
-                "SELECT hu.team_id {} AND hu.team_id IS NOT NULL",
-                h.replace("{p}", "$1")
-            )
+        .map(|(from, col)| {
+            format!("SELECT hu.team_id {from} WHERE {col} = $1 AND hu.team_id IS NOT NULL")
         })
         .collect::<Vec<_>>()
         .join(" UNION ")
@@ -207,7 +210,119 @@ const BREAK_GLASS_LIST: &str = "SELECT b.id, b.person_id, p.given_name || ' ' ||
     FROM break_glass b JOIN people p ON p.id = b.person_id JOIN users u ON u.id = b.user_id \
     LEFT JOIN users r ON r.id = b.reviewed_by";
 
+/// The facts the policy weighs for one person of many, with what a viewer
+/// outside the case is told about who to contact.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PersonFactsRow {
+    /// The policy's facts.
+    pub facts: CaseFactsRow,
+    /// Names of the teams that hold the case, by name.
+    pub holding_team_names: Vec<String>,
+    /// The restriction's contact, when the record is restricted.
+    pub restriction_contact: Option<String>,
+}
+
+/// Flags for one person of many (see [`Store::case_facts_many`]).
+#[derive(FromRow)]
+struct FlagsRow {
+    id: String,
+    allocated: bool,
+    on_access_list: bool,
+    break_glass: bool,
+    created: bool,
+    restriction_contact: Option<String>,
+}
+
+/// Numbered placeholders `$from`, `$from+1`, … for `n` values.
+fn marks(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Store {
+    /// What the policy weighs for each of `person_ids` and `user_id` at
+    /// `now` (ms), with the holding teams' names and any restriction's
+    /// contact: two reads for all of them, not two or more each (a search
+    /// checks every result). Ids with no record are absent.
+    pub async fn case_facts_many(
+        &self,
+        person_ids: &[String],
+        user_id: &str,
+        now: i64,
+    ) -> Result<std::collections::HashMap<String, PersonFactsRow>> {
+        let mut out = std::collections::HashMap::with_capacity(person_ids.len());
+        for chunk in person_ids.chunks(500) {
+            let ids = marks(3, chunk.len());
+            let sql = format!(
+                "SELECT p.id, \
+                 EXISTS (SELECT 1 FROM enquiries WHERE person_id = p.id AND lead_user_id = $1) AS allocated, \
+                 EXISTS (SELECT 1 FROM restriction_access WHERE person_id = p.id AND user_id = $1) AS on_access_list, \
+                 EXISTS (SELECT 1 FROM break_glass WHERE person_id = p.id AND user_id = $1 AND expires_at > $2) AS break_glass, \
+                 EXISTS (SELECT 1 FROM people c WHERE c.id = p.id AND c.created_by = $1) AS created, \
+                 (SELECT contact FROM person_restrictions WHERE person_id = p.id) AS restriction_contact \
+                 FROM people p WHERE p.id IN ({ids})"
+            );
+            let flags: Vec<FlagsRow> = on_db!(self, |p| {
+                let mut q = sqlx::query_as(&sql).bind(user_id).bind(now);
+                for id in chunk {
+                    q = q.bind(id);
+                }
+                q.fetch_all(p).await
+            })?;
+            for f in flags {
+                out.insert(
+                    f.id,
+                    PersonFactsRow {
+                        facts: CaseFactsRow {
+                            allocated: f.allocated,
+                            restricted: f.restriction_contact.is_some(),
+                            on_access_list: f.on_access_list,
+                            break_glass: f.break_glass,
+                            created: f.created,
+                            ..CaseFactsRow::default()
+                        },
+                        holding_team_names: Vec::new(),
+                        restriction_contact: f.restriction_contact,
+                    },
+                );
+            }
+            // Each holder's query, for many people: (person, team id, team name).
+            let ids = marks(1, chunk.len());
+            let sql = HOLDERS
+                .iter()
+                .map(|(from, col)| {
+                    format!(
+                        "SELECT {col} AS person_id, t.id, t.name {from} \
+                         JOIN teams t ON t.id = hu.team_id WHERE {col} IN ({ids})"
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" UNION ");
+            let teams: Vec<(String, String, String)> = on_db!(self, |p| {
+                let mut q = sqlx::query_as(&sql);
+                for id in chunk {
+                    q = q.bind(id);
+                }
+                q.fetch_all(p).await
+            })?;
+            for (person, team_id, name) in teams {
+                if let Some(row) = out.get_mut(&person) {
+                    row.facts.holding_teams.push(team_id);
+                    row.holding_team_names.push(name);
+                }
+            }
+        }
+        for row in out.values_mut() {
+            row.facts.holding_teams.sort();
+            row.facts.holding_teams.dedup();
+            row.holding_team_names.sort();
+            row.holding_team_names.dedup();
+        }
+        Ok(out)
+    }
+
     /// What the policy weighs for `person_id` and `user_id` at `now` (ms).
     pub async fn case_facts(
         &self,

@@ -83,6 +83,28 @@ async fn store_story(db: TestDb) {
         .expect("audit");
     tx.commit().await.expect("commit");
 
+    // The facts the policy weighs, for one record or many at once, agree;
+    // an id with no record is left out of the many.
+    let one = store
+        .case_facts(&id.to_string(), "u1", 10)
+        .await
+        .expect("facts");
+    assert_eq!(
+        one.holding_teams,
+        vec!["t1".to_string()],
+        "the maker's team holds it"
+    );
+    assert!(one.created && !one.restricted && !one.missing);
+    let many = store
+        .case_facts_many(&[id.to_string(), "no-such-person".into()], "u1", 10)
+        .await
+        .expect("facts");
+    assert_eq!(many.len(), 1);
+    let row = &many[&id.to_string()];
+    assert_eq!(row.facts, one);
+    assert_eq!(row.holding_team_names, vec!["Hub".to_string()]);
+    assert_eq!(row.restriction_contact, None);
+
     // Users join their agency and team.
     let u = store
         .user_by_username("pat")
