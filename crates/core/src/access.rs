@@ -540,12 +540,11 @@ impl Safeguard {
         .await?;
         let open = self.store.break_glass_openings(false, 500).await?;
         let reviewed = self.store.break_glass_openings(true, 50).await?;
-        self.store
-            .record_audit(vec![
-                Self::event(actor, ctx, now, "view", "break_glass", None, "success")?
-                    .with_detail(format!("{} open, {} reviewed", open.len(), reviewed.len())),
-            ])
-            .await?;
+        self.record(
+            Self::event(actor, ctx, now, "view", "break_glass", None, "success")?
+                .with_detail(format!("{} open, {} reviewed", open.len(), reviewed.len())),
+        )
+        .await?;
         Ok(BreakGlassQueue { open, reviewed })
     }
 
@@ -584,17 +583,16 @@ impl Safeguard {
             .into_iter()
             .filter(|e| e.at >= raw.opened_at && e.at <= raw.expires_at)
             .collect();
-        self.store
-            .record_audit(vec![Self::event(
-                actor,
-                ctx,
-                now,
-                "view",
-                "break_glass",
-                Some(id.to_string()),
-                "success",
-            )?])
-            .await?;
+        self.record(Self::event(
+            actor,
+            ctx,
+            now,
+            "view",
+            "break_glass",
+            Some(id.to_string()),
+            "success",
+        )?)
+        .await?;
         Ok((row, events))
     }
 
@@ -779,13 +777,12 @@ impl Safeguard {
             .map(|f| f.summary)
             .collect();
         let ids: Vec<String> = found.iter().map(|p| p.id.to_string()).collect();
-        self.store
-            .record_audit(vec![
-                Self::event(actor, ctx, now, "search", "person", None, "success")?.with_detail(
-                    format!("data protection: {} results: {}", ids.len(), ids.join(",")),
-                ),
-            ])
-            .await?;
+        self.record(
+            Self::event(actor, ctx, now, "search", "person", None, "success")?.with_detail(
+                format!("data protection: {} results: {}", ids.len(), ids.join(",")),
+            ),
+        )
+        .await?;
         Ok(found)
     }
 
@@ -809,20 +806,19 @@ impl Safeguard {
         let Some(name) = self.store.person_name(person_id).await? else {
             return Err(CoreError::NotFound);
         };
-        self.store
-            .record_audit(vec![
-                Self::event(
-                    actor,
-                    ctx,
-                    now,
-                    "report",
-                    "person",
-                    Some(person_id.to_string()),
-                    "success",
-                )?
-                .with_detail("access report"),
-            ])
-            .await?;
+        self.record(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "report",
+                "person",
+                Some(person_id.to_string()),
+                "success",
+            )?
+            .with_detail("access report"),
+        )
+        .await?;
         let rows = self.store.audit_about_person(person_id, 100_000).await?;
         let mut agencies: Vec<String> = Vec::new();
         let mut people: Vec<String> = Vec::new();
@@ -912,12 +908,11 @@ impl Safeguard {
                 });
             }
         }
-        self.store
-            .record_audit(vec![
-                Self::event(actor, ctx, now, "view", "unusual_access", None, "success")?
-                    .with_detail(format!("{} findings", out.len())),
-            ])
-            .await?;
+        self.record(
+            Self::event(actor, ctx, now, "view", "unusual_access", None, "success")?
+                .with_detail(format!("{} findings", out.len())),
+        )
+        .await?;
         Ok(out)
     }
 }

@@ -35,17 +35,16 @@ impl Safeguard {
             .await?;
         let events = self.store.list_audit(filter, 200).await?;
         let verification = self.store.verify_audit().await?;
-        self.store
-            .record_audit(vec![Self::event(
-                actor,
-                ctx,
-                now,
-                "view",
-                "audit",
-                filter.subject_id.clone(),
-                "success",
-            )?])
-            .await?;
+        self.record(Self::event(
+            actor,
+            ctx,
+            now,
+            "view",
+            "audit",
+            filter.subject_id.clone(),
+            "success",
+        )?)
+        .await?;
         Ok(AuditPage {
             events,
             verification,

@@ -737,12 +737,11 @@ impl Safeguard {
             })
             .collect();
         if !out.is_empty() {
-            self.store
-                .record_audit(vec![
-                    Self::event(actor, ctx, now, "view", "concern", None, "success")?
-                        .with_detail(format!("list of {}", out.len())),
-                ])
-                .await?;
+            self.record(
+                Self::event(actor, ctx, now, "view", "concern", None, "success")?
+                    .with_detail(format!("list of {}", out.len())),
+            )
+            .await?;
         }
         Ok(out)
     }
@@ -834,17 +833,16 @@ impl Safeguard {
         };
         let cal = self.calendar(now).await?;
         let clocks = self.clocks(&concern, &cal, self.targets().await?, self.today(now));
-        self.store
-            .record_audit(vec![Self::event(
-                actor,
-                ctx,
-                now,
-                "view",
-                "concern",
-                Some(id.to_string()),
-                "success",
-            )?])
-            .await?;
+        self.record(Self::event(
+            actor,
+            ctx,
+            now,
+            "view",
+            "concern",
+            Some(id.to_string()),
+            "success",
+        )?)
+        .await?;
         Ok(ConcernView {
             concern,
             adults,
@@ -1551,17 +1549,16 @@ impl Safeguard {
             .store
             .concerns_for_provider(&scope_of(actor, now), id)
             .await?;
-        self.store
-            .record_audit(vec![Self::event(
-                actor,
-                ctx,
-                now,
-                "view",
-                "provider",
-                Some(id.into()),
-                "success",
-            )?])
-            .await?;
+        self.record(Self::event(
+            actor,
+            ctx,
+            now,
+            "view",
+            "provider",
+            Some(id.into()),
+            "success",
+        )?)
+        .await?;
         Ok((p, concerns))
     }
 
@@ -1637,21 +1634,20 @@ impl Safeguard {
             )
             .await?;
         let rows = self.store.chronology(&person.to_string()).await?;
-        self.store
-            .record_audit(vec![
-                Self::event(
-                    actor,
-                    ctx,
-                    now,
-                    "view",
-                    "person",
-                    Some(person.to_string()),
-                    "success",
-                )?
-                .with_reason(basis.code())
-                .with_detail("chronology"),
-            ])
-            .await?;
+        self.record(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "view",
+                "person",
+                Some(person.to_string()),
+                "success",
+            )?
+            .with_reason(basis.code())
+            .with_detail("chronology"),
+        )
+        .await?;
         Ok(rows)
     }
 

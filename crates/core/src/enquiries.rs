@@ -248,12 +248,11 @@ impl Safeguard {
             })
             .collect();
         if !out.is_empty() {
-            self.store
-                .record_audit(vec![
-                    Self::event(actor, ctx, now, "view", "enquiry", None, "success")?
-                        .with_detail(format!("list of {}", out.len())),
-                ])
-                .await?;
+            self.record(
+                Self::event(actor, ctx, now, "view", "enquiry", None, "success")?
+                    .with_detail(format!("list of {}", out.len())),
+            )
+            .await?;
         }
         Ok(out)
     }
@@ -320,19 +319,7 @@ impl Safeguard {
         } else {
             None
         };
-        self.store
-            .record_audit(vec![
-                Self::event(
-                    actor,
-                    ctx,
-                    now,
-                    "view",
-                    "enquiry",
-                    Some(id.into()),
-                    "success",
-                )?
-                .with_reason(basis.code()),
-            ])
+        self.record_view(actor, ctx, now, "enquiry", id.into(), basis)
             .await?;
         Ok(EnquiryView {
             enquiry,

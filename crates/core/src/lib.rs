@@ -295,6 +295,34 @@ impl Safeguard {
             .unwrap_or(time::Date::MIN)
     }
 
+    /// Records one audit event that goes with no write of its own (a view,
+    /// a search, a refusal): it shares a durable commit with the others
+    /// arriving at the same moment, and this returns once it is committed.
+    pub(crate) async fn record(
+        &self,
+        event: safeguard_store::audit::NewAuditEvent,
+    ) -> CoreResult<()> {
+        Ok(self.store.record_audit(vec![event]).await?)
+    }
+
+    /// Records that `actor` opened a record (`subject_type`, `id`), and on
+    /// what basis they could (see [`Safeguard::record`]).
+    pub(crate) async fn record_view(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+        subject_type: &str,
+        id: String,
+        basis: safeguard_domain::policy::Basis,
+    ) -> CoreResult<()> {
+        self.record(
+            Self::event(actor, ctx, now, "view", subject_type, Some(id), "success")?
+                .with_reason(basis.code()),
+        )
+        .await
+    }
+
     /// An audit event on behalf of `actor`.
     pub(crate) fn event(
         actor: &Actor,
@@ -381,17 +409,16 @@ impl Safeguard {
         subject_type: &str,
         subject_id: Option<String>,
     ) -> CoreResult<()> {
-        self.store
-            .record_audit(vec![Self::event(
-                actor,
-                ctx,
-                now,
-                action,
-                subject_type,
-                subject_id,
-                "denied",
-            )?])
-            .await?;
+        self.record(Self::event(
+            actor,
+            ctx,
+            now,
+            action,
+            subject_type,
+            subject_id,
+            "denied",
+        )?)
+        .await?;
         Ok(())
     }
 }

@@ -95,11 +95,10 @@ impl Safeguard {
     ) -> CoreResult<AccountView> {
         let u = self.managed_account(by, user_id, "view", ctx, now).await?;
         let credentials = self.store.credentials(user_id, unix_ms(now)).await?;
-        self.store
-            .record_audit(vec![Self::account_event(
-                by, ctx, now, "view", user_id, "account",
-            )?])
-            .await?;
+        self.record(Self::account_event(
+            by, ctx, now, "view", user_id, "account",
+        )?)
+        .await?;
         Ok(AccountView {
             user: UserSummary::of(u, unix_ms(now))?,
             credentials,

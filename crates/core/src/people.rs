@@ -165,12 +165,10 @@ impl Safeguard {
         let out = self.shown_to(actor, found, now).await?;
         let ids: Vec<String> = out.iter().map(|p| p.id.to_string()).collect();
         let detail = format!("{} results: {}", ids.len(), ids.join(","));
-        self.store
-            .record_audit(vec![
-                Self::event(actor, ctx, now, "search", "person", None, "success")?
-                    .with_detail(detail),
-            ])
-            .await?;
+        self.record(
+            Self::event(actor, ctx, now, "search", "person", None, "success")?.with_detail(detail),
+        )
+        .await?;
         Ok(out)
     }
 
@@ -222,19 +220,7 @@ impl Safeguard {
             .find_person(person_scope(actor), id)
             .await?
             .ok_or(CoreError::NotFound)?;
-        self.store
-            .record_audit(vec![
-                Self::event(
-                    actor,
-                    ctx,
-                    now,
-                    "view",
-                    "person",
-                    Some(id.to_string()),
-                    "success",
-                )?
-                .with_reason(basis.code()),
-            ])
+        self.record_view(actor, ctx, now, "person", id.to_string(), basis)
             .await?;
         Ok(OpenedPerson {
             person,
@@ -276,17 +262,16 @@ impl Safeguard {
         if check == DuplicateCheck::Check && !likely.is_empty() {
             let ids: Vec<String> = likely.iter().map(|f| f.summary.id.to_string()).collect();
             let shown = self.shown_to(actor, likely, now).await?;
-            self.store
-                .record_audit(vec![
-                    Self::event(actor, ctx, now, "search", "person", None, "success")?.with_detail(
-                        format!(
-                            "likely duplicates of a new record: {} results: {}",
-                            ids.len(),
-                            ids.join(",")
-                        ),
+            self.record(
+                Self::event(actor, ctx, now, "search", "person", None, "success")?.with_detail(
+                    format!(
+                        "likely duplicates of a new record: {} results: {}",
+                        ids.len(),
+                        ids.join(",")
                     ),
-                ])
-                .await?;
+                ),
+            )
+            .await?;
             return Ok(Created::PossibleDuplicates(shown));
         }
         let mut tx = self.store.begin_audited().await?;

@@ -171,16 +171,13 @@ impl Safeguard {
                 .collect();
             records.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
         }
-        self.store
-            .record_audit(vec![
-                Self::event(actor, ctx, now, "view", "report", None, "success")?.with_detail(
-                    format!(
-                        "records behind {} {year} row {row} column {column}: {total}",
-                        cell.table_id
-                    ),
-                ),
-            ])
-            .await?;
+        self.record(
+            Self::event(actor, ctx, now, "view", "report", None, "success")?.with_detail(format!(
+                "records behind {} {year} row {row} column {column}: {total}",
+                cell.table_id
+            )),
+        )
+        .await?;
         Ok(CellRecords {
             table: cell.table_id.into(),
             row: cell.row_label.into(),

@@ -95,12 +95,11 @@ impl Safeguard {
             .retention_due_concerns(Self::cutoff(concern_years, now), 500)
             .await?;
         let certificates = self.store.certificates(100).await?;
-        self.store
-            .record_audit(vec![
-                Self::event(actor, ctx, now, "view", "retention", None, "success")?
-                    .with_detail(format!("{} due", due.len())),
-            ])
-            .await?;
+        self.record(
+            Self::event(actor, ctx, now, "view", "retention", None, "success")?
+                .with_detail(format!("{} due", due.len())),
+        )
+        .await?;
         Ok(RetentionQueue {
             years,
             due,

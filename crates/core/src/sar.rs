@@ -314,22 +314,21 @@ impl Safeguard {
             "information_shared_about_you": shares,
             "who_looked_at_your_record": accesses,
         });
-        self.store
-            .record_audit(vec![
-                Self::event(
-                    actor,
-                    ctx,
-                    now,
-                    "export",
-                    "person",
-                    Some(person_id.to_string()),
-                    "success",
-                )?
-                .with_detail(format!(
-                    "subject access ({format}); {withheld} items withheld"
-                )),
-            ])
-            .await?;
+        self.record(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "export",
+                "person",
+                Some(person_id.to_string()),
+                "success",
+            )?
+            .with_detail(format!(
+                "subject access ({format}); {withheld} items withheld"
+            )),
+        )
+        .await?;
         Ok(SubjectAccess {
             person_name: d.full_name(),
             bundle,

@@ -264,12 +264,11 @@ impl Safeguard {
             out.push(self.pair_for(actor, r, now).await?);
         }
         let ids: Vec<&str> = out.iter().map(|p| p.id.as_str()).collect();
-        self.store
-            .record_audit(vec![
-                Self::event(actor, ctx, now, "list", "duplicate", None, "success")?
-                    .with_detail(format!("{} pairs: {}", ids.len(), ids.join(","))),
-            ])
-            .await?;
+        self.record(
+            Self::event(actor, ctx, now, "list", "duplicate", None, "success")?
+                .with_detail(format!("{} pairs: {}", ids.len(), ids.join(","))),
+        )
+        .await?;
         Ok(out)
     }
 
