@@ -281,28 +281,29 @@ impl Tx {
         if rows.is_empty() {
             return Ok(());
         }
-        let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
-        let keys: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
         match &mut self.inner {
             TxInner::Sqlite(t) => {
-                let json = |v: &[&str]| serde_json::to_string(v).unwrap_or_default();
+                // One array of [id, keys] pairs: joining two arrays on their
+                // positions would compare every element with every other.
+                let pairs = serde_json::to_string(rows).unwrap_or_default();
                 sqlx::query(
-                    "INSERT INTO person_search_ids (person_id) SELECT value FROM json_each($1)",
+                    "INSERT INTO person_search_ids (person_id) SELECT value ->> '$[0]' FROM json_each($1)",
                 )
-                .bind(json(&ids))
+                .bind(&pairs)
                 .execute(&mut **t)
                 .await?;
                 sqlx::query(
                     "INSERT INTO person_search (rowid, keys) \
-                     SELECT i.seq, k.value FROM json_each($1) p JOIN json_each($2) k ON k.key = p.key \
-                     JOIN person_search_ids i ON i.person_id = p.value",
+                     SELECT i.seq, k.value ->> '$[1]' FROM json_each($1) k \
+                     JOIN person_search_ids i ON i.person_id = k.value ->> '$[0]'",
                 )
-                .bind(json(&ids))
-                .bind(json(&keys))
+                .bind(pairs)
                 .execute(&mut **t)
                 .await?;
             }
             TxInner::Postgres(t) => {
+                let (ids, keys): (Vec<&str>, Vec<&str>) =
+                    rows.iter().map(|r| (r.0.as_str(), r.1.as_str())).unzip();
                 sqlx::query(
                     "INSERT INTO person_search (person_id, keys) \
                      SELECT p, k::tsvector FROM UNNEST($1::text[], $2::text[]) AS t(p, k)",
