@@ -95,8 +95,9 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<SacReturn> {
         self.require(actor, Action::ViewReports, ctx, now).await?;
-        let facts = self.store.sac_facts(year, false).await?;
-        Ok(sac::compute(year, &facts))
+        let mut pass = sac::Pass::count(year);
+        self.store.sac_pass(year, false, &mut pass).await?;
+        Ok(pass.into_return())
     }
 
     /// The records behind one cell: managers only (analysts see counts).
@@ -115,8 +116,9 @@ impl Safeguard {
         self.require(actor, Action::ViewReports, ctx, now).await?;
         self.require(actor, Action::ViewEnquiries, ctx, now).await?;
         let cell = sac::cell_of(table, row, column).ok_or(CoreError::NotFound)?;
-        let facts = self.store.sac_facts(year, true).await?;
-        let sac::Behind { count, ids } = sac::members(year, &facts, cell);
+        let mut pass = sac::Pass::members(year, cell);
+        self.store.sac_pass(year, true, &mut pass).await?;
+        let sac::Behind { count, ids } = pass.into_behind();
         let total = ids.len();
         let record = if cell.table_id.starts_with("SG5") {
             "review"

@@ -511,62 +511,104 @@ mod t {
 }
 
 /// Where a count lands, and what it stands for.
-trait Tally {
-    fn add(&mut self, table: usize, row: usize, column: usize, n: u64, member: Option<&str>);
+#[derive(Debug)]
+enum Sink {
+    /// Every figure of the return.
+    Counts(Vec<Table>),
+    /// One cell's figure and the records behind it.
+    Members {
+        cell: Cell,
+        count: u64,
+        found: Vec<String>,
+    },
 }
 
-struct Counts<'a>(&'a mut [Table]);
-
-impl Tally for Counts<'_> {
-    fn add(&mut self, table: usize, row: usize, column: usize, n: u64, _: Option<&str>) {
-        self.0[table].counts[row][column] += n;
-    }
-}
-
-struct Members {
-    cell: Cell,
-    count: u64,
-    found: Vec<String>,
-}
-
-impl Tally for Members {
+impl Sink {
     fn add(&mut self, table: usize, row: usize, column: usize, n: u64, member: Option<&str>) {
-        if (self.cell.table, self.cell.row, self.cell.column) == (table, row, column) {
-            self.count += n;
-            if let Some(m) = member {
-                self.found.push(m.to_string());
+        match self {
+            Sink::Counts(tables) => tables[table].counts[row][column] += n,
+            Sink::Members { cell, count, found } => {
+                if (cell.table, cell.row, cell.column) == (table, row, column) {
+                    *count += n;
+                    if let Some(m) = member {
+                        found.push(m.to_string());
+                    }
+                }
             }
         }
     }
 }
 
-fn tally(facts: &Facts, year: Year, out: &mut impl Tally) {
-    // SG1: each person once per column in a–c, once per category in d–e.
-    let unknown = PersonFacts::default();
-    let mut seen: HashSet<(usize, &str, usize)> = HashSet::new();
-    let mut seen_psr: HashSet<(usize, &str, usize)> = HashSet::new();
-    let mut seen_ld: HashSet<(usize, &str, usize)> = HashSet::new();
-    for case in &facts.cases {
+/// One pass over a year's facts, fed one at a time, so a year of any size
+/// is counted in memory that does not grow with it.
+///
+/// SG1 counts each individual once per column (and per category): the pass
+/// remembers only the person it is on, so **the cases of one person must
+/// come together** (any order that groups equal person ids, such as
+/// `ORDER BY person_id`); cases of an adult with no record may come
+/// anywhere. Concluded enquiries and reviews may come in any order.
+#[derive(Debug)]
+pub struct Pass {
+    year: Year,
+    sink: Sink,
+    /// The person whose cases are being counted.
+    person: Option<String>,
+    /// What has been counted for them: (column, table, category).
+    seen: HashSet<(usize, usize, usize)>,
+}
+
+impl Pass {
+    /// A pass counting the whole return.
+    pub fn count(year: Year) -> Pass {
+        Pass::with(year, Sink::Counts(empty_tables()))
+    }
+
+    /// A pass finding the figure in `cell` and the records behind it (feed
+    /// concluded enquiries one by one with their ids).
+    pub fn members(year: Year, cell: Cell) -> Pass {
+        Pass::with(
+            year,
+            Sink::Members {
+                cell,
+                count: 0,
+                found: Vec::new(),
+            },
+        )
+    }
+
+    fn with(year: Year, sink: Sink) -> Pass {
+        Pass {
+            year,
+            sink,
+            person: None,
+            seen: HashSet::new(),
+        }
+    }
+
+    /// Counts one SG1 case, with what is known of its person (the default
+    /// for an adult with no record).
+    pub fn case(&mut self, case: &Case, p: &PersonFacts) {
         let col = case.kind.column();
         let member = Some(case.id.as_str());
-        out.add(t::SG1F, col, 0, 1, member);
+        self.sink.add(t::SG1F, col, 0, 1, member);
         // An adult with no record is one individual, known only by this case.
-        let key = case.person_id.as_deref();
-        let first = |set: &mut HashSet<_>, extra: usize| match key {
-            Some(k) => set.insert((col, k, extra)),
-            None => true,
-        };
-        let p = key.and_then(|id| facts.people.get(id)).unwrap_or(&unknown);
-        if first(&mut seen, 0) {
-            if let Some(band) = age_band(p.date_of_birth, year) {
-                out.add(t::SG1A, band, col, 1, member);
+        let known = case.person_id.is_some();
+        if known && self.person != case.person_id {
+            self.person.clone_from(&case.person_id);
+            self.seen.clear();
+        }
+        let seen = &mut self.seen;
+        let mut first = |table: usize, extra: usize| !known || seen.insert((col, table, extra));
+        if first(t::SG1A, 0) {
+            if let Some(band) = age_band(p.date_of_birth, self.year) {
+                self.sink.add(t::SG1A, band, col, 1, member);
             }
             let g = p.gender.map_or("Not Known", Gender::sac_sg1b);
-            out.add(t::SG1B, position(&SG1B, g), col, 1, member);
+            self.sink.add(t::SG1B, position(&SG1B, g), col, 1, member);
             let e = p
                 .ethnicity
                 .map_or("Undeclared / Not Known", Ethnicity::sac_sg1c);
-            out.add(t::SG1C, position(&SG1C, e), col, 1, member);
+            self.sink.add(t::SG1C, position(&SG1C, e), col, 1, member);
         }
         let psr = case
             .support_reason
@@ -575,17 +617,19 @@ fn tally(facts: &Facts, year: Year, out: &mut impl Tally) {
             .iter()
             .position(|r| *r == psr)
             .unwrap_or(0);
-        if first(&mut seen_psr, psr_row) {
-            out.add(t::SG1D, psr_row, col, 1, member);
+        if first(t::SG1D, psr_row) {
+            self.sink.add(t::SG1D, psr_row, col, 1, member);
         }
         for (row, has) in [p.autism, p.asperger].into_iter().enumerate() {
-            if has && first(&mut seen_ld, row) {
-                out.add(t::SG1E, row, col, 1, member);
+            if has && first(t::SG1E, row) {
+                self.sink.add(t::SG1E, row, col, 1, member);
             }
         }
     }
-    // SG2–SG4: one count per different category that applies.
-    for c in &facts.concluded {
+
+    /// Counts a concluded Section 42 enquiry (or `weight` identical ones).
+    pub fn concluded(&mut self, c: &Concluded) {
+        let out = &mut self.sink;
         let n = c.weight;
         let m = c.id.as_deref();
         let mut types: Vec<usize> = c
@@ -646,38 +690,83 @@ fn tally(facts: &Facts, year: Year, out: &mut impl Tally) {
             out.add(t::SG4A2, row, 0, n, m);
         }
     }
-    // SG5.
-    for r in &facts.reviews {
+
+    /// Counts a Safeguarding Adults Review completed in the year (SG5).
+    pub fn review(&mut self, r: &Review) {
         let any_died = r.died.iter().any(|d| *d);
-        out.add(t::SG5A, usize::from(!any_died), 0, 1, Some(&r.id));
+        self.sink
+            .add(t::SG5A, usize::from(!any_died), 0, 1, Some(&r.id));
         for d in &r.died {
-            out.add(t::SG5B, usize::from(!*d), 0, 1, Some(&r.id));
+            self.sink.add(t::SG5B, usize::from(!*d), 0, 1, Some(&r.id));
         }
+    }
+
+    /// The return, from a pass made with [`Pass::count`] (a members pass
+    /// gives empty tables).
+    pub fn into_return(self) -> SacReturn {
+        let tables = match self.sink {
+            Sink::Counts(tables) => tables,
+            Sink::Members { .. } => empty_tables(),
+        };
+        SacReturn {
+            year: self.year,
+            tables,
+        }
+    }
+
+    /// The cell's figure and its records, each once in the order met, from
+    /// a pass made with [`Pass::members`] (a counting pass gives nothing).
+    pub fn into_behind(self) -> Behind {
+        match self.sink {
+            Sink::Members {
+                count, mut found, ..
+            } => {
+                let mut seen = HashSet::new();
+                found.retain(|id| seen.insert(id.clone()));
+                Behind { count, ids: found }
+            }
+            Sink::Counts(_) => Behind {
+                count: 0,
+                ids: Vec::new(),
+            },
+        }
+    }
+}
+
+/// Feeds `facts` to `pass`, the cases grouped by person.
+fn feed(facts: &Facts, pass: &mut Pass) {
+    let unknown = PersonFacts::default();
+    let mut cases: Vec<&Case> = facts.cases.iter().collect();
+    cases.sort_by(|a, b| a.person_id.cmp(&b.person_id));
+    for case in cases {
+        let p = case
+            .person_id
+            .as_deref()
+            .and_then(|id| facts.people.get(id))
+            .unwrap_or(&unknown);
+        pass.case(case, p);
+    }
+    for c in &facts.concluded {
+        pass.concluded(c);
+    }
+    for r in &facts.reviews {
+        pass.review(r);
     }
 }
 
 /// The return for `year` from its facts.
 pub fn compute(year: Year, facts: &Facts) -> SacReturn {
-    let mut tables = empty_tables();
-    tally(facts, year, &mut Counts(&mut tables));
-    SacReturn { year, tables }
+    let mut pass = Pass::count(year);
+    feed(facts, &mut pass);
+    pass.into_return()
 }
 
 /// The figure in one cell and the records behind it, in one pass over the
 /// facts (which must carry ids: one fact per enquiry).
 pub fn members(year: Year, facts: &Facts, cell: Cell) -> Behind {
-    let mut m = Members {
-        cell,
-        count: 0,
-        found: Vec::new(),
-    };
-    tally(facts, year, &mut m);
-    let mut seen = HashSet::new();
-    m.found.retain(|id| seen.insert(id.clone()));
-    Behind {
-        count: m.count,
-        ids: m.found,
-    }
+    let mut pass = Pass::members(year, cell);
+    feed(facts, &mut pass);
+    pass.into_behind()
 }
 
 /// The cell of table `table` at row and column positions, if there is one.
@@ -914,6 +1003,39 @@ mod tests {
             vec!["c1".to_string()],
             "listed once"
         );
+    }
+
+    #[test]
+    fn a_person_is_counted_once_however_their_cases_are_ordered() {
+        let mut facts = Facts::default();
+        facts
+            .people
+            .insert("a".into(), person(Some(date!(1940 - 01 - 01))));
+        facts
+            .people
+            .insert("b".into(), person(Some(date!(1990 - 01 - 01))));
+        let psr = PrimarySupportReason::LearningDisability;
+        facts.cases = vec![
+            case("c1", CaseKind::Concern, "a", psr),
+            case("c2", CaseKind::Concern, "b", psr),
+            case("c3", CaseKind::Concern, "a", psr),
+        ];
+        let r = compute(Y, &facts);
+        let col = SG1_COLUMNS[0];
+        assert_eq!(r.table("SG1b").and_then(|t| t.get("Female", col)), Some(2));
+        assert_eq!(
+            r.table("SG1f")
+                .and_then(|t| t.get("Total Number of Safeguarding Concerns", "Number")),
+            Some(3)
+        );
+        // Fed directly, a pass relies on each person's cases coming together:
+        // grouped, it agrees with the whole-facts count.
+        let mut pass = Pass::count(Y);
+        let (a, b) = (&facts.people["a"], &facts.people["b"]);
+        pass.case(&facts.cases[0], a);
+        pass.case(&facts.cases[2], a);
+        pass.case(&facts.cases[1], b);
+        assert_eq!(pass.into_return(), r);
     }
 
     #[test]

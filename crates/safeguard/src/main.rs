@@ -566,8 +566,9 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             };
             let store = db.open().await?;
-            let facts = store.sac_facts(year, false).await?;
-            let result = safeguard_domain::sac::compute(year, &facts);
+            let mut pass = safeguard_domain::sac::Pass::count(year);
+            store.sac_pass(year, false, &mut pass).await?;
+            let result = pass.into_return();
             std::fs::create_dir_all(&out).with_context(|| format!("making {}", out.display()))?;
             let files = safeguard_domain::sac::to_csv(&result);
             for (name, body) in &files {

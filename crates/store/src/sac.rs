@@ -7,12 +7,13 @@
 
 use std::collections::HashMap;
 
+use futures_util::TryStreamExt;
 use safeguard_domain::codes::{Ethnicity, Gender, LocationType, PrimarySupportReason, RiskType};
 use safeguard_domain::enquiry::{
     Achievement, ActionResult, Asked, Capacity, RiskOutcome, SourceType,
 };
 use safeguard_domain::person::{iso_date, parse_iso_date};
-use safeguard_domain::sac::{Case, CaseKind, Concluded, Facts, PersonFacts, Review, Year};
+use safeguard_domain::sac::{Case, CaseKind, Concluded, Pass, PersonFacts, Review, Year};
 use sqlx::FromRow;
 
 use crate::{Result, Store, Tx, on_db, on_tx};
@@ -23,16 +24,37 @@ struct CaseRow {
     kind: String,
     person_id: Option<String>,
     support_reason: Option<String>,
+    date_of_birth: Option<String>,
+    gender: Option<String>,
+    ethnicity: Option<String>,
+    autism: Option<bool>,
+    asperger: Option<bool>,
 }
 
-#[derive(FromRow)]
-struct PersonRow {
-    id: String,
-    date_of_birth: Option<String>,
-    gender: String,
-    ethnicity: String,
-    autism: bool,
-    asperger: bool,
+/// A case and what is known of its person (nothing, for an adult with no
+/// record).
+fn case_of(c: CaseRow) -> (Case, PersonFacts) {
+    let person = PersonFacts {
+        date_of_birth: c.date_of_birth.as_deref().and_then(parse_iso_date),
+        gender: c.gender.as_deref().and_then(Gender::parse),
+        ethnicity: c.ethnicity.as_deref().and_then(Ethnicity::parse),
+        autism: c.autism.unwrap_or(false),
+        asperger: c.asperger.unwrap_or(false),
+    };
+    let case = Case {
+        kind: match c.kind.as_str() {
+            "concern" => CaseKind::Concern,
+            "section_42" => CaseKind::Section42,
+            _ => CaseKind::Other,
+        },
+        id: c.id,
+        person_id: c.person_id,
+        support_reason: c
+            .support_reason
+            .as_deref()
+            .and_then(PrimarySupportReason::parse),
+    };
+    (case, person)
 }
 
 #[derive(FromRow)]
@@ -193,35 +215,34 @@ const CONCLUDED_ANSWERS: &str = "ec.risk_types, ec.locations, ec.sources, ec.act
     ec.capacity, ec.capacity_support, ec.asked, ec.achievement";
 
 impl Store {
-    /// The facts of `year`. With `each`, concluded enquiries come one by
-    /// one with their ids (for drill-down); otherwise grouped by their answers.
-    pub async fn sac_facts(&self, year: Year, each: bool) -> Result<Facts> {
+    /// Feeds the facts of `year` to `pass` as they are read, so memory does
+    /// not grow with the year: SG1 cases with their person's facts, grouped
+    /// by person; then concluded enquiries — with `each`, one by one with
+    /// their ids (for drill-down), otherwise grouped by their answers — and
+    /// the reviews completed in the year.
+    pub async fn sac_pass(&self, year: Year, each: bool, pass: &mut Pass) -> Result<()> {
         let from = iso_date(year.first_day());
         let to = iso_date(year.last_day());
-        let cases_sql = "SELECT c.id AS id, 'concern' AS kind, ca.person_id AS person_id, ca.support_reason AS support_reason \
+        let cases_sql = "SELECT x.id, x.kind, x.person_id, x.support_reason, p.date_of_birth, \
+             p.gender, p.ethnicity, p.autism, p.asperger FROM ( \
+             SELECT c.id AS id, 'concern' AS kind, ca.person_id AS person_id, ca.support_reason AS support_reason \
              FROM concern_adults ca JOIN concerns c ON c.id = ca.concern_id \
              WHERE c.received_on >= $1 AND c.received_on <= $2 \
              UNION ALL \
              SELECT e.id, e.kind, e.person_id, e.support_reason FROM enquiries e \
-             WHERE e.started_on >= $1 AND e.started_on <= $2";
-        let cases: Vec<CaseRow> = on_db!(self, |p| sqlx::query_as(cases_sql)
-            .bind(&from)
-            .bind(&to)
-            .fetch_all(p)
-            .await)?;
-        // A join on the union of both sets, not `id IN (…) OR id IN (…)`:
-        // PostgreSQL cannot hash an OR of two large subqueries and would
-        // re-run them for every person (hours at a million people).
-        let people_sql = "SELECT p.id, p.date_of_birth, p.gender, p.ethnicity, p.autism, p.asperger FROM people p \
-             JOIN (SELECT ca.person_id AS id FROM concern_adults ca JOIN concerns c ON c.id = ca.concern_id \
-                    WHERE c.received_on >= $1 AND c.received_on <= $2 AND ca.person_id IS NOT NULL \
-                   UNION SELECT person_id FROM enquiries WHERE started_on >= $1 AND started_on <= $2) x \
-             ON x.id = p.id";
-        let people: Vec<PersonRow> = on_db!(self, |p| sqlx::query_as(people_sql)
-            .bind(&from)
-            .bind(&to)
-            .fetch_all(p)
-            .await)?;
+             WHERE e.started_on >= $1 AND e.started_on <= $2) x \
+             LEFT JOIN people p ON p.id = x.person_id ORDER BY x.person_id, x.id";
+        on_db!(self, |p| {
+            let mut rows = sqlx::query_as::<_, CaseRow>(cases_sql)
+                .bind(&from)
+                .bind(&to)
+                .fetch(p);
+            while let Some(c) = rows.try_next().await? {
+                let (case, person) = case_of(c);
+                pass.case(&case, &person);
+            }
+            Ok::<(), sqlx::Error>(())
+        })?;
         let concluded_sql = if each {
             format!(
                 "SELECT ec.enquiry_id AS enquiry_id, CAST(1 AS BIGINT) AS n, {CONCLUDED_ANSWERS} {CONCLUDED_FROM} ORDER BY ec.concluded_on, ec.enquiry_id"
@@ -231,11 +252,16 @@ impl Store {
                 "SELECT CAST(NULL AS TEXT) AS enquiry_id, COUNT(*) AS n, {CONCLUDED_ANSWERS} {CONCLUDED_FROM} GROUP BY {CONCLUDED_ANSWERS}"
             )
         };
-        let concluded: Vec<ConcludedRow> = on_db!(self, |p| sqlx::query_as(&concluded_sql)
-            .bind(&from)
-            .bind(&to)
-            .fetch_all(p)
-            .await)?;
+        on_db!(self, |p| {
+            let mut rows = sqlx::query_as::<_, ConcludedRow>(&concluded_sql)
+                .bind(&from)
+                .bind(&to)
+                .fetch(p);
+            while let Some(r) = rows.try_next().await? {
+                pass.concluded(&concluded_of(r));
+            }
+            Ok::<(), sqlx::Error>(())
+        })?;
         let reviews: Vec<ReviewCountRow> = on_db!(self, |p| sqlx::query_as(
             "SELECT id, individuals_died, individuals_survived FROM safeguarding_reviews \
              WHERE completed_on >= $1 AND completed_on <= $2 ORDER BY completed_on, id"
@@ -244,55 +270,18 @@ impl Store {
         .bind(&to)
         .fetch_all(p)
         .await)?;
-        Ok(Facts {
-            cases: cases
-                .into_iter()
-                .map(|c| Case {
-                    kind: match c.kind.as_str() {
-                        "concern" => CaseKind::Concern,
-                        "section_42" => CaseKind::Section42,
-                        _ => CaseKind::Other,
-                    },
-                    id: c.id,
-                    person_id: c.person_id,
-                    support_reason: c
-                        .support_reason
-                        .as_deref()
-                        .and_then(PrimarySupportReason::parse),
-                })
-                .collect(),
-            people: people
-                .into_iter()
-                .map(|p| {
-                    (
-                        p.id,
-                        PersonFacts {
-                            date_of_birth: p.date_of_birth.as_deref().and_then(parse_iso_date),
-                            gender: Gender::parse(&p.gender),
-                            ethnicity: Ethnicity::parse(&p.ethnicity),
-                            autism: p.autism,
-                            asperger: p.asperger,
-                        },
-                    )
-                })
-                .collect::<HashMap<_, _>>(),
-            concluded: concluded.into_iter().map(concluded_of).collect(),
-            reviews: reviews
-                .into_iter()
-                .map(|r| Review {
-                    id: r.id,
-                    died: std::iter::repeat_n(
-                        true,
-                        usize::try_from(r.individuals_died).unwrap_or(0),
-                    )
+        for r in reviews {
+            pass.review(&Review {
+                id: r.id,
+                died: std::iter::repeat_n(true, usize::try_from(r.individuals_died).unwrap_or(0))
                     .chain(std::iter::repeat_n(
                         false,
                         usize::try_from(r.individuals_survived).unwrap_or(0),
                     ))
                     .collect(),
-                })
-                .collect(),
-        })
+            });
+        }
+        Ok(())
     }
 
     /// What the data-quality checks find for `year`, check by check.
