@@ -206,6 +206,19 @@ const OUTCOMES: &[&str] = &[
     "To go back to my day centre",
 ];
 
+/// The moments generated ids are stamped with: one millisecond apart, in
+/// the order the records are made, so ids grow as they do in use (a
+/// record's id is stamped when it is saved) and each table's key index is
+/// written in order rather than all over.
+struct Clock(i64);
+
+impl Clock {
+    fn tick(&mut self) -> i64 {
+        self.0 += 1;
+        self.0
+    }
+}
+
 /// Dates in ISO form.
 fn iso(d: Date) -> String {
     safeguard_domain::person::iso_date(d)
@@ -250,6 +263,7 @@ impl Safeguard {
         let first_year =
             profile.end_year.start_year() - i32::try_from(profile.years).unwrap_or(1) + 1;
         let created = ms_of(Year::starting(first_year).first_day(), 0) - 86_400_000;
+        let mut clock = Clock(created);
 
         // People.
         let mut people: Vec<GenPerson> = Vec::with_capacity(profile.people as usize);
@@ -257,7 +271,7 @@ impl Safeguard {
         let mut search_keys = Vec::new();
         let total_people = u64::from(profile.people);
         for i in 0..profile.people {
-            let id = rng.id(created);
+            let id = rng.id(clock.tick());
             let given = GIVEN[rng.below(GIVEN.len() as u64) as usize];
             let family = if rng.chance(0.2) {
                 FAMILY[rng.below(FAMILY.len() as u64) as usize].to_string()
@@ -342,7 +356,7 @@ impl Safeguard {
                 )),
             ));
             people.push(GenPerson { id, support_reason });
-            if rows.len() == 5_000 || i + 1 == profile.people {
+            if rows.len() == 50_000 || i + 1 == profile.people {
                 let mut tx = self.store.begin().await?;
                 tx.bulk_insert(
                     "people",
@@ -390,7 +404,7 @@ impl Safeguard {
         let mut care_homes = Vec::new();
         let mut rows = Vec::new();
         for i in 0..60 {
-            let id = rng.id(created);
+            let id = rng.id(clock.tick());
             let kind = rng.pick(&[
                 ("care_home_residential", 3),
                 ("care_home_nursing", 2),
@@ -441,7 +455,7 @@ impl Safeguard {
                     continue;
                 }
                 let received_at = ms_of(received, 480 + rng.below(600) as i64);
-                let cid = rng.id(received_at);
+                let cid = rng.id(clock.tick());
                 reference += 1;
                 let large = rng.chance(0.004);
                 let adults = if large { 3 + rng.below(6) } else { 1 };
@@ -593,7 +607,7 @@ impl Safeguard {
                         } else {
                             "other"
                         };
-                        let eid = rng.id(ms_of(d, 601));
+                        let eid = rng.id(clock.tick());
                         let concluded_on = d + Duration::days(10 + rng.below(140) as i64);
                         let enquiry_state = if concluded_on + Duration::days(14) <= today {
                             "concluded"
@@ -629,7 +643,7 @@ impl Safeguard {
                                 let a = rng.pick(&[("fully", 64), ("partially", 29), ("not", 7)]);
                                 achievements.push(a);
                                 batch.outcomes.push(vec![
-                                    Value::from(rng.id(ms_of(d, 602))),
+                                    Value::from(rng.id(clock.tick())),
                                     Value::from(eid.clone()),
                                     Value::from(o as i64),
                                     Value::from(
@@ -726,7 +740,7 @@ impl Safeguard {
                         }
                     }
                 }
-                if batch.concerns.len() >= 2_000 {
+                if batch.concerns.len() >= 20_000 {
                     self.flush(&mut batch).await?;
                     progress("concerns", done, total);
                 }
@@ -745,6 +759,7 @@ impl Safeguard {
         ));
         tx.audit(e).await?;
         tx.commit().await?;
+        self.store.checkpoint().await?;
         Ok(out)
     }
 

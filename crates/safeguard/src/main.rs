@@ -606,6 +606,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             // page cache for this run only (the server keeps the bounded default).
             let options = StoreOptions {
                 sqlite_cache_mib: people.is_some().then_some(GENERATOR_CACHE_MIB),
+                sqlite_bulk_load: people.is_some(),
                 ..StoreOptions::default()
             };
             let core = Safeguard::new(db.open_with(options).await?, CoreConfig::default());

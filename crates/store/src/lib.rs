@@ -100,11 +100,22 @@ pub struct StoreOptions {
     /// server's memory bounded; loading millions of generated records at
     /// once wants more.
     pub sqlite_cache_mib: Option<u32>,
+    /// SQLite: load in bulk. The write-ahead log is copied into the
+    /// database only once it reaches about 1 GiB (rather than every 4 MiB),
+    /// so an index page that many transactions change is copied once; call
+    /// [`Store::checkpoint`] when the load is done. Other handles on the
+    /// same file keep working as usual.
+    pub sqlite_bulk_load: bool,
 }
 
 /// The page cache of each SQLite connection, in MiB, unless set: with the
 /// main pool and the reserve, at most 80 MiB in all.
 pub const SQLITE_CACHE_MIB: u32 = 8;
+
+/// Pages the write-ahead log may grow to before it is copied into the
+/// database when loading in bulk (about 1 GiB of 4 KiB pages): a page that
+/// many transactions change is copied once, not once per thousand pages.
+const BULK_CHECKPOINT_PAGES: u32 = 262_144;
 
 /// A pause between progress callbacks longer than this means the SQLite
 /// connection was idle: the next callback belongs to a new statement.
@@ -263,6 +274,18 @@ impl Store {
         Ok(())
     }
 
+    /// SQLite: copies the write-ahead log into the database and empties it
+    /// (after a bulk load, whose log may have grown large); nothing on
+    /// PostgreSQL.
+    pub async fn checkpoint(&self) -> Result<()> {
+        if let Db::Sqlite(p) = &self.db {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(p)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Opens the embedded SQLite database `safeguard.db` in `dir`, creating
     /// both as needed, and applies migrations.
     pub async fn open_data_dir(dir: &Path) -> Result<Store> {
@@ -336,6 +359,15 @@ impl Store {
         let opts = opts
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
+            .pragma(
+                "wal_autocheckpoint",
+                if options.sqlite_bulk_load {
+                    BULK_CHECKPOINT_PAGES
+                } else {
+                    1000
+                }
+                .to_string(),
+            )
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             // A bounded page cache per connection (SQLite counts a negative

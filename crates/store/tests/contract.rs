@@ -494,7 +494,60 @@ async fn group_commit_story(db: TestDb) {
     db.finish().await;
 }
 
+/// A bulk load (the generator's handle) works beside an ordinary handle on
+/// the same database, and its checkpoint leaves SQLite's write-ahead log
+/// empty.
+async fn bulk_load_story(db: TestDb) {
+    let bulk = Store::connect_with(
+        &db.url,
+        safeguard_store::StoreOptions {
+            sqlite_bulk_load: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("a bulk-load handle opens while another is open");
+    let before = db.store.count_people().await.expect("count");
+    let mut tx = bulk.begin().await.expect("begin");
+    tx.insert_agency("a1", "Test Council", true, 1)
+        .await
+        .expect("agency");
+    tx.insert_user(&NewUser {
+        id: "u1".into(),
+        username: "pat".into(),
+        display_name: "Pat".into(),
+        role: "practitioner".into(),
+        agency_id: "a1".into(),
+        team_id: None,
+        password_hash: "x".into(),
+        created_at: 1,
+        email: None,
+        created_by: None,
+        awaiting_approval: false,
+    })
+    .await
+    .expect("user");
+    tx.insert_person(PersonId(Uuid::now_v7()), &person("Bulk", "Loaded"), "u1", 1)
+        .await
+        .expect("insert");
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        db.store.count_people().await.expect("count"),
+        before + 1,
+        "the other handle sees what was loaded"
+    );
+    bulk.checkpoint().await.expect("checkpoint");
+    if let Some(path) = db.url.strip_prefix("sqlite://") {
+        let wal = format!("{}-wal", path.split('?').next().unwrap_or(path));
+        let len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        assert_eq!(len, 0, "the log is copied into {path} and emptied");
+    }
+    bulk.close().await;
+    db.finish().await;
+}
+
 on_both_backends! {
+    bulk_load => super::bulk_load_story;
     store_contract => super::store_story;
     audit_group_commit => super::group_commit_story;
     audit_tampering => super::tamper_story;

@@ -199,30 +199,20 @@ struct Kind {
 }
 
 async fn pick(store: &Store, n: usize, rng: &mut Rng) -> Vec<Target> {
-    // Generated ids share their time prefix: start at a random point after it.
+    // Generated ids are stamped one millisecond apart in the order they were
+    // made (the first 48 bits): start at a random moment among them.
     let first = store.names_after("", 1).await.expect("names");
     let Some((first, ..)) = first.into_iter().next() else {
         return Vec::new();
     };
+    let total = store.count_people().await.expect("count").max(1) as u64;
+    let ms0 = u64::from_str_radix(&first.replace('-', "")[..12], 16).unwrap_or(0);
     let mut out = Vec::new();
     let mut tries = 0;
     while out.len() < n && tries < n * 20 {
         tries += 1;
-        let tail = format!(
-            "{:032x}",
-            u128::from(rng.next()) << 64 | u128::from(rng.next())
-        );
-        let start: String = first
-            .chars()
-            .take(15)
-            .chain(
-                first
-                    .chars()
-                    .skip(15)
-                    .zip(tail.chars())
-                    .map(|(f, t)| if f == '-' { '-' } else { t }),
-            )
-            .collect();
+        let ms = ms0 + rng.next() % total;
+        let start = format!("{:08x}-{:04x}", ms >> 16, ms & 0xffff);
         let Some((id, given, family, _)) = store
             .names_after(&start, 1)
             .await
