@@ -25,6 +25,23 @@ fn event(n: i64, action: &str, subject: &str) -> NewAuditEvent {
     }
 }
 
+/// Pat, practitioner `u1` of agency `a1`, in `team` if given.
+fn pat(team: Option<&str>) -> NewUser {
+    NewUser {
+        id: "u1".into(),
+        username: "pat".into(),
+        display_name: "Pat".into(),
+        role: "practitioner".into(),
+        agency_id: "a1".into(),
+        team_id: team.map(str::to_string),
+        password_hash: "x".into(),
+        created_at: 1,
+        email: None,
+        created_by: None,
+        awaiting_approval: false,
+    }
+}
+
 fn person(given: &str, family: &str) -> safeguard_domain::person::PersonDetails {
     RawPerson {
         given_name: Some(given.into()),
@@ -58,21 +75,7 @@ async fn store_story(db: TestDb) {
         .await
         .expect("agency");
     tx.insert_team("t1", "a1", "Hub").await.expect("team");
-    tx.insert_user(&NewUser {
-        id: "u1".into(),
-        username: "pat".into(),
-        display_name: "Pat".into(),
-        role: "practitioner".into(),
-        agency_id: "a1".into(),
-        team_id: Some("t1".into()),
-        password_hash: "x".into(),
-        created_at: 1,
-        email: None,
-        created_by: None,
-        awaiting_approval: false,
-    })
-    .await
-    .expect("user");
+    tx.insert_user(&pat(Some("t1"))).await.expect("user");
     let id = PersonId(Uuid::now_v7());
     let details = person("Ada", "O'Brien-Smith");
     tx.insert_person(id, &details, "u1", 2)
@@ -512,21 +515,7 @@ async fn bulk_load_story(db: TestDb) {
     tx.insert_agency("a1", "Test Council", true, 1)
         .await
         .expect("agency");
-    tx.insert_user(&NewUser {
-        id: "u1".into(),
-        username: "pat".into(),
-        display_name: "Pat".into(),
-        role: "practitioner".into(),
-        agency_id: "a1".into(),
-        team_id: None,
-        password_hash: "x".into(),
-        created_at: 1,
-        email: None,
-        created_by: None,
-        awaiting_approval: false,
-    })
-    .await
-    .expect("user");
+    tx.insert_user(&pat(None)).await.expect("user");
     tx.insert_person(PersonId(Uuid::now_v7()), &person("Bulk", "Loaded"), "u1", 1)
         .await
         .expect("insert");
