@@ -474,6 +474,9 @@ pub struct Hit {
 enum Fit {
     Fuzzy(f64),
     Transposed,
+    /// One letter wrong, missing, extra or swapped, with the spelling's
+    /// Jaro-Winkler similarity: closer than a name that only sounds alike.
+    OneEdit(f64),
     /// With the spelling's Jaro-Winkler similarity: four-letter codes make
     /// many names sound alike, so the closer spelling ranks first.
     SoundsLike(f64),
@@ -489,11 +492,16 @@ impl Fit {
             Fit::Nickname => 0.9,
             Fit::Prefix | Fit::Transposed => 0.85,
             Fit::SoundsLike(jw) => 0.7 + 0.2 * jw,
+            Fit::OneEdit(jw) => 0.88 + 0.04 * jw,
             Fit::Fuzzy(s) => s * 0.9,
         }
     }
 }
 
+/// How `q` fits `name`: exact, or a nickname for it; otherwise the best
+/// of every near fit that applies (a spelling one letter away that also
+/// sounds alike scores as the closer of the two, not as whichever test
+/// came first).
 fn fit(q: &str, name: &str) -> Option<Fit> {
     if q == name {
         return Some(Fit::Exact);
@@ -501,22 +509,36 @@ fn fit(q: &str, name: &str) -> Option<Fit> {
     if is_nickname_of(q, name) {
         return Some(Fit::Nickname);
     }
+    let mut best: Option<Fit> = None;
+    let mut consider = |f: Fit| {
+        if best.is_none_or(|b| f.points() > b.points()) {
+            best = Some(f);
+        }
+    };
+    let jw = strsim::jaro_winkler(q, name);
     if q.len() >= 2 && name.starts_with(q) {
-        return Some(Fit::Prefix);
+        consider(Fit::Prefix);
     }
-    let (pq, pn) = (phonetic(q), phonetic(name));
-    if pq.iter().any(|c| pn.contains(c)) {
-        return Some(Fit::SoundsLike(strsim::jaro_winkler(q, name)));
+    if q.len() >= 3 && strsim::damerau_levenshtein(q, name) == 1 {
+        // One letter wrong, missing, extra or swapped.
+        consider(Fit::OneEdit(jw));
+    }
+    if sound_alike(q, name) {
+        consider(Fit::SoundsLike(jw));
     }
     if q.len() >= 4 && sorted_letters(q) == sorted_letters(name) {
-        return Some(Fit::Transposed);
+        consider(Fit::Transposed);
     }
-    let jw = strsim::jaro_winkler(q, name);
     if jw >= 0.84 && q.len() >= 3 {
-        return Some(Fit::Fuzzy(jw));
+        consider(Fit::Fuzzy(jw));
     }
-    // One letter wrong, missing, extra or swapped.
-    (q.len() >= 3 && strsim::damerau_levenshtein(q, name) == 1).then_some(Fit::Fuzzy(0.84))
+    best
+}
+
+/// Whether two words share a Double Metaphone code.
+fn sound_alike(a: &str, b: &str) -> bool {
+    let (pa, pb) = (phonetic(a), phonetic(b));
+    pa.iter().any(|c| pb.contains(c))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -585,7 +607,7 @@ pub fn score(q: &Query, c: &Candidate) -> Option<Hit> {
             (_, Fit::Nickname) => format!("{whose} {name} (‘{}’ is short for it)", q.words[i]),
             (_, Fit::Prefix) => format!("{whose} {name} starts with ‘{}’", q.words[i]),
             (_, Fit::SoundsLike(_)) => format!("{whose} {name} sounds like ‘{}’", q.words[i]),
-            (_, Fit::Transposed) | (_, Fit::Fuzzy(_)) => {
+            (_, Fit::Transposed) | (_, Fit::Fuzzy(_)) | (_, Fit::OneEdit(_)) => {
                 format!("{whose} {name} is spelt like ‘{}’", q.words[i])
             }
         };
@@ -851,6 +873,18 @@ mod tests {
     }
 
     #[test]
+    fn a_spelling_one_letter_away_ranks_above_a_name_that_only_sounds_alike() {
+        let meant = person("George", "Coldwell", &[], None);
+        let near = person("George", "Goldwell", &[], None);
+        // "Coldwel" starts Coldwell and is one letter short of it; it only
+        // sounds like Goldwell.
+        let ranked = rank(&Query::parse("George Coldwel"), &[near, meant.clone()], 10);
+        assert_eq!(ranked.len(), 2, "both fit");
+        assert_eq!(ranked[0].id, meant.id, "the closer spelling first");
+        assert!(ranked[0].score > ranked[1].score);
+    }
+
+    #[test]
     fn likely_duplicates_and_two_different_people() {
         let ada = person("Ada", "Brightwater", &["Nell"], Some(date!(1938 - 05 - 14)));
         let mut new = person("Addie", "Brightwatter", &[], Some(date!(1938 - 05 - 14)));
@@ -860,7 +894,7 @@ mod tests {
         assert_eq!(
             words,
             vec![
-                "family name Brightwater sounds like ‘Brightwatter’",
+                "family name Brightwater is spelt like ‘Brightwatter’",
                 "same given name",
                 "same date of birth",
                 "same postcode"

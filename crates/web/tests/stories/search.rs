@@ -72,8 +72,16 @@ pub async fn search_story(db: TestDb) {
     .await;
 
     for (q, who, why) in [
-        ("Jhon Smtih", &john, "family name Smith sounds like ‘smtih’"),
-        ("Jon Smyth", &john, "family name Smith sounds like ‘smyth’"),
+        (
+            "Jhon Smtih",
+            &john,
+            "family name Smith is spelt like ‘smtih’",
+        ),
+        (
+            "Jon Smyth",
+            &john,
+            "family name Smith is spelt like ‘smyth’",
+        ),
         ("Smith John", &john, "given name John"),
         (
             "Jack Smith",
@@ -126,7 +134,7 @@ pub async fn search_story(db: TestDb) {
     b.get("/people").await;
     let page = b.post("/people", &[("q", "Jhon Smtih")]).await;
     assert!(page.contains("Why it matched"), "{}", page.body);
-    assert!(page.contains("family name Smith sounds like ‘smtih’"));
+    assert!(page.contains("family name Smith is spelt like ‘smtih’"));
 
     // Outside need-to-know (another team's worker), the match shows the
     // name and who to contact, and no reason resting on the date of birth.
@@ -172,7 +180,7 @@ pub async fn duplicates_story(db: TestDb) {
     let reasons = body["people"][0]["reasons"].to_string();
     assert!(reasons.contains("same date of birth"), "{reasons}");
     assert!(
-        reasons.contains("given name Adaline sounds like ‘Adeline’"),
+        reasons.contains("given name Adaline is spelt like ‘Adeline’"),
         "{reasons}"
     );
     assert_eq!(
