@@ -233,14 +233,6 @@ struct FlagsRow {
     restriction_contact: Option<String>,
 }
 
-/// Numbered placeholders `$from`, `$from+1`, … for `n` values.
-fn marks(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 impl Store {
     /// What the policy weighs for each of `person_ids` and `user_id` at
     /// `now` (ms), with the holding teams' names and any restriction's
@@ -254,7 +246,7 @@ impl Store {
     ) -> Result<std::collections::HashMap<String, PersonFactsRow>> {
         let mut out = std::collections::HashMap::with_capacity(person_ids.len());
         for chunk in person_ids.chunks(500) {
-            let ids = marks(3, chunk.len());
+            let ids = crate::marks(3, chunk.len());
             let sql = format!(
                 "SELECT p.id, \
                  EXISTS (SELECT 1 FROM enquiries WHERE person_id = p.id AND lead_user_id = $1) AS allocated, \
@@ -289,7 +281,7 @@ impl Store {
                 );
             }
             // Each holder's query, for many people: (person, team id, team name).
-            let ids = marks(1, chunk.len());
+            let ids = crate::marks(1, chunk.len());
             let sql = HOLDERS
                 .iter()
                 .map(|(from, col)| {
@@ -323,49 +315,26 @@ impl Store {
         Ok(out)
     }
 
-    /// What the policy weighs for `person_id` and `user_id` at `now` (ms).
+    /// What the policy weighs for `person_id` and `user_id` at `now` (ms):
+    /// [`Store::case_facts_many`] for one, so one and many are checked alike.
     pub async fn case_facts(
         &self,
         person_id: &str,
         user_id: &str,
         now: i64,
     ) -> Result<CaseFactsRow> {
-        let sql = holding_teams_sql();
-        let holding_teams: Vec<String> = on_db!(self, |p| sqlx::query_scalar(&sql)
-            .bind(person_id)
-            .fetch_all(p)
-            .await)?;
-        let (allocated, restricted, on_access_list, break_glass, created, exists): (
-            bool,
-            bool,
-            bool,
-            bool,
-            bool,
-            bool,
-        ) = on_db!(self, |p| {
-            sqlx::query_as(
-                "SELECT EXISTS (SELECT 1 FROM enquiries WHERE person_id = $1 AND lead_user_id = $2), \
-                 EXISTS (SELECT 1 FROM person_restrictions WHERE person_id = $1), \
-                 EXISTS (SELECT 1 FROM restriction_access WHERE person_id = $1 AND user_id = $2), \
-                 EXISTS (SELECT 1 FROM break_glass WHERE person_id = $1 AND user_id = $2 AND expires_at > $3), \
-                 EXISTS (SELECT 1 FROM people WHERE id = $1 AND created_by = $2), \
-                 EXISTS (SELECT 1 FROM people WHERE id = $1)"
-            )
-            .bind(person_id)
-            .bind(user_id)
-            .bind(now)
-            .fetch_one(p)
-            .await
-        })?;
-        Ok(CaseFactsRow {
-            holding_teams,
-            allocated,
-            restricted,
-            on_access_list,
-            break_glass,
-            created,
-            missing: !exists,
-        })
+        let id = person_id.to_string();
+        Ok(self
+            .case_facts_many(std::slice::from_ref(&id), user_id, now)
+            .await?
+            .remove(&id)
+            .map_or_else(
+                || CaseFactsRow {
+                    missing: true,
+                    ..CaseFactsRow::default()
+                },
+                |row| row.facts,
+            ))
     }
 
     /// Names of the teams that hold a person's case, by name.

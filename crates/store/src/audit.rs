@@ -381,10 +381,7 @@ impl Store {
 /// `($1, …, $k), ($k+1, …)`: `rows` groups of `per` numbered parameters.
 fn placeholders(rows: usize, per: usize) -> String {
     (0..rows)
-        .map(|r| {
-            let p: Vec<String> = (1..=per).map(|i| format!("${}", r * per + i)).collect();
-            format!("({})", p.join(", "))
-        })
+        .map(|r| format!("({})", crate::marks(r * per + 1, per)))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -299,11 +299,11 @@ impl Store {
         let mut out: std::collections::HashMap<String, Vec<AdultRow>> =
             std::collections::HashMap::new();
         for chunk in concern_ids.chunks(500) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let marks = crate::marks(1, chunk.len());
             let sql = format!(
                 "SELECT concern_id, position, name, age, address, description, nhs_number, person_id \
                  FROM concern_adults WHERE concern_id IN ({}) ORDER BY concern_id, position",
-                marks.join(", ")
+                marks
             );
             let rows: Vec<AdultRow> = on_db!(self, |p| {
                 let mut q = sqlx::query_as(&sql);

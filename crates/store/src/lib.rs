@@ -190,6 +190,14 @@ macro_rules! on_db {
     };
 }
 
+/// Numbered placeholders `$from, $from+1, …` for `n` values.
+pub(crate) fn marks(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Runs `$body` with `$c` bound to the transaction's connection.
 #[macro_export]
 macro_rules! on_tx {

@@ -151,10 +151,10 @@ impl Store {
     pub async fn person_names(&self, ids: &[String]) -> Result<Vec<(String, String)>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let marks = crate::marks(1, chunk.len());
             let sql = format!(
                 "SELECT id, given_name || ' ' || family_name FROM people WHERE id IN ({})",
-                marks.join(", ")
+                marks
             );
             let rows: Vec<(String, String)> = on_db!(self, |p| {
                 let mut q = sqlx::query_as(&sql);

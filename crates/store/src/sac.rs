@@ -334,8 +334,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-        let marks = marks.join(", ");
+        let marks = crate::marks(1, ids.len());
         let first = ids.len() + 1;
         let shown = |person: &str| match viewer {
             Some(v) => v.person_sql(person, first),

@@ -117,10 +117,7 @@ impl Store {
         }
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
-            let marks = (1..=chunk.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let marks = crate::marks(1, chunk.len());
             let sql = format!(
                 "SELECT id, given_name, family_name, date_of_birth, nhs_number, postcode FROM people \
                  WHERE id IN ({marks}) AND merged_into IS NULL"
