@@ -2,17 +2,18 @@
 //! what they found, and keeping the index's keys current.
 //!
 //! A search looks up the records with the date of birth, NHS number or
-//! postcode in the query, and the records whose keys meet every name word:
-//! first as written (the word, a name it begins, the formal name behind a
-//! nickname), then — while that finds too few — one word at a time by
-//! sound or with a letter wrong, missing, extra or swapped, then every word
-//! at once.
+//! postcode in the query, and the records whose names fit every name word:
+//! first the name words near each query word (as written, a name it
+//! begins, the formal name behind a nickname, by sound, or with a letter
+//! wrong, missing, extra or swapped) in a small index of the words records
+//! hold, kept if they fit as the ranking scores them; then the records
+//! holding those exact words.
 //! What the lookups found is scored in `safeguard_domain::search`, with the
 //! reasons for each match. The store keeps the keys current.
 
 use safeguard_domain::person::{Outside, PersonDetails, PersonSummary, iso_date, parse_iso_date};
 use safeguard_domain::policy::{Access, Action, person_access};
-use safeguard_domain::search::{Candidate, Query, Reason, rank, same_person};
+use safeguard_domain::search::{Candidate, Query, Reason, rank, same_person, word_fit};
 use safeguard_domain::{Actor, PersonId};
 use time::OffsetDateTime;
 
@@ -21,6 +22,14 @@ use crate::{CoreError, CoreResult, Ctx, Safeguard, unix_ms};
 
 /// The most records one lookup brings back to be scored.
 const LOOKUP_LIMIT: i64 = 400;
+
+/// The most name words one query word is compared with.
+const NEAR_WORDS_LIMIT: i64 = 2_000;
+
+/// The least fit of the name words each record lookup uses, closest first:
+/// exact names, then also those one letter away or as close, then every
+/// word that fits.
+const FIT_FLOORS: [f64; 3] = [0.95, 0.88, 0.0];
 
 /// A record a search found, with why.
 #[derive(Clone, Debug)]
@@ -52,38 +61,7 @@ impl Safeguard {
                 LOOKUP_LIMIT,
             )
             .await?;
-        if !q.words.is_empty() {
-            // As written; if that finds less than a page, each word in turn
-            // by sound and with a letter out, the others as written (a slip
-            // is usually in one word, and the others keep the lookup
-            // narrow) — all of these, since a near sound can fill a page
-            // before the spelling that is meant; then, while still short,
-            // every word at once.
-            let (exact, sound, fuzzy) = (q.exact_keys(), q.sound_keys(), q.word_keys());
-            let mut named: Vec<String> = self.store.search_by_keys(&exact, LOOKUP_LIMIT).await?;
-            if named.len() < limit {
-                if exact.len() > 1 {
-                    for i in 0..exact.len() {
-                        for wide in [&sound, &fuzzy] {
-                            let mut groups = exact.clone();
-                            groups[i] = wide[i].clone();
-                            named.extend(self.store.search_by_keys(&groups, LOOKUP_LIMIT).await?);
-                        }
-                    }
-                    named.sort();
-                    named.dedup();
-                }
-                for groups in [&sound, &fuzzy] {
-                    if named.len() >= limit {
-                        break;
-                    }
-                    named.extend(self.store.search_by_keys(groups, LOOKUP_LIMIT).await?);
-                    named.sort();
-                    named.dedup();
-                }
-            }
-            ids.extend(named);
-        }
+        ids.extend(self.named(&q, limit).await?);
         ids.sort();
         ids.dedup();
         let candidates = self.candidates(&ids).await?;
@@ -155,11 +133,7 @@ impl Safeguard {
             )
             .await?;
         let q = Query::parse(&format!("{} {}", new.given_name, new.family_name));
-        ids.extend(
-            self.store
-                .search_by_keys(&q.word_keys(), LOOKUP_LIMIT)
-                .await?,
-        );
+        ids.extend(self.named(&q, LOOKUP_LIMIT as usize).await?);
         ids.sort();
         ids.dedup();
         let mut out: Vec<Found> = self
@@ -179,6 +153,55 @@ impl Safeguard {
         out.sort_by_key(|f| std::cmp::Reverse(f.score));
         out.truncate(10);
         Ok(out)
+    }
+
+    /// Ids of records whose names fit every name word of `q`, in two
+    /// steps: the name words near each query word (from the small index of
+    /// words, by the same keys records are saved under) that fit it as the
+    /// ranking will score them; then the records holding one of those words
+    /// for each query word — the exact words first, then also those one
+    /// letter away or as close, then all that fit, until `enough` are found
+    /// (a record of a closer tier outranks one found only by a wider one).
+    async fn named(&self, q: &Query, enough: usize) -> CoreResult<Vec<String>> {
+        let mut near: Vec<Vec<(String, f64)>> = Vec::with_capacity(q.words.len());
+        for (w, keys) in q.words.iter().zip(q.word_keys()) {
+            let fits: Vec<(String, f64)> = self
+                .store
+                .near_words(&keys, NEAR_WORDS_LIMIT)
+                .await?
+                .into_iter()
+                .filter_map(|n| word_fit(w, &n).map(|f| (n, f)))
+                .collect();
+            if fits.is_empty() {
+                // No record can fit every word.
+                return Ok(Vec::new());
+            }
+            near.push(fits);
+        }
+        let mut ids: Vec<String> = Vec::new();
+        let mut tried: Option<Vec<Vec<String>>> = None;
+        for floor in FIT_FLOORS {
+            let groups: Vec<Vec<String>> = near
+                .iter()
+                .map(|fits| {
+                    fits.iter()
+                        .filter(|(_, f)| *f >= floor)
+                        .map(|(n, _)| format!("n{n}"))
+                        .collect()
+                })
+                .collect();
+            if groups.iter().any(Vec::is_empty) || tried.as_ref() == Some(&groups) {
+                continue;
+            }
+            ids.extend(self.store.search_by_keys(&groups, LOOKUP_LIMIT).await?);
+            ids.sort();
+            ids.dedup();
+            if ids.len() >= enough {
+                break;
+            }
+            tried = Some(groups);
+        }
+        Ok(ids)
     }
 
     /// Records as search scores them.

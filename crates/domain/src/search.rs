@@ -535,6 +535,13 @@ fn fit(q: &str, name: &str) -> Option<Fit> {
     best
 }
 
+/// How well query word `q` fits name word `name`, out of 1 (as a search
+/// scores it), if it fits at all. A search keeps the name words that fit a
+/// query word before it looks up the records that hold them.
+pub fn word_fit(q: &str, name: &str) -> Option<f64> {
+    fit(q, name).map(Fit::points)
+}
+
 /// Whether two words share a Double Metaphone code.
 fn sound_alike(a: &str, b: &str) -> bool {
     let (pa, pb) = (phonetic(a), phonetic(b));

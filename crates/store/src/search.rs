@@ -3,7 +3,9 @@
 //! index over a `tsvector` on PostgreSQL — written with the record in the
 //! same transaction, and the lookups a search makes.
 
-use safeguard_domain::search::{KEY_SCHEME, key_text, person_keys};
+use std::collections::BTreeSet;
+
+use safeguard_domain::search::{KEY_SCHEME, key_text, person_keys, word_keys};
 use sqlx::FromRow;
 
 use crate::{Result, Store, Tx, TxInner, on_db, on_tx};
@@ -20,12 +22,18 @@ pub struct SearchRecordRow {
     pub postcode: Option<String>,
 }
 
+/// A key's letters and digits (the domain's keys are nothing else; this
+/// keeps anything else out of a query).
+fn clean(key: &str) -> String {
+    key.chars().filter(char::is_ascii_alphanumeric).collect()
+}
+
 /// A key group query in each backend's syntax: groups joined by AND, the
 /// keys in a group by OR; a key ending `*` is a prefix. Keys are the
 /// domain's tokens (letters and digits only), quoted all the same.
 fn match_expr(groups: &[Vec<String>], postgres: bool) -> String {
     let term = |k: &String| {
-        let clean: String = k.chars().filter(char::is_ascii_alphanumeric).collect();
+        let clean = clean(k);
         match (k.ends_with('*'), postgres) {
             (true, true) => format!("{clean}:*"),
             (false, true) => format!("'{clean}'"),
@@ -69,6 +77,49 @@ impl Store {
                     "SELECT person_id FROM person_search WHERE keys @@ $1::tsquery LIMIT $2",
                 )
                 .bind(match_expr(groups, true))
+                .bind(limit)
+                .fetch_all(p)
+                .await?
+            }
+        })
+    }
+
+    /// Name words the index has seen whose own keys meet any of `keys`, at
+    /// most `limit` (the first step of a name search: which words are near
+    /// a query word).
+    pub async fn near_words(&self, keys: &[String], limit: i64) -> Result<Vec<String>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let groups = [keys.to_vec()];
+        Ok(match &self.db {
+            crate::Db::Sqlite(p) => {
+                sqlx::query_scalar(
+                    "SELECT w.word FROM search_word_keys k JOIN search_words w ON w.id = k.rowid \
+                     WHERE search_word_keys MATCH $1 LIMIT $2",
+                )
+                .bind(match_expr(&groups, false))
+                .bind(limit)
+                .fetch_all(p)
+                .await?
+            }
+            crate::Db::Postgres(p) => {
+                // Exact keys by equality; a prefix key (at most one per
+                // word) as a range of keys.
+                let exact: Vec<String> = keys
+                    .iter()
+                    .filter(|k| !k.ends_with('*'))
+                    .map(|k| clean(k))
+                    .collect();
+                let prefix = keys.iter().find(|k| k.ends_with('*')).map(|k| clean(k));
+                let end = prefix.as_ref().map(|p| format!("{p}{{"));
+                sqlx::query_scalar(
+                    "SELECT DISTINCT word FROM search_word_keys \
+                     WHERE key = ANY($1) OR (key >= $2 COLLATE \"C\" AND key < $3 COLLATE \"C\") LIMIT $4",
+                )
+                .bind(&exact)
+                .bind(prefix)
+                .bind(end)
                 .bind(limit)
                 .fetch_all(p)
                 .await?
@@ -311,25 +362,93 @@ impl Tx {
                 .await?;
             }
         }
+        self.insert_search_words(rows).await
+    }
+
+    /// Adds the name words of these records' keys (their `n` keys) to the
+    /// words index, each with its own keys, if it is not there yet. Words
+    /// go in sorted, so two transactions adding the same words wait for
+    /// each other in one order rather than deadlock.
+    async fn insert_search_words(&mut self, rows: &[(String, String)]) -> Result<()> {
+        let words: BTreeSet<&str> = rows
+            .iter()
+            .flat_map(|(_, keys)| keys.split(' '))
+            .filter_map(|k| k.strip_prefix('n'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        if words.is_empty() {
+            return Ok(());
+        }
+        match &mut self.inner {
+            TxInner::Sqlite(t) => {
+                let list = serde_json::to_string(&words).unwrap_or_default();
+                let new: Vec<(i64, String)> = sqlx::query_as(
+                    "INSERT INTO search_words (word) SELECT value FROM json_each($1) WHERE true \
+                     ON CONFLICT (word) DO NOTHING RETURNING id, word",
+                )
+                .bind(list)
+                .fetch_all(&mut **t)
+                .await?;
+                if new.is_empty() {
+                    return Ok(());
+                }
+                let pairs: Vec<(i64, String)> = new
+                    .into_iter()
+                    .map(|(id, w)| (id, word_keys(&w).join(" ")))
+                    .collect();
+                sqlx::query(
+                    "INSERT INTO search_word_keys (rowid, keys) \
+                     SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each($1)",
+                )
+                .bind(serde_json::to_string(&pairs).unwrap_or_default())
+                .execute(&mut **t)
+                .await?;
+            }
+            TxInner::Postgres(t) => {
+                let words: Vec<&str> = words.into_iter().collect();
+                let new: Vec<String> = sqlx::query_scalar(
+                    "INSERT INTO search_words (word) SELECT * FROM UNNEST($1::text[]) \
+                     ON CONFLICT (word) DO NOTHING RETURNING word",
+                )
+                .bind(&words)
+                .fetch_all(&mut **t)
+                .await?;
+                let (keys, of): (Vec<String>, Vec<&str>) = new
+                    .iter()
+                    .flat_map(|w| word_keys(w).into_iter().map(move |k| (k, w.as_str())))
+                    .unzip();
+                if !keys.is_empty() {
+                    sqlx::query(
+                        "INSERT INTO search_word_keys (key, word) \
+                         SELECT * FROM UNNEST($1::text[], $2::text[])",
+                    )
+                    .bind(&keys)
+                    .bind(&of)
+                    .execute(&mut **t)
+                    .await?;
+                }
+            }
+        }
         Ok(())
     }
 
-    /// Forgets every record's keys (before a rebuild).
+    /// Forgets every record's keys and the words index (before a rebuild).
     pub async fn clear_search_keys(&mut self) -> Result<()> {
-        match &mut self.inner {
-            TxInner::Sqlite(t) => {
-                sqlx::query("DELETE FROM person_search")
-                    .execute(&mut **t)
-                    .await?;
-                sqlx::query("DELETE FROM person_search_ids")
-                    .execute(&mut **t)
-                    .await?;
-            }
-            TxInner::Postgres(t) => {
-                sqlx::query("DELETE FROM person_search")
-                    .execute(&mut **t)
-                    .await?;
-            }
+        let tables: &[&str] = match &self.inner {
+            TxInner::Sqlite(_) => &[
+                "person_search",
+                "person_search_ids",
+                "search_word_keys",
+                "search_words",
+            ],
+            TxInner::Postgres(_) => &["person_search", "search_word_keys", "search_words"],
+        };
+        for table in tables {
+            let sql = format!("DELETE FROM {table}");
+            on_tx!(self, |c| sqlx::query(&sql)
+                .execute(&mut *c)
+                .await
+                .map(|_| ()))?;
         }
         Ok(())
     }

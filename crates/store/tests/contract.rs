@@ -156,6 +156,21 @@ async fn store_story(db: TestDb) {
         let found = store.search_by_keys(&keys(q), 50).await.expect("search");
         assert_eq!(found.len(), expected, "query {q:?}");
     }
+    // The words index holds each name word once, found by its own keys:
+    // the first step of a name search (which words are near a query word).
+    let near = |q: &str| {
+        let keys = safeguard_domain::search::Query::parse(q).word_keys();
+        let store = store.clone();
+        async move {
+            let mut w = store.near_words(&keys[0], 50).await.expect("words");
+            w.sort();
+            w
+        }
+    };
+    assert!(near("Addah").await.contains(&"ada".to_string()));
+    assert!(near("obrein").await.contains(&"obrien".to_string()));
+    assert!(near("zebedee").await.is_empty());
+    assert!(near("\"*) OR (").await.is_empty());
     let by_nhs = store
         .search_by_identifiers(None, Some("9434765919"), None, 50)
         .await
@@ -201,6 +216,9 @@ async fn store_story(db: TestDb) {
             .expect("search")
             .is_empty()
     );
+    // A new name word joins the words index with the edit; an old one
+    // stays (it finds no record).
+    assert_eq!(near("brightwatter").await, vec!["brightwater".to_string()]);
     assert_eq!(
         store
             .search_by_keys(&keys("brightwater"), 50)
