@@ -177,7 +177,7 @@ impl Safeguard {
     }
 
     /// The facts the policy weighs for `actor` and a person.
-    async fn case_facts(
+    pub(crate) async fn case_facts(
         &self,
         actor: &Actor,
         person_id: &str,
@@ -226,7 +226,7 @@ impl Safeguard {
     /// full; otherwise the refusal is audited and returned as
     /// [`CoreError::Limited`] (the record's existence is known to council
     /// case workers) or [`CoreError::NotFound`].
-    async fn grant(
+    pub(crate) async fn grant(
         &self,
         actor: &Actor,
         access: Access,

@@ -1,7 +1,7 @@
 //! Person records: find, view, create, edit. Every view is audited.
 
 use safeguard_domain::person::{Person, PersonDetails, PersonSummary, RawPerson};
-use safeguard_domain::policy::{Action, Basis, Decision, decide, person_scope};
+use safeguard_domain::policy::{Action, Basis, Decision, decide, person_access, person_scope};
 use safeguard_domain::{Actor, PersonId, PersonScope};
 use time::OffsetDateTime;
 
@@ -45,6 +45,9 @@ impl Created {
 pub struct OpenedPerson {
     person: Person,
     basis: Basis,
+    /// Whether the access check found the record restricted (so an
+    /// unrestricted record's page need not read a restriction).
+    restricted: bool,
     store: safeguard_store::Store,
 }
 
@@ -100,6 +103,9 @@ impl OpenedPerson {
 
     /// The restriction on the record and its access list, if restricted.
     pub async fn restriction(&self) -> CoreResult<Option<crate::access::RestrictionView>> {
+        if !self.restricted {
+            return Ok(None);
+        }
         crate::access::restriction_of(&self.store, &self.person.id.to_string()).await
     }
 }
@@ -206,9 +212,11 @@ impl Safeguard {
                 kept.parse().map_err(|_| CoreError::NotFound)?,
             ));
         }
+        let facts = self.case_facts(actor, &id.to_string(), now).await?;
         let basis = self
-            .require_person(
+            .grant(
                 actor,
+                person_access(actor, &facts),
                 &id.to_string(),
                 ctx,
                 now,
@@ -225,6 +233,7 @@ impl Safeguard {
         Ok(OpenedPerson {
             person,
             basis,
+            restricted: facts.restricted,
             store: self.store.clone(),
         })
     }

@@ -37,6 +37,16 @@ struct PersonRow {
     what_matters_to_me: Option<String>,
 }
 
+/// An other name (no relationship) or a key person, read together.
+#[derive(FromRow)]
+struct PartRow {
+    name: String,
+    relationship: Option<String>,
+    contact: Option<String>,
+    appropriate_person: Option<String>,
+    notes: Option<String>,
+}
+
 #[derive(FromRow)]
 struct KeyPersonRow {
     name: String,
@@ -190,21 +200,34 @@ impl Store {
             .fetch_optional(p)
             .await)?;
         let Some(row) = row else { return Ok(None) };
-        let names: Vec<String> = on_db!(self, |p| sqlx::query_scalar(
-            "SELECT name FROM person_other_names WHERE person_id = $1 ORDER BY position"
-        )
-        .bind(&id)
-        .fetch_all(p)
-        .await)?;
-        let kps: Vec<KeyPersonRow> = on_db!(self, |p| {
+        // Other names and key people in one read: rows with no
+        // relationship are other names.
+        let parts: Vec<PartRow> = on_db!(self, |p| {
             sqlx::query_as(
-            "SELECT name, relationship, contact, appropriate_person, notes FROM person_key_people \
-             WHERE person_id = $1 ORDER BY position"
+            "SELECT 0 AS part, position, name, NULL AS relationship, NULL AS contact, \
+             NULL AS appropriate_person, NULL AS notes FROM person_other_names WHERE person_id = $1 \
+             UNION ALL \
+             SELECT 1, position, name, relationship, contact, appropriate_person, notes \
+             FROM person_key_people WHERE person_id = $1 ORDER BY 1, 2"
         )
         .bind(&id)
         .fetch_all(p)
         .await
         })?;
+        let mut names = Vec::new();
+        let mut kps = Vec::new();
+        for part in parts {
+            match (part.relationship, part.appropriate_person) {
+                (Some(relationship), Some(appropriate_person)) => kps.push(KeyPersonRow {
+                    name: part.name,
+                    relationship,
+                    contact: part.contact,
+                    appropriate_person,
+                    notes: part.notes,
+                }),
+                _ => names.push(part.name),
+            }
+        }
         row.into_person(names, kps).map(Some)
     }
 
