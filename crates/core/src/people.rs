@@ -198,11 +198,15 @@ impl Safeguard {
                 )
                 .await;
         }
+        let row = self
+            .store
+            .case_facts(&id.to_string(), &actor.user_id.to_string(), unix_ms(now))
+            .await?;
         // A record merged into another leads to it, for whoever may open that one.
-        if let Some(kept) = self.store.merged_into(&id.to_string()).await? {
+        if let Some(kept) = row.merged_into.as_deref() {
             self.require_person(
                 actor,
-                &kept,
+                kept,
                 ctx,
                 now,
                 ("view", "person", Some(id.to_string())),
@@ -212,7 +216,7 @@ impl Safeguard {
                 kept.parse().map_err(|_| CoreError::NotFound)?,
             ));
         }
-        let facts = self.case_facts(actor, &id.to_string(), now).await?;
+        let facts = crate::access::case_facts_of(&row);
         let basis = self
             .grant(
                 actor,

@@ -24,6 +24,8 @@ pub struct CaseFactsRow {
     pub created: bool,
     /// There is no such record.
     pub missing: bool,
+    /// The record was merged into this one (it leads there).
+    pub merged_into: Option<String>,
 }
 
 /// A restriction on a person's record.
@@ -231,6 +233,7 @@ struct FlagsRow {
     break_glass: bool,
     created: bool,
     restriction_contact: Option<String>,
+    merged_into: Option<String>,
 }
 
 impl Store {
@@ -253,7 +256,8 @@ impl Store {
                  EXISTS (SELECT 1 FROM restriction_access WHERE person_id = p.id AND user_id = $1) AS on_access_list, \
                  EXISTS (SELECT 1 FROM break_glass WHERE person_id = p.id AND user_id = $1 AND expires_at > $2) AS break_glass, \
                  EXISTS (SELECT 1 FROM people c WHERE c.id = p.id AND c.created_by = $1) AS created, \
-                 (SELECT contact FROM person_restrictions WHERE person_id = p.id) AS restriction_contact \
+                 (SELECT contact FROM person_restrictions WHERE person_id = p.id) AS restriction_contact, \
+                 p.merged_into \
                  FROM people p WHERE p.id IN ({ids})"
             );
             let flags: Vec<FlagsRow> = on_db!(self, |p| {
@@ -273,6 +277,7 @@ impl Store {
                             on_access_list: f.on_access_list,
                             break_glass: f.break_glass,
                             created: f.created,
+                            merged_into: f.merged_into,
                             ..CaseFactsRow::default()
                         },
                         holding_team_names: Vec::new(),
