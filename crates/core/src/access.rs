@@ -177,7 +177,7 @@ impl Safeguard {
     }
 
     /// The facts the policy weighs for `actor` and a person.
-    pub(crate) async fn case_facts(
+    async fn case_facts(
         &self,
         actor: &Actor,
         person_id: &str,

@@ -1,7 +1,9 @@
 //! The person search index: each record's search keys (see
 //! `safeguard_domain::search`) in an inverted index — FTS5 on SQLite, a GIN
-//! index over a `tsvector` on PostgreSQL — written with the record in the
-//! same transaction, and the lookups a search makes.
+//! index over a `tsvector` on PostgreSQL — and each name word once in a
+//! small index of words with the word's own keys (FTS5 on SQLite, a B-tree
+//! of key rows on PostgreSQL), all written with the record in the same
+//! transaction; and the lookups a search makes.
 
 use std::collections::BTreeSet;
 
