@@ -45,6 +45,27 @@ async function startServer() {
   return { base, child, dir };
 }
 
+/**
+ * Stops the server and removes its data directory. Waits for the process to exit first: a
+ * server still shutting down writes its database files while the directory is being removed
+ * (ENOTEMPTY). A directory that still cannot be removed is reported, not failed on: it is
+ * the test's scratch space, not something under test.
+ */
+async function stopServer(server) {
+  if (server.child.exitCode === null && server.child.signalCode === null) {
+    const exited = new Promise((resolve) => server.child.once('exit', resolve));
+    server.child.kill();
+    const timer = setTimeout(() => server.child.kill('SIGKILL'), 10000);
+    await exited;
+    clearTimeout(timer);
+  }
+  try {
+    rmSync(server.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  } catch (e) {
+    console.warn(`warning: could not remove ${server.dir}: ${e.message}`);
+  }
+}
+
 /** Runs `safeguard ARGS` on the server's database, with `input` on standard input. */
 async function cli(dir, args, input) {
   const child = spawn(BIN, [...args, '--data-dir', dir], { stdio: ['pipe', 'ignore', 'inherit'] });
@@ -620,8 +641,7 @@ async function main() {
     });
   } finally {
     await browser.close();
-    server.child.kill();
-    rmSync(server.dir, { recursive: true, force: true });
+    await stopServer(server);
   }
 
   console.log('\nPages checked with axe-core (WCAG 2.2 A and AA):');
