@@ -544,6 +544,65 @@ async function main() {
       await ctx.close();
     });
 
+    await test('training: a worker records learning (an error corrected); the manager, the lead and an analyst see compliance; an administrator edits the frameworks', async () => {
+      const ctx = await browser.newContext({ bypassCSP: true });
+      const page = await ctx.newPage();
+      const j = 'training';
+      await signIn(page, base, 'practitioner', j);
+      await expectText(page, 'Your training');
+      await go(page, j, 'mine', () => page.click('nav[aria-label="Main"] a:has-text("Training")'));
+      await expectText(page, 'Staff group C');
+      await page.fill('#title', 'Leading section 42 enquiries: refresher');
+      await page.selectOption('#kind', 'course');
+      await page.fill('#completed_on', 'yesterday');
+      await page.fill('#hours', '6.5');
+      await page.selectOption('#level', 'level-bnc-c');
+      await go(page, j, 'mine-errors', () => page.click('button:has-text("Record learning")'));
+      await expectText(page, 'There is a problem');
+      const d = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
+      await page.fill('#completed_on', d);
+      await go(page, j, 'mine-recorded', () => page.click('button:has-text("Record learning")'));
+      await expectText(page, 'The learning was recorded');
+      await signOut(page, j);
+
+      await signIn(page, base, 'manager', j);
+      await go(page, j, 'compliance', () => page.click('nav[aria-label="Main"] a:has-text("Training compliance")'));
+      await expectText(page, 'Jo Bright');
+      await go(page, j, 'worker', () => page.click('main a:has-text("Jo Bright")'));
+      await page.fill('#title', 'Adult safeguarding: leading enquiries');
+      await page.selectOption('#kind', 'course');
+      await page.fill('#completed_on', d);
+      await page.fill('#hours', '6');
+      await page.selectOption('#level', 'level-bnc-c');
+      await go(page, j, 'worker-recorded', () => page.click('button:has-text("Record learning")'));
+      await expectText(page, 'Current until');
+      await signOut(page, j);
+
+      await signIn(page, base, 'lead', j);
+      await go(page, j, 'compliance-everyone', () => page.click('nav[aria-label="Main"] a:has-text("Training compliance")'));
+      await expectText(page, 'Sam Reid');
+      await signOut(page, j);
+
+      await signIn(page, base, 'analyst', j);
+      await go(page, j, 'compliance-figures', () => page.click('nav[aria-label="Main"] a:has-text("Training compliance")'));
+      await expectText(page, 'without names');
+      await signOut(page, j);
+
+      await signIn(page, base, 'admin', j);
+      await go(page, j, 'frameworks', () => page.click('nav[aria-label="Main"] a:has-text("Competency frameworks")'));
+      await go(page, j, 'level', () => page.click('a[href="/learning/frameworks/levels/level-ic-3"]'));
+      await page.fill('#refresh_months', '0');
+      await go(page, j, 'level-errors', () => page.click('button:has-text("Save the level")'));
+      await expectText(page, 'There is a problem');
+      await page.fill('#refresh_months', '36');
+      await go(page, j, 'level-saved', () => page.click('button:has-text("Save the level")'));
+      await expectText(page, 'Saved.');
+      await go(page, j, 'requirements-saved', () => page.click('button:has-text("Save what each role needs")'));
+      await expectText(page, 'Saved.');
+      await signOut(page, j);
+      await ctx.close();
+    });
+
     await test('need-to-know: another team\'s case, an emergency opening and its review, a restriction, a share, the access report', async () => {
       const ctx = await browser.newContext({ bypassCSP: true });
       const page = await ctx.newPage();

@@ -78,6 +78,8 @@ pub struct UserSummary {
     pub awaiting_approval: bool,
     /// The person has set a password.
     pub activated: bool,
+    /// Holds the workforce lead's permission.
+    pub workforce_lead: bool,
 }
 
 impl UserSummary {
@@ -95,6 +97,7 @@ impl UserSummary {
             email: u.email,
             disabled: u.disabled,
             awaiting_approval: u.awaiting_approval,
+            workforce_lead: u.workforce_lead,
         })
     }
 
@@ -289,6 +292,7 @@ pub(crate) fn actor_of(u: &UserRow) -> CoreResult<Actor> {
             .as_deref()
             .map(|t| t.parse::<TeamId>().map_err(|_| bad("team")))
             .transpose()?,
+        workforce_lead: u.workforce_lead,
     })
 }
 

@@ -200,6 +200,13 @@ impl Safeguard {
                 "Northbridge Police",
                 "Public Protection Unit",
             ),
+            (
+                "lead",
+                "Lena Adeyemi",
+                Role::Manager,
+                "",
+                "Adult Safeguarding Hub",
+            ),
             ("analyst", "Anya Russo", Role::Analyst, "", ""),
             ("dpo", "Dev Patel-Moore", Role::Dpo, "", ""),
             ("admin", "Alex Morgan", Role::Admin, "", ""),
@@ -287,7 +294,152 @@ impl Safeguard {
         let manager = crate::accounts::actor_of(&manager)?;
         self.save_summary_translation(&manager, "cy", &welsh_summary(), &ctx, now)
             .await?;
+        self.load_demo_training(now).await?;
         Ok(Some(logins))
+    }
+}
+
+/// A demo learning record: who, title, kind, provider, days ago, hours, level.
+type DemoLearning = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    &'static str,
+    Option<&'static str>,
+);
+
+impl Safeguard {
+    /// Training that shows a realistic picture: the practitioner's enquiry
+    /// level runs out within two months, the managers' are current, one
+    /// colleague in the Hub has none recorded and one in the North team let
+    /// theirs run out. The `lead` account holds the workforce lead's
+    /// permission (organisation-wide figures).
+    async fn load_demo_training(&self, now: OffsetDateTime) -> CoreResult<()> {
+        let ctx = Ctx::default();
+        let colleagues = [
+            ("jo.bright", "Jo Bright", "Adult Safeguarding Hub"),
+            ("sam.reid", "Sam Reid", "North Locality Team"),
+        ];
+        for (username, name, team) in colleagues {
+            self.add_user(
+                None,
+                &NewUserInput {
+                    username: username.into(),
+                    display_name: name.into(),
+                    role: Role::Practitioner.code().into(),
+                    agency: String::new(),
+                    team: team.into(),
+                    password: DEMO_PASSWORD.into(),
+                    email: String::new(),
+                },
+                &ctx,
+                now,
+            )
+            .await?;
+        }
+        let today = self.today(now);
+        let ago =
+            |days: i64| safeguard_domain::person::iso_date(today - time::Duration::days(days));
+        let records: [DemoLearning; 7] = [
+            (
+                "practitioner",
+                "Leading section 42 enquiries",
+                "course",
+                "Northbridge Safeguarding Adults Board",
+                685,
+                "6",
+                Some("level-bnc-c"),
+            ),
+            (
+                "practitioner",
+                "Mental Capacity Act in practice",
+                "e-learning",
+                "Northbridge Council",
+                200,
+                "2.5",
+                None,
+            ),
+            (
+                "practitioner",
+                "Making Safeguarding Personal: outcomes in the person's words",
+                "workshop",
+                "Northbridge Safeguarding Adults Board",
+                60,
+                "3",
+                None,
+            ),
+            (
+                "manager",
+                "Managing safeguarding practice and allocation",
+                "course",
+                "Northbridge Safeguarding Adults Board",
+                180,
+                "12",
+                Some("level-bnc-d"),
+            ),
+            (
+                "lead",
+                "Safeguarding adults: strategic leadership",
+                "course",
+                "Regional Safeguarding Network",
+                90,
+                "18",
+                Some("level-bnc-d"),
+            ),
+            (
+                "sam.reid",
+                "Leading section 42 enquiries",
+                "course",
+                "Northbridge Safeguarding Adults Board",
+                790,
+                "6",
+                Some("level-bnc-c"),
+            ),
+            (
+                "jo.bright",
+                "Adult safeguarding awareness",
+                "e-learning",
+                "Northbridge Council",
+                30,
+                "1",
+                None,
+            ),
+        ];
+        for (who, title, kind, provider, days, hours, level) in records {
+            let u = self
+                .store
+                .user_by_username(who)
+                .await?
+                .ok_or(CoreError::NotFound)?;
+            let actor = crate::accounts::actor_of(&u)?;
+            let raw = safeguard_domain::workforce::RawLearning {
+                title: Some(title.into()),
+                kind: Some(kind.into()),
+                provider: Some(provider.into()),
+                completed_on: Some(ago(days)),
+                hours: Some(hours.into()),
+                level: level.map(str::to_string),
+                expires_on: None,
+                evidence: Some("Certificate on the learning record".into()),
+            };
+            self.record_learning(&actor, None, &raw, &ctx, now).await?;
+        }
+        let admin = self
+            .store
+            .user_by_username("admin")
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let admin = crate::accounts::actor_of(&admin)?;
+        let lead = self
+            .store
+            .user_by_username("lead")
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        self.set_workforce_lead(&admin, &lead.id, true, &ctx, now)
+            .await?;
+        Ok(())
     }
 }
 

@@ -344,11 +344,15 @@ impl Safeguard {
         &self,
         actor: &Actor,
         id: &str,
-        lead: &str,
-        agency: &str,
+        allocation: Allocation<'_>,
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<()> {
+        let Allocation {
+            lead,
+            agency,
+            competence_reason,
+        } = allocation;
         let e = self
             .enquiry_for(actor, id, Action::SignOffEnquiry, ctx, now)
             .await?;
@@ -365,9 +369,10 @@ impl Safeguard {
                 match u {
                     Some(u)
                         if u.agency_is_owner
+                            && !u.disabled
                             && matches!(u.role.as_str(), "practitioner" | "manager") =>
                     {
-                        Some(u.id)
+                        Some(u)
                     }
                     _ => return Err(invalid("lead", "Choose a council practitioner or manager")),
                 }
@@ -392,9 +397,21 @@ impl Safeguard {
                 "Choose an enquiry lead, or a partner agency to make the enquiry",
             ));
         }
+        // A lead without the required current competence needs the manager's reason.
+        let competence = match &lead_id {
+            Some(u) => {
+                self.lead_competence(actor, id, &u.id, &u.display_name, competence_reason, now)
+                    .await?
+            }
+            None => None,
+        };
+        let lead_id = lead_id.map(|u| u.id);
         let mut tx = self.store.begin_audited().await?;
         tx.allocate(id, lead_id.as_deref(), agency_id.as_deref())
             .await?;
+        if let Some(o) = &competence {
+            tx.insert_competence_override(o).await?;
+        }
         tx.audit(
             Self::event(
                 actor,
@@ -405,7 +422,11 @@ impl Safeguard {
                 Some(id.into()),
                 "success",
             )?
-            .with_detail("allocated"),
+            .with_detail(if competence.is_some() {
+                "allocated without the required competence"
+            } else {
+                "allocated"
+            }),
         )
         .await?;
         tx.commit().await?;
@@ -754,22 +775,17 @@ impl Safeguard {
     }
 }
 
-impl Safeguard {
-    /// Council practitioners and managers who can lead an enquiry: (username, name).
-    pub async fn enquiry_leads(&self) -> CoreResult<Vec<(String, String)>> {
-        Ok(self
-            .store
-            .list_users()
-            .await?
-            .into_iter()
-            .filter(|u| {
-                u.agency_is_owner
-                    && !u.disabled
-                    && matches!(u.role.as_str(), "practitioner" | "manager")
-            })
-            .map(|u| (u.username, u.display_name))
-            .collect())
-    }
+/// An allocation as asked for: the lead (a username) or a partner agency
+/// (by name), and why a lead without the required current competence is
+/// allocated anyway.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Allocation<'a> {
+    /// The lead's username; blank for none.
+    pub lead: &'a str,
+    /// A partner agency caused to make the enquiry; blank for none.
+    pub agency: &'a str,
+    /// The manager's reason, needed when the lead lacks the level.
+    pub competence_reason: &'a str,
 }
 
 /// A record to add to an enquiry.

@@ -27,6 +27,7 @@ pub mod sharing;
 pub mod summary;
 pub mod text;
 pub mod validation;
+pub mod workforce;
 
 pub use ids::{AgencyId, PersonId, TeamId, UserId};
 pub use policy::{Action, Actor, Decision, PersonScope, Role};

@@ -41,6 +41,9 @@ pub struct Actor {
     pub agency_is_owner: bool,
     /// The user's team, if any.
     pub team_id: Option<TeamId>,
+    /// The safeguarding lead or principal social worker: workforce and
+    /// audit figures for the whole organisation (no case content by this).
+    pub workforce_lead: bool,
 }
 
 /// Something a user may try to do.
@@ -98,6 +101,19 @@ pub enum Action {
     /// Review records suspected to be the same person: mark them as two
     /// people, or merge them (council managers).
     ReviewDuplicates,
+    /// See one's own training needs and learning, and record learning.
+    OwnLearning,
+    /// See the training and compliance of workers other than oneself:
+    /// a manager their team, the workforce lead everyone.
+    ViewWorkforce,
+    /// Record learning for a worker other than oneself (their manager, the
+    /// workforce lead).
+    RecordLearningForOthers,
+    /// See compliance as figures only, without names (analysts too).
+    ViewWorkforceFigures,
+    /// Edit the competency frameworks, the level each role needs and the
+    /// level an enquiry lead needs (administrators; no case content).
+    ManageFrameworks,
 }
 
 /// The policy's answer.
@@ -121,6 +137,37 @@ pub enum PersonScope {
 /// Whether a role works with case content (people, concerns, enquiries).
 fn case_worker(actor: &Actor) -> bool {
     actor.agency_is_owner && matches!(actor.role, Role::Practitioner | Role::Manager)
+}
+
+/// Whether the actor holds the workforce lead's permission (only council
+/// practitioners and managers can).
+fn workforce_lead(actor: &Actor) -> bool {
+    actor.workforce_lead && case_worker(actor)
+}
+
+/// Which workers' training `actor` may see besides their own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WorkforceScope {
+    /// Everyone in the organisation (the workforce lead).
+    Everyone,
+    /// The members of this team (its manager).
+    Team(TeamId),
+    /// Nobody else.
+    Nobody,
+}
+
+/// Whose training `actor` may see and record besides their own.
+pub fn workforce_scope(actor: &Actor) -> WorkforceScope {
+    if decide(actor, Action::ViewWorkforce) == Decision::Deny {
+        WorkforceScope::Nobody
+    } else if workforce_lead(actor) {
+        WorkforceScope::Everyone
+    } else {
+        match actor.team_id {
+            Some(t) => WorkforceScope::Team(t),
+            None => WorkforceScope::Nobody,
+        }
+    }
 }
 
 /// Decides whether `actor` may do `action`.
@@ -152,6 +199,15 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         Action::ViewReports => {
             actor.agency_is_owner && matches!(actor.role, Role::Analyst | Role::Manager)
         }
+        Action::OwnLearning => true,
+        Action::ViewWorkforce | Action::RecordLearningForOthers => {
+            actor.agency_is_owner && (actor.role == Role::Manager || workforce_lead(actor))
+        }
+        Action::ViewWorkforceFigures => {
+            actor.agency_is_owner
+                && (matches!(actor.role, Role::Analyst | Role::Manager) || workforce_lead(actor))
+        }
+        Action::ManageFrameworks => actor.role == Role::Admin,
     };
     if allow {
         Decision::Allow
@@ -357,7 +413,57 @@ mod tests {
             agency_id: AgencyId(Uuid::nil()),
             agency_is_owner: owner,
             team_id: None,
+            workforce_lead: false,
         }
+    }
+
+    #[test]
+    fn training_is_seen_by_the_worker_their_manager_and_the_workforce_lead() {
+        for role in Role::ALL {
+            let a = actor(*role, true);
+            assert_eq!(decide(&a, Action::OwnLearning), Decision::Allow);
+            assert_eq!(
+                decide(&a, Action::ViewWorkforce) == Decision::Allow,
+                *role == Role::Manager,
+                "{role:?}"
+            );
+            assert_eq!(
+                decide(&a, Action::ManageFrameworks) == Decision::Allow,
+                *role == Role::Admin,
+                "{role:?}"
+            );
+            // The lead's permission means nothing on an account that is not a
+            // council practitioner or manager.
+            let lead = Actor {
+                workforce_lead: true,
+                ..a.clone()
+            };
+            let expected = matches!(role, Role::Practitioner | Role::Manager);
+            assert_eq!(
+                workforce_scope(&lead) == WorkforceScope::Everyone,
+                expected,
+                "{role:?}"
+            );
+        }
+        let mut m = actor(Role::Manager, true);
+        assert_eq!(workforce_scope(&m), WorkforceScope::Nobody);
+        m.team_id = Some(TeamId(Uuid::from_u128(7)));
+        assert_eq!(
+            workforce_scope(&m),
+            WorkforceScope::Team(TeamId(Uuid::from_u128(7)))
+        );
+        assert_eq!(
+            workforce_scope(&actor(Role::Practitioner, true)),
+            WorkforceScope::Nobody
+        );
+        assert_eq!(
+            decide(&actor(Role::Analyst, true), Action::ViewWorkforceFigures),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&actor(Role::Manager, false), Action::ViewWorkforce),
+            Decision::Deny
+        );
     }
 
     #[test]

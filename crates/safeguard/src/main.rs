@@ -816,6 +816,22 @@ async fn serve(
             }
         }
     });
+    // Training reminders go into the outbox (each once) as levels near
+    // their expiry; the mailer below sends them when mail is configured.
+    let reminders = core.clone();
+    tokio::spawn(async move {
+        loop {
+            match reminders
+                .queue_learning_reminders(OffsetDateTime::now_utc())
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(queued = n, "training reminders queued"),
+                Err(e) => tracing::warn!(error = %e, "could not queue training reminders"),
+            }
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+    });
     if let Some(smtp_url) = mail.smtp_url.clone() {
         let mailer = core.clone();
         let cfg = safeguard_core::mail::MailConfig {

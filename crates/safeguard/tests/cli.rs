@@ -388,7 +388,7 @@ async fn serve_story(db: TestDb) {
     a.push(format!("--audit-anchor-file={}", anchors.display()));
     let (mut child, addr, mut lines) = start(&a);
     let mut printed = String::new();
-    for _ in 0..7 {
+    for _ in 0..8 {
         printed.push_str(&lines.next().expect("line").expect("utf-8"));
         printed.push('\n');
     }
@@ -397,6 +397,7 @@ async fn serve_story(db: TestDb) {
         "practitioner",
         "manager",
         "partner",
+        "lead",
         "analyst",
         "dpo",
         "admin",
@@ -429,7 +430,8 @@ async fn serve_story(db: TestDb) {
         resp.contains(&format!("\"backend\":\"{backend}\"")),
         "{resp}"
     );
-    assert_eq!(db.store.count_users().await.expect("count"), 6);
+    // The seven sign-in accounts and two colleagues in the training figures.
+    assert_eq!(db.store.count_users().await.expect("count"), 9);
     assert_eq!(db.store.count_people().await.expect("count"), 8);
     db.finish().await;
 }

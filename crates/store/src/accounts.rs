@@ -65,6 +65,9 @@ pub struct UserRow {
     /// The account waits for a council manager's approval before its
     /// activation link is sent.
     pub awaiting_approval: bool,
+    /// Holds the workforce lead's permission (organisation-wide training
+    /// and audit figures).
+    pub workforce_lead: bool,
 }
 
 /// A new user account.
@@ -128,7 +131,7 @@ pub struct SessionRow {
 
 const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.agency_id, a.name AS agency_name, \
      a.is_owner AS agency_is_owner, u.team_id, t.name AS team_name, u.password_hash, u.failed_logins, \
-     u.locked_until, u.disabled, u.email, u.created_by, u.awaiting_approval \
+     u.locked_until, u.disabled, u.email, u.created_by, u.awaiting_approval, u.workforce_lead \
      FROM users u JOIN agencies a ON a.id = u.agency_id LEFT JOIN teams t ON t.id = u.team_id";
 
 /// A session with its user's account, read together.

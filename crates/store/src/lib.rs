@@ -25,6 +25,7 @@ pub mod sac;
 pub mod search;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod workforce;
 
 use std::path::Path;
 use std::str::FromStr;

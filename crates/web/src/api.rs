@@ -567,6 +567,18 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::api_reports::dashboard))
         .routes(routes!(crate::api_reports::add_review))
         .routes(routes!(
+            crate::api_workforce::mine,
+            crate::api_workforce::record
+        ))
+        .routes(routes!(crate::api_workforce::worker))
+        .routes(routes!(crate::api_workforce::compliance))
+        .routes(routes!(crate::api_workforce::figures))
+        .routes(routes!(crate::api_workforce::frameworks))
+        .routes(routes!(crate::api_workforce::add_level))
+        .routes(routes!(crate::api_workforce::edit_level))
+        .routes(routes!(crate::api_workforce::set_requirements))
+        .routes(routes!(crate::api_workforce::workforce_lead))
+        .routes(routes!(
             crate::api_enquiries::put_translation,
             crate::api_enquiries::delete_translation
         ))

@@ -139,6 +139,9 @@ pub struct AllocateIn {
     pub lead: Option<String>,
     /// A partner agency caused to make the enquiry.
     pub agency: Option<String>,
+    /// Why the lead is allocated although they do not hold the current
+    /// level an enquiry lead needs (required then; recorded and counted).
+    pub competence_reason: Option<String>,
 }
 
 fn split(s: &str) -> Vec<String> {
@@ -250,8 +253,11 @@ pub(crate) async fn allocate(
         .allocate_enquiry(
             &user.actor,
             &id,
-            a.lead.as_deref().unwrap_or(""),
-            a.agency.as_deref().unwrap_or(""),
+            safeguard_core::enquiries::Allocation {
+                lead: a.lead.as_deref().unwrap_or(""),
+                agency: a.agency.as_deref().unwrap_or(""),
+                competence_reason: a.competence_reason.as_deref().unwrap_or(""),
+            },
             &user.ctx,
             user.now,
         )

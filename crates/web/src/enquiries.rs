@@ -415,6 +415,8 @@ struct EnquiryPage {
     f: FormView,
     errors: FieldErrors,
     leads: Vec<(String, String)>,
+    /// The level an enquiry lead needs, named.
+    lead_level: Option<String>,
     agencies: Vec<(String, String)>,
     providers: Vec<(String, String)>,
     asked_options: Opts,
@@ -614,10 +616,20 @@ async fn page(
             rows
         }
     };
-    let leads = if allow(Action::SignOffEnquiry) {
-        state.core.enquiry_leads().await?
+    // Each candidate with their standing against the level a lead needs.
+    let (leads, lead_level) = if allow(Action::SignOffEnquiry) {
+        let (candidates, level) = state.core.lead_candidates(user.now).await?;
+        let name = level.as_ref().map(|l| l.name.clone()).unwrap_or_default();
+        let leads = candidates
+            .iter()
+            .map(|c| (c.username.clone(), c.label(&name)))
+            .collect();
+        (
+            leads,
+            level.map(|l| format!("{} ({})", l.name, l.framework.label())),
+        )
     } else {
-        Vec::new()
+        (Vec::new(), None)
     };
     let agencies = if allow(Action::SignOffEnquiry) {
         state
@@ -742,6 +754,7 @@ async fn page(
         },
         errors,
         leads,
+        lead_level,
         agencies,
         providers,
         asked_options: opts!(Asked),
@@ -952,8 +965,11 @@ pub(crate) async fn allocate(
         .allocate_enquiry(
             &user.actor,
             &id,
-            f.get("lead"),
-            f.get("agency"),
+            safeguard_core::enquiries::Allocation {
+                lead: f.get("lead"),
+                agency: f.get("agency"),
+                competence_reason: f.get("competence_reason"),
+            },
             &user.ctx,
             user.now,
         )

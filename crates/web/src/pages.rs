@@ -46,6 +46,10 @@ pub struct UserNav {
     pub approves: bool,
     /// Reviews records suspected to be one person.
     pub duplicates: bool,
+    /// Sees training compliance (names, or figures only).
+    pub workforce: bool,
+    /// Edits the competency frameworks.
+    pub frameworks: bool,
 }
 
 /// What every page's layout needs.
@@ -90,6 +94,10 @@ impl Layout {
                 approves: safeguard_domain::policy::decide(a, Action::ApproveAccounts)
                     == safeguard_domain::Decision::Allow,
                 duplicates: safeguard_domain::policy::decide(a, Action::ReviewDuplicates)
+                    == safeguard_domain::Decision::Allow,
+                workforce: safeguard_domain::policy::decide(a, Action::ViewWorkforceFigures)
+                    == safeguard_domain::Decision::Allow,
+                frameworks: safeguard_domain::policy::decide(a, Action::ManageFrameworks)
                     == safeguard_domain::Decision::Allow,
             }),
             csrf: csrf.to_string(),
@@ -166,6 +174,11 @@ struct HomeTemplate {
     dpo: bool,
     analyst: bool,
     partner: bool,
+    /// The user's own training running out or out of date: sentences.
+    my_training: Vec<String>,
+    /// Requirements out of date, and running out within 30 days, among the
+    /// workers the user oversees.
+    team_training: Option<(u64, u64)>,
 }
 
 /// `GET /`.
@@ -192,7 +205,17 @@ pub(crate) async fn home(State(state): State<AppState>, user: SignedIn) -> Respo
         Ok(s) => s,
         Err(e) => return PageError::from(e).into_response(),
     };
+    let training = match state.core.training_alerts(&user.actor, user.now).await {
+        Ok(t) => t,
+        Err(e) => return PageError::from(e).into_response(),
+    };
     let t = HomeTemplate {
+        my_training: training
+            .mine
+            .iter()
+            .map(|(level, s)| format!("{level}: {}", s.describe()))
+            .collect(),
+        team_training: training.team,
         shared,
         break_glass,
         counts,

@@ -362,6 +362,33 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             | "/api/v1/reports/sac/{year}/cells/{table}/{row}/{column}",
         ) => Roles(MANAGER),
         ("post", "/reports/reviews" | "/api/v1/reviews") => Roles(MANAGER),
+        // Training: each worker's own (anyone signed in); the frameworks are
+        // readable by all and edited by administrators; compliance by managers
+        // (their team) and, as figures without names, analysts.
+        ("get" | "post", "/learning" | "/api/v1/learning") => Signed,
+        ("get", "/learning/frameworks" | "/api/v1/learning/frameworks") => Signed,
+        ("get", "/learning/compliance" | "/api/v1/learning/figures") => Roles(REPORTS),
+        ("get", "/api/v1/learning/compliance") => Roles(MANAGER),
+        // The worker here (north.worker) is in another team than the demo
+        // manager, so no role in the matrix may see or record their training.
+        ("get" | "post", "/learning/workers/{id}") | ("get", "/api/v1/learning/workers/{id}") => {
+            Roles(&[])
+        }
+        ("get", "/learning/frameworks/levels/{id}")
+        | (
+            "post",
+            "/learning/frameworks/levels"
+            | "/learning/frameworks/levels/{id}"
+            | "/learning/frameworks/requirements"
+            | "/api/v1/learning/frameworks/levels"
+            | "/admin/users/{id}/workforce-lead",
+        )
+        | (
+            "put",
+            "/api/v1/learning/frameworks/levels/{id}"
+            | "/api/v1/learning/frameworks/requirements"
+            | "/api/v1/users/{id}/workforce-lead",
+        ) => Roles(&["admin"]),
         // Concerns.
         ("get", "/concerns" | "/api/v1/concerns") => Roles(RAISERS),
         ("get" | "post", "/concerns/new") | ("post", "/api/v1/concerns") => Roles(RAISERS),
@@ -462,7 +489,7 @@ fn fill(path: &str, f: &Fixture, cond: Cond) -> String {
         f.provider.as_str()
     } else if path.contains("/break-glass/{id}") {
         f.opening.as_str()
-    } else if path.contains("/users/{id}") {
+    } else if path.contains("/users/{id}") || path.contains("/workers/{id}") {
         f.user.as_str()
     } else {
         "01900000-0000-7000-8000-000000000000"
@@ -510,6 +537,8 @@ fn api_body(path: &str) -> &'static str {
         "targets" => r#"{"acknowledge_days":0,"decision_days":0}"#,
         "feedback-questions" => r#"{"questions":[]}"#,
         "subject-access" => r#"{"withhold":[]}"#,
+        "workforce-lead" => r#"{"lead":false}"#,
+        "requirements" => r#"{"requirements":[]}"#,
         _ if path.starts_with("/api/v1/people/") => r#"{"version":0,"person":{}}"#,
         _ => "{}",
     }

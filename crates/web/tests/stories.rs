@@ -13,6 +13,8 @@ mod search;
 #[path = "stories/security.rs"]
 mod security;
 mod support;
+#[path = "stories/workforce.rs"]
+mod workforce;
 
 use axum::http::{Method, StatusCode};
 use safeguard_store::audit::{AuditFilter, Verification};
@@ -911,6 +913,11 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/enquiries/{id}/actions",
             "GET /api/v1/enquiries/{id}/records",
             "GET /api/v1/enquiries/{id}/shares",
+            "GET /api/v1/learning",
+            "GET /api/v1/learning/compliance",
+            "GET /api/v1/learning/figures",
+            "GET /api/v1/learning/frameworks",
+            "GET /api/v1/learning/workers/{id}",
             "GET /api/v1/openapi.json",
             "GET /api/v1/people",
             "GET /api/v1/people/{id}",
@@ -948,6 +955,8 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/enquiries/{id}/records/risk",
             "POST /api/v1/enquiries/{id}/shares",
             "POST /api/v1/enquiries/{id}/sign-off",
+            "POST /api/v1/learning",
+            "POST /api/v1/learning/frameworks/levels",
             "POST /api/v1/merges/{id}/undo",
             "POST /api/v1/people",
             "POST /api/v1/people/{id}/break-glass",
@@ -961,10 +970,13 @@ async fn openapi_story(db: TestDb) {
             "PUT /api/v1/concerns/{id}/provider",
             "PUT /api/v1/enquiries/{id}/actions/{action_id}",
             "PUT /api/v1/enquiries/{id}/outcomes/{outcome_id}",
+            "PUT /api/v1/learning/frameworks/levels/{id}",
+            "PUT /api/v1/learning/frameworks/requirements",
             "PUT /api/v1/people/{id}",
             "PUT /api/v1/people/{id}/restriction",
             "PUT /api/v1/settings/feedback-questions",
             "PUT /api/v1/settings/summary-translations/{lang}",
+            "PUT /api/v1/users/{id}/workforce-lead",
         ]
     );
     for d in &described {
@@ -1221,6 +1233,9 @@ on_both_backends! {
     staff_record_providers_and_deadlines => crate::concerns::staff_record_story;
     triage_through_the_api => crate::concerns::api_triage_story;
     enquiry_led_by_the_person => crate::enquiries::enquiry_story;
+    training_needs_records_and_compliance => crate::workforce::training_story;
+    enquiry_leads_need_current_competence => crate::workforce::allocation_story;
+    frameworks_are_edited_by_administrators => crate::workforce::frameworks_story;
     enquiries_need_person_records => crate::enquiries::enquiry_needs_people_story;
     enquiry_through_the_api => crate::enquiries::api_enquiry_story;
     advocacy_capacity_and_consent => crate::enquiries::rights_story;

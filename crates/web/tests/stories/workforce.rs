@@ -1,0 +1,644 @@
+//! Practice keeps improving: competence and training, as its users live it.
+//!
+//! The demo data gives the Hub practitioner (Priya Okafor) a Staff group C
+//! course that runs out in about 45 days, the managers current Staff group D,
+//! a Hub colleague (Jo Bright) no level at all, and a North colleague (Sam
+//! Reid) one that ran out; `lead` holds the workforce lead's permission.
+
+use axum::http::{Method, StatusCode};
+use safeguard_store::testing::{TestDb, count_raw};
+
+use crate::support::{Api, TestApp};
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    count_raw(&app.db.store, sql).await.expect("count")
+}
+
+async fn user_id(app: &TestApp, username: &str) -> String {
+    app.db
+        .store
+        .user_by_username(username)
+        .await
+        .expect("read")
+        .expect("user")
+        .id
+}
+
+fn days_ago(n: i64) -> String {
+    safeguard_domain::person::iso_date(
+        time::OffsetDateTime::now_utc().date() - time::Duration::days(n),
+    )
+}
+
+/// A worker sees what they need and records learning; their manager sees
+/// the team's compliance and records for them; the workforce lead sees
+/// everyone; analysts see figures without names; reminders go once.
+pub async fn training_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let mut p = app.browser();
+    p.login_ok("practitioner").await;
+    let page = p.get("/learning").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("Staff group C"), "{}", page.body);
+    assert!(
+        page.contains("Runs out in 31 to 60 days"),
+        "the demo course runs out soon"
+    );
+    let home = p.get("/").await;
+    assert!(
+        home.contains("Your training"),
+        "the home page reminds the worker"
+    );
+
+    // A record with mistakes: every field says what is wrong, nothing is written.
+    let before = count(&app, "SELECT COUNT(*) FROM learning_records").await;
+    let bad = p
+        .post(
+            "/learning",
+            &[
+                ("title", ""),
+                ("kind", "nap"),
+                ("completed_on", "2099-01-01"),
+                ("hours", "lots"),
+                ("level", "level-bnc-c"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for msg in [
+        "Enter what the learning was",
+        "Choose what kind of learning it was",
+        "cannot be in the future",
+        "Hours must be a number",
+    ] {
+        assert!(bad.contains(msg), "{msg}");
+    }
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM learning_records").await,
+        before
+    );
+
+    let completed = days_ago(3);
+    let ok = p
+        .post(
+            "/learning",
+            &[
+                ("title", "Leading section 42 enquiries: refresher"),
+                ("kind", "course"),
+                ("completed_on", &completed),
+                ("hours", "6.5"),
+                ("level", "level-bnc-c"),
+                ("evidence", "Certificate SAB-2291"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let page = p.get("/learning?recorded=1").await;
+    assert!(page.contains("The learning was recorded"));
+    assert!(page.contains("Certificate SAB-2291"));
+    assert!(
+        !p.get("/").await.contains("Your training"),
+        "current: no reminder"
+    );
+    let mut pa = Api::new(&app);
+    pa.sign_in("practitioner").await;
+    let mine = pa.call(Method::GET, "/api/v1/learning", None).await.json();
+    assert_eq!(mine["requirements"][0]["level_id"], "level-bnc-c");
+    assert_eq!(mine["requirements"][0]["standing"], "current");
+    assert_eq!(mine["requirements"][0]["band"], "current");
+    assert_eq!(mine["learning"][0]["hours"], 6.5);
+    assert_eq!(mine["learning"].as_array().map(Vec::len), Some(4));
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'create' AND subject_type = 'training'"
+        )
+        .await,
+        8,
+        "seven demo records and this one, each audited"
+    );
+
+    // A practitioner sees no one else's training.
+    let manager_id = user_id(&app, "manager").await;
+    assert_eq!(
+        p.get("/learning/compliance").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let other = p.get(&format!("/learning/workers/{manager_id}")).await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
+    let r = pa
+        .call(
+            Method::POST,
+            "/api/v1/learning",
+            Some(&serde_json::json!({"user_id": manager_id, "title": "x", "kind": "course", "completed_on": completed, "hours": 1}).to_string()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+
+    // The Hub manager sees the Hub, most urgent first, and not the North team.
+    let mut m = app.browser();
+    m.login_ok("manager").await;
+    let home = m.get("/").await;
+    assert!(
+        home.contains("training requirement out of date"),
+        "{}",
+        home.body
+    );
+    let c = m.get("/learning/compliance").await;
+    assert_eq!(c.status, StatusCode::OK);
+    assert!(c.contains("Adult Safeguarding Hub"));
+    assert!(c.contains("Jo Bright") && c.contains("No training recorded"));
+    assert!(
+        !c.contains("Sam Reid"),
+        "another team's worker is not listed"
+    );
+    assert!(
+        c.body.find("Jo Bright") < c.body.find("Priya Okafor"),
+        "the most urgent first"
+    );
+    let jo = user_id(&app, "jo.bright").await;
+    let sam = user_id(&app, "sam.reid").await;
+    assert!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM audit_events WHERE action = 'view' AND subject_type = 'training' AND subject_id = '{jo}'")
+        )
+        .await
+            >= 1,
+        "each worker listed is a view of their training, audited"
+    );
+    let denied_before = count(
+        &app,
+        "SELECT COUNT(*) FROM audit_events WHERE actor_name = 'manager' AND outcome = 'denied'",
+    )
+    .await;
+    assert_eq!(
+        m.get(&format!("/learning/workers/{sam}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_events WHERE actor_name = 'manager' AND outcome = 'denied'"
+        )
+        .await,
+        denied_before + 1,
+        "the refusal is audited"
+    );
+    m.get(&format!("/learning/workers/{jo}")).await;
+    let rec = m
+        .post(
+            &format!("/learning/workers/{jo}"),
+            &[
+                ("title", "Leading section 42 enquiries"),
+                ("kind", "course"),
+                ("completed_on", &completed),
+                ("hours", "6"),
+                ("level", "level-bnc-c"),
+            ],
+        )
+        .await;
+    assert_eq!(rec.status, StatusCode::SEE_OTHER, "{}", rec.body);
+    let jo_page = m.get(&format!("/learning/workers/{jo}")).await;
+    assert!(jo_page.contains("Training: Jo Bright") && jo_page.contains("Current until"));
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM learning_records WHERE user_id = '{jo}' AND recorded_by = '{manager_id}'")
+        )
+        .await,
+        1
+    );
+
+    // The workforce lead sees every team, and can narrow to one.
+    let mut lead = Api::new(&app);
+    lead.sign_in("lead").await;
+    let all = lead
+        .call(Method::GET, "/api/v1/learning/compliance", None)
+        .await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+    let all = all.json();
+    assert_eq!(all["scope"], "Everyone in the organisation");
+    let names: Vec<&str> = all["workers"]
+        .as_array()
+        .expect("workers")
+        .iter()
+        .filter_map(|w| w["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"Sam Reid") && names.contains(&"Jo Bright"),
+        "{names:?}"
+    );
+    assert_eq!(all["workers"][0]["name"], "Sam Reid", "out of date first");
+    assert_eq!(all["workers"][0]["requirements"][0]["standing"], "expired");
+    let teams = app.core.teams().await.expect("teams");
+    let north = &teams
+        .iter()
+        .find(|t| t.1 == "North Locality Team")
+        .expect("north")
+        .0;
+    let one = lead
+        .call(
+            Method::GET,
+            &format!("/api/v1/learning/compliance?team={north}"),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(one["workers"].as_array().map(Vec::len), Some(1));
+
+    // Analysts see figures by team, without names.
+    let mut an = app.browser();
+    an.login_ok("analyst").await;
+    let f = an.get("/learning/compliance").await;
+    assert_eq!(f.status, StatusCode::OK);
+    assert!(f.contains("North Locality Team") && !f.contains("Sam Reid"));
+    let mut aa = Api::new(&app);
+    aa.sign_in("analyst").await;
+    let figures = aa.call(Method::GET, "/api/v1/learning/figures", None).await;
+    assert_eq!(figures.status, StatusCode::OK);
+    let north_figures = figures
+        .json()
+        .as_array()
+        .expect("teams")
+        .iter()
+        .find(|t| t["team"] == "North Locality Team")
+        .cloned()
+        .expect("north");
+    assert_eq!(north_figures["bands"][0]["band"], "out-of-date");
+    assert_eq!(north_figures["bands"][0]["count"], 1);
+    assert_eq!(
+        aa.call(Method::GET, "/api/v1/learning/compliance", None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Reminders: once for each band, to the worker's own address, with no case content.
+    let admin = app
+        .core
+        .login(
+            "admin",
+            safeguard_core::demo::DEMO_PASSWORD,
+            &safeguard_core::Ctx::default(),
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .expect("login")
+        .actor;
+    app.core
+        .add_user(
+            Some(&admin),
+            &safeguard_core::NewUserInput {
+                username: "kim.north".into(),
+                display_name: "Kim North".into(),
+                role: "practitioner".into(),
+                agency: String::new(),
+                team: "North Locality Team".into(),
+                password: String::new(),
+                email: "kim.north@example.org".into(),
+            },
+            &safeguard_core::Ctx::default(),
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .expect("user");
+    let kim = user_id(&app, "kim.north").await;
+    let r = lead
+        .call(
+            Method::POST,
+            "/api/v1/learning",
+            Some(&serde_json::json!({"user_id": kim, "title": "Leading section 42 enquiries", "kind": "course",
+                "completed_on": days_ago(715), "hours": 6, "level_id": "level-bnc-c"}).to_string()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let now = time::OffsetDateTime::now_utc();
+    app.core
+        .queue_learning_reminders(now)
+        .await
+        .expect("remind");
+    app.core.queue_learning_reminders(now).await.expect("again");
+    let sent = "SELECT COUNT(*) FROM email_outbox WHERE to_address = 'kim.north@example.org' \
+                AND subject LIKE 'Your safeguarding training%'";
+    assert_eq!(
+        count(&app, sent).await,
+        1,
+        "one reminder, however often the job runs"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM email_outbox WHERE to_address = 'kim.north@example.org' \
+             AND body LIKE '%/learning%' AND body LIKE '%Staff group C%'"
+        )
+        .await,
+        1
+    );
+    app.finish().await;
+}
+
+/// Allocating an enquiry lead shows each candidate's competence; a lead
+/// without the required current level needs the manager's recorded reason,
+/// counted on the compliance page.
+pub async fn allocation_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let (ada, eid, m) = crate::enquiries::enquiry_for(&app, "ada brightwater").await;
+    let mut mb = app.browser();
+    mb.login_ok("manager").await;
+    let page = mb.get(&format!("/enquiries/{eid}")).await;
+    assert!(page.contains("An enquiry lead needs a current Staff group C"));
+    assert!(
+        page.contains("Jo Bright — Staff group C: no training recorded"),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("Priya Okafor — Staff group C: runs out on"));
+
+    let no_reason = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/allocate"),
+            Some(r#"{"lead":"jo.bright"}"#),
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        no_reason.body.contains("competence_reason"),
+        "{}",
+        no_reason.body
+    );
+    let page = mb
+        .post(
+            &format!("/enquiries/{eid}/allocate"),
+            &[("lead", "jo.bright")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Jo Bright does not hold a current Staff group C"));
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM competence_overrides").await,
+        0
+    );
+
+    let with_reason = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/allocate"),
+            Some(r#"{"lead":"jo.bright","competence_reason":"Co-working with Priya, who holds it, while Jo's course is booked"}"#),
+        )
+        .await;
+    assert_eq!(
+        with_reason.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        with_reason.body
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM competence_overrides").await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM audit_events WHERE subject_id = '{eid}' AND detail = 'allocated without the required competence'")
+        )
+        .await,
+        1
+    );
+    // A lead who holds it needs no reason and adds nothing to the count.
+    let r = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/allocate"),
+            Some(r#"{"lead":"practitioner"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM competence_overrides").await,
+        1
+    );
+    let c = mb.get("/learning/compliance").await;
+    assert!(c.contains("In the last 12 months: 1."));
+    assert!(c.contains("Co-working with Priya"));
+
+    // With no level set for leads, anyone on the list may lead.
+    let mut admin = Api::new(&app);
+    admin.sign_in("admin").await;
+    let cleared = admin
+        .call(
+            Method::PUT,
+            "/api/v1/learning/frameworks/requirements",
+            Some(r#"{"requirements":[],"enquiry_lead_level_id":null}"#),
+        )
+        .await;
+    assert_eq!(cleared.status, StatusCode::NO_CONTENT, "{}", cleared.body);
+    let r = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/allocate"),
+            Some(r#"{"lead":"jo.bright"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM competence_overrides").await,
+        1
+    );
+
+    // The reason is about the case: disposing of the case file removes it too
+    // (the retention rules about open work are the use case's, not tested here).
+    let mut tx = app.db.store.begin().await.expect("begin");
+    let removed = tx.dispose_person(&ada).await.expect("dispose");
+    tx.commit().await.expect("commit");
+    assert!(
+        removed
+            .iter()
+            .any(|(what, n)| what.starts_with("leads allocated") && *n == 1),
+        "{removed:?}"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM competence_overrides").await,
+        0
+    );
+    app.finish().await;
+}
+
+/// Administrators edit the frameworks and what each role needs, and grant
+/// the workforce lead's permission; nobody else can.
+pub async fn frameworks_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let mut a = app.browser();
+    a.login_ok("admin").await;
+    let page = a.get("/learning/frameworks").await;
+    assert!(page.contains("Intercollegiate adult safeguarding levels"));
+    assert!(page.contains("Bournemouth National Competency Framework"));
+    a.get("/learning/frameworks/levels/level-ic-3").await;
+    let bad = a
+        .post(
+            "/learning/frameworks/levels/level-ic-3",
+            &[
+                ("name", "Level 3"),
+                ("description", "Registered staff"),
+                ("refresh_months", "0"),
+                ("hours", "8"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("Months current must be a whole number from 1 to 120"));
+    let ok = a
+        .post(
+            "/learning/frameworks/levels/level-ic-3",
+            &[
+                ("name", "Level 3"),
+                ("description", "Registered staff"),
+                ("refresh_months", "24"),
+                ("hours", "8"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+
+    let mut api = Api::new(&app);
+    api.sign_in("admin").await;
+    let added = api
+        .call(
+            Method::POST,
+            "/api/v1/learning/frameworks/levels",
+            Some(r#"{"framework":"intercollegiate","name":"Board level","description":"Chief executives and board members","refresh_months":36,"hours":2}"#),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    let fw = api
+        .call(Method::GET, "/api/v1/learning/frameworks", None)
+        .await
+        .json();
+    let levels = fw["levels"].as_array().expect("levels");
+    let board = levels
+        .iter()
+        .find(|l| l["name"] == "Board level")
+        .expect("added");
+    assert_eq!(board["rank"], 6);
+    let l3 = levels.iter().find(|l| l["id"] == "level-ic-3").expect("l3");
+    assert_eq!(l3["refresh_months"], 24);
+
+    // Practitioners now need Level 3 too.
+    let set = a
+        .post(
+            "/learning/frameworks/requirements",
+            &[
+                ("role-practitioner", "level-bnc-c"),
+                ("role-practitioner", "level-ic-3"),
+                ("role-manager", "level-bnc-d"),
+                ("lead_level", "level-bnc-c"),
+            ],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
+    let mut p = Api::new(&app);
+    p.sign_in("practitioner").await;
+    let mine = p.call(Method::GET, "/api/v1/learning", None).await.json();
+    let needs: Vec<&str> = mine["requirements"]
+        .as_array()
+        .expect("requirements")
+        .iter()
+        .filter_map(|r| r["level_id"].as_str())
+        .collect();
+    assert_eq!(needs, ["level-bnc-c", "level-ic-3"]);
+    assert_eq!(mine["requirements"][1]["standing"], "missing");
+    let bad = a
+        .post(
+            "/learning/frameworks/requirements",
+            &[("role-practitioner", "nope")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Nobody else edits the frameworks.
+    let mut m = Api::new(&app);
+    m.sign_in("manager").await;
+    assert_eq!(
+        m.call(
+            Method::PUT,
+            "/api/v1/learning/frameworks/requirements",
+            Some(r#"{"requirements":[]}"#)
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        m.call(
+            Method::PUT,
+            "/api/v1/learning/frameworks/levels/level-ic-3",
+            Some(r#"{"name":"x","description":"y","refresh_months":1,"hours":0}"#)
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The workforce lead's permission: granted by an administrator, to council case workers only.
+    let prac = user_id(&app, "practitioner").await;
+    assert_eq!(
+        p.call(Method::GET, "/api/v1/learning/compliance", None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    a.get(&format!("/admin/users/{prac}")).await;
+    let granted = a
+        .post(
+            &format!("/admin/users/{prac}/workforce-lead"),
+            &[("lead", "yes")],
+        )
+        .await;
+    assert_eq!(granted.status, StatusCode::SEE_OTHER, "{}", granted.body);
+    assert!(
+        a.get(&format!("/admin/users/{prac}"))
+            .await
+            .contains("Withdraw the workforce lead")
+    );
+    let mut p2 = Api::new(&app);
+    p2.sign_in("practitioner").await;
+    let all = p2
+        .call(Method::GET, "/api/v1/learning/compliance", None)
+        .await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+    assert_eq!(all.json()["scope"], "Everyone in the organisation");
+    let analyst = user_id(&app, "analyst").await;
+    let refused = api
+        .call(
+            Method::PUT,
+            &format!("/api/v1/users/{analyst}/workforce-lead"),
+            Some(r#"{"lead":true}"#),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        m.call(
+            Method::PUT,
+            &format!("/api/v1/users/{prac}/workforce-lead"),
+            Some(r#"{"lead":false}"#)
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM audit_events WHERE subject_id = '{prac}' AND detail = 'workforce lead granted'")
+        )
+        .await,
+        1
+    );
+    app.finish().await;
+}
