@@ -603,6 +603,39 @@ async function main() {
       await ctx.close();
     });
 
+    await test('supervision: the manager sees who is overdue, records a session (an error corrected); the worker marks the action done', async () => {
+      const ctx = await browser.newContext({ bypassCSP: true });
+      const page = await ctx.newPage();
+      const j = 'supervision';
+      await signIn(page, base, 'manager', j);
+      await expectText(page, 'overdue for supervision');
+      await go(page, j, 'list', () => page.click('nav[aria-label="Main"] a:has-text("Supervision")'));
+      await go(page, j, 'worker', () => page.click('main a:has-text("Priya Okafor")'));
+      await page.click('summary:has-text("Record a supervision session")');
+      await page.fill('#held_on', 'last week');
+      await page.fill('#action_0_text', 'Book the advocacy training');
+      await go(page, j, 'session-errors', () => page.click('button:has-text("Record the session")'));
+      await expectText(page, 'There is a problem');
+      const d = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
+      const due = new Date(Date.now() + 14 * 86400000).toISOString().slice(0, 10);
+      await page.fill('#held_on', d);
+      await page.check('#wellbeing');
+      await page.fill('#notes', 'A good month; recording is up to date.');
+      await page.selectOption('#action_0_owner', 'practitioner');
+      await page.fill('#action_0_due', due);
+      await go(page, j, 'session-recorded', () => page.click('button:has-text("Record the session")'));
+      await expectText(page, 'A good month');
+      await signOut(page, j);
+
+      await signIn(page, base, 'practitioner', j);
+      await go(page, j, 'mine', () => page.click('nav[aria-label="Main"] a:has-text("Supervision")'));
+      await expectText(page, 'Book the advocacy training');
+      await go(page, j, 'action-done', () => page.click('button:has-text("Mark done: Book the advocacy training")'));
+      await expectText(page, 'Done');
+      await signOut(page, j);
+      await ctx.close();
+    });
+
     await test('need-to-know: another team\'s case, an emergency opening and its review, a restriction, a share, the access report', async () => {
       const ctx = await browser.newContext({ bypassCSP: true });
       const page = await ctx.newPage();

@@ -286,6 +286,30 @@ impl Safeguard {
             .await
     }
 
+    /// Whether `actor` may open this enquiry in full, asked without opening
+    /// it (nothing is read from it and nothing audited): for deciding
+    /// whether to show a reference to it, such as a case discussed in
+    /// supervision. Opening it still goes through `require_enquiry`.
+    pub(crate) async fn may_open_enquiry(
+        &self,
+        actor: &Actor,
+        enquiry_id: &str,
+        now: OffsetDateTime,
+    ) -> CoreResult<bool> {
+        let Some(enquiry) = self.store.enquiry(enquiry_id).await? else {
+            return Ok(false);
+        };
+        let facts = self.case_facts(actor, &enquiry.person_id, now).await?;
+        let member = self
+            .store
+            .is_enquiry_member(&enquiry.id, &actor.user_id.to_string())
+            .await?;
+        Ok(matches!(
+            enquiry_access(actor, &facts, member, false),
+            safeguard_domain::policy::Access::Full(_)
+        ))
+    }
+
     /// Opens a record outside `actor`'s need-to-know in an emergency, for
     /// the configured time, giving a reason. The opening is audited, lands
     /// in the managers' review queue and (when an address is configured) the

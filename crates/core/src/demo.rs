@@ -439,6 +439,80 @@ impl Safeguard {
             .ok_or(CoreError::NotFound)?;
         self.set_workforce_lead(&admin, &lead.id, true, &ctx, now)
             .await?;
+        self.load_demo_supervision(today, now).await
+    }
+
+    /// Supervision: the practitioner every four weeks, last seen six weeks
+    /// ago (so overdue, on the manager's home page), with an action still
+    /// open; a Hub colleague seen last week.
+    async fn load_demo_supervision(
+        &self,
+        today: time::Date,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        use safeguard_domain::supervision::{RawAgreement, RawSession, RawSupervisionAction};
+        let ctx = Ctx::default();
+        let day = |n: i64| safeguard_domain::person::iso_date(today - time::Duration::days(n));
+        let manager = self
+            .store
+            .user_by_username("manager")
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let manager = crate::accounts::actor_of(&manager)?;
+        for (who, started, held, wellbeing, notes, action) in [
+            (
+                "practitioner",
+                140,
+                42,
+                "managing",
+                "Caseload is heavy; two complex enquiries. Agreed to protect time for recording.",
+                "Book the Mental Capacity Act refresher",
+            ),
+            (
+                "jo.bright",
+                42,
+                7,
+                "good",
+                "Settling in well; shadowing Priya on strategy discussions.",
+                "Complete the Staff group C course",
+            ),
+        ] {
+            let u = self
+                .store
+                .user_by_username(who)
+                .await?
+                .ok_or(CoreError::NotFound)?;
+            self.set_supervision_agreement(
+                &manager,
+                &u.id,
+                &RawAgreement {
+                    supervisor: Some("manager".into()),
+                    frequency_weeks: Some("4".into()),
+                    started_on: Some(day(started)),
+                },
+                &ctx,
+                now,
+            )
+            .await?;
+            self.record_supervision(
+                &manager,
+                &u.id,
+                &RawSession {
+                    held_on: Some(day(held)),
+                    wellbeing: Some(wellbeing.into()),
+                    notes: Some(notes.into()),
+                    cases: Vec::new(),
+                    actions: vec![RawSupervisionAction {
+                        action: Some(action.into()),
+                        owner: Some(who.into()),
+                        due_on: Some(day(held - 28)),
+                    }],
+                },
+                &ctx,
+                now,
+            )
+            .await?;
+        }
         Ok(())
     }
 }

@@ -96,6 +96,17 @@ impl EnquiryView {
         Ok(self.store.enquiry_members(&self.enquiry.id).await?)
     }
 
+    /// When it was discussed in supervision, by whom, and the decisions
+    /// (never the session's private notes): council staff only.
+    pub async fn supervision(
+        &self,
+    ) -> CoreResult<Vec<safeguard_store::supervision::DiscussionRow>> {
+        if !self.council() {
+            return Ok(Vec::new());
+        }
+        Ok(self.store.enquiry_discussions(&self.enquiry.id).await?)
+    }
+
     /// The person's feedback on it: council staff only.
     pub async fn feedback(&self) -> CoreResult<Vec<safeguard_store::enquiries::FeedbackRow>> {
         if !self.council() {

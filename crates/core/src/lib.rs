@@ -25,6 +25,7 @@ pub mod retention;
 pub mod sar;
 pub mod search;
 pub mod sharing;
+pub mod supervision;
 pub mod workforce;
 
 use std::time::Duration;

@@ -25,6 +25,7 @@ pub mod safeguards;
 pub mod search;
 pub mod sharing;
 pub mod summary;
+pub mod supervision;
 pub mod text;
 pub mod validation;
 pub mod workforce;

@@ -23,6 +23,7 @@ pub mod people;
 pub mod retention;
 pub mod sac;
 pub mod search;
+pub mod supervision;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod workforce;

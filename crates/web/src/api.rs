@@ -578,6 +578,11 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::api_workforce::edit_level))
         .routes(routes!(crate::api_workforce::set_requirements))
         .routes(routes!(crate::api_workforce::workforce_lead))
+        .routes(routes!(crate::api_supervision::mine))
+        .routes(routes!(crate::api_supervision::worker))
+        .routes(routes!(crate::api_supervision::agreement))
+        .routes(routes!(crate::api_supervision::session))
+        .routes(routes!(crate::api_supervision::action_done))
         .routes(routes!(
             crate::api_enquiries::put_translation,
             crate::api_enquiries::delete_translation

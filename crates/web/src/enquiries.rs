@@ -441,6 +441,8 @@ struct EnquiryPage {
     attendances: Opts,
     needs: Opts,
     feedback: Vec<(String, Vec<(String, String)>)>,
+    /// When the case was discussed in supervision, and the decisions.
+    supervision: Vec<safeguard_core::supervision::DiscussionRow>,
     questions: Vec<(String, String, String)>,
     answers: Opts,
     respondents: Opts,
@@ -775,6 +777,7 @@ async fn page(
         override_reasons: opts!(OverrideReason),
         likelihoods: opts!(safeguard_domain::plan::Likelihood),
         feedback: feedback_views(&v.feedback().await?, &questions),
+        supervision: v.supervision().await?,
         questions: questions
             .iter()
             .map(|q| {

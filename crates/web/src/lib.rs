@@ -12,6 +12,7 @@ mod api_access;
 mod api_concerns;
 mod api_enquiries;
 mod api_reports;
+mod api_supervision;
 mod api_workforce;
 mod assets;
 mod auth;
@@ -28,6 +29,7 @@ mod merges;
 mod pages;
 mod person_form;
 mod reports;
+mod supervision;
 mod translations;
 mod workforce;
 
@@ -174,6 +176,11 @@ page_routes! {
     "/learning/frameworks/levels/{id}" => get(workforce::level_form) post(workforce::save_level);
     "/learning/frameworks/requirements" => post(workforce::set_requirements);
     "/admin/users/{id}/workforce-lead" => post(workforce::set_workforce_lead);
+    "/supervision" => get(supervision::mine);
+    "/supervision/workers/{id}" => get(supervision::worker);
+    "/supervision/workers/{id}/agreement" => post(supervision::agreement);
+    "/supervision/workers/{id}/sessions" => post(supervision::session);
+    "/supervision/actions/{id}/done" => post(supervision::action_done);
     "/admin/summary-translations" => get(translations::list);
     "/admin/summary-translations/new" => get(translations::new_form) post(translations::save_new);
     "/admin/summary-translations/{lang}" => get(translations::edit_form) post(translations::save_existing);

@@ -179,6 +179,8 @@ struct HomeTemplate {
     /// Requirements out of date, and running out within 30 days, among the
     /// workers the user oversees.
     team_training: Option<(u64, u64)>,
+    /// Workers the user oversees whose supervision is overdue.
+    overdue_supervision: Option<u64>,
 }
 
 /// `GET /`.
@@ -209,7 +211,12 @@ pub(crate) async fn home(State(state): State<AppState>, user: SignedIn) -> Respo
         Ok(t) => t,
         Err(e) => return PageError::from(e).into_response(),
     };
+    let overdue_supervision = match state.core.overdue_supervision(&user.actor, user.now).await {
+        Ok(n) => n,
+        Err(e) => return PageError::from(e).into_response(),
+    };
     let t = HomeTemplate {
+        overdue_supervision,
         my_training: training
             .mine
             .iter()

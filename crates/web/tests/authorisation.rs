@@ -389,6 +389,21 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             | "/api/v1/learning/frameworks/requirements"
             | "/api/v1/users/{id}/workforce-lead",
         ) => Roles(&["admin"]),
+        // Supervision: one's own (anyone signed in; empty for most); a
+        // worker's for the worker, their supervisor and whoever oversees them.
+        // The worker here (north.worker) is overseen by none of the matrix's
+        // roles, and the action does not exist: refused to all, audited.
+        ("get", "/supervision" | "/api/v1/supervision") => Signed,
+        ("get", "/supervision/workers/{id}" | "/api/v1/supervision/workers/{id}")
+        | (
+            "post",
+            "/supervision/workers/{id}/agreement"
+            | "/supervision/workers/{id}/sessions"
+            | "/supervision/actions/{id}/done"
+            | "/api/v1/supervision/workers/{id}/sessions"
+            | "/api/v1/supervision/actions/{id}/done",
+        )
+        | ("put", "/api/v1/supervision/workers/{id}/agreement") => Roles(&[]),
         // Concerns.
         ("get", "/concerns" | "/api/v1/concerns") => Roles(RAISERS),
         ("get" | "post", "/concerns/new") | ("post", "/api/v1/concerns") => Roles(RAISERS),

@@ -931,6 +931,8 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/reports/sac/{year}/quality",
             "GET /api/v1/settings/feedback-questions",
             "GET /api/v1/settings/summary-translations",
+            "GET /api/v1/supervision",
+            "GET /api/v1/supervision/workers/{id}",
             "POST /api/v1/access/break-glass/{id}/review",
             "POST /api/v1/auth/token",
             "POST /api/v1/calendar/holidays",
@@ -966,6 +968,8 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/public/concerns",
             "POST /api/v1/public/concerns/status",
             "POST /api/v1/reviews",
+            "POST /api/v1/supervision/actions/{id}/done",
+            "POST /api/v1/supervision/workers/{id}/sessions",
             "PUT /api/v1/calendar/targets",
             "PUT /api/v1/concerns/{id}/provider",
             "PUT /api/v1/enquiries/{id}/actions/{action_id}",
@@ -976,6 +980,7 @@ async fn openapi_story(db: TestDb) {
             "PUT /api/v1/people/{id}/restriction",
             "PUT /api/v1/settings/feedback-questions",
             "PUT /api/v1/settings/summary-translations/{lang}",
+            "PUT /api/v1/supervision/workers/{id}/agreement",
             "PUT /api/v1/users/{id}/workforce-lead",
         ]
     );
@@ -1236,6 +1241,7 @@ on_both_backends! {
     training_needs_records_and_compliance => crate::workforce::training_story;
     enquiry_leads_need_current_competence => crate::workforce::allocation_story;
     frameworks_are_edited_by_administrators => crate::workforce::frameworks_story;
+    supervision_with_cases_decisions_and_actions => crate::workforce::supervision_story;
     enquiries_need_person_records => crate::enquiries::enquiry_needs_people_story;
     enquiry_through_the_api => crate::enquiries::api_enquiry_story;
     advocacy_capacity_and_consent => crate::enquiries::rights_story;

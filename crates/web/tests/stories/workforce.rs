@@ -642,3 +642,214 @@ pub async fn frameworks_story(db: TestDb) {
     );
     app.finish().await;
 }
+
+/// Supervision: a manager keeps agreements and records sessions with the
+/// cases discussed, decisions and actions; the worker sees their own with
+/// the private notes; a case's page shows the decision, never the notes;
+/// overdue supervision reaches the manager's home page; others are refused.
+pub async fn supervision_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let (_, eid, m) = crate::enquiries::enquiry_for(&app, "ada brightwater").await;
+    let r = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/allocate"),
+            Some(r#"{"lead":"practitioner"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let prac = user_id(&app, "practitioner").await;
+
+    // The demo practitioner was last supervised six weeks ago, every four weeks.
+    let mut mb = app.browser();
+    mb.login_ok("manager").await;
+    let home = mb.get("/").await;
+    assert!(home.contains("overdue for supervision"), "{}", home.body);
+    let list = mb.get("/supervision").await;
+    assert!(list.contains("Workers you supervise or oversee") && list.contains("Overdue"));
+    let page = mb.get(&format!("/supervision/workers/{prac}")).await;
+    assert!(page.contains("Supervision: Priya Okafor"));
+    assert!(
+        page.contains("Caseload is heavy"),
+        "the supervisor reads the notes"
+    );
+    assert!(
+        page.contains("Section 42") || page.contains("Ada Brightwater"),
+        "her open case is offered"
+    );
+
+    // A session with mistakes, then corrected.
+    let bad = mb
+        .post(
+            &format!("/supervision/workers/{prac}/sessions"),
+            &[
+                ("held_on", "2099-01-01"),
+                ("wellbeing", ""),
+                ("case_0_enquiry", &eid),
+                ("action_0_text", "Arrange advocacy"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for msg in [
+        "cannot be in the future",
+        "Choose how the worker is",
+        "Enter the decision about the case",
+        "Choose who will do it",
+        "Enter the date it is due",
+    ] {
+        assert!(bad.contains(msg), "{msg}");
+    }
+    let sessions_before = count(&app, "SELECT COUNT(*) FROM supervision_sessions").await;
+    let held = days_ago(1);
+    let due = safeguard_domain::person::iso_date(
+        time::OffsetDateTime::now_utc().date() + time::Duration::days(14),
+    );
+    let ok = mb
+        .post(
+            &format!("/supervision/workers/{prac}/sessions"),
+            &[
+                ("held_on", &held),
+                ("wellbeing", "strained"),
+                (
+                    "notes",
+                    "Worried about a personal matter; agreed a lighter week.",
+                ),
+                ("case_0_enquiry", &eid),
+                (
+                    "case_0_decision",
+                    "Refer Ada for an independent advocate before the meeting",
+                ),
+                ("action_0_text", "Make the advocacy referral"),
+                ("action_0_owner", "practitioner"),
+                ("action_0_due", &due),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM supervision_sessions").await,
+        sessions_before + 1
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM audit_events WHERE subject_id = '{eid}' AND detail = 'discussed in supervision'")
+        )
+        .await,
+        1
+    );
+
+    // The case's page shows the decision, not the notes.
+    let case = mb.get(&format!("/enquiries/{eid}")).await;
+    assert!(case.contains("Discussed in supervision"));
+    assert!(case.contains("Refer Ada for an independent advocate"));
+    assert!(!case.contains("personal matter"));
+
+    // The worker sees their own, notes included, and marks the action done.
+    let mut pa = Api::new(&app);
+    pa.sign_in("practitioner").await;
+    let mine = pa.call(Method::GET, "/api/v1/supervision", None).await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
+    let mine = mine.json();
+    assert_eq!(mine["agreement"]["overdue"], false, "seen yesterday");
+    assert_eq!(mine["sessions"][0]["wellbeing"], "strained");
+    assert_eq!(mine["sessions"][0]["cases"][0]["enquiry_id"], eid.as_str());
+    let action = mine["sessions"][0]["actions"][0]["id"]
+        .as_str()
+        .expect("action")
+        .to_string();
+    let done = pa
+        .call(
+            Method::POST,
+            &format!("/api/v1/supervision/actions/{action}/done"),
+            None,
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.body);
+    let mine = pa
+        .call(Method::GET, "/api/v1/supervision", None)
+        .await
+        .json();
+    assert_eq!(mine["sessions"][0]["actions"][0]["done"], true);
+    // A worker does not record their own supervision.
+    let own = pa
+        .call(
+            Method::POST,
+            &format!("/api/v1/supervision/workers/{prac}/sessions"),
+            Some(r#"{"held_on":"2026-01-01","wellbeing":"good"}"#),
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN, "{}", own.body);
+
+    // The workforce lead oversees the worker but reads neither the notes nor
+    // the wellbeing of a session they did not hold.
+    let mut lead = Api::new(&app);
+    lead.sign_in("lead").await;
+    let seen = lead
+        .call(
+            Method::GET,
+            &format!("/api/v1/supervision/workers/{prac}"),
+            None,
+        )
+        .await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.body);
+    let seen = seen.json();
+    assert!(seen["sessions"][0]["notes"].is_null());
+    assert!(seen["sessions"][0]["wellbeing"].is_null());
+
+    // Another team's worker cannot see it; nor can a partner.
+    app.add_user("north.worker", "practitioner", "", "North Locality Team")
+        .await;
+    let mut north = Api::new(&app);
+    north.sign_in("north.worker").await;
+    assert_eq!(
+        north
+            .call(
+                Method::GET,
+                &format!("/api/v1/supervision/workers/{prac}"),
+                None
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let mut partner = Api::new(&app);
+    partner.sign_in("partner").await;
+    assert_eq!(
+        partner
+            .call(
+                Method::GET,
+                &format!("/api/v1/supervision/workers/{prac}"),
+                None
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // An agreement through the API: checked, then kept.
+    let bad = m
+        .call(
+            Method::PUT,
+            &format!("/api/v1/supervision/workers/{prac}/agreement"),
+            Some(r#"{"supervisor":"practitioner","frequency_weeks":0,"started_on":"2026-01-05"}"#),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let ok = m
+        .call(
+            Method::PUT,
+            &format!("/api/v1/supervision/workers/{prac}/agreement"),
+            Some(r#"{"supervisor":"lead","frequency_weeks":6,"started_on":"2026-01-05"}"#),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::NO_CONTENT, "{}", ok.body);
+    let mine = pa
+        .call(Method::GET, "/api/v1/supervision", None)
+        .await
+        .json();
+    assert_eq!(mine["agreement"]["supervisor_username"], "lead");
+    assert_eq!(mine["agreement"]["frequency_weeks"], 6);
+    app.finish().await;
+}
