@@ -508,6 +508,23 @@ async function main() {
           if (role === 'manager') {
             await go(page, j, 'review-errors', () => page.click('button:has-text("Add review")'));
             await expectText(page, 'There is a problem');
+            await page.fill('#title', 'Adult K');
+            await page.fill('#commissioned_on', '2026-01-10');
+            await page.fill('#completed_on', '');
+            await page.fill('#individuals_died', '0');
+            await page.fill('#individuals_survived', '1');
+            await go(page, j, 'review-added', () => page.click('button:has-text("Add review")'));
+            await go(page, j, 'review', () => page.click('main a:has-text("Adult K")'));
+            await go(page, j, 'recommendation-errors', () => page.click('button:has-text("Add the recommendation")'));
+            await expectText(page, 'There is a problem');
+            await page.fill('#text', 'Every enquiry lead to complete professional curiosity training');
+            await page.selectOption('#owner', 'practitioner');
+            await page.fill('#due_on', '2027-03-31');
+            await page.selectOption('#level_id', 'level-bnc-c');
+            await go(page, j, 'recommendation-added', () => page.click('button:has-text("Add the recommendation")'));
+            await expectText(page, 'professional curiosity');
+            await go(page, j, 'recommendation-updated', () => page.click('button:has-text("Update")'));
+            await go(page, j, 'reviews-again', () => page.click('a:has-text("The register")'));
           }
           await go(page, j, `${role}-dashboard`, () => page.click('nav[aria-label="Main"] a:has-text("Dashboard")'));
           await expectText(page, 'Overdue work now');

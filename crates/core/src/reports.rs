@@ -375,3 +375,201 @@ impl Safeguard {
         Ok(row)
     }
 }
+
+/// A review's recommendation, as the register shows it.
+#[derive(Clone, Debug)]
+pub struct RecommendationView {
+    /// As stored.
+    pub row: safeguard_store::sac::RecommendationRow,
+    /// Its status.
+    pub status: safeguard_domain::workforce::RecommendationStatus,
+    /// The owner's name.
+    pub owner: String,
+    /// The training level it leads to, named.
+    pub level: Option<String>,
+    /// Not done and past its date.
+    pub overdue: bool,
+    /// Whether the viewer may change its status (managers, its owner).
+    pub may_update: bool,
+}
+
+/// A review with its recommendations.
+#[derive(Clone, Debug)]
+pub struct ReviewDetail {
+    /// The review.
+    pub review: ReviewRow,
+    /// Its recommendations, by due date.
+    pub recommendations: Vec<RecommendationView>,
+}
+
+impl Safeguard {
+    /// A review and its recommendations (analysts and managers).
+    pub async fn review_detail(
+        &self,
+        actor: &Actor,
+        id: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<ReviewDetail> {
+        self.require(actor, Action::ViewReports, ctx, now).await?;
+        let review = self.store.review(id).await?.ok_or(CoreError::NotFound)?;
+        let recommendations = self.recommendation_views(actor, Some(id), now).await?;
+        Ok(ReviewDetail {
+            review,
+            recommendations,
+        })
+    }
+
+    /// Recommendations (of one review, or all) as `actor` sees them.
+    pub(crate) async fn recommendation_views(
+        &self,
+        actor: &Actor,
+        review_id: Option<&str>,
+        now: OffsetDateTime,
+    ) -> CoreResult<Vec<RecommendationView>> {
+        let cat = self.workforce_catalogue().await?;
+        let names: std::collections::HashMap<String, String> = self
+            .store
+            .list_users()
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.display_name))
+            .collect();
+        let today = self.today(now);
+        let manager = decide(actor, Action::ManageReviews) == Decision::Allow;
+        let me = actor.user_id.to_string();
+        Ok(self
+            .store
+            .recommendations(review_id)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let status = safeguard_domain::workforce::RecommendationStatus::parse(&r.status)
+                    .unwrap_or(safeguard_domain::workforce::RecommendationStatus::Open);
+                RecommendationView {
+                    overdue: status != safeguard_domain::workforce::RecommendationStatus::Done
+                        && safeguard_domain::person::parse_iso_date(&r.due_on)
+                            .is_some_and(|d| d < today),
+                    may_update: manager || r.owner_id == me,
+                    owner: names.get(&r.owner_id).cloned().unwrap_or_default(),
+                    level: r.level_id.as_deref().map(|id| cat.level_name(id)),
+                    status,
+                    row: r,
+                }
+            })
+            .collect())
+    }
+
+    /// Adds a recommendation to a review (managers); audited.
+    pub async fn add_recommendation(
+        &self,
+        actor: &Actor,
+        review_id: &str,
+        raw: &safeguard_domain::workforce::RawRecommendation,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<String> {
+        self.require_as(
+            actor,
+            Action::ManageReviews,
+            ctx,
+            now,
+            ("create", "recommendation", Some(review_id.into())),
+        )
+        .await?;
+        if self.store.review(review_id).await?.is_none() {
+            return Err(CoreError::NotFound);
+        }
+        let cat = self.workforce_catalogue().await?;
+        let n = raw.validate(&cat.levels).map_err(CoreError::Invalid)?;
+        let owner = match self.store.user_by_username(&n.owner).await? {
+            Some(u) if u.agency_is_owner && !u.disabled => u,
+            _ => {
+                let mut e = FieldErrors::new();
+                e.add("owner", "Choose a council colleague");
+                return Err(CoreError::Invalid(e));
+            }
+        };
+        let id = new_uuid(now)?.to_string();
+        let mut tx = self.store.begin_audited().await?;
+        tx.insert_recommendation(&safeguard_store::sac::RecommendationRow {
+            id: id.clone(),
+            review_id: review_id.into(),
+            text: n.text,
+            owner_id: owner.id,
+            due_on: safeguard_domain::person::iso_date(n.due_on),
+            status: safeguard_domain::workforce::RecommendationStatus::Open
+                .code()
+                .into(),
+            level_id: n.level_id,
+            created_by: actor.user_id.to_string(),
+            created_at: unix_ms(now),
+            updated_at: unix_ms(now),
+        })
+        .await?;
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "create",
+                "review",
+                Some(review_id.into()),
+                "success",
+            )?
+            .with_detail(format!("recommendation {id}")),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Changes a recommendation's status (managers, or its owner); audited.
+    /// Returns its review's id.
+    pub async fn set_recommendation_status(
+        &self,
+        actor: &Actor,
+        id: &str,
+        status: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<String> {
+        let attempted = ("update", "recommendation", Some(id.to_string()));
+        let Some(r) = self.store.recommendation(id).await? else {
+            return self
+                .refuse(actor, ctx, now, attempted, CoreError::NotFound)
+                .await;
+        };
+        if !(decide(actor, Action::ManageReviews) == Decision::Allow
+            || r.owner_id == actor.user_id.to_string())
+        {
+            return self
+                .refuse(actor, ctx, now, attempted, CoreError::Forbidden)
+                .await;
+        }
+        let Some(status) = safeguard_domain::workforce::RecommendationStatus::parse(status.trim())
+        else {
+            let mut e = FieldErrors::new();
+            e.add("status", "Choose open, in progress or done");
+            return Err(CoreError::Invalid(e));
+        };
+        let mut tx = self.store.begin_audited().await?;
+        tx.set_recommendation_status(id, status.code(), unix_ms(now))
+            .await?;
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "update",
+                "review",
+                Some(r.review_id.clone()),
+                "success",
+            )?
+            .with_detail(format!("recommendation {id} {}", status.code())),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(r.review_id)
+    }
+}

@@ -470,6 +470,84 @@ impl RawLevel {
     }
 }
 
+crate::codes::coded!(
+    /// Where a review's recommendation stands.
+    RecommendationStatus {
+        /// Not started.
+        Open = "open" : "Open",
+        /// Under way.
+        InProgress = "in_progress" : "In progress",
+        /// Done.
+        Done = "done" : "Done",
+    }
+);
+
+/// A Safeguarding Adults Review's recommendation as typed.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RawRecommendation {
+    /// What the review recommends.
+    pub text: Option<String>,
+    /// Who owns it (a username).
+    pub owner: Option<String>,
+    /// By when (`YYYY-MM-DD`).
+    pub due_on: Option<String>,
+    /// The id of the training level it leads to, if any.
+    pub level_id: Option<String>,
+}
+
+/// A valid recommendation (the owner still to be looked up).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewRecommendation {
+    /// What.
+    pub text: String,
+    /// Owner's username.
+    pub owner: String,
+    /// By when.
+    pub due_on: Date,
+    /// The level it leads to.
+    pub level_id: Option<String>,
+}
+
+impl RawRecommendation {
+    /// Checks a recommendation against the levels.
+    pub fn validate(&self, levels: &[Level]) -> Result<NewRecommendation, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let text = required_field(&mut e, "text", "the recommendation", &self.text, 2000, true);
+        let owner = self
+            .owner
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or("")
+            .to_lowercase();
+        if owner.is_empty() {
+            e.add("owner", "Choose who owns the recommendation");
+        }
+        let due = crate::text::optional_date_field(&mut e, "due_on", "The date due", &self.due_on);
+        if due.is_none() && e.get("due_on").is_none() {
+            e.add("due_on", "Enter the date it is due");
+        }
+        let level_id = match self.level_id.as_deref().map(str::trim).unwrap_or("") {
+            "" => None,
+            id if levels.iter().any(|l| l.id == id) => Some(id.to_string()),
+            _ => {
+                e.add("level_id", "Choose a training level from the list, or none");
+                None
+            }
+        };
+        match due {
+            Some(due_on) if e.is_empty() => Ok(NewRecommendation {
+                text,
+                owner,
+                due_on,
+                level_id,
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -698,6 +776,31 @@ mod tests {
         .validate()
         .expect_err("refused");
         for f in ["name", "description", "refresh_months", "hours"] {
+            assert!(e.get(f).is_some(), "{f}");
+        }
+    }
+
+    #[test]
+    fn recommendations_are_checked() {
+        let l = levels();
+        let ok = RawRecommendation {
+            text: Some("Train all leads in professional curiosity".into()),
+            owner: Some("Manager".into()),
+            due_on: Some("2027-03-31".into()),
+            level_id: Some("c".into()),
+        }
+        .validate(&l)
+        .expect("valid");
+        assert_eq!(ok.owner, "manager");
+        assert_eq!(ok.level_id.as_deref(), Some("c"));
+        let e = RawRecommendation {
+            level_id: Some("nope".into()),
+            due_on: Some("31/03/2027".into()),
+            ..Default::default()
+        }
+        .validate(&l)
+        .expect_err("refused");
+        for f in ["text", "owner", "due_on", "level_id"] {
             assert!(e.get(f).is_some(), "{f}");
         }
     }

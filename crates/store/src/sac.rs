@@ -409,3 +409,108 @@ impl Tx {
         Ok(())
     }
 }
+
+/// A recommendation of a Safeguarding Adults Review.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct RecommendationRow {
+    pub id: String,
+    pub review_id: String,
+    pub text: String,
+    pub owner_id: String,
+    /// `YYYY-MM-DD`.
+    pub due_on: String,
+    /// `open`, `in_progress` or `done`.
+    pub status: String,
+    /// The training level it leads to.
+    pub level_id: Option<String>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const RECOMMENDATION_COLUMNS: &str =
+    "id, review_id, text, owner_id, due_on, status, level_id, created_by, created_at, updated_at";
+
+impl Store {
+    /// One review on the register.
+    pub async fn review(&self, id: &str) -> Result<Option<ReviewRow>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT id, title, commissioned_on, completed_on, individuals_died, individuals_survived, created_at, created_by \
+             FROM safeguarding_reviews WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(p)
+        .await
+        })?)
+    }
+
+    /// Every recommendation (of one review, or all), by due date.
+    pub async fn recommendations(&self, review_id: Option<&str>) -> Result<Vec<RecommendationRow>> {
+        let all = format!(
+            "SELECT {RECOMMENDATION_COLUMNS} FROM review_recommendations ORDER BY due_on, id"
+        );
+        let one = format!(
+            "SELECT {RECOMMENDATION_COLUMNS} FROM review_recommendations WHERE review_id = $1 ORDER BY due_on, id"
+        );
+        Ok(match review_id {
+            None => on_db!(self, |p| sqlx::query_as(&all).fetch_all(p).await)?,
+            Some(r) => on_db!(self, |p| sqlx::query_as(&one).bind(r).fetch_all(p).await)?,
+        })
+    }
+
+    /// One recommendation.
+    pub async fn recommendation(&self, id: &str) -> Result<Option<RecommendationRow>> {
+        let sql =
+            format!("SELECT {RECOMMENDATION_COLUMNS} FROM review_recommendations WHERE id = $1");
+        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(p)
+            .await)?)
+    }
+}
+
+impl Tx {
+    /// Adds a recommendation to a review.
+    pub async fn insert_recommendation(&mut self, r: &RecommendationRow) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO review_recommendations ({RECOMMENDATION_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        );
+        on_tx!(self, |c| sqlx::query(&sql)
+            .bind(&r.id)
+            .bind(&r.review_id)
+            .bind(&r.text)
+            .bind(&r.owner_id)
+            .bind(&r.due_on)
+            .bind(&r.status)
+            .bind(&r.level_id)
+            .bind(&r.created_by)
+            .bind(r.created_at)
+            .bind(r.updated_at)
+            .execute(&mut *c)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Changes a recommendation's status; false if it does not exist.
+    pub async fn set_recommendation_status(
+        &mut self,
+        id: &str,
+        status: &str,
+        at: i64,
+    ) -> Result<bool> {
+        let n = on_tx!(self, |c| sqlx::query(
+            "UPDATE review_recommendations SET status = $2, updated_at = $3 WHERE id = $1"
+        )
+        .bind(id)
+        .bind(status)
+        .bind(at)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+}

@@ -566,6 +566,9 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::api_reports::cell))
         .routes(routes!(crate::api_reports::dashboard))
         .routes(routes!(crate::api_reports::add_review))
+        .routes(routes!(crate::api_reports::review))
+        .routes(routes!(crate::api_reports::add_recommendation))
+        .routes(routes!(crate::api_reports::recommendation_status))
         .routes(routes!(
             crate::api_workforce::mine,
             crate::api_workforce::record

@@ -271,3 +271,114 @@ pub(crate) async fn dashboard(
             })?,
     ))
 }
+
+/// A review's recommendation.
+#[derive(Serialize, ToSchema)]
+pub struct RecommendationOut {
+    /// Id.
+    pub id: String,
+    /// What the review recommends.
+    pub text: String,
+    /// The owner's name.
+    pub owner: String,
+    /// `YYYY-MM-DD`.
+    pub due_on: String,
+    /// `open`, `in_progress` or `done`.
+    pub status: String,
+    /// Not done and past its date.
+    pub overdue: bool,
+    /// The id of the training level it leads to.
+    pub level_id: Option<String>,
+}
+
+/// A review with its recommendations.
+#[derive(Serialize, ToSchema)]
+pub struct ReviewOut {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// `YYYY-MM-DD`.
+    pub commissioned_on: String,
+    /// `YYYY-MM-DD`.
+    pub completed_on: Option<String>,
+    /// By date due.
+    pub recommendations: Vec<RecommendationOut>,
+}
+
+/// A Safeguarding Adults Review and its recommendations (analysts and managers).
+#[utoipa::path(get, path = "/api/v1/reviews/{id}", tag = "reports", params(("id" = String, Path, description = "Review id")),
+    security(("bearer" = [])), responses((status = 200, body = ReviewOut), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn review(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<ReviewOut>, ApiError> {
+    let d = state
+        .core
+        .review_detail(&user.actor, &id, &user.ctx, user.now)
+        .await?;
+    Ok(Json(ReviewOut {
+        id: d.review.id,
+        title: d.review.title,
+        commissioned_on: d.review.commissioned_on,
+        completed_on: d.review.completed_on,
+        recommendations: d
+            .recommendations
+            .into_iter()
+            .map(|r| RecommendationOut {
+                id: r.row.id,
+                text: r.row.text,
+                owner: r.owner,
+                due_on: r.row.due_on,
+                status: r.row.status,
+                overdue: r.overdue,
+                level_id: r.row.level_id,
+            })
+            .collect(),
+    }))
+}
+
+/// Add a recommendation to a review (managers).
+#[utoipa::path(post, path = "/api/v1/reviews/{id}/recommendations", tag = "reports", params(("id" = String, Path, description = "Review id")),
+    request_body = safeguard_domain::workforce::RawRecommendation, security(("bearer" = [])),
+    responses((status = 201, body = crate::api_concerns::IdOut), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn add_recommendation(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let raw: safeguard_domain::workforce::RawRecommendation = parse_json(&body)?;
+    let rid = state
+        .core
+        .add_recommendation(&user.actor, &id, &raw, &user.ctx, user.now)
+        .await?;
+    Ok(created(rid))
+}
+
+/// A recommendation's new status.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationStatusIn {
+    /// `open`, `in_progress` or `done`.
+    pub status: String,
+}
+
+/// Change where a recommendation stands (managers, its owner).
+#[utoipa::path(put, path = "/api/v1/recommendations/{id}/status", tag = "reports", params(("id" = String, Path, description = "Recommendation id")),
+    request_body = RecommendationStatusIn, security(("bearer" = [])),
+    responses((status = 204), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn recommendation_status(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let s: RecommendationStatusIn = parse_json(&body)?;
+    state
+        .core
+        .set_recommendation_status(&user.actor, &id, &s.status, &user.ctx, user.now)
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

@@ -168,6 +168,9 @@ page_routes! {
     "/reports/sac/{year}/{file}" => get(reports::sac_csv);
     "/reports/sac/{year}/cells/{table}/{row}/{column}" => get(reports::sac_cell);
     "/reports/reviews" => get(reports::reviews) post(reports::add_review);
+    "/reports/reviews/{id}" => get(reports::review);
+    "/reports/reviews/{id}/recommendations" => post(reports::add_recommendation);
+    "/reports/recommendations/{id}/status" => post(reports::recommendation_status);
     "/learning" => get(workforce::mine) post(workforce::record_mine);
     "/learning/workers/{id}" => get(workforce::worker) post(workforce::record_for);
     "/learning/compliance" => get(workforce::compliance);

@@ -536,3 +536,126 @@ pub(crate) async fn dashboard(
     };
     Ok(render(status, &t))
 }
+
+#[derive(Template)]
+#[template(path = "review.html")]
+struct ReviewTemplate {
+    l: Layout,
+    d: safeguard_core::reports::ReviewDetail,
+    can_add: bool,
+    owners: Vec<(String, String)>,
+    levels: Vec<(String, String)>,
+    statuses: Vec<(String, String)>,
+    f: FormView,
+    errors: FieldErrors,
+}
+
+async fn review_page(
+    state: &AppState,
+    user: &SignedIn,
+    id: &str,
+    data: FormData,
+    errors: FieldErrors,
+) -> Result<ReviewTemplate, PageError> {
+    let d = state
+        .core
+        .review_detail(&user.actor, id, &user.ctx, user.now)
+        .await?;
+    let can_add = safeguard_domain::policy::decide(&user.actor, Action::ManageReviews)
+        == safeguard_domain::Decision::Allow;
+    let owners = if can_add {
+        state
+            .core
+            .lead_candidates(user.now)
+            .await?
+            .0
+            .into_iter()
+            .map(|c| (c.username, c.display_name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let levels = state
+        .core
+        .frameworks()
+        .await?
+        .levels
+        .iter()
+        .map(|l| {
+            (
+                l.id.clone(),
+                format!("{} ({})", l.name, l.framework.label()),
+            )
+        })
+        .collect();
+    Ok(ReviewTemplate {
+        l: Layout::new(format!("Review: {}", d.review.title), user).with_errors(&errors),
+        d,
+        can_add,
+        owners,
+        levels,
+        statuses: safeguard_domain::workforce::RecommendationStatus::ALL
+            .iter()
+            .map(|s| (s.code().to_string(), s.label().to_string()))
+            .collect(),
+        f: FormView {
+            data,
+            errors: errors.clone(),
+        },
+        errors,
+    })
+}
+
+/// `GET /reports/reviews/{id}`: a review and its recommendations.
+pub(crate) async fn review(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let t = review_page(&state, &user, &id, FormData::default(), FieldErrors::new()).await?;
+    Ok(render(StatusCode::OK, &t))
+}
+
+/// `POST /reports/reviews/{id}/recommendations`: add one (managers).
+pub(crate) async fn add_recommendation(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = FormData::parse(&body);
+    let raw = safeguard_domain::workforce::RawRecommendation {
+        text: f.opt("text"),
+        owner: f.opt("owner"),
+        due_on: f.opt("due_on"),
+        level_id: f.opt("level_id"),
+    };
+    match state
+        .core
+        .add_recommendation(&user.actor, &id, &raw, &user.ctx, user.now)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/reports/reviews/{id}")).into_response()),
+        Err(CoreError::Invalid(errors)) => {
+            let t = review_page(&state, &user, &id, f, errors).await?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &t))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /reports/recommendations/{id}/status`: change where one stands
+/// (managers, its owner).
+pub(crate) async fn recommendation_status(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = FormData::parse(&body);
+    let review = state
+        .core
+        .set_recommendation_status(&user.actor, &id, f.get("status"), &user.ctx, user.now)
+        .await?;
+    Ok(Redirect::to(&format!("/reports/reviews/{review}")).into_response())
+}

@@ -362,6 +362,16 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             | "/api/v1/reports/sac/{year}/cells/{table}/{row}/{column}",
         ) => Roles(MANAGER),
         ("post", "/reports/reviews" | "/api/v1/reviews") => Roles(MANAGER),
+        // A review that does not exist: read by report roles ("not found"
+        // is the answer, not a refusal), added to by managers.
+        ("get", "/reports/reviews/{id}" | "/api/v1/reviews/{id}") => Roles(REPORTS),
+        (
+            "post",
+            "/reports/reviews/{id}/recommendations" | "/api/v1/reviews/{id}/recommendations",
+        ) => Roles(MANAGER),
+        // A recommendation that does not exist: refused to all, audited.
+        ("post", "/reports/recommendations/{id}/status")
+        | ("put", "/api/v1/recommendations/{id}/status") => Roles(&[]),
         // Training: each worker's own (anyone signed in); the frameworks are
         // readable by all and edited by administrators; compliance by managers
         // (their team) and, as figures without names, analysts.
@@ -554,6 +564,7 @@ fn api_body(path: &str) -> &'static str {
         "subject-access" => r#"{"withhold":[]}"#,
         "workforce-lead" => r#"{"lead":false}"#,
         "requirements" => r#"{"requirements":[]}"#,
+        "status" if path.contains("/recommendations/") => r#"{"status":"done"}"#,
         _ if path.starts_with("/api/v1/people/") => r#"{"version":0,"person":{}}"#,
         _ => "{}",
     }

@@ -929,6 +929,7 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/reports/sac/{year}",
             "GET /api/v1/reports/sac/{year}/cells/{table}/{row}/{column}",
             "GET /api/v1/reports/sac/{year}/quality",
+            "GET /api/v1/reviews/{id}",
             "GET /api/v1/settings/feedback-questions",
             "GET /api/v1/settings/summary-translations",
             "GET /api/v1/supervision",
@@ -968,6 +969,7 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/public/concerns",
             "POST /api/v1/public/concerns/status",
             "POST /api/v1/reviews",
+            "POST /api/v1/reviews/{id}/recommendations",
             "POST /api/v1/supervision/actions/{id}/done",
             "POST /api/v1/supervision/workers/{id}/sessions",
             "PUT /api/v1/calendar/targets",
@@ -978,6 +980,7 @@ async fn openapi_story(db: TestDb) {
             "PUT /api/v1/learning/frameworks/requirements",
             "PUT /api/v1/people/{id}",
             "PUT /api/v1/people/{id}/restriction",
+            "PUT /api/v1/recommendations/{id}/status",
             "PUT /api/v1/settings/feedback-questions",
             "PUT /api/v1/settings/summary-translations/{lang}",
             "PUT /api/v1/supervision/workers/{id}/agreement",
@@ -1242,6 +1245,7 @@ on_both_backends! {
     enquiry_leads_need_current_competence => crate::workforce::allocation_story;
     frameworks_are_edited_by_administrators => crate::workforce::frameworks_story;
     supervision_with_cases_decisions_and_actions => crate::workforce::supervision_story;
+    review_recommendations_are_tracked => crate::workforce::recommendations_story;
     enquiries_need_person_records => crate::enquiries::enquiry_needs_people_story;
     enquiry_through_the_api => crate::enquiries::api_enquiry_story;
     advocacy_capacity_and_consent => crate::enquiries::rights_story;

@@ -853,3 +853,111 @@ pub async fn supervision_story(db: TestDb) {
     assert_eq!(mine["agreement"]["frequency_weeks"], 6);
     app.finish().await;
 }
+
+/// Learning from reviews: a Safeguarding Adults Review's recommendations,
+/// with owners, dates, status and the training they lead to.
+pub async fn recommendations_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let mut m = Api::new(&app);
+    m.sign_in("manager").await;
+    let review = m
+        .call(
+            Method::POST,
+            "/api/v1/reviews",
+            Some(r#"{"title":"Adult K","commissioned_on":"2026-01-10","completed_on":"2026-09-30","individuals_died":0,"individuals_survived":1}"#),
+        )
+        .await;
+    assert_eq!(review.status, StatusCode::CREATED, "{}", review.body);
+    let rid = review.json()["id"].as_str().expect("id").to_string();
+    let bad = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/reviews/{rid}/recommendations"),
+            Some(r#"{"text":"","level_id":"nope"}"#),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for f in ["text", "owner", "due_on", "level_id"] {
+        assert!(bad.body.contains(f), "{f}: {}", bad.body);
+    }
+    let yesterday = days_ago(1);
+    let rec = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/reviews/{rid}/recommendations"),
+            Some(&serde_json::json!({"text": "Every enquiry lead to complete professional curiosity training",
+                "owner": "practitioner", "due_on": yesterday, "level_id": "level-bnc-c"}).to_string()),
+        )
+        .await;
+    assert_eq!(rec.status, StatusCode::CREATED, "{}", rec.body);
+    let rec = rec.json()["id"].as_str().expect("id").to_string();
+    let got = m
+        .call(Method::GET, &format!("/api/v1/reviews/{rid}"), None)
+        .await
+        .json();
+    assert_eq!(got["recommendations"][0]["status"], "open");
+    assert_eq!(got["recommendations"][0]["overdue"], true);
+    assert_eq!(got["recommendations"][0]["owner"], "Priya Okafor");
+
+    // Analysts read the register but change nothing.
+    let mut an = app.browser();
+    an.login_ok("analyst").await;
+    let page = an.get(&format!("/reports/reviews/{rid}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("professional curiosity") && page.contains("Staff group C"));
+    assert!(!page.contains("Add a recommendation"));
+    assert_eq!(
+        an.post(
+            &format!("/reports/recommendations/{rec}/status"),
+            &[("status", "done")]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Its owner moves it on, though they cannot read the register itself.
+    let mut p = Api::new(&app);
+    p.sign_in("practitioner").await;
+    assert_eq!(
+        p.call(Method::GET, &format!("/api/v1/reviews/{rid}"), None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let wrong = p
+        .call(
+            Method::PUT,
+            &format!("/api/v1/recommendations/{rec}/status"),
+            Some(r#"{"status":"finished"}"#),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let done = p
+        .call(
+            Method::PUT,
+            &format!("/api/v1/recommendations/{rec}/status"),
+            Some(r#"{"status":"done"}"#),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.body);
+    let got = m
+        .call(Method::GET, &format!("/api/v1/reviews/{rid}"), None)
+        .await
+        .json();
+    assert_eq!(got["recommendations"][0]["status"], "done");
+    assert_eq!(got["recommendations"][0]["overdue"], false);
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM audit_events WHERE subject_id = '{rid}' AND detail = 'recommendation {rec} done'")
+        )
+        .await,
+        1
+    );
+    let mut mb = app.browser();
+    mb.login_ok("manager").await;
+    let register = mb.get("/reports/reviews").await;
+    assert!(register.contains(&format!("/reports/reviews/{rid}")));
+    app.finish().await;
+}
