@@ -513,6 +513,29 @@ impl Safeguard {
             )
             .await?;
         }
+        // A reflection the practitioner wrote after talking it over with a colleague.
+        let prac = self
+            .store
+            .user_by_username("practitioner")
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        self.add_reflection(
+            &crate::accounts::actor_of(&prac)?,
+            &safeguard_domain::reflection::RawReflection {
+                written_on: Some(day(20)),
+                title: Some("Asking first".into()),
+                what_happened: Some("I arranged a strategy discussion before asking the person what she wanted to happen.".into()),
+                learned: Some("What she wanted was different from what we had planned: to keep her routine, not to move.".into()),
+                will_change: Some("Ask for desired outcomes at the first contact, and record them in the person's own words.".into()),
+                principle: Some("empowerment".into()),
+                peer: Some("jo.bright".into()),
+                hours: Some("1".into()),
+                ..Default::default()
+            },
+            &ctx,
+            now,
+        )
+        .await?;
         Ok(())
     }
 }

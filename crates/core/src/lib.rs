@@ -20,6 +20,7 @@ pub mod lifecycle;
 pub mod mail;
 pub mod merge;
 pub mod people;
+pub mod reflection;
 pub mod reports;
 pub mod retention;
 pub mod sar;

@@ -306,8 +306,9 @@ impl Safeguard {
         Ok((t, cat))
     }
 
-    /// Whether `actor` may see and record `u`'s training.
-    fn in_workforce_scope(actor: &Actor, u: &UserRow) -> bool {
+    /// Whether `actor` may see and record `u`'s training (and oversees their
+    /// supervision and shared reflections).
+    pub(crate) fn in_workforce_scope(actor: &Actor, u: &UserRow) -> bool {
         if u.id == actor.user_id.to_string() {
             return true;
         }

@@ -20,6 +20,7 @@ pub mod nhs;
 pub mod person;
 pub mod plan;
 pub mod policy;
+pub mod reflection;
 pub mod sac;
 pub mod safeguards;
 pub mod search;

@@ -20,6 +20,7 @@ pub mod duplicates;
 pub mod enquiries;
 pub mod merges;
 pub mod people;
+pub mod reflections;
 pub mod retention;
 pub mod sac;
 pub mod search;

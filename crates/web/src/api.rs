@@ -581,6 +581,12 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::api_workforce::edit_level))
         .routes(routes!(crate::api_workforce::set_requirements))
         .routes(routes!(crate::api_workforce::workforce_lead))
+        .routes(routes!(
+            crate::api_reflection::mine,
+            crate::api_reflection::add
+        ))
+        .routes(routes!(crate::api_reflection::worker))
+        .routes(routes!(crate::api_reflection::cpd))
         .routes(routes!(crate::api_supervision::mine))
         .routes(routes!(crate::api_supervision::worker))
         .routes(routes!(crate::api_supervision::agreement))

@@ -404,6 +404,12 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         // The worker here (north.worker) is overseen by none of the matrix's
         // roles, and the action does not exist: refused to all, audited.
         ("get", "/supervision" | "/api/v1/supervision") => Signed,
+        // Reflections: one's own log and CPD record (anyone signed in); a
+        // worker's for their supervisor and whoever oversees them — none of
+        // the matrix's roles for north.worker.
+        ("get" | "post", "/reflections" | "/api/v1/reflections") => Signed,
+        ("get", "/reflections/cpd.csv" | "/api/v1/reflections/cpd") => Signed,
+        ("get", "/reflections/workers/{id}" | "/api/v1/reflections/workers/{id}") => Roles(&[]),
         ("get", "/supervision/workers/{id}" | "/api/v1/supervision/workers/{id}")
         | (
             "post",

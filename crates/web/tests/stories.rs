@@ -925,6 +925,9 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/people/{id}/chronology",
             "GET /api/v1/people/{id}/third-parties",
             "GET /api/v1/providers/{id}",
+            "GET /api/v1/reflections",
+            "GET /api/v1/reflections/cpd",
+            "GET /api/v1/reflections/workers/{id}",
             "GET /api/v1/reports/dashboard",
             "GET /api/v1/reports/sac/{year}",
             "GET /api/v1/reports/sac/{year}/cells/{table}/{row}/{column}",
@@ -968,6 +971,7 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/providers",
             "POST /api/v1/public/concerns",
             "POST /api/v1/public/concerns/status",
+            "POST /api/v1/reflections",
             "POST /api/v1/reviews",
             "POST /api/v1/reviews/{id}/recommendations",
             "POST /api/v1/supervision/actions/{id}/done",
@@ -1246,6 +1250,7 @@ on_both_backends! {
     frameworks_are_edited_by_administrators => crate::workforce::frameworks_story;
     supervision_with_cases_decisions_and_actions => crate::workforce::supervision_story;
     review_recommendations_are_tracked => crate::workforce::recommendations_story;
+    reflective_log_and_cpd_record => crate::workforce::reflection_story;
     enquiries_need_person_records => crate::enquiries::enquiry_needs_people_story;
     enquiry_through_the_api => crate::enquiries::api_enquiry_story;
     advocacy_capacity_and_consent => crate::enquiries::rights_story;

@@ -961,3 +961,170 @@ pub async fn recommendations_story(db: TestDb) {
     assert!(register.contains(&format!("/reports/reviews/{rid}")));
     app.finish().await;
 }
+
+/// Reflective practice: a worker's log, private to them and their supervisor
+/// unless shared, about a case and a principle, with a peer; and the year's
+/// CPD record with its export.
+pub async fn reflection_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let (_, eid, m) = crate::enquiries::enquiry_for(&app, "ada brightwater").await;
+    let r = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/allocate"),
+            Some(r#"{"lead":"practitioner"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let prac = user_id(&app, "practitioner").await;
+    let mut p = Api::new(&app);
+    p.sign_in("practitioner").await;
+    let before = p.call(Method::GET, "/api/v1/reflections/cpd", None).await;
+    assert_eq!(before.status, StatusCode::OK, "{}", before.body);
+    let before = before.json()["pieces"].as_array().map_or(0, Vec::len);
+
+    let bad = p
+        .call(
+            Method::POST,
+            "/api/v1/reflections",
+            Some(r#"{"written_on":"2099-01-01","principle":"kindness","enquiry_id":"01900000-0000-7000-8000-000000000000","peer":"nobody"}"#),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for f in [
+        "written_on",
+        "title",
+        "what_happened",
+        "learned",
+        "will_change",
+        "principle",
+    ] {
+        assert!(bad.body.contains(f), "{f}: {}", bad.body);
+    }
+    let not_mine = p
+        .call(
+            Method::POST,
+            "/api/v1/reflections",
+            Some(&serde_json::json!({"written_on": days_ago(0), "title": "t", "what_happened": "w",
+                "learned": "l", "will_change": "c", "enquiry_id": "01900000-0000-7000-8000-000000000000"}).to_string()),
+        )
+        .await;
+    assert_eq!(not_mine.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(not_mine.body.contains("enquiry_id"));
+    let private = p
+        .call(
+            Method::POST,
+            "/api/v1/reflections",
+            Some(&serde_json::json!({"written_on": days_ago(0), "title": "=Hearing what Ada wanted",
+                "what_happened": "I planned the strategy meeting before asking Ada what she wanted.",
+                "learned": "Her outcome was to keep seeing her grandson, not to move.",
+                "will_change": "Ask first, and write it in her words.", "principle": "empowerment",
+                "enquiry_id": eid, "peer": "jo.bright", "hours": "1.5"}).to_string()),
+        )
+        .await;
+    assert_eq!(private.status, StatusCode::CREATED, "{}", private.body);
+    let shared = p
+        .call(
+            Method::POST,
+            "/api/v1/reflections",
+            Some(&serde_json::json!({"written_on": days_ago(0), "title": "Least restrictive options",
+                "what_happened": "w", "learned": "l", "will_change": "c", "principle": "proportionality",
+                "shared": true}).to_string()),
+        )
+        .await;
+    assert_eq!(shared.status, StatusCode::CREATED, "{}", shared.body);
+    let cpd = p
+        .call(Method::GET, "/api/v1/reflections/cpd", None)
+        .await
+        .json();
+    assert_eq!(cpd["pieces"].as_array().map_or(0, Vec::len), before + 2);
+    assert_eq!(cpd["enough"], true);
+    assert_eq!(cpd["with_peer"], true);
+    for year in ["3000", "-2147483648"] {
+        assert_eq!(
+            p.call(
+                Method::GET,
+                &format!("/api/v1/reflections/cpd?year={year}"),
+                None
+            )
+            .await
+            .status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{year}"
+        );
+    }
+
+    // The page and the export.
+    let mut pb = app.browser();
+    pb.login_ok("practitioner").await;
+    let page = pb.get("/reflections").await;
+    assert!(page.contains("Hearing what Ada wanted") && page.contains("Jo Bright"));
+    assert!(page.contains("At least one reflected on with a peer"));
+    let csv = pb.get("/reflections/cpd.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.starts_with("Date,Type,Title"));
+    assert!(
+        csv.contains("\"'=Hearing what Ada wanted\""),
+        "a formula is defused: {}",
+        csv.body
+    );
+
+    // The supervisor (by the demo agreement) reads both; the workforce lead,
+    // who oversees but does not supervise, only what was shared; another
+    // team's worker nothing.
+    let sup = m
+        .call(
+            Method::GET,
+            &format!("/api/v1/reflections/workers/{prac}"),
+            None,
+        )
+        .await;
+    assert_eq!(sup.status, StatusCode::OK, "{}", sup.body);
+    assert_eq!(
+        sup.json()["reflections"].as_array().map(Vec::len),
+        Some(3),
+        "the demo reflection and these two"
+    );
+    let mut lead = Api::new(&app);
+    lead.sign_in("lead").await;
+    let seen = lead
+        .call(
+            Method::GET,
+            &format!("/api/v1/reflections/workers/{prac}"),
+            None,
+        )
+        .await
+        .json();
+    let titles: Vec<&str> = seen["reflections"]
+        .as_array()
+        .expect("reflections")
+        .iter()
+        .filter_map(|r| r["title"].as_str())
+        .collect();
+    assert_eq!(titles, ["Least restrictive options"]);
+    app.add_user("north.worker", "practitioner", "", "North Locality Team")
+        .await;
+    let mut north = Api::new(&app);
+    north.sign_in("north.worker").await;
+    assert_eq!(
+        north
+            .call(
+                Method::GET,
+                &format!("/api/v1/reflections/workers/{prac}"),
+                None
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM audit_events WHERE action = 'create' AND subject_type = 'reflection' AND subject_id = '{prac}'")
+        )
+        .await,
+        3,
+        "the demo reflection and these two, each audited"
+    );
+    app.finish().await;
+}
