@@ -163,6 +163,17 @@ impl Safeguard {
             .collect())
     }
 
+    /// The date of each worker's latest session, by account id.
+    async fn last_sessions(&self) -> CoreResult<HashMap<String, Date>> {
+        Ok(self
+            .store
+            .last_supervision()
+            .await?
+            .into_iter()
+            .filter_map(|(u, d)| parse_iso_date(&d).map(|d| (u, d)))
+            .collect())
+    }
+
     /// Whether `actor` oversees `u`'s supervision (their team's manager, the
     /// workforce lead, or their supervisor by agreement).
     fn oversees(actor: &Actor, u: &UserRow, agreement: Option<&AgreementRow>) -> bool {
@@ -170,12 +181,7 @@ impl Safeguard {
             return false;
         }
         let by_agreement = agreement.is_some_and(|a| a.supervisor_id == actor.user_id.to_string());
-        let by_scope = match workforce_scope(actor) {
-            WorkforceScope::Everyone => u.agency_is_owner,
-            WorkforceScope::Team(t) => u.team_id.as_deref() == Some(t.to_string().as_str()),
-            WorkforceScope::Nobody => false,
-        };
-        by_agreement || by_scope
+        by_agreement || Self::in_workforce_scope(actor, u)
     }
 
     /// The worker `user_id` if `actor` may see their supervision (refused
@@ -585,13 +591,7 @@ impl Safeguard {
             .into_iter()
             .map(|a| (a.user_id.clone(), a))
             .collect();
-        let last: HashMap<String, Date> = self
-            .store
-            .last_supervision()
-            .await?
-            .into_iter()
-            .filter_map(|(u, d)| parse_iso_date(&d).map(|d| (u, d)))
-            .collect();
+        let last = self.last_sessions().await?;
         let mut out: Vec<Supervisee> = self
             .store
             .list_users()
@@ -647,13 +647,7 @@ impl Safeguard {
             .into_iter()
             .map(|u| (u.id.clone(), u))
             .collect();
-        let last: HashMap<String, Date> = self
-            .store
-            .last_supervision()
-            .await?
-            .into_iter()
-            .filter_map(|(u, d)| parse_iso_date(&d).map(|d| (u, d)))
-            .collect();
+        let last = self.last_sessions().await?;
         let n = agreements
             .iter()
             .filter(|a| {

@@ -27,7 +27,9 @@ pub const FORM_ROWS: usize = 3;
 /// The day supervision is next due: `weeks` after the last session, or
 /// after the agreement began when there has been none.
 pub fn next_due(started_on: Date, weeks: u32, last: Option<Date>) -> Date {
-    last.unwrap_or(started_on) + time::Duration::weeks(i64::from(weeks))
+    last.unwrap_or(started_on)
+        .checked_add(time::Duration::weeks(i64::from(weeks)))
+        .unwrap_or(Date::MAX)
 }
 
 /// A supervision agreement as typed.
@@ -301,6 +303,7 @@ mod tests {
             next_due(start, 6, Some(date!(2026 - 10 - 01))),
             date!(2026 - 11 - 12)
         );
+        assert_eq!(next_due(Date::MAX, 4, None), Date::MAX, "no overflow");
     }
 
     #[test]
