@@ -277,6 +277,41 @@ impl HashGate {
     }
 }
 
+impl Safeguard {
+    /// Council practitioners and managers who can lead, supervise or own
+    /// work: (username, name).
+    pub async fn case_workers(&self) -> CoreResult<Vec<(String, String)>> {
+        Ok(self
+            .store
+            .list_users()
+            .await?
+            .into_iter()
+            .filter(council_case_worker)
+            .map(|u| (u.username, u.display_name))
+            .collect())
+    }
+
+    /// Names and usernames of every account, by id (for showing who owns,
+    /// supervised or decided something).
+    pub(crate) async fn account_names(
+        &self,
+    ) -> CoreResult<std::collections::HashMap<String, (String, String)>> {
+        Ok(self
+            .store
+            .list_users()
+            .await?
+            .into_iter()
+            .map(|u| (u.id, (u.display_name, u.username)))
+            .collect())
+    }
+}
+
+/// Whether an account can lead an enquiry, supervise or hold the workforce
+/// lead's permission: an active council practitioner or manager.
+pub(crate) fn council_case_worker(u: &UserRow) -> bool {
+    u.agency_is_owner && !u.disabled && matches!(u.role.as_str(), "practitioner" | "manager")
+}
+
 /// The actor for a stored user.
 pub(crate) fn actor_of(u: &UserRow) -> CoreResult<Actor> {
     let bad = |what: &str| CoreError::Internal(format!("stored user has a bad {what}"));

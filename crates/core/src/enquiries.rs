@@ -8,14 +8,13 @@ use safeguard_domain::enquiry::{
 };
 use safeguard_domain::person::iso_date;
 use safeguard_domain::policy::{Action, Basis, Decision, decide};
-use safeguard_domain::validation::FieldErrors;
 use safeguard_store::Tx;
 use safeguard_store::concerns::ChronologyRow;
 use safeguard_store::enquiries::{ConclusionRow, EnquiryRow, OutcomeHistoryRow, OutcomeRow};
 use time::OffsetDateTime;
 
 use crate::concerns::parse_date;
-use crate::{CoreError, CoreResult, Ctx, Safeguard, new_uuid, unix_ms};
+use crate::{CoreError, CoreResult, Ctx, Safeguard, invalid, new_uuid, unix_ms};
 
 /// Everything on an enquiry's page.
 #[derive(Clone, Debug)]
@@ -114,12 +113,6 @@ impl EnquiryView {
         }
         Ok(self.store.feedback(&self.enquiry.id).await?)
     }
-}
-
-fn invalid(field: &str, message: &str) -> CoreError {
-    let mut e = FieldErrors::new();
-    e.add(field, message);
-    CoreError::Invalid(e)
 }
 
 impl Safeguard {
@@ -378,13 +371,7 @@ impl Safeguard {
             name => {
                 let u = self.store.user_by_username(&name.to_lowercase()).await?;
                 match u {
-                    Some(u)
-                        if u.agency_is_owner
-                            && !u.disabled
-                            && matches!(u.role.as_str(), "practitioner" | "manager") =>
-                    {
-                        Some(u)
-                    }
+                    Some(u) if crate::accounts::council_case_worker(&u) => Some(u),
                     _ => return Err(invalid("lead", "Choose a council practitioner or manager")),
                 }
             }

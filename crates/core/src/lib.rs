@@ -196,6 +196,13 @@ pub struct Safeguard {
     hashing: std::sync::Arc<accounts::HashGate>,
 }
 
+/// A refusal of one field's value, as a use case reports it.
+pub(crate) fn invalid(field: &str, message: &str) -> CoreError {
+    let mut e = safeguard_domain::validation::FieldErrors::new();
+    e.add(field, message);
+    CoreError::Invalid(e)
+}
+
 /// Unix milliseconds.
 pub fn unix_ms(t: OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64

@@ -14,7 +14,7 @@ use safeguard_store::accounts::UserRow;
 use safeguard_store::reflections::ReflectionRow;
 use time::OffsetDateTime;
 
-use crate::{CoreError, CoreResult, Ctx, Safeguard, new_uuid, unix_ms};
+use crate::{CoreError, CoreResult, Ctx, Safeguard, invalid, new_uuid, unix_ms};
 
 /// A reflection as the viewer may see it.
 #[derive(Clone, Debug)]
@@ -104,10 +104,9 @@ impl Safeguard {
         let u = self.store.user_by_id(user_id).await?;
         let supervisor = self
             .store
-            .supervision_agreements()
+            .supervision_agreement(user_id)
             .await?
-            .into_iter()
-            .any(|a| a.user_id == user_id && a.supervisor_id == me);
+            .is_some_and(|a| a.supervisor_id == me);
         let reader = match &u {
             Some(u) if u.id == me => Some(Reader::Own),
             Some(_) if supervisor => Some(Reader::Supervisor),
@@ -286,9 +285,7 @@ impl Safeguard {
             .contains(&year)
             .then(|| registration_year(year));
         let Some((from, to)) = range.flatten() else {
-            let mut e = FieldErrors::new();
-            e.add("year", "Enter a year from 2000 to 2100");
-            return Err(CoreError::Invalid(e));
+            return Err(invalid("year", "Enter a year from 2000 to 2100"));
         };
         let users = self.store.list_users().await?;
         let within = |d: &str| parse_iso_date(d).is_some_and(|d| d >= from && d <= to);

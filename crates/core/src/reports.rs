@@ -9,7 +9,7 @@ use safeguard_domain::validation::FieldErrors;
 use safeguard_store::sac::{QUALITY_CHECKS, ReviewRow};
 use time::OffsetDateTime;
 
-use crate::{CoreError, CoreResult, Ctx, Safeguard, new_uuid, unix_ms};
+use crate::{CoreError, CoreResult, Ctx, Safeguard, invalid, new_uuid, unix_ms};
 
 /// A record behind a figure.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -428,13 +428,7 @@ impl Safeguard {
         now: OffsetDateTime,
     ) -> CoreResult<Vec<RecommendationView>> {
         let cat = self.workforce_catalogue().await?;
-        let names: std::collections::HashMap<String, String> = self
-            .store
-            .list_users()
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.display_name))
-            .collect();
+        let names = self.account_names().await?;
         let today = self.today(now);
         let manager = decide(actor, Action::ManageReviews) == Decision::Allow;
         let me = actor.user_id.to_string();
@@ -451,7 +445,10 @@ impl Safeguard {
                         && safeguard_domain::person::parse_iso_date(&r.due_on)
                             .is_some_and(|d| d < today),
                     may_update: manager || r.owner_id == me,
-                    owner: names.get(&r.owner_id).cloned().unwrap_or_default(),
+                    owner: names
+                        .get(&r.owner_id)
+                        .map(|n| n.0.clone())
+                        .unwrap_or_default(),
                     level: r.level_id.as_deref().map(|id| cat.level_name(id)),
                     status,
                     row: r,
@@ -485,9 +482,7 @@ impl Safeguard {
         let owner = match self.store.user_by_username(&n.owner).await? {
             Some(u) if u.agency_is_owner && !u.disabled => u,
             _ => {
-                let mut e = FieldErrors::new();
-                e.add("owner", "Choose a council colleague");
-                return Err(CoreError::Invalid(e));
+                return Err(invalid("owner", "Choose a council colleague"));
             }
         };
         let id = new_uuid(now)?.to_string();
@@ -549,9 +544,7 @@ impl Safeguard {
         }
         let Some(status) = safeguard_domain::workforce::RecommendationStatus::parse(status.trim())
         else {
-            let mut e = FieldErrors::new();
-            e.add("status", "Choose open, in progress or done");
-            return Err(CoreError::Invalid(e));
+            return Err(invalid("status", "Choose open, in progress or done"));
         };
         let mut tx = self.store.begin_audited().await?;
         tx.set_recommendation_status(id, status.code(), unix_ms(now))

@@ -22,7 +22,7 @@ pub use safeguard_store::supervision::DiscussionRow;
 use safeguard_store::supervision::{AgreementRow, CaseRow, SessionRow, SupervisionActionRow};
 use time::{Date, OffsetDateTime};
 
-use crate::{CoreError, CoreResult, Ctx, Safeguard, new_uuid, unix_ms};
+use crate::{CoreError, CoreResult, Ctx, Safeguard, invalid, new_uuid, unix_ms};
 
 /// A worker's supervision agreement, as shown.
 #[derive(Clone, Debug)]
@@ -145,24 +145,7 @@ fn agreement_view(
     })
 }
 
-fn field(field: &str, message: &str) -> CoreError {
-    let mut e = FieldErrors::new();
-    e.add(field, message);
-    CoreError::Invalid(e)
-}
-
 impl Safeguard {
-    /// Names and usernames of every account, by id.
-    async fn account_names(&self) -> CoreResult<HashMap<String, (String, String)>> {
-        Ok(self
-            .store
-            .list_users()
-            .await?
-            .into_iter()
-            .map(|u| (u.id, (u.display_name, u.username)))
-            .collect())
-    }
-
     /// The date of each worker's latest session, by account id.
     async fn last_sessions(&self) -> CoreResult<HashMap<String, Date>> {
         Ok(self
@@ -198,12 +181,7 @@ impl Safeguard {
         self.require_as(actor, Action::OwnLearning, ctx, now, attempted.clone())
             .await?;
         let u = self.store.user_by_id(user_id).await?;
-        let agreement = self
-            .store
-            .supervision_agreements()
-            .await?
-            .into_iter()
-            .find(|a| a.user_id == user_id);
+        let agreement = self.store.supervision_agreement(user_id).await?;
         match u {
             Some(u) if u.id == actor.user_id.to_string() => Ok((u, agreement, false)),
             Some(u) if Self::oversees(actor, &u, agreement.as_ref()) => Ok((u, agreement, true)),
@@ -356,16 +334,9 @@ impl Safeguard {
         }
         let a = raw.validate().map_err(CoreError::Invalid)?;
         let supervisor = match self.store.user_by_username(&a.supervisor).await? {
-            Some(s)
-                if s.agency_is_owner
-                    && !s.disabled
-                    && s.id != u.id
-                    && matches!(s.role.as_str(), "practitioner" | "manager") =>
-            {
-                s
-            }
+            Some(s) if crate::accounts::council_case_worker(&s) && s.id != u.id => s,
             _ => {
-                return Err(field(
+                return Err(invalid(
                     "supervisor",
                     "Choose a council practitioner or manager other than the worker",
                 ));
@@ -531,12 +502,7 @@ impl Safeguard {
         let me = actor.user_id.to_string();
         let allowed = me == a.owner_id || me == worker || me == supervisor || {
             let u = self.store.user_by_id(&worker).await?;
-            let agreement = self
-                .store
-                .supervision_agreements()
-                .await?
-                .into_iter()
-                .find(|x| x.user_id == worker);
+            let agreement = self.store.supervision_agreement(&worker).await?;
             u.is_some_and(|u| Self::oversees(actor, &u, agreement.as_ref()))
         };
         if !allowed {
@@ -567,23 +533,15 @@ impl Safeguard {
         Ok(worker)
     }
 
-    /// The workers whose supervision `actor` oversees, most overdue first.
-    pub async fn supervisees(
-        &self,
-        actor: &Actor,
-        ctx: &Ctx,
-        now: OffsetDateTime,
-    ) -> CoreResult<Vec<Supervisee>> {
-        self.require_as(
-            actor,
-            Action::OwnLearning,
-            ctx,
-            now,
-            ("view", "supervision", None),
-        )
-        .await?;
+    /// The workers whose supervision `actor` oversees, most overdue first
+    /// (nothing audited: the callers say what they show).
+    async fn overseen(&self, actor: &Actor, now: OffsetDateTime) -> CoreResult<Vec<Supervisee>> {
         let today = self.today(now);
-        let names = self.account_names().await?;
+        let users = self.store.list_users().await?;
+        let names: HashMap<String, (String, String)> = users
+            .iter()
+            .map(|u| (u.id.clone(), (u.display_name.clone(), u.username.clone())))
+            .collect();
         let agreements: HashMap<String, AgreementRow> = self
             .store
             .supervision_agreements()
@@ -592,12 +550,9 @@ impl Safeguard {
             .map(|a| (a.user_id.clone(), a))
             .collect();
         let last = self.last_sessions().await?;
-        let mut out: Vec<Supervisee> = self
-            .store
-            .list_users()
-            .await?
+        let mut out: Vec<Supervisee> = users
             .into_iter()
-            .filter(|u| !u.disabled && matches!(u.role.as_str(), "practitioner" | "manager"))
+            .filter(crate::accounts::council_case_worker)
             .filter(|u| Self::oversees(actor, u, agreements.get(&u.id)))
             .map(|u| Supervisee {
                 agreement: agreements
@@ -614,6 +569,26 @@ impl Safeguard {
                 s.name.to_lowercase(),
             )
         });
+        Ok(out)
+    }
+
+    /// The workers whose supervision `actor` oversees, most overdue first;
+    /// audited when there are any.
+    pub async fn supervisees(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Vec<Supervisee>> {
+        self.require_as(
+            actor,
+            Action::OwnLearning,
+            ctx,
+            now,
+            ("view", "supervision", None),
+        )
+        .await?;
+        let out = self.overseen(actor, now).await?;
         if !out.is_empty() {
             self.record(
                 Self::event(actor, ctx, now, "view", "supervision", None, "success")?
@@ -631,40 +606,15 @@ impl Safeguard {
         actor: &Actor,
         now: OffsetDateTime,
     ) -> CoreResult<Option<u64>> {
-        let today = self.today(now);
-        let agreements = self.store.supervision_agreements().await?;
-        if workforce_scope(actor) == WorkforceScope::Nobody
-            && !agreements
-                .iter()
-                .any(|a| a.supervisor_id == actor.user_id.to_string())
-        {
+        let overseen = self.overseen(actor, now).await?;
+        if overseen.is_empty() && workforce_scope(actor) == WorkforceScope::Nobody {
             return Ok(None);
         }
-        let users: HashMap<String, UserRow> = self
-            .store
-            .list_users()
-            .await?
-            .into_iter()
-            .map(|u| (u.id.clone(), u))
-            .collect();
-        let last = self.last_sessions().await?;
-        let n = agreements
-            .iter()
-            .filter(|a| {
-                users
-                    .get(&a.user_id)
-                    .is_some_and(|u| !u.disabled && Self::oversees(actor, u, Some(a)))
-            })
-            .filter(|a| {
-                parse_iso_date(&a.started_on).is_some_and(|s| {
-                    next_due(
-                        s,
-                        u32::try_from(a.frequency_weeks).unwrap_or(4),
-                        last.get(&a.user_id).copied(),
-                    ) < today
-                })
-            })
-            .count() as u64;
-        Ok(Some(n))
+        Ok(Some(
+            overseen
+                .iter()
+                .filter(|w| w.agreement.as_ref().is_some_and(|a| a.overdue))
+                .count() as u64,
+        ))
     }
 }

@@ -21,7 +21,7 @@ use safeguard_store::accounts::UserRow;
 use safeguard_store::workforce::{LearningRow, LevelRow, OverrideRow};
 use time::OffsetDateTime;
 
-use crate::{CoreError, CoreResult, Ctx, Safeguard, new_uuid, unix_ms};
+use crate::{CoreError, CoreResult, Ctx, Safeguard, invalid, new_uuid, unix_ms};
 
 /// The frameworks, the level each role needs, and the level an enquiry lead needs.
 #[derive(Clone, Debug)]
@@ -52,7 +52,7 @@ impl Catalogue {
     /// "Staff group C (Bournemouth National Competency Framework)".
     pub fn level_name(&self, id: &str) -> String {
         self.level(id)
-            .map(|l| format!("{} ({})", l.name, l.framework.label()))
+            .map(Level::full_name)
             .unwrap_or_else(|| id.to_string())
     }
 }
@@ -201,15 +201,8 @@ fn learning_of(r: &LearningRow) -> Option<Learning> {
     })
 }
 
-fn field(field: &str, message: &str) -> CoreError {
-    let mut e = FieldErrors::new();
-    e.add(field, message);
-    CoreError::Invalid(e)
-}
-
-/// Whether an account is a worker whose training is tracked: council staff
-/// and partner staff with an account, not administrators' own accounts'
-/// case content (administrators are workers too: their training counts).
+/// Whether an account's training is tracked: every active account (the roles
+/// a council sets no level for simply have no requirements).
 fn tracked(u: &UserRow) -> bool {
     !u.disabled
 }
@@ -443,15 +436,14 @@ impl Safeguard {
         )
         .await?;
         let scope = workforce_scope(actor);
-        let users: Vec<UserRow> = self
-            .store
-            .list_users()
-            .await?
-            .into_iter()
-            .filter(tracked)
+        let all = self.store.list_users().await?;
+        let users: Vec<UserRow> = all
+            .iter()
+            .filter(|u| tracked(u))
             .filter(|u| u.id != actor.user_id.to_string() || scope == WorkforceScope::Everyone)
             .filter(|u| Self::in_workforce_scope(actor, u))
             .filter(|u| team.is_none_or(|t| u.team_id.as_deref() == Some(t)))
+            .cloned()
             .collect();
         let cat = self.workforce_catalogue().await?;
         let today = self.today(now);
@@ -475,12 +467,9 @@ impl Safeguard {
                 (*b, n)
             })
             .collect();
-        let names: std::collections::HashMap<String, String> = self
-            .store
-            .list_users()
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.display_name))
+        let names: std::collections::HashMap<&str, &str> = all
+            .iter()
+            .map(|u| (u.id.as_str(), u.display_name.as_str()))
             .collect();
         let ids: std::collections::HashSet<&str> = users.iter().map(|u| u.id.as_str()).collect();
         let year_ago = unix_ms(now) - 365 * 86_400_000;
@@ -492,10 +481,16 @@ impl Safeguard {
             .filter(|o| ids.contains(o.lead_id.as_str()) || scope == WorkforceScope::Everyone)
             .map(|o: OverrideRow| OverrideView {
                 enquiry_id: o.enquiry_id,
-                lead: names.get(&o.lead_id).cloned().unwrap_or_default(),
+                lead: names
+                    .get(o.lead_id.as_str())
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
                 level: cat.level_name(&o.level_id),
                 reason: o.reason,
-                decided_by: names.get(&o.decided_by).cloned().unwrap_or_default(),
+                decided_by: names
+                    .get(o.decided_by.as_str())
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
                 decided_on: iso_date(self.date_at(o.decided_at)),
             })
             .collect();
@@ -626,11 +621,7 @@ impl Safeguard {
             .list_users()
             .await?
             .into_iter()
-            .filter(|u| {
-                u.agency_is_owner
-                    && !u.disabled
-                    && matches!(u.role.as_str(), "practitioner" | "manager")
-            })
+            .filter(crate::accounts::council_case_worker)
             .collect();
         let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
         let records = self.store.learning_of(&ids).await?;
@@ -689,13 +680,13 @@ impl Safeguard {
             return Ok(None);
         }
         let reason = safeguard_domain::text::optional(reason, 1000, true).map_err(|e| {
-            field(
+            invalid(
                 "competence_reason",
                 &safeguard_domain::text::message("the reason", e),
             )
         })?;
         let Some(reason) = reason else {
-            return Err(field(
+            return Err(invalid(
                 "competence_reason",
                 &format!(
                     "{lead_name} does not hold a current {} ({}): give your reason for allocating them, or choose someone else",
@@ -713,12 +704,6 @@ impl Safeguard {
             decided_by: actor.user_id.to_string(),
             decided_at: unix_ms(now),
         }))
-    }
-
-    /// The frameworks as an administrator edits them (anyone may read them:
-    /// they hold no one's records).
-    pub async fn frameworks(&self) -> CoreResult<Catalogue> {
-        self.workforce_catalogue().await
     }
 
     /// Changes a level (administrators); audited.
@@ -893,8 +878,8 @@ impl Safeguard {
             .user_by_id(user_id)
             .await?
             .ok_or(CoreError::NotFound)?;
-        if lead && !(u.agency_is_owner && matches!(u.role.as_str(), "practitioner" | "manager")) {
-            return Err(field(
+        if lead && !crate::accounts::council_case_worker(&u) {
+            return Err(invalid(
                 "workforce_lead",
                 "Only a council practitioner or manager can be the workforce lead",
             ));

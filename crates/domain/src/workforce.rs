@@ -63,6 +63,12 @@ pub struct Level {
 }
 
 impl Level {
+    /// Its name with its framework's: "Staff group C (Bournemouth National
+    /// Competency Framework)".
+    pub fn full_name(&self) -> String {
+        format!("{} ({})", self.name, self.framework.label())
+    }
+
     /// Whether a current record at `other` meets this level.
     pub fn met_by(&self, other: &Level) -> bool {
         other.framework == self.framework && other.rank >= self.rank

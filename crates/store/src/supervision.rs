@@ -91,6 +91,17 @@ impl Store {
         .await)?)
     }
 
+    /// One worker's agreement, if any.
+    pub async fn supervision_agreement(&self, user_id: &str) -> Result<Option<AgreementRow>> {
+        Ok(on_db!(self, |p| sqlx::query_as(
+            "SELECT user_id, supervisor_id, frequency_weeks, started_on, recorded_by, recorded_at \
+             FROM supervision_agreements WHERE user_id = $1"
+        )
+        .bind(user_id)
+        .fetch_optional(p)
+        .await)?)
+    }
+
     /// The date of each worker's latest session: (user id, `YYYY-MM-DD`).
     pub async fn last_supervision(&self) -> Result<Vec<(String, String)>> {
         Ok(on_db!(self, |p| sqlx::query_as(

@@ -409,7 +409,9 @@ pub(crate) async fn frameworks(
     State(state): State<AppState>,
     _user: ApiUser,
 ) -> Result<Json<FrameworksOut>, ApiError> {
-    Ok(Json(frameworks_out(&state.core.frameworks().await?)))
+    Ok(Json(frameworks_out(
+        &state.core.workforce_catalogue().await?,
+    )))
 }
 
 /// A level as added or changed.

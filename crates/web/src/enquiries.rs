@@ -626,10 +626,7 @@ async fn page(
             .iter()
             .map(|c| (c.username.clone(), c.label(&name)))
             .collect();
-        (
-            leads,
-            level.map(|l| format!("{} ({})", l.name, l.framework.label())),
-        )
+        (leads, level.map(|l| l.full_name()))
     } else {
         (Vec::new(), None)
     };

@@ -564,30 +564,11 @@ async fn review_page(
     let can_add = safeguard_domain::policy::decide(&user.actor, Action::ManageReviews)
         == safeguard_domain::Decision::Allow;
     let owners = if can_add {
-        state
-            .core
-            .lead_candidates(user.now)
-            .await?
-            .0
-            .into_iter()
-            .map(|c| (c.username, c.display_name))
-            .collect()
+        state.core.case_workers().await?
     } else {
         Vec::new()
     };
-    let levels = state
-        .core
-        .frameworks()
-        .await?
-        .levels
-        .iter()
-        .map(|l| {
-            (
-                l.id.clone(),
-                format!("{} ({})", l.name, l.framework.label()),
-            )
-        })
-        .collect();
+    let levels = crate::workforce::level_options(&state.core.workforce_catalogue().await?);
     Ok(ReviewTemplate {
         l: Layout::new(format!("Review: {}", d.review.title), user).with_errors(&errors),
         d,

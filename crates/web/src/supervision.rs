@@ -122,14 +122,7 @@ async fn page(
         Vec::new()
     };
     let colleagues = if v.may_record {
-        state
-            .core
-            .lead_candidates(user.now)
-            .await?
-            .0
-            .into_iter()
-            .map(|c| (c.username, c.display_name))
-            .collect()
+        state.core.case_workers().await?
     } else {
         Vec::new()
     };

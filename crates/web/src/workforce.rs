@@ -97,15 +97,10 @@ fn record_views(t: &WorkerTraining, cat: &Catalogue) -> Vec<RecordView> {
         .collect()
 }
 
-fn level_options(cat: &Catalogue) -> Vec<(String, String)> {
+pub(crate) fn level_options(cat: &Catalogue) -> Vec<(String, String)> {
     cat.levels
         .iter()
-        .map(|l| {
-            (
-                l.id.clone(),
-                format!("{} ({})", l.name, l.framework.label()),
-            )
-        })
+        .map(|l| (l.id.clone(), l.full_name()))
         .collect()
 }
 
@@ -504,7 +499,7 @@ pub(crate) async fn frameworks(
     user: SignedIn,
     Query(q): Query<SavedQuery>,
 ) -> Result<Response, PageError> {
-    let cat = state.core.frameworks().await?;
+    let cat = state.core.workforce_catalogue().await?;
     let notice = q.saved.is_some().then(|| "Saved.".to_string());
     Ok(render(
         StatusCode::OK,
@@ -541,7 +536,7 @@ pub(crate) async fn add_level(
     {
         Ok(_) => Ok(Redirect::to("/learning/frameworks?saved=1").into_response()),
         Err(CoreError::Invalid(errors)) => {
-            let cat = state.core.frameworks().await?;
+            let cat = state.core.workforce_catalogue().await?;
             Ok(render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &frameworks_page(&user, &cat, f, errors, None),
@@ -576,7 +571,7 @@ pub(crate) async fn set_requirements(
     {
         Ok(()) => Ok(Redirect::to("/learning/frameworks?saved=1").into_response()),
         Err(CoreError::Invalid(errors)) => {
-            let cat = state.core.frameworks().await?;
+            let cat = state.core.workforce_catalogue().await?;
             Ok(render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &frameworks_page(&user, &cat, f, errors, None),
@@ -606,7 +601,7 @@ pub(crate) async fn level_form(
         .core
         .require(&user.actor, Action::ManageFrameworks, &user.ctx, user.now)
         .await?;
-    let cat = state.core.frameworks().await?;
+    let cat = state.core.workforce_catalogue().await?;
     let level = cat.level(&id).ok_or(CoreError::NotFound)?;
     let mut f = FormData::default();
     f.set("name", level.name.clone());
@@ -641,7 +636,7 @@ pub(crate) async fn save_level(
     {
         Ok(()) => Ok(Redirect::to("/learning/frameworks?saved=1").into_response()),
         Err(CoreError::Invalid(errors)) => {
-            let cat = state.core.frameworks().await?;
+            let cat = state.core.workforce_catalogue().await?;
             let level = cat.level(&id).ok_or(CoreError::NotFound)?;
             let t = LevelTemplate {
                 l: Layout::new(format!("Edit {}", level.name), &user).with_errors(&errors),
