@@ -12,6 +12,7 @@ pub mod access;
 mod accounts;
 pub mod anchor;
 mod audit;
+pub mod case_audit;
 pub mod concerns;
 pub mod demo;
 pub mod enquiries;

@@ -387,10 +387,42 @@ pub struct RecommendationView {
     pub owner: String,
     /// The training level it leads to, named.
     pub level: Option<String>,
+    /// The share of case-file audits grading its question good or better,
+    /// quarter by quarter (when it leads to one), oldest first.
+    pub audit_trend: Vec<(
+        safeguard_domain::case_audit::Quarter,
+        safeguard_domain::case_audit::Tally,
+    )>,
     /// Not done and past its date.
     pub overdue: bool,
     /// Whether the viewer may change its status (managers, its owner).
     pub may_update: bool,
+}
+
+impl RecommendationView {
+    /// The audit question it leads to and how audits have graded it since,
+    /// in words: "The person's voice … — July to September 2026: 50% good
+    /// or better (2 of 4)".
+    pub fn audit_summary(&self) -> Option<String> {
+        let q = self.row.audit_question.as_deref()?;
+        if self.audit_trend.is_empty() {
+            return Some(format!("{q} — not graded in any audit yet"));
+        }
+        let trend: Vec<String> = self
+            .audit_trend
+            .iter()
+            .map(|(quarter, t)| {
+                format!(
+                    "{}: {}% good or better ({} of {})",
+                    quarter.label(),
+                    t.percent().unwrap_or(0),
+                    t.good,
+                    t.graded
+                )
+            })
+            .collect();
+        Some(format!("{q} — {}", trend.join("; ")))
+    }
 }
 
 /// A review with its recommendations.
@@ -432,10 +464,14 @@ impl Safeguard {
         let today = self.today(now);
         let manager = decide(actor, Action::ManageReviews) == Decision::Allow;
         let me = actor.user_id.to_string();
-        Ok(self
-            .store
-            .recommendations(review_id)
-            .await?
+        let mut trends = std::collections::HashMap::new();
+        let rows = self.store.recommendations(review_id).await?;
+        for q in rows.iter().filter_map(|r| r.audit_question.as_deref()) {
+            if !trends.contains_key(q) {
+                trends.insert(q.to_string(), self.question_trend(q).await?);
+            }
+        }
+        Ok(rows
             .into_iter()
             .map(|r| {
                 let status = safeguard_domain::workforce::RecommendationStatus::parse(&r.status)
@@ -450,6 +486,11 @@ impl Safeguard {
                         .map(|n| n.0.clone())
                         .unwrap_or_default(),
                     level: r.level_id.as_deref().map(|id| cat.level_name(id)),
+                    audit_trend: r
+                        .audit_question
+                        .as_deref()
+                        .and_then(|q| trends.get(q).cloned())
+                        .unwrap_or_default(),
                     status,
                     row: r,
                 }
@@ -478,7 +519,10 @@ impl Safeguard {
             return Err(CoreError::NotFound);
         }
         let cat = self.workforce_catalogue().await?;
-        let n = raw.validate(&cat.levels).map_err(CoreError::Invalid)?;
+        let questions = self.audit_question_texts().await?;
+        let n = raw
+            .validate(&cat.levels, &questions)
+            .map_err(CoreError::Invalid)?;
         let owner = match self.store.user_by_username(&n.owner).await? {
             Some(u) if u.agency_is_owner && !u.disabled => u,
             _ => {
@@ -497,6 +541,7 @@ impl Safeguard {
                 .code()
                 .into(),
             level_id: n.level_id,
+            audit_question: n.audit_question,
             created_by: actor.user_id.to_string(),
             created_at: unix_ms(now),
             updated_at: unix_ms(now),

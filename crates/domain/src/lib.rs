@@ -7,6 +7,7 @@
 
 pub mod access_report;
 pub mod calendar;
+pub mod case_audit;
 pub mod codes;
 pub mod concern;
 pub mod dashboard;

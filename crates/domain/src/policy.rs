@@ -114,6 +114,18 @@ pub enum Action {
     /// Edit the competency frameworks, the level each role needs and the
     /// level an enquiry lead needs (administrators; no case content).
     ManageFrameworks,
+    /// Draw a quarter's case-file audit sample and name the auditors and
+    /// moderators (the workforce lead).
+    RunCaseAudits,
+    /// Audit, moderate, or answer an audit of one's own case (council
+    /// practitioners and managers; which audits is the use case's business).
+    TakePartInCaseAudit,
+    /// See the themes of case-file audit as figures across teams and
+    /// quarters (analysts, managers, the workforce lead).
+    ViewAuditThemes,
+    /// Add case-file audit templates and choose the one in use
+    /// (administrators; no case content).
+    ManageAuditTemplates,
 }
 
 /// The policy's answer.
@@ -207,7 +219,13 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
             actor.agency_is_owner
                 && (matches!(actor.role, Role::Analyst | Role::Manager) || workforce_lead(actor))
         }
-        Action::ManageFrameworks => actor.role == Role::Admin,
+        Action::ManageFrameworks | Action::ManageAuditTemplates => actor.role == Role::Admin,
+        Action::RunCaseAudits => workforce_lead(actor),
+        Action::TakePartInCaseAudit => case_worker(actor),
+        Action::ViewAuditThemes => {
+            actor.agency_is_owner
+                && (matches!(actor.role, Role::Analyst | Role::Manager) || workforce_lead(actor))
+        }
     };
     if allow {
         Decision::Allow
@@ -463,6 +481,51 @@ mod tests {
         assert_eq!(
             decide(&actor(Role::Manager, false), Action::ViewWorkforce),
             Decision::Deny
+        );
+    }
+
+    #[test]
+    fn case_audit_is_run_by_the_workforce_lead_and_done_by_council_staff() {
+        for role in Role::ALL {
+            let a = actor(*role, true);
+            let council = matches!(role, Role::Practitioner | Role::Manager);
+            assert_eq!(
+                decide(&a, Action::RunCaseAudits),
+                Decision::Deny,
+                "{role:?}"
+            );
+            let lead = Actor {
+                workforce_lead: true,
+                ..a.clone()
+            };
+            assert_eq!(
+                decide(&lead, Action::RunCaseAudits) == Decision::Allow,
+                council,
+                "{role:?}"
+            );
+            assert_eq!(
+                decide(&a, Action::TakePartInCaseAudit) == Decision::Allow,
+                council,
+                "{role:?}"
+            );
+            assert_eq!(
+                decide(&a, Action::ViewAuditThemes) == Decision::Allow,
+                matches!(role, Role::Analyst | Role::Manager),
+                "{role:?}"
+            );
+            assert_eq!(
+                decide(&a, Action::ManageAuditTemplates) == Decision::Allow,
+                *role == Role::Admin,
+                "{role:?}"
+            );
+        }
+        assert_eq!(
+            decide(
+                &actor(Role::Practitioner, false),
+                Action::TakePartInCaseAudit
+            ),
+            Decision::Deny,
+            "partner agencies' staff never audit council case files"
         );
     }
 

@@ -501,6 +501,8 @@ pub struct RawRecommendation {
     pub due_on: Option<String>,
     /// The id of the training level it leads to, if any.
     pub level_id: Option<String>,
+    /// The case-file audit question it leads to, if any (its text).
+    pub audit_question: Option<String>,
 }
 
 /// A valid recommendation (the owner still to be looked up).
@@ -514,11 +516,17 @@ pub struct NewRecommendation {
     pub due_on: Date,
     /// The level it leads to.
     pub level_id: Option<String>,
+    /// The audit question it leads to.
+    pub audit_question: Option<String>,
 }
 
 impl RawRecommendation {
-    /// Checks a recommendation against the levels.
-    pub fn validate(&self, levels: &[Level]) -> Result<NewRecommendation, FieldErrors> {
+    /// Checks a recommendation against the levels and the audit questions.
+    pub fn validate(
+        &self,
+        levels: &[Level],
+        questions: &[String],
+    ) -> Result<NewRecommendation, FieldErrors> {
         let mut e = FieldErrors::new();
         let text = required_field(&mut e, "text", "the recommendation", &self.text, 2000, true);
         let owner = self
@@ -542,12 +550,24 @@ impl RawRecommendation {
                 None
             }
         };
+        let audit_question = match self.audit_question.as_deref().map(str::trim).unwrap_or("") {
+            "" => None,
+            q if questions.iter().any(|x| x == q) => Some(q.to_string()),
+            _ => {
+                e.add(
+                    "audit_question",
+                    "Choose a case-file audit question from the list, or none",
+                );
+                None
+            }
+        };
         match due {
             Some(due_on) if e.is_empty() => Ok(NewRecommendation {
                 text,
                 owner,
                 due_on,
                 level_id,
+                audit_question,
             }),
             _ => Err(e),
         }
@@ -794,19 +814,22 @@ mod tests {
             owner: Some("Manager".into()),
             due_on: Some("2027-03-31".into()),
             level_id: Some("c".into()),
+            audit_question: Some("Voice".into()),
         }
-        .validate(&l)
+        .validate(&l, &["Voice".to_string()])
         .expect("valid");
+        assert_eq!(ok.audit_question.as_deref(), Some("Voice"));
         assert_eq!(ok.owner, "manager");
         assert_eq!(ok.level_id.as_deref(), Some("c"));
         let e = RawRecommendation {
             level_id: Some("nope".into()),
             due_on: Some("31/03/2027".into()),
+            audit_question: Some("Not a question".into()),
             ..Default::default()
         }
-        .validate(&l)
+        .validate(&l, &["Voice".to_string()])
         .expect_err("refused");
-        for f in ["text", "owner", "due_on", "level_id"] {
+        for f in ["text", "owner", "due_on", "level_id", "audit_question"] {
             assert!(e.get(f).is_some(), "{f}");
         }
     }

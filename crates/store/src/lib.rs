@@ -14,6 +14,7 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod bulk;
+pub mod case_audits;
 pub mod concerns;
 pub mod dashboard;
 pub mod duplicates;

@@ -168,6 +168,11 @@ impl Tx {
             ("need-to-know members", format!("DELETE FROM enquiry_members WHERE enquiry_id IN {E}")),
             ("leads allocated without the required training", format!("DELETE FROM competence_overrides WHERE enquiry_id IN {E}")),
             ("decisions about it in supervision", format!("DELETE FROM supervision_cases WHERE enquiry_id IN {E}")),
+            ("case-file audit grades", format!("DELETE FROM case_audit_answers WHERE audit_id IN \
+                (SELECT id FROM case_audits WHERE enquiry_id IN {E})")),
+            ("case-file audit actions", format!("DELETE FROM case_audit_actions WHERE audit_id IN \
+                (SELECT id FROM case_audits WHERE enquiry_id IN {E})")),
+            ("case-file audits", format!("DELETE FROM case_audits WHERE enquiry_id IN {E}")),
             // A reflection is its author's CPD record: it stays, unlinked from the case.
             ("reflections linked to it (unlinked)", format!("UPDATE reflections SET enquiry_id = NULL WHERE enquiry_id IN {E}")),
             ("information shares", format!("DELETE FROM information_shares WHERE person_id = $1 OR enquiry_id IN {E}")),

@@ -424,13 +424,15 @@ pub struct RecommendationRow {
     pub status: String,
     /// The training level it leads to.
     pub level_id: Option<String>,
+    /// The case-file audit question it leads to.
+    pub audit_question: Option<String>,
     pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-const RECOMMENDATION_COLUMNS: &str =
-    "id, review_id, text, owner_id, due_on, status, level_id, created_by, created_at, updated_at";
+const RECOMMENDATION_COLUMNS: &str = "id, review_id, text, owner_id, due_on, status, level_id, created_by, created_at, updated_at, \
+     audit_question";
 
 impl Store {
     /// One review on the register.
@@ -476,7 +478,7 @@ impl Tx {
     pub async fn insert_recommendation(&mut self, r: &RecommendationRow) -> Result<()> {
         let sql = format!(
             "INSERT INTO review_recommendations ({RECOMMENDATION_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         );
         on_tx!(self, |c| sqlx::query(&sql)
             .bind(&r.id)
@@ -489,6 +491,7 @@ impl Tx {
             .bind(&r.created_by)
             .bind(r.created_at)
             .bind(r.updated_at)
+            .bind(&r.audit_question)
             .execute(&mut *c)
             .await
             .map(|_| ()))?;

@@ -587,6 +587,20 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(crate::api_reflection::worker))
         .routes(routes!(crate::api_reflection::cpd))
+        .routes(routes!(crate::api_case_audit::list))
+        .routes(routes!(crate::api_case_audit::draw))
+        .routes(routes!(crate::api_case_audit::themes))
+        .routes(routes!(
+            crate::api_case_audit::templates,
+            crate::api_case_audit::add_template
+        ))
+        .routes(routes!(crate::api_case_audit::activate_template))
+        .routes(routes!(crate::api_case_audit::action_done))
+        .routes(routes!(crate::api_case_audit::view))
+        .routes(routes!(crate::api_case_audit::assign))
+        .routes(routes!(crate::api_case_audit::grade))
+        .routes(routes!(crate::api_case_audit::moderate))
+        .routes(routes!(crate::api_case_audit::respond))
         .routes(routes!(crate::api_supervision::mine))
         .routes(routes!(crate::api_supervision::worker))
         .routes(routes!(crate::api_supervision::agreement))

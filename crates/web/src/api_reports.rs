@@ -289,6 +289,10 @@ pub struct RecommendationOut {
     pub overdue: bool,
     /// The id of the training level it leads to.
     pub level_id: Option<String>,
+    /// The case-file audit question it leads to.
+    pub audit_question: Option<String>,
+    /// How audits have graded that question since, quarter by quarter.
+    pub audit_trend: Vec<crate::api_case_audit::TallyOut>,
 }
 
 /// A review with its recommendations.
@@ -334,6 +338,16 @@ pub(crate) async fn review(
                 status: r.row.status,
                 overdue: r.overdue,
                 level_id: r.row.level_id,
+                audit_question: r.row.audit_question,
+                audit_trend: r
+                    .audit_trend
+                    .iter()
+                    .map(|(q, t)| crate::api_case_audit::TallyOut {
+                        quarter: q.code(),
+                        graded: t.graded,
+                        good_or_better: t.good,
+                    })
+                    .collect(),
             })
             .collect(),
     }))

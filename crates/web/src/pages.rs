@@ -50,6 +50,8 @@ pub struct UserNav {
     pub workforce: bool,
     /// Edits the competency frameworks.
     pub frameworks: bool,
+    /// Sees the themes of case-file audit.
+    pub audit_themes: bool,
 }
 
 /// What every page's layout needs.
@@ -98,6 +100,8 @@ impl Layout {
                 workforce: safeguard_domain::policy::decide(a, Action::ViewWorkforceFigures)
                     == safeguard_domain::Decision::Allow,
                 frameworks: safeguard_domain::policy::decide(a, Action::ManageFrameworks)
+                    == safeguard_domain::Decision::Allow,
+                audit_themes: safeguard_domain::policy::decide(a, Action::ViewAuditThemes)
                     == safeguard_domain::Decision::Allow,
             }),
             csrf: csrf.to_string(),
@@ -181,6 +185,8 @@ struct HomeTemplate {
     team_training: Option<(u64, u64)>,
     /// Workers the user oversees whose supervision is overdue.
     overdue_supervision: Option<u64>,
+    /// Case-file audits the user has to grade or moderate.
+    audits_to_do: u64,
 }
 
 /// `GET /`.
@@ -215,8 +221,13 @@ pub(crate) async fn home(State(state): State<AppState>, user: SignedIn) -> Respo
         Ok(n) => n,
         Err(e) => return PageError::from(e).into_response(),
     };
+    let audits_to_do = match state.core.audits_to_do(&user.actor).await {
+        Ok(n) => n,
+        Err(e) => return PageError::from(e).into_response(),
+    };
     let t = HomeTemplate {
         overdue_supervision,
+        audits_to_do,
         my_training: training
             .mine
             .iter()

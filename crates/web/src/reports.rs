@@ -545,6 +545,7 @@ struct ReviewTemplate {
     can_add: bool,
     owners: Vec<(String, String)>,
     levels: Vec<(String, String)>,
+    questions: Vec<(String, String)>,
     statuses: Vec<(String, String)>,
     f: FormView,
     errors: FieldErrors,
@@ -569,7 +570,19 @@ async fn review_page(
         Vec::new()
     };
     let levels = crate::workforce::level_options(&state.core.workforce_catalogue().await?);
+    let questions = if can_add {
+        state
+            .core
+            .audit_question_texts()
+            .await?
+            .into_iter()
+            .map(|q| (q.clone(), q))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(ReviewTemplate {
+        questions,
         l: Layout::new(format!("Review: {}", d.review.title), user).with_errors(&errors),
         d,
         can_add,
@@ -610,6 +623,7 @@ pub(crate) async fn add_recommendation(
         owner: f.opt("owner"),
         due_on: f.opt("due_on"),
         level_id: f.opt("level_id"),
+        audit_question: f.opt("audit_question"),
     };
     match state
         .core

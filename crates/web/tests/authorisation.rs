@@ -420,6 +420,39 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             | "/api/v1/supervision/actions/{id}/done",
         )
         | ("put", "/api/v1/supervision/workers/{id}/agreement") => Roles(&[]),
+        // Case-file audit: the lists for council case workers; drawing a
+        // sample for the workforce lead (none of the matrix's roles); an
+        // audit or action that does not exist: refused to all, audited. The
+        // themes are figures for report roles; the templates are about no one,
+        // read by all and kept by administrators.
+        ("get", "/case-audits" | "/api/v1/case-audits") => Roles(CASE),
+        ("post", "/case-audits/sample" | "/api/v1/case-audits/sample") => Roles(&[]),
+        ("get", "/case-audits/{id}" | "/api/v1/case-audits/{id}")
+        | (
+            "post",
+            "/case-audits/{id}/assign"
+            | "/case-audits/{id}/grades"
+            | "/case-audits/{id}/moderation"
+            | "/case-audits/{id}/response"
+            | "/case-audits/actions/{id}/done"
+            | "/api/v1/case-audits/actions/{id}/done",
+        )
+        | (
+            "put",
+            "/api/v1/case-audits/{id}/assignment"
+            | "/api/v1/case-audits/{id}/grades"
+            | "/api/v1/case-audits/{id}/moderation"
+            | "/api/v1/case-audits/{id}/response",
+        ) => Roles(&[]),
+        ("get", "/case-audits/themes" | "/api/v1/case-audits/themes") => Roles(REPORTS),
+        ("get", "/case-audits/templates" | "/api/v1/case-audits/templates") => Signed,
+        (
+            "post",
+            "/case-audits/templates"
+            | "/api/v1/case-audits/templates"
+            | "/case-audits/templates/{id}/activate"
+            | "/api/v1/case-audits/templates/{id}/activate",
+        ) => Roles(&["admin"]),
         // Concerns.
         ("get", "/concerns" | "/api/v1/concerns") => Roles(RAISERS),
         ("get" | "post", "/concerns/new") | ("post", "/api/v1/concerns") => Roles(RAISERS),

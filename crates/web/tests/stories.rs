@@ -2,6 +2,8 @@
 
 #[path = "stories/access.rs"]
 mod access;
+#[path = "stories/case_audit.rs"]
+mod case_audit;
 #[path = "stories/concerns.rs"]
 mod concerns;
 #[path = "stories/enquiries.rs"]
@@ -905,6 +907,10 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/access/break-glass",
             "GET /api/v1/access/unusual",
             "GET /api/v1/calendar",
+            "GET /api/v1/case-audits",
+            "GET /api/v1/case-audits/templates",
+            "GET /api/v1/case-audits/themes",
+            "GET /api/v1/case-audits/{id}",
             "GET /api/v1/concerns",
             "GET /api/v1/concerns/{id}",
             "GET /api/v1/duplicates",
@@ -940,6 +946,10 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/access/break-glass/{id}/review",
             "POST /api/v1/auth/token",
             "POST /api/v1/calendar/holidays",
+            "POST /api/v1/case-audits/actions/{id}/done",
+            "POST /api/v1/case-audits/sample",
+            "POST /api/v1/case-audits/templates",
+            "POST /api/v1/case-audits/templates/{id}/activate",
             "POST /api/v1/concerns",
             "POST /api/v1/concerns/{id}/adults/{position}/link",
             "POST /api/v1/concerns/{id}/close",
@@ -977,6 +987,10 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/supervision/actions/{id}/done",
             "POST /api/v1/supervision/workers/{id}/sessions",
             "PUT /api/v1/calendar/targets",
+            "PUT /api/v1/case-audits/{id}/assignment",
+            "PUT /api/v1/case-audits/{id}/grades",
+            "PUT /api/v1/case-audits/{id}/moderation",
+            "PUT /api/v1/case-audits/{id}/response",
             "PUT /api/v1/concerns/{id}/provider",
             "PUT /api/v1/enquiries/{id}/actions/{action_id}",
             "PUT /api/v1/enquiries/{id}/outcomes/{outcome_id}",
@@ -1251,6 +1265,8 @@ on_both_backends! {
     supervision_with_cases_decisions_and_actions => crate::workforce::supervision_story;
     review_recommendations_are_tracked => crate::workforce::recommendations_story;
     reflective_log_and_cpd_record => crate::workforce::reflection_story;
+    case_file_audit_from_sample_to_themes => crate::case_audit::case_audit_story;
+    case_file_audit_templates => crate::case_audit::audit_templates_story;
     enquiries_need_person_records => crate::enquiries::enquiry_needs_people_story;
     enquiry_through_the_api => crate::enquiries::api_enquiry_story;
     advocacy_capacity_and_consent => crate::enquiries::rights_story;

@@ -42,7 +42,7 @@ pub async fn concern_about(app: &TestApp, name: &str) -> (String, String) {
 }
 
 /// The decision above as a JSON body.
-fn decision_json() -> serde_json::Value {
+pub fn decision_json() -> serde_json::Value {
     DECISION
         .iter()
         .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
