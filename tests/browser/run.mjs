@@ -666,6 +666,56 @@ async function main() {
       await ctx.close();
     });
 
+    await test('case-file audit: the practitioner grades a North case (an error corrected); the lead sees the quarter and the themes; an analyst sees figures; an administrator sees the templates', async () => {
+      const ctx = await browser.newContext({ bypassCSP: true });
+      const page = await ctx.newPage();
+      const j = 'case-audit';
+      await signIn(page, base, 'practitioner', j);
+      await expectText(page, 'case-file audit for you to grade or moderate');
+      await go(page, j, 'list', () => page.click('nav[aria-label="Main"] a:has-text("Case-file audit")'));
+      await expectText(page, 'For you to grade or moderate');
+      await go(page, j, 'audit', () => page.click('main table a:has-text("Sam Reid")'));
+      await expectText(page, 'Grade the file');
+      await page.check('#q_0_grade');
+      await go(page, j, 'grade-errors', () => page.click('button:has-text("Record the grades")'));
+      await expectText(page, 'There is a problem');
+      const grades = ['good', 'requires_improvement', 'good', 'good', 'outstanding', 'requires_improvement', 'good', 'inadequate'];
+      for (let i = 0; i < grades.length; i++) {
+        // The first choice (outstanding) carries the field's own id.
+        await page.check(grades[i] === 'outstanding' ? `#q_${i}_grade` : `#q_${i}_grade-${grades[i]}`);
+        await page.fill(`#q_${i}_evidence`, `Seen in the case notes (${grades[i]}).`);
+      }
+      await page.fill('#findings', 'Yusuf\'s wishes are clear; his feedback was never sought.');
+      await page.fill('#action_0_text', 'Ask Yusuf for his feedback before closing');
+      await page.selectOption('#action_0_owner', 'sam.reid');
+      await page.fill('#action_0_due', new Date(Date.now() + 30 * 86400000).toISOString().slice(0, 10));
+      await go(page, j, 'graded', () => page.click('button:has-text("Record the grades")'));
+      await expectText(page, 'Awaiting moderation');
+      await signOut(page, j);
+
+      await signIn(page, base, 'lead', j);
+      await go(page, j, 'lead-list', () => page.click('nav[aria-label="Main"] a:has-text("Case-file audit")'));
+      await expectText(page, 'Every team\'s audits this quarter');
+      await go(page, j, 'previous-quarter', () => page.click('a:has-text("Previous quarter")'));
+      await expectText(page, 'Moderated');
+      await go(page, j, 'themes', () => page.click('main a:has-text("Themes across teams and quarters")'));
+      await expectText(page, 'Good or better by question');
+      await signOut(page, j);
+
+      await signIn(page, base, 'analyst', j);
+      await go(page, j, 'analyst-themes', () => page.click('nav[aria-label="Main"] a:has-text("Audit themes")'));
+      await expectText(page, 'Good or better by team');
+      await signOut(page, j);
+
+      await signIn(page, base, 'admin', j);
+      await go(page, j, 'templates', () => page.click('nav[aria-label="Main"] a:has-text("Audit templates")'));
+      await expectText(page, 'Making Safeguarding Personal');
+      await go(page, j, 'template-errors', () => page.click('button:has-text("Add the template")'));
+      await expectText(page, 'There is a problem');
+      await signOut(page, j);
+      await ctx.close();
+    });
+
     await test('need-to-know: another team\'s case, an emergency opening and its review, a restriction, a share, the access report', async () => {
       const ctx = await browser.newContext({ bypassCSP: true });
       const page = await ctx.newPage();

@@ -540,6 +540,388 @@ impl Safeguard {
     }
 }
 
+/// The grades of the demo's audits, one a default question.
+const DEMO_GRADES: [[&str; 8]; 6] = [
+    [
+        "good",
+        "requires_improvement",
+        "good",
+        "requires_improvement",
+        "good",
+        "inadequate",
+        "requires_improvement",
+        "requires_improvement",
+    ],
+    [
+        "requires_improvement",
+        "inadequate",
+        "good",
+        "requires_improvement",
+        "good",
+        "requires_improvement",
+        "inadequate",
+        "requires_improvement",
+    ],
+    [
+        "good",
+        "requires_improvement",
+        "outstanding",
+        "good",
+        "good",
+        "requires_improvement",
+        "requires_improvement",
+        "inadequate",
+    ],
+    [
+        "good",
+        "good",
+        "requires_improvement",
+        "requires_improvement",
+        "good",
+        "good",
+        "requires_improvement",
+        "requires_improvement",
+    ],
+    [
+        "outstanding",
+        "good",
+        "good",
+        "good",
+        "good",
+        "requires_improvement",
+        "good",
+        "requires_improvement",
+    ],
+    [
+        "good",
+        "requires_improvement",
+        "good",
+        "inadequate",
+        "good",
+        "good",
+        "good",
+        "requires_improvement",
+    ],
+];
+
+impl Safeguard {
+    /// Casework for the demo server (not the test fixture): four Section 42
+    /// enquiries led in the Hub and the North team, and case-file audits of
+    /// them — last quarter's graded and moderated with mixed grades, this
+    /// quarter's sample at each stage (one with the practitioner to grade,
+    /// one awaiting moderation, one moderated with the worker's response).
+    /// An independent manager in the South team audits and moderates.
+    pub async fn load_demo_casework(&self, now: OffsetDateTime) -> CoreResult<()> {
+        use safeguard_domain::case_audit::{
+            Quarter, RawAnswer, RawGrading, RawImprovement, RawModeration, RawSample,
+        };
+        use safeguard_domain::concern::{RawAdult, RawConcern, RawDecision};
+        let ctx = Ctx::default();
+        self.add_user(
+            None,
+            &NewUserInput {
+                username: "ola.ferris".into(),
+                display_name: "Ola Ferris".into(),
+                role: Role::Manager.code().into(),
+                agency: String::new(),
+                team: "South Locality Team".into(),
+                password: DEMO_PASSWORD.into(),
+                email: String::new(),
+            },
+            &ctx,
+            now,
+        )
+        .await?;
+        let actor = |username: &'static str| async move {
+            let u = self
+                .store
+                .user_by_username(username)
+                .await?
+                .ok_or(CoreError::NotFound)?;
+            crate::accounts::actor_of(&u)
+        };
+        let practitioner = actor("practitioner").await?;
+        let manager = actor("manager").await?;
+        let cases = [
+            (
+                "Tomasz",
+                "Wieczorek",
+                "practitioner",
+                "He says a lodger is taking his money.",
+            ),
+            (
+                "Morgan",
+                "Fairweather",
+                "jo.bright",
+                "Bruises seen on their arms at the day centre.",
+            ),
+            (
+                "Yusuf",
+                "Rahmani",
+                "sam.reid",
+                "His daughter says carers leave him unwashed.",
+            ),
+            (
+                "Bronwen",
+                "Ellis-Carter",
+                "practitioner",
+                "A neighbour has been borrowing her bank card.",
+            ),
+        ];
+        let mut enquiries = Vec::new();
+        for (given, family, lead, what) in cases {
+            let Some(pid) = self.store.person_id_named(given, family).await? else {
+                return Err(CoreError::NotFound);
+            };
+            let receipt = self
+                .raise_concern(
+                    &practitioner,
+                    None,
+                    &RawConcern {
+                        raiser_kind: Some("family_friend".into()),
+                        raiser_name: Some("A relative".into()),
+                        channel: Some("phone".into()),
+                        what_happened: Some(what.into()),
+                        adults: vec![RawAdult {
+                            person_id: Some(pid.clone()),
+                            ..RawAdult::default()
+                        }],
+                        immediate_danger: Some("no".into()),
+                        consent: Some("yes".into()),
+                        ..RawConcern::default()
+                    },
+                    &ctx,
+                    now,
+                )
+                .await?;
+            self.decide_concern(
+                &manager,
+                &receipt.concern_id,
+                &RawDecision {
+                    needs_care_and_support: Some("yes".into()),
+                    needs_evidence: Some("Known to adult social care".into()),
+                    experiencing_abuse: Some("yes".into()),
+                    abuse_evidence: Some(what.into()),
+                    unable_to_protect: Some("yes".into()),
+                    unable_evidence: Some("Relies on the people involved".into()),
+                    outcome: Some("section_42".into()),
+                    reasons: Some("All three conditions met".into()),
+                    ..RawDecision::default()
+                },
+                &ctx,
+                now,
+            )
+            .await?;
+            let Some(e) = self
+                .store
+                .enquiries_for_person(&pid)
+                .await?
+                .into_iter()
+                .next()
+            else {
+                return Err(CoreError::NotFound);
+            };
+            let reason = if lead == "practitioner" {
+                ""
+            } else {
+                "Covering while the team is short; training booked"
+            };
+            self.allocate_enquiry(
+                &manager,
+                &e.id,
+                crate::enquiries::Allocation {
+                    lead,
+                    agency: "",
+                    competence_reason: reason,
+                },
+                &ctx,
+                now,
+            )
+            .await?;
+            enquiries.push(e.id);
+        }
+
+        let lead = actor("lead").await?;
+        let today = self.today(now);
+        let this = Quarter::of(today);
+        let last = this.previous();
+        // Last quarter's audits: each case, drawn then (history for the themes).
+        let template = self
+            .store
+            .audit_templates()
+            .await?
+            .into_iter()
+            .find(|t| t.active)
+            .ok_or(CoreError::NotFound)?;
+        let users = self.store.list_users().await?;
+        let mut drawn = Vec::new();
+        for eid in &enquiries {
+            let e = self.store.enquiry(eid).await?.ok_or(CoreError::NotFound)?;
+            let worker = e.lead_user_id.clone().ok_or(CoreError::NotFound)?;
+            let team_id = users
+                .iter()
+                .find(|u| u.id == worker)
+                .and_then(|u| u.team_id.clone())
+                .ok_or(CoreError::NotFound)?;
+            drawn.push(safeguard_store::case_audits::CaseAuditRow {
+                id: crate::new_uuid(now)?.to_string(),
+                quarter: last.code(),
+                team_id,
+                team: String::new(),
+                enquiry_id: eid.clone(),
+                template_id: template.id.clone(),
+                worker_id: worker,
+                auditor_id: None,
+                moderator_id: None,
+                drawn_by: lead.user_id.to_string(),
+                drawn_at: crate::unix_ms(now),
+                findings: None,
+                graded_at: None,
+                moderation_note: None,
+                moderated_at: None,
+                response: None,
+                responded_at: None,
+            });
+        }
+        self.insert_drawn(&lead, &drawn, &ctx, now).await?;
+        let mut audits: Vec<(String, bool)> = drawn.iter().map(|a| (a.id.clone(), true)).collect();
+        let this_quarter = self
+            .draw_audit_sample(
+                &lead,
+                &RawSample {
+                    quarter: Some(this.code()),
+                    per_team: Some("2".into()),
+                },
+                &ctx,
+                now,
+            )
+            .await?;
+        audits.extend(this_quarter.into_iter().map(|id| (id, false)));
+
+        let mut grades = DEMO_GRADES.iter();
+        let mut hub_this_quarter = 0;
+        let due = safeguard_domain::person::iso_date(today + time::Duration::days(30));
+        for (id, history) in audits {
+            let a = self
+                .store
+                .case_audit(&id)
+                .await?
+                .ok_or(CoreError::NotFound)?;
+            let north = a.team == "North Locality Team";
+            let auditor = if north {
+                practitioner.clone()
+            } else {
+                actor("sam.reid").await?
+            };
+            self.assign_case_audit(&lead, &id, &auditor.username, "ola.ferris", &ctx, now)
+                .await?;
+            // This quarter: the North case waits for the practitioner to grade
+            // it; of the Hub's, one awaits moderation and one is finished.
+            if !history && north {
+                continue;
+            }
+            let stage = if history {
+                2
+            } else {
+                hub_this_quarter += 1;
+                hub_this_quarter
+            };
+            let Some(g) = grades.next() else { break };
+            let worker = users
+                .iter()
+                .find(|u| u.id == a.worker_id)
+                .ok_or(CoreError::NotFound)?;
+            let weak: Vec<usize> = (0..8)
+                .filter(|i| g[*i] != "good" && g[*i] != "outstanding")
+                .collect();
+            self.grade_case_audit(
+                &auditor,
+                &id,
+                &RawGrading {
+                    answers: g
+                        .iter()
+                        .enumerate()
+                        .map(|(i, grade)| RawAnswer {
+                            grade: Some((*grade).into()),
+                            evidence: Some(demo_evidence(i, grade)),
+                        })
+                        .collect(),
+                    findings: Some(format!(
+                        "{} of 8 questions good or better. {}",
+                        8 - weak.len(),
+                        if weak.contains(&1) {
+                            "Desired outcomes were asked at the start but not revisited at review."
+                        } else {
+                            "The person's own words run through the file."
+                        }
+                    )),
+                    actions: vec![RawImprovement {
+                        action: Some("Revisit the person's desired outcomes at each review and record their words".into()),
+                        owner: Some(worker.username.clone()),
+                        due_on: Some(due.clone()),
+                    }],
+                },
+                &ctx,
+                now,
+            )
+            .await?;
+            if stage == 1 {
+                continue;
+            }
+            let ola = actor("ola.ferris").await?;
+            let changed = weak.first().copied();
+            self.moderate_case_audit(
+                &ola,
+                &id,
+                &RawModeration {
+                    grades: (0..8)
+                        .map(|i| (Some(i) == changed && history).then(|| "inadequate".to_string()))
+                        .collect(),
+                    note: Some(if history && changed.is_some() {
+                        "Agreed, except one: nothing in the file shows it was done, so inadequate."
+                            .into()
+                    } else {
+                        "Agreed with every grade.".into()
+                    }),
+                },
+                &ctx,
+                now,
+            )
+            .await?;
+            if !history {
+                let w = crate::accounts::actor_of(worker)?;
+                self.respond_to_case_audit(
+                    &w,
+                    &id,
+                    &Some("Fair. I now ask about outcomes again at every review and write down the person's words.".into()),
+                    &ctx,
+                    now,
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn demo_evidence(question: usize, grade: &str) -> String {
+    let what = [
+        "the record of the first visit",
+        "the outcomes page and review notes",
+        "the consent record and capacity assessment",
+        "the advocacy check",
+        "the protection plan",
+        "the risk assessment",
+        "the conclusion",
+        "the feedback record",
+    ][question.min(7)];
+    match grade {
+        "outstanding" | "good" => format!("Clear in {what}, in the person's own words."),
+        "requires_improvement" => format!("Partly shown in {what}; the reasons are not recorded."),
+        _ => format!("Nothing in {what} shows this was done."),
+    }
+}
+
 /// A Welsh translation of the plan summary's fixed text, so the demo shows
 /// a summary in a person's own language.
 fn welsh_summary() -> safeguard_domain::summary::RawTranslation {

@@ -612,7 +612,10 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let core = Safeguard::new(db.open_with(options).await?, CoreConfig::default());
             let now = OffsetDateTime::now_utc();
             match core.load_demo(now).await? {
-                Some(logins) => print_logins(&logins),
+                Some(logins) => {
+                    core.load_demo_casework(now).await?;
+                    print_logins(&logins)
+                }
                 None => println!("The database already has accounts; demo data was not loaded."),
             }
             if let Some(people) = people {
@@ -774,7 +777,11 @@ async fn serve(
     let core = Safeguard::new(store, config);
     let now = OffsetDateTime::now_utc();
     let demo_logins = if demo {
-        core.load_demo(now).await?
+        let logins = core.load_demo(now).await?;
+        if logins.is_some() {
+            core.load_demo_casework(now).await?;
+        }
+        logins
     } else {
         None
     };

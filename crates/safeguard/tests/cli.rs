@@ -430,9 +430,39 @@ async fn serve_story(db: TestDb) {
         resp.contains(&format!("\"backend\":\"{backend}\"")),
         "{resp}"
     );
-    // The seven sign-in accounts and two colleagues in the training figures.
-    assert_eq!(db.store.count_users().await.expect("count"), 9);
+    // The seven sign-in accounts, two colleagues in the training figures and
+    // an independent auditor from another team.
+    assert_eq!(db.store.count_users().await.expect("count"), 10);
     assert_eq!(db.store.count_people().await.expect("count"), 8);
+    // Casework: four enquiries, and case-file audits last quarter (all
+    // moderated) and this (one at each stage), with mixed grades.
+    assert_eq!(
+        safeguard_store::testing::count_raw(&db.store, "SELECT COUNT(*) FROM enquiries")
+            .await
+            .expect("count"),
+        4
+    );
+    let audits = db.store.case_audits().await.expect("audits");
+    assert_eq!(audits.len(), 7, "four last quarter, a sample of three this");
+    assert_eq!(
+        audits.iter().filter(|a| a.moderated_at.is_some()).count(),
+        5
+    );
+    assert_eq!(
+        audits
+            .iter()
+            .filter(|a| a.graded_at.is_none() && a.auditor_id.is_some())
+            .count(),
+        1
+    );
+    assert_eq!(audits.iter().filter(|a| a.response.is_some()).count(), 1);
+    let facts = db.store.case_audit_facts().await.expect("facts");
+    for grade in ["outstanding", "good", "requires_improvement", "inadequate"] {
+        assert!(
+            facts.iter().any(|f| f.grade == grade),
+            "mixed grades: {grade}"
+        );
+    }
     db.finish().await;
 }
 

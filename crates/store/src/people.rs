@@ -178,6 +178,19 @@ impl Store {
         Ok(out)
     }
 
+    /// The id of the (unmerged) person with exactly this name, if one (the
+    /// demo data finds its people so).
+    pub async fn person_id_named(&self, given: &str, family: &str) -> Result<Option<String>> {
+        Ok(on_db!(self, |p| sqlx::query_scalar(
+            "SELECT id FROM people WHERE given_name = $1 AND family_name = $2 \
+             AND merged_into IS NULL ORDER BY id LIMIT 1"
+        )
+        .bind(given)
+        .bind(family)
+        .fetch_optional(p)
+        .await)?)
+    }
+
     /// A person's name, if the record exists.
     pub async fn person_name(&self, id: &str) -> Result<Option<PersonNameRow>> {
         Ok(on_db!(self, |p| sqlx::query_as(
