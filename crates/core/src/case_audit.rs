@@ -710,6 +710,44 @@ impl Safeguard {
         })
     }
 
+    /// An audited change to audit `id` by `actor`, saying what changed.
+    fn changed(
+        actor: &Actor,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+        id: &str,
+        detail: impl Into<String>,
+    ) -> CoreResult<safeguard_store::audit::NewAuditEvent> {
+        Ok(Self::event(
+            actor,
+            ctx,
+            now,
+            "update",
+            "case_audit",
+            Some(id.to_string()),
+            "success",
+        )?
+        .with_detail(detail))
+    }
+
+    /// Refuses (audited) a change to audit `id` that is not `actor`'s to make.
+    async fn not_yours<T>(
+        &self,
+        actor: &Actor,
+        id: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<T> {
+        self.refuse(
+            actor,
+            ctx,
+            now,
+            ("update", "case_audit", Some(id.into())),
+            CoreError::Forbidden,
+        )
+        .await
+    }
+
     fn may_complete(actor: &Actor, r: &Relation, x: &AuditActionRow) -> bool {
         x.owner_id == actor.user_id.to_string() || r.auditor || r.worker || r.team_manager || r.lead
     }
@@ -730,15 +768,7 @@ impl Safeguard {
     ) -> CoreResult<()> {
         let (a, r) = self.audit_for(actor, id, "update", ctx, now).await?;
         if !r.lead {
-            return self
-                .refuse(
-                    actor,
-                    ctx,
-                    now,
-                    ("update", "case_audit", Some(id.into())),
-                    CoreError::Forbidden,
-                )
-                .await;
+            return self.not_yours(actor, id, ctx, now).await;
         }
         let lead_id = self
             .store
@@ -820,19 +850,8 @@ impl Safeguard {
                 .await?;
             }
         }
-        tx.audit(
-            Self::event(
-                actor,
-                ctx,
-                now,
-                "update",
-                "case_audit",
-                Some(a.id.clone()),
-                "success",
-            )?
-            .with_detail("auditors named"),
-        )
-        .await?;
+        tx.audit(Self::changed(actor, ctx, now, &a.id, "auditors named")?)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -848,15 +867,7 @@ impl Safeguard {
     ) -> CoreResult<()> {
         let (a, r) = self.audit_for(actor, id, "update", ctx, now).await?;
         if !r.auditor {
-            return self
-                .refuse(
-                    actor,
-                    ctx,
-                    now,
-                    ("update", "case_audit", Some(id.into())),
-                    CoreError::Forbidden,
-                )
-                .await;
+            return self.not_yours(actor, id, ctx, now).await;
         }
         if a.graded_at.is_some() {
             return Err(invalid("answers", "This audit is already graded"));
@@ -887,19 +898,8 @@ impl Safeguard {
         {
             return Err(invalid("answers", "This audit is already graded"));
         }
-        tx.audit(
-            Self::event(
-                actor,
-                ctx,
-                now,
-                "update",
-                "case_audit",
-                Some(a.id.clone()),
-                "success",
-            )?
-            .with_detail("graded"),
-        )
-        .await?;
+        tx.audit(Self::changed(actor, ctx, now, &a.id, "graded")?)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -942,15 +942,7 @@ impl Safeguard {
     ) -> CoreResult<()> {
         let (a, r) = self.audit_for(actor, id, "update", ctx, now).await?;
         if !r.moderator {
-            return self
-                .refuse(
-                    actor,
-                    ctx,
-                    now,
-                    ("update", "case_audit", Some(id.into())),
-                    CoreError::Forbidden,
-                )
-                .await;
+            return self.not_yours(actor, id, ctx, now).await;
         }
         if a.graded_at.is_none() || a.moderated_at.is_some() {
             return Err(invalid(
@@ -979,18 +971,13 @@ impl Safeguard {
         {
             return Err(invalid("note", "This audit is already moderated"));
         }
-        tx.audit(
-            Self::event(
-                actor,
-                ctx,
-                now,
-                "update",
-                "case_audit",
-                Some(a.id.clone()),
-                "success",
-            )?
-            .with_detail(format!("moderated, {changed} grades changed")),
-        )
+        tx.audit(Self::changed(
+            actor,
+            ctx,
+            now,
+            &a.id,
+            format!("moderated, {changed} grades changed"),
+        )?)
         .await?;
         tx.commit().await?;
         Ok(())
@@ -1007,15 +994,7 @@ impl Safeguard {
     ) -> CoreResult<()> {
         let (a, r) = self.audit_for(actor, id, "update", ctx, now).await?;
         if !r.worker {
-            return self
-                .refuse(
-                    actor,
-                    ctx,
-                    now,
-                    ("update", "case_audit", Some(id.into())),
-                    CoreError::Forbidden,
-                )
-                .await;
+            return self.not_yours(actor, id, ctx, now).await;
         }
         let mut e = FieldErrors::new();
         let text = safeguard_domain::text::required_field(
@@ -1036,19 +1015,8 @@ impl Safeguard {
         if !tx.respond_to_case_audit(&a.id, &text, unix_ms(now)).await? {
             return Err(invalid("response", "You have already responded"));
         }
-        tx.audit(
-            Self::event(
-                actor,
-                ctx,
-                now,
-                "update",
-                "case_audit",
-                Some(a.id.clone()),
-                "success",
-            )?
-            .with_detail("worker responded"),
-        )
-        .await?;
+        tx.audit(Self::changed(actor, ctx, now, &a.id, "worker responded")?)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1085,18 +1053,13 @@ impl Safeguard {
         };
         let mut tx = self.store.begin_audited().await?;
         if tx.complete_case_audit_action(&x.id, unix_ms(now)).await? {
-            tx.audit(
-                Self::event(
-                    actor,
-                    ctx,
-                    now,
-                    "update",
-                    "case_audit",
-                    Some(a.id.clone()),
-                    "success",
-                )?
-                .with_detail(format!("action {} done", x.id)),
-            )
+            tx.audit(Self::changed(
+                actor,
+                ctx,
+                now,
+                &a.id,
+                format!("action {} done", x.id),
+            )?)
             .await?;
         }
         tx.commit().await?;

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use time::{Date, Month};
 
 use crate::FieldErrors;
-use crate::text::{optional_date_field, optional_field, required_field};
+use crate::text::{optional_field, required_field};
 
 crate::codes::coded!(
     /// The four-point grade of one question.
@@ -328,42 +328,19 @@ pub fn improvements(e: &mut FieldErrors, raw: &[RawImprovement]) -> Vec<Improvem
     if raw.len() > 20 {
         e.add("actions", "Record at most 20 actions");
     }
-    let mut out = Vec::new();
-    for (i, a) in raw.iter().enumerate().take(20) {
-        if blank(&a.action) && blank(&a.owner) && blank(&a.due_on) {
-            continue;
-        }
-        let action = required_field(
-            e,
-            &format!("action_{i}_text"),
-            "what will be done",
-            &a.action,
-            500,
-            false,
-        );
-        let owner = a
-            .owner
-            .as_deref()
-            .map(str::trim)
-            .unwrap_or("")
-            .to_lowercase();
-        if owner.is_empty() {
-            e.add(format!("action_{i}_owner"), "Choose who will do it");
-        }
-        let field = format!("action_{i}_due");
-        let due = optional_date_field(e, &field, "The date due", &a.due_on);
-        if due.is_none() && e.get(&field).is_none() {
-            e.add(field, "Enter the date it is due");
-        }
-        if let Some(due_on) = due {
-            out.push(Improvement {
-                action,
-                owner,
-                due_on,
-            });
-        }
-    }
-    out
+    crate::supervision::owned_actions(
+        e,
+        raw.iter()
+            .take(20)
+            .map(|a| (&a.action, &a.owner, &a.due_on)),
+    )
+    .into_iter()
+    .map(|(action, owner, due_on)| Improvement {
+        action,
+        owner,
+        due_on,
+    })
+    .collect()
 }
 
 impl RawGrading {

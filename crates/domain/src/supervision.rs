@@ -178,6 +178,43 @@ fn blank(s: &Option<String>) -> bool {
     s.as_deref().is_none_or(|s| s.trim().is_empty())
 }
 
+/// Actions agreed on a form, each (what, who, by when) in rows named
+/// `action_{i}_text`, `action_{i}_owner` and `action_{i}_due`: blank rows
+/// are skipped; a row begun must be complete. Returns (what, owner's
+/// username in lower case, date) for the complete rows.
+pub fn owned_actions<'a>(
+    e: &mut FieldErrors,
+    rows: impl Iterator<Item = (&'a Option<String>, &'a Option<String>, &'a Option<String>)>,
+) -> Vec<(String, String, Date)> {
+    let mut out = Vec::new();
+    for (i, (action, owner, due_on)) in rows.enumerate() {
+        if blank(action) && blank(owner) && blank(due_on) {
+            continue;
+        }
+        let action = required_field(
+            e,
+            &format!("action_{i}_text"),
+            "what will be done",
+            action,
+            500,
+            false,
+        );
+        let owner = owner.as_deref().map(str::trim).unwrap_or("").to_lowercase();
+        if owner.is_empty() {
+            e.add(format!("action_{i}_owner"), "Choose who will do it");
+        }
+        let field = format!("action_{i}_due");
+        let due = optional_date_field(e, &field, "The date due", due_on);
+        if due.is_none() && e.get(&field).is_none() {
+            e.add(field, "Enter the date it is due");
+        }
+        if let Some(due) = due {
+            out.push((action, owner, due));
+        }
+    }
+    out
+}
+
 impl RawSession {
     /// Checks the session on `today`. Fields of the `i`th case are named
     /// `case_{i}_enquiry` and `case_{i}_decision`; of actions,
@@ -238,45 +275,20 @@ impl RawSession {
                 decision,
             });
         }
-        let mut actions = Vec::new();
-        for (i, a) in self.actions.iter().enumerate().take(20) {
-            if blank(&a.action) && blank(&a.owner) && blank(&a.due_on) {
-                continue;
-            }
-            let action = required_field(
-                &mut e,
-                &format!("action_{i}_text"),
-                "what will be done",
-                &a.action,
-                500,
-                false,
-            );
-            let owner = a
-                .owner
-                .as_deref()
-                .map(str::trim)
-                .unwrap_or("")
-                .to_lowercase();
-            if owner.is_empty() {
-                e.add(format!("action_{i}_owner"), "Choose who will do it");
-            }
-            let due = optional_date_field(
-                &mut e,
-                &format!("action_{i}_due"),
-                "The date due",
-                &a.due_on,
-            );
-            if due.is_none() && e.get(&format!("action_{i}_due")).is_none() {
-                e.add(format!("action_{i}_due"), "Enter the date it is due");
-            }
-            if let Some(due_on) = due {
-                actions.push(SupervisionAction {
-                    action,
-                    owner,
-                    due_on,
-                });
-            }
-        }
+        let actions = owned_actions(
+            &mut e,
+            self.actions
+                .iter()
+                .take(20)
+                .map(|a| (&a.action, &a.owner, &a.due_on)),
+        )
+        .into_iter()
+        .map(|(action, owner, due_on)| SupervisionAction {
+            action,
+            owner,
+            due_on,
+        })
+        .collect();
         match (held, wellbeing) {
             (Some(held_on), Some(wellbeing)) if e.is_empty() => Ok(Session {
                 held_on,
