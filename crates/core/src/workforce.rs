@@ -30,6 +30,8 @@ pub struct Catalogue {
     pub levels: Vec<Level>,
     /// (role, level id) pairs.
     pub requirements: Vec<(Role, String)>,
+    /// (job title, level id) pairs: what a job needs on top of its role.
+    pub job_requirements: Vec<(String, String)>,
     /// The level an enquiry lead needs, if any.
     pub enquiry_lead_level: Option<String>,
 }
@@ -42,10 +44,48 @@ impl Catalogue {
 
     /// The levels `role` needs.
     pub fn required_for(&self, role: Role) -> Vec<&Level> {
-        self.requirements
+        self.required_for_job(role, None)
+    }
+
+    /// The levels an account with `role` and `job` title needs: the role's
+    /// and the job's, each once.
+    pub fn required_for_job(&self, role: Role, job: Option<&str>) -> Vec<&Level> {
+        let by_role = self
+            .requirements
             .iter()
             .filter(|(r, _)| *r == role)
-            .filter_map(|(_, id)| self.level(id))
+            .map(|(_, id)| id);
+        let by_job = self
+            .job_requirements
+            .iter()
+            .filter(|(t, _)| Some(t.as_str()) == job)
+            .map(|(_, id)| id);
+        let mut out: Vec<&Level> = Vec::new();
+        for id in by_role.chain(by_job) {
+            if let Some(l) = self.level(id)
+                && !out.iter().any(|x| x.id == l.id)
+            {
+                out.push(l);
+            }
+        }
+        out
+    }
+
+    /// The job titles with requirements of their own, and their levels.
+    pub fn jobs(&self) -> Vec<(String, Vec<&Level>)> {
+        let mut titles: Vec<&String> = self.job_requirements.iter().map(|(t, _)| t).collect();
+        titles.dedup();
+        titles
+            .into_iter()
+            .map(|t| {
+                let levels = self
+                    .job_requirements
+                    .iter()
+                    .filter(|(x, _)| x == t)
+                    .filter_map(|(_, id)| self.level(id))
+                    .collect();
+                (t.clone(), levels)
+            })
             .collect()
     }
 
@@ -77,6 +117,8 @@ pub struct WorkerTraining {
     pub display_name: String,
     /// Their role.
     pub role: Role,
+    /// Their job title, if an administrator set one.
+    pub job_title: Option<String>,
     /// Their team's name.
     pub team_name: Option<String>,
     /// Each level they need.
@@ -201,6 +243,11 @@ fn learning_of(r: &LearningRow) -> Option<Learning> {
     })
 }
 
+/// A job title as typed: up to 100 characters on one line (blank: none).
+fn job_title(e: &mut FieldErrors, raw: &Option<String>) -> Option<String> {
+    safeguard_domain::text::optional_field(e, "job_title", "the job title", raw, 100, false)
+}
+
 /// Whether an account's training is tracked: every active account (the roles
 /// a council sets no level for simply have no requirements).
 fn tracked(u: &UserRow) -> bool {
@@ -227,6 +274,7 @@ impl Safeguard {
         Ok(Catalogue {
             levels,
             requirements,
+            job_requirements: self.store.job_requirements().await?,
             enquiry_lead_level: self.store.enquiry_lead_level().await?,
         })
     }
@@ -234,6 +282,7 @@ impl Safeguard {
     fn training_of(
         cat: &Catalogue,
         u: &UserRow,
+        job_title: Option<String>,
         records: Vec<LearningRow>,
         today: time::Date,
     ) -> CoreResult<WorkerTraining> {
@@ -241,7 +290,7 @@ impl Safeguard {
             .ok_or_else(|| CoreError::Internal("stored user has a bad role".into()))?;
         let learning: Vec<Learning> = records.iter().filter_map(learning_of).collect();
         let requirements = cat
-            .required_for(role)
+            .required_for_job(role, job_title.as_deref())
             .into_iter()
             .map(|l| Requirement {
                 level: l.clone(),
@@ -253,6 +302,7 @@ impl Safeguard {
             user_id: u.id.clone(),
             display_name: u.display_name.clone(),
             role,
+            job_title,
             team_name: u.team_name.clone(),
             requirements,
             records,
@@ -268,6 +318,8 @@ impl Safeguard {
     ) -> CoreResult<Vec<WorkerTraining>> {
         let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
         let mut all = self.store.learning_of(&ids).await?;
+        let mut titles: std::collections::HashMap<String, String> =
+            self.store.job_titles().await?.into_iter().collect();
         users
             .iter()
             .map(|u| {
@@ -275,7 +327,7 @@ impl Safeguard {
                     .into_iter()
                     .partition(|r| r.user_id == u.id);
                 all = rest;
-                Self::training_of(cat, u, mine, today)
+                Self::training_of(cat, u, titles.remove(&u.id), mine, today)
             })
             .collect()
     }
@@ -858,6 +910,105 @@ impl Safeguard {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Sets the levels a job title needs on top of its role's (administrators;
+    /// no levels: the title needs nothing of its own); audited.
+    pub async fn set_job_requirements(
+        &self,
+        actor: &Actor,
+        title: &Option<String>,
+        level_ids: &[String],
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        self.require_as(
+            actor,
+            Action::ManageFrameworks,
+            ctx,
+            now,
+            ("update", "competence_requirements", None),
+        )
+        .await?;
+        let cat = self.workforce_catalogue().await?;
+        let mut e = FieldErrors::new();
+        let title = job_title(&mut e, title);
+        if title.is_none() && e.is_empty() {
+            e.add("job_title", "Enter the job title");
+        }
+        if level_ids.iter().any(|id| cat.level(id).is_none()) {
+            e.add("job_levels", "Choose levels from the list");
+        }
+        let (Some(title), true) = (title, e.is_empty()) else {
+            return Err(CoreError::Invalid(e));
+        };
+        let mut tx = self.store.begin_audited().await?;
+        tx.set_job_requirements(&title, level_ids).await?;
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "update",
+                "competence_requirements",
+                None,
+                "success",
+            )?
+            .with_detail(format!("job title {title}")),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets or clears an account's job title (administrators); audited.
+    pub async fn set_job_title(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        title: &Option<String>,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        let attempted = ("update", "user", Some(user_id.to_string()));
+        self.require_as(actor, Action::ManageUsers, ctx, now, attempted)
+            .await?;
+        if self.store.user_by_id(user_id).await?.is_none() {
+            return Err(CoreError::NotFound);
+        }
+        let mut e = FieldErrors::new();
+        let title = job_title(&mut e, title);
+        if !e.is_empty() {
+            return Err(CoreError::Invalid(e));
+        }
+        let mut tx = self.store.begin_audited().await?;
+        tx.set_job_title(user_id, title.as_deref()).await?;
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "update",
+                "user",
+                Some(user_id.to_string()),
+                "success",
+            )?
+            .with_detail("job title"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An account's job title, if set.
+    pub async fn job_title_of(&self, user_id: &str) -> CoreResult<Option<String>> {
+        Ok(self
+            .store
+            .job_titles()
+            .await?
+            .into_iter()
+            .find(|(u, _)| u == user_id)
+            .map(|(_, t)| t))
     }
 
     /// Grants or withdraws the workforce lead's permission (administrators,

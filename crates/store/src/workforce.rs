@@ -75,6 +75,25 @@ impl Store {
         .await)?)
     }
 
+    /// Every account's job title: (user id, title).
+    pub async fn job_titles(&self) -> Result<Vec<(String, String)>> {
+        Ok(on_db!(self, |p| sqlx::query_as(
+            "SELECT user_id, job_title FROM user_job_titles ORDER BY user_id"
+        )
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// The levels each job title needs: (title, level id).
+    pub async fn job_requirements(&self) -> Result<Vec<(String, String)>> {
+        Ok(on_db!(self, |p| sqlx::query_as(
+            "SELECT job_title, level_id FROM competence_job_requirements \
+             ORDER BY job_title, level_id"
+        )
+        .fetch_all(p)
+        .await)?)
+    }
+
     /// The level an enquiry lead needs, if one is set.
     pub async fn enquiry_lead_level(&self) -> Result<Option<String>> {
         let v: Option<Option<String>> = on_db!(self, |p| sqlx::query_scalar(
@@ -211,6 +230,50 @@ impl Tx {
                 "INSERT INTO competence_requirements (role, level_id) VALUES ($1, $2)"
             )
             .bind(role)
+            .bind(id)
+            .execute(&mut *c)
+            .await
+            .map(|_| ()))?;
+        }
+        Ok(())
+    }
+
+    /// Sets (or, with `None`, clears) an account's job title.
+    pub async fn set_job_title(&mut self, user_id: &str, title: Option<&str>) -> Result<()> {
+        on_tx!(self, |c| sqlx::query(
+            "DELETE FROM user_job_titles WHERE user_id = $1"
+        )
+        .bind(user_id)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        if let Some(t) = title {
+            on_tx!(self, |c| sqlx::query(
+                "INSERT INTO user_job_titles (user_id, job_title) VALUES ($1, $2)"
+            )
+            .bind(user_id)
+            .bind(t)
+            .execute(&mut *c)
+            .await
+            .map(|_| ()))?;
+        }
+        Ok(())
+    }
+
+    /// Sets the levels a job title needs (none: it needs nothing of its own).
+    pub async fn set_job_requirements(&mut self, title: &str, level_ids: &[String]) -> Result<()> {
+        on_tx!(self, |c| sqlx::query(
+            "DELETE FROM competence_job_requirements WHERE job_title = $1"
+        )
+        .bind(title)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        for id in level_ids {
+            on_tx!(self, |c| sqlx::query(
+                "INSERT INTO competence_job_requirements (job_title, level_id) VALUES ($1, $2)"
+            )
+            .bind(title)
             .bind(id)
             .execute(&mut *c)
             .await

@@ -28,6 +28,8 @@ struct AccountTemplate {
     notice: Option<&'static str>,
     errors: FieldErrors,
     credentials: Vec<(String, &'static str, String, String)>,
+    /// The account's job title, if set.
+    job_title: String,
 }
 
 /// `?done=1` after a decision, for the page to say it was made.
@@ -43,6 +45,7 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
         }
         "disabled" => "The account was disabled: its sessions and tokens have ended.",
         "enabled" => "The account was enabled.",
+        "job" => "The job title was saved.",
         "ended" => "Its sessions and tokens have ended.",
         "reset" => {
             "The password was reset: a one-time link to set a new one was sent to the person's address."
@@ -82,6 +85,11 @@ async fn account_page(
             )
         })
         .collect();
+    let job_title = state
+        .core
+        .job_title_of(&a.user.id)
+        .await?
+        .unwrap_or_default();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -95,8 +103,24 @@ async fn account_page(
             notice: notice(done),
             errors,
             credentials,
+            job_title,
         },
     ))
+}
+
+/// `POST /admin/users/{id}/job-title`: set or clear the account's job title.
+pub(crate) async fn set_job_title(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    let f = crate::forms::FormData::parse(&body);
+    let r = state
+        .core
+        .set_job_title(&user.actor, &id, &f.opt("job_title"), &user.ctx, user.now)
+        .await;
+    after(&state, &user, &id, r, "job").await
 }
 
 /// `GET /admin/users/{id}`.

@@ -581,6 +581,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::api_workforce::edit_level))
         .routes(routes!(crate::api_workforce::set_requirements))
         .routes(routes!(crate::api_workforce::workforce_lead))
+        .routes(routes!(crate::api_workforce::set_job_title))
+        .routes(routes!(crate::api_workforce::set_job_requirements))
         .routes(routes!(
             crate::api_reflection::mine,
             crate::api_reflection::add

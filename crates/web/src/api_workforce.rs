@@ -73,9 +73,11 @@ pub struct TrainingOut {
     pub name: String,
     /// Role code.
     pub role: String,
+    /// Job title, if set.
+    pub job_title: Option<String>,
     /// Team name.
     pub team: Option<String>,
-    /// Each level the role needs.
+    /// Each level the role and job title need.
     pub requirements: Vec<RequirementOut>,
     /// Learning, newest first.
     pub learning: Vec<LearningOut>,
@@ -90,6 +92,7 @@ fn training_out(t: &WorkerTraining) -> TrainingOut {
         user_id: t.user_id.clone(),
         name: t.display_name.clone(),
         role: t.role.code().into(),
+        job_title: t.job_title.clone(),
         team: t.team_name.clone(),
         requirements: t
             .requirements
@@ -372,8 +375,21 @@ pub struct FrameworksOut {
     pub levels: Vec<LevelOut>,
     /// What each role needs.
     pub requirements: Vec<RoleLevels>,
+    /// What each job title needs on top of its role's.
+    pub job_requirements: Vec<JobLevels>,
     /// The level an enquiry lead needs.
     pub enquiry_lead_level_id: Option<String>,
+}
+
+/// The levels a job title needs on top of its role's.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobLevels {
+    /// The job title.
+    pub job_title: Option<String>,
+    /// Level ids (none: the title needs nothing of its own).
+    #[serde(default)]
+    pub level_ids: Vec<String>,
 }
 
 fn frameworks_out(c: &Catalogue) -> FrameworksOut {
@@ -398,8 +414,59 @@ fn frameworks_out(c: &Catalogue) -> FrameworksOut {
                 level_ids: c.required_for(*r).iter().map(|l| l.id.clone()).collect(),
             })
             .collect(),
+        job_requirements: c
+            .jobs()
+            .into_iter()
+            .map(|(t, levels)| JobLevels {
+                job_title: Some(t),
+                level_ids: levels.iter().map(|l| l.id.clone()).collect(),
+            })
+            .collect(),
         enquiry_lead_level_id: c.enquiry_lead_level.clone(),
     }
+}
+
+/// Set the levels a job title needs on top of its role's (administrators).
+#[utoipa::path(put, path = "/api/v1/learning/frameworks/job-requirements", tag = "training",
+    request_body = JobLevels, security(("bearer" = [])),
+    responses((status = 204), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+pub(crate) async fn set_job_requirements(
+    State(state): State<AppState>,
+    user: ApiUser,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let j: JobLevels = parse_json(&body)?;
+    state
+        .core
+        .set_job_requirements(&user.actor, &j.job_title, &j.level_ids, &user.ctx, user.now)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An account's job title.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobTitleIn {
+    /// The title (absent or blank: none).
+    pub job_title: Option<String>,
+}
+
+/// Set or clear an account's job title (administrators).
+#[utoipa::path(put, path = "/api/v1/users/{id}/job-title", tag = "training", params(("id" = String, Path, description = "Account id")),
+    request_body = JobTitleIn, security(("bearer" = [])),
+    responses((status = 204), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn set_job_title(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let j: JobTitleIn = parse_json(&body)?;
+    state
+        .core
+        .set_job_title(&user.actor, &id, &j.job_title, &user.ctx, user.now)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The competency frameworks, what each role needs and the level an enquiry lead needs.

@@ -183,6 +183,8 @@ page_routes! {
     "/learning/frameworks/levels/{id}" => get(workforce::level_form) post(workforce::save_level);
     "/learning/frameworks/requirements" => post(workforce::set_requirements);
     "/admin/users/{id}/workforce-lead" => post(workforce::set_workforce_lead);
+    "/admin/users/{id}/job-title" => post(accounts::set_job_title);
+    "/learning/frameworks/job-requirements" => post(workforce::set_job_requirements);
     "/reflections" => get(reflection::mine) post(reflection::add);
     "/reflections/workers/{id}" => get(reflection::worker);
     "/reflections/cpd.csv" => get(reflection::cpd_csv);

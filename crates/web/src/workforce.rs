@@ -110,6 +110,8 @@ struct LearningTemplate {
     l: Layout,
     own: bool,
     name: String,
+    /// The role and job title the needs follow, in a sentence.
+    job: String,
     action: String,
     requirements: Vec<RequirementView>,
     records: Vec<RecordView>,
@@ -138,6 +140,10 @@ fn learning_page(
         l: Layout::new(title, user).with_errors(&errors),
         own,
         name: t.display_name.clone(),
+        job: match &t.job_title {
+            Some(j) => format!("Role: {}. Job title: {j}.", t.role.label()),
+            None => format!("Role: {}.", t.role.label()),
+        },
         action: if own {
             "/learning".into()
         } else {
@@ -431,6 +437,8 @@ struct FrameworksTemplate {
     frameworks: Vec<(&'static str, Vec<safeguard_domain::workforce::Level>)>,
     can_edit: bool,
     roles: Vec<(&'static str, &'static str, Vec<String>)>,
+    /// Each job title with levels of its own: (title, level names).
+    jobs: Vec<(String, String)>,
     levels: Vec<(String, String)>,
     lead_level: String,
     framework_options: Vec<(String, String)>,
@@ -469,6 +477,20 @@ fn frameworks_page(
                     r.code(),
                     r.label(),
                     cat.required_for(*r).iter().map(|l| l.id.clone()).collect(),
+                )
+            })
+            .collect(),
+        jobs: cat
+            .jobs()
+            .into_iter()
+            .map(|(t, levels)| {
+                (
+                    t,
+                    levels
+                        .iter()
+                        .map(|l| l.full_name())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 )
             })
             .collect(),
@@ -564,6 +586,37 @@ pub(crate) async fn set_requirements(
             &user.actor,
             &by_role,
             Some(f.get("lead_level")),
+            &user.ctx,
+            user.now,
+        )
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/learning/frameworks?saved=1").into_response()),
+        Err(CoreError::Invalid(errors)) => {
+            let cat = state.core.workforce_catalogue().await?;
+            Ok(render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &frameworks_page(&user, &cat, f, errors, None),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /learning/frameworks/job-requirements`: the levels a job title
+/// needs on top of its role's (administrators); none clears them.
+pub(crate) async fn set_job_requirements(
+    State(state): State<AppState>,
+    user: SignedIn,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let f = FormData::parse(&body);
+    match state
+        .core
+        .set_job_requirements(
+            &user.actor,
+            &f.opt("job_title"),
+            &f.all("job_levels"),
             &user.ctx,
             user.now,
         )

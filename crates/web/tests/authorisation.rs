@@ -391,13 +391,17 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             | "/learning/frameworks/levels/{id}"
             | "/learning/frameworks/requirements"
             | "/api/v1/learning/frameworks/levels"
-            | "/admin/users/{id}/workforce-lead",
+            | "/learning/frameworks/job-requirements"
+            | "/admin/users/{id}/workforce-lead"
+            | "/admin/users/{id}/job-title",
         )
         | (
             "put",
             "/api/v1/learning/frameworks/levels/{id}"
             | "/api/v1/learning/frameworks/requirements"
-            | "/api/v1/users/{id}/workforce-lead",
+            | "/api/v1/learning/frameworks/job-requirements"
+            | "/api/v1/users/{id}/workforce-lead"
+            | "/api/v1/users/{id}/job-title",
         ) => Roles(&["admin"]),
         // Supervision: one's own (anyone signed in; empty for most); a
         // worker's for the worker, their supervisor and whoever oversees them.
@@ -602,6 +606,8 @@ fn api_body(path: &str) -> &'static str {
         "feedback-questions" => r#"{"questions":[]}"#,
         "subject-access" => r#"{"withhold":[]}"#,
         "workforce-lead" => r#"{"lead":false}"#,
+        "job-title" => r#"{"job_title":"\u0007"}"#,
+        "job-requirements" => r#"{"job_title":""}"#,
         "requirements" => r#"{"requirements":[]}"#,
         "status" if path.contains("/recommendations/") => r#"{"status":"done"}"#,
         _ if path.starts_with("/api/v1/people/") => r#"{"version":0,"person":{}}"#,

@@ -994,6 +994,7 @@ async fn openapi_story(db: TestDb) {
             "PUT /api/v1/concerns/{id}/provider",
             "PUT /api/v1/enquiries/{id}/actions/{action_id}",
             "PUT /api/v1/enquiries/{id}/outcomes/{outcome_id}",
+            "PUT /api/v1/learning/frameworks/job-requirements",
             "PUT /api/v1/learning/frameworks/levels/{id}",
             "PUT /api/v1/learning/frameworks/requirements",
             "PUT /api/v1/people/{id}",
@@ -1002,6 +1003,7 @@ async fn openapi_story(db: TestDb) {
             "PUT /api/v1/settings/feedback-questions",
             "PUT /api/v1/settings/summary-translations/{lang}",
             "PUT /api/v1/supervision/workers/{id}/agreement",
+            "PUT /api/v1/users/{id}/job-title",
             "PUT /api/v1/users/{id}/workforce-lead",
         ]
     );
@@ -1265,6 +1267,7 @@ on_both_backends! {
     supervision_with_cases_decisions_and_actions => crate::workforce::supervision_story;
     review_recommendations_are_tracked => crate::workforce::recommendations_story;
     reflective_log_and_cpd_record => crate::workforce::reflection_story;
+    job_titles_add_to_what_a_role_needs => crate::workforce::job_title_story;
     case_file_audit_from_sample_to_themes => crate::case_audit::case_audit_story;
     case_file_audit_templates => crate::case_audit::audit_templates_story;
     enquiries_need_person_records => crate::enquiries::enquiry_needs_people_story;

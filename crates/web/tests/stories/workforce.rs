@@ -1128,3 +1128,129 @@ pub async fn reflection_story(db: TestDb) {
     );
     app.finish().await;
 }
+
+/// A job title adds to what the role needs: an administrator says what a
+/// title needs and gives an account the title; the worker then sees both.
+pub async fn job_title_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let admin = app.api_as("admin").await;
+    let bad = admin
+        .call(
+            Method::PUT,
+            "/api/v1/learning/frameworks/job-requirements",
+            Some(r#"{"job_title":"","level_ids":["nope"]}"#),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("job_title") && bad.body.contains("job_levels"));
+    let r = admin
+        .call(
+            Method::PUT,
+            "/api/v1/learning/frameworks/job-requirements",
+            Some(r#"{"job_title":"Principal social worker","level_ids":["level-ic-4"]}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let lead = user_id(&app, "lead").await;
+    let prac = app.api_as("practitioner").await;
+    let r = prac
+        .call(
+            Method::PUT,
+            &format!("/api/v1/users/{lead}/job-title"),
+            Some(r#"{"job_title":"Principal social worker"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "administrators only");
+    let r = admin
+        .call(
+            Method::PUT,
+            &format!("/api/v1/users/{lead}/job-title"),
+            Some(r#"{"job_title":"Principal social worker"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+
+    let needs = |v: &serde_json::Value| -> Vec<String> {
+        v["requirements"]
+            .as_array()
+            .expect("requirements")
+            .iter()
+            .filter_map(|r| r["level_id"].as_str().map(str::to_string))
+            .collect()
+    };
+    let mine = app
+        .api_as("lead")
+        .await
+        .call(Method::GET, "/api/v1/learning", None)
+        .await
+        .json();
+    assert_eq!(mine["job_title"], "Principal social worker");
+    assert_eq!(
+        needs(&mine),
+        vec!["level-bnc-d", "level-ic-4"],
+        "role and job"
+    );
+    let other = app
+        .api_as("manager")
+        .await
+        .call(Method::GET, "/api/v1/learning", None)
+        .await
+        .json();
+    assert_eq!(
+        needs(&other),
+        vec!["level-bnc-d"],
+        "a manager without the title"
+    );
+
+    // The pages: the account shows the title, the frameworks what it needs,
+    // the worker's own page what the needs follow.
+    let mut ab = app.browser();
+    ab.login_ok("admin").await;
+    let page = ab.get(&format!("/admin/users/{lead}")).await;
+    assert!(page.contains("Principal social worker"));
+    let long = "x".repeat(101);
+    let bad = ab
+        .post(
+            &format!("/admin/users/{lead}/job-title"),
+            &[("job_title", &long)],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("100 characters or fewer"), "{}", bad.body);
+    let fw = ab.get("/learning/frameworks").await;
+    assert!(
+        fw.contains("Principal social worker: Level 4"),
+        "{}",
+        fw.body
+    );
+    let mut lb = app.browser();
+    lb.login_ok("lead").await;
+    let own = lb.get("/learning").await;
+    assert!(own.contains("Job title: Principal social worker."));
+
+    // Clearing the title leaves what the role needs.
+    let r = admin
+        .call(
+            Method::PUT,
+            &format!("/api/v1/users/{lead}/job-title"),
+            Some("{}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let mine = app
+        .api_as("lead")
+        .await
+        .call(Method::GET, "/api/v1/learning", None)
+        .await
+        .json();
+    assert_eq!(needs(&mine), vec!["level-bnc-d"]);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_events WHERE detail = 'job title' AND outcome = 'success'"
+        )
+        .await,
+        2
+    );
+    app.finish().await;
+}
