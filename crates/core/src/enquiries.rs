@@ -106,6 +106,15 @@ impl EnquiryView {
         Ok(self.store.enquiry_discussions(&self.enquiry.id).await?)
     }
 
+    /// Its conclusions returned for changes, newest first (why, by whom,
+    /// when): council staff only.
+    pub async fn returns(&self) -> CoreResult<Vec<safeguard_store::enquiries::ReturnRow>> {
+        if !self.council() {
+            return Ok(Vec::new());
+        }
+        Ok(self.store.conclusion_returns(&self.enquiry.id).await?)
+    }
+
     /// The person's feedback on it: council staff only.
     pub async fn feedback(&self) -> CoreResult<Vec<safeguard_store::enquiries::FeedbackRow>> {
         if !self.council() {
@@ -705,18 +714,39 @@ impl Safeguard {
     }
 
     /// A manager signs the conclusion off (the enquiry is then concluded) or
-    /// returns it for more work.
+    /// returns it for more work, saying what needs to change: the lead sees
+    /// it on their home page and the enquiry (and by email when they have an
+    /// address), the chronology notes it, and what they proposed stays to be
+    /// changed rather than typed again.
     pub async fn sign_off_enquiry(
         &self,
         actor: &Actor,
         id: &str,
         approve: bool,
+        reason: &Option<String>,
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<()> {
         let e = self
             .enquiry_for(actor, id, Action::SignOffEnquiry, ctx, now)
             .await?;
+        let reason = if approve {
+            None
+        } else {
+            let mut errors = safeguard_domain::validation::FieldErrors::new();
+            let r = safeguard_domain::text::required_field(
+                &mut errors,
+                "return_reason",
+                "what needs to change",
+                reason,
+                2000,
+                true,
+            );
+            if !errors.is_empty() {
+                return Err(CoreError::Invalid(errors));
+            }
+            Some(r)
+        };
         let event = if approve {
             EnquiryEvent::SignOff
         } else {
@@ -733,6 +763,46 @@ impl Safeguard {
         let mut tx = self.store.begin_audited().await?;
         if !tx.move_enquiry(id, e.state.as_str(), next.code()).await? {
             return Err(CoreError::Conflict);
+        }
+        if let Some(reason) = &reason {
+            tx.insert_conclusion_return(
+                &new_uuid(now)?.to_string(),
+                id,
+                reason,
+                &actor.user_id.to_string(),
+                unix_ms(now),
+            )
+            .await?;
+            tx.add_chronology(&ChronologyRow {
+                id: new_uuid(now)?.to_string(),
+                person_id: e.person_id.clone(),
+                at: unix_ms(now),
+                kind: "enquiry".into(),
+                summary: format!("Conclusion returned for changes: {reason}"),
+                actor_name: actor.display_name.clone(),
+                concern_id: Some(e.concern_id.clone()),
+            })
+            .await?;
+            if let Some(lead) = &e.lead_user_id
+                && let Some(u) = self.store.user_by_id(lead).await?
+                && let Some(to) = u.email.clone()
+            {
+                tx.queue_email(&safeguard_store::concerns::EmailRow {
+                    id: new_uuid(now)?.to_string(),
+                    created_at: unix_ms(now),
+                    to_address: to,
+                    subject: "A conclusion was returned for changes".into(),
+                    body: format!(
+                        "Hello {},\n\nA manager returned the conclusion of an enquiry you lead, \
+                         saying what needs to change. See it at {{PUBLIC_URL}}/enquiries/{id}\n",
+                        u.display_name
+                    ),
+                    sent_at: None,
+                    attempts: 0,
+                    last_error: None,
+                })
+                .await?;
+            }
         }
         if approve {
             tx.sign_off(id, &actor.user_id.to_string(), unix_ms(now))
@@ -770,6 +840,20 @@ impl Safeguard {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+impl Safeguard {
+    /// The conclusions returned to `actor` that wait for them (the home
+    /// page): enquiries they lead, the latest reason each.
+    pub async fn returned_conclusions(
+        &self,
+        actor: &Actor,
+    ) -> CoreResult<Vec<safeguard_store::enquiries::ReturnedRow>> {
+        if decide(actor, Action::WorkOnEnquiry) != Decision::Allow {
+            return Ok(Vec::new());
+        }
+        Ok(self.store.returned_to(&actor.user_id.to_string()).await?)
     }
 }
 

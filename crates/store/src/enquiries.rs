@@ -672,3 +672,90 @@ impl Tx {
         Ok(n > 0)
     }
 }
+
+/// A conclusion returned for changes.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct ReturnRow {
+    pub enquiry_id: String,
+    pub reason: String,
+    /// Who returned it (their name).
+    pub returned_by: String,
+    pub returned_at: i64,
+}
+
+/// A conclusion returned to its lead and not yet proposed again.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct ReturnedRow {
+    pub enquiry_id: String,
+    /// The person's name.
+    pub person: String,
+    pub reason: String,
+    pub returned_at: i64,
+}
+
+impl Store {
+    /// An enquiry's returned conclusions, newest first.
+    pub async fn conclusion_returns(&self, enquiry_id: &str) -> Result<Vec<ReturnRow>> {
+        Ok(on_db!(self, |p| sqlx::query_as(
+            "SELECT r.enquiry_id, r.reason, u.display_name AS returned_by, r.returned_at \
+             FROM conclusion_returns r JOIN users u ON u.id = r.returned_by \
+             WHERE r.enquiry_id = $1 ORDER BY r.returned_at DESC"
+        )
+        .bind(enquiry_id)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// The conclusions returned to `lead` that wait for them: enquiries they
+    /// lead, open again after a return, the latest return each (records
+    /// restricted to others left out).
+    pub async fn returned_to(&self, lead: &str) -> Result<Vec<ReturnedRow>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT e.id AS enquiry_id, p.given_name || ' ' || p.family_name AS person, \
+             r.reason, r.returned_at FROM enquiries e \
+             JOIN people p ON p.id = e.person_id \
+             JOIN conclusion_returns r ON r.enquiry_id = e.id \
+             WHERE e.lead_user_id = $1 AND e.state = 'open' \
+             AND EXISTS (SELECT 1 FROM enquiry_conclusions c WHERE c.enquiry_id = e.id) \
+             AND r.returned_at = (SELECT MAX(x.returned_at) FROM conclusion_returns x \
+                                  WHERE x.enquiry_id = e.id) \
+             AND (NOT EXISTS (SELECT 1 FROM person_restrictions pr WHERE pr.person_id = e.person_id) \
+                  OR EXISTS (SELECT 1 FROM restriction_access ra \
+                             WHERE ra.person_id = e.person_id AND ra.user_id = $1)) \
+             ORDER BY r.returned_at DESC, e.id"
+        )
+        .bind(lead)
+        .fetch_all(p)
+        .await
+        })?)
+    }
+}
+
+impl Tx {
+    /// Records a conclusion returned for changes.
+    pub async fn insert_conclusion_return(
+        &mut self,
+        id: &str,
+        enquiry_id: &str,
+        reason: &str,
+        by: &str,
+        at: i64,
+    ) -> Result<()> {
+        on_tx!(self, |c| sqlx::query(
+            "INSERT INTO conclusion_returns (id, enquiry_id, reason, returned_by, returned_at) \
+             VALUES ($1, $2, $3, $4, $5)"
+        )
+        .bind(id)
+        .bind(enquiry_id)
+        .bind(reason)
+        .bind(by)
+        .bind(at)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+}

@@ -162,6 +162,7 @@ impl Tx {
             ("plan actions", format!("DELETE FROM plan_actions WHERE enquiry_id IN {E}")),
             ("desired outcomes", format!("DELETE FROM desired_outcomes WHERE enquiry_id IN {E}")),
             ("conclusions", format!("DELETE FROM enquiry_conclusions WHERE enquiry_id IN {E}")),
+            ("conclusions returned for changes", format!("DELETE FROM conclusion_returns WHERE enquiry_id IN {E}")),
             ("enquiry records", format!("DELETE FROM enquiry_records WHERE enquiry_id IN {E}")),
             ("feedback", format!("DELETE FROM feedback WHERE enquiry_id IN {E}")),
             ("feedback links", format!("DELETE FROM feedback_links WHERE enquiry_id IN {E}")),

@@ -129,6 +129,8 @@ pub struct RewordIn {
 pub struct SignOffIn {
     /// True to sign off; false to return for changes.
     pub approve: bool,
+    /// What needs to change (required when returning).
+    pub reason: Option<String>,
 }
 
 /// An allocation.
@@ -345,7 +347,7 @@ pub(crate) async fn sign_off(
     let s: SignOffIn = parse_json(&body)?;
     state
         .core
-        .sign_off_enquiry(&user.actor, &id, s.approve, &user.ctx, user.now)
+        .sign_off_enquiry(&user.actor, &id, s.approve, &s.reason, &user.ctx, user.now)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -452,6 +452,8 @@ struct EnquiryPage {
     statuses: Opts,
     outcome_choices: Vec<(String, String)>,
     concluded: bool,
+    /// Conclusions returned for changes, newest first: (when, who, why).
+    returns: Vec<(String, String, String)>,
 }
 
 fn csv_labels<T: Copy>(
@@ -509,6 +511,45 @@ async fn page(
     let allow = |a: Action| {
         safeguard_domain::policy::decide(&user.actor, a) == safeguard_domain::Decision::Allow
     };
+    // A conclusion returned for changes: the form opens with what was
+    // proposed, to be changed rather than typed again.
+    if errors.is_empty()
+        && v.state == EnquiryState::Open
+        && data.get("action_result").is_empty()
+        && let Some(c) = &v.conclusion
+    {
+        for (field, csv) in [
+            ("risk_types", &c.risk_types),
+            ("locations", &c.locations),
+            ("sources", &c.sources),
+        ] {
+            for code in csv.split(',').filter(|x| !x.is_empty()) {
+                data.push(field, code);
+            }
+        }
+        data.set("action_result", c.action_result.clone());
+        data.set("capacity", c.capacity.clone());
+        data.set("concl_asked", c.asked.clone());
+        data.set("concluded_on", c.concluded_on.clone());
+        if let Some(p) = &c.provider_id {
+            data.set("provider_id", p.clone());
+        }
+        if let Some(r) = &c.risk_outcome {
+            data.set("risk_outcome", r.clone());
+        }
+        if let Some(x) = c.capacity_support {
+            data.set("capacity_support", if x { "yes" } else { "no" });
+        }
+        for o in v.outcomes.iter().filter(|o| o.active) {
+            if let Some(a) = &o.achievement {
+                data.set(&format!("achievement_{}", o.id), a.clone());
+            }
+            if let Some(c) = &o.comment {
+                data.set(&format!("comment_{}", o.id), c.clone());
+            }
+        }
+    }
+    let returns = v.returns().await?;
     let e = &v.enquiry;
     let summary = vec![
         ("Concern", v.concern_reference.clone()),
@@ -609,12 +650,9 @@ async fn page(
                 label(&c.asked, Asked::parse, Asked::label).to_string(),
             ));
             rows.push(("Concluded on", c.concluded_on.clone()));
-            rows.push((
-                "Signed off",
-                c.signed_off_at
-                    .map(when)
-                    .unwrap_or_else(|| "Not yet".into()),
-            ));
+            if let Some(at) = c.signed_off_at {
+                rows.push(("Signed off", when(at)));
+            }
             rows
         }
     };
@@ -802,6 +840,10 @@ async fn page(
             .map(|o| (o.id.clone(), o.text.clone()))
             .collect(),
         concluded: v.state == EnquiryState::Concluded,
+        returns: returns
+            .into_iter()
+            .map(|r| (when(r.returned_at), r.returned_by, r.reason))
+            .collect(),
     };
     Ok(render(status, &t))
 }
@@ -1145,6 +1187,7 @@ pub(crate) async fn sign_off(
             &user.actor,
             &id,
             f.get("approve") == "yes",
+            &f.opt("return_reason"),
             &user.ctx,
             user.now,
         )

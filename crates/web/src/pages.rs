@@ -187,6 +187,9 @@ struct HomeTemplate {
     overdue_supervision: Option<u64>,
     /// Case-file audits the user has to grade or moderate.
     audits_to_do: u64,
+    /// Conclusions returned to the user for changes: (enquiry id, person,
+    /// what needs to change, when).
+    returned: Vec<(String, String, String, String)>,
 }
 
 /// `GET /`.
@@ -225,9 +228,24 @@ pub(crate) async fn home(State(state): State<AppState>, user: SignedIn) -> Respo
         Ok(n) => n,
         Err(e) => return PageError::from(e).into_response(),
     };
+    let returned = match state.core.returned_conclusions(&user.actor).await {
+        Ok(r) => r
+            .into_iter()
+            .map(|r| {
+                (
+                    r.enquiry_id,
+                    r.person,
+                    r.reason,
+                    crate::display::when(r.returned_at),
+                )
+            })
+            .collect(),
+        Err(e) => return PageError::from(e).into_response(),
+    };
     let t = HomeTemplate {
         overdue_supervision,
         audits_to_do,
+        returned,
         my_training: training
             .mine
             .iter()

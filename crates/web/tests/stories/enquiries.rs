@@ -263,10 +263,40 @@ pub async fn enquiry_story(db: TestDb) {
         StatusCode::FORBIDDEN
     );
 
-    // The manager returns it once, then signs it off.
+    // The manager returns it once, saying what needs to change, then signs
+    // it off. A return without a reason is refused and changes nothing.
+    safeguard_store::testing::execute_raw(
+        &app.db.store,
+        "UPDATE users SET email = 'priya@example.test' WHERE username = 'practitioner'",
+    )
+    .await
+    .expect("address");
     m.get(&format!("/enquiries/{eid}")).await;
-    m.post(&format!("/enquiries/{eid}/sign-off"), &[("approve", "no")])
+    let bare = m
+        .post(&format!("/enquiries/{eid}/sign-off"), &[("approve", "no")])
         .await;
+    assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bare.contains("Enter what needs to change"), "{}", bare.body);
+    assert_eq!(
+        app.db
+            .store
+            .enquiry(&eid)
+            .await
+            .expect("q")
+            .expect("e")
+            .state,
+        "awaiting_sign_off"
+    );
+    let returned = m
+        .post(
+            &format!("/enquiries/{eid}/sign-off"),
+            &[
+                ("approve", "no"),
+                ("return_reason", "Say how Ada was told about the outcome"),
+            ],
+        )
+        .await;
+    assert_eq!(returned.status, StatusCode::SEE_OTHER, "{}", returned.body);
     assert_eq!(
         app.db
             .store
@@ -277,7 +307,48 @@ pub async fn enquiry_story(db: TestDb) {
             .state,
         "open"
     );
-    p.get(&format!("/enquiries/{eid}")).await;
+    // The lead is told: on their home page, the enquiry and by email; what
+    // they proposed is kept for them to change.
+    let home = p.get("/").await;
+    assert!(
+        home.contains("Conclusions returned to you"),
+        "{}",
+        home.body
+    );
+    assert!(home.contains("Say how Ada was told about the outcome"));
+    let back = p.get(&format!("/enquiries/{eid}")).await;
+    assert!(back.contains("Returned for changes"));
+    assert!(back.contains("What you proposed is filled in below"));
+    assert!(!back.contains("Not yet"), "no 'Signed off: Not yet'");
+    assert!(
+        back.contains(r#"value="risk_action" checked"#)
+            && back.contains(r#"value="financial" checked"#),
+        "the proposed answers are filled in"
+    );
+    assert_eq!(
+        safeguard_store::testing::count_raw(
+            &app.db.store,
+            "SELECT COUNT(*) FROM email_outbox WHERE to_address = 'priya@example.test' \
+             AND subject = 'A conclusion was returned for changes' AND body NOT LIKE '%Ada%'"
+        )
+        .await
+        .expect("outbox"),
+        1,
+        "one email, naming no one"
+    );
+    let api = app.api_as("manager").await;
+    let r = api
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/sign-off"),
+            Some(r#"{"approve":false}"#),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the API asks for the reason too (and it is open now anyway)"
+    );
     assert_eq!(
         p.post(&format!("/enquiries/{eid}/conclusion"), &good)
             .await
@@ -302,7 +373,17 @@ pub async fn enquiry_story(db: TestDb) {
         again.contains("concluded and cannot change"),
         "a concluded enquiry stays concluded"
     );
+    assert!(
+        !page.contains("Conclusions returned to you")
+            && page.contains("Returned for changes before (1)"),
+        "the return stays in the enquiry's history"
+    );
+    assert!(
+        !p.get("/").await.contains("Conclusions returned to you"),
+        "proposed again: nothing waits for the lead"
+    );
     let person = m.get(&format!("/people/{ada}")).await;
+    assert!(person.contains("Conclusion returned for changes: Say how Ada was told"));
     assert!(person.contains("Enquiry concluded and signed off: Risk identified and action taken"));
     assert!(person.contains("Section 42 enquiry opened"));
     app.finish().await;
