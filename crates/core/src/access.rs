@@ -98,7 +98,7 @@ pub struct UnusualAccess {
     pub username: String,
     /// What was seen, in words.
     pub finding: String,
-    /// When (Unix ms), for a burst; otherwise the start of the window.
+    /// When (Unix ms): the hour of a burst, or the latest refusal or emergency opening.
     pub at: i64,
 }
 
@@ -911,14 +911,16 @@ impl Safeguard {
                 at: hour,
             });
         }
-        for (_, username, refused, glass) in self.store.access_outside(since).await? {
+        for row in self.store.access_outside(since).await? {
+            let (username, refused, glass) = (row.actor_name, row.refused, row.glass);
             if glass >= BREAK_GLASS_FLAG {
                 out.push(UnusualAccess {
                     username: username.clone(),
                     finding: format!(
-                        "opened {glass} records in an emergency in the last {UNUSUAL_WINDOW_DAYS} days"
+                        "opened {} in an emergency in the last {UNUSUAL_WINDOW_DAYS} days",
+                        safeguard_domain::text::count(glass, "record", "records")
                     ),
-                    at: since,
+                    at: row.glass_last.unwrap_or(since),
                 });
             }
             if refused > 0 {
@@ -928,7 +930,7 @@ impl Safeguard {
                         "was refused {refused} {} outside their allocation in the last {UNUSUAL_WINDOW_DAYS} days",
                         if refused == 1 { "record" } else { "records" }
                     ),
-                    at: since,
+                    at: row.refused_last.unwrap_or(since),
                 });
             }
         }

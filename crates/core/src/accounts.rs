@@ -321,6 +321,7 @@ pub(crate) fn actor_of(u: &UserRow) -> CoreResult<Actor> {
         display_name: u.display_name.clone(),
         role: Role::parse(&u.role).ok_or_else(|| bad("role"))?,
         agency_id: u.agency_id.parse::<AgencyId>().map_err(|_| bad("agency"))?,
+        agency_name: u.agency_name.clone(),
         agency_is_owner: u.agency_is_owner,
         team_id: u
             .team_id

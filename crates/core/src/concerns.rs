@@ -728,6 +728,31 @@ impl Safeguard {
         let targets = self.targets().await?;
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         let mut adults = self.store.adults_of(&ids).await?;
+        // An adult recorded from a person's record carries no name of its
+        // own: show the record's, to those who may see that much of it.
+        let linked: Vec<String> = adults
+            .values()
+            .flatten()
+            .filter(|a| a.name.is_none())
+            .filter_map(|a| a.person_id.clone())
+            .collect();
+        if !linked.is_empty() {
+            let mut names = std::collections::HashMap::new();
+            for (id, name) in self.store.person_names(&linked).await? {
+                if self.person_access(actor, &id, now).await?
+                    != safeguard_domain::policy::Access::Hidden
+                {
+                    names.insert(id, name);
+                }
+            }
+            for a in adults.values_mut().flatten() {
+                if a.name.is_none()
+                    && let Some(n) = a.person_id.as_ref().and_then(|p| names.get(p))
+                {
+                    a.name = Some(n.clone());
+                }
+            }
+        }
         let out: Vec<ConcernItem> = rows
             .into_iter()
             .map(|r| ConcernItem {

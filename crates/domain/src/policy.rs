@@ -37,6 +37,8 @@ pub struct Actor {
     pub role: Role,
     /// The agency the user works for.
     pub agency_id: AgencyId,
+    /// That agency's name (shown in the page header).
+    pub agency_name: String,
     /// Whether that agency is the council that owns the system.
     pub agency_is_owner: bool,
     /// The user's team, if any.
@@ -429,6 +431,7 @@ mod tests {
             display_name: "U".into(),
             role,
             agency_id: AgencyId(Uuid::nil()),
+            agency_name: String::new(),
             agency_is_owner: owner,
             team_id: None,
             workforce_lead: false,

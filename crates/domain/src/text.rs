@@ -42,6 +42,11 @@ pub const LINE: usize = 200;
 /// Long free text such as "what matters to me".
 pub const LONG: usize = 10_000;
 
+/// A count with its noun: "1 working day", "2 working days", "0 entries".
+pub fn count(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The text with its first letter in upper case.
 pub fn capitalised(s: &str) -> String {
     let mut c = s.chars();
@@ -125,6 +130,13 @@ pub fn search_query(q: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_say_one_thing_or_many() {
+        assert_eq!(count(1, "working day", "working days"), "1 working day");
+        assert_eq!(count(2, "working day", "working days"), "2 working days");
+        assert_eq!(count(0, "entry", "entries"), "0 entries");
+    }
 
     #[test]
     fn trims_and_accepts() {

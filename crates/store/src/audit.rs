@@ -708,18 +708,17 @@ impl Store {
     }
 
     /// Per user since `since` (ms): how many times they were refused a case
-    /// record, and how many emergency openings they made:
-    /// (user id, username, refusals, break-glass openings), busiest first.
-    pub async fn access_outside(
-        &self,
-        since: i64,
-    ) -> Result<Vec<(Option<String>, String, i64, i64)>> {
+    /// record, and how many emergency openings they made, with when each
+    /// last happened; busiest first.
+    pub async fn access_outside(&self, since: i64) -> Result<Vec<AccessOutsideRow>> {
         self.settle_audit().await?;
         Ok(on_db!(self, |p| {
             sqlx::query_as(
             "SELECT actor_id, actor_name, \
              SUM(CASE WHEN outcome = 'denied' THEN 1 ELSE 0 END) AS refused, \
-             SUM(CASE WHEN action = 'break_glass' AND outcome = 'success' THEN 1 ELSE 0 END) AS glass \
+             SUM(CASE WHEN action = 'break_glass' AND outcome = 'success' THEN 1 ELSE 0 END) AS glass, \
+             MAX(CASE WHEN outcome = 'denied' THEN at END) AS refused_last, \
+             MAX(CASE WHEN action = 'break_glass' AND outcome = 'success' THEN at END) AS glass_last \
              FROM audit_events WHERE at >= $1 AND subject_type IN ('person', 'enquiry', 'concern') \
              AND subject_id IS NOT NULL AND (outcome = 'denied' OR action = 'break_glass') \
              GROUP BY actor_id, actor_name ORDER BY glass DESC, refused DESC LIMIT 100"
@@ -772,4 +771,18 @@ mod tests {
             "None and Some(\"\") must differ"
         );
     }
+}
+
+/// One user's refusals and emergency openings in a window.
+#[derive(Clone, Debug, sqlx::FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct AccessOutsideRow {
+    pub actor_id: Option<String>,
+    pub actor_name: String,
+    pub refused: i64,
+    pub glass: i64,
+    /// When the last refusal was (ms).
+    pub refused_last: Option<i64>,
+    /// When the last emergency opening was (ms).
+    pub glass_last: Option<i64>,
 }

@@ -761,9 +761,9 @@ fn list_row(item: &ConcernItem, staff: bool) -> ListRow {
         about,
         status,
         clock: format!(
-            "{} ({} working days)",
+            "{} ({})",
             clock_text(item.clocks.decision),
-            item.clocks.working_days
+            safeguard_domain::text::count(item.clocks.working_days, "working day", "working days")
         ),
         overdue: matches!(item.clocks.decision, Clock::Overdue(_)),
         due_today: item.clocks.decision == Clock::DueToday,
@@ -1161,9 +1161,9 @@ fn summary_rows(v: &ConcernView, staff: bool) -> Vec<(&'static str, String)> {
         (
             "Triage decision",
             format!(
-                "{} ({} working days)",
+                "{} ({})",
                 clock_text(k.decision),
-                k.working_days
+                safeguard_domain::text::count(k.working_days, "working day", "working days")
             ),
         ),
         (

@@ -28,8 +28,8 @@ pub struct UserNav {
     pub display_name: String,
     /// Role label.
     pub role_label: &'static str,
-    /// Agency name (not known from the actor alone; the role suffices).
-    pub agency: &'static str,
+    /// The agency's name.
+    pub agency: String,
     /// Works with case content.
     pub case_worker: bool,
     /// Administrator.
@@ -79,10 +79,12 @@ impl Layout {
             user: Some(UserNav {
                 display_name: a.display_name.clone(),
                 role_label: a.role.label(),
-                agency: if a.agency_is_owner {
-                    "council"
+                agency: if !a.agency_name.is_empty() {
+                    a.agency_name.clone()
+                } else if a.agency_is_owner {
+                    "council".into()
                 } else {
-                    "partner agency"
+                    "partner agency".into()
                 },
                 case_worker: safeguard_domain::policy::decide(a, Action::SearchPeople)
                     == safeguard_domain::Decision::Allow,
@@ -997,6 +999,8 @@ struct ChronologyTemplate {
     from: String,
     to: String,
     rows: Vec<(String, String, String)>,
+    /// "1 entry", "12 entries".
+    entries: String,
 }
 
 #[derive(Deserialize)]
@@ -1038,7 +1042,7 @@ pub(crate) async fn chronology(
     let to = q.to.unwrap_or_default().trim().to_string();
     let day = |ms: i64| safeguard_domain::person::iso_date(state.core.date_at(ms));
     // Read through the opened record: one audited view per page.
-    let rows = person
+    let rows: Vec<(String, String, String)> = person
         .chronology()
         .await?
         .into_iter()
@@ -1055,6 +1059,7 @@ pub(crate) async fn chronology(
         kind,
         from,
         to,
+        entries: safeguard_domain::text::count(rows.len() as i64, "entry", "entries"),
         rows,
     };
     Ok(render(StatusCode::OK, &t))

@@ -330,7 +330,14 @@ pub(crate) async fn dashboard(
         headline = vec![
             ("Concerns received".into(), d.concerns.to_string()),
             (
-                format!("Decided within {} working days", d.timeliness.target_days),
+                format!(
+                    "Decided within {}",
+                    safeguard_domain::text::count(
+                        i64::from(d.timeliness.target_days),
+                        "working day",
+                        "working days"
+                    )
+                ),
                 percent(d.timeliness.within_per_mille),
             ),
             (
@@ -416,8 +423,9 @@ pub(crate) async fn dashboard(
             "time-to-decision",
             "Time from concern to decision",
             &format!(
-                "Concerns received in the period and decided, by working days taken. Target: {} working days. {} still waiting.",
-                t.target_days, t.waiting
+                "Concerns received in the period and decided, by working days taken. Target: {}. {} still waiting.",
+                safeguard_domain::text::count(i64::from(t.target_days), "working day", "working days"),
+                t.waiting
             ),
             "Concerns",
             &t.spread,
@@ -435,8 +443,8 @@ pub(crate) async fn dashboard(
                 "within-target",
                 "Per cent decided within target, month by month",
                 &format!(
-                    "Column chart of the per cent of concerns decided within {} working days, month by month; {} overall. The table beside it has every month.",
-                    t.target_days,
+                    "Column chart of the per cent of concerns decided within {}, month by month; {} overall. The table beside it has every month.",
+                    safeguard_domain::text::count(i64::from(t.target_days), "working day", "working days"),
                     percent(t.within_per_mille)
                 ),
                 &within,

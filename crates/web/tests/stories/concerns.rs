@@ -918,3 +918,52 @@ pub async fn api_triage_story(db: TestDb) {
     );
     app.finish().await;
 }
+
+/// Pages say things the way people say them: the header names the
+/// agency, a concern recorded from a person's record shows their name, a
+/// count of one is singular, and the lead is chosen rather than defaulted.
+pub async fn wording_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let (cid, ada) = crate::enquiries::concern_about(&app, "ada brightwater").await;
+    let mut p = app.browser();
+    p.login_ok("practitioner").await;
+    let list = p.get("/concerns").await;
+    assert!(list.contains("Ada Brightwater"), "{}", list.body);
+    assert!(!list.contains("Unnamed adult"));
+    assert!(list.contains("(Practitioner, Northbridge Council)"));
+    let mut partner = app.browser();
+    partner.login_ok("partner").await;
+    let home = partner.get("/").await;
+    assert!(home.contains(", Northbridge Police)"), "{}", home.body);
+
+    // A record with one entry on its chronology says so in the singular.
+    let chron = p.get(&format!("/people/{ada}/chronology")).await;
+    assert!(chron.contains("1 entry, newest first"), "{}", chron.body);
+
+    // The manager allocating chooses a lead; nothing is preselected.
+    let m = app.api_as("manager").await;
+    let decided = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid}/decision"),
+            Some(&crate::enquiries::decision_json().to_string()),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::NO_CONTENT, "{}", decided.body);
+    let eid = m
+        .call(Method::GET, "/api/v1/enquiries?state=open", None)
+        .await
+        .json()["enquiries"]
+        .as_array()
+        .expect("enquiries")
+        .iter()
+        .find(|e| e["person_id"] == ada.as_str())
+        .and_then(|e| e["id"].as_str())
+        .expect("the enquiry")
+        .to_string();
+    let mut mb = app.browser();
+    mb.login_ok("manager").await;
+    let page = mb.get(&format!("/enquiries/{eid}")).await;
+    assert!(page.contains(r#"<option value="">Choose a lead</option>"#));
+    app.finish().await;
+}
