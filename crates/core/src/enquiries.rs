@@ -843,7 +843,145 @@ impl Safeguard {
     }
 }
 
+/// A case on the lead's home page.
+#[derive(Clone, Debug)]
+pub struct WorkCase {
+    /// The enquiry.
+    pub id: String,
+    /// The person's name.
+    pub person: String,
+    /// Open or waiting for sign-off.
+    pub state: EnquiryState,
+    /// The next review, `YYYY-MM-DD`.
+    pub next_review: Option<String>,
+    /// The review date has passed.
+    pub review_overdue: bool,
+}
+
+/// A plan action due soon or overdue on one of the lead's cases.
+#[derive(Clone, Debug)]
+pub struct WorkAction {
+    /// The enquiry.
+    pub enquiry_id: String,
+    /// The person's name.
+    pub person: String,
+    /// What.
+    pub description: String,
+    /// `YYYY-MM-DD`.
+    pub due_on: String,
+    /// The date has passed.
+    pub overdue: bool,
+}
+
+/// What a practitioner's or manager's home page lists.
+#[derive(Clone, Debug, Default)]
+pub struct WorkList {
+    /// The enquiries the user leads that are not concluded.
+    pub mine: Vec<WorkCase>,
+    /// Plan actions on them due within a week or overdue.
+    pub actions: Vec<WorkAction>,
+    /// Conclusions waiting for sign-off (managers).
+    pub awaiting: Vec<(String, String)>,
+    /// Enquiries with no lead and no partner agency (managers).
+    pub to_allocate: Vec<(String, String, String)>,
+}
+
 impl Safeguard {
+    /// What the user's home page lists: their cases with reviews, actions
+    /// due, and for managers the conclusions to sign off and enquiries to
+    /// allocate. One audited view of the list.
+    pub async fn work_list(
+        &self,
+        actor: &Actor,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<WorkList> {
+        if decide(actor, Action::ViewEnquiries) != Decision::Allow {
+            return Ok(WorkList::default());
+        }
+        let viewer = Self::viewer(actor, now);
+        let mut rows = self
+            .store
+            .enquiries(Some(EnquiryState::Open.code()), Some(&viewer), 500)
+            .await?;
+        rows.extend(
+            self.store
+                .enquiries(
+                    Some(EnquiryState::AwaitingSignOff.code()),
+                    Some(&viewer),
+                    500,
+                )
+                .await?,
+        );
+        let ids: Vec<String> = rows.iter().map(|r| r.person_id.clone()).collect();
+        let names: std::collections::HashMap<String, String> =
+            self.store.person_names(&ids).await?.into_iter().collect();
+        let name = |e: &EnquiryRow| names.get(&e.person_id).cloned().unwrap_or_default();
+        let me = actor.user_id.to_string();
+        let today = self.today(now);
+        let manager = decide(actor, Action::SignOffEnquiry) == Decision::Allow;
+        let mut w = WorkList::default();
+        for e in &rows {
+            let state = Self::state_of(e)?;
+            if e.lead_user_id.as_deref() == Some(me.as_str()) {
+                w.mine.push(WorkCase {
+                    id: e.id.clone(),
+                    person: name(e),
+                    state,
+                    review_overdue: e
+                        .next_review_on
+                        .as_deref()
+                        .and_then(safeguard_domain::person::parse_iso_date)
+                        .is_some_and(|d| d < today),
+                    next_review: e.next_review_on.clone(),
+                });
+            }
+            if manager && state == EnquiryState::AwaitingSignOff {
+                w.awaiting.push((e.id.clone(), name(e)));
+            }
+            if manager
+                && state == EnquiryState::Open
+                && e.lead_user_id.is_none()
+                && e.caused_agency_id.is_none()
+            {
+                w.to_allocate
+                    .push((e.id.clone(), name(e), e.started_on.clone()));
+            }
+        }
+        let week = iso_date(today + time::Duration::days(7));
+        let people: std::collections::HashMap<&str, &str> = w
+            .mine
+            .iter()
+            .map(|c| (c.id.as_str(), c.person.as_str()))
+            .collect();
+        w.actions = self
+            .store
+            .actions_due_for(&me, &week)
+            .await?
+            .into_iter()
+            .filter_map(|(eid, description, due_on)| {
+                let person = people.get(eid.as_str())?.to_string();
+                Some(WorkAction {
+                    overdue: safeguard_domain::person::parse_iso_date(&due_on)
+                        .is_some_and(|d| d < today),
+                    enquiry_id: eid,
+                    person,
+                    description,
+                    due_on,
+                })
+            })
+            .collect();
+        let shown = w.mine.len() + w.awaiting.len() + w.to_allocate.len();
+        if shown > 0 {
+            self.record(
+                Self::event(actor, ctx, now, "view", "enquiry", None, "success")?
+                    .with_detail(format!("work list of {shown}")),
+            )
+            .await?;
+        }
+        Ok(w)
+    }
+
     /// The conclusions returned to `actor` that wait for them (the home
     /// page): enquiries they lead, the latest reason each.
     pub async fn returned_conclusions(

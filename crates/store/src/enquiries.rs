@@ -487,6 +487,26 @@ impl Store {
         .await)?)
     }
 
+    /// Plan actions not done, due by `until`, on the open enquiries `lead`
+    /// leads: (enquiry id, what, due `YYYY-MM-DD`), soonest first.
+    pub async fn actions_due_for(
+        &self,
+        lead: &str,
+        until: &str,
+    ) -> Result<Vec<(String, String, String)>> {
+        Ok(on_db!(self, |p| sqlx::query_as(
+            "SELECT a.enquiry_id, a.description, a.due_on FROM plan_actions a \
+             JOIN enquiries e ON e.id = a.enquiry_id \
+             WHERE e.lead_user_id = $1 AND e.state <> 'concluded' \
+             AND a.status IN ('planned', 'in_progress') AND a.due_on <= $2 \
+             ORDER BY a.due_on, a.id LIMIT 50"
+        )
+        .bind(lead)
+        .bind(until)
+        .fetch_all(p)
+        .await)?)
+    }
+
     /// How many actions still to do were due before `today` (`YYYY-MM-DD`).
     pub async fn overdue_actions(&self, today: &str) -> Result<i64> {
         Ok(on_db!(self, |p| {

@@ -702,16 +702,16 @@ pub(crate) async fn status_check(
 
 // ---------- staff and partner pages ----------
 
-struct ListRow {
-    id: String,
-    reference: String,
-    received: String,
-    about: String,
-    status: String,
-    clock: String,
-    overdue: bool,
-    due_today: bool,
-    danger: bool,
+pub(crate) struct ListRow {
+    pub(crate) id: String,
+    pub(crate) reference: String,
+    pub(crate) received: String,
+    pub(crate) about: String,
+    pub(crate) status: String,
+    pub(crate) clock: String,
+    pub(crate) overdue: bool,
+    pub(crate) due_today: bool,
+    pub(crate) danger: bool,
 }
 
 fn clock_text(c: Clock) -> String {
@@ -724,7 +724,7 @@ fn clock_text(c: Clock) -> String {
     }
 }
 
-fn list_row(item: &ConcernItem, staff: bool) -> ListRow {
+pub(crate) fn list_row(item: &ConcernItem, staff: bool) -> ListRow {
     let c = &item.concern;
     let state = ConcernState::parse(&c.state).unwrap_or(ConcernState::New);
     let about = if staff {

@@ -330,21 +330,36 @@ pub(crate) async fn list(
     user: SignedIn,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    let filter = match q.state.as_deref() {
-        Some("all") => None,
-        Some(s) => EnquiryState::parse(s),
-        None => Some(EnquiryState::Open),
+    // Without a choice, the first list with something in it: open, then
+    // waiting for sign-off, then all.
+    let choices: Vec<Option<EnquiryState>> = match q.state.as_deref() {
+        Some("all") => vec![None],
+        Some(s) => vec![EnquiryState::parse(s)],
+        None => vec![
+            Some(EnquiryState::Open),
+            Some(EnquiryState::AwaitingSignOff),
+            None,
+        ],
     };
+    let mut filter = None;
+    let mut found = Vec::new();
+    for choice in choices {
+        filter = choice;
+        found = state
+            .core
+            .enquiry_list(&user.actor, choice, &user.ctx, user.now)
+            .await?;
+        if !found.is_empty() {
+            break;
+        }
+    }
     let heading = match filter {
         Some(EnquiryState::Open) => "Open enquiries",
         Some(EnquiryState::AwaitingSignOff) => "Enquiries waiting for sign-off",
         Some(EnquiryState::Concluded) => "Concluded enquiries",
         None => "All enquiries",
     };
-    let rows = state
-        .core
-        .enquiry_list(&user.actor, filter, &user.ctx, user.now)
-        .await?
+    let rows = found
         .into_iter()
         .map(|(e, name)| {
             (

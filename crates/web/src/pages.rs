@@ -192,6 +192,10 @@ struct HomeTemplate {
     /// Conclusions returned to the user for changes: (enquiry id, person,
     /// what needs to change, when).
     returned: Vec<(String, String, String, String)>,
+    /// The user's cases, actions due, and (managers) sign-offs and allocations.
+    work: safeguard_core::enquiries::WorkList,
+    /// The oldest concerns waiting for a decision (managers), at most five.
+    to_decide: Vec<crate::concerns::ListRow>,
 }
 
 /// `GET /`.
@@ -244,10 +248,39 @@ pub(crate) async fn home(State(state): State<AppState>, user: SignedIn) -> Respo
             .collect(),
         Err(e) => return PageError::from(e).into_response(),
     };
+    let work = match state.core.work_list(&user.actor, &user.ctx, user.now).await {
+        Ok(w) => w,
+        Err(e) => return PageError::from(e).into_response(),
+    };
+    let to_decide = if safeguard_domain::policy::decide(&user.actor, Action::TriageConcern)
+        == safeguard_domain::Decision::Allow
+    {
+        match state
+            .core
+            .concern_list(
+                &user.actor,
+                Some(safeguard_domain::concern::ConcernState::New),
+                &user.ctx,
+                user.now,
+            )
+            .await
+        {
+            Ok(items) => items
+                .iter()
+                .take(5)
+                .map(|i| crate::concerns::list_row(i, true))
+                .collect(),
+            Err(e) => return PageError::from(e).into_response(),
+        }
+    } else {
+        Vec::new()
+    };
     let t = HomeTemplate {
         overdue_supervision,
         audits_to_do,
         returned,
+        work,
+        to_decide,
         my_training: training
             .mine
             .iter()

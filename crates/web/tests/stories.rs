@@ -1262,6 +1262,7 @@ on_both_backends! {
     staff_record_providers_and_deadlines => crate::concerns::staff_record_story;
     triage_through_the_api => crate::concerns::api_triage_story;
     enquiry_led_by_the_person => crate::enquiries::enquiry_story;
+    home_pages_list_the_work => crate::enquiries::home_work_story;
     training_needs_records_and_compliance => crate::workforce::training_story;
     enquiry_leads_need_current_competence => crate::workforce::allocation_story;
     frameworks_are_edited_by_administrators => crate::workforce::frameworks_story;

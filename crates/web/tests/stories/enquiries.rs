@@ -1253,3 +1253,76 @@ pub async fn plan_summary_translation_story(db: TestDb) {
     );
     app.finish().await;
 }
+
+/// Home pages list the work, not just counts: the manager's concerns to
+/// decide, enquiries to allocate and conclusions to sign off; the lead's
+/// cases and the actions due on them. The Enquiries tab opens on a list
+/// with something in it.
+pub async fn home_work_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let (cid, ada) = concern_about(&app, "ada brightwater").await;
+    let mut mb = app.browser();
+    mb.login_ok("manager").await;
+    let home = mb.get("/").await;
+    assert!(
+        home.contains("Concerns to decide, oldest first"),
+        "{}",
+        home.body
+    );
+    assert!(home.contains(&format!("/concerns/{cid}")));
+    let m = app.api_as("manager").await;
+    let decided = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid}/decision"),
+            Some(&decision_json().to_string()),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::NO_CONTENT, "{}", decided.body);
+    let eid = m
+        .call(Method::GET, "/api/v1/enquiries?state=open", None)
+        .await
+        .json()["enquiries"]
+        .as_array()
+        .expect("enquiries")
+        .iter()
+        .find(|e| e["person_id"] == ada.as_str())
+        .and_then(|e| e["id"].as_str())
+        .expect("the enquiry")
+        .to_string();
+    let home = mb.get("/").await;
+    assert!(home.contains("Enquiries to allocate"));
+    assert!(
+        !home.contains("Concerns to decide"),
+        "decided: nothing waits"
+    );
+    let r = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/allocate"),
+            Some(r#"{"lead":"practitioner"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert!(!mb.get("/").await.contains("Enquiries to allocate"));
+
+    // The lead sees the case and an action overdue on it.
+    let p = app.api_as("practitioner").await;
+    let a = p
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/actions"),
+            Some(r#"{"description":"Talk to the bank","owner":"Priya","due_on":"2026-01-05","less_restrictive":"None less restrictive"}"#),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let mut pb = app.browser();
+    pb.login_ok("practitioner").await;
+    let home = pb.get("/").await;
+    assert!(home.contains("Your cases") && home.contains("Ada Brightwater"));
+    assert!(home.contains("Plan actions due this week or overdue"));
+    assert!(home.contains("Talk to the bank"));
+    let list = pb.get("/enquiries").await;
+    assert!(list.contains("Open enquiries") && list.contains("Ada Brightwater"));
+    app.finish().await;
+}
