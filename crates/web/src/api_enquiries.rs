@@ -305,7 +305,8 @@ pub(crate) async fn reword(
 /// Drop a desired outcome the person no longer wants (kept in the history).
 #[utoipa::path(delete, path = "/api/v1/enquiries/{id}/outcomes/{outcome_id}", tag = "enquiries",
     params(("id" = String, Path, description = "Enquiry id"), ("outcome_id" = String, Path, description = "Outcome id")),
-    security(("bearer" = [])), responses((status = 204), (status = 404, body = ApiErrorBody)))]
+    security(("bearer" = [])), responses((status = 204), (status = 404, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody, description = "The enquiry is waiting for sign-off or concluded: its outcomes cannot change")))]
 pub(crate) async fn drop_outcome(
     State(state): State<AppState>,
     user: ApiUser,
