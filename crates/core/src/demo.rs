@@ -741,6 +741,117 @@ impl Safeguard {
             enquiries.push(e.id);
         }
 
+        // Enquiries at every stage: Morgan's waits for sign-off, Bronwen's
+        // is concluded (so the dashboard and the SAC return have figures);
+        // Tomasz's and Yusuf's stay open.
+        for (i, (eid, lead_name, sign_off)) in [
+            (&enquiries[1], "jo.bright", false),
+            (&enquiries[3], "practitioner", true),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let lead = actor(lead_name).await?;
+            let oid = self
+                .add_outcome(
+                    &lead,
+                    eid,
+                    &safeguard_domain::enquiry::RawOutcome {
+                        text: Some(
+                            ["To feel safe at the day centre", "To keep my own bank card"][i]
+                                .into(),
+                        ),
+                        expressed_by: Some("person".into()),
+                        ..Default::default()
+                    },
+                    &ctx,
+                    now,
+                )
+                .await?;
+            self.propose_conclusion(
+                &lead,
+                eid,
+                &safeguard_domain::enquiry::RawConclusion {
+                    risk_types: vec![["physical", "financial"][i].into()],
+                    locations: vec![["community_service", "own_home"][i].into()],
+                    sources: vec!["known".into()],
+                    action_result: Some("risk_action".into()),
+                    risk_outcome: Some(["reduced", "removed"][i].into()),
+                    capacity: Some("did_not_lack".into()),
+                    asked: Some("yes_expressed".into()),
+                    achievements: vec![safeguard_domain::enquiry::RawAchievement {
+                        outcome_id: oid,
+                        achievement: Some(["partially", "fully"][i].into()),
+                        comment: Some(
+                            [
+                                "Better, but I still worry on Fridays",
+                                "I have my card back and a new PIN",
+                            ][i]
+                                .into(),
+                        ),
+                    }],
+                    ..Default::default()
+                },
+                &ctx,
+                now,
+            )
+            .await?;
+            if sign_off {
+                self.sign_off_enquiry(&manager, eid, true, &None, &ctx, now)
+                    .await?;
+            }
+        }
+        // Two concerns waiting for a decision: one from the police about a
+        // man not yet known, one the practitioner recorded about Grace.
+        let partner = actor("partner").await?;
+        self.raise_concern(
+            &partner,
+            None,
+            &RawConcern {
+                raiser_kind: Some("staff".into()),
+                channel: Some("partner".into()),
+                what_happened: Some("An older man found confused at a bus stop at night, with bruises on his wrists.".into()),
+                adults: vec![RawAdult {
+                    description: Some("Man in his eighties, grey coat".into()),
+                    ..RawAdult::default()
+                }],
+                immediate_danger: Some("no".into()),
+                consent: Some("yes".into()),
+                ..RawConcern::default()
+            },
+            &ctx,
+            now,
+        )
+        .await?;
+        if let Some(grace) = self
+            .store
+            .person_id_named("Grace", "Adeyemi-Hollis")
+            .await?
+        {
+            self.raise_concern(
+                &practitioner,
+                None,
+                &RawConcern {
+                    raiser_kind: Some("family_friend".into()),
+                    raiser_name: Some("A neighbour".into()),
+                    channel: Some("phone".into()),
+                    what_happened: Some(
+                        "Her new carer has not been seen to give her meals.".into(),
+                    ),
+                    adults: vec![RawAdult {
+                        person_id: Some(grace),
+                        ..RawAdult::default()
+                    }],
+                    immediate_danger: Some("no".into()),
+                    consent: Some("yes".into()),
+                    ..RawConcern::default()
+                },
+                &ctx,
+                now,
+            )
+            .await?;
+        }
+
         let lead = actor("lead").await?;
         let today = self.today(now);
         let this = Quarter::of(today);

@@ -442,6 +442,29 @@ async fn serve_story(db: TestDb) {
             .expect("count"),
         4
     );
+    for (state, n) in [("open", 2), ("awaiting_sign_off", 1), ("concluded", 1)] {
+        assert_eq!(
+            safeguard_store::testing::count_raw(
+                &db.store,
+                &format!("SELECT COUNT(*) FROM enquiries WHERE state = '{state}'")
+            )
+            .await
+            .expect("count"),
+            n,
+            "enquiries at every stage: {state}"
+        );
+    }
+    assert_eq!(
+        safeguard_store::testing::count_raw(
+            &db.store,
+            "SELECT COUNT(*) FROM concerns c WHERE NOT EXISTS \
+             (SELECT 1 FROM triage_decisions d WHERE d.concern_id = c.id)"
+        )
+        .await
+        .expect("count"),
+        2,
+        "two concerns waiting for a decision"
+    );
     let audits = db.store.case_audits().await.expect("audits");
     assert_eq!(audits.len(), 7, "four last quarter, a sample of three this");
     assert_eq!(
