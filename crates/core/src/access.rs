@@ -73,8 +73,9 @@ pub struct AccessEntry {
     pub agency: String,
     /// What they did, in plain words.
     pub what: String,
-    /// Why they were allowed, when recorded.
-    pub why: Option<&'static str>,
+    /// Why they were allowed: as recorded, or said from what they did and
+    /// their role.
+    pub why: &'static str,
 }
 
 /// "Who looked at my record": every user and agency that viewed or changed
@@ -844,11 +845,28 @@ impl Safeguard {
         )
         .await?;
         let rows = self.store.audit_about_person(person_id, 100_000).await?;
+        // One row per viewing: the events one request wrote for one user (a
+        // page that showed the record and its chronology) become the one
+        // that says most, with the first basis any of them recorded.
+        let groups = safeguard_domain::access_report::viewings(rows, |r| {
+            r.request_id.clone().map(|id| (id, r.actor_name.clone()))
+        });
         let mut agencies: Vec<String> = Vec::new();
         let mut people: Vec<String> = Vec::new();
-        let entries = rows
+        let entries = groups
             .into_iter()
-            .map(|r| {
+            .filter_map(|g| {
+                let reason = g.iter().find_map(|r| r.reason.clone());
+                let r = g.into_iter().max_by_key(|r| {
+                    (
+                        safeguard_domain::access_report::weight(
+                            &r.action,
+                            &r.subject_type,
+                            &r.outcome,
+                        ),
+                        std::cmp::Reverse(r.seq),
+                    )
+                })?;
                 let agency = r.agency_name.clone().unwrap_or_default();
                 if !agency.is_empty() && !agencies.contains(&agency) {
                     agencies.push(agency.clone());
@@ -856,7 +874,8 @@ impl Safeguard {
                 if !people.contains(&r.actor_name) {
                     people.push(r.actor_name.clone());
                 }
-                AccessEntry {
+                let reason = if r.outcome == "denied" { None } else { reason };
+                Some(AccessEntry {
                     at: r.at,
                     who: r
                         .display_name
@@ -870,10 +889,17 @@ impl Safeguard {
                         action: &r.action,
                         subject_type: &r.subject_type,
                         outcome: &r.outcome,
-                        reason: r.reason.as_deref(),
+                        reason: reason.as_deref(),
                     }),
-                    why: why(r.reason.as_deref()),
-                }
+                    why: why(reason.as_deref()).unwrap_or_else(|| {
+                        safeguard_domain::access_report::why_else(
+                            &r.action,
+                            &r.subject_type,
+                            &r.actor_role,
+                            &r.outcome,
+                        )
+                    }),
+                })
             })
             .collect();
         agencies.sort();

@@ -69,6 +69,58 @@ pub fn why(reason: Option<&str>) -> Option<&'static str> {
     Some(basis.label())
 }
 
+/// Why someone could do what they did when the event records no basis:
+/// said from what they did and their role, so every row says why.
+pub fn why_else(action: &str, subject_type: &str, role: &str, outcome: &str) -> &'static str {
+    if outcome == "denied" {
+        return "they were not allowed, so nothing was shown";
+    }
+    match (action, subject_type, role) {
+        ("search", _, _) => "searched by name; a search shows names and who to contact only",
+        (_, _, "dpo") => "is the data protection officer, who answers requests like this",
+        (_, "concern", "partner") => "raised the concern",
+        (_, _, "partner") => "their agency was given this part, or they are in the enquiry's team",
+        (_, "concern", _) => "works on concerns the council must decide on",
+        _ => "works in the council's adult safeguarding service",
+    }
+}
+
+/// How much a row says: when one request wrote several events (a page
+/// that showed the record and its chronology), the report keeps the one
+/// that says most.
+pub fn weight(action: &str, subject_type: &str, outcome: &str) -> u8 {
+    if outcome == "denied" {
+        return 9;
+    }
+    match (action, subject_type) {
+        ("break_glass", _) => 8,
+        ("view" | "search", "person") => 3,
+        ("view", "enquiry") => 2,
+        ("view", _) => 1,
+        ("search", _) => 0,
+        _ => 5,
+    }
+}
+
+/// Groups consecutive items that `key` says came from the same viewing
+/// (the same request by the same user); an item without a key stands alone.
+pub fn viewings<T, K: PartialEq>(items: Vec<T>, key: impl Fn(&T) -> Option<K>) -> Vec<Vec<T>> {
+    let mut groups: Vec<Vec<T>> = Vec::new();
+    for item in items {
+        let k = key(&item);
+        let same = k.is_some()
+            && groups
+                .last()
+                .and_then(|g| g.last())
+                .is_some_and(|last| key(last) == k);
+        match groups.last_mut() {
+            Some(g) if same => g.push(item),
+            _ => groups.push(vec![item]),
+        }
+    }
+    groups
+}
+
 /// More distinct records than this opened by one user within one hour is
 /// flagged as unusual.
 pub const BURST_PER_HOUR: i64 = 20;
@@ -122,6 +174,34 @@ mod tests {
             describe(&e("search", "person", "success")),
             "saw your name in search results"
         );
+    }
+
+    #[test]
+    fn every_row_says_why_and_the_row_that_says_most_is_kept() {
+        assert_eq!(
+            why_else("view", "concern", "practitioner", "success"),
+            "works on concerns the council must decide on"
+        );
+        assert!(why_else("view", "person", "dpo", "success").contains("data protection"));
+        assert!(why_else("view", "person", "manager", "denied").contains("not allowed"));
+        assert!(weight("update", "person", "success") > weight("view", "person", "success"));
+        assert!(weight("view", "person", "success") > weight("view", "enquiry", "success"));
+        assert!(weight("view", "person", "denied") > weight("break_glass", "person", "success"));
+    }
+
+    #[test]
+    fn one_viewing_is_one_group() {
+        let events = vec![
+            ("r1", "priya"),
+            ("r1", "priya"),
+            ("r1", "martin"),
+            ("", "priya"),
+            ("", "priya"),
+            ("r2", "priya"),
+        ];
+        let g = viewings(events, |(r, who)| (!r.is_empty()).then_some((*r, *who)));
+        let sizes: Vec<usize> = g.iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![2, 1, 1, 1, 1], "no request id: never merged");
     }
 
     #[test]

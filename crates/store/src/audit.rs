@@ -73,6 +73,8 @@ pub struct PersonAuditRow {
     pub subject_type: String,
     pub outcome: String,
     pub reason: Option<String>,
+    /// The request that wrote it (events of one request are one viewing).
+    pub request_id: Option<String>,
 }
 
 /// A stored event.
@@ -667,7 +669,7 @@ impl Store {
         Ok(on_db!(self, |p| {
             sqlx::query_as(
             "SELECT e.seq, e.at, e.actor_name, e.actor_role, a.name AS agency_name, u.display_name, \
-             e.action, e.subject_type, e.outcome, e.reason FROM audit_events e \
+             e.action, e.subject_type, e.outcome, e.reason, e.request_id FROM audit_events e \
              LEFT JOIN users u ON u.id = e.actor_id LEFT JOIN agencies a ON a.id = u.agency_id \
              WHERE (e.subject_type = 'person' AND e.subject_id = $1) \
              OR (e.subject_type = 'enquiry' AND e.subject_id IN (SELECT id FROM enquiries WHERE person_id = $1)) \

@@ -441,6 +441,9 @@ async fn find_page(state: AppState, user: SignedIn, q: String) -> Result<Respons
     Ok(render(StatusCode::OK, &t))
 }
 
+/// A row of the access report: (time, who, what, why).
+type ReportRow = (String, String, String, String);
+
 #[derive(Template)]
 #[template(path = "access_report.html")]
 struct AccessReportTemplate {
@@ -450,43 +453,69 @@ struct AccessReportTemplate {
     produced: String,
     people: usize,
     agencies: String,
-    /// (when, who, what, why).
-    entries: Vec<(String, String, String, String)>,
+    /// Each day, newest last: (the day, its rows (time, who, what, why)).
+    days: Vec<(String, Vec<ReportRow>)>,
+    /// The version to give to the person or their advocate.
+    for_person: bool,
+    /// The council's name.
+    council: String,
 }
 
-/// `GET /audit/people/{id}`: the person's access report.
+/// `?for=person`: the version to give to the person.
+#[derive(serde::Deserialize)]
+pub(crate) struct ReportFor {
+    #[serde(rename = "for")]
+    for_whom: Option<String>,
+}
+
+/// `GET /audit/people/{id}`: the person's access report, a row per viewing,
+/// by day; `?for=person` gives the version for the person or their advocate.
 pub(crate) async fn access_report(
     State(state): State<AppState>,
     user: SignedIn,
     Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ReportFor>,
 ) -> Result<Response, PageError> {
     let r = state
         .core
         .access_report(&user.actor, &id, &user.ctx, user.now)
         .await?;
+    let mut days: Vec<(String, Vec<ReportRow>)> = Vec::new();
+    for e in r.entries {
+        let d = crate::display::day(e.at);
+        let row = (
+            crate::display::clock(e.at),
+            if e.agency.is_empty() {
+                format!("{} ({})", e.who, e.role)
+            } else {
+                format!("{} ({}, {})", e.who, e.role, e.agency)
+            },
+            e.what,
+            e.why.to_string(),
+        );
+        match days.last_mut() {
+            Some((last, rows)) if *last == d => rows.push(row),
+            _ => days.push((d, vec![row])),
+        }
+    }
+    let for_person = q.for_whom.as_deref() == Some("person");
     let t = AccessReportTemplate {
-        l: Layout::new(format!("Access report: {}", r.person_name), &user),
+        l: Layout::new(
+            if for_person {
+                format!("Who has looked at your record: {}", r.person_name)
+            } else {
+                format!("Access report: {}", r.person_name)
+            },
+            &user,
+        ),
         person_id: id,
         name: r.person_name,
-        produced: audit_time(safeguard_core::unix_ms(user.now)),
+        produced: crate::display::day(safeguard_core::unix_ms(user.now)),
         people: r.people,
         agencies: r.agencies.join(", "),
-        entries: r
-            .entries
-            .into_iter()
-            .map(|e| {
-                (
-                    audit_time(e.at),
-                    if e.agency.is_empty() {
-                        format!("{} ({})", e.who, e.role)
-                    } else {
-                        format!("{} ({}, {})", e.who, e.role, e.agency)
-                    },
-                    e.what,
-                    e.why.unwrap_or("").to_string(),
-                )
-            })
-            .collect(),
+        days,
+        for_person,
+        council: user.actor.agency_name.clone(),
     };
     Ok(render(StatusCode::OK, &t))
 }

@@ -392,7 +392,7 @@ pub(crate) async fn access_report(
                 role: e.role,
                 agency: e.agency,
                 what: e.what,
-                why: e.why.map(str::to_string),
+                why: Some(e.why.to_string()),
             })
             .collect(),
     }))

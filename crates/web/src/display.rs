@@ -34,6 +34,20 @@ pub(crate) fn when(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A day for people: "23 November 2026" (UTC).
+pub(crate) fn day(ms: i64) -> String {
+    at(ms)
+        .map(|t| format!("{} {} {}", t.day(), t.month(), t.year()))
+        .unwrap_or_default()
+}
+
+/// A time of day: "14:05" (UTC).
+pub(crate) fn clock(ms: i64) -> String {
+    at(ms)
+        .map(|t| format!("{:02}:{:02}", t.hour(), t.minute()))
+        .unwrap_or_default()
+}
+
 /// A time for the audit trail, to the second: "2026-11-23 14:05:09" (UTC).
 pub(crate) fn audit_time(ms: i64) -> String {
     at(ms)

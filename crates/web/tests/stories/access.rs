@@ -465,7 +465,7 @@ pub async fn need_to_know_story(db: TestDb) {
     assert!(has(
         "Test north.worker",
         "tried to look at your record and was refused",
-        ""
+        "they were not allowed, so nothing was shown"
     ));
     assert!(has(
         "Test north.worker",
@@ -477,7 +477,15 @@ pub async fn need_to_know_story(db: TestDb) {
         "looked at your record",
         "opened it in an emergency, giving a reason"
     ));
-    assert!(has("Martin Lowe", "restricted who can see your record", ""));
+    assert!(has(
+        "Martin Lowe",
+        "restricted who can see your record",
+        "works in the council's adult safeguarding service"
+    ));
+    assert!(
+        lines.iter().all(|(_, _, why)| !why.is_empty()),
+        "every row says why: {lines:?}"
+    );
     assert!(has(
         "Test nhs.nurse",
         "looked at an enquiry about you",
@@ -498,6 +506,14 @@ pub async fn need_to_know_story(db: TestDb) {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.contains("Who has looked at Ada Brightwater"));
     assert!(page.contains("tried to look at your record and was refused"));
+    let today = time::OffsetDateTime::now_utc().date();
+    let day = format!("{} {} {}", today.day(), today.month(), today.year());
+    assert!(page.contains(&day), "rows are grouped by day: {day}");
+    let given = d.get(&format!("/audit/people/{ada}?for=person")).await;
+    assert_eq!(given.status, StatusCode::OK);
+    assert!(given.contains("Who has looked at your record"));
+    assert!(given.contains("Northbridge Council and its partner agencies"));
+    assert!(!given.contains("Subject access request"), "{}", given.body);
 
     // Unusual access: refusals and a burst of records within one hour.
     for i in 0..21 {
