@@ -20,26 +20,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 /// (person id, enquiry id).
 async fn led_case(app: &TestApp, m: &Api, name: &str) -> (String, String) {
     let (cid, pid) = crate::enquiries::concern_about(app, name).await;
-    let decided = m
-        .call(
-            Method::POST,
-            &format!("/api/v1/concerns/{cid}/decision"),
-            Some(&crate::enquiries::decision_json().to_string()),
-        )
-        .await;
-    assert_eq!(decided.status, StatusCode::NO_CONTENT, "{}", decided.body);
-    let list = m
-        .call(Method::GET, "/api/v1/enquiries?state=open", None)
-        .await
-        .json();
-    let eid = list["enquiries"]
-        .as_array()
-        .expect("enquiries")
-        .iter()
-        .find(|e| e["person_id"] == pid.as_str())
-        .and_then(|e| e["id"].as_str())
-        .expect("the enquiry")
-        .to_string();
+    let eid = crate::enquiries::decide_for(m, &cid, &pid).await;
     let r = m
         .call(
             Method::POST,

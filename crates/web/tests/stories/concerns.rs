@@ -942,25 +942,7 @@ pub async fn wording_story(db: TestDb) {
 
     // The manager allocating chooses a lead; nothing is preselected.
     let m = app.api_as("manager").await;
-    let decided = m
-        .call(
-            Method::POST,
-            &format!("/api/v1/concerns/{cid}/decision"),
-            Some(&crate::enquiries::decision_json().to_string()),
-        )
-        .await;
-    assert_eq!(decided.status, StatusCode::NO_CONTENT, "{}", decided.body);
-    let eid = m
-        .call(Method::GET, "/api/v1/enquiries?state=open", None)
-        .await
-        .json()["enquiries"]
-        .as_array()
-        .expect("enquiries")
-        .iter()
-        .find(|e| e["person_id"] == ada.as_str())
-        .and_then(|e| e["id"].as_str())
-        .expect("the enquiry")
-        .to_string();
+    let eid = crate::enquiries::decide_for(&m, &cid, &ada).await;
     let mut mb = app.browser();
     mb.login_ok("manager").await;
     let page = mb.get(&format!("/enquiries/{eid}")).await;

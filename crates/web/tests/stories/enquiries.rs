@@ -50,6 +50,29 @@ pub fn decision_json() -> serde_json::Value {
         .into()
 }
 
+/// The manager's Section 42 decision on concern `cid`, and the id of the
+/// enquiry it opened about person `pid`.
+pub async fn decide_for(m: &Api, cid: &str, pid: &str) -> String {
+    let decided = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/concerns/{cid}/decision"),
+            Some(&decision_json().to_string()),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::NO_CONTENT, "{}", decided.body);
+    m.call(Method::GET, "/api/v1/enquiries?state=open", None)
+        .await
+        .json()["enquiries"]
+        .as_array()
+        .expect("enquiries")
+        .iter()
+        .find(|e| e["person_id"] == pid)
+        .and_then(|e| e["id"].as_str())
+        .expect("the enquiry")
+        .to_string()
+}
+
 /// A Section 42 enquiry about Ada, opened by a manager's decision: (Ada's id,
 /// the enquiry's id, the manager's API client).
 async fn enquiry_for_ada(app: &TestApp) -> (String, String, Api) {
@@ -1271,25 +1294,7 @@ pub async fn home_work_story(db: TestDb) {
     );
     assert!(home.contains(&format!("/concerns/{cid}")));
     let m = app.api_as("manager").await;
-    let decided = m
-        .call(
-            Method::POST,
-            &format!("/api/v1/concerns/{cid}/decision"),
-            Some(&decision_json().to_string()),
-        )
-        .await;
-    assert_eq!(decided.status, StatusCode::NO_CONTENT, "{}", decided.body);
-    let eid = m
-        .call(Method::GET, "/api/v1/enquiries?state=open", None)
-        .await
-        .json()["enquiries"]
-        .as_array()
-        .expect("enquiries")
-        .iter()
-        .find(|e| e["person_id"] == ada.as_str())
-        .and_then(|e| e["id"].as_str())
-        .expect("the enquiry")
-        .to_string();
+    let eid = decide_for(&m, &cid, &ada).await;
     let home = mb.get("/").await;
     assert!(home.contains("Enquiries to allocate"));
     assert!(
