@@ -46,6 +46,84 @@ fn parse_json(s: &str) -> Value {
     serde_json::from_str(s).unwrap_or(Value::String(s.to_string()))
 }
 
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+fn long_date(d: time::Date) -> String {
+    format!(
+        "{} {} {}",
+        d.day(),
+        MONTHS[usize::from(u8::from(d.month())) - 1],
+        d.year()
+    )
+}
+
+/// Makes the copy readable by the person it is about: a stored code
+/// ("not_asked", "section_42") becomes words ("Not asked", "Section 42"),
+/// a date ("2026-12-03", or a record's `[2026, 337]`) reads "3 December
+/// 2026", and a time "3 December 2026 14:05". Free text is left alone: only
+/// a value that is wholly a lower-case code with an underscore, or one of
+/// the answers yes, no and unsure, is turned into words.
+pub fn readable(v: &mut Value) {
+    match v {
+        Value::Array(items) => {
+            if let [Value::Number(y), Value::Number(o)] = items.as_slice()
+                && let (Some(y), Some(o)) = (y.as_i64(), o.as_u64())
+                && (1900..=2200).contains(&y)
+                && let Ok(d) = time::Date::from_ordinal_date(
+                    i32::try_from(y).unwrap_or(0),
+                    u16::try_from(o).unwrap_or(0),
+                )
+            {
+                *v = Value::String(long_date(d));
+                return;
+            }
+            for i in items {
+                readable(i);
+            }
+        }
+        Value::Object(map) => {
+            for (_, x) in map.iter_mut() {
+                readable(x);
+            }
+        }
+        Value::String(s) => {
+            if let Some(d) = safeguard_domain::person::parse_iso_date(s) {
+                *s = long_date(d);
+            } else if s.len() == 16
+                && s.as_bytes().get(10) == Some(&b' ')
+                && let Some(d) = safeguard_domain::person::parse_iso_date(&s[..10])
+            {
+                *s = format!("{} {}", long_date(d), &s[11..]);
+            } else if matches!(s.as_str(), "yes" | "no" | "unsure")
+                || (s.contains('_')
+                    && s.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+            {
+                let words = s.replace('_', " ");
+                let mut c = words.chars();
+                *s = match c.next() {
+                    Some(f) => f.to_uppercase().chain(c).collect(),
+                    None => words,
+                };
+            }
+        }
+        _ => {}
+    }
+}
+
 impl Safeguard {
     /// The third-party information in a person's records that the DPO may
     /// choose to withhold: key people, who raised each concern and what they
@@ -303,7 +381,7 @@ impl Safeguard {
             })
             .collect();
         let withheld = withhold.len();
-        let bundle = json!({
+        let mut bundle = json!({
             "about": format!("Everything Safeguard holds about {}, produced {} for a subject access request.",
                 d.full_name(), crate::audit_day(unix_ms(now))),
             "withheld_items": withheld,
@@ -314,6 +392,7 @@ impl Safeguard {
             "information_shared_about_you": shares,
             "who_looked_at_your_record": accesses,
         });
+        readable(&mut bundle);
         self.record(
             Self::event(
                 actor,
@@ -334,5 +413,32 @@ impl Safeguard {
             bundle,
             withheld,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_copy_reads_as_words_and_dates() {
+        let mut v = json!({
+            "asked": "not_asked", "outcome": "section_42", "needs": "yes",
+            "on": "2026-12-03", "at": "2026-12-03 14:05", "date": [2026, 337],
+            "said": "I want to stay_home", "name": "Ada", "id": "01a2-b3",
+            "kinds": ["care_home_nursing", "own_home"], "count": 2
+        });
+        readable(&mut v);
+        assert_eq!(v["asked"], "Not asked");
+        assert_eq!(v["outcome"], "Section 42");
+        assert_eq!(v["needs"], "Yes");
+        assert_eq!(v["on"], "3 December 2026");
+        assert_eq!(v["at"], "3 December 2026 14:05");
+        assert_eq!(v["date"], "3 December 2026");
+        assert_eq!(v["said"], "I want to stay_home", "free text is left alone");
+        assert_eq!(v["name"], "Ada");
+        assert_eq!(v["id"], "01a2-b3");
+        assert_eq!(v["kinds"][0], "Care home nursing");
+        assert_eq!(v["count"], 2);
     }
 }

@@ -835,6 +835,17 @@ pub async fn subject_access_story(db: TestDb) {
     let withheld = safeguard_core::sar::WITHHELD;
     assert_eq!(bundle["withheld_items"], 2);
     assert_eq!(bundle["your_record"]["given_name"], "Ada");
+    // Readable by the person: words for codes, dates in words.
+    assert_eq!(
+        bundle["concerns_about_you"][0]["decision"]["outcome"],
+        "Section 42"
+    );
+    let started = bundle["enquiries"][0]["started_on"].as_str().unwrap_or("");
+    assert!(
+        started.ends_with(&time::OffsetDateTime::now_utc().year().to_string())
+            && !started.contains('-'),
+        "{started}"
+    );
     assert_eq!(bundle["your_record"]["key_people"][0], withheld);
     assert_eq!(bundle["concerns_about_you"][0]["raised_by"], withheld);
     assert_eq!(
