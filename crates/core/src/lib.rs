@@ -48,7 +48,7 @@ pub use safeguard_domain as domain;
 pub mod rows {
     pub use safeguard_store::access::{BreakGlassListRow, ShareListRow};
     pub use safeguard_store::audit::{AuditEvent, AuditFilter, Verification};
-    pub use safeguard_store::concerns::ConcernRow;
+    pub use safeguard_store::concerns::{ConcernRow, ProviderRow};
     pub use safeguard_store::enquiries::{EnquiryRecordRow, FeedbackRow};
     pub use safeguard_store::sac::ReviewRow;
 }

@@ -898,10 +898,8 @@ async fn concern_form(
         state
             .core
             .providers(&user.actor, "", &user.ctx, user.now)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p.name))
-            .collect()
+            .await
+            .map(crate::display::provider_options)?
     } else {
         Vec::new()
     };
@@ -1382,10 +1380,8 @@ async fn concern_page(
         state
             .core
             .providers(&user.actor, "", &user.ctx, user.now)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p.name))
-            .collect()
+            .await
+            .map(crate::display::provider_options)?
     } else {
         Vec::new()
     };

@@ -71,3 +71,30 @@ pub(crate) fn label<T: Copy>(
 ) -> &'static str {
     parse(code).map(label).unwrap_or("Not recorded")
 }
+
+/// Providers as options, each told apart from any other of the same name:
+/// "Meadowview Care (Home care, NB1 2AA)".
+pub(crate) fn provider_options(
+    providers: Vec<safeguard_core::rows::ProviderRow>,
+) -> Vec<(String, String)> {
+    providers
+        .iter()
+        .map(|p| {
+            let mut about: Vec<&str> = Vec::new();
+            if let Some(k) = safeguard_domain::codes::ProviderKind::parse(&p.kind) {
+                about.push(k.label());
+            }
+            if let Some(pc) = p.postcode.as_deref().filter(|x| !x.is_empty()) {
+                about.push(pc);
+            } else if let Some(a) = p.address.as_deref().filter(|x| !x.is_empty()) {
+                about.push(a);
+            }
+            let label = if about.is_empty() {
+                p.name.clone()
+            } else {
+                format!("{} ({})", p.name, about.join(", "))
+            };
+            (p.id.clone(), label)
+        })
+        .collect()
+}

@@ -698,10 +698,8 @@ async fn page(
         state
             .core
             .providers(&user.actor, "", &user.ctx, user.now)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p.name))
-            .collect()
+            .await
+            .map(crate::display::provider_options)?
     } else {
         Vec::new()
     };

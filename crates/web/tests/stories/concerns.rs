@@ -936,6 +936,33 @@ pub async fn wording_story(db: TestDb) {
     let home = partner.get("/").await;
     assert!(home.contains(", Northbridge Police)"), "{}", home.body);
 
+    // Two providers with the same name are told apart.
+    for (kind, postcode) in [
+        ("home_care", "NB1 1AA"),
+        ("care_home_residential", "NB2 2BB"),
+    ] {
+        let r = app
+            .api_as("manager")
+            .await
+            .call(
+                Method::POST,
+                "/api/v1/providers",
+                Some(
+                    &serde_json::json!({"name": "Twin Oaks", "kind": kind, "postcode": postcode})
+                        .to_string(),
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let form = p.get("/concerns/new").await;
+    assert!(
+        form.contains("Twin Oaks (Home-care agency, NB1 1AA)"),
+        "{}",
+        form.body
+    );
+    assert!(form.contains("Twin Oaks (Care home (residential), NB2 2BB)"));
+
     // A record with one entry on its chronology says so in the singular.
     let chron = p.get(&format!("/people/{ada}/chronology")).await;
     assert!(chron.contains("1 entry, newest first"), "{}", chron.body);
