@@ -400,6 +400,8 @@ struct RaiseCheck {
     rows: Vec<(&'static str, String, String)>,
     problems: Vec<(String, String)>,
     danger: bool,
+    /// Sent quicker than a person fills the form in: say so, and ask again.
+    too_fast: bool,
 }
 
 fn label_of<T: Copy>(
@@ -549,6 +551,7 @@ fn check_page(who: &Anyone, today: time::Date, token: &str, raw: &RawConcern) ->
         rows: check_rows(raw),
         problems,
         danger: raw.immediate_danger.as_deref() == Some("yes"),
+        too_fast: false,
     }
 }
 
@@ -588,9 +591,16 @@ pub(crate) async fn raise_submit(
     let form = FormData::parse(&body);
     let too_fast = safeguard_core::unix_ms(who.now) - created
         < i64::from(state.config.min_form_seconds) * 1000;
-    if !form.get("website").is_empty() || too_fast {
-        // Filled in by a machine: refuse without saying why.
+    if !form.get("website").is_empty() {
+        // The hidden field filled in: a machine. Refuse without saying why.
         return Err(PageError::bad_request());
+    }
+    if too_fast {
+        // Quicker than a person fills the form in: say so in words and let
+        // them send it again (by then it is no longer too fast).
+        let mut page = check_page(&who, state.core.today(who.now), &token, &raw);
+        page.too_fast = true;
+        return Ok(render(StatusCode::TOO_MANY_REQUESTS, &page));
     }
     if let Err(wait) = state.limiter.check(ip.0) {
         return Ok(too_many(wait));

@@ -1259,6 +1259,7 @@ on_both_backends! {
     anonymous_concerns_keep_no_contact => crate::concerns::anonymous_story;
     partner_staff_raise_and_follow => crate::concerns::partner_story;
     pages_say_it_plainly => crate::concerns::wording_story;
+    a_public_concern_sent_too_fast_is_explained => crate::concerns::too_fast_story;
     staff_record_providers_and_deadlines => crate::concerns::staff_record_story;
     triage_through_the_api => crate::concerns::api_triage_story;
     enquiry_led_by_the_person => crate::enquiries::enquiry_story;

@@ -976,3 +976,49 @@ pub async fn wording_story(db: TestDb) {
     assert!(page.contains(r#"<option value="">Choose a lead</option>"#));
     app.finish().await;
 }
+
+/// A public concern sent quicker than a person fills the form in is not
+/// refused blankly: the check page says why, and nothing typed is lost.
+pub async fn too_fast_story(db: TestDb) {
+    let (core, router) = crate::support::router_web(
+        db.store.clone(),
+        safeguard_core::CoreConfig::default(),
+        safeguard_web::WebConfig {
+            min_form_seconds: 3600,
+            ..crate::support::web_config(false)
+        },
+    );
+    core.load_demo(time::OffsetDateTime::now_utc())
+        .await
+        .expect("demo")
+        .expect("empty");
+    let app = TestApp { db, core, router };
+    let mut b = app.browser();
+    b.get("/raise").await;
+    b.post_raw("/raise/start", &[]).await;
+    b.get("/raise/about-you").await;
+    let p = b
+        .post(
+            "/raise/about-you",
+            &[
+                ("raiser_kind", "family_friend"),
+                ("raiser_name", "Pat Neighbour"),
+            ],
+        )
+        .await;
+    assert_eq!(p.location(), "/raise/danger");
+    b.get("/raise/check").await;
+    let sent = b.post("/raise/submit", &[("website", "")]).await;
+    assert_eq!(sent.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(sent.contains("quicker than a person usually fills in this form"));
+    assert!(sent.contains("Pat Neighbour"), "what was typed is kept");
+    assert!(sent.contains("Check your answers before sending your concern"));
+    assert_eq!(
+        b.post("/raise/submit", &[("website", "http://spam.example")])
+            .await
+            .status,
+        StatusCode::BAD_REQUEST,
+        "the hidden field still refuses without saying why"
+    );
+    app.finish().await;
+}
