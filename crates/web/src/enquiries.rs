@@ -25,7 +25,7 @@ use safeguard_domain::safeguards::{
 };
 
 /// Words for a draft's form.
-fn draft_label(kind: &str) -> &'static str {
+pub(crate) fn draft_label(kind: &str) -> &'static str {
     match kind {
         "advocacy" => "advocacy check",
         "capacity" => "capacity assessment",

@@ -196,6 +196,23 @@ struct HomeTemplate {
     work: safeguard_core::enquiries::WorkList,
     /// The oldest concerns waiting for a decision (managers), at most five.
     to_decide: Vec<crate::concerns::ListRow>,
+    /// Forms the user saved to finish: (where to finish it, what it is).
+    drafts: Vec<(String, String)>,
+}
+
+/// Where to finish a saved draft and what it is, from the form's path.
+fn draft_link(path: &str) -> (String, String) {
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["enquiries", id, "records", kind] => (
+            format!("/enquiries/{id}"),
+            format!("A {} on an enquiry", crate::enquiries::draft_label(kind)),
+        ),
+        ["people", "new"] => (path.to_string(), "A new person's record".into()),
+        ["people", _, "edit"] => (path.to_string(), "Changes to a person's record".into()),
+        _ if path.starts_with("/concerns/new") => (path.to_string(), "A concern".into()),
+        _ => (path.to_string(), "A form".into()),
+    }
 }
 
 /// `GET /`.
@@ -275,12 +292,17 @@ pub(crate) async fn home(State(state): State<AppState>, user: SignedIn) -> Respo
     } else {
         Vec::new()
     };
+    let drafts = match state.core.form_drafts(&user.actor, "/").await {
+        Ok(d) => d.iter().map(|(path, _)| draft_link(path)).collect(),
+        Err(e) => return PageError::from(e).into_response(),
+    };
     let t = HomeTemplate {
         overdue_supervision,
         audits_to_do,
         returned,
         work,
         to_decide,
+        drafts,
         my_training: training
             .mine
             .iter()

@@ -696,6 +696,15 @@ pub async fn rights_story(db: TestDb) {
     let later = p.get(&format!("/enquiries/{eid}")).await;
     assert!(later.contains("You have unfinished drafts, filled in below: capacity assessment"));
     assert!(later.contains("Half written</textarea>"));
+    let home = p.get("/").await;
+    assert!(
+        home.contains("Forms you saved to finish")
+            && home.contains(&format!(
+                "href=\"/enquiries/{eid}\">A capacity assessment on an enquiry"
+            )),
+        "the home page lists the draft: {}",
+        home.body
+    );
     let mut m_browser = app.browser();
     m_browser.login_ok("manager").await;
     assert!(
