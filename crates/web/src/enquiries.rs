@@ -564,6 +564,30 @@ async fn page(
             }
         }
     }
+    // Nothing asked twice: a conclusion not yet proposed starts from what
+    // the enquiry already recorded — whether the person was asked, and the
+    // capacity answer from the capacity assessments (each can be changed).
+    let records = v.records().await?;
+    if errors.is_empty() && v.state == EnquiryState::Open && v.conclusion.is_none() {
+        if data.get("concl_asked").is_empty()
+            && let Some(a) = &v.enquiry.asked
+        {
+            data.set("concl_asked", a.clone());
+        }
+        let assessed: Vec<bool> = records
+            .iter()
+            .filter(|r| r.kind == "capacity")
+            .filter_map(|r| {
+                serde_json::from_str::<serde_json::Value>(&r.data)
+                    .ok()
+                    .and_then(|d| d["lacks_capacity"].as_bool())
+            })
+            .collect();
+        if data.get("capacity").is_empty() && !assessed.is_empty() {
+            let lacked = assessed.iter().any(|l| *l);
+            data.set("capacity", if lacked { "lacked" } else { "did_not_lack" });
+        }
+    }
     let returns = v.returns().await?;
     let e = &v.enquiry;
     let summary = vec![
@@ -817,7 +841,7 @@ async fn page(
         capacities: opts!(Capacity),
         achievements: opts!(Achievement),
         yes_no: vec![("yes", "Yes"), ("no", "No")],
-        records: v.records().await?.iter().map(record_view).collect(),
+        records: records.iter().map(record_view).collect(),
         open_form,
         consent_subjects: opts!(ConsentSubject),
         consent_statuses: opts!(ConsentStatus),

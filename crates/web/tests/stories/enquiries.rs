@@ -754,6 +754,12 @@ pub async fn rights_story(db: TestDb) {
             .status,
         StatusCode::SEE_OTHER
     );
+    // Nothing asked twice: the conclusion form starts from the assessment.
+    let page = p.get(&format!("/enquiries/{eid}")).await;
+    assert!(
+        page.contains(r#"value="lacked" checked"#),
+        "the capacity answer comes from the assessment"
+    );
 
     // Consent refused but the team goes ahead: only with a lawful reason.
     let mut papi = Api::new(&app);
