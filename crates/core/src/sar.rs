@@ -4,6 +4,7 @@
 //! The records themselves are never changed; the export is audited.
 
 use safeguard_domain::Actor;
+use safeguard_domain::dates::long_date;
 use safeguard_domain::policy::Action;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -44,30 +45,6 @@ fn keep(withhold: &[String], key: &str, v: Value) -> Value {
 
 fn parse_json(s: &str) -> Value {
     serde_json::from_str(s).unwrap_or(Value::String(s.to_string()))
-}
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-fn long_date(d: time::Date) -> String {
-    format!(
-        "{} {} {}",
-        d.day(),
-        MONTHS[usize::from(u8::from(d.month())) - 1],
-        d.year()
-    )
 }
 
 /// Makes the copy readable by the person it is about: a stored code

@@ -54,21 +54,6 @@ pub struct Quarter {
     pub q: u8,
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 impl Quarter {
     /// The quarter a day falls in.
     pub fn of(d: Date) -> Quarter {
@@ -93,8 +78,8 @@ impl Quarter {
 
     /// In words: "October to December 2026".
     pub fn label(self) -> String {
-        let first = usize::from(self.q - 1) * 3;
-        format!("{} to {} {}", MONTHS[first], MONTHS[first + 2], self.year)
+        let first = Month::try_from((self.q - 1) * 3 + 1).unwrap_or(Month::January);
+        format!("{first} to {} {}", first.next().next(), self.year)
     }
 
     /// Its first day.

@@ -52,6 +52,11 @@ pub mod iso_opt {
     }
 }
 
+/// A date as people write it: "3 December 2026".
+pub fn long_date(d: time::Date) -> String {
+    format!("{} {} {}", d.day(), d.month(), d.year())
+}
+
 #[cfg(test)]
 mod tests {
     use serde::{Deserialize, Serialize};

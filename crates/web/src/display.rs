@@ -37,7 +37,7 @@ pub(crate) fn when(ms: i64) -> String {
 /// A day for people: "23 November 2026" (UTC).
 pub(crate) fn day(ms: i64) -> String {
     at(ms)
-        .map(|t| format!("{} {} {}", t.day(), t.month(), t.year()))
+        .map(|t| safeguard_domain::dates::long_date(t.date()))
         .unwrap_or_default()
 }
 
