@@ -291,6 +291,31 @@ impl Safeguard {
             .collect())
     }
 
+    /// The account ids of actions' owners, given by username: each must be
+    /// an active account of the council (`action_{i}_owner` says which is
+    /// not). Supervision and case-file audit actions use it.
+    pub(crate) async fn colleague_ids<'a>(
+        &self,
+        owners: impl Iterator<Item = &'a str>,
+        e: &mut safeguard_domain::validation::FieldErrors,
+    ) -> CoreResult<Vec<String>> {
+        let users: std::collections::HashMap<String, UserRow> = self
+            .store
+            .list_users()
+            .await?
+            .into_iter()
+            .map(|u| (u.username.clone(), u))
+            .collect();
+        let mut out = Vec::new();
+        for (i, owner) in owners.enumerate() {
+            match users.get(owner) {
+                Some(o) if o.agency_is_owner && !o.disabled => out.push(o.id.clone()),
+                _ => e.add(format!("action_{i}_owner"), "Choose a council colleague"),
+            }
+        }
+        Ok(out)
+    }
+
     /// Names and usernames of every account, by id (for showing who owns,
     /// supervised or decided something).
     pub(crate) async fn account_names(

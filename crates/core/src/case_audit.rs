@@ -874,7 +874,13 @@ impl Safeguard {
         }
         let questions = self.store.audit_template_questions(&a.template_id).await?;
         let g = raw.validate(questions.len()).map_err(CoreError::Invalid)?;
-        let owners = self.colleague_ids(&g.actions).await?;
+        let mut e = FieldErrors::new();
+        let owners = self
+            .colleague_ids(g.actions.iter().map(|a| a.owner.as_str()), &mut e)
+            .await?;
+        if !e.is_empty() {
+            return Err(CoreError::Invalid(e));
+        }
         let mut actions = Vec::new();
         for (x, owner_id) in g.actions.iter().zip(owners) {
             actions.push(AuditActionRow {
@@ -902,33 +908,6 @@ impl Safeguard {
             .await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// The account ids of the actions' owners: active council colleagues.
-    async fn colleague_ids(
-        &self,
-        actions: &[safeguard_domain::case_audit::Improvement],
-    ) -> CoreResult<Vec<String>> {
-        let users: HashMap<String, UserRow> = self
-            .store
-            .list_users()
-            .await?
-            .into_iter()
-            .map(|u| (u.username.clone(), u))
-            .collect();
-        let mut e = FieldErrors::new();
-        let mut out = Vec::new();
-        for (i, a) in actions.iter().enumerate() {
-            match users.get(&a.owner) {
-                Some(o) if o.agency_is_owner && !o.disabled => out.push(o.id.clone()),
-                _ => e.add(format!("action_{i}_owner"), "Choose a council colleague"),
-            }
-        }
-        if e.is_empty() {
-            Ok(out)
-        } else {
-            Err(CoreError::Invalid(e))
-        }
     }
 
     /// The moderator's grades (blank to agree) and note; audited.

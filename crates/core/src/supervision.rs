@@ -399,20 +399,9 @@ impl Safeguard {
                 e.add(format!("case_{i}_enquiry"), "Choose a case you may open");
             }
         }
-        let users: HashMap<String, UserRow> = self
-            .store
-            .list_users()
-            .await?
-            .into_iter()
-            .map(|u| (u.username.clone(), u))
-            .collect();
-        let mut owners = Vec::new();
-        for (i, a) in s.actions.iter().enumerate() {
-            match users.get(&a.owner) {
-                Some(o) if o.agency_is_owner && !o.disabled => owners.push(o.id.clone()),
-                _ => e.add(format!("action_{i}_owner"), "Choose a council colleague"),
-            }
-        }
+        let owners = self
+            .colleague_ids(s.actions.iter().map(|a| a.owner.as_str()), &mut e)
+            .await?;
         if !e.is_empty() {
             return Err(CoreError::Invalid(e));
         }
