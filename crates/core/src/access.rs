@@ -953,8 +953,8 @@ impl Safeguard {
                 out.push(UnusualAccess {
                     username,
                     finding: format!(
-                        "was refused {refused} {} outside their allocation in the last {UNUSUAL_WINDOW_DAYS} days",
-                        if refused == 1 { "record" } else { "records" }
+                        "was refused {} outside their allocation in the last {UNUSUAL_WINDOW_DAYS} days",
+                        safeguard_domain::text::count(refused, "record", "records")
                     ),
                     at: row.refused_last.unwrap_or(since),
                 });

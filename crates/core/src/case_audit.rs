@@ -524,21 +524,14 @@ impl Safeguard {
         Ok(lists)
     }
 
-    /// How many audits `actor` has to grade or moderate (the home page).
+    /// How many audits `actor` has to grade or moderate (the home page):
+    /// one count, not the audits themselves.
     pub async fn audits_to_do(&self, actor: &Actor) -> CoreResult<u64> {
-        let me = actor.user_id.to_string();
-        Ok(self
+        let n = self
             .store
-            .case_audits()
-            .await?
-            .iter()
-            .filter(|a| {
-                let stage = stage_of(a);
-                (a.auditor_id.as_deref() == Some(me.as_str()) && stage == Stage::WithAuditor)
-                    || (a.moderator_id.as_deref() == Some(me.as_str())
-                        && stage == Stage::AwaitingModeration)
-            })
-            .count() as u64)
+            .case_audits_to_do(&actor.user_id.to_string())
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     /// The audit `id` and how `actor` stands to it; refused (audited) as

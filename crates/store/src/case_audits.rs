@@ -156,6 +156,19 @@ impl Store {
         Ok(on_db!(self, |p| sqlx::query_as(&sql).fetch_all(p).await)?)
     }
 
+    /// How many audits `user` has to grade (named auditor, not graded) or
+    /// moderate (named moderator, graded, not moderated).
+    pub async fn case_audits_to_do(&self, user: &str) -> Result<i64> {
+        Ok(on_db!(self, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM case_audits WHERE \
+             (auditor_id = $1 AND graded_at IS NULL) \
+             OR (moderator_id = $1 AND graded_at IS NOT NULL AND moderated_at IS NULL)"
+        )
+        .bind(user)
+        .fetch_one(p)
+        .await)?)
+    }
+
     /// One audit.
     pub async fn case_audit(&self, id: &str) -> Result<Option<CaseAuditRow>> {
         let sql = format!("{AUDIT} WHERE a.id = $1");
