@@ -708,6 +708,30 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<Vec<ConcernItem>> {
+        self.concerns_up_to(actor, state, 500, ctx, now).await
+    }
+
+    /// The `n` oldest concerns the actor may see in a state (the home page's
+    /// short list: only those are read).
+    pub async fn oldest_concerns(
+        &self,
+        actor: &Actor,
+        state: Option<ConcernState>,
+        n: i64,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Vec<ConcernItem>> {
+        self.concerns_up_to(actor, state, n, ctx, now).await
+    }
+
+    async fn concerns_up_to(
+        &self,
+        actor: &Actor,
+        state: Option<ConcernState>,
+        limit: i64,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Vec<ConcernItem>> {
         let scope = scope_of(actor, now);
         if scope == ConcernScope::Nothing {
             return self
@@ -722,7 +746,7 @@ impl Safeguard {
         }
         let rows = self
             .store
-            .concerns(&scope, state.map(|s| s.code()), 500)
+            .concerns(&scope, state.map(|s| s.code()), limit)
             .await?;
         let cal = self.calendar(now).await?;
         let targets = self.targets().await?;

@@ -274,9 +274,10 @@ pub(crate) async fn home(State(state): State<AppState>, user: SignedIn) -> Respo
     {
         match state
             .core
-            .concern_list(
+            .oldest_concerns(
                 &user.actor,
                 Some(safeguard_domain::concern::ConcernState::New),
+                5,
                 &user.ctx,
                 user.now,
             )
@@ -284,7 +285,6 @@ pub(crate) async fn home(State(state): State<AppState>, user: SignedIn) -> Respo
         {
             Ok(items) => items
                 .iter()
-                .take(5)
                 .map(|i| crate::concerns::list_row(i, true))
                 .collect(),
             Err(e) => return PageError::from(e).into_response(),
