@@ -4,7 +4,7 @@
 
 use safeguard_domain::Actor;
 use safeguard_domain::enquiry::{
-    EnquiryEvent, EnquiryKind, EnquiryState, RawConclusion, RawOutcome,
+    EnquiryEvent, EnquiryKind, EnquiryState, RawConclusion, RawOutcome, Recorded,
 };
 use safeguard_domain::person::iso_date;
 use safeguard_domain::policy::{Action, Basis, Decision, decide};
@@ -46,6 +46,23 @@ pub struct EnquiryView {
     store: safeguard_store::Store,
 }
 
+/// What an enquiry recorded that its conclusion carries over: the "were
+/// they asked" answer and its capacity assessments' findings.
+fn recorded_from(
+    e: &EnquiryRow,
+    records: &[safeguard_store::enquiries::EnquiryRecordRow],
+) -> Recorded {
+    let findings: Vec<bool> = records
+        .iter()
+        .filter(|r| r.kind == "capacity")
+        .filter_map(|r| {
+            serde_json::from_str::<safeguard_domain::safeguards::CapacityAssessment>(&r.data).ok()
+        })
+        .map(|a| a.lacks_capacity)
+        .collect();
+    Recorded::new(e.asked.as_deref(), &findings)
+}
+
 /// The opened enquiry is the capability to read its parts: only
 /// [`Safeguard::enquiry_view`] makes one, after the access check and with
 /// the view audited, and each part is read through it, filtered to what the
@@ -72,6 +89,12 @@ impl EnquiryView {
             return Ok(Vec::new());
         }
         Ok(self.store.enquiry_records(&self.enquiry.id).await?)
+    }
+
+    /// What the conclusion carries over from `records` (read through
+    /// [`EnquiryView::records`]).
+    pub fn recorded(&self, records: &[safeguard_store::enquiries::EnquiryRecordRow]) -> Recorded {
+        recorded_from(&self.enquiry, records)
     }
 
     /// Its plan's actions, for council staff and partners it was shared with.
@@ -629,6 +652,11 @@ impl Safeguard {
         Ok(())
     }
 
+    /// What the enquiry already recorded that its conclusion carries over.
+    pub(crate) async fn recorded_answers(&self, e: &EnquiryRow) -> CoreResult<Recorded> {
+        Ok(recorded_from(e, &self.store.enquiry_records(&e.id).await?))
+    }
+
     /// The lead proposes the conclusion; the domain checks it against the
     /// SAC rules and the person's outcomes.
     pub async fn propose_conclusion(
@@ -653,8 +681,14 @@ impl Safeguard {
             .filter(|o| o.active)
             .map(|o| o.id)
             .collect();
+        let recorded = self.recorded_answers(&e).await?;
         let c = raw
-            .parse(&active, parse_date(&e.started_on), self.today(now))
+            .parse_with(
+                &active,
+                parse_date(&e.started_on),
+                self.today(now),
+                &recorded,
+            )
             .map_err(CoreError::Invalid)?;
         if let Some(p) = &c.provider_id
             && self.store.provider(p).await?.is_none()
@@ -689,8 +723,24 @@ impl Safeguard {
             proposed_at: unix_ms(now),
             signed_off_by: None,
             signed_off_at: None,
+            change_reason: c.change_reason.clone(),
         })
         .await?;
+        if let Some(reason) = &c.change_reason {
+            tx.add_chronology(&ChronologyRow {
+                id: new_uuid(now)?.to_string(),
+                person_id: e.person_id.clone(),
+                at: unix_ms(now),
+                kind: "enquiry".into(),
+                summary: format!(
+                    "Conclusion differs from what the enquiry recorded ({}): {reason}",
+                    c.changed.join("; ")
+                ),
+                actor_name: actor.display_name.clone(),
+                concern_id: Some(e.concern_id.clone()),
+            })
+            .await?;
+        }
         tx.set_asked(id, c.asked.code()).await?;
         for (oid, a, comment) in &c.achievements {
             tx.set_achievement(oid, Some(a.code()), comment.as_deref())
@@ -1026,6 +1076,32 @@ pub enum EnquiryRecordInput {
 }
 
 impl Safeguard {
+    /// The capacity assessment with record id `record_id` on an enquiry,
+    /// for a consent decision that names it; none named, none. A name that
+    /// is not one of the enquiry's capacity assessments is a field error.
+    pub(crate) async fn capacity_assessment(
+        &self,
+        enquiry_id: &str,
+        record_id: Option<&str>,
+    ) -> CoreResult<Option<safeguard_domain::safeguards::CapacityAssessment>> {
+        let Some(rid) = record_id.map(str::trim).filter(|s| !s.is_empty()) else {
+            return Ok(None);
+        };
+        self.store
+            .enquiry_records(enquiry_id)
+            .await?
+            .into_iter()
+            .find(|r| r.id == rid && r.kind == "capacity")
+            .and_then(|r| serde_json::from_str(&r.data).ok())
+            .map(Some)
+            .ok_or_else(|| {
+                invalid(
+                    "capacity_id",
+                    "Choose a capacity assessment recorded on this enquiry",
+                )
+            })
+    }
+
     /// Adds an advocacy check, capacity assessment or consent record to an
     /// open enquiry, validated by the domain; capacity conclusions and
     /// consent go on the person's chronology too.
@@ -1099,12 +1175,28 @@ impl Safeguard {
                 ("risk", to_json(&r)?, Some(line))
             }
             EnquiryRecordInput::Consent(raw) => {
-                let c = raw.parse(today).map_err(CoreError::Invalid)?;
-                let line = format!(
+                let assessment = self
+                    .capacity_assessment(id, raw.capacity_id.as_deref())
+                    .await?;
+                let c = raw
+                    .parse_with(today, assessment.as_ref())
+                    .map_err(CoreError::Invalid)?;
+                let mut line = format!(
                     "Consent to {}: {}",
                     c.subject.label().to_lowercase(),
                     c.status.label().to_lowercase()
                 );
+                if let Some(a) = assessment.filter(|_| c.capacity_id.is_some()) {
+                    line.push_str(&format!(
+                        " (capacity assessment about \"{}\": {})",
+                        a.decision,
+                        if a.lacks_capacity {
+                            "lacks capacity"
+                        } else {
+                            "has capacity"
+                        }
+                    ));
+                }
                 ("consent", to_json(&c)?, Some(line))
             }
         };

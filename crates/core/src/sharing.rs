@@ -27,7 +27,12 @@ impl Safeguard {
         let enquiry = self
             .enquiry_for(actor, enquiry_id, Action::WorkOnEnquiry, ctx, now)
             .await?;
-        let share = raw.parse(self.today(now)).map_err(CoreError::Invalid)?;
+        let assessment = self
+            .capacity_assessment(&enquiry.id, raw.capacity_id.as_deref())
+            .await?;
+        let share = raw
+            .parse_with(self.today(now), assessment.as_ref())
+            .map_err(CoreError::Invalid)?;
         let agency_id = match &share.agency {
             None => None,
             Some(name) => {
@@ -70,6 +75,7 @@ impl Safeguard {
                 .join(","),
             recorded_by: actor.user_id.to_string(),
             recorded_at: unix_ms(now),
+            capacity_record_id: share.capacity_id.clone(),
         };
         let mut tx = self.store.begin_audited().await?;
         tx.insert_share(&row).await?;

@@ -293,6 +293,9 @@ pub struct RawConclusion {
     pub achievements: Vec<RawAchievement>,
     /// Date concluded, `YYYY-MM-DD` (today when blank).
     pub concluded_on: Option<String>,
+    /// Why the conclusion differs from what the enquiry recorded (whether
+    /// they were asked; what the capacity assessments found). Required then.
+    pub change_reason: Option<String>,
 }
 
 /// How far one desired outcome was achieved.
@@ -333,6 +336,51 @@ pub struct Conclusion {
     pub achievements: Vec<(String, Achievement, Option<String>)>,
     /// Date concluded.
     pub concluded_on: Date,
+    /// The answers that differ from what the enquiry recorded, as questions.
+    pub changed: Vec<&'static str>,
+    /// Why they differ (exactly when some do).
+    pub change_reason: Option<String>,
+}
+
+/// What an enquiry already recorded that its conclusion carries over, so
+/// nothing is asked twice: whether the person was asked about the outcomes
+/// they wanted, and what the decision-specific capacity assessments found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Recorded {
+    /// The enquiry's answer to "were they asked".
+    pub asked: Option<Asked>,
+    /// SG3a as the assessments give it: lacked if any found capacity
+    /// lacking, did not lack if all found it, none when none was made.
+    pub capacity: Option<Capacity>,
+}
+
+impl Recorded {
+    /// From the enquiry's "were they asked" code and each capacity
+    /// assessment's finding (`true`: lacks capacity for that decision).
+    pub fn new(asked: Option<&str>, lacks_capacity: &[bool]) -> Self {
+        Recorded {
+            asked: asked.and_then(Asked::parse),
+            capacity: if lacks_capacity.is_empty() {
+                None
+            } else if lacks_capacity.iter().any(|l| *l) {
+                Some(Capacity::Lacked)
+            } else {
+                Some(Capacity::DidNotLack)
+            },
+        }
+    }
+
+    /// The questions whose answers differ from what was recorded.
+    pub fn changed(&self, asked: Asked, capacity: Capacity) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if self.asked.is_some_and(|a| a != asked) {
+            out.push("whether they were asked about the outcomes they wanted");
+        }
+        if self.capacity.is_some_and(|c| c != capacity) {
+            out.push("whether they lacked capacity (the capacity assessments)");
+        }
+        out
+    }
 }
 
 fn codes<T: Copy + PartialEq>(
@@ -390,6 +438,18 @@ impl RawConclusion {
         active_outcomes: &[String],
         started_on: Date,
         today: Date,
+    ) -> Result<Conclusion, FieldErrors> {
+        self.parse_with(active_outcomes, started_on, today, &Recorded::default())
+    }
+
+    /// As [`RawConclusion::parse`], checked against what the enquiry
+    /// already recorded: an answer that differs needs a reason.
+    pub fn parse_with(
+        &self,
+        active_outcomes: &[String],
+        started_on: Date,
+        today: Date,
+        recorded: &Recorded,
     ) -> Result<Conclusion, FieldErrors> {
         let mut e = FieldErrors::new();
         let risk_types = codes(
@@ -562,6 +622,24 @@ impl RawConclusion {
                 "The conclusion date cannot be in the future",
             );
         }
+        let change_reason = text::optional(self.change_reason.as_deref().unwrap_or(""), 2000, true)
+            .unwrap_or_else(|err| {
+                e.add("change_reason", msg("The reason", err));
+                None
+            });
+        let changed = match (asked, capacity) {
+            (Some(a), Some(c)) => recorded.changed(a, c),
+            _ => Vec::new(),
+        };
+        if !changed.is_empty() && change_reason.is_none() && e.get("change_reason").is_none() {
+            e.add(
+                "change_reason",
+                format!(
+                    "You changed what the enquiry recorded ({}): say why",
+                    changed.join("; ")
+                ),
+            );
+        }
         let (Some(action_result), Some(capacity), Some(asked)) = (action_result, capacity, asked)
         else {
             return Err(e);
@@ -578,6 +656,12 @@ impl RawConclusion {
             asked,
             achievements,
             concluded_on,
+            change_reason: if changed.is_empty() {
+                None
+            } else {
+                change_reason
+            },
+            changed,
         })
     }
 }
@@ -751,5 +835,38 @@ mod tests {
         .parse()
         .expect_err("invalid");
         assert!(e.get("text").is_some() && e.get("representative").is_some());
+    }
+
+    #[test]
+    fn answers_carried_over_from_the_enquiry_change_only_with_a_reason() {
+        // One assessment found capacity lacking: SG3a is "lacked".
+        let recorded = Recorded::new(Some("yes_expressed"), &[false, true]);
+        assert_eq!(recorded.capacity, Some(Capacity::Lacked));
+        assert_eq!(Recorded::new(None, &[]).capacity, None);
+        assert_eq!(
+            Recorded::new(None, &[false]).capacity,
+            Some(Capacity::DidNotLack)
+        );
+        let ids = ["o1".to_string()];
+        // The base answers "did not lack": that differs, so a reason is asked.
+        let e = base()
+            .parse_with(&ids, START, TODAY, &recorded)
+            .expect_err("changed without a reason");
+        assert!(
+            e.get("change_reason")
+                .is_some_and(|m| m.contains("capacity"))
+        );
+        let mut r = base();
+        r.change_reason = Some("The assessment was about a different decision".into());
+        let c = r.parse_with(&ids, START, TODAY, &recorded).expect("valid");
+        assert_eq!(c.changed.len(), 1);
+        assert!(c.change_reason.is_some());
+        // Agreeing with the record needs no reason, and keeps none given.
+        let mut r = base();
+        r.capacity = Some("lacked".into());
+        r.capacity_support = Some(true);
+        r.change_reason = Some("not needed".into());
+        let c = r.parse_with(&ids, START, TODAY, &recorded).expect("valid");
+        assert!(c.changed.is_empty() && c.change_reason.is_none());
     }
 }

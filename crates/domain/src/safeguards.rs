@@ -405,6 +405,10 @@ pub struct RawConsent {
     pub override_reason: Option<String>,
     /// More about it.
     pub notes: Option<String>,
+    /// The decision-specific capacity assessment on the enquiry this decision
+    /// rests on (its record id): required when going ahead in the person's
+    /// best interests because they lack capacity.
+    pub capacity_id: Option<String>,
 }
 
 /// A consent record.
@@ -429,6 +433,39 @@ pub struct Consent {
     pub override_reason: Option<OverrideReason>,
     /// Notes.
     pub notes: Option<String>,
+    /// The capacity assessment this decision rests on (its record id).
+    #[serde(default)]
+    pub capacity_id: Option<String>,
+}
+
+/// Ties a consent decision to the decision-specific capacity assessment it
+/// names (Mental Capacity Act 2005 ss1–3: capacity is assumed, and judged
+/// one decision at a time). Acting in someone's best interests because they
+/// lack capacity needs an assessment for that decision that found so; an
+/// assessment that found capacity means their own answer stands; and the
+/// person's own consent or refusal cannot be relied on for a decision they
+/// were assessed as lacking capacity to make. Errors go on `capacity_id`.
+pub fn check_capacity_link(
+    e: &mut FieldErrors,
+    relies_on_lack: bool,
+    own_answer: bool,
+    assessment: Option<&CapacityAssessment>,
+) {
+    match (relies_on_lack, own_answer, assessment.map(|a| a.lacks_capacity)) {
+        (true, _, None) => e.add(
+            "capacity_id",
+            "Choose the capacity assessment for this decision; if there is none, record one on the enquiry first",
+        ),
+        (true, _, Some(false)) => e.add(
+            "capacity_id",
+            "That assessment found they have capacity for this decision, so their own answer stands: choose another lawful reason or record their answer",
+        ),
+        (false, true, Some(true)) => e.add(
+            "capacity_id",
+            "That assessment found they lack capacity for this decision, so their own consent or refusal cannot be relied on: decide in their best interests",
+        ),
+        _ => {}
+    }
 }
 
 impl RawConsent {
@@ -436,6 +473,16 @@ impl RawConsent {
     /// "not sought" gives the reason; going ahead after a refusal or
     /// withdrawal needs a lawful override reason.
     pub fn parse(&self, today: Date) -> Result<Consent, FieldErrors> {
+        self.parse_with(today, None)
+    }
+
+    /// As [`RawConsent::parse`], with the capacity assessment named by
+    /// `capacity_id` (looked up on the enquiry): see [`check_capacity_link`].
+    pub fn parse_with(
+        &self,
+        today: Date,
+        assessment: Option<&CapacityAssessment>,
+    ) -> Result<Consent, FieldErrors> {
         let mut e = FieldErrors::new();
         let subject = self.subject.as_deref().and_then(ConsentSubject::parse);
         if subject.is_none() {
@@ -497,6 +544,15 @@ impl RawConsent {
             );
         }
         let notes = opt(&mut e, "notes", "The notes", &self.notes);
+        let best_interests = proceeding && override_reason == Some(OverrideReason::BestInterests);
+        let own_answer = by == ConsentBy::Person && status != Some(ConsentStatus::NotSought);
+        check_capacity_link(&mut e, best_interests, own_answer, assessment);
+        let capacity_id = self
+            .capacity_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && assessment.is_some())
+            .map(str::to_string);
         let (Some(subject), Some(status)) = (subject, status) else {
             return Err(e);
         };
@@ -510,6 +566,7 @@ impl RawConsent {
             proceeding,
             override_reason: if proceeding { override_reason } else { None },
             notes,
+            capacity_id,
         })
     }
 }
@@ -648,5 +705,51 @@ mod tests {
         .parse(TODAY)
         .expect("valid");
         assert!(!c.proceeding && c.override_reason.is_none());
+    }
+
+    #[test]
+    fn going_ahead_in_best_interests_rests_on_an_assessment_that_found_capacity_lacking() {
+        let raw = RawConsent {
+            subject: s("action"),
+            detail: s("Move to a care home for respite"),
+            status: s("refused"),
+            proceeding: s("yes"),
+            override_reason: s("best_interests"),
+            capacity_id: s("r1"),
+            ..RawConsent::default()
+        };
+        let e = raw.parse(TODAY).expect_err("no assessment named");
+        assert!(e.get("capacity_id").is_some());
+        let mut lacks = capacity("no");
+        lacks.impairment = s("Dementia");
+        lacks.causal_link = s("yes");
+        lacks.bi_wishes = s("To stay near her sister");
+        lacks.bi_consulted = s("Her sister");
+        lacks.bi_less_restrictive = s("More home care visits");
+        lacks.bi_decision = s("Two weeks' respite");
+        let lacks = lacks.parse(TODAY).expect("valid");
+        let c = raw.parse_with(TODAY, Some(&lacks)).expect("valid");
+        assert_eq!(c.capacity_id.as_deref(), Some("r1"));
+        // An assessment that found capacity: her refusal stands.
+        let has = capacity("yes").parse(TODAY).expect("valid");
+        assert!(raw.parse_with(TODAY, Some(&has)).is_err());
+        // Her own consent is not relied on for a decision she lacks capacity for.
+        let given = RawConsent {
+            status: s("given"),
+            proceeding: None,
+            override_reason: None,
+            ..raw.clone()
+        };
+        assert!(given.parse_with(TODAY, Some(&has)).is_ok());
+        let e = given
+            .parse_with(TODAY, Some(&lacks))
+            .expect_err("own consent");
+        assert!(e.get("capacity_id").is_some());
+        // A deputy's consent may be.
+        let by_deputy = RawConsent {
+            by: s("deputy"),
+            ..given
+        };
+        assert!(by_deputy.parse_with(TODAY, Some(&lacks)).is_ok());
     }
 }

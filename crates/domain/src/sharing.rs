@@ -104,6 +104,9 @@ pub struct RawShare {
     pub shared_on: Option<String>,
     /// Parts of the enquiry the agency's staff may now read (`outcomes`, `plan`, `conclusion`).
     pub parts: Vec<String>,
+    /// The decision-specific capacity assessment on the enquiry (its record
+    /// id) for the decision to share: required when they lack capacity.
+    pub capacity_id: Option<String>,
 }
 
 /// A valid share.
@@ -131,6 +134,8 @@ pub struct Share {
     pub shared_on: Date,
     /// Parts of the enquiry opened to the agency.
     pub parts: Vec<SharedPart>,
+    /// The capacity assessment the decision rests on (its record id).
+    pub capacity_id: Option<String>,
 }
 
 fn coded<T>(
@@ -158,6 +163,18 @@ impl RawShare {
     /// is an agency or a named person; parts of an enquiry are opened only
     /// to an agency.
     pub fn parse(&self, today: Date) -> Result<Share, FieldErrors> {
+        self.parse_with(today, None)
+    }
+
+    /// As [`RawShare::parse`], with the capacity assessment named by
+    /// `capacity_id` (looked up on the enquiry): sharing because they lack
+    /// capacity needs one for this decision that found so, and their own
+    /// consent or refusal is not relied on where one found they lack it.
+    pub fn parse_with(
+        &self,
+        today: Date,
+        assessment: Option<&crate::safeguards::CapacityAssessment>,
+    ) -> Result<Share, FieldErrors> {
         let mut e = FieldErrors::new();
         let what = text::required_field(
             &mut e,
@@ -286,6 +303,21 @@ impl RawShare {
                 "Parts of the enquiry can be opened only to a partner agency",
             );
         }
+        crate::safeguards::check_capacity_link(
+            &mut e,
+            consent == Some(ShareConsent::LacksCapacity),
+            matches!(
+                consent,
+                Some(ShareConsent::Given) | Some(ShareConsent::Refused)
+            ),
+            assessment,
+        );
+        let capacity_id = self
+            .capacity_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && assessment.is_some())
+            .map(str::to_string);
         let (Some(article6), Some(article9), Some(consent)) = (article6, article9, consent) else {
             return Err(e);
         };
@@ -309,6 +341,7 @@ impl RawShare {
             },
             shared_on,
             parts,
+            capacity_id,
         })
     }
 }
@@ -395,15 +428,49 @@ mod tests {
         assert!(e.get("article9").is_some());
     }
 
+    fn assessed(lacks_capacity: bool) -> crate::safeguards::CapacityAssessment {
+        crate::safeguards::CapacityAssessment {
+            decision: "Whether her GP is told about the bruising".into(),
+            help_given: "Explained in a quiet room".into(),
+            able: [!lacks_capacity; 4],
+            evidence: "Her own words".into(),
+            impairment: None,
+            causal_link: None,
+            lacks_capacity,
+            assessed_on: TODAY,
+            best_interests: None,
+        }
+    }
+
     #[test]
-    fn lacking_capacity_means_best_interests() {
+    fn lacking_capacity_means_best_interests_resting_on_an_assessment() {
         let mut raw = base();
         raw.consent = s("lacks_capacity");
         raw.override_reason = s("serious_crime");
         raw.override_detail = s("x");
-        assert!(raw.parse(TODAY).is_err());
+        raw.capacity_id = s("r1");
+        let lacks = assessed(true);
+        assert!(raw.parse_with(TODAY, Some(&lacks)).is_err());
         raw.override_reason = s("best_interests");
-        assert!(raw.parse(TODAY).is_ok());
+        let share = raw.parse_with(TODAY, Some(&lacks)).expect("valid");
+        assert_eq!(share.capacity_id.as_deref(), Some("r1"));
+        // No assessment for the decision: record one first.
+        let e = raw.parse(TODAY).expect_err("no assessment");
+        assert!(e.get("capacity_id").is_some());
+        // An assessment that found capacity: their own answer stands.
+        let e = raw
+            .parse_with(TODAY, Some(&assessed(false)))
+            .expect_err("they have capacity");
+        assert!(
+            e.get("capacity_id")
+                .is_some_and(|m| m.contains("own answer stands"))
+        );
+        // Their own consent is not relied on for a decision they lack capacity for.
+        let mut given = base();
+        given.capacity_id = s("r1");
+        assert!(given.parse_with(TODAY, Some(&assessed(false))).is_ok());
+        let e = given.parse_with(TODAY, Some(&lacks)).expect_err("lacks");
+        assert!(e.get("capacity_id").is_some());
     }
 
     #[test]

@@ -605,6 +605,8 @@ pub struct ShareRow {
     pub parts: String,
     pub recorded_by: String,
     pub recorded_at: i64,
+    /// The capacity assessment the decision rests on, if any.
+    pub capacity_record_id: Option<String>,
 }
 
 /// A share with the names a reader needs.
@@ -705,8 +707,8 @@ impl Tx {
         on_tx!(self, |c| {
             sqlx::query(
             "INSERT INTO information_shares (id, person_id, enquiry_id, what, agency_id, recipient, purpose, article6, \
-             article9, consent, override_reason, override_detail, shared_on, parts, recorded_by, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+             article9, consent, override_reason, override_detail, shared_on, parts, recorded_by, recorded_at, capacity_record_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
         )
         .bind(&s.id)
         .bind(&s.person_id)
@@ -724,6 +726,7 @@ impl Tx {
         .bind(&s.parts)
         .bind(&s.recorded_by)
         .bind(s.recorded_at)
+        .bind(&s.capacity_record_id)
         .execute(&mut *c)
         .await
         .map(|_| ())

@@ -72,12 +72,14 @@ pub struct ConclusionRow {
     pub proposed_at: i64,
     pub signed_off_by: Option<String>,
     pub signed_off_at: Option<i64>,
+    /// Why the conclusion differs from what the enquiry recorded, if it does.
+    pub change_reason: Option<String>,
 }
 
 const ENQUIRY_COLUMNS: &str = "id, concern_id, person_id, kind, state, lead_user_id, caused_agency_id, started_on, asked, created_at, next_review_on";
 const OUTCOME_COLUMNS: &str = "id, enquiry_id, position, text, expressed_by, representative, expressed_on, active, achievement, comment";
 const CONCLUSION_COLUMNS: &str = "enquiry_id, risk_types, locations, sources, provider_id, action_result, risk_outcome, \
-    capacity, capacity_support, asked, concluded_on, proposed_by, proposed_at, signed_off_by, signed_off_at, achievement";
+    capacity, capacity_support, asked, concluded_on, proposed_by, proposed_at, signed_off_by, signed_off_at, achievement, change_reason";
 
 impl Store {
     /// An enquiry.
@@ -355,7 +357,7 @@ impl Tx {
         .await
         .map(|_| ()))?;
         let sql = format!(
-            "INSERT INTO enquiry_conclusions ({CONCLUSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+            "INSERT INTO enquiry_conclusions ({CONCLUSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
         );
         on_tx!(self, |c| sqlx::query(&sql)
             .bind(&r.enquiry_id)
@@ -374,6 +376,7 @@ impl Tx {
             .bind(&r.signed_off_by)
             .bind(r.signed_off_at)
             .bind(&r.achievement)
+            .bind(&r.change_reason)
             .execute(&mut *c)
             .await
             .map(|_| ()))?;

@@ -469,6 +469,10 @@ struct EnquiryPage {
     concluded: bool,
     /// Conclusions returned for changes, newest first: (when, who, why).
     returns: Vec<(String, String, String)>,
+    /// What the conclusion carries over from the enquiry, in words.
+    carried: Vec<String>,
+    /// The enquiry's capacity assessments, for a consent decision to name.
+    assessments: Vec<(String, String)>,
 }
 
 fn csv_labels<T: Copy>(
@@ -555,6 +559,9 @@ async fn page(
         if let Some(x) = c.capacity_support {
             data.set("capacity_support", if x { "yes" } else { "no" });
         }
+        if let Some(r) = &c.change_reason {
+            data.set("change_reason", r.clone());
+        }
         for o in v.outcomes.iter().filter(|o| o.active) {
             if let Some(a) = &o.achievement {
                 data.set(&format!("achievement_{}", o.id), a.clone());
@@ -568,24 +575,18 @@ async fn page(
     // the enquiry already recorded — whether the person was asked, and the
     // capacity answer from the capacity assessments (each can be changed).
     let records = v.records().await?;
+    let recorded = v.recorded(&records);
+    let carried = carried_over(&recorded);
     if errors.is_empty() && v.state == EnquiryState::Open && v.conclusion.is_none() {
         if data.get("concl_asked").is_empty()
-            && let Some(a) = &v.enquiry.asked
+            && let Some(a) = recorded.asked
         {
-            data.set("concl_asked", a.clone());
+            data.set("concl_asked", a.code());
         }
-        let assessed: Vec<bool> = records
-            .iter()
-            .filter(|r| r.kind == "capacity")
-            .filter_map(|r| {
-                serde_json::from_str::<serde_json::Value>(&r.data)
-                    .ok()
-                    .and_then(|d| d["lacks_capacity"].as_bool())
-            })
-            .collect();
-        if data.get("capacity").is_empty() && !assessed.is_empty() {
-            let lacked = assessed.iter().any(|l| *l);
-            data.set("capacity", if lacked { "lacked" } else { "did_not_lack" });
+        if data.get("capacity").is_empty()
+            && let Some(c) = recorded.capacity
+        {
+            data.set("capacity", c.code());
         }
     }
     let returns = v.returns().await?;
@@ -688,6 +689,9 @@ async fn page(
                 "Asked about desired outcomes",
                 label(&c.asked, Asked::parse, Asked::label).to_string(),
             ));
+            if let Some(r) = &c.change_reason {
+                rows.push(("Why it differs from what the enquiry recorded", r.clone()));
+            }
             rows.push(("Concluded on", c.concluded_on.clone()));
             if let Some(at) = c.signed_off_at {
                 rows.push(("Signed off", when(at)));
@@ -877,6 +881,8 @@ async fn page(
             .map(|o| (o.id.clone(), o.text.clone()))
             .collect(),
         concluded: v.state == EnquiryState::Concluded,
+        carried,
+        assessments: capacity_options(&records),
         returns: returns
             .into_iter()
             .map(|r| (when(r.returned_at), r.returned_by, r.reason))
@@ -986,6 +992,7 @@ pub(crate) async fn share(
         override_detail: f.opt("share_override_detail"),
         shared_on: f.opt("share_shared_on"),
         parts: f.all("share_parts"),
+        capacity_id: f.opt("share_capacity_id"),
     };
     let r = state
         .core
@@ -1141,6 +1148,50 @@ pub(crate) async fn drop_outcome(
 }
 
 /// The conclusion form's fields as the domain's raw input.
+/// The enquiry's capacity assessments as choices: the decision, when, and
+/// what was found.
+fn capacity_options(records: &[safeguard_core::rows::EnquiryRecordRow]) -> Vec<(String, String)> {
+    records
+        .iter()
+        .filter(|r| r.kind == "capacity")
+        .filter_map(|r| {
+            let a: safeguard_domain::safeguards::CapacityAssessment =
+                serde_json::from_str(&r.data).ok()?;
+            Some((
+                r.id.clone(),
+                format!(
+                    "“{}”, {}: {}",
+                    a.decision,
+                    safeguard_domain::dates::long_date(a.assessed_on),
+                    if a.lacks_capacity {
+                        "lacks capacity for this decision"
+                    } else {
+                        "has capacity for this decision"
+                    }
+                ),
+            ))
+        })
+        .collect()
+}
+
+/// What the conclusion form carries over from the enquiry, in words.
+fn carried_over(r: &safeguard_domain::enquiry::Recorded) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(a) = r.asked {
+        out.push(format!(
+            "Were they asked about desired outcomes: {}",
+            a.label()
+        ));
+    }
+    if let Some(c) = r.capacity {
+        out.push(format!(
+            "Capacity, from the capacity assessments: {}",
+            c.label()
+        ));
+    }
+    out
+}
+
 fn raw_conclusion(f: &FormData, outcome_ids: &[String]) -> RawConclusion {
     RawConclusion {
         risk_types: f.all("risk_types"),
@@ -1165,6 +1216,7 @@ fn raw_conclusion(f: &FormData, outcome_ids: &[String]) -> RawConclusion {
             })
             .collect(),
         concluded_on: f.opt("concluded_on"),
+        change_reason: f.opt("change_reason"),
     }
 }
 
@@ -1279,6 +1331,7 @@ pub(crate) async fn add_record(
             proceeding: f.opt("proceeding"),
             override_reason: f.opt("override_reason"),
             notes: f.opt("notes"),
+            capacity_id: f.opt("capacity_id"),
         }),
         "risk" => I::Risk(safeguard_domain::plan::RawRisk {
             person_view: f.opt("person_view"),

@@ -814,6 +814,123 @@ pub async fn rights_story(db: TestDb) {
         person.contains("an independent advocate is required")
             && person.contains("lacks capacity for this decision")
     );
+
+    // Consent and capacity linked: going ahead in her best interests rests
+    // on the assessment for that decision, which the form offers by name.
+    let cap_id = recs[1]["id"].as_str().expect("id").to_string();
+    assert!(
+        page.contains(&format!(
+            "<option value=\"{cap_id}\">“Whether to let her carer manage her money”"
+        )),
+        "the consent and share forms offer the enquiry's assessments"
+    );
+    let bi = serde_json::json!({"subject": "action", "detail": "Son becomes appointee",
+        "status": "refused", "proceeding": "yes", "override_reason": "best_interests"});
+    let unlinked = papi
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/records/consent"),
+            Some(&bi.to_string()),
+        )
+        .await;
+    assert_eq!(unlinked.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unlinked.json()["fields"][0]["field"], "capacity_id");
+    let mut bi = bi;
+    bi["capacity_id"] = "not-a-record".into();
+    assert_eq!(
+        papi.call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/records/consent"),
+            Some(&bi.to_string())
+        )
+        .await
+        .json()["fields"][0]["field"],
+        "capacity_id"
+    );
+    bi["capacity_id"] = cap_id.as_str().into();
+    assert_eq!(
+        papi.call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/records/consent"),
+            Some(&bi.to_string())
+        )
+        .await
+        .status,
+        StatusCode::CREATED
+    );
+    // A share because she lacks capacity: on the page, without then with it.
+    let share = [
+        ("share_what", "That her son is to become appointee"),
+        ("share_agency", "Northbridge Police"),
+        ("share_purpose", "So officers know who manages her money"),
+        ("share_article6", "public_task"),
+        ("share_article9", "safeguarding"),
+        ("share_consent", "lacks_capacity"),
+        ("share_override_reason", "best_interests"),
+        (
+            "share_override_detail",
+            "She cannot weigh who handles her money",
+        ),
+    ];
+    let bad = p.post(&format!("/enquiries/{eid}/shares"), &share).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.contains("href=\"#share_capacity_id\"")
+            && bad.contains("record one on the enquiry first"),
+        "{}",
+        bad.body
+    );
+    let mut good = share.to_vec();
+    good.push(("share_capacity_id", cap_id.as_str()));
+    assert_eq!(
+        p.post(&format!("/enquiries/{eid}/shares"), &good)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let chronology = p.get(&format!("/people/{ada}/chronology")).await;
+    assert!(
+        chronology.contains("(capacity assessment about &#34;Whether to let her carer manage her money&#34;: lacks capacity)"),
+        "{}",
+        chronology.body
+    );
+
+    // Nothing asked twice: the conclusion carries the assessment's finding
+    // over; answering otherwise needs a reason, kept and on the chronology.
+    let page = p.get(&format!("/enquiries/{eid}")).await;
+    assert!(page.contains("Capacity, from the capacity assessments: Yes, they lacked capacity"));
+    let concl = [
+        ("risk_types", "financial"),
+        ("locations", "own_home"),
+        ("sources", "known"),
+        ("action_result", "no_risk_no_action"),
+        ("capacity", "did_not_lack"),
+        ("concl_asked", "no"),
+    ];
+    let bad = p
+        .post(&format!("/enquiries/{eid}/conclusion"), &concl)
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.contains("href=\"#change_reason\"")
+            && bad.contains("You changed what the enquiry recorded (whether they lacked capacity"),
+        "{}",
+        bad.body
+    );
+    let mut good = concl.to_vec();
+    good.push((
+        "change_reason",
+        "The assessment was about money only; she decided everything else",
+    ));
+    let proposed = p.post(&format!("/enquiries/{eid}/conclusion"), &good).await;
+    assert_eq!(proposed.status, StatusCode::SEE_OTHER, "{}", proposed.body);
+    let page = p.get(&format!("/enquiries/{eid}")).await;
+    assert!(page.contains("Why it differs from what the enquiry recorded"));
+    assert!(
+        p.get(&format!("/people/{ada}/chronology"))
+            .await
+            .contains("Conclusion differs from what the enquiry recorded")
+    );
     app.finish().await;
 }
 
