@@ -791,6 +791,13 @@ async function main() {
       await expectText(page, 'Enquiries shared with your agency');
       await go(page, j, 'partner-shared-enquiry', () => page.click('main ul a[href^="/enquiries/"]'));
       await expectText(page, 'Shared with your agency');
+      await go(page, j, 'partner-home', () => page.click('nav[aria-label="Main"] a:has-text("Home")'));
+      await expectText(page, 'Actions you own');
+      await go(page, j, 'partner-actions', () => page.click('main a:has-text("action you own")'));
+      await expectText(page, 'Speak to the lodger about the money taken');
+      await page.selectOption('select[name="status"]', 'in_progress');
+      await go(page, j, 'partner-action-updated', () => page.click('main button:has-text("Update")'));
+      await expectText(page, 'The action was updated');
       await signOut(page, j);
 
       await signIn(page, base, 'dpo', j);

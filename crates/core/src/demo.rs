@@ -741,6 +741,41 @@ impl Safeguard {
             enquiries.push(e.id);
         }
 
+        // Tomasz's plan: one action for the police (their officer sees it on
+        // their home page), one that is his own.
+        let today = self.today(now);
+        for (what, owner, days, instead) in [
+            (
+                "Speak to the lodger about the money taken",
+                "Northbridge Police",
+                5,
+                "Tomasz asked that the lodger be spoken to before anything else",
+            ),
+            (
+                "Tell the bank he wants a new card and PIN",
+                crate::actions::PERSON,
+                10,
+                "Tomasz will do this himself, with his worker if he wants",
+            ),
+        ] {
+            self.add_plan_action(
+                &practitioner,
+                &enquiries[0],
+                &safeguard_domain::plan::RawAction {
+                    description: Some(what.into()),
+                    owner: Some(owner.into()),
+                    due_on: Some(safeguard_domain::person::iso_date(
+                        today + time::Duration::days(days),
+                    )),
+                    outcome_id: None,
+                    less_restrictive: Some(instead.into()),
+                },
+                &ctx,
+                now,
+            )
+            .await?;
+        }
+
         // Enquiries at every stage: Morgan's waits for sign-off, Bronwen's
         // is concluded (so the dashboard and the SAC return have figures);
         // Tomasz's and Yusuf's stay open.

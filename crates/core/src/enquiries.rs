@@ -1280,13 +1280,22 @@ impl Safeguard {
                 "Choose one of the person's desired outcomes",
             ));
         }
+        let person_name = self
+            .store
+            .person_name(&e.person_id)
+            .await?
+            .map(|n| n.full_name())
+            .unwrap_or_default();
+        let owner = self.resolve_action_owner(&a.owner, &person_name).await?;
         let aid = new_uuid(now)?.to_string();
         let mut tx = self.store.begin_audited().await?;
         tx.insert_plan_action(&safeguard_store::enquiries::PlanActionRow {
             id: aid.clone(),
             enquiry_id: id.into(),
             description: a.description.clone(),
-            owner: a.owner.clone(),
+            owner: owner.label.clone(),
+            owner_user_id: owner.user_id.clone(),
+            owner_agency_id: owner.agency_id.clone(),
             due_on: iso_date(a.due_on),
             status: safeguard_domain::plan::ActionStatus::Planned.code().into(),
             outcome_id: a.outcome_id.clone(),
@@ -1304,7 +1313,7 @@ impl Safeguard {
             summary: format!(
                 "Plan action agreed: {} ({}, due {})",
                 a.description,
-                a.owner,
+                owner.label,
                 iso_date(a.due_on)
             ),
             actor_name: actor.display_name.clone(),
@@ -1328,7 +1337,9 @@ impl Safeguard {
         Ok(aid)
     }
 
-    /// Moves a plan action on (planned, in progress, done, cancelled).
+    /// Moves a plan action on (planned, in progress, done, cancelled): those
+    /// who work on the enquiry, or the action's owner (see
+    /// [`Safeguard::update_owned_action`]).
     pub async fn set_plan_action_status(
         &self,
         actor: &Actor,
@@ -1338,39 +1349,27 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<()> {
+        let action = self
+            .store
+            .plan_action(action_id)
+            .await?
+            .filter(|a| a.enquiry_id == id);
+        if let Some(a) = &action
+            && safeguard_domain::policy::owns_action(
+                actor,
+                a.owner_user_id.as_deref(),
+                a.owner_agency_id.as_deref(),
+            )
+        {
+            return self
+                .update_owned_action(actor, action_id, status, ctx, now)
+                .await;
+        }
         let e = self
             .enquiry_for(actor, id, Action::WorkOnEnquiry, ctx, now)
             .await?;
-        if Self::state_of(&e)? == EnquiryState::Concluded {
-            return Err(invalid(
-                "status",
-                "The enquiry is concluded and cannot change",
-            ));
-        }
-        let st = safeguard_domain::plan::ActionStatus::parse(status.trim())
-            .ok_or_else(|| invalid("status", "Select a status"))?;
-        let mut tx = self.store.begin_audited().await?;
-        if !tx
-            .set_action_status(id, action_id, st.code(), unix_ms(now))
-            .await?
-        {
-            return Err(CoreError::NotFound);
-        }
-        tx.audit(
-            Self::event(
-                actor,
-                ctx,
-                now,
-                "update",
-                "plan_action",
-                Some(id.into()),
-                "success",
-            )?
-            .with_detail(format!("{action_id} {}", st.code())),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let a = action.ok_or(CoreError::NotFound)?;
+        self.move_action_on(actor, &e, &a, status, ctx, now).await
     }
 
     /// How many enquiry reviews are overdue (for case workers' home pages).

@@ -10,6 +10,7 @@
 
 pub mod access;
 mod accounts;
+pub mod actions;
 pub mod anchor;
 mod audit;
 pub mod case_audit;
@@ -49,7 +50,7 @@ pub mod rows {
     pub use safeguard_store::access::{BreakGlassListRow, ShareListRow};
     pub use safeguard_store::audit::{AuditEvent, AuditFilter, Verification};
     pub use safeguard_store::concerns::{ConcernRow, ProviderRow};
-    pub use safeguard_store::enquiries::{EnquiryRecordRow, FeedbackRow};
+    pub use safeguard_store::enquiries::{EnquiryRecordRow, FeedbackRow, OwnedActionRow};
     pub use safeguard_store::sac::ReviewRow;
 }
 

@@ -184,7 +184,9 @@ impl RawRisk {
 pub struct RawAction {
     /// What will be done.
     pub description: Option<String>,
-    /// Who does it: the person, a named worker or an agency.
+    /// Who does it, one of the choices the form offers: `person` (the
+    /// adult, with whoever they choose), a worker's username (council
+    /// practitioners and managers, partner staff) or a partner agency's name.
     pub owner: Option<String>,
     /// Due date, `YYYY-MM-DD`.
     pub due_on: Option<String>,
@@ -199,7 +201,8 @@ pub struct RawAction {
 pub struct ActionInput {
     /// What.
     pub description: String,
-    /// Who.
+    /// Who: the choice as made (`person`, a username or an agency name),
+    /// resolved against the accounts and agencies by the use case.
     pub owner: String,
     /// When.
     pub due_on: Date,
@@ -222,7 +225,15 @@ impl RawAction {
         );
         let owner = text::required(self.owner.as_deref().unwrap_or(""), text::LINE, false)
             .unwrap_or_else(|err| {
-                e.add("owner", msg("who will do it", err));
+                e.add(
+                    "owner",
+                    match err {
+                        TextError::Missing => {
+                            "Choose who will do it: the person, a worker or a partner agency".into()
+                        }
+                        other => msg("who will do it", other),
+                    },
+                );
                 String::new()
             });
         let due_on = iso(&mut e, "due_on", "The due date", &self.due_on);

@@ -386,6 +386,25 @@ pub fn enquiry_access(actor: &Actor, person: &CaseFacts, member: bool, shared: b
     }
 }
 
+/// Whether a user may be named to own a plan action: council
+/// practitioners and managers, and partner agencies' staff.
+pub fn may_own_actions(role: Role) -> bool {
+    matches!(role, Role::Practitioner | Role::Manager | Role::Partner)
+}
+
+/// Whether `actor` owns a plan action owned by the user `owner_user` or
+/// the agency `owner_agency`, and so may see it and move it on without
+/// otherwise working on the enquiry: the named worker, or any member of
+/// staff of the named partner agency (an agency owns what its staff do).
+pub fn owns_action(actor: &Actor, owner_user: Option<&str>, owner_agency: Option<&str>) -> bool {
+    let me = actor.user_id.to_string();
+    let agency = actor.agency_id.to_string();
+    owner_user == Some(me.as_str())
+        || (actor.role == Role::Partner
+            && !actor.agency_is_owner
+            && owner_agency == Some(agency.as_str()))
+}
+
 /// Whether a manager who may open a record on `basis` may restrict it,
 /// change its restriction or lift it. An emergency opening is for reading
 /// what is needed now, never for changing who may see the record: a
@@ -436,6 +455,22 @@ mod tests {
             team_id: None,
             workforce_lead: false,
         }
+    }
+
+    #[test]
+    fn an_action_is_owned_by_its_worker_or_by_the_partner_agency_named() {
+        let nil = Uuid::nil().to_string();
+        let other = Uuid::from_u128(7).to_string();
+        let partner = actor(Role::Partner, false);
+        assert!(owns_action(&partner, Some(&nil), None));
+        assert!(owns_action(&partner, None, Some(&nil)));
+        assert!(!owns_action(&partner, Some(&other), Some(&other)));
+        assert!(!owns_action(&partner, None, None));
+        // Council staff own only what names them.
+        let worker = actor(Role::Practitioner, true);
+        assert!(owns_action(&worker, Some(&nil), None));
+        assert!(!owns_action(&worker, None, Some(&nil)));
+        assert!(may_own_actions(Role::Partner) && !may_own_actions(Role::Admin));
     }
 
     #[test]

@@ -464,9 +464,34 @@ pub struct PlanActionRow {
     pub created_at: i64,
     pub created_by: String,
     pub updated_at: i64,
+    /// The worker who owns it, if a worker does.
+    pub owner_user_id: Option<String>,
+    /// The partner agency that owns it, if one does.
+    pub owner_agency_id: Option<String>,
 }
 
-const ACTION_COLUMNS: &str = "id, enquiry_id, description, owner, due_on, status, outcome_id, less_restrictive, created_at, created_by, updated_at";
+const ACTION_COLUMNS: &str = "id, enquiry_id, description, owner, due_on, status, outcome_id, less_restrictive, created_at, created_by, updated_at, \
+    owner_user_id, owner_agency_id";
+
+/// A plan action as its owner sees it: what, when, for whom, and who leads.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct OwnedActionRow {
+    pub id: String,
+    pub enquiry_id: String,
+    pub description: String,
+    pub owner: String,
+    pub due_on: String,
+    pub status: String,
+    pub updated_at: i64,
+    pub owner_user_id: Option<String>,
+    pub owner_agency_id: Option<String>,
+    /// The person's name, `None` when their record is restricted.
+    pub person_name: Option<String>,
+    pub lead_name: Option<String>,
+    pub lead_email: Option<String>,
+    pub enquiry_state: String,
+}
 
 impl Store {
     /// An enquiry's plan actions, by due date.
@@ -478,6 +503,42 @@ impl Store {
             .bind(enquiry_id)
             .fetch_all(p)
             .await)?)
+    }
+
+    /// One plan action.
+    pub async fn plan_action(&self, id: &str) -> Result<Option<PlanActionRow>> {
+        let sql = format!("SELECT {ACTION_COLUMNS} FROM plan_actions WHERE id = $1");
+        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    /// The plan actions owned by the user `user_id` or (when given) the
+    /// agency `agency_id`, on enquiries not concluded, soonest due first.
+    pub async fn owned_actions(
+        &self,
+        user_id: &str,
+        agency_id: Option<&str>,
+    ) -> Result<Vec<OwnedActionRow>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT a.id, a.enquiry_id, a.description, a.owner, a.due_on, a.status, a.updated_at, \
+             a.owner_user_id, a.owner_agency_id, \
+             CASE WHEN EXISTS (SELECT 1 FROM person_restrictions r WHERE r.person_id = e.person_id) \
+                  THEN NULL ELSE p.given_name || ' ' || p.family_name END AS person_name, \
+             u.display_name AS lead_name, u.email AS lead_email, e.state AS enquiry_state \
+             FROM plan_actions a JOIN enquiries e ON e.id = a.enquiry_id \
+             JOIN people p ON p.id = e.person_id LEFT JOIN users u ON u.id = e.lead_user_id \
+             WHERE (a.owner_user_id = $1 OR a.owner_agency_id = $2) AND e.state <> 'concluded' \
+             ORDER BY CASE WHEN a.status IN ('planned', 'in_progress') THEN 0 ELSE 1 END, a.due_on, a.id \
+             LIMIT 200"
+        )
+        .bind(user_id)
+        .bind(agency_id)
+        .fetch_all(p)
+        .await
+        })?)
     }
 
     /// How many enquiries not yet concluded have a review due before `today` (`YYYY-MM-DD`).
@@ -527,7 +588,7 @@ impl Tx {
     /// Adds a plan action.
     pub async fn insert_plan_action(&mut self, a: &PlanActionRow) -> Result<()> {
         let sql = format!(
-            "INSERT INTO plan_actions ({ACTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            "INSERT INTO plan_actions ({ACTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         );
         on_tx!(self, |c| sqlx::query(&sql)
             .bind(&a.id)
@@ -541,6 +602,8 @@ impl Tx {
             .bind(a.created_at)
             .bind(&a.created_by)
             .bind(a.updated_at)
+            .bind(&a.owner_user_id)
+            .bind(&a.owner_agency_id)
             .execute(&mut *c)
             .await
             .map(|_| ()))?;

@@ -547,6 +547,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
             crate::api_enquiries::add_action
         ))
         .routes(routes!(crate::api_enquiries::action_status))
+        .routes(routes!(crate::api_enquiries::owned_actions))
+        .routes(routes!(crate::api_enquiries::update_owned_action))
         .routes(routes!(crate::api_enquiries::translations))
         .routes(routes!(crate::api_access::break_glass))
         .routes(routes!(

@@ -500,6 +500,80 @@ pub struct ActionOut {
     pub outcome_id: Option<String>,
     /// Less restrictive options considered.
     pub less_restrictive: String,
+    /// The worker who owns it (user id), when a worker does.
+    pub owner_user_id: Option<String>,
+    /// The partner agency that owns it (agency id), when one does.
+    pub owner_agency_id: Option<String>,
+}
+
+/// A plan action as its owner sees it.
+#[derive(Serialize, ToSchema)]
+pub struct OwnedActionOut {
+    /// Id.
+    pub id: String,
+    /// The enquiry it belongs to.
+    pub enquiry_id: String,
+    /// What.
+    pub description: String,
+    /// Who owns it, as shown.
+    pub owner: String,
+    /// Due, `YYYY-MM-DD`.
+    pub due_on: String,
+    /// `planned`, `in_progress`, `done`, `cancelled`.
+    pub status: String,
+    /// The person it is for; absent when their record is restricted.
+    pub person: Option<String>,
+    /// Who leads the enquiry.
+    pub lead: Option<String>,
+    /// The lead's email address, to ask about it.
+    pub lead_email: Option<String>,
+}
+
+/// The plan actions the caller owns (named, or their partner agency is),
+/// on enquiries not concluded, soonest due first.
+#[utoipa::path(get, path = "/api/v1/actions", tag = "enquiries",
+    security(("bearer" = [])), responses((status = 200, body = [OwnedActionOut])))]
+pub(crate) async fn owned_actions(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<Vec<OwnedActionOut>>, ApiError> {
+    Ok(Json(
+        state
+            .core
+            .owned_actions(&user.actor, &user.ctx, user.now)
+            .await?
+            .into_iter()
+            .map(|a| OwnedActionOut {
+                id: a.id,
+                enquiry_id: a.enquiry_id,
+                description: a.description,
+                owner: a.owner,
+                due_on: a.due_on,
+                status: a.status,
+                person: a.person_name,
+                lead: a.lead_name,
+                lead_email: a.lead_email,
+            })
+            .collect(),
+    ))
+}
+
+/// The owner moves an action they own on.
+#[utoipa::path(put, path = "/api/v1/actions/{id}", tag = "enquiries",
+    params(("id" = String, Path, description = "Action id")),
+    request_body = StatusIn, security(("bearer" = [])), responses((status = 204), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn update_owned_action(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let s: StatusIn = parse_json(&body)?;
+    state
+        .core
+        .update_owned_action(&user.actor, &id, &s.status, &user.ctx, user.now)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A new status.
@@ -534,6 +608,8 @@ pub(crate) async fn actions(
                 status: a.status,
                 outcome_id: a.outcome_id,
                 less_restrictive: a.less_restrictive,
+                owner_user_id: a.owner_user_id,
+                owner_agency_id: a.owner_agency_id,
             })
             .collect(),
     ))

@@ -63,6 +63,8 @@ struct ActionView {
     status_label: &'static str,
     serves: Option<String>,
     less_restrictive: String,
+    /// Whether the viewer may move it on: they work on the enquiry or own it.
+    may_update: bool,
 }
 
 fn yn(b: bool) -> String {
@@ -466,6 +468,8 @@ struct EnquiryPage {
     actions: Vec<ActionView>,
     statuses: Opts,
     outcome_choices: Vec<(String, String)>,
+    /// Who may own an action: the person, workers, partner agencies and their staff.
+    owner_choices: Vec<(String, String)>,
     concluded: bool,
     /// Conclusions returned for changes, newest first: (when, who, why).
     returns: Vec<(String, String, String)>,
@@ -752,6 +756,12 @@ async fn page(
                     .as_ref()
                     .and_then(|o| v.outcomes.iter().find(|x| &x.id == o))
                     .map(|o| o.text.clone()),
+                may_update: allow(Action::WorkOnEnquiry)
+                    || safeguard_domain::policy::owns_action(
+                        &user.actor,
+                        a.owner_user_id.as_deref(),
+                        a.owner_agency_id.as_deref(),
+                    ),
                 id: a.id,
                 description: a.description,
                 owner: a.owner,
@@ -761,6 +771,11 @@ async fn page(
             }
         })
         .collect();
+    let owner_choices = if v.state == EnquiryState::Open && allow(Action::WorkOnEnquiry) {
+        state.core.action_owner_choices().await?
+    } else {
+        Vec::new()
+    };
     let questions = state.core.feedback_questions().await?;
     let kind = label(&e.kind, EnquiryKind::parse, EnquiryKind::label);
     // Partner staff invited into the enquiry read it; only council case
@@ -881,6 +896,7 @@ async fn page(
             .map(|o| (o.id.clone(), o.text.clone()))
             .collect(),
         concluded: v.state == EnquiryState::Concluded,
+        owner_choices,
         carried,
         assessments: capacity_options(&records),
         returns: returns

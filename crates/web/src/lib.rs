@@ -7,6 +7,7 @@
 
 mod access;
 mod accounts;
+mod actions;
 mod api;
 mod api_access;
 mod api_case_audit;
@@ -243,6 +244,8 @@ page_routes! {
     "/enquiries/{id}/shares" => post(enquiries::share);
     "/enquiries/{id}/actions" => post(enquiries::add_action);
     "/enquiries/{id}/actions/{action}" => post(enquiries::action_status);
+    "/actions" => get(actions::list);
+    "/actions/{id}" => post(actions::update);
     "/providers" => get(concerns::providers);
     "/providers/new" => get(concerns::new_provider) post(concerns::create_provider);
     "/providers/{id}" => get(concerns::provider);

@@ -198,6 +198,10 @@ struct HomeTemplate {
     to_decide: Vec<crate::concerns::ListRow>,
     /// Forms the user saved to finish: (where to finish it, what it is).
     drafts: Vec<(String, String)>,
+    /// Plan actions the user or their partner agency owns, still to do (at most five).
+    owned: Vec<crate::actions::OwnedView>,
+    /// How many owned actions are still to do in all.
+    owned_open: usize,
 }
 
 /// Where to finish a saved draft and what it is, from the form's path.
@@ -296,7 +300,20 @@ pub(crate) async fn home(State(state): State<AppState>, user: SignedIn) -> Respo
         Ok(d) => d.iter().map(|(path, _)| draft_link(path)).collect(),
         Err(e) => return PageError::from(e).into_response(),
     };
+    let owned: Vec<crate::actions::OwnedView> = match state
+        .core
+        .owned_actions(&user.actor, &user.ctx, user.now)
+        .await
+    {
+        Ok(rows) => crate::actions::owned_views(rows, user.now.date())
+            .into_iter()
+            .filter(|a| a.open)
+            .collect(),
+        Err(e) => return PageError::from(e).into_response(),
+    };
     let t = HomeTemplate {
+        owned_open: owned.len(),
+        owned: owned.into_iter().take(5).collect(),
         overdue_supervision,
         audits_to_do,
         returned,

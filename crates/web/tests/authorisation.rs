@@ -407,6 +407,10 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         // worker's for the worker, their supervisor and whoever oversees them.
         // The worker here (north.worker) is overseen by none of the matrix's
         // roles, and the action does not exist: refused to all, audited.
+        // Plan actions one owns: anyone signed in sees their own list; an
+        // action that does not exist (or is not theirs) is refused, audited.
+        ("get", "/actions" | "/api/v1/actions") => Signed,
+        ("post", "/actions/{id}") | ("put", "/api/v1/actions/{id}") => Roles(&[]),
         ("get", "/supervision" | "/api/v1/supervision") => Signed,
         // Reflections: one's own log and CPD record (anyone signed in); a
         // worker's for their supervisor and whoever oversees them — none of

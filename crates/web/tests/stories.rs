@@ -906,6 +906,7 @@ async fn openapi_story(db: TestDb) {
             "DELETE /api/v1/settings/summary-translations/{lang}",
             "GET /api/v1/access/break-glass",
             "GET /api/v1/access/unusual",
+            "GET /api/v1/actions",
             "GET /api/v1/calendar",
             "GET /api/v1/case-audits",
             "GET /api/v1/case-audits/templates",
@@ -986,6 +987,7 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/reviews/{id}/recommendations",
             "POST /api/v1/supervision/actions/{id}/done",
             "POST /api/v1/supervision/workers/{id}/sessions",
+            "PUT /api/v1/actions/{id}",
             "PUT /api/v1/calendar/targets",
             "PUT /api/v1/case-audits/{id}/assignment",
             "PUT /api/v1/case-audits/{id}/grades",
@@ -1276,6 +1278,7 @@ on_both_backends! {
     enquiries_need_person_records => crate::enquiries::enquiry_needs_people_story;
     enquiry_through_the_api => crate::enquiries::api_enquiry_story;
     advocacy_capacity_and_consent => crate::enquiries::rights_story;
+    partners_update_the_actions_they_own => crate::enquiries::owned_actions_story;
     risk_and_the_plan => crate::enquiries::plan_story;
     the_persons_feedback => crate::enquiries::feedback_story;
     plan_summary_in_the_persons_language => crate::enquiries::plan_summary_translation_story;

@@ -589,7 +589,7 @@ pub async fn information_sharing_story(db: TestDb) {
         .call(
             Method::POST,
             &format!("/api/v1/enquiries/{eid}/actions"),
-            Some(r#"{"description":"Talk to the bank","owner":"Priya","due_on":"2030-01-01","less_restrictive":"None less restrictive"}"#),
+            Some(r#"{"description":"Talk to the bank","owner":"practitioner","due_on":"2030-01-01","less_restrictive":"None less restrictive"}"#),
         )
         .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);

@@ -981,7 +981,7 @@ pub async fn plan_story(db: TestDb) {
     let outcome = app.db.store.outcomes(&eid).await.expect("q")[0].id.clone();
     let action = [
         ("description", "Change her bank card so only she can use it"),
-        ("owner", "Ada, with her son"),
+        ("owner", "person"),
         ("due_on", "2026-01-10"),
         ("outcome_id", outcome.as_str()),
     ];
@@ -1034,7 +1034,7 @@ pub async fn plan_story(db: TestDb) {
     // The same through the API.
     let mut api = Api::new(&app);
     api.sign_in("practitioner").await;
-    let a = api.call(Method::POST, &format!("/api/v1/enquiries/{eid}/actions"), Some(r#"{"description":"Talk to the bank","owner":"Priya","due_on":"2030-01-01","less_restrictive":"None less restrictive"}"#)).await;
+    let a = api.call(Method::POST, &format!("/api/v1/enquiries/{eid}/actions"), Some(r#"{"description":"Talk to the bank","owner":"practitioner","due_on":"2030-01-01","less_restrictive":"None less restrictive"}"#)).await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
     let list = api
         .call(
@@ -1449,7 +1449,7 @@ pub async fn home_work_story(db: TestDb) {
         .call(
             Method::POST,
             &format!("/api/v1/enquiries/{eid}/actions"),
-            Some(r#"{"description":"Talk to the bank","owner":"Priya","due_on":"2026-01-05","less_restrictive":"None less restrictive"}"#),
+            Some(r#"{"description":"Talk to the bank","owner":"practitioner","due_on":"2026-01-05","less_restrictive":"None less restrictive"}"#),
         )
         .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
@@ -1461,5 +1461,139 @@ pub async fn home_work_story(db: TestDb) {
     assert!(home.contains("Talk to the bank"));
     let list = pb.get("/enquiries").await;
     assert!(list.contains("Open enquiries") && list.contains("Ada Brightwater"));
+    app.finish().await;
+}
+
+/// Partners update the actions they own: an action is owned by the person,
+/// a worker or a partner agency chosen from a list (never free text); the
+/// agency's staff see it with its due date on their home page and
+/// `/actions`, move it on (on the chronology, audited), and no one else can.
+pub async fn owned_actions_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    app.add_user(
+        "nhs.nurse",
+        "partner",
+        "Northbridge Hospitals NHS Trust",
+        "Safeguarding Team",
+    )
+    .await;
+    let (ada, eid, manager) = enquiry_for_ada(&app).await;
+    let r = manager
+        .call(
+            Method::POST,
+            &format!("/api/v1/enquiries/{eid}/allocate"),
+            Some(r#"{"lead":"practitioner"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let mut p = app.browser();
+    p.login_ok("practitioner").await;
+    let page = p.get(&format!("/enquiries/{eid}")).await;
+    assert!(
+        page.contains(
+            r#"<option value="Northbridge Police">Northbridge Police (the agency)</option>"#
+        ) && page.contains(r#"<option value="partner">Pat Kimura, Northbridge Police</option>"#)
+            && page.contains(
+                r#"<option value="person">The person, with whoever they choose</option>"#
+            ),
+        "owners are chosen from a list: {}",
+        page.body
+    );
+    let action = [
+        ("description", "Check the CCTV at the bank branch"),
+        ("owner", "Bob the builder"),
+        ("due_on", "2030-01-10"),
+        ("less_restrictive", "Asking Ada first; she agreed"),
+    ];
+    let bad = p.post(&format!("/enquiries/{eid}/actions"), &action).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("Choose who will do it from the list"));
+    let mut good = action.to_vec();
+    good[1] = ("owner", "Northbridge Police");
+    assert_eq!(
+        p.post(&format!("/enquiries/{eid}/actions"), &good)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let aid = app.db.store.plan_actions(&eid).await.expect("q")[0]
+        .id
+        .clone();
+
+    // The police officer sees it on their home page and moves it on.
+    let mut police = app.browser();
+    police.login_ok("partner").await;
+    let home = police.get("/").await;
+    assert!(
+        home.contains("Actions you own")
+            && home.contains(
+                "Check the CCTV at the bank branch</a> for Ada Brightwater: due 10 January 2030"
+            ),
+        "{}",
+        home.body
+    );
+    let list = police.get("/actions").await;
+    assert!(list.contains("Priya Okafor") && list.contains("10 January 2030"));
+    let done = police
+        .post(&format!("/actions/{aid}"), &[("status", "done")])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert!(
+        police
+            .get("/actions?saved=1")
+            .await
+            .contains("The action was updated")
+    );
+    let chronology = p.get(&format!("/people/{ada}/chronology")).await;
+    assert!(
+        chronology
+            .contains("Plan action done: Check the CCTV at the bank branch (Northbridge Police)")
+            && chronology.contains("Pat Kimura, Northbridge Police"),
+        "{}",
+        chronology.body
+    );
+
+    // Another agency's staff: not found, and the refusal is audited.
+    let mut nurse = app.browser();
+    nurse.login_ok("nhs.nurse").await;
+    nurse.get("/actions").await;
+    let refused = nurse
+        .post(&format!("/actions/{aid}"), &[("status", "cancelled")])
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.db.store.plan_actions(&eid).await.expect("q")[0].status,
+        "done"
+    );
+
+    // The API: the agency's list with due dates, and moving it on.
+    let api = app.api_as("partner").await;
+    let mine = api.call(Method::GET, "/api/v1/actions", None).await.json();
+    assert_eq!(mine[0]["due_on"], "2030-01-10");
+    assert_eq!(mine[0]["person"], "Ada Brightwater");
+    let put = api
+        .call(
+            Method::PUT,
+            &format!("/api/v1/actions/{aid}"),
+            Some(r#"{"status":"in_progress"}"#),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::NO_CONTENT);
+    let bad = api
+        .call(
+            Method::PUT,
+            &format!("/api/v1/actions/{aid}"),
+            Some(r#"{"status":"sort of"}"#),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let nurse_api = app.api_as("nhs.nurse").await;
+    assert_eq!(
+        nurse_api
+            .call(Method::GET, "/api/v1/actions", None)
+            .await
+            .json(),
+        serde_json::json!([])
+    );
     app.finish().await;
 }
