@@ -1661,7 +1661,7 @@ impl Safeguard {
         person: PersonId,
         ctx: &Ctx,
         now: OffsetDateTime,
-    ) -> CoreResult<Vec<ChronologyRow>> {
+    ) -> CoreResult<Vec<safeguard_store::concerns::ChronologyEntry>> {
         if decide(actor, Action::ViewPerson) == Decision::Deny {
             return self
                 .refuse(

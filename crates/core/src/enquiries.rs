@@ -520,7 +520,7 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<String> {
-        self.revise(actor, id, ctx, now).await?;
+        let e = self.revise(actor, id, ctx, now).await?;
         let o = raw.parse().map_err(CoreError::Invalid)?;
         let position = self.store.outcomes(id).await?.len() as i32;
         let oid = new_uuid(now)?.to_string();
@@ -540,8 +540,17 @@ impl Safeguard {
         .await?;
         tx.set_asked(id, safeguard_domain::enquiry::Asked::YesExpressed.code())
             .await?;
-        self.outcome_history(&mut tx, actor, &oid, "added", &o.text, now)
-            .await?;
+        self.outcome_history(
+            &mut tx,
+            actor,
+            &e,
+            &oid,
+            "added",
+            &format!("Desired outcome added: “{}”", o.text),
+            &o.text,
+            now,
+        )
+        .await?;
         tx.audit(Self::event(
             actor,
             ctx,
@@ -556,12 +565,17 @@ impl Safeguard {
         Ok(oid)
     }
 
+    /// Keeps a change to a desired outcome in its history, and on the
+    /// person's chronology as `line`.
+    #[allow(clippy::too_many_arguments)]
     async fn outcome_history(
         &self,
         tx: &mut Tx,
         actor: &Actor,
+        e: &EnquiryRow,
         outcome_id: &str,
         change: &str,
+        line: &str,
         text: &str,
         now: OffsetDateTime,
     ) -> CoreResult<()> {
@@ -572,6 +586,16 @@ impl Safeguard {
             by_name: actor.display_name.clone(),
             change: change.into(),
             text: text.into(),
+        })
+        .await?;
+        tx.add_chronology(&ChronologyRow {
+            id: new_uuid(now)?.to_string(),
+            person_id: e.person_id.clone(),
+            at: unix_ms(now),
+            kind: "outcome".into(),
+            summary: line.into(),
+            actor_name: actor.display_name.clone(),
+            concern_id: Some(e.concern_id.clone()),
         })
         .await?;
         Ok(())
@@ -587,19 +611,36 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<()> {
-        self.revise(actor, id, ctx, now).await?;
+        let e = self.revise(actor, id, ctx, now).await?;
         let o = RawOutcome {
             text: Some(text.into()),
             ..RawOutcome::default()
         }
         .parse()
         .map_err(CoreError::Invalid)?;
+        let before = self
+            .store
+            .outcomes(id)
+            .await?
+            .into_iter()
+            .find(|x| x.id == outcome_id)
+            .map(|x| x.text)
+            .ok_or(CoreError::NotFound)?;
         let mut tx = self.store.begin_audited().await?;
         if !tx.reword_outcome(id, outcome_id, &o.text).await? {
             return Err(CoreError::NotFound);
         }
-        self.outcome_history(&mut tx, actor, outcome_id, "reworded", &o.text, now)
-            .await?;
+        self.outcome_history(
+            &mut tx,
+            actor,
+            &e,
+            outcome_id,
+            "reworded",
+            &format!("Desired outcome reworded: “{before}” is now “{}”", o.text),
+            &o.text,
+            now,
+        )
+        .await?;
         tx.audit(Self::event(
             actor,
             ctx,
@@ -623,7 +664,7 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<()> {
-        self.revise(actor, id, ctx, now).await?;
+        let e = self.revise(actor, id, ctx, now).await?;
         let text = self
             .store
             .outcomes(id)
@@ -636,8 +677,17 @@ impl Safeguard {
         if !tx.drop_outcome(id, outcome_id).await? {
             return Err(CoreError::NotFound);
         }
-        self.outcome_history(&mut tx, actor, outcome_id, "dropped", &text, now)
-            .await?;
+        self.outcome_history(
+            &mut tx,
+            actor,
+            &e,
+            outcome_id,
+            "dropped",
+            &format!("Desired outcome no longer wanted: “{text}”"),
+            &text,
+            now,
+        )
+        .await?;
         tx.audit(Self::event(
             actor,
             ctx,

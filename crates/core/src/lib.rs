@@ -15,6 +15,7 @@ pub mod anchor;
 mod audit;
 pub mod case_audit;
 pub mod concerns;
+pub mod contacts;
 pub mod demo;
 pub mod enquiries;
 pub mod generate;
@@ -49,7 +50,8 @@ pub use safeguard_domain as domain;
 pub mod rows {
     pub use safeguard_store::access::{BreakGlassListRow, ShareListRow};
     pub use safeguard_store::audit::{AuditEvent, AuditFilter, Verification};
-    pub use safeguard_store::concerns::{ConcernRow, ProviderRow};
+    pub use safeguard_store::concerns::{ChronologyEntry, ConcernRow, ProviderRow};
+    pub use safeguard_store::contacts::ContactRow;
     pub use safeguard_store::enquiries::{EnquiryRecordRow, FeedbackRow, OwnedActionRow};
     pub use safeguard_store::sac::ReviewRow;
 }

@@ -80,8 +80,14 @@ impl OpenedPerson {
 
     /// The person's chronology, newest first (read with the record, whose
     /// view was audited: one audited view per page).
-    pub async fn chronology(&self) -> CoreResult<Vec<safeguard_store::concerns::ChronologyRow>> {
+    pub async fn chronology(&self) -> CoreResult<Vec<safeguard_store::concerns::ChronologyEntry>> {
         Ok(self.store.chronology(&self.person.id.to_string()).await?)
+    }
+
+    /// The person's contacts and case notes, newest first (read with the
+    /// record, whose view was audited).
+    pub async fn contacts(&self) -> CoreResult<Vec<safeguard_store::contacts::ContactRow>> {
+        Ok(self.store.contacts(&self.person.id.to_string()).await?)
     }
 
     /// The records merged into this one, newest first (with undone merges).
@@ -94,7 +100,7 @@ impl OpenedPerson {
     pub async fn recent_chronology(
         &self,
         limit: i64,
-    ) -> CoreResult<(Vec<safeguard_store::concerns::ChronologyRow>, i64)> {
+    ) -> CoreResult<(Vec<safeguard_store::concerns::ChronologyEntry>, i64)> {
         Ok(self
             .store
             .recent_chronology(&self.person.id.to_string(), limit)

@@ -332,7 +332,26 @@ impl Safeguard {
             .await?
             .into_iter()
             .rev()
-            .map(|c| json!({"on": crate::audit_day(c.at), "what": c.summary, "by": c.actor_name}))
+            .map(|c| {
+                let mut e =
+                    json!({"on": crate::audit_day(c.at), "what": c.summary, "by": c.actor_name});
+                if let Some(a) = c.analysis.filter(|_| c.significant) {
+                    e["why_it_was_significant"] = a.into();
+                }
+                e
+            })
+            .collect();
+        let contacts: Vec<Value> = self
+            .store
+            .contacts(person_id)
+            .await?
+            .into_iter()
+            .map(|c| {
+                json!({"on": c.held_on,
+                       "kind": safeguard_domain::contact::ContactKind::parse(&c.kind).map(|k| k.label()).unwrap_or(""),
+                       "you_took_part": c.with_person, "others": c.others,
+                       "in_your_words": c.person_words, "what_happened": c.note, "recorded_by": c.recorded_by_name})
+            })
             .collect();
         let shares: Vec<Value> = self
             .store
@@ -366,6 +385,7 @@ impl Safeguard {
             "concerns_about_you": concerns,
             "enquiries": enquiries,
             "chronology": chronology,
+            "contacts_and_case_notes": contacts,
             "information_shared_about_you": shares,
             "who_looked_at_your_record": accesses,
         });

@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod case_audit;
 pub mod codes;
 pub mod concern;
+pub mod contact;
 pub mod dashboard;
 pub mod dates;
 pub mod enquiry;

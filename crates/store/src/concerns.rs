@@ -131,6 +131,23 @@ pub struct ChronologyRow {
     pub concern_id: Option<String>,
 }
 
+/// A chronology entry as read, with the worker's curation.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct ChronologyEntry {
+    pub id: String,
+    pub person_id: String,
+    pub at: i64,
+    pub kind: String,
+    pub summary: String,
+    pub actor_name: String,
+    pub concern_id: Option<String>,
+    /// Marked by a worker as a significant event.
+    pub significant: bool,
+    /// Why it is significant, in the worker's words.
+    pub analysis: Option<String>,
+}
+
 /// A public form in progress.
 #[derive(Clone, Debug, FromRow, PartialEq, Eq)]
 #[allow(missing_docs)]
@@ -375,14 +392,16 @@ impl Store {
     }
 
     /// A person's chronology, newest first.
-    pub async fn chronology(&self, person_id: &str) -> Result<Vec<ChronologyRow>> {
-        Ok(on_db!(self, |p| sqlx::query_as(
-            "SELECT id, person_id, at, kind, summary, actor_name, concern_id FROM chronology \
+    pub async fn chronology(&self, person_id: &str) -> Result<Vec<ChronologyEntry>> {
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT id, person_id, at, kind, summary, actor_name, concern_id, significant, analysis FROM chronology \
              WHERE person_id = $1 ORDER BY at DESC, id DESC"
         )
         .bind(person_id)
         .fetch_all(p)
-        .await)?)
+        .await
+        })?)
     }
 
     /// The newest `limit` entries of a person's chronology, and how many
@@ -391,15 +410,17 @@ impl Store {
         &self,
         person_id: &str,
         limit: i64,
-    ) -> Result<(Vec<ChronologyRow>, i64)> {
-        let rows = on_db!(self, |p| sqlx::query_as(
-            "SELECT id, person_id, at, kind, summary, actor_name, concern_id FROM chronology \
+    ) -> Result<(Vec<ChronologyEntry>, i64)> {
+        let rows = on_db!(self, |p| {
+            sqlx::query_as(
+            "SELECT id, person_id, at, kind, summary, actor_name, concern_id, significant, analysis FROM chronology \
              WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2"
         )
         .bind(person_id)
         .bind(limit)
         .fetch_all(p)
-        .await)?;
+        .await
+        })?;
         let total: i64 = on_db!(self, |p| sqlx::query_scalar(
             "SELECT COUNT(*) FROM chronology WHERE person_id = $1"
         )

@@ -16,6 +16,7 @@ pub mod audit;
 pub mod bulk;
 pub mod case_audits;
 pub mod concerns;
+pub mod contacts;
 pub mod dashboard;
 pub mod duplicates;
 pub mod enquiries;

@@ -19,6 +19,9 @@ pub struct Moved {
     pub shares: Vec<String>,
     /// Emergency openings.
     pub break_glass: Vec<String>,
+    /// Contacts and case notes.
+    #[serde(default)]
+    pub contacts: Vec<String>,
     /// Suspected-duplicate pairs closed as merged.
     pub pairs: Vec<String>,
     /// The merged record's restriction was copied to the kept one.
@@ -52,11 +55,12 @@ const COLUMNS: &str = "id, kept_id, merged_id, kept_version_after, kept_before, 
     taken_from_merged, moved, merged_at, merged_by, undone_at, undone_by";
 
 /// (table, id column) of rows that belong to a person by `person_id`.
-const BY_ID: [(&str, &str); 4] = [
+const BY_ID: [(&str, &str); 5] = [
     ("enquiries", "id"),
     ("chronology", "id"),
     ("information_shares", "id"),
     ("break_glass", "id"),
+    ("contacts", "id"),
 ];
 
 impl Store {
@@ -133,6 +137,7 @@ impl Tx {
                 "enquiries" => moved.enquiries = ids,
                 "chronology" => moved.chronology = ids,
                 "information_shares" => moved.shares = ids,
+                "contacts" => moved.contacts = ids,
                 _ => moved.break_glass = ids,
             }
         }
@@ -142,6 +147,7 @@ impl Tx {
             "chronology",
             "information_shares",
             "break_glass",
+            "contacts",
         ] {
             let sql = format!("UPDATE {table} SET person_id = $2 WHERE person_id = $1");
             on_tx!(self, |c| sqlx::query(&sql)
@@ -172,6 +178,7 @@ impl Tx {
             &moved.chronology,
             &moved.shares,
             &moved.break_glass,
+            &moved.contacts,
         ]) {
             let sql = format!("UPDATE {table} SET person_id = $2 WHERE {id} = $1");
             for row in ids {

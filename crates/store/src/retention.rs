@@ -178,6 +178,7 @@ impl Tx {
             ("reflections linked to it (unlinked)", format!("UPDATE reflections SET enquiry_id = NULL WHERE enquiry_id IN {E}")),
             ("information shares", format!("DELETE FROM information_shares WHERE person_id = $1 OR enquiry_id IN {E}")),
             ("enquiries", "DELETE FROM enquiries WHERE person_id = $1".into()),
+            ("contacts and case notes", "DELETE FROM contacts WHERE person_id = $1".into()),
             ("chronology", format!("DELETE FROM chronology WHERE person_id = $1 OR concern_id IN {ONLY}")),
             ("emergency openings", "DELETE FROM break_glass WHERE person_id = $1".into()),
             ("access list", "DELETE FROM restriction_access WHERE person_id = $1".into()),

@@ -512,6 +512,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::api_concerns::message))
         .routes(routes!(crate::api_concerns::link))
         .routes(routes!(crate::api_concerns::chronology))
+        .routes(routes!(crate::api_concerns::add_contact))
+        .routes(routes!(crate::api_concerns::mark_significance))
         .routes(routes!(crate::api_concerns::create_provider))
         .routes(routes!(crate::api_concerns::provider))
         .routes(routes!(crate::api_concerns::close))

@@ -185,9 +185,13 @@ pub(crate) struct IdOut {
 /// A chronology line.
 #[derive(Serialize, ToSchema)]
 pub struct ChronologyOut {
+    /// The entry's id (to mark it significant).
+    pub id: String,
     /// When (Unix milliseconds).
     pub at: i64,
-    /// Kind: `concern`, `decision`, `message`, `closed`.
+    /// Kind: `concern`, `decision`, `enquiry`, `outcome`, `message`, `closed`,
+    /// `plan`, `meeting`, `risk`, `capacity`, `consent`, `advocacy`, `share`,
+    /// `contact`.
     pub kind: String,
     /// What happened.
     pub summary: String,
@@ -195,6 +199,51 @@ pub struct ChronologyOut {
     pub by: String,
     /// The concern it concerns.
     pub concern_id: Option<String>,
+    /// Marked by a worker as a significant event.
+    pub significant: bool,
+    /// Why it is significant, in the worker's words.
+    pub analysis: Option<String>,
+}
+
+/// Record a contact (visit, call, meeting, message) or case note on a
+/// person's record, with what the person said in their own words.
+#[utoipa::path(post, path = "/api/v1/people/{id}/contacts", tag = "people", params(("id" = String, Path, description = "Person id")),
+    request_body = safeguard_domain::contact::RawContact, security(("bearer" = [])),
+    responses((status = 201, body = IdOut), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn add_contact(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let pid: PersonId = id.parse().map_err(|_| ApiError::not_found())?;
+    let raw: safeguard_domain::contact::RawContact = parse_json(&body)?;
+    let cid = state
+        .core
+        .record_contact(&user.actor, pid, &raw, &user.ctx, user.now)
+        .await?;
+    Ok(created(cid))
+}
+
+/// Mark a chronology entry as a significant event, with the analysis of why
+/// it matters, or take the mark away.
+#[utoipa::path(put, path = "/api/v1/people/{id}/chronology/{entry_id}", tag = "people",
+    params(("id" = String, Path, description = "Person id"), ("entry_id" = String, Path, description = "Chronology entry id")),
+    request_body = safeguard_domain::contact::RawSignificance, security(("bearer" = [])),
+    responses((status = 204), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn mark_significance(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((id, entry_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let pid: PersonId = id.parse().map_err(|_| ApiError::not_found())?;
+    let raw: safeguard_domain::contact::RawSignificance = parse_json(&body)?;
+    state
+        .core
+        .mark_significance(&user.actor, pid, &entry_id, &raw, &user.ctx, user.now)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A provider with its concerns.
@@ -401,11 +450,14 @@ pub(crate) async fn chronology(
     Ok(Json(
         rows.into_iter()
             .map(|c| ChronologyOut {
+                id: c.id,
                 at: c.at,
                 kind: c.kind,
                 summary: c.summary,
                 by: c.actor_name,
                 concern_id: c.concern_id,
+                significant: c.significant,
+                analysis: c.analysis,
             })
             .collect(),
     ))

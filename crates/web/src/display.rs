@@ -98,3 +98,14 @@ pub(crate) fn provider_options(
         })
         .collect()
 }
+
+/// A CSV cell, always quoted; a cell a spreadsheet would read as a formula
+/// starts with an apostrophe.
+pub(crate) fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    format!("\"{}\"", s.replace('"', "\"\""))
+}

@@ -22,6 +22,7 @@ mod auth;
 mod case_audit;
 mod charts;
 mod concerns;
+mod contacts;
 mod display;
 mod drafts;
 mod duplicates;
@@ -231,6 +232,9 @@ page_routes! {
     "/feedback/{token}" => get(enquiries::public_feedback) post(enquiries::public_feedback_submit);
     "/enquiries/{id}/summary" => get(enquiries::summary);
     "/people/{id}/chronology" => get(pages::chronology);
+    "/people/{id}/chronology.csv" => get(contacts::csv);
+    "/people/{id}/chronology/{entry}" => get(contacts::entry) post(contacts::mark);
+    "/people/{id}/contacts" => get(contacts::list) post(contacts::add);
     "/enquiries/{id}" => get(enquiries::view);
     "/enquiries/{id}/allocate" => post(enquiries::allocate);
     "/enquiries/{id}/asked" => post(enquiries::asked);

@@ -1060,6 +1060,16 @@ pub(crate) async fn audit(
     ))
 }
 
+/// A chronology entry as the page shows it.
+pub(crate) struct ChronologyLine {
+    pub(crate) id: String,
+    pub(crate) when: String,
+    pub(crate) summary: String,
+    pub(crate) who: String,
+    pub(crate) significant: bool,
+    pub(crate) analysis: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "chronology.html")]
 struct ChronologyTemplate {
@@ -1070,23 +1080,36 @@ struct ChronologyTemplate {
     kind: String,
     from: String,
     to: String,
-    rows: Vec<(String, String, String)>,
+    rows: Vec<ChronologyLine>,
     /// "1 entry", "12 entries".
     entries: String,
+    /// The query string of the filter, for the CSV link.
+    query: String,
+    /// Whether the viewer may mark entries significant.
+    may_curate: bool,
+    /// An entry was just marked.
+    saved: bool,
 }
 
+/// The chronology's filter: a kind (or `significant`, the curated
+/// events), and dates from and to (`YYYY-MM-DD`).
 #[derive(Deserialize)]
 pub(crate) struct ChronologyQuery {
     kind: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    saved: Option<String>,
 }
 
-/// The kinds of chronology entry, for filtering.
+/// The kinds of chronology entry, for filtering; "significant" shows the
+/// events a worker marked significant (the curated chronology).
 const CHRONOLOGY_KINDS: &[(&str, &str)] = &[
+    ("significant", "Significant events (curated)"),
+    ("contact", "Contacts and case notes"),
     ("concern", "Concerns"),
     ("decision", "Triage decisions"),
     ("enquiry", "Enquiries"),
+    ("outcome", "Desired outcomes"),
     ("message", "Messages to raisers"),
     ("closed", "Closures"),
     ("plan", "Plan actions"),
@@ -1095,33 +1118,74 @@ const CHRONOLOGY_KINDS: &[(&str, &str)] = &[
     ("capacity", "Capacity assessments"),
     ("consent", "Consent"),
     ("advocacy", "Advocacy"),
+    ("share", "Information shared"),
 ];
 
-/// `GET /people/{id}/chronology?kind=&from=&to=`: filterable and printable.
+/// The person's chronology, opened (one audited view) and filtered.
+pub(crate) async fn chronology_rows(
+    state: &AppState,
+    user: &SignedIn,
+    id: &str,
+    q: &ChronologyQuery,
+) -> Result<
+    (
+        safeguard_core::people::OpenedPerson,
+        Vec<safeguard_core::rows::ChronologyEntry>,
+    ),
+    PageError,
+> {
+    let pid = person_id(id)?;
+    let person = state
+        .core
+        .view_person(&user.actor, pid, &user.ctx, user.now)
+        .await?;
+    let kind = q.kind.as_deref().unwrap_or_default().trim();
+    let from = q.from.as_deref().unwrap_or_default().trim();
+    let to = q.to.as_deref().unwrap_or_default().trim();
+    let day = |ms: i64| safeguard_domain::person::iso_date(state.core.date_at(ms));
+    // Read through the opened record: one audited view per page.
+    let rows = person
+        .chronology()
+        .await?
+        .into_iter()
+        .filter(|c| match kind {
+            "" => true,
+            "significant" => c.significant,
+            k => c.kind == k,
+        })
+        .filter(|c| from.is_empty() || day(c.at).as_str() >= from)
+        .filter(|c| to.is_empty() || day(c.at).as_str() <= to)
+        .collect();
+    Ok((person, rows))
+}
+
+/// `GET /people/{id}/chronology?kind=&from=&to=`: filterable, printable,
+/// curated (significant events with the worker's analysis), and exported.
 pub(crate) async fn chronology(
     State(state): State<AppState>,
     user: SignedIn,
     Path(id): Path<String>,
     Query(q): Query<ChronologyQuery>,
 ) -> Result<Response, PageError> {
-    let pid = person_id(&id)?;
-    let person = state
-        .core
-        .view_person(&user.actor, pid, &user.ctx, user.now)
-        .await?;
-    let kind = q.kind.unwrap_or_default();
-    let from = q.from.unwrap_or_default().trim().to_string();
-    let to = q.to.unwrap_or_default().trim().to_string();
-    let day = |ms: i64| safeguard_domain::person::iso_date(state.core.date_at(ms));
-    // Read through the opened record: one audited view per page.
-    let rows: Vec<(String, String, String)> = person
-        .chronology()
-        .await?
+    let (person, rows) = chronology_rows(&state, &user, &id, &q).await?;
+    let kind = q.kind.clone().unwrap_or_default();
+    let from = q.from.clone().unwrap_or_default().trim().to_string();
+    let to = q.to.clone().unwrap_or_default().trim().to_string();
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("kind", &kind)
+        .append_pair("from", &from)
+        .append_pair("to", &to)
+        .finish();
+    let rows: Vec<ChronologyLine> = rows
         .into_iter()
-        .filter(|c| kind.is_empty() || c.kind == kind)
-        .filter(|c| from.is_empty() || day(c.at) >= from)
-        .filter(|c| to.is_empty() || day(c.at) <= to)
-        .map(|c| (when(c.at), c.summary, c.actor_name))
+        .map(|c| ChronologyLine {
+            id: c.id,
+            when: when(c.at),
+            summary: c.summary,
+            who: c.actor_name,
+            significant: c.significant,
+            analysis: c.analysis,
+        })
         .collect();
     let t = ChronologyTemplate {
         l: Layout::new(format!("Chronology: {}", person.details.full_name()), &user),
@@ -1133,6 +1197,10 @@ pub(crate) async fn chronology(
         to,
         entries: safeguard_domain::text::count(rows.len() as i64, "entry", "entries"),
         rows,
+        query,
+        may_curate: safeguard_domain::policy::decide(&user.actor, Action::UpdatePerson)
+            == safeguard_domain::Decision::Allow,
+        saved: q.saved.is_some(),
     };
     Ok(render(StatusCode::OK, &t))
 }

@@ -162,16 +162,6 @@ pub(crate) struct YearQuery {
     year: Option<String>,
 }
 
-fn csv_field(s: &str) -> String {
-    // A cell a spreadsheet would read as a formula is quoted with a leading apostrophe.
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
-
 /// `GET /reflections/cpd.csv?year=2026`: the year's CPD record as CSV.
 pub(crate) async fn cpd_csv(
     State(state): State<AppState>,
@@ -194,10 +184,10 @@ pub(crate) async fn cpd_csv(
             "{},{},{},{},{},{},{}\r\n",
             p.date,
             p.kind,
-            csv_field(&p.title),
-            csv_field(&p.learned),
-            csv_field(&p.impact),
-            csv_field(p.peer.as_deref().unwrap_or("")),
+            crate::display::csv_field(&p.title),
+            crate::display::csv_field(&p.learned),
+            crate::display::csv_field(&p.impact),
+            crate::display::csv_field(p.peer.as_deref().unwrap_or("")),
             p.hours
         ));
     }

@@ -260,6 +260,13 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             | "/api/v1/people/{id}/chronology",
         ) => Person(CASE),
         ("get" | "post", "/people/{id}/edit") | ("put", "/api/v1/people/{id}") => Person(CASE),
+        // Contacts and case notes, the curated chronology and its export:
+        // those who may work on the person's case (an entry that does not
+        // exist is then simply not found).
+        ("get" | "post", "/people/{id}/contacts" | "/people/{id}/chronology/{entry}")
+        | ("get", "/people/{id}/chronology.csv")
+        | ("post", "/api/v1/people/{id}/contacts")
+        | ("put", "/api/v1/people/{id}/chronology/{entry_id}") => Person(CASE),
         // Council case workers may ask to open any record in an emergency;
         // whether it needs opening is the use case's business.
         ("post", "/people/{id}/break-glass" | "/api/v1/people/{id}/break-glass") => Roles(CASE),
@@ -583,6 +590,8 @@ fn fill(path: &str, f: &Fixture, cond: Cond) -> String {
         .replace("{outcome_id}", "01900000-0000-7000-8000-000000000001")
         .replace("{action}", "01900000-0000-7000-8000-000000000002")
         .replace("{action_id}", "01900000-0000-7000-8000-000000000002")
+        .replace("{entry}", "01900000-0000-7000-8000-000000000003")
+        .replace("{entry_id}", "01900000-0000-7000-8000-000000000003")
 }
 
 /// A request body the API can read (fields empty or wrong, so nothing is
@@ -614,6 +623,8 @@ fn api_body(path: &str) -> &'static str {
         "job-requirements" => r#"{"job_title":""}"#,
         "requirements" => r#"{"requirements":[]}"#,
         "status" if path.contains("/recommendations/") => r#"{"status":"done"}"#,
+        "contacts" => "{}",
+        _ if path.contains("/chronology/") => "{}",
         _ if path.starts_with("/api/v1/people/") => r#"{"version":0,"person":{}}"#,
         _ => "{}",
     }

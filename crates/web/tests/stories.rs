@@ -6,6 +6,8 @@ mod access;
 mod case_audit;
 #[path = "stories/concerns.rs"]
 mod concerns;
+#[path = "stories/contacts.rs"]
+mod contacts;
 #[path = "stories/enquiries.rs"]
 mod enquiries;
 #[path = "stories/reports.rs"]
@@ -977,6 +979,7 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/merges/{id}/undo",
             "POST /api/v1/people",
             "POST /api/v1/people/{id}/break-glass",
+            "POST /api/v1/people/{id}/contacts",
             "POST /api/v1/people/{id}/merge",
             "POST /api/v1/people/{id}/subject-access",
             "POST /api/v1/providers",
@@ -1000,6 +1003,7 @@ async fn openapi_story(db: TestDb) {
             "PUT /api/v1/learning/frameworks/levels/{id}",
             "PUT /api/v1/learning/frameworks/requirements",
             "PUT /api/v1/people/{id}",
+            "PUT /api/v1/people/{id}/chronology/{entry_id}",
             "PUT /api/v1/people/{id}/restriction",
             "PUT /api/v1/recommendations/{id}/status",
             "PUT /api/v1/settings/feedback-questions",
@@ -1279,6 +1283,7 @@ on_both_backends! {
     enquiry_through_the_api => crate::enquiries::api_enquiry_story;
     advocacy_capacity_and_consent => crate::enquiries::rights_story;
     partners_update_the_actions_they_own => crate::enquiries::owned_actions_story;
+    contacts_and_a_curated_chronology => crate::contacts::contacts_story;
     risk_and_the_plan => crate::enquiries::plan_story;
     the_persons_feedback => crate::enquiries::feedback_story;
     plan_summary_in_the_persons_language => crate::enquiries::plan_summary_translation_story;
