@@ -155,6 +155,9 @@ enum Command {
         /// Load demo data (a council, teams, partner agencies, one account per role, synthetic people) into an empty database.
         #[arg(long, env = "SAFEGUARD_DEMO")]
         demo: bool,
+        /// With --demo: synthetic adults with concerns and enquiries generated over the last two financial years, so the dashboard and the SAC return have a concluded year (0 for none).
+        #[arg(long, env = "SAFEGUARD_DEMO_PEOPLE", default_value_t = 1500)]
+        demo_people: u32,
         /// Minutes of inactivity after which a session ends.
         #[arg(long, env = "SAFEGUARD_IDLE_TIMEOUT_MINUTES", default_value_t = 30)]
         idle_timeout_minutes: u64,
@@ -388,6 +391,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             bind,
             db,
             demo,
+            demo_people,
             idle_timeout_minutes,
             absolute_timeout_hours,
             lockout_threshold,
@@ -433,6 +437,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                     .then(|| Duration::from_secs(statement_timeout_seconds)),
                 ..StoreOptions::default()
             };
+            let demo = demo.then_some(demo_people);
             serve(bind, db, store_options, demo, config, web, mail, anchoring).await
         }
         Command::User {
@@ -766,7 +771,7 @@ async fn serve(
     bind: SocketAddr,
     db: DbArgs,
     store_options: StoreOptions,
-    demo: bool,
+    demo: Option<u32>,
     config: CoreConfig,
     web: safeguard_web::WebConfig,
     mail: MailArgs,
@@ -776,10 +781,24 @@ async fn serve(
     let backend = store.backend_name();
     let core = Safeguard::new(store, config);
     let now = OffsetDateTime::now_utc();
-    let demo_logins = if demo {
+    let mut demo_volume = None;
+    let demo_logins = if let Some(people) = demo {
         let logins = core.load_demo(now).await?;
         if logins.is_some() {
             core.load_demo_casework(now).await?;
+            if people > 0 {
+                // A concluded year and this one so far, so that the dashboard
+                // and the SAC return show figures on first start.
+                let year = safeguard_domain::sac::Year::containing(core.today(now));
+                let made = core
+                    .generate(
+                        &safeguard_core::generate::Profile::new(people, 2, year, 1),
+                        now,
+                        |_, _, _| {},
+                    )
+                    .await?;
+                demo_volume = Some(made);
+            }
         }
         logins
     } else {
@@ -867,10 +886,16 @@ async fn serve(
     println!("Safeguard is running at http://{addr}/ (database: {backend})");
     if let Some(logins) = &demo_logins {
         print_logins(logins);
-    } else if demo {
+    } else if demo.is_some() {
         println!(
             "Demo data was already loaded: sign in with the demo accounts (password {}).",
             safeguard_core::demo::DEMO_PASSWORD
+        );
+    }
+    if let Some(made) = &demo_volume {
+        println!(
+            "Demo volume: {} synthetic people, {} concerns, {} enquiries ({} concluded) over two financial years.",
+            made.people, made.concerns, made.enquiries, made.concluded
         );
     }
     // With each connection's peer address: the public rate limit counts by it.

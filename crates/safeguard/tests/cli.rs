@@ -377,12 +377,75 @@ async fn operator_story(db: TestDb) {
     db.finish().await;
 }
 
+/// `serve --demo` also generates a volume over the last two financial
+/// years, so the last complete year has concluded enquiries to count.
+async fn demo_volume_story(db: TestDb) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut a = args(
+        &[
+            "serve",
+            "--demo",
+            "--demo-people",
+            "300",
+            "--bind",
+            "127.0.0.1:0",
+        ],
+        &db,
+    );
+    a.retain(|x| !x.starts_with("--audit-anchor-file"));
+    a.push(format!(
+        "--audit-anchor-file={}",
+        dir.path().join("anchors").display()
+    ));
+    let (mut child, _addr, mut lines) = start(&a);
+    let mut printed = String::new();
+    for _ in 0..9 {
+        printed.push_str(&lines.next().expect("line").expect("utf-8"));
+        printed.push('\n');
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        printed.contains("Demo volume: 300 synthetic people"),
+        "{printed}"
+    );
+    let today = time::OffsetDateTime::now_utc().date();
+    let last = safeguard_domain::sac::Year::containing(today).previous();
+    let concluded = safeguard_store::testing::count_raw(
+        &db.store,
+        &format!(
+            "SELECT COUNT(*) FROM enquiry_conclusions WHERE signed_off_at IS NOT NULL \
+             AND concluded_on >= '{}' AND concluded_on <= '{}'",
+            safeguard_domain::person::iso_date(last.first_day()),
+            safeguard_domain::person::iso_date(last.last_day())
+        ),
+    )
+    .await
+    .expect("count");
+    assert!(
+        concluded > 0,
+        "the last complete year has concluded enquiries"
+    );
+    db.finish().await;
+}
+
 /// `serve --demo` starts on the database, loads the demo data, prints where
 /// to sign in and the demo accounts, and answers /health.
 async fn serve_story(db: TestDb) {
     let dir = tempfile::tempdir().expect("temp dir");
     let anchors = dir.path().join("anchors");
-    let mut a = args(&["serve", "--demo", "--bind", "127.0.0.1:0"], &db);
+    // The worked demo alone (the generated volume is checked on its own).
+    let mut a = args(
+        &[
+            "serve",
+            "--demo",
+            "--demo-people",
+            "0",
+            "--bind",
+            "127.0.0.1:0",
+        ],
+        &db,
+    );
     a.push("--log-format=json".into());
     a.retain(|x| !x.starts_with("--audit-anchor-file"));
     a.push(format!("--audit-anchor-file={}", anchors.display()));
@@ -565,6 +628,7 @@ on_both_backends! {
     sac_report_from_generated_records => super::sac_report_story;
     operator_adds_users_and_verifies_audit => super::operator_story;
     serve_with_demo_data => super::serve_story;
+    serve_demo_has_a_concluded_year => super::demo_volume_story;
     public_rate_limit_through_a_real_socket => super::rate_limit_story;
     audit_chain_anchored_outside_the_database => super::audit_anchor_story;
 }
