@@ -836,6 +836,44 @@ async function main() {
       await signOut(page, j);
       await ctx.close();
     });
+
+    await test('narrow screens (375 px): the menu collapses; person, enquiry, triage queue and SAC return fit without sideways scrolling', async () => {
+      const ctx = await browser.newContext({ bypassCSP: true, viewport: { width: 375, height: 800 } });
+      const page = await ctx.newPage();
+      const j = 'narrow';
+      /** The page itself never scrolls sideways; wide tables scroll inside their own region. */
+      const fits = async () => {
+        const r = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, screen: window.innerWidth }));
+        if (r.page > r.screen) fail(`"${await page.title()}" is ${r.page} px wide on a ${r.screen} px screen`);
+      };
+      const menu = async (name, link) => {
+        if (await page.isVisible(`nav[aria-label="Main"] a:has-text("${link}")`)) fail('the menu should start collapsed on a narrow screen');
+        await page.click('button.govuk-service-navigation__toggle');
+        if ((await page.getAttribute('button.govuk-service-navigation__toggle', 'aria-expanded')) !== 'true') fail('the menu button should say it is expanded');
+        await go(page, j, name, () => page.click(`nav[aria-label="Main"] a:has-text("${link}")`));
+        await fits();
+      };
+      await signIn(page, base, 'practitioner', j);
+      await fits();
+      await menu('find', 'Find a person');
+      await page.fill('#q', 'Wieczorek');
+      await go(page, j, 'found', () => page.click('main button:has-text("Search")'));
+      await fits();
+      await go(page, j, 'person', () => page.click('a:has-text("Wieczorek, Tomasz")'));
+      await fits();
+      await menu('enquiries', 'Enquiries');
+      await go(page, j, 'enquiry', () => page.click('main table a:has-text("Tomasz Wieczorek")'));
+      await fits();
+      await signOut(page, j);
+      await signIn(page, base, 'manager', j);
+      await menu('triage-queue', 'Concerns');
+      await menu('sac', 'SAC return');
+      // A SAC table wider than the screen scrolls in its region, reachable by keyboard.
+      const region = await page.$('.sg-table-region');
+      if (!region || (await region.getAttribute('tabindex')) !== '0') fail('a table region must be focusable to scroll by keyboard');
+      await signOut(page, j);
+      await ctx.close();
+    });
   } finally {
     await browser.close();
     await stopServer(server);

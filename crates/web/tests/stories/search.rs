@@ -663,7 +663,7 @@ pub async fn long_chronology_story(db: TestDb) {
     );
     let rows = page
         .body
-        .split("Chronology, newest first")
+        .split("Chronology, newest first</caption>")
         .nth(1)
         .unwrap_or("");
     assert_eq!(
