@@ -313,6 +313,9 @@ async function managerJourney(page, base, journey, reference) {
   await visit(page, journey, 'enquiry-with-feedback', back);
   await go(page, journey, 'plan-summary', () => page.click('a:has-text("The plan in plain words")'));
   await expectText(page, 'Your safeguarding plan');
+  await go(page, journey, 'plan-summary-easy-read', () => page.click('nav[aria-label="Versions of this summary"] a:has-text("Easy read")'));
+  await go(page, journey, 'plan-summary-large-print', () => page.click('nav[aria-label="Versions of this summary"] a:has-text("Large print")'));
+  await expectText(page, 'You can call us on');
   await go(page, journey, 'enquiry-again', () => page.click('a.govuk-back-link'));
   await go(page, journey, 'person-from-enquiry', () => page.click('main a:has-text("s record")'));
   await go(page, journey, 'chronology', () => page.click('a:has-text("Filter or print the chronology")'));

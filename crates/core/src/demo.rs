@@ -267,10 +267,10 @@ impl Safeguard {
                 learning_disability: p.psr == "learning_disability",
                 preferred_language: Some(p.language.into()),
                 interpreter_needed: matches!(p.language, "Polish" | "Punjabi" | "Arabic"),
-                communication_needs: if p.psr == "sensory" {
-                    vec!["large_print".into(), "hearing_loop".into()]
-                } else {
-                    Vec::new()
+                communication_needs: match p.psr {
+                    "sensory" => vec!["large_print".into(), "hearing_loop".into()],
+                    "learning_disability" => vec!["easy_read".into(), "time".into()],
+                    _ => Vec::new(),
                 },
                 what_matters_to_me: Some(p.matters.into()),
                 key_people,
@@ -1078,6 +1078,10 @@ fn welsh_summary() -> safeguard_domain::summary::RawTranslation {
             "Dyma beth wnaethon ni ei gytuno gyda chi. Eich cynllun chi yw hwn: dywedwch wrthym os oes unrhyw beth yn anghywir neu os hoffech i rywbeth newid.",
         ),
         ("wants", "Beth ddywedoch chi wrthym yr hoffech chi"),
+        (
+            "wants_for_you",
+            "Beth ddywedodd {representative} wrthym yr hoffech chi, gan siarad ar eich rhan",
+        ),
         ("wants_none", "Nid ydym wedi ysgrifennu hyn eto."),
         (
             "own_words",
@@ -1098,6 +1102,7 @@ fn welsh_summary() -> safeguard_domain::summary::RawTranslation {
             "Eich gweithiwr yw {worker}, yn nhîm diogelu oedolion y cyngor",
         ),
         ("team", "Tîm diogelu oedolion y cyngor"),
+        ("phone", "Gallwch ein ffonio ar {phone}."),
         ("danger", "Os ydych chi mewn perygl, ffoniwch 999."),
     ];
     safeguard_domain::summary::RawTranslation {

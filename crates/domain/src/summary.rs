@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 use crate::validation::FieldErrors;
 
 /// Every fixed text of the summary: its key and its English wording.
-/// `{name}`, `{date}` and `{worker}` are filled in when the summary is made.
+/// `{name}`, `{date}`, `{worker}`, `{representative}` and `{phone}` are
+/// filled in when the summary is made.
 pub const TEXTS: &[(&str, &str)] = &[
     ("title", "Your safeguarding plan, {name}"),
     (
@@ -23,6 +24,10 @@ pub const TEXTS: &[(&str, &str)] = &[
         "This is what we agreed with you. It is your plan: tell us if anything is wrong or if you want something to change.",
     ),
     ("wants", "What you told us you want"),
+    (
+        "wants_for_you",
+        "What {representative} told us you want, speaking for you",
+    ),
     ("wants_none", "We have not written this down yet."),
     ("own_words", "What you said is kept in your own words."),
     ("happen", "What will happen"),
@@ -40,11 +45,18 @@ pub const TEXTS: &[(&str, &str)] = &[
         "Your worker is {worker}, in the council's adult safeguarding team",
     ),
     ("team", "The council's adult safeguarding team"),
+    ("phone", "You can call us on {phone}."),
     ("danger", "If you are in danger, call 999."),
 ];
 
 /// The placeholders a text may hold.
-const PLACEHOLDERS: &[&str] = &["{name}", "{date}", "{worker}"];
+const PLACEHOLDERS: &[&str] = &[
+    "{name}",
+    "{date}",
+    "{worker}",
+    "{representative}",
+    "{phone}",
+];
 
 /// The longest a translated text may be.
 const MAX_TEXT: usize = 600;

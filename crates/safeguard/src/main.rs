@@ -184,6 +184,9 @@ enum Command {
         /// Seconds that must pass between starting and sending the public concern form.
         #[arg(long, env = "SAFEGUARD_MIN_FORM_SECONDS", default_value_t = 3)]
         min_form_seconds: u32,
+        /// The safeguarding team's telephone number, printed on the person's plan summary (with --demo and none given, a fictional number).
+        #[arg(long, env = "SAFEGUARD_CONTACT_PHONE")]
+        contact_phone: Option<String>,
         /// Minutes an emergency (break-glass) opening of a record lasts.
         #[arg(long, env = "SAFEGUARD_BREAK_GLASS_MINUTES", default_value_t = 60)]
         break_glass_minutes: u64,
@@ -399,6 +402,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             public_rate_limit,
             trusted_proxies,
             min_form_seconds,
+            contact_phone,
             break_glass_minutes,
             safeguarding_lead_email,
             time_zone,
@@ -426,6 +430,10 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 min_form_seconds,
                 public_rate_limit,
                 trusted_proxies,
+                // A number from the range Ofcom keeps for drama: never a real line.
+                contact_phone: contact_phone
+                    .filter(|p| !p.trim().is_empty())
+                    .or_else(|| demo.then(|| "01632 960 001".to_string())),
             };
             let anchoring = Anchoring {
                 file: anchors.file(&db),

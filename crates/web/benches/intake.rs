@@ -132,6 +132,7 @@ async fn main() {
             min_form_seconds: 0,
             public_rate_limit: 0,
             trusted_proxies: Vec::new(),
+            contact_phone: None,
         },
     ));
 

@@ -1453,16 +1453,88 @@ struct PlanSummary {
     translation: Option<safeguard_domain::summary::Translation>,
     /// Whether an approved translation exists but English was asked for.
     translation_offered: bool,
+    /// The outcomes in the person's own words.
     outcomes: Vec<String>,
+    /// The outcomes a representative gave for them: (who, their words), by who.
+    for_you: Vec<(String, Vec<String>)>,
     actions: Vec<(String, String, String)>,
     /// Each positive risk-taking agreement: the risk, the agreement, the review date.
     agreements: Vec<(String, String, String)>,
     involve: Option<String>,
     next_review: Option<String>,
     worker: Option<String>,
+    /// The team's telephone number.
+    phone: Option<String>,
+    /// The version shown.
+    format: SummaryFormat,
+    /// The formats the person's recorded communication needs ask for.
+    needed: Vec<&'static str>,
+}
+
+/// A version of the plan summary: standard, easy read (larger text, one
+/// thing at a time, no tables) or large print.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SummaryFormat {
+    Standard,
+    EasyRead,
+    LargePrint,
+}
+
+impl SummaryFormat {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "standard" => Some(Self::Standard),
+            "easy_read" => Some(Self::EasyRead),
+            "large_print" => Some(Self::LargePrint),
+            _ => None,
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Self::Standard => "standard",
+            Self::EasyRead => "easy_read",
+            Self::LargePrint => "large_print",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Standard => "Standard",
+            Self::EasyRead => "Easy read",
+            Self::LargePrint => "Large print",
+        }
+    }
 }
 
 impl PlanSummary {
+    /// Every version, as (code, label, whether shown now, whether their needs ask for it).
+    fn formats(&self) -> Vec<(&'static str, &'static str, bool, bool)> {
+        [
+            SummaryFormat::Standard,
+            SummaryFormat::EasyRead,
+            SummaryFormat::LargePrint,
+        ]
+        .iter()
+        .map(|f| {
+            (
+                f.code(),
+                f.label(),
+                *f == self.format,
+                self.needed.contains(&f.code()),
+            )
+        })
+        .collect()
+    }
+
+    fn easy(&self) -> bool {
+        self.format == SummaryFormat::EasyRead
+    }
+
+    fn large(&self) -> bool {
+        self.format == SummaryFormat::LargePrint
+    }
+
     fn words(&self) -> safeguard_domain::summary::Words<'_> {
         match &self.translation {
             Some(t) => safeguard_domain::summary::Words::translated(t),
@@ -1476,6 +1548,9 @@ impl PlanSummary {
 pub(crate) struct SummaryQuery {
     #[serde(rename = "in")]
     lang: Option<String>,
+    /// `standard`, `easy_read` or `large_print` (default: what the
+    /// person's communication needs ask for).
+    format: Option<String>,
 }
 
 /// `GET /enquiries/{id}/summary`: the plan in plain words, to print and give to the person.
@@ -1507,7 +1582,7 @@ pub(crate) async fn summary(
         })
         .filter_map(|r| {
             r.agreement
-                .map(|(text, review)| (r.risk, text, safeguard_domain::person::iso_date(review)))
+                .map(|(text, review)| (r.risk, text, safeguard_domain::dates::long_date(review)))
         })
         .collect();
     let involve = records
@@ -1521,8 +1596,36 @@ pub(crate) async fn summary(
         .await?
         .into_iter()
         .filter(|a| matches!(a.status.as_str(), "planned" | "in_progress"))
-        .map(|a| (a.description, a.owner, a.due_on))
+        .map(|a| (a.description, a.owner, long_iso(&a.due_on)))
         .collect();
+    use safeguard_domain::codes::CommunicationNeed as Need;
+    let needs = &person.details.communication_needs;
+    let needed: Vec<&'static str> = [
+        (Need::EasyRead, SummaryFormat::EasyRead),
+        (Need::LargePrint, SummaryFormat::LargePrint),
+    ]
+    .iter()
+    .filter(|(n, _)| needs.contains(n))
+    .map(|(_, f)| f.code())
+    .collect();
+    let format = q
+        .format
+        .as_deref()
+        .and_then(SummaryFormat::parse)
+        .or_else(|| needed.first().and_then(|c| SummaryFormat::parse(c)))
+        .unwrap_or(SummaryFormat::Standard);
+    let mut for_you: Vec<(String, Vec<String>)> = Vec::new();
+    for o in v
+        .outcomes
+        .iter()
+        .filter(|o| o.active && o.expressed_by == "representative")
+    {
+        let who = o.representative.clone().unwrap_or_else(|| "Someone".into());
+        match for_you.iter_mut().find(|(w, _)| *w == who) {
+            Some((_, texts)) => texts.push(o.text.clone()),
+            None => for_you.push((who, vec![o.text.clone()])),
+        }
+    }
     let language = person
         .details
         .preferred_language
@@ -1544,16 +1647,27 @@ pub(crate) async fn summary(
         outcomes: v
             .outcomes
             .iter()
-            .filter(|o| o.active)
+            .filter(|o| o.active && o.expressed_by != "representative")
             .map(|o| o.text.clone())
             .collect(),
+        for_you,
         actions,
         agreements,
         involve,
-        next_review: v.enquiry.next_review_on.clone(),
+        next_review: v.enquiry.next_review_on.as_deref().map(long_iso),
         worker: v.lead_name.clone(),
+        phone: state.config.contact_phone.clone(),
+        format,
+        needed,
     };
     Ok(render(StatusCode::OK, &t))
+}
+
+/// A `YYYY-MM-DD` date in words ("7 December 2026"); anything else as it is.
+fn long_iso(iso: &str) -> String {
+    safeguard_domain::person::parse_iso_date(iso)
+        .map(safeguard_domain::dates::long_date)
+        .unwrap_or_else(|| iso.to_string())
 }
 
 /// Feedback as the enquiry page shows it.

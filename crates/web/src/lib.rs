@@ -70,6 +70,9 @@ pub struct WebConfig {
     pub public_rate_limit: u32,
     /// Proxies whose `X-Forwarded-For` header is believed (see [`limits`]).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The safeguarding team's telephone number, given to the person on
+    /// their plan summary.
+    pub contact_phone: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -79,6 +82,7 @@ impl Default for WebConfig {
             min_form_seconds: 3,
             public_rate_limit: 30,
             trusted_proxies: Vec::new(),
+            contact_phone: None,
         }
     }
 }

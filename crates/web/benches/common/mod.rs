@@ -29,6 +29,7 @@ pub fn router(core: &Safeguard) -> Router {
             min_form_seconds: 0,
             public_rate_limit: 0,
             trusted_proxies: Vec::new(),
+            contact_phone: None,
         },
     ))
 }

@@ -1597,3 +1597,84 @@ pub async fn owned_actions_story(db: TestDb) {
     );
     app.finish().await;
 }
+
+/// What the person receives is readable: their own words apart from what a
+/// representative said for them, a number to call, dates in words, and an
+/// easy read or large print version where their needs are recorded.
+pub async fn plan_summary_versions_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    // Grace has a learning disability; her record asks for easy read.
+    let (_grace, eid, _manager) = enquiry_for(&app, "grace adeyemi-hollis").await;
+    let mut p = app.browser();
+    p.login_ok("practitioner").await;
+    p.get(&format!("/enquiries/{eid}")).await;
+    p.post(
+        &format!("/enquiries/{eid}/outcomes"),
+        &[("text", "To choose my own clothes")],
+    )
+    .await;
+    let rep = p
+        .post(
+            &format!("/enquiries/{eid}/outcomes"),
+            &[
+                ("text", "For Grace to stay at the day centre she likes"),
+                ("expressed_by", "representative"),
+                ("representative", "Ruth, her advocate"),
+            ],
+        )
+        .await;
+    assert_eq!(rep.status, StatusCode::SEE_OTHER, "{}", rep.body);
+    assert_eq!(
+        p.post(
+            &format!("/enquiries/{eid}/actions"),
+            &[
+                ("description", "Choose clothes with Grace on Saturday"),
+                ("owner", "person"),
+                ("due_on", "2030-01-10"),
+                ("less_restrictive", "She chooses; staff only help if asked"),
+            ],
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    let summary = format!("/enquiries/{eid}/summary");
+    let easy = p.get(&summary).await;
+    assert!(
+        easy.contains("sg-easy-read")
+            && easy.contains("<strong>Easy read</strong> (their recorded needs ask for this)")
+            && easy.contains("sg-easy-read__item")
+            && easy.contains("10 January 2030"),
+        "{}",
+        easy.body
+    );
+    let own = easy
+        .body
+        .find("“To choose my own clothes”")
+        .expect("own words");
+    let heading = easy
+        .body
+        .find("What Ruth, her advocate told us you want, speaking for you")
+        .expect("the representative named");
+    let theirs = easy
+        .body
+        .find("“For Grace to stay at the day centre she likes”")
+        .expect("their words");
+    assert!(
+        own < heading && heading < theirs,
+        "the person's words come apart from a representative's"
+    );
+    assert!(easy.contains("You can call us on 01632 960 001."));
+    let standard = p.get(&format!("{summary}?format=standard")).await;
+    assert!(
+        !standard.contains("sg-easy-read\"") && standard.contains("<table class=\"govuk-table\">")
+    );
+    let large = p.get(&format!("{summary}?format=large_print")).await;
+    assert!(large.contains("sg-large-print") && large.contains("<strong>Large print</strong>"));
+    // A version that does not exist is the default one, not an error.
+    assert_eq!(
+        p.get(&format!("{summary}?format=braille")).await.status,
+        StatusCode::OK
+    );
+    app.finish().await;
+}

@@ -35,6 +35,8 @@ pub fn web_config(secure: bool) -> safeguard_web::WebConfig {
         min_form_seconds: 0,
         public_rate_limit: 0,
         trusted_proxies: Vec::new(),
+        // A number from the range Ofcom keeps for drama: never a real line.
+        contact_phone: Some("01632 960 001".into()),
     }
 }
 
