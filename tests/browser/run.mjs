@@ -123,6 +123,14 @@ async function test(name, fn) {
   }
 }
 
+/** Fills a GOV.UK date input (day, month, year) from `YYYY-MM-DD`; anything else goes in the day box as typed. */
+async function fillDate(page, id, value) {
+  const m = value.match(/^(\d{4})-(\d{2})-(\d{2})$/);
+  await page.fill(`#${id}`, m ? String(Number(m[3])) : value);
+  await page.fill(`#${id}-month`, m ? String(Number(m[2])) : '');
+  await page.fill(`#${id}-year`, m ? m[1] : '');
+}
+
 async function expectText(page, text) {
   const body = await page.textContent('body');
   if (!body.includes(text)) fail(`expected the page "${await page.title()}" to contain ${JSON.stringify(text)}`);
@@ -346,7 +354,7 @@ async function managerJourney(page, base, journey, reference) {
   await page.check('#kind');
   await go(page, journey, 'provider', () => page.click('button:has-text("Add provider")'));
   await go(page, journey, 'deadlines', () => page.click('nav[aria-label="Main"] a:has-text("Deadlines")'));
-  await page.fill('#day', '2031-02-30');
+  await fillDate(page, 'day', '2031-02-30');
   await go(page, journey, 'deadlines-errors', () => page.click('button:has-text("Add holiday")'));
   await expectText(page, 'There is a problem');
   await go(page, journey, 'translations', () => page.click('nav[aria-label="Main"] a:has-text("Translations")'));
@@ -530,8 +538,8 @@ async function main() {
             await go(page, j, 'review-errors', () => page.click('button:has-text("Add review")'));
             await expectText(page, 'There is a problem');
             await page.fill('#title', 'Adult K');
-            await page.fill('#commissioned_on', '2026-01-10');
-            await page.fill('#completed_on', '');
+            await fillDate(page, 'commissioned_on', '2026-01-10');
+            await fillDate(page, 'completed_on', '');
             await page.fill('#individuals_died', '0');
             await page.fill('#individuals_survived', '1');
             await go(page, j, 'review-added', () => page.click('button:has-text("Add review")'));
@@ -540,7 +548,7 @@ async function main() {
             await expectText(page, 'There is a problem');
             await page.fill('#text', 'Every enquiry lead to complete professional curiosity training');
             await page.selectOption('#owner', 'practitioner');
-            await page.fill('#due_on', '2027-03-31');
+            await fillDate(page, 'due_on', '2027-03-31');
             await page.selectOption('#level_id', 'level-bnc-c');
             await go(page, j, 'recommendation-added', () => page.click('button:has-text("Add the recommendation")'));
             await expectText(page, 'professional curiosity');
@@ -592,13 +600,13 @@ async function main() {
       await expectText(page, 'Staff group C');
       await page.fill('#title', 'Leading section 42 enquiries: refresher');
       await page.selectOption('#kind', 'course');
-      await page.fill('#completed_on', 'yesterday');
+      await fillDate(page, 'completed_on', 'yesterday');
       await page.fill('#hours', '6.5');
       await page.selectOption('#level', 'level-bnc-c');
       await go(page, j, 'mine-errors', () => page.click('button:has-text("Record learning")'));
       await expectText(page, 'There is a problem');
       const d = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
-      await page.fill('#completed_on', d);
+      await fillDate(page, 'completed_on', d);
       await go(page, j, 'mine-recorded', () => page.click('button:has-text("Record learning")'));
       await expectText(page, 'The learning was recorded');
       await signOut(page, j);
@@ -609,7 +617,7 @@ async function main() {
       await go(page, j, 'worker', () => page.click('main a:has-text("Jo Bright")'));
       await page.fill('#title', 'Adult safeguarding: leading enquiries');
       await page.selectOption('#kind', 'course');
-      await page.fill('#completed_on', d);
+      await fillDate(page, 'completed_on', d);
       await page.fill('#hours', '6');
       await page.selectOption('#level', 'level-bnc-c');
       await go(page, j, 'worker-recorded', () => page.click('button:has-text("Record learning")'));
@@ -650,17 +658,17 @@ async function main() {
       await go(page, j, 'list', () => page.click('nav[aria-label="Main"] a:has-text("Supervision")'));
       await go(page, j, 'worker', () => page.click('main a:has-text("Priya Okafor")'));
       await page.click('summary:has-text("Record a supervision session")');
-      await page.fill('#held_on', 'last week');
+      await fillDate(page, 'held_on', 'last week');
       await page.fill('#action_0_text', 'Book the advocacy training');
       await go(page, j, 'session-errors', () => page.click('button:has-text("Record the session")'));
       await expectText(page, 'There is a problem');
       const d = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
       const due = new Date(Date.now() + 14 * 86400000).toISOString().slice(0, 10);
-      await page.fill('#held_on', d);
+      await fillDate(page, 'held_on', d);
       await page.check('#wellbeing');
       await page.fill('#notes', 'A good month; recording is up to date.');
       await page.selectOption('#action_0_owner', 'practitioner');
-      await page.fill('#action_0_due', due);
+      await fillDate(page, 'action_0_due', due);
       await go(page, j, 'session-recorded', () => page.click('button:has-text("Record the session")'));
       await expectText(page, 'A good month');
       await signOut(page, j);
@@ -675,7 +683,7 @@ async function main() {
       await page.fill('#title', 'Least restrictive options');
       await go(page, j, 'reflection-errors', () => page.click('button:has-text("Add the reflection")'));
       await expectText(page, 'There is a problem');
-      await page.fill('#written_on', d);
+      await fillDate(page, 'written_on', d);
       await page.fill('#what_happened', 'We considered a care home move before trying more help at home.');
       await page.fill('#learned', 'The least restrictive option was there all along.');
       await page.fill('#will_change', 'List the options with the person before deciding.');
@@ -709,7 +717,7 @@ async function main() {
       await page.fill('#findings', 'Yusuf\'s wishes are clear; his feedback was never sought.');
       await page.fill('#action_0_text', 'Ask Yusuf for his feedback before closing');
       await page.selectOption('#action_0_owner', 'sam.reid');
-      await page.fill('#action_0_due', new Date(Date.now() + 30 * 86400000).toISOString().slice(0, 10));
+      await fillDate(page, 'action_0_due', new Date(Date.now() + 30 * 86400000).toISOString().slice(0, 10));
       await go(page, j, 'graded', () => page.click('button:has-text("Record the grades")'));
       await expectText(page, 'Awaiting moderation');
       await signOut(page, j);

@@ -1745,7 +1745,7 @@ impl Safeguard {
         }
         let mut e = FieldErrors::new();
         let Some(d) = safeguard_domain::person::parse_iso_date(day) else {
-            e.add("day", "Enter a real date, like 2027-05-08");
+            e.add("day", "Enter a real date");
             return Err(CoreError::Invalid(e));
         };
         let name = safeguard_domain::text::optional(name, 100, false)

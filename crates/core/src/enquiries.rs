@@ -1179,10 +1179,14 @@ impl Safeguard {
                     Some(d) => format!(
                         "{} held on {}; next review {}",
                         m.kind.label(),
-                        iso_date(m.held_on),
-                        iso_date(d)
+                        safeguard_domain::dates::long_date(m.held_on),
+                        safeguard_domain::dates::long_date(d)
                     ),
-                    None => format!("{} held on {}", m.kind.label(), iso_date(m.held_on)),
+                    None => format!(
+                        "{} held on {}",
+                        m.kind.label(),
+                        safeguard_domain::dates::long_date(m.held_on)
+                    ),
                 };
                 ("meeting", to_json(&m)?, Some(line))
             }
@@ -1218,7 +1222,7 @@ impl Safeguard {
                     Some((_, review)) => format!(
                         "Risk assessed: \"{}\"; positive risk-taking agreement, review on {}",
                         r.risk,
-                        iso_date(*review)
+                        safeguard_domain::dates::long_date(*review)
                     ),
                     None => format!("Risk assessed: \"{}\"", r.risk),
                 };
@@ -1364,7 +1368,7 @@ impl Safeguard {
                 "Plan action agreed: {} ({}, due {})",
                 a.description,
                 owner.label,
-                iso_date(a.due_on)
+                safeguard_domain::dates::long_date(a.due_on)
             ),
             actor_name: actor.display_name.clone(),
             concern_id: Some(e.concern_id.clone()),

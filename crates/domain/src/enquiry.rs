@@ -605,7 +605,7 @@ impl RawConclusion {
             Some(s) => match crate::person::parse_iso_date(s) {
                 Some(d) => d,
                 None => {
-                    e.add("concluded_on", "Enter a real date, like 2026-11-23");
+                    e.add("concluded_on", "Enter a real date");
                     today
                 }
             },

@@ -29,7 +29,7 @@ pub(crate) fn date(e: &mut FieldErrors, field: &str, raw: &Option<String>, today
                 today
             }
             None => {
-                e.add(field, "Enter a real date, like 2026-11-23");
+                e.add(field, "Enter a real date");
                 today
             }
         },

@@ -93,10 +93,7 @@ pub fn optional_date_field(
     let s = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
     let d = crate::person::parse_iso_date(s);
     if d.is_none() {
-        errors.add(
-            field,
-            format!("{label} must be a real date, like 2026-12-01"),
-        );
+        errors.add(field, format!("{label} must be a real date"));
     }
     d
 }

@@ -129,17 +129,17 @@ impl Standing {
         }
     }
 
-    /// Words for a page: "Current until 2027-03-01", "Out of date since ...".
+    /// Words for a page: "Current until 1 March 2027", "Out of date since ...".
     pub fn describe(self) -> String {
-        use crate::person::iso_date;
+        use crate::dates::long_date;
         match self {
-            Standing::Current { until } => format!("Current until {}", iso_date(until)),
+            Standing::Current { until } => format!("Current until {}", long_date(until)),
             Standing::Expiring { until, days } => format!(
                 "Runs out on {} (in {days} day{})",
-                iso_date(until),
+                long_date(until),
                 if days == 1 { "" } else { "s" }
             ),
-            Standing::Expired { on } => format!("Out of date since {}", iso_date(on)),
+            Standing::Expired { on } => format!("Out of date since {}", long_date(on)),
             Standing::Missing => "No training recorded".into(),
         }
     }

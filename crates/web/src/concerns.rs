@@ -728,9 +728,9 @@ fn clock_text(c: Clock) -> String {
     match c {
         Clock::Done { on_time: true } => "Made on time".into(),
         Clock::Done { on_time: false } => "Made late".into(),
-        Clock::Due(d) => format!("Due {} {} {}", d.day(), d.month(), d.year()),
+        Clock::Due(d) => format!("Due {}", safeguard_domain::dates::long_date(d)),
         Clock::DueToday => "Due today".into(),
-        Clock::Overdue(d) => format!("Overdue since {} {}", d.day(), d.month()),
+        Clock::Overdue(d) => format!("Overdue since {}", safeguard_domain::dates::long_date(d)),
     }
 }
 
@@ -767,7 +767,7 @@ pub(crate) fn list_row(item: &ConcernItem, staff: bool) -> ListRow {
     ListRow {
         id: c.id.clone(),
         reference: c.reference.clone(),
-        received: c.received_on.clone(),
+        received: crate::display::day_words(&c.received_on),
         about,
         status,
         clock: format!(

@@ -109,3 +109,12 @@ pub(crate) fn csv_field(s: &str) -> String {
     };
     format!("\"{}\"", s.replace('"', "\"\""))
 }
+
+/// A `YYYY-MM-DD` date in words, "7 December 2026", the one way pages
+/// show dates; anything else (blank, "Not set") as it is.
+pub(crate) fn day_words(date: impl std::fmt::Display) -> String {
+    let iso = date.to_string();
+    safeguard_domain::person::parse_iso_date(iso.trim())
+        .map(safeguard_domain::dates::long_date)
+        .unwrap_or(iso)
+}

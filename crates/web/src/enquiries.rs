@@ -597,10 +597,13 @@ async fn page(
     let e = &v.enquiry;
     let summary = vec![
         ("Concern", v.concern_reference.clone()),
-        ("Started", e.started_on.clone()),
+        ("Started", crate::display::day_words(&e.started_on)),
         (
             "Next review",
-            e.next_review_on.clone().unwrap_or_else(|| "Not set".into()),
+            e.next_review_on
+                .as_deref()
+                .map(crate::display::day_words)
+                .unwrap_or_else(|| "Not set".into()),
         ),
         (
             "Led by",
@@ -696,7 +699,7 @@ async fn page(
             if let Some(r) = &c.change_reason {
                 rows.push(("Why it differs from what the enquiry recorded", r.clone()));
             }
-            rows.push(("Concluded on", c.concluded_on.clone()));
+            rows.push(("Concluded on", crate::display::day_words(&c.concluded_on)));
             if let Some(at) = c.signed_off_at {
                 rows.push(("Signed off", when(at)));
             }

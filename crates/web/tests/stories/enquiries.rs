@@ -1055,7 +1055,7 @@ pub async fn plan_story(db: TestDb) {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     let person = p.get(&format!("/people/{ada}")).await;
     assert!(
-        person.contains("positive risk-taking agreement, review on 2030-01-15")
+        person.contains("positive risk-taking agreement, review on 15 January 2030")
             && person.contains("Plan action agreed")
     );
     app.finish().await;
