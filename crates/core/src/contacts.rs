@@ -2,7 +2,6 @@
 //! of the chronology: significant events with analysis.
 
 use safeguard_domain::contact::{RawContact, RawSignificance};
-use safeguard_domain::policy::{Action, Decision, decide};
 use safeguard_domain::{Actor, PersonId};
 use safeguard_store::concerns::ChronologyRow;
 use safeguard_store::contacts::ContactRow;
@@ -11,44 +10,6 @@ use time::OffsetDateTime;
 use crate::{CoreError, CoreResult, Ctx, Safeguard, new_uuid, unix_ms};
 
 impl Safeguard {
-    /// Checks that `actor` may change the case of person `id` (as editing
-    /// the record does), auditing a refusal as `(verb, entity)`.
-    async fn may_change_case(
-        &self,
-        actor: &Actor,
-        id: PersonId,
-        verb_entity: (&str, &str),
-        ctx: &Ctx,
-        now: OffsetDateTime,
-    ) -> CoreResult<()> {
-        let (verb, entity) = verb_entity;
-        if decide(actor, Action::UpdatePerson) == Decision::Deny {
-            return self
-                .refuse(
-                    actor,
-                    ctx,
-                    now,
-                    (verb, entity, Some(id.to_string())),
-                    CoreError::NotFound,
-                )
-                .await;
-        }
-        if let Some(kept) = self.store.merged_into(&id.to_string()).await? {
-            return Err(CoreError::Merged(
-                kept.parse().map_err(|_| CoreError::NotFound)?,
-            ));
-        }
-        self.require_person(
-            actor,
-            &id.to_string(),
-            ctx,
-            now,
-            (verb, entity, Some(id.to_string())),
-        )
-        .await?;
-        Ok(())
-    }
-
     /// Records a contact or case note on a person's record, with its line on
     /// the chronology (the person's words quoted), in one audited
     /// transaction. Those who may work on the person's case may.

@@ -351,6 +351,45 @@ impl Safeguard {
         })))
     }
 
+    /// Checks that `actor` may change the case of person `id` (the
+    /// record, its contacts and chronology), auditing a refusal as
+    /// `(verb, entity)`; why they may. A record merged away is changed only
+    /// by undoing the merge.
+    pub(crate) async fn may_change_case(
+        &self,
+        actor: &Actor,
+        id: PersonId,
+        verb_entity: (&str, &str),
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Basis> {
+        let (verb, entity) = verb_entity;
+        if decide(actor, Action::UpdatePerson) == Decision::Deny {
+            return self
+                .refuse(
+                    actor,
+                    ctx,
+                    now,
+                    (verb, entity, Some(id.to_string())),
+                    CoreError::NotFound,
+                )
+                .await;
+        }
+        if let Some(kept) = self.store.merged_into(&id.to_string()).await? {
+            return Err(CoreError::Merged(
+                kept.parse().map_err(|_| CoreError::NotFound)?,
+            ));
+        }
+        self.require_person(
+            actor,
+            &id.to_string(),
+            ctx,
+            now,
+            (verb, entity, Some(id.to_string())),
+        )
+        .await
+    }
+
     /// Changes a person record, if it is still at `expected_version`.
     pub async fn update_person(
         &self,
@@ -361,31 +400,8 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<Person> {
-        if decide(actor, Action::UpdatePerson) == Decision::Deny {
-            return self
-                .refuse(
-                    actor,
-                    ctx,
-                    now,
-                    ("update", "person", Some(id.to_string())),
-                    CoreError::NotFound,
-                )
-                .await;
-        }
-        if let Some(kept) = self.store.merged_into(&id.to_string()).await? {
-            // A record merged away is changed only by undoing the merge.
-            return Err(CoreError::Merged(
-                kept.parse().map_err(|_| CoreError::NotFound)?,
-            ));
-        }
         let basis = self
-            .require_person(
-                actor,
-                &id.to_string(),
-                ctx,
-                now,
-                ("update", "person", Some(id.to_string())),
-            )
+            .may_change_case(actor, id, ("update", "person"), ctx, now)
             .await?;
         let before = self
             .store
