@@ -558,7 +558,7 @@ async function main() {
           await go(page, j, `${role}-dashboard`, () => page.click('nav[aria-label="Main"] a:has-text("Dashboard")'));
           await expectText(page, 'Overdue work now');
           if ((await page.locator('figure svg[role="img"]').count()) < 5) fail('the dashboard should draw its charts');
-          await page.fill('#from', '2026-02-30');
+          await fillDate(page, 'from', '2026-02-30');
           await go(page, j, `${role}-dashboard-errors`, () => page.click('button:has-text("Show")'));
           await expectText(page, 'There is a problem');
         }

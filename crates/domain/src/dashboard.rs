@@ -64,7 +64,7 @@ impl Period {
                     default
                 }
                 None => {
-                    errors.add(field, "Enter a real date, like 2026-04-01");
+                    errors.add(field, "Enter a real date");
                     default
                 }
             },

@@ -270,8 +270,9 @@ pub(crate) async fn csv(
     State(state): State<AppState>,
     user: SignedIn,
     Path(id): Path<String>,
-    Query(q): Query<crate::pages::ChronologyQuery>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
+    let q = crate::pages::ChronologyQuery::parse(raw);
     let (person, rows) = crate::pages::chronology_rows(&state, &user, &id, &q).await?;
     let mut out = String::from("When,Kind,What,Who,Significant,Analysis\r\n");
     for c in rows {

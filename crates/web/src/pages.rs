@@ -1078,8 +1078,6 @@ struct ChronologyTemplate {
     name: String,
     kinds: Vec<(&'static str, &'static str)>,
     kind: String,
-    from: String,
-    to: String,
     rows: Vec<ChronologyLine>,
     /// "1 entry", "12 entries".
     entries: String,
@@ -1089,16 +1087,33 @@ struct ChronologyTemplate {
     may_curate: bool,
     /// An entry was just marked.
     saved: bool,
+    /// The filter as typed.
+    f: FormView,
 }
 
 /// The chronology's filter: a kind (or `significant`, the curated
-/// events), and dates from and to (`YYYY-MM-DD`).
-#[derive(Deserialize)]
+/// events), and dates from and to (`YYYY-MM-DD`, or date inputs' parts).
 pub(crate) struct ChronologyQuery {
     kind: Option<String>,
     from: Option<String>,
     to: Option<String>,
     saved: Option<String>,
+    /// The query as typed, for the form to show again.
+    form: FormData,
+}
+
+impl ChronologyQuery {
+    /// From the request's query string.
+    pub(crate) fn parse(raw: Option<String>) -> Self {
+        let form = FormData::parse(raw.unwrap_or_default().as_bytes());
+        ChronologyQuery {
+            kind: form.opt("kind"),
+            from: form.opt("from"),
+            to: form.opt("to"),
+            saved: form.opt("saved"),
+            form,
+        }
+    }
 }
 
 /// The kinds of chronology entry, for filtering; "significant" shows the
@@ -1165,8 +1180,9 @@ pub(crate) async fn chronology(
     State(state): State<AppState>,
     user: SignedIn,
     Path(id): Path<String>,
-    Query(q): Query<ChronologyQuery>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
+    let q = ChronologyQuery::parse(raw);
     let (person, rows) = chronology_rows(&state, &user, &id, &q).await?;
     let kind = q.kind.clone().unwrap_or_default();
     let from = q.from.clone().unwrap_or_default().trim().to_string();
@@ -1193,14 +1209,16 @@ pub(crate) async fn chronology(
         name: person.details.full_name(),
         kinds: CHRONOLOGY_KINDS.to_vec(),
         kind,
-        from,
-        to,
         entries: safeguard_domain::text::count(rows.len() as i64, "entry", "entries"),
         rows,
         query,
         may_curate: safeguard_domain::policy::decide(&user.actor, Action::UpdatePerson)
             == safeguard_domain::Decision::Allow,
         saved: q.saved.is_some(),
+        f: FormView {
+            data: q.form.clone(),
+            errors: FieldErrors::new(),
+        },
     };
     Ok(render(StatusCode::OK, &t))
 }

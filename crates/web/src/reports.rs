@@ -208,8 +208,7 @@ pub(crate) async fn add_review(
     }
 }
 
-/// `?from=YYYY-MM-DD&to=YYYY-MM-DD&team=ID`.
-#[derive(Deserialize)]
+/// `?from=YYYY-MM-DD&to=YYYY-MM-DD&team=ID` (or the date inputs' parts).
 pub(crate) struct DashboardQuery {
     from: Option<String>,
     to: Option<String>,
@@ -292,12 +291,15 @@ struct DashboardTemplate {
 pub(crate) async fn dashboard(
     State(state): State<AppState>,
     user: SignedIn,
-    Query(q): Query<DashboardQuery>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
-    let mut data = FormData::default();
-    data.set("from", q.from.clone().unwrap_or_default());
-    data.set("to", q.to.clone().unwrap_or_default());
-    data.set("team", q.team().unwrap_or_default());
+    // The query as a form: the date inputs' parts joined into `from` and `to`.
+    let data = FormData::parse(raw.unwrap_or_default().as_bytes());
+    let q = DashboardQuery {
+        from: data.opt("from"),
+        to: data.opt("to"),
+        team: data.opt("team"),
+    };
     let teams: Vec<(String, String)> = state.core.teams().await?;
     let team_name = q
         .team()

@@ -152,6 +152,26 @@ pub async fn contacts_story(db: TestDb) {
     assert_eq!(lines.len(), 2, "{}", csv.body);
     assert!(lines[1].contains("\"contact\"") && lines[1].contains("Yes,\"First time she named"));
 
+    // The filters take dates as typed in the three boxes.
+    let later = p
+        .get(&format!(
+            "/people/{ada}/chronology?kind=&from-day=1&from-month=1&from-year=2030&to-day=&to-month=&to-year="
+        ))
+        .await;
+    assert!(
+        later.contains("Nothing recorded for this choice")
+            && later.contains(r#"name="from-year" type="text" inputmode="numeric" value="2030""#),
+        "{}",
+        later.body
+    );
+    let mut m = app.browser();
+    m.login_ok("manager").await;
+    let bad = m
+        .get("/reports/dashboard?from-day=30&from-month=2&from-year=2026&to-day=&to-month=&to-year=&team=")
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.contains("href=\"#from\"") && bad.contains("value=\"30\""));
+
     // The API: a case note, and taking the mark away.
     let note = api
         .call(
