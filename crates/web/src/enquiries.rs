@@ -400,6 +400,11 @@ struct OutcomeView {
 struct EnquiryPage {
     l: Layout,
     /// The viewer is council staff (not a partner reading shared parts).
+    /// The section a save just returned to, and its banner's words.
+    saved_at: &'static str,
+    saved_message: &'static str,
+    /// The enquiry's tasks with their status, for council staff.
+    tasks: Vec<Task>,
     council: bool,
     show_voice: bool,
     show_plan: bool,
@@ -739,7 +744,7 @@ async fn page(
         Vec::new()
     };
     let today = safeguard_domain::person::iso_date(state.core.today(user.now));
-    let actions = v
+    let actions: Vec<ActionView> = v
         .actions()
         .await?
         .into_iter()
@@ -810,7 +815,20 @@ async fn page(
     } else {
         Vec::new()
     };
+    let (saved_at, saved_message) = if errors.is_empty() {
+        saved_section(data.get("saved")).unwrap_or(("", ""))
+    } else {
+        ("", "")
+    };
+    let tasks = if parts.is_none() {
+        tasks_of(&v, &records, &actions)
+    } else {
+        Vec::new()
+    };
     let t = EnquiryPage {
+        saved_at,
+        saved_message,
+        tasks,
         council: parts.is_none(),
         show_voice: reads(SharedPart::Outcomes),
         show_plan: reads(SharedPart::Plan),
@@ -910,37 +928,167 @@ async fn page(
     Ok(render(status, &t))
 }
 
+/// `?saved=SECTION` after a save: the section to show the banner in.
+#[derive(serde::Deserialize)]
+pub(crate) struct SavedQuery {
+    saved: Option<String>,
+}
+
 /// `GET /enquiries/{id}`.
 pub(crate) async fn view(
     State(state): State<AppState>,
     user: SignedIn,
     Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
 ) -> Result<Response, PageError> {
-    page(
-        &state,
-        &user,
-        &id,
-        FormData::default(),
-        FieldErrors::new(),
-        StatusCode::OK,
-    )
-    .await
+    let mut data = FormData::default();
+    if let Some(s) = q.saved {
+        data.set("saved", s);
+    }
+    page(&state, &user, &id, data, FieldErrors::new(), StatusCode::OK).await
 }
 
 fn back(id: &str) -> Response {
     Redirect::to(&format!("/enquiries/{id}")).into_response()
 }
 
-/// Re-renders the page with errors, or redirects after success.
+/// One task of the enquiry (GOV.UK task list): the section it opens,
+/// its name, and its status.
+pub(crate) struct Task {
+    anchor: &'static str,
+    name: &'static str,
+    status: TaskStatus,
+}
+
+/// Where a task stands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TaskStatus {
+    NotStarted,
+    InProgress,
+    Completed,
+    CannotStart,
+}
+
+impl TaskStatus {
+    fn label(self) -> &'static str {
+        match self {
+            TaskStatus::NotStarted => "Not yet started",
+            TaskStatus::InProgress => "In progress",
+            TaskStatus::Completed => "Completed",
+            TaskStatus::CannotStart => "Cannot start yet",
+        }
+    }
+
+    /// The tag's class (none for completed and cannot start, as GOV.UK's task list).
+    fn tag(self) -> &'static str {
+        match self {
+            TaskStatus::NotStarted => "govuk-tag govuk-tag--blue",
+            TaskStatus::InProgress => "govuk-tag govuk-tag--light-blue",
+            TaskStatus::Completed | TaskStatus::CannotStart => "",
+        }
+    }
+}
+
+/// The enquiry's tasks and where each stands, from what is recorded: the
+/// person's voice (asked, and outcomes when they expressed some), safety
+/// and capacity (the advocacy check, and consent or capacity where
+/// recorded), the plan (actions agreed, and the risk view), meetings and
+/// reviews, and the conclusion (proposed, signed off).
+fn tasks_of(
+    v: &safeguard_core::enquiries::EnquiryView,
+    records: &[safeguard_core::rows::EnquiryRecordRow],
+    actions: &[ActionView],
+) -> Vec<Task> {
+    use TaskStatus::*;
+    let has = |k: &str| records.iter().any(|r| r.kind == k);
+    let outcomes = v.outcomes.iter().any(|o| o.active);
+    let voice = match v.enquiry.asked.as_deref() {
+        Some("yes_expressed") if outcomes => Completed,
+        Some("yes_not_expressed" | "no" | "dont_know") => Completed,
+        _ if outcomes => InProgress,
+        _ => NotStarted,
+    };
+    let safety = match (has("advocacy"), has("capacity") || has("consent")) {
+        (true, true) => Completed,
+        (false, false) => NotStarted,
+        _ => InProgress,
+    };
+    let plan = match (!actions.is_empty(), has("risk")) {
+        (true, true) => Completed,
+        (false, false) => NotStarted,
+        _ => InProgress,
+    };
+    let meetings = if has("meeting") {
+        Completed
+    } else {
+        NotStarted
+    };
+    let conclusion = match v.state {
+        EnquiryState::Concluded => Completed,
+        EnquiryState::AwaitingSignOff => InProgress,
+        _ if voice != Completed => CannotStart,
+        _ => NotStarted,
+    };
+    vec![
+        Task {
+            anchor: "voice",
+            name: "The person's voice: what they want",
+            status: voice,
+        },
+        Task {
+            anchor: "safeguards",
+            name: "Safety and capacity: advocacy, capacity, consent",
+            status: safety,
+        },
+        Task {
+            anchor: "plan",
+            name: "The safeguarding plan and risks",
+            status: plan,
+        },
+        Task {
+            anchor: "safeguards",
+            name: "Meetings and reviews",
+            status: meetings,
+        },
+        Task {
+            anchor: "conclusion",
+            name: "The conclusion",
+            status: conclusion,
+        },
+    ]
+}
+
+/// The page's sections a save returns to, and what the success banner
+/// there says.
+const SECTIONS: &[(&str, &str)] = &[
+    ("team", "Saved: the need-to-know team and the lead."),
+    ("sharing", "The share was recorded, with its lawful basis."),
+    ("voice", "Saved: the person's outcomes, in their words."),
+    ("safeguards", "Saved, and added to the person's chronology."),
+    ("plan", "The plan was updated, and the chronology notes it."),
+    ("feedback", "The person's feedback was recorded."),
+    ("conclusion", "Saved: the conclusion."),
+];
+
+/// The section a `?saved=` names, if it is one of the page's.
+fn saved_section(code: &str) -> Option<(&'static str, &'static str)> {
+    SECTIONS.iter().copied().find(|(s, _)| *s == code)
+}
+
+/// Re-renders the page with errors, or returns to the section saved (its
+/// success banner shown there).
 async fn after(
     state: &AppState,
     user: &SignedIn,
     id: &str,
     f: FormData,
     r: Result<(), CoreError>,
+    section: &'static str,
 ) -> Result<Response, PageError> {
     match r {
-        Ok(()) => Ok(back(id)),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/enquiries/{id}?saved={section}#{section}")).into_response())
+        }
         Err(CoreError::Invalid(errors)) => {
             page(state, user, id, f, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
@@ -1022,7 +1170,7 @@ pub(crate) async fn share(
             CoreError::Invalid(errors) => CoreError::Invalid(prefixed(errors, "share_")),
             other => other,
         });
-    after(&state, &user, &id, f, r).await
+    after(&state, &user, &id, f, r, "sharing").await
 }
 
 /// The same errors, with each field name prefixed (forms on a shared page).
@@ -1054,7 +1202,7 @@ pub(crate) async fn invite(
             user.now,
         )
         .await;
-    after(&state, &user, &id, f, r).await
+    after(&state, &user, &id, f, r, "team").await
 }
 
 /// `POST /enquiries/{id}/allocate`.
@@ -1079,7 +1227,7 @@ pub(crate) async fn allocate(
             user.now,
         )
         .await;
-    after(&state, &user, &id, f, r).await
+    after(&state, &user, &id, f, r, "team").await
 }
 
 /// `POST /enquiries/{id}/asked`.
@@ -1094,7 +1242,7 @@ pub(crate) async fn asked(
         .core
         .set_asked(&user.actor, &id, f.get("asked"), &user.ctx, user.now)
         .await;
-    after(&state, &user, &id, f, r).await
+    after(&state, &user, &id, f, r, "voice").await
 }
 
 /// `POST /enquiries/{id}/outcomes`.
@@ -1115,7 +1263,7 @@ pub(crate) async fn add_outcome(
         .add_outcome(&user.actor, &id, &raw, &user.ctx, user.now)
         .await
         .map(|_| ());
-    after(&state, &user, &id, f, r).await
+    after(&state, &user, &id, f, r, "voice").await
 }
 
 /// `POST /enquiries/{id}/outcomes/{outcome}/reword`.
@@ -1150,7 +1298,7 @@ pub(crate) async fn reword(
             )),
             other => other,
         });
-    after(&state, &user, &id, f, r).await
+    after(&state, &user, &id, f, r, "voice").await
 }
 
 /// `POST /enquiries/{id}/outcomes/{outcome}/drop`.
@@ -1163,7 +1311,7 @@ pub(crate) async fn drop_outcome(
         .core
         .drop_outcome(&user.actor, &id, &outcome, &user.ctx, user.now)
         .await;
-    after(&state, &user, &id, FormData::default(), r).await
+    after(&state, &user, &id, FormData::default(), r, "voice").await
 }
 
 /// The conclusion form's fields as the domain's raw input.
@@ -1278,7 +1426,7 @@ pub(crate) async fn conclude(
             )),
             other => other,
         });
-    after(&state, &user, &id, f, r).await
+    after(&state, &user, &id, f, r, "conclusion").await
 }
 
 /// `POST /enquiries/{id}/sign-off` (`approve` = yes or no).
@@ -1300,7 +1448,7 @@ pub(crate) async fn sign_off(
             user.now,
         )
         .await;
-    after(&state, &user, &id, f, r).await
+    after(&state, &user, &id, f, r, "conclusion").await
 }
 
 /// `POST /enquiries/{id}/records/{kind}`: an advocacy check, capacity assessment or consent.
@@ -1396,7 +1544,7 @@ pub(crate) async fn add_record(
     if r.is_ok() {
         crate::drafts::forget(&state, &user, &path).await?;
     }
-    after(&state, &user, &id, f, r).await
+    after(&state, &user, &id, f, r, "safeguards").await
 }
 
 /// `POST /enquiries/{id}/actions`: an action for the safeguarding plan.
@@ -1420,7 +1568,7 @@ pub(crate) async fn add_action(
         .add_plan_action(&user.actor, &id, &raw, &user.ctx, user.now)
         .await
         .map(|_| ());
-    after(&state, &user, &id, f, r).await
+    after(&state, &user, &id, f, r, "plan").await
 }
 
 /// `POST /enquiries/{id}/actions/{action}`: a new status.
@@ -1442,7 +1590,7 @@ pub(crate) async fn action_status(
             user.now,
         )
         .await;
-    after(&state, &user, &id, f, r).await
+    after(&state, &user, &id, f, r, "plan").await
 }
 
 #[derive(Template)]
@@ -1776,7 +1924,7 @@ pub(crate) async fn record_feedback(
             )),
             other => other,
         });
-    after(&state, &user, &id, f, r).await
+    after(&state, &user, &id, f, r, "feedback").await
 }
 
 /// `POST /enquiries/{id}/feedback-link`: a one-time link, shown once.

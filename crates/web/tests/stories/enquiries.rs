@@ -342,7 +342,10 @@ pub async fn enquiry_story(db: TestDb) {
     let back = p.get(&format!("/enquiries/{eid}")).await;
     assert!(back.contains("Returned for changes"));
     assert!(back.contains("What you proposed is filled in below"));
-    assert!(!back.contains("Not yet"), "no 'Signed off: Not yet'");
+    assert!(
+        !back.contains("Signed off</dt>"),
+        "no 'Signed off: Not yet'"
+    );
     assert!(
         back.contains(r#"value="risk_action" checked"#)
             && back.contains(r#"value="financial" checked"#),
@@ -1510,11 +1513,30 @@ pub async fn owned_actions_story(db: TestDb) {
     assert!(bad.contains("Choose who will do it from the list"));
     let mut good = action.to_vec();
     good[1] = ("owner", "Northbridge Police");
-    assert_eq!(
-        p.post(&format!("/enquiries/{eid}/actions"), &good)
+    let saved = p.post(&format!("/enquiries/{eid}/actions"), &good).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    // Every save returns to its section, with a success banner there, and
+    // the task list says where each part stands.
+    let to = saved
+        .headers
+        .get(axum::http::header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(to, format!("/enquiries/{eid}?saved=plan#plan"));
+    let page = p.get(&to).await;
+    assert!(
+        page.contains("The plan was updated, and the chronology notes it.")
+            && page.contains(r##"href="#plan" aria-describedby="task-3-status">The safeguarding plan and risks</a>"##)
+            && page.contains(r#"<strong class="govuk-tag govuk-tag--light-blue">In progress</strong>"#)
+            && page.contains("Cannot start yet"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !p.get(&format!("/enquiries/{eid}"))
             .await
-            .status,
-        StatusCode::SEE_OTHER
+            .contains("The plan was updated")
     );
     let aid = app.db.store.plan_actions(&eid).await.expect("q")[0]
         .id
