@@ -46,9 +46,7 @@ pub(crate) fn owned_views(
             let due_date = safeguard_domain::person::parse_iso_date(&a.due_on);
             OwnedView {
                 overdue: open && due_date.is_some_and(|d| d < today),
-                due: due_date
-                    .map(safeguard_domain::dates::long_date)
-                    .unwrap_or(a.due_on),
+                due: crate::display::day_words(&a.due_on),
                 status_label: st.map(|s| s.label()).unwrap_or(""),
                 person: a
                     .person_name

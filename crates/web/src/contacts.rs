@@ -76,9 +76,7 @@ async fn contacts_page(
         .into_iter()
         .map(|c| ContactView {
             kind: ContactKind::parse(&c.kind).map(|k| k.label()).unwrap_or(""),
-            held_on: safeguard_domain::person::parse_iso_date(&c.held_on)
-                .map(safeguard_domain::dates::long_date)
-                .unwrap_or(c.held_on),
+            held_on: crate::display::day_words(&c.held_on),
             who: match (c.with_person, c.others) {
                 (true, Some(o)) => format!("{given} and {o}"),
                 (true, None) => given.clone(),

@@ -1747,7 +1747,7 @@ pub(crate) async fn summary(
         .await?
         .into_iter()
         .filter(|a| matches!(a.status.as_str(), "planned" | "in_progress"))
-        .map(|a| (a.description, a.owner, long_iso(&a.due_on)))
+        .map(|a| (a.description, a.owner, crate::display::day_words(&a.due_on)))
         .collect();
     use safeguard_domain::codes::CommunicationNeed as Need;
     let needs = &person.details.communication_needs;
@@ -1805,20 +1805,17 @@ pub(crate) async fn summary(
         actions,
         agreements,
         involve,
-        next_review: v.enquiry.next_review_on.as_deref().map(long_iso),
+        next_review: v
+            .enquiry
+            .next_review_on
+            .as_deref()
+            .map(crate::display::day_words),
         worker: v.lead_name.clone(),
         phone: state.config.contact_phone.clone(),
         format,
         needed,
     };
     Ok(render(StatusCode::OK, &t))
-}
-
-/// A `YYYY-MM-DD` date in words ("7 December 2026"); anything else as it is.
-fn long_iso(iso: &str) -> String {
-    safeguard_domain::person::parse_iso_date(iso)
-        .map(safeguard_domain::dates::long_date)
-        .unwrap_or_else(|| iso.to_string())
 }
 
 /// Feedback as the enquiry page shows it.
