@@ -79,12 +79,6 @@ struct ActionsPage {
     council: bool,
 }
 
-/// `?saved=1` after a change.
-#[derive(serde::Deserialize)]
-pub(crate) struct Saved {
-    saved: Option<String>,
-}
-
 async fn page(
     state: &AppState,
     user: &SignedIn,
@@ -118,7 +112,7 @@ async fn page(
 pub(crate) async fn list(
     State(state): State<AppState>,
     user: SignedIn,
-    Query(q): Query<Saved>,
+    Query(q): Query<crate::display::Saved>,
 ) -> Result<Response, PageError> {
     page(&state, &user, q.saved.is_some(), None).await
 }

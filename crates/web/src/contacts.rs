@@ -9,10 +9,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use safeguard_core::CoreError;
-use safeguard_domain::PersonId;
 use safeguard_domain::contact::{ContactKind, RawContact, RawSignificance};
 use safeguard_domain::validation::FieldErrors;
-use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::SignedIn;
@@ -20,10 +18,6 @@ use crate::display::{Opts, opts, when};
 use crate::errors::PageError;
 use crate::forms::{FormData, FormView};
 use crate::pages::{Layout, render};
-
-fn person_id(raw: &str) -> Result<PersonId, PageError> {
-    raw.parse().map_err(|_| PageError::not_found())
-}
 
 /// A contact as the page shows it.
 pub(crate) struct ContactView {
@@ -50,12 +44,6 @@ struct ContactsPage {
     saved: bool,
 }
 
-/// `?saved=1` after a change.
-#[derive(Deserialize)]
-pub(crate) struct Saved {
-    saved: Option<String>,
-}
-
 async fn contacts_page(
     state: &AppState,
     user: &SignedIn,
@@ -64,7 +52,7 @@ async fn contacts_page(
     errors: FieldErrors,
     saved: bool,
 ) -> Result<ContactsPage, PageError> {
-    let pid = person_id(id)?;
+    let pid = crate::pages::person_id(id)?;
     let person = state
         .core
         .view_person(&user.actor, pid, &user.ctx, user.now)
@@ -114,7 +102,7 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     user: SignedIn,
     Path(id): Path<String>,
-    Query(q): Query<Saved>,
+    Query(q): Query<crate::display::Saved>,
 ) -> Result<Response, PageError> {
     let t = contacts_page(
         &state,
@@ -135,7 +123,7 @@ pub(crate) async fn add(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let pid = person_id(&id)?;
+    let pid = crate::pages::person_id(&id)?;
     let f = FormData::parse(&body);
     let raw = RawContact {
         kind: f.opt("kind"),
@@ -182,7 +170,7 @@ async fn significance_page(
     f: Option<FormData>,
     errors: FieldErrors,
 ) -> Result<SignificancePage, PageError> {
-    let pid = person_id(id)?;
+    let pid = crate::pages::person_id(id)?;
     let person = state
         .core
         .view_person(&user.actor, pid, &user.ctx, user.now)
@@ -240,7 +228,7 @@ pub(crate) async fn mark(
     Path((id, entry)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let pid = person_id(&id)?;
+    let pid = crate::pages::person_id(&id)?;
     let f = FormData::parse(&body);
     let raw = RawSignificance {
         significant: f.get("significant") == "yes",

@@ -118,3 +118,10 @@ pub(crate) fn day_words(date: impl std::fmt::Display) -> String {
         .map(safeguard_domain::dates::long_date)
         .unwrap_or(iso)
 }
+
+/// `?saved=…` after a save: what was saved (`1`, or the section of a page
+/// it returns to), for the page to say so.
+#[derive(serde::Deserialize)]
+pub(crate) struct Saved {
+    pub(crate) saved: Option<String>,
+}

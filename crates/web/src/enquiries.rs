@@ -928,18 +928,12 @@ async fn page(
     Ok(render(status, &t))
 }
 
-/// `?saved=SECTION` after a save: the section to show the banner in.
-#[derive(serde::Deserialize)]
-pub(crate) struct SavedQuery {
-    saved: Option<String>,
-}
-
 /// `GET /enquiries/{id}`.
 pub(crate) async fn view(
     State(state): State<AppState>,
     user: SignedIn,
     Path(id): Path<String>,
-    Query(q): Query<SavedQuery>,
+    Query(q): Query<crate::display::Saved>,
 ) -> Result<Response, PageError> {
     let mut data = FormData::default();
     if let Some(s) = q.saved {

@@ -715,7 +715,8 @@ pub(crate) struct SavedQuery {
     unmerged: Option<String>,
 }
 
-fn person_id(raw: &str) -> Result<PersonId, PageError> {
+/// A person's id from a path, or "not found".
+pub(crate) fn person_id(raw: &str) -> Result<PersonId, PageError> {
     raw.parse().map_err(|_| PageError::not_found())
 }
 

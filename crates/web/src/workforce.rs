@@ -509,17 +509,11 @@ fn frameworks_page(
     }
 }
 
-/// `?saved=1`.
-#[derive(Deserialize)]
-pub(crate) struct SavedQuery {
-    saved: Option<String>,
-}
-
 /// `GET /learning/frameworks`: the levels, what each role needs, the lead's level.
 pub(crate) async fn frameworks(
     State(state): State<AppState>,
     user: SignedIn,
-    Query(q): Query<SavedQuery>,
+    Query(q): Query<crate::display::Saved>,
 ) -> Result<Response, PageError> {
     let cat = state.core.workforce_catalogue().await?;
     let notice = q.saved.is_some().then(|| "Saved.".to_string());
