@@ -52,15 +52,23 @@ fn recorded_from(
     e: &EnquiryRow,
     records: &[safeguard_store::enquiries::EnquiryRecordRow],
 ) -> Recorded {
-    let findings: Vec<bool> = records
+    let findings: Vec<bool> = capacity_assessments(records)
         .iter()
-        .filter(|r| r.kind == "capacity")
-        .filter_map(|r| {
-            serde_json::from_str::<safeguard_domain::safeguards::CapacityAssessment>(&r.data).ok()
-        })
-        .map(|a| a.lacks_capacity)
+        .map(|(_, a)| a.lacks_capacity)
         .collect();
     Recorded::new(e.asked.as_deref(), &findings)
+}
+
+/// The decision-specific capacity assessments among an enquiry's records,
+/// oldest first: (record id, assessment).
+pub fn capacity_assessments(
+    records: &[safeguard_store::enquiries::EnquiryRecordRow],
+) -> Vec<(&str, safeguard_domain::safeguards::CapacityAssessment)> {
+    records
+        .iter()
+        .filter(|r| r.kind == "capacity")
+        .filter_map(|r| Some((r.id.as_str(), serde_json::from_str(&r.data).ok()?)))
+        .collect()
 }
 
 /// The opened enquiry is the capability to read its parts: only
@@ -1137,13 +1145,11 @@ impl Safeguard {
         let Some(rid) = record_id.map(str::trim).filter(|s| !s.is_empty()) else {
             return Ok(None);
         };
-        self.store
-            .enquiry_records(enquiry_id)
-            .await?
+        let records = self.store.enquiry_records(enquiry_id).await?;
+        capacity_assessments(&records)
             .into_iter()
-            .find(|r| r.id == rid && r.kind == "capacity")
-            .and_then(|r| serde_json::from_str(&r.data).ok())
-            .map(Some)
+            .find(|(id, _)| *id == rid)
+            .map(|(_, a)| Some(a))
             .ok_or_else(|| {
                 invalid(
                     "capacity_id",

@@ -1312,14 +1312,11 @@ pub(crate) async fn drop_outcome(
 /// The enquiry's capacity assessments as choices: the decision, when, and
 /// what was found.
 fn capacity_options(records: &[safeguard_core::rows::EnquiryRecordRow]) -> Vec<(String, String)> {
-    records
-        .iter()
-        .filter(|r| r.kind == "capacity")
-        .filter_map(|r| {
-            let a: safeguard_domain::safeguards::CapacityAssessment =
-                serde_json::from_str(&r.data).ok()?;
-            Some((
-                r.id.clone(),
+    safeguard_core::enquiries::capacity_assessments(records)
+        .into_iter()
+        .map(|(id, a)| {
+            (
+                id.to_string(),
                 format!(
                     "“{}”, {}: {}",
                     a.decision,
@@ -1330,7 +1327,7 @@ fn capacity_options(records: &[safeguard_core::rows::EnquiryRecordRow]) -> Vec<(
                         "has capacity for this decision"
                     }
                 ),
-            ))
+            )
         })
         .collect()
 }
