@@ -183,12 +183,24 @@ impl Safeguard {
                 )
                 .await;
         };
+        self.move_owned_action(actor, &a, status, ctx, now).await
+    }
+
+    /// Moves on an action `actor` was found to own.
+    pub(crate) async fn move_owned_action(
+        &self,
+        actor: &Actor,
+        a: &PlanActionRow,
+        status: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
         let e = self
             .store
             .enquiry(&a.enquiry_id)
             .await?
             .ok_or(CoreError::NotFound)?;
-        self.move_action_on(actor, &e, &a, status, ctx, now).await
+        self.move_action_on(actor, &e, a, status, ctx, now).await
     }
 
     /// Sets an action's status, with its chronology line and audit event,

@@ -1421,9 +1421,7 @@ impl Safeguard {
                 a.owner_agency_id.as_deref(),
             )
         {
-            return self
-                .update_owned_action(actor, action_id, status, ctx, now)
-                .await;
+            return self.move_owned_action(actor, a, status, ctx, now).await;
         }
         let e = self
             .enquiry_for(actor, id, Action::WorkOnEnquiry, ctx, now)
