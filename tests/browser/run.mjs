@@ -279,9 +279,17 @@ async function managerJourney(page, base, journey, reference) {
   await go(page, journey, 'decided', () => page.click('button:has-text("Record decision")'));
   await expectText(page, 'Section 42 enquiry');
   await go(page, journey, 'enquiry', () => page.click('a:has-text("Section 42 enquiry for")'));
+  // The enquiry is a summary with a task list; each task has its own page,
+  // and a save returns to it with a success banner.
+  const task = (name, label) => go(page, journey, name, () => page.click(`main a.govuk-task-list__link:has-text("${label}")`));
+  const summary = (name) => go(page, journey, name, () => page.click('a.govuk-back-link:has-text("Back to the enquiry")'));
+  await task('enquiry-team', 'Need-to-know team and lead');
   await page.click('summary:has-text("Allocate this enquiry")');
   await page.selectOption('#lead', 'practitioner');
   await go(page, journey, 'enquiry-allocated', () => page.click('button:has-text("Allocate")'));
+  await expectText(page, 'Saved: the need-to-know team and the lead.');
+  await summary('enquiry-summary');
+  await task('enquiry-safeguards', 'Safety and capacity');
   await page.click('summary:has-text("Record consent")');
   await page.check('#subject-sharing');
   await page.fill('#detail', 'Northbridge Police');
@@ -292,8 +300,16 @@ async function managerJourney(page, base, journey, reference) {
   await page.check('#override_reason-serious_crime');
   await go(page, journey, 'enquiry-consent', () => page.click('button:has-text("Save consent")'));
   await expectText(page, 'A serious crime has been or may be committed');
+  await summary('enquiry-summary-safeguards-done');
+  await expectText(page, 'Cannot start yet');
+  await task('enquiry-voice', "The person's voice");
+  await page.check('#asked');
+  await go(page, journey, 'enquiry-asked', () => page.click('button:has-text("Save answer")'));
   await page.fill('#text', 'To feel safe at night');
   await go(page, journey, 'enquiry-outcome', () => page.click('button:has-text("Add outcome")'));
+  await expectText(page, "Saved: the person's outcomes, in their words.");
+  await summary('enquiry-summary-voice-done');
+  await task('enquiry-conclusion', 'The conclusion');
   await page.check('#risk_types-neglect');
   await go(page, journey, 'enquiry-conclusion-errors', () => page.click('button:has-text("Propose conclusion")'));
   await expectText(page, 'There is a problem');
@@ -308,6 +324,8 @@ async function managerJourney(page, base, journey, reference) {
   await go(page, journey, 'enquiry-awaiting', () => page.click('button:has-text("Propose conclusion")'));
   await go(page, journey, 'enquiry-concluded', () => page.click('button:has-text("Sign off the conclusion")'));
   await expectText(page, 'Partially Achieved');
+  await summary('enquiry-summary-concluded');
+  await task('enquiry-feedback', "The person's feedback");
   await page.check('#link_respondent');
   await go(page, journey, 'feedback-link', () => page.click('button:has-text("Make a feedback link")'));
   const feedbackUrl = (await page.textContent('.govuk-notification-banner .sg-code')).trim();
@@ -799,6 +817,7 @@ async function main() {
       await go(page, j, 'enquiries', () => page.click('nav[aria-label="Main"] a:has-text("Enquiries")'));
       await go(page, j, 'enquiries-all', () => page.click('main a:has-text("All")'));
       await go(page, j, 'enquiry', () => page.click('main table a'));
+      await go(page, j, 'enquiry-sharing', () => page.click('main a.govuk-task-list__link:has-text("Information shared")'));
       await page.click('summary:has-text("Record information shared")');
       await go(page, j, 'share-errors', () => page.click('button:has-text("Record the share")'));
       await expectText(page, 'There is a problem');
@@ -811,6 +830,8 @@ async function main() {
       await page.check('#share_parts');
       await go(page, j, 'shared', () => page.click('button:has-text("Record the share")'));
       await expectText(page, 'Northbridge Police');
+      await go(page, j, 'enquiry-again', () => page.click('a.govuk-back-link:has-text("Back to the enquiry")'));
+      await go(page, j, 'enquiry-team', () => page.click('main a.govuk-task-list__link:has-text("Need-to-know team")'));
       await page.click('summary:has-text("Invite someone into this enquiry")');
       await go(page, j, 'invite-errors', () => page.click('button:has-text("Invite")'));
       await expectText(page, 'There is a problem');
@@ -874,6 +895,8 @@ async function main() {
       await fits();
       await menu('enquiries', 'Enquiries');
       await go(page, j, 'enquiry', () => page.click('main table a:has-text("Tomasz Wieczorek")'));
+      await fits();
+      await go(page, j, 'enquiry-plan', () => page.click('main a.govuk-task-list__link:has-text("The safeguarding plan")'));
       await fits();
       await signOut(page, j);
       await signIn(page, base, 'manager', j);

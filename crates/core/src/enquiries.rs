@@ -301,6 +301,31 @@ impl Safeguard {
         Ok(out)
     }
 
+    /// Refuses the part of an opened enquiry a partner agency was not
+    /// shown (its page of safeguards, meetings or the team): audited as a
+    /// denial, and answered as not found, as a hidden record is.
+    pub async fn refuse_enquiry_part(
+        &self,
+        actor: &Actor,
+        view: &EnquiryView,
+        part: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreError {
+        let attempted = (
+            "view",
+            "enquiry",
+            Some(format!("{}#{part}", view.enquiry.id)),
+        );
+        match self
+            .refuse::<()>(actor, ctx, now, attempted, CoreError::NotFound)
+            .await
+        {
+            Err(e) => e,
+            Ok(()) => CoreError::NotFound,
+        }
+    }
+
     /// An enquiry's page (the view is audited).
     pub async fn enquiry_view(
         &self,

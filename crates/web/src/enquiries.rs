@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::display::{Opts, label, opts, when};
+use crate::enquiry_tasks::{Counts, Section, Task, tasks_of};
 use safeguard_domain::safeguards::{
     Advocacy, CapacityAssessment, Consent, ConsentBy, ConsentStatus, ConsentSubject,
     OverrideReason, RawAdvocacy, RawCapacity, RawConsent,
@@ -399,13 +400,23 @@ struct OutcomeView {
 #[template(path = "enquiry_view.html")]
 struct EnquiryPage {
     l: Layout,
-    /// The viewer is council staff (not a partner reading shared parts).
-    /// The section a save just returned to, and its banner's words.
-    saved_at: &'static str,
+    /// The page's section (`summary`, `shared` or a task's code).
+    section: &'static str,
+    /// The task page's heading.
+    heading: &'static str,
+    /// Whether a save just returned here, and the banner's words.
+    saved: bool,
     saved_message: &'static str,
-    /// The enquiry's tasks with their status, for council staff.
+    /// The enquiry's tasks with their status, on the summary.
     tasks: Vec<Task>,
+    /// The viewer is council staff (not a partner reading shared parts).
     council: bool,
+    show_team: bool,
+    show_sharing: bool,
+    show_safeguards: bool,
+    show_meetings: bool,
+    show_feedback: bool,
+    show_supervision: bool,
     show_voice: bool,
     show_plan: bool,
     show_conclusion: bool,
@@ -432,6 +443,9 @@ struct EnquiryPage {
     asked: &'static str,
     summary: Vec<(&'static str, String)>,
     outcomes: Vec<OutcomeView>,
+    /// On the conclusion: each outcome rated, in their words (when the
+    /// viewer may read the outcomes).
+    achieved: Vec<(String, &'static str, Option<String>)>,
     history: Vec<(String, String, String, String)>,
     conclusion: Vec<(&'static str, String)>,
     f: FormView,
@@ -469,7 +483,8 @@ struct EnquiryPage {
     answers: Opts,
     respondents: Opts,
     new_link: Option<String>,
-    drafts: Vec<&'static str>,
+    /// Unfinished drafts: what, and the task page (code, name) holding it.
+    drafts: Vec<(&'static str, &'static str, &'static str)>,
     actions: Vec<ActionView>,
     statuses: Opts,
     outcome_choices: Vec<(String, String)>,
@@ -503,6 +518,7 @@ async fn page(
     data: FormData,
     errors: FieldErrors,
     status: StatusCode,
+    section: Section,
 ) -> Result<Response, PageError> {
     let open_form = if errors.is_empty() {
         ""
@@ -523,19 +539,40 @@ async fn page(
             if kind.is_empty() {
                 continue;
             }
-            for (k, v) in FormData::parse(body.as_bytes()).0 {
-                if data.get(&k).is_empty() {
-                    data.push(&k, v);
+            let kept_on = Section::of_record(kind);
+            drafts.push((draft_label(kind), kept_on));
+            // A draft fills in its own form, on its own task's page.
+            if kept_on == section {
+                for (k, v) in FormData::parse(body.as_bytes()).0 {
+                    if data.get(&k).is_empty() {
+                        data.push(&k, v);
+                    }
                 }
+                open_form = kind;
             }
-            drafts.push(draft_label(kind));
-            open_form = kind;
         }
     }
     let v = state
         .core
         .enquiry_view(&user.actor, id, &user.ctx, user.now)
         .await?;
+    // A partner agency reads what was shared with them on one page; a task
+    // page shows only what the viewer may read (else it is not found, as
+    // a hidden record is).
+    let section = match (section, &v.parts) {
+        (Section::Summary, Some(_)) => Section::Shared,
+        (_, None) => section,
+        (Section::Voice, Some(p)) if p.contains(&SharedPart::Outcomes) => section,
+        (Section::Plan, Some(p)) if p.contains(&SharedPart::Plan) => section,
+        (Section::Conclusion, Some(p)) if p.contains(&SharedPart::Conclusion) => section,
+        _ => {
+            let refused = state
+                .core
+                .refuse_enquiry_part(&user.actor, &v, section.code(), &user.ctx, user.now)
+                .await;
+            return Err(refused.into());
+        }
+    };
     let allow = |a: Action| {
         safeguard_domain::policy::decide(&user.actor, a) == safeguard_domain::Decision::Allow
     };
@@ -620,7 +657,7 @@ async fn page(
             },
         ),
     ];
-    let outcomes = v
+    let outcomes: Vec<OutcomeView> = v
         .outcomes
         .iter()
         .map(|o| OutcomeView {
@@ -789,7 +826,7 @@ async fn page(
     // Partner staff invited into the enquiry read it; only council case
     // workers change it.
     let works = allow(Action::WorkOnEnquiry);
-    let members = v
+    let members: Vec<(String, String, String)> = v
         .members()
         .await?
         .into_iter()
@@ -803,7 +840,7 @@ async fn page(
         .collect();
     let parts = &v.parts;
     let reads = |p: SharedPart| parts.as_ref().is_none_or(|ps| ps.contains(&p));
-    let shares = v.shares().await?.into_iter().map(share_view).collect();
+    let shares: Vec<ShareView> = v.shares().await?.into_iter().map(share_view).collect();
     let share_agencies = if works {
         state
             .core
@@ -815,24 +852,52 @@ async fn page(
     } else {
         Vec::new()
     };
-    let (saved_at, saved_message) = if errors.is_empty() {
-        saved_section(data.get("saved")).unwrap_or(("", ""))
+    let saved = errors.is_empty() && data.get("saved") == section.code();
+    let feedback = feedback_views(&v.feedback().await?, &questions);
+    let tasks = if section == Section::Summary {
+        tasks_of(
+            &v,
+            &records,
+            &Counts {
+                actions: actions.len(),
+                members: members.len(),
+                shares: shares.len(),
+                feedback: feedback.len(),
+            },
+        )
     } else {
-        ("", "")
+        Vec::new()
     };
-    let tasks = if parts.is_none() {
-        tasks_of(&v, &records, &actions)
+    let shown = |s: Section| section == s || section == Section::Shared;
+    let achieved = if reads(SharedPart::Outcomes) {
+        outcomes
+            .iter()
+            .filter_map(|o: &OutcomeView| Some((o.text.clone(), o.achievement?, o.comment.clone())))
+            .collect()
     } else {
         Vec::new()
     };
     let t = EnquiryPage {
-        saved_at,
-        saved_message,
+        section: section.code(),
+        heading: section.name(),
+        saved,
+        saved_message: section.saved(),
         tasks,
+        drafts: drafts
+            .into_iter()
+            .filter(|(_, s)| section == Section::Summary || *s == section)
+            .map(|(label, s)| (label, s.code(), s.name()))
+            .collect(),
+        show_team: parts.is_none() && shown(Section::Team),
+        show_sharing: parts.is_none() && shown(Section::Sharing),
+        show_safeguards: parts.is_none() && shown(Section::Safeguards),
+        show_meetings: parts.is_none() && shown(Section::Meetings),
+        show_feedback: parts.is_none() && shown(Section::Feedback),
+        show_supervision: section == Section::Summary,
         council: parts.is_none(),
-        show_voice: reads(SharedPart::Outcomes),
-        show_plan: reads(SharedPart::Plan),
-        show_conclusion: reads(SharedPart::Conclusion),
+        show_voice: reads(SharedPart::Outcomes) && shown(Section::Voice),
+        show_plan: reads(SharedPart::Plan) && shown(Section::Plan),
+        show_conclusion: reads(SharedPart::Conclusion) && shown(Section::Conclusion),
         shares,
         can_share: works,
         share_agencies,
@@ -860,6 +925,7 @@ async fn page(
             .unwrap_or("Not recorded yet"),
         summary,
         outcomes,
+        achieved,
         history,
         conclusion,
         f: FormView {
@@ -881,14 +947,18 @@ async fn page(
         capacities: opts!(Capacity),
         achievements: opts!(Achievement),
         yes_no: vec![("yes", "Yes"), ("no", "No")],
-        records: records.iter().map(record_view).collect(),
+        records: records
+            .iter()
+            .filter(|r| parts.is_none() && shown(Section::of_record(&r.kind)))
+            .map(record_view)
+            .collect(),
         open_form,
         consent_subjects: opts!(ConsentSubject),
         consent_statuses: opts!(ConsentStatus),
         consent_by: opts!(ConsentBy),
         override_reasons: opts!(OverrideReason),
         likelihoods: opts!(safeguard_domain::plan::Likelihood),
-        feedback: feedback_views(&v.feedback().await?, &questions),
+        feedback,
         supervision: v.supervision().await?,
         questions: questions
             .iter()
@@ -903,7 +973,6 @@ async fn page(
         answers: opts!(safeguard_domain::feedback::Answer),
         respondents: opts!(safeguard_domain::feedback::Respondent),
         new_link,
-        drafts,
         meeting_kinds: opts!(safeguard_domain::plan::MeetingKind),
         attendances: opts!(safeguard_domain::plan::Attendance),
         needs: opts!(safeguard_domain::codes::CommunicationNeed),
@@ -928,163 +997,98 @@ async fn page(
     Ok(render(status, &t))
 }
 
-/// `GET /enquiries/{id}`.
+/// `GET /enquiries/{id}`: the summary and its task list (for a partner
+/// agency, everything shared with them).
 pub(crate) async fn view(
     State(state): State<AppState>,
     user: SignedIn,
     Path(id): Path<String>,
-    Query(q): Query<crate::display::Saved>,
+) -> Result<Response, PageError> {
+    task_page(state, user, id, None, Section::Summary).await
+}
+
+/// The summary or one task page, `GET /enquiries/{id}/{section}`;
+/// `?saved=` after a save there shows its success banner.
+async fn task_page(
+    state: AppState,
+    user: SignedIn,
+    id: String,
+    saved: Option<String>,
+    section: Section,
 ) -> Result<Response, PageError> {
     let mut data = FormData::default();
-    if let Some(s) = q.saved {
+    if let Some(s) = saved {
         data.set("saved", s);
     }
-    page(&state, &user, &id, data, FieldErrors::new(), StatusCode::OK).await
+    page(
+        &state,
+        &user,
+        &id,
+        data,
+        FieldErrors::new(),
+        StatusCode::OK,
+        section,
+    )
+    .await
 }
 
-fn back(id: &str) -> Response {
-    Redirect::to(&format!("/enquiries/{id}")).into_response()
-}
-
-/// One task of the enquiry (GOV.UK task list): the section it opens,
-/// its name, and its status.
-pub(crate) struct Task {
-    anchor: &'static str,
-    name: &'static str,
-    status: TaskStatus,
-}
-
-/// Where a task stands.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum TaskStatus {
-    NotStarted,
-    InProgress,
-    Completed,
-    CannotStart,
-}
-
-impl TaskStatus {
-    fn label(self) -> &'static str {
-        match self {
-            TaskStatus::NotStarted => "Not yet started",
-            TaskStatus::InProgress => "In progress",
-            TaskStatus::Completed => "Completed",
-            TaskStatus::CannotStart => "Cannot start yet",
+/// The task pages' handlers, one per route.
+macro_rules! task_pages {
+    ($($name:ident => $section:ident, $doc:literal;)*) => {$(
+        #[doc = $doc]
+        pub(crate) async fn $name(
+            State(state): State<AppState>,
+            user: SignedIn,
+            Path(id): Path<String>,
+            Query(q): Query<crate::display::Saved>,
+        ) -> Result<Response, PageError> {
+            task_page(state, user, id, q.saved, Section::$section).await
         }
-    }
-
-    /// The tag's class (none for completed and cannot start, as GOV.UK's task list).
-    fn tag(self) -> &'static str {
-        match self {
-            TaskStatus::NotStarted => "govuk-tag govuk-tag--blue",
-            TaskStatus::InProgress => "govuk-tag govuk-tag--light-blue",
-            TaskStatus::Completed | TaskStatus::CannotStart => "",
-        }
-    }
+    )*};
 }
 
-/// The enquiry's tasks and where each stands, from what is recorded: the
-/// person's voice (asked, and outcomes when they expressed some), safety
-/// and capacity (the advocacy check, and consent or capacity where
-/// recorded), the plan (actions agreed, and the risk view), meetings and
-/// reviews, and the conclusion (proposed, signed off).
-fn tasks_of(
-    v: &safeguard_core::enquiries::EnquiryView,
-    records: &[safeguard_core::rows::EnquiryRecordRow],
-    actions: &[ActionView],
-) -> Vec<Task> {
-    use TaskStatus::*;
-    let has = |k: &str| records.iter().any(|r| r.kind == k);
-    let outcomes = v.outcomes.iter().any(|o| o.active);
-    let voice = match v.enquiry.asked.as_deref() {
-        Some("yes_expressed") if outcomes => Completed,
-        Some("yes_not_expressed" | "no" | "dont_know") => Completed,
-        _ if outcomes => InProgress,
-        _ => NotStarted,
-    };
-    let safety = match (has("advocacy"), has("capacity") || has("consent")) {
-        (true, true) => Completed,
-        (false, false) => NotStarted,
-        _ => InProgress,
-    };
-    let plan = match (!actions.is_empty(), has("risk")) {
-        (true, true) => Completed,
-        (false, false) => NotStarted,
-        _ => InProgress,
-    };
-    let meetings = if has("meeting") {
-        Completed
-    } else {
-        NotStarted
-    };
-    let conclusion = match v.state {
-        EnquiryState::Concluded => Completed,
-        EnquiryState::AwaitingSignOff => InProgress,
-        _ if voice != Completed => CannotStart,
-        _ => NotStarted,
-    };
-    vec![
-        Task {
-            anchor: "voice",
-            name: "The person's voice: what they want",
-            status: voice,
-        },
-        Task {
-            anchor: "safeguards",
-            name: "Safety and capacity: advocacy, capacity, consent",
-            status: safety,
-        },
-        Task {
-            anchor: "plan",
-            name: "The safeguarding plan and risks",
-            status: plan,
-        },
-        Task {
-            anchor: "safeguards",
-            name: "Meetings and reviews",
-            status: meetings,
-        },
-        Task {
-            anchor: "conclusion",
-            name: "The conclusion",
-            status: conclusion,
-        },
-    ]
+task_pages! {
+    voice_task => Voice, "`GET /enquiries/{id}/voice`: the person's desired outcomes.";
+    safeguards_task => Safeguards, "`GET /enquiries/{id}/safeguards`: advocacy, capacity, consent, involvement.";
+    plan_task => Plan, "`GET /enquiries/{id}/plan`: the plan's actions and the risk assessments.";
+    meetings_task => Meetings, "`GET /enquiries/{id}/meetings`: strategy discussions, meetings and reviews.";
+    conclusion_task => Conclusion, "`GET /enquiries/{id}/conclusion`: the conclusion and its sign-off.";
+    team_task => Team, "`GET /enquiries/{id}/team`: the need-to-know team and the lead.";
+    sharing_task => Sharing, "`GET /enquiries/{id}/sharing`: information shared, and its lawful basis.";
+    feedback_task => Feedback, "`GET /enquiries/{id}/feedback`: the person's feedback.";
 }
 
-/// The page's sections a save returns to, and what the success banner
-/// there says.
-const SECTIONS: &[(&str, &str)] = &[
-    ("team", "Saved: the need-to-know team and the lead."),
-    ("sharing", "The share was recorded, with its lawful basis."),
-    ("voice", "Saved: the person's outcomes, in their words."),
-    ("safeguards", "Saved, and added to the person's chronology."),
-    ("plan", "The plan was updated, and the chronology notes it."),
-    ("feedback", "The person's feedback was recorded."),
-    ("conclusion", "Saved: the conclusion."),
-];
-
-/// The section a `?saved=` names, if it is one of the page's.
-fn saved_section(code: &str) -> Option<(&'static str, &'static str)> {
-    SECTIONS.iter().copied().find(|(s, _)| *s == code)
+/// Back to a task's page (after a draft is kept).
+fn back(id: &str, section: Section) -> Response {
+    Redirect::to(&format!("/enquiries/{id}/{}", section.code())).into_response()
 }
 
-/// Re-renders the page with errors, or returns to the section saved (its
-/// success banner shown there).
+/// Re-renders the task's page with errors, or returns to it with its
+/// success banner.
 async fn after(
     state: &AppState,
     user: &SignedIn,
     id: &str,
     f: FormData,
     r: Result<(), CoreError>,
-    section: &'static str,
+    section: Section,
 ) -> Result<Response, PageError> {
     match r {
         Ok(()) => {
-            Ok(Redirect::to(&format!("/enquiries/{id}?saved={section}#{section}")).into_response())
+            let code = section.code();
+            Ok(Redirect::to(&format!("/enquiries/{id}/{code}?saved={code}")).into_response())
         }
         Err(CoreError::Invalid(errors)) => {
-            page(state, user, id, f, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            page(
+                state,
+                user,
+                id,
+                f,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                section,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -1164,7 +1168,7 @@ pub(crate) async fn share(
             CoreError::Invalid(errors) => CoreError::Invalid(prefixed(errors, "share_")),
             other => other,
         });
-    after(&state, &user, &id, f, r, "sharing").await
+    after(&state, &user, &id, f, r, Section::Sharing).await
 }
 
 /// The same errors, with each field name prefixed (forms on a shared page).
@@ -1196,7 +1200,7 @@ pub(crate) async fn invite(
             user.now,
         )
         .await;
-    after(&state, &user, &id, f, r, "team").await
+    after(&state, &user, &id, f, r, Section::Team).await
 }
 
 /// `POST /enquiries/{id}/allocate`.
@@ -1221,7 +1225,7 @@ pub(crate) async fn allocate(
             user.now,
         )
         .await;
-    after(&state, &user, &id, f, r, "team").await
+    after(&state, &user, &id, f, r, Section::Team).await
 }
 
 /// `POST /enquiries/{id}/asked`.
@@ -1236,7 +1240,7 @@ pub(crate) async fn asked(
         .core
         .set_asked(&user.actor, &id, f.get("asked"), &user.ctx, user.now)
         .await;
-    after(&state, &user, &id, f, r, "voice").await
+    after(&state, &user, &id, f, r, Section::Voice).await
 }
 
 /// `POST /enquiries/{id}/outcomes`.
@@ -1257,7 +1261,7 @@ pub(crate) async fn add_outcome(
         .add_outcome(&user.actor, &id, &raw, &user.ctx, user.now)
         .await
         .map(|_| ());
-    after(&state, &user, &id, f, r, "voice").await
+    after(&state, &user, &id, f, r, Section::Voice).await
 }
 
 /// `POST /enquiries/{id}/outcomes/{outcome}/reword`.
@@ -1292,7 +1296,7 @@ pub(crate) async fn reword(
             )),
             other => other,
         });
-    after(&state, &user, &id, f, r, "voice").await
+    after(&state, &user, &id, f, r, Section::Voice).await
 }
 
 /// `POST /enquiries/{id}/outcomes/{outcome}/drop`.
@@ -1305,7 +1309,7 @@ pub(crate) async fn drop_outcome(
         .core
         .drop_outcome(&user.actor, &id, &outcome, &user.ctx, user.now)
         .await;
-    after(&state, &user, &id, FormData::default(), r, "voice").await
+    after(&state, &user, &id, FormData::default(), r, Section::Voice).await
 }
 
 /// The conclusion form's fields as the domain's raw input.
@@ -1417,7 +1421,7 @@ pub(crate) async fn conclude(
             )),
             other => other,
         });
-    after(&state, &user, &id, f, r, "conclusion").await
+    after(&state, &user, &id, f, r, Section::Conclusion).await
 }
 
 /// `POST /enquiries/{id}/sign-off` (`approve` = yes or no).
@@ -1439,7 +1443,7 @@ pub(crate) async fn sign_off(
             user.now,
         )
         .await;
-    after(&state, &user, &id, f, r, "conclusion").await
+    after(&state, &user, &id, f, r, Section::Conclusion).await
 }
 
 /// `POST /enquiries/{id}/records/{kind}`: an advocacy check, capacity assessment or consent.
@@ -1524,7 +1528,7 @@ pub(crate) async fn add_record(
     let path = format!("/enquiries/{id}/records/{kind}");
     if f.get("action") == "draft" {
         crate::drafts::save(&state, &user, &path, &f).await?;
-        return Ok(back(&id));
+        return Ok(back(&id, Section::of_record(&kind)));
     }
     f.set("open_form", kind.clone());
     let r = state
@@ -1535,7 +1539,7 @@ pub(crate) async fn add_record(
     if r.is_ok() {
         crate::drafts::forget(&state, &user, &path).await?;
     }
-    after(&state, &user, &id, f, r, "safeguards").await
+    after(&state, &user, &id, f, r, Section::of_record(&kind)).await
 }
 
 /// `POST /enquiries/{id}/actions`: an action for the safeguarding plan.
@@ -1559,7 +1563,7 @@ pub(crate) async fn add_action(
         .add_plan_action(&user.actor, &id, &raw, &user.ctx, user.now)
         .await
         .map(|_| ());
-    after(&state, &user, &id, f, r, "plan").await
+    after(&state, &user, &id, f, r, Section::Plan).await
 }
 
 /// `POST /enquiries/{id}/actions/{action}`: a new status.
@@ -1581,7 +1585,7 @@ pub(crate) async fn action_status(
             user.now,
         )
         .await;
-    after(&state, &user, &id, f, r, "plan").await
+    after(&state, &user, &id, f, r, Section::Plan).await
 }
 
 #[derive(Template)]
@@ -1912,7 +1916,7 @@ pub(crate) async fn record_feedback(
             )),
             other => other,
         });
-    after(&state, &user, &id, f, r, "feedback").await
+    after(&state, &user, &id, f, r, Section::Feedback).await
 }
 
 /// `POST /enquiries/{id}/feedback-link`: a one-time link, shown once.
@@ -1954,6 +1958,7 @@ pub(crate) async fn feedback_link(
                 data,
                 FieldErrors::new(),
                 StatusCode::CREATED,
+                Section::Feedback,
             )
             .await
         }
@@ -1974,6 +1979,7 @@ pub(crate) async fn feedback_link(
                 f,
                 errs,
                 StatusCode::UNPROCESSABLE_ENTITY,
+                Section::Feedback,
             )
             .await
         }

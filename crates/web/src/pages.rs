@@ -209,7 +209,10 @@ fn draft_link(path: &str) -> (String, String) {
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match parts.as_slice() {
         ["enquiries", id, "records", kind] => (
-            format!("/enquiries/{id}"),
+            format!(
+                "/enquiries/{id}/{}",
+                crate::enquiry_tasks::Section::of_record(kind).code()
+            ),
             format!("A {} on an enquiry", crate::enquiries::draft_label(kind)),
         ),
         ["people", "new"] => (path.to_string(), "A new person's record".into()),

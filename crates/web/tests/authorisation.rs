@@ -501,6 +501,20 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             | "/api/v1/enquiries/{id}/actions"
             | "/api/v1/enquiries/{id}/shares",
         ) => EnquiryRead,
+        // Task pages: the person's voice is read by a partner it was shared
+        // with (the fixture shares the outcomes only); the other parts are
+        // for the council staff with the case, and not found for a partner.
+        ("get", "/enquiries/{id}/voice") => EnquiryRead,
+        (
+            "get",
+            "/enquiries/{id}/safeguards"
+            | "/enquiries/{id}/plan"
+            | "/enquiries/{id}/meetings"
+            | "/enquiries/{id}/conclusion"
+            | "/enquiries/{id}/team"
+            | "/enquiries/{id}/sharing"
+            | "/enquiries/{id}/feedback",
+        ) => EnquiryWork(CASE),
         // The plan in plain words names the person: for those with the case.
         ("get", "/enquiries/{id}/summary") => EnquiryWork(CASE),
         (

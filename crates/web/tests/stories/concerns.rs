@@ -972,7 +972,7 @@ pub async fn wording_story(db: TestDb) {
     let eid = crate::enquiries::decide_for(&m, &cid, &ada).await;
     let mut mb = app.browser();
     mb.login_ok("manager").await;
-    let page = mb.get(&format!("/enquiries/{eid}")).await;
+    let page = mb.get(&format!("/enquiries/{eid}/team")).await;
     assert!(page.contains(r#"<option value="">Choose a lead</option>"#));
     app.finish().await;
 }

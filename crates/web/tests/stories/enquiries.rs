@@ -128,7 +128,12 @@ pub async fn enquiry_story(db: TestDb) {
         .expect("enquiry link")
         .to_string();
     let page = m.get(&format!("/enquiries/{eid}")).await;
-    assert!(page.contains("Not allocated yet") && page.contains("not service actions"));
+    assert!(page.contains("Not allocated yet") && page.contains("No lead allocated yet"));
+    assert!(
+        m.get(&format!("/enquiries/{eid}/voice"))
+            .await
+            .contains("not service actions")
+    );
     let bad = m
         .post(
             &format!("/enquiries/{eid}/allocate"),
@@ -155,7 +160,11 @@ pub async fn enquiry_story(db: TestDb) {
     p.login_ok("practitioner").await;
     let page = p.get(&format!("/enquiries/{eid}")).await;
     assert!(page.contains("Priya Okafor"), "the lead is shown");
-    assert!(!page.contains("Sign off the conclusion"));
+    assert!(
+        !p.get(&format!("/enquiries/{eid}/conclusion"))
+            .await
+            .contains("Sign off the conclusion")
+    );
     let bad = p
         .post(
             &format!("/enquiries/{eid}/outcomes"),
@@ -205,7 +214,7 @@ pub async fn enquiry_story(db: TestDb) {
     .await;
     p.post(&format!("/enquiries/{eid}/outcomes/{sacked}/drop"), &[])
         .await;
-    let page = p.get(&format!("/enquiries/{eid}")).await;
+    let page = p.get(&format!("/enquiries/{eid}/voice")).await;
     assert!(page.contains("To manage my own money again") && page.contains("No longer wanted"));
     assert!(
         page.contains("To get my pension card back"),
@@ -339,7 +348,7 @@ pub async fn enquiry_story(db: TestDb) {
         home.body
     );
     assert!(home.contains("Say how Ada was told about the outcome"));
-    let back = p.get(&format!("/enquiries/{eid}")).await;
+    let back = p.get(&format!("/enquiries/{eid}/conclusion")).await;
     assert!(back.contains("Returned for changes"));
     assert!(back.contains("What you proposed is filled in below"));
     assert!(
@@ -385,12 +394,15 @@ pub async fn enquiry_story(db: TestDb) {
         .post(&format!("/enquiries/{eid}/sign-off"), &[("approve", "yes")])
         .await;
     assert_eq!(signed.status, StatusCode::SEE_OTHER);
-    let page = m.get(&format!("/enquiries/{eid}")).await;
+    let page = m.get(&format!("/enquiries/{eid}/conclusion")).await;
+    assert!(page.contains("Concluded") && page.contains("Risk reduced"));
+    let voice = m.get(&format!("/enquiries/{eid}/voice")).await;
+    assert!(voice.contains("Fully Achieved") && voice.contains("I sleep better now"));
     assert!(
-        page.contains("Concluded")
-            && page.contains("Risk reduced")
-            && page.contains("Fully Achieved")
-            && page.contains("I sleep better now")
+        m.get(&format!("/enquiries/{eid}"))
+            .await
+            .contains(r#"<div class="govuk-task-list__status" id="task-5-status">Completed</div>"#),
+        "the summary shows the conclusion done"
     );
     let again = m
         .post(&format!("/enquiries/{eid}/sign-off"), &[("approve", "yes")])
@@ -696,14 +708,20 @@ pub async fn rights_story(db: TestDb) {
         )
         .await;
     assert_eq!(draft.status, StatusCode::SEE_OTHER);
-    let later = p.get(&format!("/enquiries/{eid}")).await;
+    let later = p.get(&format!("/enquiries/{eid}/safeguards")).await;
     assert!(later.contains("You have unfinished drafts, filled in below: capacity assessment"));
     assert!(later.contains("Half written</textarea>"));
+    assert!(
+        p.get(&format!("/enquiries/{eid}"))
+            .await
+            .contains(&format!(r#"You have unfinished drafts: <a class="govuk-link" href="/enquiries/{eid}/safeguards">capacity assessment</a>"#)),
+        "the summary links to the draft's task"
+    );
     let home = p.get("/").await;
     assert!(
         home.contains("Forms you saved to finish")
             && home.contains(&format!(
-                "href=\"/enquiries/{eid}\">A capacity assessment on an enquiry"
+                "href=\"/enquiries/{eid}/safeguards\">A capacity assessment on an enquiry"
             )),
         "the home page lists the draft: {}",
         home.body
@@ -712,7 +730,7 @@ pub async fn rights_story(db: TestDb) {
     m_browser.login_ok("manager").await;
     assert!(
         !m_browser
-            .get(&format!("/enquiries/{eid}"))
+            .get(&format!("/enquiries/{eid}/safeguards"))
             .await
             .contains("Half written"),
         "drafts are the user's own"
@@ -758,7 +776,7 @@ pub async fn rights_story(db: TestDb) {
         StatusCode::SEE_OTHER
     );
     // Nothing asked twice: the conclusion form starts from the assessment.
-    let page = p.get(&format!("/enquiries/{eid}")).await;
+    let page = p.get(&format!("/enquiries/{eid}/conclusion")).await;
     assert!(
         page.contains(r#"value="lacked" checked"#),
         "the capacity answer comes from the assessment"
@@ -807,7 +825,7 @@ pub async fn rights_story(db: TestDb) {
     assert_eq!(kinds, vec!["advocacy", "capacity", "consent"]);
     assert_eq!(recs[0]["data"]["advocate_required"], true);
     assert_eq!(recs[1]["data"]["lacks_capacity"], true);
-    let page = p.get(&format!("/enquiries/{eid}")).await;
+    let page = p.get(&format!("/enquiries/{eid}/safeguards")).await;
     assert!(
         page.contains("Lacks capacity for this decision")
             && page.contains("A serious crime has been or may be committed")
@@ -900,7 +918,7 @@ pub async fn rights_story(db: TestDb) {
 
     // Nothing asked twice: the conclusion carries the assessment's finding
     // over; answering otherwise needs a reason, kept and on the chronology.
-    let page = p.get(&format!("/enquiries/{eid}")).await;
+    let page = p.get(&format!("/enquiries/{eid}/conclusion")).await;
     assert!(page.contains("Capacity, from the capacity assessments: Yes, they lacked capacity"));
     let concl = [
         ("risk_types", "financial"),
@@ -927,7 +945,7 @@ pub async fn rights_story(db: TestDb) {
     ));
     let proposed = p.post(&format!("/enquiries/{eid}/conclusion"), &good).await;
     assert_eq!(proposed.status, StatusCode::SEE_OTHER, "{}", proposed.body);
-    let page = p.get(&format!("/enquiries/{eid}")).await;
+    let page = p.get(&format!("/enquiries/{eid}/conclusion")).await;
     assert!(page.contains("Why it differs from what the enquiry recorded"));
     assert!(
         p.get(&format!("/people/{ada}/chronology"))
@@ -1005,7 +1023,7 @@ pub async fn plan_story(db: TestDb) {
             .status,
         StatusCode::SEE_OTHER
     );
-    let page = p.get(&format!("/enquiries/{eid}")).await;
+    let page = p.get(&format!("/enquiries/{eid}/plan")).await;
     assert!(
         page.contains("Overdue")
             && page.contains("For: “To manage my own money”")
@@ -1248,7 +1266,7 @@ pub async fn feedback_story(db: TestDb) {
         StatusCode::NOT_FOUND
     );
 
-    let page = b.get(&format!("/enquiries/{eid}")).await;
+    let page = b.get(&format!("/enquiries/{eid}/feedback")).await;
     assert!(
         page.contains("Better than I feared")
             && page.contains("Nobody rang me back")
@@ -1491,7 +1509,7 @@ pub async fn owned_actions_story(db: TestDb) {
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     let mut p = app.browser();
     p.login_ok("practitioner").await;
-    let page = p.get(&format!("/enquiries/{eid}")).await;
+    let page = p.get(&format!("/enquiries/{eid}/plan")).await;
     assert!(
         page.contains(
             r#"<option value="Northbridge Police">Northbridge Police (the agency)</option>"#
@@ -1523,20 +1541,35 @@ pub async fn owned_actions_story(db: TestDb) {
         .and_then(|l| l.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    assert_eq!(to, format!("/enquiries/{eid}?saved=plan#plan"));
+    assert_eq!(to, format!("/enquiries/{eid}/plan?saved=plan"));
     let page = p.get(&to).await;
     assert!(
         page.contains("The plan was updated, and the chronology notes it.")
-            && page.contains(r##"href="#plan" aria-describedby="task-3-status">The safeguarding plan and risks</a>"##)
-            && page.contains(r#"<strong class="govuk-tag govuk-tag--light-blue">In progress</strong>"#)
-            && page.contains("Cannot start yet"),
-        "{}",
+            && page.contains("<h1 class=\"govuk-heading-l\">The safeguarding plan and risks</h1>")
+            && page.contains(&format!(
+                r#"<a href="/enquiries/{eid}" class="govuk-back-link">"#
+            ))
+            && !page.contains("Record a mental capacity assessment"),
+        "the save returns to the plan's own page, with its banner: {}",
         page.body
     );
     assert!(
-        !p.get(&format!("/enquiries/{eid}"))
+        !p.get(&format!("/enquiries/{eid}/plan"))
             .await
             .contains("The plan was updated")
+    );
+    // The summary lists the tasks, each with its page and where it stands;
+    // the conclusion cannot start until the person's voice is recorded.
+    let summary = p.get(&format!("/enquiries/{eid}")).await;
+    assert!(
+        summary.contains(&format!(r#"href="/enquiries/{eid}/plan" aria-describedby="task-3-status task-3-hint">The safeguarding plan and risks</a>"#))
+            && summary.contains("1 action agreed")
+            && summary.contains(r#"<strong class="govuk-tag govuk-tag--light-blue">In progress</strong>"#)
+            && summary.contains("Cannot start yet")
+            && !summary.contains(&format!(r#"href="/enquiries/{eid}/conclusion""#))
+            && !summary.contains("Add an action to the plan"),
+        "{}",
+        summary.body
     );
     let aid = app.db.store.plan_actions(&eid).await.expect("q")[0]
         .id

@@ -346,7 +346,7 @@ pub async fn allocation_story(db: TestDb) {
     let (ada, eid, m) = crate::enquiries::enquiry_for(&app, "ada brightwater").await;
     let mut mb = app.browser();
     mb.login_ok("manager").await;
-    let page = mb.get(&format!("/enquiries/{eid}")).await;
+    let page = mb.get(&format!("/enquiries/{eid}/team")).await;
     assert!(page.contains("An enquiry lead needs a current Staff group C"));
     assert!(
         page.contains("Jo Bright — Staff group C: no training recorded"),
