@@ -1162,7 +1162,7 @@ fn summary_rows(v: &ConcernView, staff: bool) -> Vec<(&'static str, String)> {
             "Received",
             format!(
                 "{} ({})",
-                c.received_on,
+                crate::display::day_words(&c.received_on),
                 code_label(&c.channel, Channel::parse, Channel::label)
             ),
         ),

@@ -48,13 +48,14 @@ pub(crate) fn clock(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// A time for the audit trail, to the second: "2026-11-23 14:05:09" (UTC).
+/// A time for the audit trail, to the second, the date in words as
+/// everywhere else: "23 November 2026 14:05:09" (UTC).
 pub(crate) fn audit_time(ms: i64) -> String {
     at(ms)
         .map(|t| {
             format!(
                 "{} {:02}:{:02}:{:02}",
-                t.date(),
+                safeguard_domain::dates::long_date(t.date()),
                 t.hour(),
                 t.minute(),
                 t.second()
@@ -119,9 +120,68 @@ pub(crate) fn day_words(date: impl std::fmt::Display) -> String {
         .unwrap_or(iso)
 }
 
+/// Text with every `YYYY-MM-DD` date in it written in words, for lines
+/// stored before pages showed dates one way (older chronology entries say
+/// "due 2026-12-07"); other digits are left as they are.
+pub(crate) fn dates_in_words(text: &str) -> String {
+    let b = text.as_bytes();
+    let shape = |i: usize| {
+        i + 10 <= b.len()
+            && b[i..i + 10].iter().enumerate().all(|(k, c)| match k {
+                4 | 7 => *c == b'-',
+                _ => c.is_ascii_digit(),
+            })
+            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+            && b.get(i + 10).is_none_or(|c| !c.is_ascii_alphanumeric())
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let mut kept = 0;
+    while i < b.len() {
+        if shape(i)
+            && let Some(d) = safeguard_domain::person::parse_iso_date(&text[i..i + 10])
+        {
+            out.push_str(&text[kept..i]);
+            out.push_str(&safeguard_domain::dates::long_date(d));
+            i += 10;
+            kept = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&text[kept..]);
+    out
+}
+
 /// `?saved=…` after a save: what was saved (`1`, or the section of a page
 /// it returns to), for the page to say so.
 #[derive(serde::Deserialize)]
 pub(crate) struct Saved {
     pub(crate) saved: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_dates_are_written_in_words() {
+        assert_eq!(
+            dates_in_words("Action due 2026-12-07 (was 2026-11-30)."),
+            "Action due 7 December 2026 (was 30 November 2026)."
+        );
+        assert_eq!(dates_in_words("2027-01-05"), "5 January 2027");
+        // Not a date, or part of something longer: left alone.
+        for kept in [
+            "Ref SG-2026-12-0007",
+            "2026-13-40 is no day",
+            "x2026-12-07",
+            "2026-12-071",
+            "café 12",
+            "",
+        ] {
+            assert_eq!(dates_in_words(kept), kept);
+        }
+        assert_eq!(dates_in_words("Zoë, 2026-02-01"), "Zoë, 1 February 2026");
+    }
 }

@@ -768,7 +768,13 @@ pub(crate) async fn view_person(
     let (recent, chronology_total) = person.recent_chronology(CHRONOLOGY_SHOWN).await?;
     let chronology = recent
         .into_iter()
-        .map(|c| (when(c.at), c.summary, c.actor_name))
+        .map(|c| {
+            (
+                when(c.at),
+                crate::display::dates_in_words(&c.summary),
+                c.actor_name,
+            )
+        })
         .collect();
     let enquiries = person
         .enquiries()
@@ -781,7 +787,13 @@ pub(crate) async fn view_person(
             let st = safeguard_domain::enquiry::EnquiryState::parse(&e.state)
                 .map(|s| s.label())
                 .unwrap_or("");
-            (e.id, format!("{kind} started {} ({st})", e.started_on))
+            (
+                e.id,
+                format!(
+                    "{kind} started {} ({st})",
+                    crate::display::day_words(&e.started_on)
+                ),
+            )
         })
         .collect();
     let p = PersonView::new(&person, state.core.today(user.now));
@@ -1201,7 +1213,7 @@ pub(crate) async fn chronology(
         .map(|c| ChronologyLine {
             id: c.id,
             when: when(c.at),
-            summary: c.summary,
+            summary: crate::display::dates_in_words(&c.summary),
             who: c.actor_name,
             significant: c.significant,
             analysis: c.analysis,
