@@ -448,6 +448,30 @@ async function main() {
       await ctx.close();
     });
 
+    await test('enquiry task pages by keyboard with JavaScript disabled: summary, a task, a save with its banner, back', async () => {
+      const ctx = await browser.newContext({ javaScriptEnabled: false });
+      const page = await ctx.newPage();
+      const j = 'nojs';
+      const enter = () => page.keyboard.press('Enter');
+      await signIn(page, base, 'practitioner', j);
+      await visit(page, j, 'enquiries', `${base}/enquiries`);
+      const href = await page.$eval('main table a:has-text("Tomasz Wieczorek")', (a) => a.getAttribute('href'));
+      await visit(page, j, 'enquiry-summary', `${base}${href}`);
+      await expectText(page, 'The enquiry, step by step');
+      await tabTo(page, 'a.govuk-task-list__link[href$="/voice"]');
+      await go(page, j, 'enquiry-voice', enter);
+      await tabTo(page, '#text');
+      await page.keyboard.type('To choose who visits me');
+      await tabTo(page, 'form[action$="/outcomes"] button');
+      await go(page, j, 'enquiry-voice-saved', enter);
+      await expectText(page, "Saved: the person's outcomes, in their words.");
+      await expectText(page, 'To choose who visits me');
+      await tabTo(page, 'a.govuk-back-link');
+      await go(page, j, 'enquiry-summary-again', enter);
+      await expectText(page, 'The enquiry, step by step');
+      await ctx.close();
+    });
+
     await test('keyboard only: skip link, sign in, search, open, add with an error then corrected, edit, sign out', async () => {
       const ctx = await browser.newContext({ bypassCSP: true });
       const page = await ctx.newPage();
