@@ -132,7 +132,7 @@ pub struct ChronologyRow {
 }
 
 /// A chronology entry as read, with the worker's curation.
-#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[derive(Clone, Debug, FromRow, PartialEq, Eq, serde::Deserialize)]
 #[allow(missing_docs)]
 pub struct ChronologyEntry {
     pub id: String,
@@ -411,22 +411,42 @@ impl Store {
         person_id: &str,
         limit: i64,
     ) -> Result<(Vec<ChronologyEntry>, i64)> {
-        let rows = on_db!(self, |p| {
-            sqlx::query_as(
-            "SELECT id, person_id, at, kind, summary, actor_name, concern_id, significant, analysis FROM chronology \
-             WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2"
-        )
-        .bind(person_id)
-        .bind(limit)
-        .fetch_all(p)
-        .await
-        })?;
-        let total: i64 = on_db!(self, |p| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM chronology WHERE person_id = $1"
-        )
-        .bind(person_id)
-        .fetch_one(p)
-        .await)?;
+        // One statement and one row: the latest entries as a JSON array
+        // beside the count. On the hottest page each row read is a wake-up
+        // between SQLite's connection thread and the request (fifty entries
+        // were fifty), and the count was a second round trip.
+        let (json, total): (String, i64) = match &self.db {
+            crate::Db::Sqlite(p) => {
+                sqlx::query_as(
+                    "SELECT COALESCE(json_group_array(json_object('id', id, 'person_id', person_id, \
+                     'at', at, 'kind', kind, 'summary', summary, 'actor_name', actor_name, \
+                     'concern_id', concern_id, 'significant', json(CASE WHEN significant THEN 'true' ELSE 'false' END), \
+                     'analysis', analysis) ORDER BY at DESC, id DESC), '[]'), \
+                     (SELECT COUNT(*) FROM chronology WHERE person_id = $1) \
+                     FROM (SELECT * FROM chronology WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2)",
+                )
+                .bind(person_id)
+                .bind(limit)
+                .fetch_one(p)
+                .await?
+            }
+            crate::Db::Postgres(p) => {
+                sqlx::query_as(
+                    "SELECT COALESCE(json_agg(json_build_object('id', id, 'person_id', person_id, \
+                     'at', at, 'kind', kind, 'summary', summary, 'actor_name', actor_name, \
+                     'concern_id', concern_id, 'significant', significant, 'analysis', analysis) \
+                     ORDER BY at DESC, id DESC)::text, '[]'), \
+                     (SELECT COUNT(*) FROM chronology WHERE person_id = $1) \
+                     FROM (SELECT * FROM chronology WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2) latest",
+                )
+                .bind(person_id)
+                .bind(limit)
+                .fetch_one(p)
+                .await?
+            }
+        };
+        let rows: Vec<ChronologyEntry> =
+            serde_json::from_str(&json).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
         Ok((rows, total))
     }
 

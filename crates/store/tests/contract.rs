@@ -86,6 +86,52 @@ async fn store_story(db: TestDb) {
         .expect("audit");
     tx.commit().await.expect("commit");
 
+    // The person page's latest chronology entries (one statement) are the
+    // newest of the whole chronology, in the same order, with the count;
+    // curation, quotes and accents come back as written.
+    let pid = id.to_string();
+    let mut tx = store.begin().await.expect("begin");
+    for n in 0..7_i64 {
+        tx.add_chronology(&safeguard_store::concerns::ChronologyRow {
+            id: format!("c{n}"),
+            person_id: pid.clone(),
+            at: 1_000 + n / 2,
+            kind: "contact".into(),
+            summary: format!("Visit {n}: she said \"I’m fine\", due 2026-12-0{n}"),
+            actor_name: "Zoë O'Brien".into(),
+            concern_id: None,
+        })
+        .await
+        .expect("entry");
+    }
+    assert!(
+        tx.set_significance(&pid, "c5", true, Some("The turning point"))
+            .await
+            .expect("mark")
+    );
+    tx.commit().await.expect("commit");
+    let all = store.chronology(&pid).await.expect("all");
+    assert_eq!(all.len(), 7);
+    let (latest, total) = store.recent_chronology(&pid, 3).await.expect("latest");
+    assert_eq!(total, 7);
+    assert_eq!(latest, all[..3].to_vec(), "the newest three, newest first");
+    assert_eq!(
+        latest.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        ["c6", "c5", "c4"]
+    );
+    assert!(latest[1].significant && latest[1].analysis.as_deref() == Some("The turning point"));
+    assert!(!latest[0].significant);
+    assert_eq!(
+        latest[0].summary,
+        "Visit 6: she said \"I’m fine\", due 2026-12-06"
+    );
+    assert_eq!(latest[0].actor_name, "Zoë O'Brien");
+    let (none, zero) = store
+        .recent_chronology("no-such-person", 3)
+        .await
+        .expect("none");
+    assert!(none.is_empty() && zero == 0);
+
     // The facts the policy weighs, for one record or many at once, agree;
     // an id with no record is left out of the many.
     let one = store
