@@ -364,7 +364,7 @@ pub async fn enquiry_story(db: TestDb) {
         safeguard_store::testing::count_raw(
             &app.db.store,
             "SELECT COUNT(*) FROM email_outbox WHERE to_address = 'priya@example.test' \
-             AND subject = 'A conclusion was returned for changes' AND body NOT LIKE '%Ada%'"
+             AND subject = 'A conclusion was returned for changes' AND body NOT LIKE '%Brightwater%'"
         )
         .await
         .expect("outbox"),
