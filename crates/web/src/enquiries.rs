@@ -748,8 +748,12 @@ async fn page(
             rows
         }
     };
+    // Each page reads only what its own forms offer: the leads and the
+    // partner agencies for the team (and the agencies for a share), the
+    // providers for the conclusion, the owners for the plan.
+    let on = |s: Section| section == s;
     // Each candidate with their standing against the level a lead needs.
-    let (leads, lead_level) = if allow(Action::SignOffEnquiry) {
+    let (leads, lead_level) = if on(Section::Team) && allow(Action::SignOffEnquiry) {
         let (candidates, level) = state.core.lead_candidates(user.now).await?;
         let name = level.as_ref().map(|l| l.name.clone()).unwrap_or_default();
         let leads = candidates
@@ -760,7 +764,7 @@ async fn page(
     } else {
         (Vec::new(), None)
     };
-    let agencies = if allow(Action::SignOffEnquiry) {
+    let agency_names: Vec<(String, String)> = if on(Section::Team) || on(Section::Sharing) {
         state
             .core
             .partner_agency_names()
@@ -771,15 +775,22 @@ async fn page(
     } else {
         Vec::new()
     };
-    let providers = if v.state == EnquiryState::Open && allow(Action::WorkOnEnquiry) {
-        state
-            .core
-            .providers(&user.actor, "", &user.ctx, user.now)
-            .await
-            .map(crate::display::provider_options)?
+    let agencies = if allow(Action::SignOffEnquiry) {
+        agency_names.clone()
     } else {
         Vec::new()
     };
+    let providers =
+        if on(Section::Conclusion) && v.state == EnquiryState::Open && allow(Action::WorkOnEnquiry)
+        {
+            state
+                .core
+                .providers(&user.actor, "", &user.ctx, user.now)
+                .await
+                .map(crate::display::provider_options)?
+        } else {
+            Vec::new()
+        };
     let today = safeguard_domain::person::iso_date(state.core.today(user.now));
     let actions: Vec<ActionView> = v
         .actions()
@@ -816,11 +827,12 @@ async fn page(
             }
         })
         .collect();
-    let owner_choices = if v.state == EnquiryState::Open && allow(Action::WorkOnEnquiry) {
-        state.core.action_owner_choices().await?
-    } else {
-        Vec::new()
-    };
+    let owner_choices =
+        if on(Section::Plan) && v.state == EnquiryState::Open && allow(Action::WorkOnEnquiry) {
+            state.core.action_owner_choices().await?
+        } else {
+            Vec::new()
+        };
     let questions = state.core.feedback_questions().await?;
     let kind = label(&e.kind, EnquiryKind::parse, EnquiryKind::label);
     // Partner staff invited into the enquiry read it; only council case
@@ -841,17 +853,7 @@ async fn page(
     let parts = &v.parts;
     let reads = |p: SharedPart| parts.as_ref().is_none_or(|ps| ps.contains(&p));
     let shares: Vec<ShareView> = v.shares().await?.into_iter().map(share_view).collect();
-    let share_agencies = if works {
-        state
-            .core
-            .partner_agency_names()
-            .await?
-            .into_iter()
-            .map(|a| (a.clone(), a))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let share_agencies = if works { agency_names } else { Vec::new() };
     let saved = errors.is_empty() && data.get("saved") == section.code();
     let feedback = feedback_views(&v.feedback().await?, &questions);
     let tasks = if section == Section::Summary {
@@ -959,7 +961,11 @@ async fn page(
         override_reasons: opts!(OverrideReason),
         likelihoods: opts!(safeguard_domain::plan::Likelihood),
         feedback,
-        supervision: v.supervision().await?,
+        supervision: if section == Section::Summary {
+            v.supervision().await?
+        } else {
+            Vec::new()
+        },
         questions: questions
             .iter()
             .map(|q| {
