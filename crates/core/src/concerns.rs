@@ -144,6 +144,45 @@ pub struct ConcernView {
     store: safeguard_store::Store,
 }
 
+/// A provider, opened (only [`Safeguard::provider_view`] makes one).
+#[derive(Clone, Debug)]
+pub struct ProviderView {
+    /// The provider.
+    pub provider: ProviderRow,
+    /// Concerns about it the reader may see, newest first.
+    pub concerns: Vec<ConcernRow>,
+    scope: ConcernScope,
+    store: safeguard_store::Store,
+}
+
+impl ProviderView {
+    /// Pattern alerts about the provider and their decisions, newest first.
+    pub async fn alerts(&self) -> CoreResult<Vec<safeguard_store::patterns::AlertRow>> {
+        Ok(self
+            .store
+            .alerts_about("provider", &self.provider.id)
+            .await?)
+    }
+
+    /// Its staff alleged to have caused harm, on concerns the reader may see.
+    pub async fn alleged_staff(&self) -> CoreResult<Vec<safeguard_store::patterns::AllegedRow>> {
+        Ok(self
+            .store
+            .alleged_staff_of(&self.scope, &self.provider.id)
+            .await?)
+    }
+
+    /// The enquiries the concerns about it led to, oldest first.
+    pub async fn enquiries(&self) -> CoreResult<Vec<safeguard_store::enquiries::EnquiryRow>> {
+        let mut out = Vec::new();
+        for c in &self.concerns {
+            out.extend(self.store.enquiries_for_concern(&c.id).await?);
+        }
+        out.sort_by_key(|e| e.created_at);
+        Ok(out)
+    }
+}
+
 impl ConcernView {
     /// The enquiries the concern's decision opened (for council case
     /// workers; each enquiry's own page checks its need-to-know).
@@ -152,6 +191,15 @@ impl ConcernView {
             return Ok(Vec::new());
         }
         Ok(self.store.enquiries_for_concern(&self.concern.id).await?)
+    }
+
+    /// The people alleged to have caused harm (council case workers only:
+    /// never the person who raised it).
+    pub async fn alleged(&self) -> CoreResult<Vec<safeguard_store::patterns::AllegedRow>> {
+        if !self.enquiries_visible {
+            return Ok(Vec::new());
+        }
+        Ok(self.store.alleged_for_concern(&self.concern.id).await?)
     }
 }
 
@@ -174,7 +222,7 @@ const CALENDAR_SEEDED_KEY: &str = "calendar.seeded";
 /// The first year the working-day calendar knows bank holidays for.
 const CALENDAR_HISTORY_FROM: i32 = 1990;
 
-fn scope_of(actor: &Actor, now: OffsetDateTime) -> ConcernScope {
+pub(crate) fn scope_of(actor: &Actor, now: OffsetDateTime) -> ConcernScope {
     match concern_scope(actor) {
         DomainScope::NeedToKnow => ConcernScope::Council(Safeguard::viewer(actor, now)),
         DomainScope::RaisedBy(u) => ConcernScope::RaisedBy(u.to_string()),
@@ -610,6 +658,34 @@ impl Safeguard {
             .with_detail(format!("channel {}", details.channel.code())),
         )
         .await?;
+        for a in &adults {
+            if let Some(pid) = &a.person_id {
+                self.check_patterns(
+                    &mut tx,
+                    actor,
+                    ctx,
+                    now,
+                    crate::patterns::Trigger::AdultLinked {
+                        concern_id: &id,
+                        person_id: pid,
+                    },
+                )
+                .await?;
+            }
+        }
+        if let Some(p) = &row.provider_id {
+            self.check_patterns(
+                &mut tx,
+                actor,
+                ctx,
+                now,
+                crate::patterns::Trigger::Provider {
+                    concern_id: &id,
+                    provider_id: p,
+                },
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(Receipt {
             concern_id: id,
@@ -998,7 +1074,7 @@ impl Safeguard {
             .await
     }
 
-    async fn concern_in_scope_as(
+    pub(crate) async fn concern_in_scope_as(
         &self,
         actor: &Actor,
         id: &str,
@@ -1148,6 +1224,17 @@ impl Safeguard {
             self.open_enquiry(&mut tx, actor, concern_id, &pid, kind, now)
                 .await?;
         }
+        self.check_patterns(
+            &mut tx,
+            actor,
+            ctx,
+            now,
+            crate::patterns::Trigger::AdultLinked {
+                concern_id,
+                person_id: &pid,
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1574,14 +1661,16 @@ impl Safeguard {
             .await?)
     }
 
-    /// A provider and the concerns about it, newest first.
+    /// A provider and the concerns about it the reader may see, newest
+    /// first; its alerts, alleged staff and enquiries are read through the
+    /// view.
     pub async fn provider_view(
         &self,
         actor: &Actor,
         id: &str,
         ctx: &Ctx,
         now: OffsetDateTime,
-    ) -> CoreResult<(ProviderRow, Vec<ConcernRow>)> {
+    ) -> CoreResult<ProviderView> {
         if !self.require_case(actor, Action::ManageProviders) {
             return self
                 .refuse(
@@ -1594,10 +1683,8 @@ impl Safeguard {
                 .await;
         }
         let p = self.store.provider(id).await?.ok_or(CoreError::NotFound)?;
-        let concerns = self
-            .store
-            .concerns_for_provider(&scope_of(actor, now), id)
-            .await?;
+        let scope = scope_of(actor, now);
+        let concerns = self.store.concerns_for_provider(&scope, id).await?;
         self.record(Self::event(
             actor,
             ctx,
@@ -1608,7 +1695,12 @@ impl Safeguard {
             "success",
         )?)
         .await?;
-        Ok((p, concerns))
+        Ok(ProviderView {
+            provider: p,
+            concerns,
+            scope,
+            store: self.store.clone(),
+        })
     }
 
     /// Names (or clears) the provider a concern is about.
@@ -1650,6 +1742,19 @@ impl Safeguard {
             .with_detail(format!("provider {}", provider_id.unwrap_or("cleared"))),
         )
         .await?;
+        if let Some(p) = provider_id {
+            self.check_patterns(
+                &mut tx,
+                actor,
+                ctx,
+                now,
+                crate::patterns::Trigger::Provider {
+                    concern_id,
+                    provider_id: p,
+                },
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -76,6 +76,18 @@ pub fn capacity_assessments(
 /// the view audited, and each part is read through it, filtered to what the
 /// viewer may read.
 impl EnquiryView {
+    /// The people alleged to have caused harm, recorded on the enquiry's
+    /// concern (council case workers only: not partners it was shared with).
+    pub async fn alleged(&self) -> CoreResult<Vec<safeguard_store::patterns::AllegedRow>> {
+        if self.parts.is_some() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .store
+            .alleged_for_concern(&self.enquiry.concern_id)
+            .await?)
+    }
+
     /// Why the viewer may open it (for the audit trail and the page).
     pub fn basis(&self) -> Basis {
         self.basis

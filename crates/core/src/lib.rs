@@ -22,6 +22,7 @@ pub mod generate;
 pub mod lifecycle;
 pub mod mail;
 pub mod merge;
+pub mod patterns;
 pub mod people;
 pub mod reflection;
 pub mod reports;

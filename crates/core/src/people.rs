@@ -70,6 +70,17 @@ impl OpenedPerson {
         self.person
     }
 
+    /// Pattern alerts about the person (repeat concerns, a concern soon
+    /// after an enquiry closed) and about them as someone alleged to have
+    /// caused harm to several adults, newest first.
+    pub async fn alerts(&self) -> CoreResult<Vec<safeguard_store::patterns::AlertRow>> {
+        let id = self.person.id.to_string();
+        let mut out = self.store.alerts_about("person", &id).await?;
+        out.extend(self.store.alerts_about("alleged", &id).await?);
+        out.sort_by_key(|a| std::cmp::Reverse(a.raised_at));
+        Ok(out)
+    }
+
     /// The enquiries about the person, oldest first.
     pub async fn enquiries(&self) -> CoreResult<Vec<safeguard_store::enquiries::EnquiryRow>> {
         Ok(self

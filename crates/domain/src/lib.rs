@@ -19,6 +19,7 @@ pub mod ids;
 pub mod matching;
 pub mod merge;
 pub mod nhs;
+pub mod patterns;
 pub mod person;
 pub mod plan;
 pub mod policy;

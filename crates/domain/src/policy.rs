@@ -128,6 +128,12 @@ pub enum Action {
     /// Add case-file audit templates and choose the one in use
     /// (administrators; no case content).
     ManageAuditTemplates,
+    /// See pattern alerts and decide them (council managers; the concerns
+    /// behind an alert are still shown only as need-to-know allows).
+    DecidePatternAlerts,
+    /// Set the pattern rules' thresholds (council managers and
+    /// administrators; no case content).
+    SetPatternRules,
 }
 
 /// The policy's answer.
@@ -223,6 +229,10 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         }
         Action::ManageFrameworks | Action::ManageAuditTemplates => actor.role == Role::Admin,
         Action::RunCaseAudits => workforce_lead(actor),
+        Action::DecidePatternAlerts => actor.agency_is_owner && actor.role == Role::Manager,
+        Action::SetPatternRules => {
+            actor.agency_is_owner && matches!(actor.role, Role::Admin | Role::Manager)
+        }
         Action::TakePartInCaseAudit => case_worker(actor),
         Action::ViewAuditThemes => {
             actor.agency_is_owner

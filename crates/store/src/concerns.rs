@@ -175,13 +175,13 @@ pub struct EmailRow {
     pub last_error: Option<String>,
 }
 
-const CONCERN_COLUMNS: &str = "id, reference, receipt_hash, state, raiser_kind, raiser_name, raiser_role, raiser_phone, \
+pub(crate) const CONCERN_COLUMNS: &str = "id, reference, receipt_hash, state, raiser_kind, raiser_name, raiser_role, raiser_phone, \
     raiser_email, raised_by, raiser_agency_id, channel, received_at, received_on, what_happened, where_happened, \
     location_type, provider_name, provider_id, immediate_danger, consent, consent_reason, consent_detail, \
     suspected_types, acknowledged_at, decided_at, closed_at";
 
 /// The scope as SQL over `concerns` (unaliased), with values to bind from `$param`.
-fn scope_clause(scope: &ConcernScope, param: usize) -> Option<(String, Vec<Value>)> {
+pub(crate) fn scope_clause(scope: &ConcernScope, param: usize) -> Option<(String, Vec<Value>)> {
     match scope {
         ConcernScope::All => Some(("1 = 1".into(), Vec::new())),
         ConcernScope::RaisedBy(u) => Some((

@@ -21,6 +21,7 @@ pub mod dashboard;
 pub mod duplicates;
 pub mod enquiries;
 pub mod merges;
+pub mod patterns;
 pub mod people;
 pub mod reflections;
 pub mod retention;

@@ -22,6 +22,9 @@ pub struct Moved {
     /// Contacts and case notes.
     #[serde(default)]
     pub contacts: Vec<String>,
+    /// Allegations naming the person as having caused harm.
+    #[serde(default)]
+    pub alleged: Vec<String>,
     /// Suspected-duplicate pairs closed as merged.
     pub pairs: Vec<String>,
     /// The merged record's restriction was copied to the kept one.
@@ -55,12 +58,13 @@ const COLUMNS: &str = "id, kept_id, merged_id, kept_version_after, kept_before, 
     taken_from_merged, moved, merged_at, merged_by, undone_at, undone_by";
 
 /// (table, id column) of rows that belong to a person by `person_id`.
-const BY_ID: [(&str, &str); 5] = [
+const BY_ID: [(&str, &str); 6] = [
     ("enquiries", "id"),
     ("chronology", "id"),
     ("information_shares", "id"),
     ("break_glass", "id"),
     ("contacts", "id"),
+    ("alleged_persons", "id"),
 ];
 
 impl Store {
@@ -138,6 +142,7 @@ impl Tx {
                 "chronology" => moved.chronology = ids,
                 "information_shares" => moved.shares = ids,
                 "contacts" => moved.contacts = ids,
+                "alleged_persons" => moved.alleged = ids,
                 _ => moved.break_glass = ids,
             }
         }
@@ -148,6 +153,7 @@ impl Tx {
             "information_shares",
             "break_glass",
             "contacts",
+            "alleged_persons",
         ] {
             let sql = format!("UPDATE {table} SET person_id = $2 WHERE person_id = $1");
             on_tx!(self, |c| sqlx::query(&sql)
@@ -179,6 +185,7 @@ impl Tx {
             &moved.shares,
             &moved.break_glass,
             &moved.contacts,
+            &moved.alleged,
         ]) {
             let sql = format!("UPDATE {table} SET person_id = $2 WHERE {id} = $1");
             for row in ids {

@@ -185,6 +185,13 @@ impl Tx {
             ("restriction", "DELETE FROM person_restrictions WHERE person_id = $1".into()),
             ("messages to raisers", format!("DELETE FROM concern_messages WHERE concern_id IN {ONLY}")),
             ("triage decisions", format!("DELETE FROM triage_decisions WHERE concern_id IN {ONLY}")),
+            ("concerns behind pattern alerts", format!("DELETE FROM pattern_alert_concerns WHERE concern_id IN {ONLY} \
+                OR alert_id IN (SELECT id FROM pattern_alerts WHERE subject_kind = 'person' AND subject_id = $1)")),
+            ("pattern alerts about them", "DELETE FROM pattern_alerts WHERE subject_kind = 'person' AND subject_id = $1".into()),
+            ("people alleged to have caused harm", format!("DELETE FROM alleged_persons WHERE concern_id IN {ONLY}")),
+            // An allegation against this person on someone else's concern is
+            // that concern's record: it stays, no longer linked to the record.
+            ("named as alleged to have caused harm (unlinked)", "UPDATE alleged_persons SET person_id = NULL WHERE person_id = $1".into()),
             ("concerns", format!("DELETE FROM concerns WHERE id IN {ONLY}")),
             ("named in others' concerns", "DELETE FROM concern_adults WHERE person_id = $1".into()),
             ("suspected duplicates", "DELETE FROM suspected_duplicates WHERE person_id = $1 OR other_id = $1 \
@@ -224,8 +231,16 @@ impl Tx {
 
     /// Deletes a concern about no known person and everything in it.
     pub async fn dispose_concern(&mut self, id: &str) -> Result<Vec<(&'static str, u64)>> {
-        let steps: [(&'static str, &str); 5] = [
+        let steps: [(&'static str, &str); 7] = [
             ("chronology", "DELETE FROM chronology WHERE concern_id = $1"),
+            (
+                "concerns behind pattern alerts",
+                "DELETE FROM pattern_alert_concerns WHERE concern_id = $1",
+            ),
+            (
+                "people alleged to have caused harm",
+                "DELETE FROM alleged_persons WHERE concern_id = $1",
+            ),
             (
                 "messages to raisers",
                 "DELETE FROM concern_messages WHERE concern_id = $1",

@@ -521,6 +521,18 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::api_concerns::calendar))
         .routes(routes!(crate::api_concerns::set_targets))
         .routes(routes!(crate::api_concerns::edit_holiday))
+        .routes(routes!(
+            crate::api_patterns::alleged,
+            crate::api_patterns::add_alleged
+        ))
+        .routes(routes!(crate::api_patterns::alleged_outcome))
+        .routes(routes!(crate::api_patterns::alerts))
+        .routes(routes!(crate::api_patterns::alert))
+        .routes(routes!(crate::api_patterns::decide))
+        .routes(routes!(
+            crate::api_patterns::rules,
+            crate::api_patterns::set_rules
+        ))
         .routes(routes!(crate::api_enquiries::list))
         .routes(routes!(crate::api_enquiries::get))
         .routes(routes!(crate::api_enquiries::allocate))

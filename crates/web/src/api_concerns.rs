@@ -487,10 +487,11 @@ pub(crate) async fn provider(
     user: ApiUser,
     Path(id): Path<String>,
 ) -> Result<Json<ProviderOut>, ApiError> {
-    let (p, concerns) = state
+    let v = state
         .core
         .provider_view(&user.actor, &id, &user.ctx, user.now)
         .await?;
+    let (p, concerns) = (v.provider, v.concerns);
     Ok(Json(ProviderOut {
         id: p.id,
         name: p.name,

@@ -1145,6 +1145,7 @@ struct ConcernPage {
     messages: Vec<(String, String)>,
     decision: Vec<(&'static str, String)>,
     providers: Vec<(String, String)>,
+    alleged: Option<crate::patterns::AllegedBlock>,
     receipt: Option<(String, String)>,
     enquiries: Vec<(String, String)>,
     f: FormView,
@@ -1414,6 +1415,22 @@ async fn concern_page(
             .unwrap_or("");
         enquiries.push((e.id, format!("{kind} for {name}")));
     }
+    let alleged = if staff {
+        Some(
+            crate::patterns::alleged_block(
+                state,
+                user,
+                format!("/concerns/{id}"),
+                v.alleged().await?,
+                true,
+                &data,
+                &errors,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
     let heading = format!("Concern {}", v.concern.reference);
     let t = ConcernPage {
         l: Layout::new(heading, user).with_errors(&errors),
@@ -1439,6 +1456,7 @@ async fn concern_page(
             .collect(),
         decision,
         providers,
+        alleged,
         enquiries,
         receipt: receipt
             .filter(|r| !r.receipt_code.is_empty())
@@ -1454,6 +1472,26 @@ async fn concern_page(
         c: v.concern,
     };
     Ok(render(status, &t))
+}
+
+/// The concern's page again, with a form's answers and what was wrong with them.
+pub(crate) async fn concern_page_with(
+    state: &AppState,
+    user: &SignedIn,
+    id: &str,
+    data: FormData,
+    errors: FieldErrors,
+) -> Result<Response, PageError> {
+    concern_page(
+        state,
+        user,
+        id,
+        data,
+        errors,
+        None,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }
 
 /// `GET /concerns/{id}`.
@@ -1796,6 +1834,11 @@ struct ProviderPage {
     name: String,
     summary: Vec<(&'static str, String)>,
     concerns: Vec<(String, String, String, &'static str)>,
+    alerts: Vec<crate::patterns::AlertLine>,
+    /// Staff alleged to have caused harm: (concern id, name, outcome).
+    staff: Vec<(String, String, &'static str)>,
+    /// Enquiries: (id, kind, started, state, still open).
+    enquiries: Vec<(String, &'static str, String, &'static str, bool)>,
 }
 
 /// `GET /providers/{id}`.
@@ -1804,10 +1847,49 @@ pub(crate) async fn provider(
     user: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let (p, concerns) = state
+    let v = state
         .core
         .provider_view(&user.actor, &id, &user.ctx, user.now)
         .await?;
+    let alerts = v
+        .alerts()
+        .await?
+        .iter()
+        .map(|a| crate::patterns::alert_line(a, 0))
+        .collect();
+    let staff = v
+        .alleged_staff()
+        .await?
+        .into_iter()
+        .map(|a| {
+            (
+                a.concern_id,
+                a.name.unwrap_or_else(|| "Name not known".into()),
+                safeguard_domain::patterns::AllegedOutcome::parse(&a.outcome)
+                    .map(|o| o.label())
+                    .unwrap_or(""),
+            )
+        })
+        .collect();
+    let enquiries = v
+        .enquiries()
+        .await?
+        .into_iter()
+        .map(|e| {
+            (
+                e.id,
+                safeguard_domain::enquiry::EnquiryKind::parse(&e.kind)
+                    .map(|k| k.label())
+                    .unwrap_or(""),
+                crate::display::day_words(&e.started_on),
+                safeguard_domain::enquiry::EnquiryState::parse(&e.state)
+                    .map(|s| s.label())
+                    .unwrap_or(""),
+                e.state != "concluded",
+            )
+        })
+        .collect();
+    let (p, concerns) = (v.provider, v.concerns);
     let summary = vec![
         (
             "Kind",
@@ -1825,7 +1907,7 @@ pub(crate) async fn provider(
                 .join(", "),
         ),
         (
-            "Registration id",
+            "CQC location id",
             p.registration_id
                 .clone()
                 .unwrap_or_else(|| "Not recorded".into()),
@@ -1849,6 +1931,9 @@ pub(crate) async fn provider(
             name: p.name,
             summary,
             concerns,
+            alerts,
+            staff,
+            enquiries,
         },
     ))
 }

@@ -411,6 +411,8 @@ struct EnquiryPage {
     tasks: Vec<Task>,
     /// The viewer is council staff (not a partner reading shared parts).
     council: bool,
+    /// People alleged to have caused harm (the summary, council staff).
+    alleged: Option<crate::patterns::AllegedBlock>,
     show_team: bool,
     show_sharing: bool,
     show_safeguards: bool,
@@ -870,6 +872,22 @@ async fn page(
     } else {
         Vec::new()
     };
+    let alleged = if section == Section::Summary && parts.is_none() {
+        Some(
+            crate::patterns::alleged_block(
+                state,
+                user,
+                format!("/enquiries/{id}"),
+                v.alleged().await?,
+                works,
+                &data,
+                &errors,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
     let shown = |s: Section| section == s || section == Section::Shared;
     let achieved = if reads(SharedPart::Outcomes) {
         outcomes
@@ -896,6 +914,7 @@ async fn page(
         show_meetings: parts.is_none() && shown(Section::Meetings),
         show_feedback: parts.is_none() && shown(Section::Feedback),
         show_supervision: section == Section::Summary,
+        alleged,
         council: parts.is_none(),
         show_voice: reads(SharedPart::Outcomes) && shown(Section::Voice),
         show_plan: reads(SharedPart::Plan) && shown(Section::Plan),
@@ -1009,8 +1028,29 @@ pub(crate) async fn view(
     State(state): State<AppState>,
     user: SignedIn,
     Path(id): Path<String>,
+    Query(q): Query<crate::display::Saved>,
 ) -> Result<Response, PageError> {
-    task_page(state, user, id, None, Section::Summary).await
+    task_page(state, user, id, q.saved, Section::Summary).await
+}
+
+/// The summary again, with a form's answers and what was wrong with them.
+pub(crate) async fn summary_with(
+    state: &AppState,
+    user: &SignedIn,
+    id: &str,
+    data: FormData,
+    errors: FieldErrors,
+) -> Result<Response, PageError> {
+    page(
+        state,
+        user,
+        id,
+        data,
+        errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Section::Summary,
+    )
+    .await
 }
 
 /// The summary or one task page, `GET /enquiries/{id}/{section}`;

@@ -189,6 +189,8 @@ struct HomeTemplate {
     overdue_supervision: Option<u64>,
     /// Case-file audits the user has to grade or moderate.
     audits_to_do: u64,
+    /// Pattern alerts waiting for the manager's decision.
+    alerts_to_decide: usize,
     /// Conclusions returned to the user for changes: (enquiry id, person,
     /// what needs to change, when).
     returned: Vec<(String, String, String, String)>,
@@ -251,6 +253,10 @@ pub(crate) async fn home(State(state): State<AppState>, user: SignedIn) -> Respo
         Err(e) => return PageError::from(e).into_response(),
     };
     let overdue_supervision = match state.core.overdue_supervision(&user.actor, user.now).await {
+        Ok(n) => n,
+        Err(e) => return PageError::from(e).into_response(),
+    };
+    let alerts_to_decide = match state.core.undecided_alerts(&user.actor, user.now).await {
         Ok(n) => n,
         Err(e) => return PageError::from(e).into_response(),
     };
@@ -319,6 +325,7 @@ pub(crate) async fn home(State(state): State<AppState>, user: SignedIn) -> Respo
         owned: owned.into_iter().take(5).collect(),
         overdue_supervision,
         audits_to_do,
+        alerts_to_decide,
         returned,
         work,
         to_decide,
@@ -694,6 +701,10 @@ struct PersonTemplate {
     saved: bool,
     chronology: Vec<(String, String, String)>,
     enquiries: Vec<(String, String)>,
+    /// Pattern alerts about the person.
+    alerts: Vec<crate::patterns::AlertLine>,
+    /// The viewer decides alerts (so may open them).
+    can_decide_alerts: bool,
     restriction: Option<crate::access::RestrictionPanel>,
     can_restrict: bool,
     /// How many chronology entries there are (the page shows the latest).
@@ -796,6 +807,12 @@ pub(crate) async fn view_person(
             )
         })
         .collect();
+    let alerts = person
+        .alerts()
+        .await?
+        .iter()
+        .map(|a| crate::patterns::alert_line(a, 0))
+        .collect();
     let p = PersonView::new(&person, state.core.today(user.now));
     let t = PersonTemplate {
         l: Layout::new(p.name.clone(), &user),
@@ -803,6 +820,11 @@ pub(crate) async fn view_person(
         saved: q.saved.is_some(),
         chronology,
         enquiries,
+        alerts,
+        can_decide_alerts: safeguard_domain::policy::decide(
+            &user.actor,
+            Action::DecidePatternAlerts,
+        ) == safeguard_domain::Decision::Allow,
         restriction,
         can_restrict: safeguard_domain::policy::decide(&user.actor, Action::RestrictRecord)
             == safeguard_domain::Decision::Allow,

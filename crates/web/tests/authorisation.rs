@@ -489,6 +489,23 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             | "/api/v1/concerns/{id}/adults/{position}/link",
         )
         | ("put", "/api/v1/concerns/{id}/provider") => Concern(CASE),
+        // People alleged to have caused harm: council case workers who may
+        // see the concern (never its raiser).
+        (
+            "post",
+            "/concerns/{id}/alleged"
+            | "/concerns/{id}/alleged/{alleged}/outcome"
+            | "/api/v1/concerns/{id}/alleged",
+        )
+        | ("get", "/api/v1/concerns/{id}/alleged")
+        | ("put", "/api/v1/concerns/{id}/alleged/{alleged}/outcome") => Concern(CASE),
+        // Pattern alerts: council managers decide them; the thresholds are
+        // set by managers and administrators.
+        ("get", "/alerts" | "/alerts/{id}" | "/api/v1/alerts" | "/api/v1/alerts/{id}")
+        | ("post", "/alerts/{id}/decision" | "/api/v1/alerts/{id}/decision") => Roles(MANAGER),
+        ("get" | "post", "/admin/pattern-rules") | ("get" | "put", "/api/v1/pattern-rules") => {
+            Roles(&["manager", "admin"])
+        }
         ("get", "/providers" | "/providers/new" | "/providers/{id}" | "/api/v1/providers/{id}")
         | ("post", "/providers/new" | "/api/v1/providers") => Roles(CASE),
         // Enquiries.

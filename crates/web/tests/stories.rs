@@ -10,6 +10,8 @@ mod concerns;
 mod contacts;
 #[path = "stories/enquiries.rs"]
 mod enquiries;
+#[path = "stories/patterns.rs"]
+mod patterns;
 #[path = "stories/reports.rs"]
 mod reports;
 #[path = "stories/search.rs"]
@@ -909,6 +911,8 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/access/break-glass",
             "GET /api/v1/access/unusual",
             "GET /api/v1/actions",
+            "GET /api/v1/alerts",
+            "GET /api/v1/alerts/{id}",
             "GET /api/v1/calendar",
             "GET /api/v1/case-audits",
             "GET /api/v1/case-audits/templates",
@@ -916,6 +920,7 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/case-audits/{id}",
             "GET /api/v1/concerns",
             "GET /api/v1/concerns/{id}",
+            "GET /api/v1/concerns/{id}/alleged",
             "GET /api/v1/duplicates",
             "GET /api/v1/enquiries",
             "GET /api/v1/enquiries/{id}",
@@ -928,6 +933,7 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/learning/frameworks",
             "GET /api/v1/learning/workers/{id}",
             "GET /api/v1/openapi.json",
+            "GET /api/v1/pattern-rules",
             "GET /api/v1/people",
             "GET /api/v1/people/{id}",
             "GET /api/v1/people/{id}/access-report",
@@ -947,6 +953,7 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/supervision",
             "GET /api/v1/supervision/workers/{id}",
             "POST /api/v1/access/break-glass/{id}/review",
+            "POST /api/v1/alerts/{id}/decision",
             "POST /api/v1/auth/token",
             "POST /api/v1/calendar/holidays",
             "POST /api/v1/case-audits/actions/{id}/done",
@@ -955,6 +962,7 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/case-audits/templates/{id}/activate",
             "POST /api/v1/concerns",
             "POST /api/v1/concerns/{id}/adults/{position}/link",
+            "POST /api/v1/concerns/{id}/alleged",
             "POST /api/v1/concerns/{id}/close",
             "POST /api/v1/concerns/{id}/decision",
             "POST /api/v1/concerns/{id}/messages",
@@ -996,12 +1004,14 @@ async fn openapi_story(db: TestDb) {
             "PUT /api/v1/case-audits/{id}/grades",
             "PUT /api/v1/case-audits/{id}/moderation",
             "PUT /api/v1/case-audits/{id}/response",
+            "PUT /api/v1/concerns/{id}/alleged/{alleged}/outcome",
             "PUT /api/v1/concerns/{id}/provider",
             "PUT /api/v1/enquiries/{id}/actions/{action_id}",
             "PUT /api/v1/enquiries/{id}/outcomes/{outcome_id}",
             "PUT /api/v1/learning/frameworks/job-requirements",
             "PUT /api/v1/learning/frameworks/levels/{id}",
             "PUT /api/v1/learning/frameworks/requirements",
+            "PUT /api/v1/pattern-rules",
             "PUT /api/v1/people/{id}",
             "PUT /api/v1/people/{id}/chronology/{entry_id}",
             "PUT /api/v1/people/{id}/restriction",
@@ -1268,6 +1278,8 @@ on_both_backends! {
     a_public_concern_sent_too_fast_is_explained => crate::concerns::too_fast_story;
     staff_record_providers_and_deadlines => crate::concerns::staff_record_story;
     triage_through_the_api => crate::concerns::api_triage_story;
+    pattern_alerts_fire_when_they_should => crate::patterns::pattern_alerts_story;
+    people_alleged_to_have_caused_harm_on_pages => crate::patterns::alleged_pages_story;
     enquiry_led_by_the_person => crate::enquiries::enquiry_story;
     home_pages_list_the_work => crate::enquiries::home_work_story;
     training_needs_records_and_compliance => crate::workforce::training_story;
