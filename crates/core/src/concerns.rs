@@ -1661,6 +1661,51 @@ impl Safeguard {
             .await?)
     }
 
+    /// Provider records that may be the service a raiser named in their own
+    /// words ("larchfield care home"): those whose name holds the most of
+    /// its distinctive words, then by name; same-name providers are told
+    /// apart by their addresses on the page.
+    pub async fn provider_matches(
+        &self,
+        actor: &Actor,
+        named: &str,
+    ) -> CoreResult<Vec<ProviderRow>> {
+        if !self.require_case(actor, Action::ManageProviders) {
+            return Ok(Vec::new());
+        }
+        const COMMON: [&str; 12] = [
+            "the",
+            "and",
+            "care",
+            "home",
+            "homes",
+            "house",
+            "ltd",
+            "limited",
+            "nursing",
+            "residential",
+            "centre",
+            "services",
+        ];
+        let words: Vec<String> = named
+            .split(|c: char| !c.is_alphanumeric())
+            .map(str::to_lowercase)
+            .filter(|w| w.chars().count() > 2 && !COMMON.contains(&w.as_str()))
+            .take(6)
+            .collect();
+        let mut found: Vec<(usize, ProviderRow)> = Vec::new();
+        for w in &words {
+            for p in self.store.providers(w, 50).await? {
+                match found.iter_mut().find(|(_, x)| x.id == p.id) {
+                    Some((n, _)) => *n += 1,
+                    None => found.push((1, p)),
+                }
+            }
+        }
+        found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
+        Ok(found.into_iter().take(5).map(|(_, p)| p).collect())
+    }
+
     /// A provider and the concerns about it the reader may see, newest
     /// first; its alerts, alleged staff and enquiries are read through the
     /// view.

@@ -887,7 +887,7 @@ pub struct RawProvider {
     pub address: Option<String>,
     /// Postcode.
     pub postcode: Option<String>,
-    /// Regulator's registration id (for example a CQC location id).
+    /// CQC location id, for a registered service ("1-123456789").
     pub registration_id: Option<String>,
 }
 
@@ -946,14 +946,21 @@ impl RawProvider {
                     None
                 }),
         };
-        let registration_id = opt(
-            &mut e,
-            "registration_id",
-            "The registration id",
-            &self.registration_id,
-            40,
-            false,
-        );
+        let registration_id = match self
+            .registration_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(r) => cqc_location_id(r).or_else(|| {
+                e.add(
+                    "registration_id",
+                    "Enter the CQC location id as the CQC register shows it, like 1-123456789",
+                );
+                None
+            }),
+        };
         let Some(kind) = kind else { return Err(e) };
         e.into_result(ProviderDetails {
             name,
@@ -963,6 +970,14 @@ impl RawProvider {
             registration_id,
         })
     }
+}
+
+/// A CQC location id ("1-" and 6 to 12 digits, as the CQC register shows
+/// them), with spaces removed; `None` if it is not one.
+pub fn cqc_location_id(raw: &str) -> Option<String> {
+    let s: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    let digits = s.strip_prefix("1-")?;
+    ((6..=12).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit())).then_some(s)
 }
 
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -1011,6 +1026,36 @@ pub fn normalise_code(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cqc_location_ids_are_checked() {
+        assert_eq!(cqc_location_id(" 1-123456789 "), Some("1-123456789".into()));
+        assert_eq!(
+            cqc_location_id("1-10123 45678"),
+            Some("1-1012345678".into())
+        );
+        for bad in [
+            "123456789",
+            "1-12",
+            "1-12345678901234",
+            "2-123456789",
+            "1-12345abc",
+        ] {
+            assert_eq!(cqc_location_id(bad), None, "{bad}");
+        }
+        let p = RawProvider {
+            name: Some("Larchfield House".into()),
+            kind: Some("care_home_residential".into()),
+            registration_id: Some("CQC123".into()),
+            ..RawProvider::default()
+        };
+        assert!(
+            p.parse()
+                .expect_err("invalid")
+                .get("registration_id")
+                .is_some()
+        );
+    }
     use time::macros::date;
 
     fn public_concern() -> RawConcern {

@@ -1145,6 +1145,8 @@ struct ConcernPage {
     messages: Vec<(String, String)>,
     decision: Vec<(&'static str, String)>,
     providers: Vec<(String, String)>,
+    /// Provider records that may be the service named in words: (id, name, about).
+    provider_matches: Vec<(String, String, String)>,
     alleged: Option<crate::patterns::AllegedBlock>,
     receipt: Option<(String, String)>,
     enquiries: Vec<(String, String)>,
@@ -1415,6 +1417,30 @@ async fn concern_page(
             .unwrap_or("");
         enquiries.push((e.id, format!("{kind} for {name}")));
     }
+    // The service the raiser named in their own words, not yet a record:
+    // the records it may be, to choose from.
+    let provider_matches = match (&v.concern.provider_id, &v.concern.provider_name, staff) {
+        (None, Some(named), true) => state
+            .core
+            .provider_matches(&user.actor, named)
+            .await?
+            .into_iter()
+            .map(|p| {
+                let about = [
+                    ProviderKind::parse(&p.kind).map(|k| k.label().to_string()),
+                    p.address.clone(),
+                    p.postcode.clone(),
+                    p.registration_id.as_ref().map(|r| format!("CQC {r}")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ");
+                (p.id, p.name, about)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let alleged = if staff {
         Some(
             crate::patterns::alleged_block(
@@ -1456,6 +1482,7 @@ async fn concern_page(
             .collect(),
         decision,
         providers,
+        provider_matches,
         alleged,
         enquiries,
         receipt: receipt
@@ -1748,7 +1775,11 @@ pub(crate) async fn providers(
                 ProviderKind::parse(&p.kind)
                     .map(|k| k.label())
                     .unwrap_or("Other"),
-                p.postcode.unwrap_or_default(),
+                [p.address, p.postcode]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(", "),
             )
         })
         .collect();

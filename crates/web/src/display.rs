@@ -85,10 +85,12 @@ pub(crate) fn provider_options(
             if let Some(k) = safeguard_domain::codes::ProviderKind::parse(&p.kind) {
                 about.push(k.label());
             }
+            // Same-name providers are told apart by where they are.
+            if let Some(a) = p.address.as_deref().filter(|x| !x.is_empty()) {
+                about.push(a);
+            }
             if let Some(pc) = p.postcode.as_deref().filter(|x| !x.is_empty()) {
                 about.push(pc);
-            } else if let Some(a) = p.address.as_deref().filter(|x| !x.is_empty()) {
-                about.push(a);
             }
             let label = if about.is_empty() {
                 p.name.clone()

@@ -613,6 +613,79 @@ pub async fn alleged_pages_story(db: TestDb) {
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     let after = b.get(ok.location()).await;
     assert!(after.contains("Referred to the police"));
+    // Providers as subjects: a CQC location id is checked; a service named
+    // in words is offered the records it may be, same names told apart.
+    let bad = m
+        .call(
+            Method::POST,
+            "/api/v1/providers",
+            Some(r#"{"name":"Larchfield House","kind":"care_home_residential","registration_id":"CQC-42"}"#),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("registration_id"));
+    let mut ids = Vec::new();
+    for (kind, address) in [
+        ("care_home_residential", "14 Orchard Rise, Northbridge"),
+        ("home_care", "Unit 3, Mill Lane, Eastwick"),
+    ] {
+        let r = m
+            .call(
+                Method::POST,
+                "/api/v1/providers",
+                Some(&serde_json::json!({"name": "Larchfield House", "kind": kind, "address": address, "registration_id": "1-101234567"}).to_string()),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        ids.push(r.json()["id"].as_str().expect("id").to_string());
+    }
+    let named = m
+        .call(
+            Method::POST,
+            "/api/v1/concerns",
+            Some(&serde_json::json!({
+                "raiser_kind": "family_friend", "raiser_name": "A daughter", "channel": "phone",
+                "what_happened": "Mum was left in bed all day.", "adults": [{"name": "Mum"}],
+                "provider_name": "the Larchfield care home", "immediate_danger": "no", "consent": "yes"
+            }).to_string()),
+        )
+        .await;
+    assert_eq!(named.status, StatusCode::CREATED, "{}", named.body);
+    let nid = named.json()["id"].as_str().expect("id").to_string();
+    let page = b.get(&format!("/concerns/{nid}")).await;
+    assert!(
+        page.contains("named “the Larchfield care home”"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.contains("14 Orchard Rise, Northbridge")
+            && page.contains("Unit 3, Mill Lane, Eastwick")
+    );
+    assert!(page.contains("Use this provider"));
+    let used = b
+        .post(
+            &format!("/concerns/{nid}/provider"),
+            &[("provider_id", ids[0].as_str())],
+        )
+        .await;
+    assert_eq!(used.status, StatusCode::SEE_OTHER);
+    let page = b.get(&format!("/concerns/{nid}")).await;
+    assert!(
+        !page.contains("Use this provider"),
+        "chosen: no longer offered"
+    );
+    // Its page: the concern, and the CQC prompt it raised.
+    let prov = b.get(&format!("/providers/{}", ids[0])).await;
+    assert!(
+        prov.contains("A concern about a CQC-registered service"),
+        "{}",
+        prov.body
+    );
+    assert!(prov.contains("CQC location id") && prov.contains("1-101234567"));
+    let list = b.get("/providers?q=larchfield").await;
+    assert!(list.contains("Unit 3, Mill Lane, Eastwick"));
+
     // The rules page: the council's thresholds.
     let rules = b.get("/admin/pattern-rules").await;
     assert_eq!(rules.status, StatusCode::OK);
