@@ -3,9 +3,9 @@
 //! number here is made up; NHS numbers are in the 999 range, which the NHS
 //! never issues to real patients.
 
-use safeguard_domain::Role;
 use safeguard_domain::nhs::check_digit;
 use safeguard_domain::person::{RawKeyPerson, RawPerson};
+use safeguard_domain::{Actor, Role};
 use time::OffsetDateTime;
 
 use crate::accounts::NewUserInput;
@@ -887,6 +887,9 @@ impl Safeguard {
             .await?;
         }
 
+        self.plant_demo_patterns(&practitioner, &manager, now)
+            .await?;
+
         let lead = actor("lead").await?;
         let today = self.today(now);
         let this = Quarter::of(today);
@@ -1112,6 +1115,118 @@ fn welsh_summary() -> safeguard_domain::summary::RawTranslation {
             .iter()
             .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
             .collect(),
+    }
+}
+
+impl Safeguard {
+    /// Patterns for the managers' alerts, raised as the concerns arrive:
+    /// two concerns about adults at the same CQC-registered care home
+    /// naming the same carer (a provider alert, a CQC prompt, and the same
+    /// alleged person across adults), a second concern about Tomasz (repeat
+    /// concerns about one adult), and a home-care agency of the same name
+    /// elsewhere, told apart by its address. All three wait for triage.
+    async fn plant_demo_patterns(
+        &self,
+        practitioner: &Actor,
+        manager: &Actor,
+        now: OffsetDateTime,
+    ) -> CoreResult<()> {
+        use safeguard_domain::concern::{RawAdult, RawConcern, RawProvider};
+        use safeguard_domain::patterns::RawAlleged;
+        let ctx = Ctx::default();
+        let home = self
+            .create_provider(
+                manager,
+                &RawProvider {
+                    name: Some("Larchfield House".into()),
+                    kind: Some("care_home_residential".into()),
+                    address: Some("14 Orchard Rise, Northbridge".into()),
+                    postcode: Some("NB2 4LH".into()),
+                    registration_id: Some("1-1012345678".into()),
+                },
+                &ctx,
+                now,
+            )
+            .await?;
+        self.create_provider(
+            manager,
+            &RawProvider {
+                name: Some("Larchfield House".into()),
+                kind: Some("home_care".into()),
+                address: Some("Unit 3, Mill Lane, Eastwick".into()),
+                postcode: Some("EW1 2AB".into()),
+                registration_id: None,
+            },
+            &ctx,
+            now,
+        )
+        .await?;
+        let planted = [
+            (
+                "Yusuf",
+                "Rahmani",
+                Some(&home),
+                "Bruising on his forearms after a hoist transfer at Larchfield House; staff did not report it.",
+            ),
+            (
+                "Grace",
+                "Adeyemi-Hollis",
+                Some(&home),
+                "On respite at Larchfield House she says a night carer shouted at her and left her wet until morning.",
+            ),
+            (
+                "Tomasz",
+                "Wieczorek",
+                None,
+                "The lodger has moved his partner in and Tomasz's pension has gone again.",
+            ),
+        ];
+        for (given, family, provider, what) in planted {
+            let Some(pid) = self.store.person_id_named(given, family).await? else {
+                continue;
+            };
+            let receipt = self
+                .raise_concern(
+                    practitioner,
+                    None,
+                    &RawConcern {
+                        raiser_kind: Some("staff".into()),
+                        raiser_name: Some("A district nurse".into()),
+                        channel: Some("phone".into()),
+                        what_happened: Some(what.into()),
+                        adults: vec![RawAdult {
+                            person_id: Some(pid),
+                            ..RawAdult::default()
+                        }],
+                        provider_id: provider.cloned(),
+                        location_type: provider.map(|_| "care_home_residential".into()),
+                        immediate_danger: Some("no".into()),
+                        consent: Some("yes".into()),
+                        ..RawConcern::default()
+                    },
+                    &ctx,
+                    now,
+                )
+                .await?;
+            if provider.is_some() {
+                self.add_alleged(
+                    practitioner,
+                    crate::patterns::On::Concern(&receipt.concern_id),
+                    &RawAlleged {
+                        kind: Some("staff".into()),
+                        provider_id: Some(home.clone()),
+                        name: Some("Dale Morton".into()),
+                        description: Some("Night care assistant".into()),
+                        relationship: Some("paid_staff".into()),
+                        ..RawAlleged::default()
+                    },
+                    &ctx,
+                    now,
+                )
+                .await?;
+            }
+        }
+        Ok(())
     }
 }
 

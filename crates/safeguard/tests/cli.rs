@@ -525,8 +525,42 @@ async fn serve_story(db: TestDb) {
         )
         .await
         .expect("count"),
+        5,
+        "five concerns waiting for a decision (three planted as patterns)"
+    );
+    // The planted patterns raised their alerts as the concerns arrived.
+    // (Grace and Tomasz each had a concern before; other demo people too.)
+    assert!(
+        safeguard_store::testing::count_raw(
+            &db.store,
+            "SELECT COUNT(*) FROM pattern_alerts WHERE rule = 'repeat_adult'"
+        )
+        .await
+        .expect("count")
+            >= 2,
+        "repeat concerns about Grace and Tomasz"
+    );
+    for (rule, n) in [("provider", 1), ("cqc_prompt", 1), ("alleged_person", 1)] {
+        assert_eq!(
+            safeguard_store::testing::count_raw(
+                &db.store,
+                &format!("SELECT COUNT(*) FROM pattern_alerts WHERE rule = '{rule}'")
+            )
+            .await
+            .expect("count"),
+            n,
+            "demo alert: {rule}"
+        );
+    }
+    assert_eq!(
+        safeguard_store::testing::count_raw(
+            &db.store,
+            "SELECT COUNT(*) FROM providers WHERE name = 'Larchfield House'"
+        )
+        .await
+        .expect("count"),
         2,
-        "two concerns waiting for a decision"
+        "two providers of the same name, told apart by address"
     );
     let audits = db.store.case_audits().await.expect("audits");
     assert_eq!(audits.len(), 7, "four last quarter, a sample of three this");
