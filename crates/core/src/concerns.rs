@@ -172,6 +172,16 @@ impl ProviderView {
             .await?)
     }
 
+    /// The large-scale enquiries about it, newest first.
+    pub async fn large_scale(
+        &self,
+    ) -> CoreResult<Vec<safeguard_store::large_scale::LargeScaleRow>> {
+        Ok(self
+            .store
+            .large_scale_for_provider(&self.provider.id)
+            .await?)
+    }
+
     /// The enquiries the concerns about it led to, oldest first.
     pub async fn enquiries(&self) -> CoreResult<Vec<safeguard_store::enquiries::EnquiryRow>> {
         let mut out = Vec::new();
@@ -695,7 +705,7 @@ impl Safeguard {
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn chronicle(
+    pub(crate) async fn chronicle(
         &self,
         tx: &mut Tx,
         person_id: &str,

@@ -88,6 +88,17 @@ impl EnquiryView {
             .await?)
     }
 
+    /// The large-scale enquiries this adult's enquiry is part of (council
+    /// case workers).
+    pub async fn large_scale(
+        &self,
+    ) -> CoreResult<Vec<safeguard_store::large_scale::LargeScaleRow>> {
+        if self.parts.is_some() {
+            return Ok(Vec::new());
+        }
+        Ok(self.store.large_scale_for_enquiry(&self.enquiry.id).await?)
+    }
+
     /// Why the viewer may open it (for the audit trail and the page).
     pub fn basis(&self) -> Basis {
         self.basis

@@ -19,6 +19,7 @@ pub mod contacts;
 pub mod demo;
 pub mod enquiries;
 pub mod generate;
+pub mod large_scale;
 pub mod lifecycle;
 pub mod mail;
 pub mod merge;

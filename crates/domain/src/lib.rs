@@ -16,6 +16,7 @@ pub mod dates;
 pub mod enquiry;
 pub mod feedback;
 pub mod ids;
+pub mod large_scale;
 pub mod matching;
 pub mod merge;
 pub mod nhs;

@@ -134,6 +134,10 @@ pub enum Action {
     /// Set the pattern rules' thresholds (council managers and
     /// administrators; no case content).
     SetPatternRules,
+    /// Open and close large-scale enquiries and link adults' enquiries to
+    /// them (council managers; case workers see them and work on their
+    /// plans and meetings).
+    RunLargeScaleEnquiries,
 }
 
 /// The policy's answer.
@@ -229,7 +233,9 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         }
         Action::ManageFrameworks | Action::ManageAuditTemplates => actor.role == Role::Admin,
         Action::RunCaseAudits => workforce_lead(actor),
-        Action::DecidePatternAlerts => actor.agency_is_owner && actor.role == Role::Manager,
+        Action::DecidePatternAlerts | Action::RunLargeScaleEnquiries => {
+            actor.agency_is_owner && actor.role == Role::Manager
+        }
         Action::SetPatternRules => {
             actor.agency_is_owner && matches!(actor.role, Role::Admin | Role::Manager)
         }

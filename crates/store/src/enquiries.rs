@@ -76,7 +76,7 @@ pub struct ConclusionRow {
     pub change_reason: Option<String>,
 }
 
-const ENQUIRY_COLUMNS: &str = "id, concern_id, person_id, kind, state, lead_user_id, caused_agency_id, started_on, asked, created_at, next_review_on";
+pub(crate) const ENQUIRY_COLUMNS: &str = "id, concern_id, person_id, kind, state, lead_user_id, caused_agency_id, started_on, asked, created_at, next_review_on";
 const OUTCOME_COLUMNS: &str = "id, enquiry_id, position, text, expressed_by, representative, expressed_on, active, achievement, comment";
 const CONCLUSION_COLUMNS: &str = "enquiry_id, risk_types, locations, sources, provider_id, action_result, risk_outcome, \
     capacity, capacity_support, asked, concluded_on, proposed_by, proposed_at, signed_off_by, signed_off_at, achievement, change_reason";

@@ -20,6 +20,7 @@ pub mod contacts;
 pub mod dashboard;
 pub mod duplicates;
 pub mod enquiries;
+pub mod large_scale;
 pub mod merges;
 pub mod patterns;
 pub mod people;

@@ -177,6 +177,8 @@ impl Tx {
             // A reflection is its author's CPD record: it stays, unlinked from the case.
             ("reflections linked to it (unlinked)", format!("UPDATE reflections SET enquiry_id = NULL WHERE enquiry_id IN {E}")),
             ("information shares", format!("DELETE FROM information_shares WHERE person_id = $1 OR enquiry_id IN {E}")),
+            // The large-scale enquiry is about the provider: it stays, without this adult.
+            ("links to large-scale enquiries", format!("DELETE FROM large_scale_links WHERE enquiry_id IN {E}")),
             ("enquiries", "DELETE FROM enquiries WHERE person_id = $1".into()),
             ("contacts and case notes", "DELETE FROM contacts WHERE person_id = $1".into()),
             ("chronology", format!("DELETE FROM chronology WHERE person_id = $1 OR concern_id IN {ONLY}")),

@@ -533,6 +533,16 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
             crate::api_patterns::rules,
             crate::api_patterns::set_rules
         ))
+        .routes(routes!(
+            crate::api_large_scale::list,
+            crate::api_large_scale::open
+        ))
+        .routes(routes!(crate::api_large_scale::get))
+        .routes(routes!(crate::api_large_scale::link))
+        .routes(routes!(crate::api_large_scale::add_action))
+        .routes(routes!(crate::api_large_scale::action_status))
+        .routes(routes!(crate::api_large_scale::add_meeting))
+        .routes(routes!(crate::api_large_scale::close))
         .routes(routes!(crate::api_enquiries::list))
         .routes(routes!(crate::api_enquiries::get))
         .routes(routes!(crate::api_enquiries::allocate))

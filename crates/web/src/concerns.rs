@@ -1862,6 +1862,7 @@ pub(crate) async fn create_provider(
 #[template(path = "provider_view.html")]
 struct ProviderPage {
     l: Layout,
+    id: String,
     name: String,
     summary: Vec<(&'static str, String)>,
     concerns: Vec<(String, String, String, &'static str)>,
@@ -1870,6 +1871,12 @@ struct ProviderPage {
     staff: Vec<(String, String, &'static str)>,
     /// Enquiries: (id, kind, started, state, still open).
     enquiries: Vec<(String, &'static str, String, &'static str, bool)>,
+    /// Large-scale enquiries about it: (id, opened, state).
+    large_scale: Vec<(String, String, &'static str)>,
+    /// The viewer may open a large-scale enquiry.
+    can_open: bool,
+    f: FormView,
+    errors: FieldErrors,
 }
 
 /// `GET /providers/{id}`.
@@ -1878,10 +1885,61 @@ pub(crate) async fn provider(
     user: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
+    provider_page(
+        &state,
+        &user,
+        &id,
+        FormData::default(),
+        FieldErrors::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The provider's page again, with the large-scale enquiry form's answers
+/// and what was wrong with them.
+pub(crate) async fn provider_page_with(
+    state: &AppState,
+    user: &SignedIn,
+    id: &str,
+    data: FormData,
+    errors: FieldErrors,
+) -> Result<Response, PageError> {
+    provider_page(
+        state,
+        user,
+        id,
+        data,
+        errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+async fn provider_page(
+    state: &AppState,
+    user: &SignedIn,
+    id: &str,
+    data: FormData,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<Response, PageError> {
     let v = state
         .core
-        .provider_view(&user.actor, &id, &user.ctx, user.now)
+        .provider_view(&user.actor, id, &user.ctx, user.now)
         .await?;
+    let large_scale = v
+        .large_scale()
+        .await?
+        .into_iter()
+        .map(|r| {
+            (
+                r.id,
+                when(r.opened_at),
+                if r.state == "open" { "Open" } else { "Closed" },
+            )
+        })
+        .collect();
     let alerts = v
         .alerts()
         .await?
@@ -1956,15 +2014,24 @@ pub(crate) async fn provider(
         })
         .collect();
     Ok(render(
-        StatusCode::OK,
+        status,
         &ProviderPage {
-            l: Layout::new(p.name.clone(), &user),
+            l: Layout::new(p.name.clone(), user).with_errors(&errors),
+            id: p.id,
             name: p.name,
             summary,
             concerns,
             alerts,
             staff,
             enquiries,
+            large_scale,
+            can_open: safeguard_domain::policy::decide(&user.actor, Action::RunLargeScaleEnquiries)
+                == safeguard_domain::Decision::Allow,
+            f: FormView {
+                data,
+                errors: errors.clone(),
+            },
+            errors,
         },
     ))
 }

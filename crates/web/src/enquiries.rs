@@ -413,6 +413,8 @@ struct EnquiryPage {
     council: bool,
     /// People alleged to have caused harm (the summary, council staff).
     alleged: Option<crate::patterns::AllegedBlock>,
+    /// Large-scale enquiries this one is part of: (id, opened, still open).
+    large_scale: Vec<(String, String, bool)>,
     show_team: bool,
     show_sharing: bool,
     show_safeguards: bool,
@@ -872,6 +874,15 @@ async fn page(
     } else {
         Vec::new()
     };
+    let large_scale = if section == Section::Summary {
+        v.large_scale()
+            .await?
+            .into_iter()
+            .map(|r| (r.id, when(r.opened_at), r.state == "open"))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let alleged = if section == Section::Summary && parts.is_none() {
         Some(
             crate::patterns::alleged_block(
@@ -915,6 +926,7 @@ async fn page(
         show_feedback: parts.is_none() && shown(Section::Feedback),
         show_supervision: section == Section::Summary,
         alleged,
+        large_scale,
         council: parts.is_none(),
         show_voice: reads(SharedPart::Outcomes) && shown(Section::Voice),
         show_plan: reads(SharedPart::Plan) && shown(Section::Plan),

@@ -373,6 +373,9 @@ struct AlertPage {
     explain: String,
     subject: String,
     subject_link: Option<String>,
+    /// The provider a large-scale enquiry may be opened about (undecided
+    /// alerts about a provider, or the same staff member across adults).
+    provider_id: Option<String>,
     raised: String,
     concerns: Vec<(String, String, String, String)>,
     decision: Option<String>,
@@ -427,6 +430,12 @@ async fn alert_page(
             )
         })
         .collect();
+    let provider_id = match a.subject_kind.as_str() {
+        _ if a.decided_at.is_some() => None,
+        "provider" => Some(a.subject_id.clone()),
+        "alleged" => a.subject_id.split_once('@').map(|(_, p)| p.to_string()),
+        _ => None,
+    };
     let saved = errors.is_empty() && data.get("saved") == "decision";
     let t = AlertPage {
         l: Layout::new(format!("Alert: {}", v.rule.label()), user).with_errors(&errors),
@@ -435,6 +444,7 @@ async fn alert_page(
         explain: v.rule.explain(&settings),
         subject: a.subject_label.clone(),
         subject_link,
+        provider_id,
         raised: when(a.raised_at),
         concerns,
         decision: decision_text(a),
@@ -448,6 +458,26 @@ async fn alert_page(
         saved,
     };
     Ok(render(status, &t))
+}
+
+/// The alert's page again, with the large-scale enquiry form's answers and
+/// what was wrong with them.
+pub(crate) async fn alert_page_with(
+    state: &AppState,
+    user: &SignedIn,
+    id: &str,
+    data: FormData,
+    errors: FieldErrors,
+) -> Result<Response, PageError> {
+    alert_page(
+        state,
+        user,
+        id,
+        data,
+        errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }
 
 /// `GET /alerts/{id}`.

@@ -506,6 +506,33 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("get" | "post", "/admin/pattern-rules") | ("get" | "put", "/api/v1/pattern-rules") => {
             Roles(&["manager", "admin"])
         }
+        // Large-scale enquiries: council case workers see them and work on
+        // their plans and meetings; managers open, link and close them.
+        (
+            "get",
+            "/large-scale-enquiries"
+            | "/large-scale-enquiries/{id}"
+            | "/api/v1/large-scale-enquiries"
+            | "/api/v1/large-scale-enquiries/{id}",
+        )
+        | (
+            "post",
+            "/large-scale-enquiries/{id}/actions"
+            | "/large-scale-enquiries/{id}/actions/{action}"
+            | "/large-scale-enquiries/{id}/meetings"
+            | "/api/v1/large-scale-enquiries/{id}/actions"
+            | "/api/v1/large-scale-enquiries/{id}/meetings",
+        )
+        | ("put", "/api/v1/large-scale-enquiries/{id}/actions/{action}") => Roles(CASE),
+        (
+            "post",
+            "/large-scale-enquiries"
+            | "/large-scale-enquiries/{id}/links"
+            | "/large-scale-enquiries/{id}/close"
+            | "/api/v1/large-scale-enquiries"
+            | "/api/v1/large-scale-enquiries/{id}/links"
+            | "/api/v1/large-scale-enquiries/{id}/close",
+        ) => Roles(MANAGER),
         ("get", "/providers" | "/providers/new" | "/providers/{id}" | "/api/v1/providers/{id}")
         | ("post", "/providers/new" | "/api/v1/providers") => Roles(CASE),
         // Enquiries.

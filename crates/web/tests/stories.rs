@@ -10,6 +10,8 @@ mod concerns;
 mod contacts;
 #[path = "stories/enquiries.rs"]
 mod enquiries;
+#[path = "stories/large_scale.rs"]
+mod large_scale;
 #[path = "stories/patterns.rs"]
 mod patterns;
 #[path = "stories/reports.rs"]
@@ -927,6 +929,8 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/enquiries/{id}/actions",
             "GET /api/v1/enquiries/{id}/records",
             "GET /api/v1/enquiries/{id}/shares",
+            "GET /api/v1/large-scale-enquiries",
+            "GET /api/v1/large-scale-enquiries/{id}",
             "GET /api/v1/learning",
             "GET /api/v1/learning/compliance",
             "GET /api/v1/learning/figures",
@@ -982,6 +986,11 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/enquiries/{id}/records/risk",
             "POST /api/v1/enquiries/{id}/shares",
             "POST /api/v1/enquiries/{id}/sign-off",
+            "POST /api/v1/large-scale-enquiries",
+            "POST /api/v1/large-scale-enquiries/{id}/actions",
+            "POST /api/v1/large-scale-enquiries/{id}/close",
+            "POST /api/v1/large-scale-enquiries/{id}/links",
+            "POST /api/v1/large-scale-enquiries/{id}/meetings",
             "POST /api/v1/learning",
             "POST /api/v1/learning/frameworks/levels",
             "POST /api/v1/merges/{id}/undo",
@@ -1008,6 +1017,7 @@ async fn openapi_story(db: TestDb) {
             "PUT /api/v1/concerns/{id}/provider",
             "PUT /api/v1/enquiries/{id}/actions/{action_id}",
             "PUT /api/v1/enquiries/{id}/outcomes/{outcome_id}",
+            "PUT /api/v1/large-scale-enquiries/{id}/actions/{action}",
             "PUT /api/v1/learning/frameworks/job-requirements",
             "PUT /api/v1/learning/frameworks/levels/{id}",
             "PUT /api/v1/learning/frameworks/requirements",
@@ -1280,6 +1290,7 @@ on_both_backends! {
     triage_through_the_api => crate::concerns::api_triage_story;
     pattern_alerts_fire_when_they_should => crate::patterns::pattern_alerts_story;
     people_alleged_to_have_caused_harm_on_pages => crate::patterns::alleged_pages_story;
+    large_scale_enquiries_about_a_provider => crate::large_scale::large_scale_story;
     enquiry_led_by_the_person => crate::enquiries::enquiry_story;
     home_pages_list_the_work => crate::enquiries::home_work_story;
     training_needs_records_and_compliance => crate::workforce::training_story;
