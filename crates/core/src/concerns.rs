@@ -203,6 +203,14 @@ impl ConcernView {
         Ok(self.store.enquiries_for_concern(&self.concern.id).await?)
     }
 
+    /// The pattern alerts this concern is behind (council case workers only).
+    pub async fn alerts(&self) -> CoreResult<Vec<safeguard_store::patterns::AlertRow>> {
+        if !self.enquiries_visible {
+            return Ok(Vec::new());
+        }
+        Ok(self.store.alerts_for_concern(&self.concern.id).await?)
+    }
+
     /// The people alleged to have caused harm (council case workers only:
     /// never the person who raised it).
     pub async fn alleged(&self) -> CoreResult<Vec<safeguard_store::patterns::AllegedRow>> {

@@ -180,6 +180,18 @@ impl Store {
             .await)?)
     }
 
+    /// The alerts a concern is behind, newest first.
+    pub async fn alerts_for_concern(&self, concern_id: &str) -> Result<Vec<AlertRow>> {
+        let sql = format!(
+            "SELECT {ALERT_COLUMNS} FROM pattern_alerts WHERE id IN \
+             (SELECT alert_id FROM pattern_alert_concerns WHERE concern_id = $1) ORDER BY raised_at DESC, id"
+        );
+        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(concern_id)
+            .fetch_all(p)
+            .await)?)
+    }
+
     /// The concerns behind an alert that `scope` lets the reader see, oldest first.
     pub async fn alert_concerns(
         &self,

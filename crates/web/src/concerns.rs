@@ -1147,6 +1147,10 @@ struct ConcernPage {
     providers: Vec<(String, String)>,
     /// Provider records that may be the service named in words: (id, name, about).
     provider_matches: Vec<(String, String, String)>,
+    /// Pattern alerts this concern is behind.
+    alerts: Vec<crate::patterns::AlertLine>,
+    /// The viewer decides alerts (so may open them).
+    can_decide_alerts: bool,
     alleged: Option<crate::patterns::AllegedBlock>,
     receipt: Option<(String, String)>,
     enquiries: Vec<(String, String)>,
@@ -1441,6 +1445,12 @@ async fn concern_page(
             .collect(),
         _ => Vec::new(),
     };
+    let alerts = v
+        .alerts()
+        .await?
+        .iter()
+        .map(|a| crate::patterns::alert_line(a, 0))
+        .collect();
     let alleged = if staff {
         Some(
             crate::patterns::alleged_block(
@@ -1483,6 +1493,8 @@ async fn concern_page(
         decision,
         providers,
         provider_matches,
+        alerts,
+        can_decide_alerts: manager,
         alleged,
         enquiries,
         receipt: receipt

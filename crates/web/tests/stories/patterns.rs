@@ -450,6 +450,8 @@ pub async fn pattern_alerts_story(db: TestDb) {
     assert!(prov.contains("Referred to the Disclosure and Barring Service"));
     let concern_page = b.get(&format!("/concerns/{d1}")).await;
     assert!(concern_page.contains("People alleged to have caused harm"));
+    assert!(concern_page.contains("Part of a pattern"));
+    assert!(concern_page.contains("The same person alleged to have caused harm to several adults"));
     assert!(concern_page.contains("Dismissed; referred to the DBS."));
 
     // After an enquiry closed: a concern within 180 days raises an alert.
