@@ -787,6 +787,52 @@ async function main() {
       await ctx.close();
     });
 
+    await test('safe at every contact: pattern alerts, a large-scale enquiry opened from one (errors corrected), its plan, the provider, who is alleged, the rules', async () => {
+      const ctx = await browser.newContext({ bypassCSP: true });
+      const page = await ctx.newPage();
+      const j = 'patterns';
+      await signIn(page, base, 'manager', j);
+      await expectText(page, 'pattern alerts to decide');
+      await go(page, j, 'alerts', () => page.click('main a:has-text("pattern alerts to decide")'));
+      await expectText(page, 'The same person alleged to have caused harm to several adults');
+      await go(page, j, 'provider-alert', () => page.click('main table a:has-text("Concerns about one provider or place")'));
+      await expectText(page, 'Larchfield House');
+      await expectText(page, 'The concerns behind it (2)');
+      await go(page, j, 'open-errors', () => page.click('button:has-text("Open large-scale enquiry")'));
+      await expectText(page, 'There is a problem');
+      await page.fill('#reason', 'Two residents harmed at night within a week, the same carer named by both.');
+      await go(page, j, 'large-scale', () => page.click('button:has-text("Open large-scale enquiry")'));
+      await expectText(page, 'The large-scale enquiry is open.');
+      await page.click('summary:has-text("Add an action")');
+      await page.fill('#description', 'Night staffing review and supervision of all night carers');
+      await go(page, j, 'action-errors', () => page.click('button:has-text("Add action")'));
+      await expectText(page, 'Enter the due date');
+      await page.fill('#owner', 'Larchfield House registered manager');
+      await page.check('#by_provider');
+      await fillDate(page, 'due_on', new Date(Date.now() + 21 * 86400000).toISOString().slice(0, 10));
+      await go(page, j, 'action-added', () => page.click('button:has-text("Add action")'));
+      await expectText(page, 'The provider\'s action');
+      await go(page, j, 'provider', () => page.click('main h1 a:has-text("Larchfield House")'));
+      await expectText(page, 'Dale Morton');
+      await expectText(page, 'CQC location id');
+      await go(page, j, 'concern', () => page.click('main table a >> nth=0'));
+      await expectText(page, 'People alleged to have caused harm');
+      await expectText(page, 'Part of a pattern');
+      await go(page, j, 'all-alerts', () => page.click('nav[aria-label="Main"] a:has-text("Pattern alerts")'));
+      await expectText(page, 'A large-scale enquiry');
+      await go(page, j, 'rules', () => page.click('main a:has-text("Change the rules\' thresholds")'));
+      await page.fill('#repeat_adult_threshold', '0');
+      await go(page, j, 'rules-errors', () => page.click('button:has-text("Save rules")'));
+      await expectText(page, 'from 1 to 50');
+      await page.fill('#repeat_adult_threshold', '3');
+      await go(page, j, 'rules-saved', () => page.click('button:has-text("Save rules")'));
+      await expectText(page, 'Rules saved');
+      await go(page, j, 'large-scale-list', () => page.click('nav[aria-label="Main"] a:has-text("Large-scale enquiries")'));
+      await expectText(page, 'Larchfield House');
+      await signOut(page, j);
+      await ctx.close();
+    });
+
     await test('need-to-know: another team\'s case, an emergency opening and its review, a restriction, a share, the access report', async () => {
       const ctx = await browser.newContext({ bypassCSP: true });
       const page = await ctx.newPage();
