@@ -47,6 +47,32 @@ fn invalid(field: &str, message: impl Into<String>) -> CoreError {
 }
 
 impl Safeguard {
+    /// Audits a change to a large-scale enquiry in its write's transaction:
+    /// `(verb, id)` and what changed.
+    async fn audit_lse(
+        tx: &mut safeguard_store::Tx,
+        actor: &Actor,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+        (verb, id): (&str, String),
+        detail: String,
+    ) -> CoreResult<()> {
+        tx.audit(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                verb,
+                "large_scale_enquiry",
+                Some(id),
+                "success",
+            )?
+            .with_detail(detail),
+        )
+        .await?;
+        Ok(())
+    }
+
     async fn require_lse(
         &self,
         actor: &Actor,
@@ -125,17 +151,13 @@ impl Safeguard {
             closed_by_name: None,
         })
         .await?;
-        tx.audit(
-            Self::event(
-                actor,
-                ctx,
-                now,
-                "create",
-                "large_scale_enquiry",
-                Some(id.clone()),
-                "success",
-            )?
-            .with_detail(format!("provider {}", l.provider_id)),
+        Self::audit_lse(
+            &mut tx,
+            actor,
+            ctx,
+            now,
+            ("create", id.clone()),
+            format!("provider {}", l.provider_id),
         )
         .await?;
         if let Some(a) = alert.filter(|a| a.decided_at.is_none())
@@ -352,17 +374,13 @@ impl Safeguard {
             Some(&e.concern_id),
         )
         .await?;
-        tx.audit(
-            Self::event(
-                actor,
-                ctx,
-                now,
-                "update",
-                "large_scale_enquiry",
-                Some(id.into()),
-                "success",
-            )?
-            .with_detail(format!("enquiry {} linked", e.id)),
+        Self::audit_lse(
+            &mut tx,
+            actor,
+            ctx,
+            now,
+            ("update", id.into()),
+            format!("enquiry {} linked", e.id),
         )
         .await?;
         tx.commit().await?;
@@ -397,17 +415,13 @@ impl Safeguard {
             updated_by_name: actor.display_name.clone(),
         })
         .await?;
-        tx.audit(
-            Self::event(
-                actor,
-                ctx,
-                now,
-                "update",
-                "large_scale_enquiry",
-                Some(id.into()),
-                "success",
-            )?
-            .with_detail(format!("action {aid} added")),
+        Self::audit_lse(
+            &mut tx,
+            actor,
+            ctx,
+            now,
+            ("update", id.into()),
+            format!("action {aid} added"),
         )
         .await?;
         tx.commit().await?;
@@ -434,17 +448,13 @@ impl Safeguard {
         {
             return Err(CoreError::NotFound);
         }
-        tx.audit(
-            Self::event(
-                actor,
-                ctx,
-                now,
-                "update",
-                "large_scale_enquiry",
-                Some(id.into()),
-                "success",
-            )?
-            .with_detail(format!("action {action_id} {}", s.code())),
+        Self::audit_lse(
+            &mut tx,
+            actor,
+            ctx,
+            now,
+            ("update", id.into()),
+            format!("action {action_id} {}", s.code()),
         )
         .await?;
         tx.commit().await?;
@@ -476,17 +486,13 @@ impl Safeguard {
             recorded_by_name: actor.display_name.clone(),
         })
         .await?;
-        tx.audit(
-            Self::event(
-                actor,
-                ctx,
-                now,
-                "update",
-                "large_scale_enquiry",
-                Some(id.into()),
-                "success",
-            )?
-            .with_detail(format!("meeting {mid} recorded")),
+        Self::audit_lse(
+            &mut tx,
+            actor,
+            ctx,
+            now,
+            ("update", id.into()),
+            format!("meeting {mid} recorded"),
         )
         .await?;
         tx.commit().await?;
@@ -529,17 +535,13 @@ impl Safeguard {
         {
             return Err(CoreError::Conflict);
         }
-        tx.audit(
-            Self::event(
-                actor,
-                ctx,
-                now,
-                "close",
-                "large_scale_enquiry",
-                Some(id.into()),
-                "success",
-            )?
-            .with_detail(format!("outcome {}", outcome.code())),
+        Self::audit_lse(
+            &mut tx,
+            actor,
+            ctx,
+            now,
+            ("close", id.into()),
+            format!("outcome {}", outcome.code()),
         )
         .await?;
         tx.commit().await?;

@@ -176,6 +176,71 @@ fn outcome_errors(errors: FieldErrors, id: &str) -> FieldErrors {
     out
 }
 
+/// Where a save returns to: the concern's section, or the enquiry's summary.
+fn back(on: On<'_>) -> Response {
+    match on {
+        On::Concern(id) => Redirect::to(&format!("/concerns/{id}#alleged")).into_response(),
+        On::Enquiry(id) => {
+            Redirect::to(&format!("/enquiries/{id}?saved=summary#alleged")).into_response()
+        }
+    }
+}
+
+/// The page the form was on, again, with what was typed and what was wrong.
+async fn again(
+    state: &AppState,
+    user: &SignedIn,
+    on: On<'_>,
+    f: FormData,
+    errors: FieldErrors,
+) -> Result<Response, PageError> {
+    match on {
+        On::Concern(id) => crate::concerns::concern_page_with(state, user, id, f, errors).await,
+        On::Enquiry(id) => crate::enquiries::summary_with(state, user, id, f, errors).await,
+    }
+}
+
+async fn add(
+    state: &AppState,
+    user: &SignedIn,
+    on: On<'_>,
+    body: &[u8],
+) -> Result<Response, PageError> {
+    let f = FormData::parse(body);
+    match state
+        .core
+        .add_alleged(&user.actor, on, &raw_alleged(&f), &user.ctx, user.now)
+        .await
+    {
+        Ok(_) => Ok(back(on)),
+        Err(CoreError::Invalid(e)) => again(state, user, on, f, prefixed(e, "alleged_")).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn outcome(
+    state: &AppState,
+    user: &SignedIn,
+    on: On<'_>,
+    alleged: &str,
+    body: &[u8],
+) -> Result<Response, PageError> {
+    let f = FormData::parse(body);
+    let raw = RawAllegedOutcome {
+        outcome: f.opt(&format!("outcome_{alleged}")),
+        detail: f.opt(&format!("detail_{alleged}")),
+    };
+    match state
+        .core
+        .set_alleged_outcome(&user.actor, on, alleged, &raw, &user.ctx, user.now)
+        .await
+    {
+        Ok(()) => Ok(back(on)),
+        Err(CoreError::Invalid(e)) => again(state, user, on, f, outcome_errors(e, alleged)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// `POST /concerns/{id}/alleged`.
 pub(crate) async fn concern_add(
     State(state): State<AppState>,
@@ -183,24 +248,7 @@ pub(crate) async fn concern_add(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let f = FormData::parse(&body);
-    match state
-        .core
-        .add_alleged(
-            &user.actor,
-            On::Concern(&id),
-            &raw_alleged(&f),
-            &user.ctx,
-            user.now,
-        )
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/concerns/{id}#alleged")).into_response()),
-        Err(CoreError::Invalid(e)) => {
-            crate::concerns::concern_page_with(&state, &user, &id, f, prefixed(e, "alleged_")).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    add(&state, &user, On::Concern(&id), &body).await
 }
 
 /// `POST /concerns/{id}/alleged/{alleged}/outcome`.
@@ -210,30 +258,7 @@ pub(crate) async fn concern_outcome(
     Path((id, alleged)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let f = FormData::parse(&body);
-    let raw = RawAllegedOutcome {
-        outcome: f.opt(&format!("outcome_{alleged}")),
-        detail: f.opt(&format!("detail_{alleged}")),
-    };
-    match state
-        .core
-        .set_alleged_outcome(
-            &user.actor,
-            On::Concern(&id),
-            &alleged,
-            &raw,
-            &user.ctx,
-            user.now,
-        )
-        .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!("/concerns/{id}#alleged")).into_response()),
-        Err(CoreError::Invalid(e)) => {
-            crate::concerns::concern_page_with(&state, &user, &id, f, outcome_errors(e, &alleged))
-                .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    outcome(&state, &user, On::Concern(&id), &alleged, &body).await
 }
 
 /// `POST /enquiries/{id}/alleged`.
@@ -243,26 +268,7 @@ pub(crate) async fn enquiry_add(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let f = FormData::parse(&body);
-    match state
-        .core
-        .add_alleged(
-            &user.actor,
-            On::Enquiry(&id),
-            &raw_alleged(&f),
-            &user.ctx,
-            user.now,
-        )
-        .await
-    {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/enquiries/{id}?saved=summary#alleged")).into_response())
-        }
-        Err(CoreError::Invalid(e)) => {
-            crate::enquiries::summary_with(&state, &user, &id, f, prefixed(e, "alleged_")).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    add(&state, &user, On::Enquiry(&id), &body).await
 }
 
 /// `POST /enquiries/{id}/alleged/{alleged}/outcome`.
@@ -272,31 +278,7 @@ pub(crate) async fn enquiry_outcome(
     Path((id, alleged)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let f = FormData::parse(&body);
-    let raw = RawAllegedOutcome {
-        outcome: f.opt(&format!("outcome_{alleged}")),
-        detail: f.opt(&format!("detail_{alleged}")),
-    };
-    match state
-        .core
-        .set_alleged_outcome(
-            &user.actor,
-            On::Enquiry(&id),
-            &alleged,
-            &raw,
-            &user.ctx,
-            user.now,
-        )
-        .await
-    {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/enquiries/{id}?saved=summary#alleged")).into_response())
-        }
-        Err(CoreError::Invalid(e)) => {
-            crate::enquiries::summary_with(&state, &user, &id, f, outcome_errors(e, &alleged)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    outcome(&state, &user, On::Enquiry(&id), &alleged, &body).await
 }
 
 // ---------- alerts ----------
