@@ -191,6 +191,21 @@ pub struct Ctx {
     pub request_id: Option<String>,
 }
 
+/// Figures for operators' monitoring (the `/metrics` page).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OperationalFigures {
+    /// `sqlite` or `postgres`.
+    pub backend: &'static str,
+    /// Connections open in the pool.
+    pub pool_open: u32,
+    /// Of which idle.
+    pub pool_idle: usize,
+    /// Events in the audit chain (the head's sequence number).
+    pub audit_chain_length: i64,
+    /// Emails not yet sent.
+    pub outbox_backlog: i64,
+}
+
 /// The application: the store, the settings and the password-hashing gate.
 #[derive(Clone, Debug)]
 pub struct Safeguard {
@@ -291,6 +306,18 @@ impl Safeguard {
             self.reserve.ping().await.is_ok(),
             self.reserve.backend_name(),
         )
+    }
+
+    /// Figures for operators' monitoring: no personal data, no audit.
+    pub async fn operational_figures(&self) -> CoreResult<OperationalFigures> {
+        let (pool_open, pool_idle) = self.store.pool_stats();
+        Ok(OperationalFigures {
+            backend: self.store.backend_name(),
+            pool_open,
+            pool_idle,
+            audit_chain_length: self.store.audit_head().await?.0,
+            outbox_backlog: self.store.outbox_backlog().await?,
+        })
     }
 
     /// The settings.

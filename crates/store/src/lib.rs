@@ -433,6 +433,23 @@ impl Store {
         }
     }
 
+    /// The pool's connections: (open, idle).
+    pub fn pool_stats(&self) -> (u32, usize) {
+        match &self.db {
+            Db::Sqlite(p) => (p.size(), p.num_idle()),
+            Db::Postgres(p) => (p.size(), p.num_idle()),
+        }
+    }
+
+    /// Emails waiting in the outbox (not yet sent).
+    pub async fn outbox_backlog(&self) -> Result<i64> {
+        Ok(on_db!(self, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL"
+        )
+        .fetch_one(p)
+        .await)?)
+    }
+
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<()> {
         on_db!(self, |p| sqlx::query("SELECT 1")

@@ -35,6 +35,7 @@ mod forms;
 mod large_scale;
 mod limits;
 mod merges;
+mod metrics;
 mod pages;
 mod patterns;
 mod person_form;
@@ -101,6 +102,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Limits public form submissions and status checks per client address (memory only).
     pub limiter: Arc<RateLimiter>,
+    /// Request counts and latencies for `/metrics`, and whether shutdown has begun.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -110,7 +113,14 @@ impl AppState {
             core,
             limiter: Arc::new(RateLimiter::new(config.public_rate_limit)),
             config: Arc::new(config),
+            metrics: Arc::new(metrics::Metrics::default()),
         }
+    }
+
+    /// Marks the server as shutting down: `/ready` answers 503 while the
+    /// requests in flight finish.
+    pub fn start_draining(&self) {
+        self.metrics.start_draining();
     }
 }
 
@@ -288,6 +298,9 @@ page_routes! {
     "/admin/calendar/holidays" => post(concerns::edit_holiday);
     "/admin/calendar/holidays/remove" => post(concerns::edit_holiday);
     "/health" => get(health);
+    "/live" => get(metrics::live);
+    "/ready" => get(metrics::ready);
+    "/metrics" => get(metrics::metrics);
     "/assets/{*path}" => get(assets::serve);
     "/api/v1/openapi.json" => get(openapi_json);
 }
@@ -297,6 +310,7 @@ pub fn router(state: AppState) -> Router {
     let (api_routes, _) = api::routes().split_for_parts();
     page_router()
         .merge(api_routes)
+        .route_layer(middleware::from_fn(metrics::tag_route))
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -411,7 +425,14 @@ async fn request_layer(State(state): State<AppState>, mut req: Request, next: Ne
         h.insert("x-request-id", v);
     }
     let status = res.status().as_u16();
-    let ms = started.elapsed().as_millis() as u64;
+    let took = started.elapsed();
+    let route = res
+        .extensions()
+        .get::<metrics::RouteLabel>()
+        .map(|r| r.0.as_str())
+        .unwrap_or("unmatched");
+    state.metrics.record(method.as_str(), route, status, took);
+    let ms = took.as_millis() as u64;
     if status >= 500 {
         tracing::error!(request_id, %method, path, status, ms, "request failed");
     } else {

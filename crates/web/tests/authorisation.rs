@@ -241,6 +241,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("get" | "post", "/login") => Public,
         ("post", "/logout") => Signed,
         ("get", "/health" | "/assets/{*path}" | "/api/v1/openapi.json") => Public,
+        // Operators' monitoring: route templates and counts, no personal data.
+        ("get", "/live" | "/ready" | "/metrics") => Public,
         ("get", "/raise" | "/raise/check" | "/raise/done" | "/raise/{step}") => Public,
         ("post", "/raise/start" | "/raise/submit" | "/raise/{step}") => Public,
         ("get" | "post", "/concern-status" | "/feedback/{token}") => Public,

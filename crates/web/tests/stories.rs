@@ -1201,6 +1201,60 @@ async fn shared_sessions_story(db: TestDb) {
 
 /// Health, error pages with a request id and no internals, security
 /// headers, assets, and escaping of whatever users type.
+/// Operators' monitoring: liveness and readiness apart, and Prometheus
+/// metrics counting requests by route template (never a record's id), with
+/// latency, the pool, the audit chain and the outbox.
+async fn operations_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let mut b = app.browser();
+    assert_eq!(b.get("/live").await.status, StatusCode::OK);
+    let ready = b.get("/ready").await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(ready.json()["status"], "ready");
+    b.login_ok("practitioner").await;
+    let ada = app
+        .db
+        .store
+        .people_named("ada brightwater")
+        .await
+        .expect("q")[0]
+        .id
+        .to_string();
+    for _ in 0..3 {
+        assert_eq!(
+            b.get(&format!("/people/{ada}")).await.status,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(b.get("/no-such-page").await.status, StatusCode::NOT_FOUND);
+    let m = b.get("/metrics").await;
+    assert_eq!(m.status, StatusCode::OK);
+    assert!(
+        m.contains(
+            "safeguard_http_requests_total{method=\"GET\",route=\"/people/{id}\",status=\"200\"} 3"
+        ),
+        "{}",
+        m.body
+    );
+    assert!(!m.contains(&ada), "a record's id never reaches the metrics");
+    assert!(m.contains("route=\"unmatched\",status=\"404\""));
+    assert!(m.contains(
+        "safeguard_http_request_duration_seconds_bucket{route=\"/people/{id}\",le=\"+Inf\"} 3"
+    ));
+    assert!(m.contains("safeguard_up 1"));
+    let chain = m
+        .body
+        .lines()
+        .find_map(|l| l.strip_prefix("safeguard_audit_chain_length "))
+        .and_then(|n| n.parse::<i64>().ok())
+        .expect("chain length");
+    assert!(chain > 0);
+    assert!(m.contains("safeguard_outbox_backlog "));
+    assert!(m.contains("state=\"idle\""));
+    assert!(m.contains("safeguard_draining 0"));
+    app.finish().await;
+}
+
 async fn pages_story(db: TestDb) {
     let app = TestApp::new(db).await;
     let mut b = app.browser();
@@ -1281,6 +1335,7 @@ on_both_backends! {
     openapi_describes_every_route => super::openapi_story;
     app_servers_share_sessions => super::shared_sessions_story;
     pages_errors_and_escaping => super::pages_story;
+    liveness_readiness_and_metrics => super::operations_story;
     public_raiser_to_triage_to_status => crate::concerns::public_raiser_story;
     anonymous_concerns_keep_no_contact => crate::concerns::anonymous_story;
     partner_staff_raise_and_follow => crate::concerns::partner_story;
