@@ -890,7 +890,8 @@ async fn serve(
             }
         });
     }
-    let app = safeguard_web::router(safeguard_web::AppState::new(core.clone(), web));
+    let state = safeguard_web::AppState::new(core.clone(), web);
+    let app = safeguard_web::router(state.clone());
     println!("Safeguard is running at http://{addr}/ (database: {backend})");
     if let Some(logins) = &demo_logins {
         print_logins(logins);
@@ -911,7 +912,11 @@ async fn serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown())
+    .with_graceful_shutdown(async move {
+        shutdown().await;
+        // Not ready for new work; the requests in flight finish first.
+        state.start_draining();
+    })
     .await?;
     if let Err(e) = core
         .write_audit_anchor(

@@ -152,6 +152,79 @@ async fn rate_limit_story(db: TestDb) {
     db.finish().await;
 }
 
+/// Graceful shutdown: concerns keep arriving from eight clients when the
+/// server is told to stop (SIGTERM); it stops taking new connections,
+/// finishes the requests in flight and exits cleanly. Every concern
+/// acknowledged is stored and no other, and the audit chain verifies.
+async fn graceful_shutdown_story(db: TestDb) {
+    let a = args(
+        &["serve", "--bind", "127.0.0.1:0", "--public-rate-limit", "0"],
+        &db,
+    );
+    let (mut child, addr, _lines) = start(&a);
+    let body = r#"{"raiser_kind":"staff","raiser_name":"Dr A. Example","raiser_role":"GP","what_happened":"Bruising on both arms.","adults":[{"name":"Ada Example","age":"about 80"}],"immediate_danger":"no","consent":"yes","suspected_types":["physical"]}"#;
+    let request = format!(
+        "POST /api/v1/public/concerns HTTP/1.0\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let clients: Vec<_> = (0..8)
+        .map(|_| {
+            let (addr, request) = (addr.clone(), request.clone());
+            std::thread::spawn(move || {
+                let mut acknowledged = 0u64;
+                let mut other = Vec::new();
+                for _ in 0..5000 {
+                    let Ok(mut s) = TcpStream::connect(&addr) else {
+                        break;
+                    };
+                    if s.write_all(request.as_bytes()).is_err() {
+                        break;
+                    }
+                    let mut resp = String::new();
+                    if s.read_to_string(&mut resp).is_err() || resp.is_empty() {
+                        break;
+                    }
+                    if status_line(&resp).contains(" 201") {
+                        acknowledged += 1;
+                    } else {
+                        other.push(status_line(&resp).to_string());
+                    }
+                }
+                (acknowledged, other)
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let mut acknowledged = 0;
+    for c in clients {
+        let (n, other) = c.join().expect("client");
+        assert!(
+            other.is_empty(),
+            "only acknowledgements: {:?}",
+            &other[..other.len().min(3)]
+        );
+        acknowledged += n;
+    }
+    let status = child.wait().expect("exit");
+    assert!(status.success(), "a clean exit: {status:?}");
+    assert!(acknowledged > 0, "concerns were arriving");
+    let stored = safeguard_store::testing::count_raw(&db.store, "SELECT COUNT(*) FROM concerns")
+        .await
+        .expect("count");
+    assert_eq!(
+        stored, acknowledged as i64,
+        "every concern acknowledged is stored, and no other"
+    );
+    let (code, out, err) = run(&args(&["audit", "verify"], &db), "");
+    assert_eq!(code, 0, "{out}{err}");
+    db.finish().await;
+}
+
 fn args(prefix: &[&str], db: &TestDb) -> Vec<String> {
     let mut a: Vec<String> = prefix.iter().map(|s| s.to_string()).collect();
     a.extend(db_args(db));
@@ -662,6 +735,7 @@ on_both_backends! {
     sac_report_from_generated_records => super::sac_report_story;
     operator_adds_users_and_verifies_audit => super::operator_story;
     serve_with_demo_data => super::serve_story;
+    graceful_shutdown_keeps_every_acknowledged_write => super::graceful_shutdown_story;
     serve_demo_has_a_concluded_year => super::demo_volume_story;
     public_rate_limit_through_a_real_socket => super::rate_limit_story;
     audit_chain_anchored_outside_the_database => super::audit_anchor_story;
