@@ -123,6 +123,10 @@ pub struct CoreConfig {
     /// The organisation's time zone: every date the product records is the
     /// date there (a concern at 00:30 on 1 April in London is dated 1 April).
     pub time_zone: OrgZone,
+    /// A file outside the database where each disposal is noted before it
+    /// commits, so that a restore from an older backup re-applies it
+    /// (none: disposals are not noted).
+    pub disposal_ledger: Option<std::path::PathBuf>,
 }
 
 /// A time zone of the IANA database (bundled in the binary), by name.
@@ -180,6 +184,7 @@ impl Default for CoreConfig {
             break_glass: Duration::from_secs(60 * 60),
             lead_email: None,
             time_zone: OrgZone::default(),
+            disposal_ledger: None,
         }
     }
 }

@@ -8,6 +8,8 @@ use safeguard_domain::policy::Action;
 use safeguard_domain::validation::FieldErrors;
 use safeguard_store::Tx;
 use safeguard_store::retention::{CertificateRow, DueRow};
+use std::path::Path;
+
 use time::OffsetDateTime;
 
 use crate::{CoreError, CoreResult, Ctx, Safeguard, new_uuid, unix_ms};
@@ -251,6 +253,14 @@ impl Safeguard {
         };
         tx.insert_certificate(&cert).await?;
         let (subject_type, subject_id) = d.subject;
+        // Noted outside the database before it commits: a restore from an
+        // older backup must dispose of it again. (Should the commit fail,
+        // re-applying a disposal that was due anyway does no harm.)
+        if let Some(ledger) = &self.config.disposal_ledger {
+            note_disposal(ledger, unix_ms(now), subject_type, subject_id).map_err(|e| {
+                CoreError::Internal(format!("disposal ledger {}: {e}", ledger.display()))
+            })?;
+        }
         tx.audit(
             Self::event(
                 actor,
@@ -266,5 +276,84 @@ impl Safeguard {
         .await?;
         tx.commit().await?;
         Ok(cert)
+    }
+}
+
+/// Appends `v1 AT KIND ID` to the disposal ledger and syncs it to disk.
+fn note_disposal(path: &Path, at: i64, kind: &str, id: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    writeln!(f, "v1 {at} {kind} {id}")?;
+    f.sync_all()
+}
+
+/// One disposal read back from the ledger: (when, `person` or `concern`, id).
+pub fn read_disposal_ledger(path: &Path) -> std::io::Result<Vec<(i64, String, String)>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    Ok(text
+        .lines()
+        .filter_map(|l| {
+            let mut p = l.split_whitespace();
+            if p.next()? != "v1" {
+                return None;
+            }
+            let at = p.next()?.parse().ok()?;
+            let kind = p.next()?;
+            let id = p.next()?;
+            matches!(kind, "person" | "concern").then(|| (at, kind.to_string(), id.to_string()))
+        })
+        .collect())
+}
+
+impl Safeguard {
+    /// After a restore: disposes again of every record the ledger says was
+    /// disposed of and the restored database still holds, each in its own
+    /// transaction with an audit event. Returns what was disposed of again.
+    pub async fn reapply_disposals(
+        &self,
+        ledger: &Path,
+        now: OffsetDateTime,
+    ) -> CoreResult<Vec<(String, String)>> {
+        let entries = read_disposal_ledger(ledger).map_err(|e| {
+            CoreError::Internal(format!("disposal ledger {}: {e}", ledger.display()))
+        })?;
+        let mut out = Vec::new();
+        for (_, kind, id) in entries {
+            let mut tx = self.store.begin_audited().await?;
+            let deleted = if kind == "person" {
+                tx.dispose_person(&id).await?
+            } else {
+                tx.dispose_concern(&id).await?
+            };
+            if deleted.is_empty() {
+                // Not in the restored database: nothing to do.
+                continue;
+            }
+            tx.audit(safeguard_store::audit::NewAuditEvent {
+                id: new_uuid(now)?.to_string(),
+                at: unix_ms(now),
+                actor_id: None,
+                actor_name: "safeguard restore".into(),
+                actor_role: "system".into(),
+                action: "dispose".into(),
+                subject_type: kind.clone(),
+                subject_id: Some(id.clone()),
+                outcome: "success".into(),
+                reason: None,
+                request_id: None,
+                detail: Some("disposed of again after a restore from an older backup".into()),
+            })
+            .await?;
+            tx.commit().await?;
+            out.push((kind, id));
+        }
+        Ok(out)
     }
 }

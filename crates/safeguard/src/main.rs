@@ -115,6 +115,22 @@ impl AnchorArgs {
     }
 }
 
+/// Where disposals are noted outside the database, for restores.
+#[derive(Args, Clone)]
+struct LedgerArgs {
+    /// The file each disposal is noted in before it commits (default: disposal-ledger in the data directory).
+    #[arg(long, env = "SAFEGUARD_DISPOSAL_LEDGER_FILE")]
+    disposal_ledger_file: Option<PathBuf>,
+}
+
+impl LedgerArgs {
+    fn file(&self, db: &DbArgs) -> PathBuf {
+        self.disposal_ledger_file
+            .clone()
+            .unwrap_or_else(|| db.data_dir.join("disposal-ledger"))
+    }
+}
+
 /// Email to people who raised concerns (optional).
 #[derive(Args, Clone)]
 struct MailArgs {
@@ -205,6 +221,8 @@ enum Command {
         audit_anchor_minutes: u64,
         #[command(flatten)]
         anchors: AnchorArgs,
+        #[command(flatten)]
+        ledger: LedgerArgs,
         /// The organisation's time zone (IANA name): every date recorded is the date there.
         #[arg(long, env = "SAFEGUARD_TIME_ZONE", default_value = "Europe/London", value_parser = parse_zone)]
         time_zone: safeguard_core::OrgZone,
@@ -225,6 +243,33 @@ enum Command {
     Migrate {
         #[command(flatten)]
         db: DbArgs,
+    },
+    /// Back the database up to one file: SQLite a consistent snapshot,
+    /// checked (integrity and audit chain) before it is kept; PostgreSQL a
+    /// pg_dump archive.
+    Backup {
+        /// The backup file to write (it must not exist).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Restore the database from a backup (stop the server first): the
+    /// disposals noted since are made again, the audit anchors start afresh
+    /// from the restored chain (the old file is kept beside it).
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// Check the restored database's integrity and audit chain; fail if either is broken.
+        #[arg(long)]
+        verify: bool,
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        anchors: AnchorArgs,
+        #[command(flatten)]
+        ledger: LedgerArgs,
     },
     /// Load the demo data into an empty database and exit; with --people,
     /// also generate synthetic records at scale (the same seed gives the same records).
@@ -408,10 +453,12 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             time_zone,
             audit_anchor_minutes,
             anchors,
+            ledger,
             statement_timeout_seconds,
             mail,
         } => {
             let config = CoreConfig {
+                disposal_ledger: Some(ledger.file(&db)),
                 idle_timeout: Duration::from_secs(idle_timeout_minutes.max(1) * 60),
                 absolute_timeout: Duration::from_secs(absolute_timeout_hours.max(1) * 3600),
                 lockout_threshold: lockout_threshold.max(1),
@@ -603,6 +650,14 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Backup { out, db } => backup(&out, &db).await,
+        Command::Restore {
+            from,
+            verify,
+            db,
+            anchors,
+            ledger,
+        } => restore(&from, verify, &db, &anchors, &ledger.file(&db)).await,
         Command::Migrate { db } => {
             let store = db.open().await?;
             println!("migrations applied ({})", store.backend_name());
@@ -927,6 +982,197 @@ async fn serve(
         .await
     {
         tracing::warn!(error = %e, "could not write the audit anchor at shutdown");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+impl DbArgs {
+    /// The SQLite database file, when the database is SQLite.
+    fn sqlite_file(&self) -> Option<PathBuf> {
+        match &self.database_url {
+            None => Some(self.data_dir.join("safeguard.db")),
+            Some(u) if u.starts_with("sqlite:") => {
+                let path = u
+                    .trim_start_matches("sqlite://")
+                    .trim_start_matches("sqlite:");
+                Some(PathBuf::from(path.split('?').next().unwrap_or(path)))
+            }
+            Some(_) => None,
+        }
+    }
+}
+
+/// Syncs a file, then the directory that holds it (so a rename is durable).
+fn sync_file_and_dir(path: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .with_context(|| format!("cannot sync {}", path.display()))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)
+            .and_then(|f| f.sync_all())
+            .with_context(|| format!("cannot sync {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+fn sha256_of(path: &std::path::Path) -> anyhow::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h)?;
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Integrity and audit chain of the database `store` opens.
+async fn check_database(store: Store) -> anyhow::Result<i64> {
+    let integrity = store.integrity_check().await?;
+    if integrity != "ok" {
+        bail!("the database's integrity check failed: {integrity}");
+    }
+    let core = Safeguard::new(store, CoreConfig::default());
+    match core.verify_audit().await? {
+        Verification::Intact { events } => Ok(events),
+        Verification::Broken { seq, reason, .. } => {
+            bail!("the audit chain is broken at event {seq}: {reason}")
+        }
+    }
+}
+
+fn pg_tool(tool: &str, args: &[&str]) -> anyhow::Result<()> {
+    let status = std::process::Command::new(tool)
+        .args(args)
+        .status()
+        .with_context(|| format!("cannot run {tool} (install the PostgreSQL client tools)"))?;
+    if !status.success() {
+        bail!("{tool} failed ({status})");
+    }
+    Ok(())
+}
+
+/// `safeguard backup --out FILE`.
+async fn backup(out: &std::path::Path, db: &DbArgs) -> anyhow::Result<ExitCode> {
+    if out.exists() {
+        bail!("{} exists already: choose a new file", out.display());
+    }
+    let tmp = out.with_extension("partial");
+    let _ = std::fs::remove_file(&tmp);
+    let events = match db.sqlite_file() {
+        Some(_) => {
+            let store = db.open().await?;
+            store
+                .sqlite_snapshot(&tmp)
+                .await
+                .context("cannot write the snapshot")?;
+            // The snapshot itself is checked, not the live database.
+            let copy = Store::connect(&format!("sqlite://{}", tmp.display()))
+                .await
+                .context("cannot open the snapshot")?;
+            let events = check_database(copy).await;
+            if events.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            events?
+        }
+        None => {
+            let url = db.database_url.clone().unwrap_or_default();
+            // The chain is checked on the database the archive is taken from.
+            let events = check_database(db.open().await?).await?;
+            let t = tmp.to_string_lossy().to_string();
+            pg_tool(
+                "pg_dump",
+                &["--format=custom", "--no-owner", "--file", &t, &url],
+            )?;
+            pg_tool("pg_restore", &["--list", &t]).context("the archive cannot be read back")?;
+            events
+        }
+    };
+    sync_file_and_dir(&tmp)?;
+    std::fs::rename(&tmp, out).with_context(|| format!("cannot write {}", out.display()))?;
+    sync_file_and_dir(out)?;
+    let size = std::fs::metadata(out)?.len();
+    println!(
+        "backup written to {} ({size} bytes, sha256 {}); integrity ok, audit chain intact: {events} events",
+        out.display(),
+        sha256_of(out)?
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `safeguard restore --from FILE [--verify]`.
+async fn restore(
+    from: &std::path::Path,
+    verify: bool,
+    db: &DbArgs,
+    anchors: &AnchorArgs,
+    ledger: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    if !from.is_file() {
+        bail!("no backup at {}", from.display());
+    }
+    match db.sqlite_file() {
+        Some(target) => {
+            if let Some(dir) = target.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let tmp = target.with_extension("restoring");
+            std::fs::copy(from, &tmp).with_context(|| format!("cannot copy {}", from.display()))?;
+            sync_file_and_dir(&tmp)?;
+            // The old log must not be replayed onto the restored file.
+            for ext in ["db-wal", "db-shm"] {
+                let _ = std::fs::remove_file(target.with_extension(ext));
+            }
+            std::fs::rename(&tmp, &target)?;
+            sync_file_and_dir(&target)?;
+        }
+        None => {
+            let url = db.database_url.clone().unwrap_or_default();
+            let f = from.to_string_lossy().to_string();
+            pg_tool(
+                "pg_restore",
+                &[
+                    "--clean",
+                    "--if-exists",
+                    "--no-owner",
+                    "--single-transaction",
+                    "--dbname",
+                    &url,
+                    &f,
+                ],
+            )?;
+        }
+    }
+    let store = db.open().await?;
+    let now = OffsetDateTime::now_utc();
+    let core = Safeguard::new(store.clone(), CoreConfig::default());
+    let again = core.reapply_disposals(ledger, now).await?;
+    for (kind, id) in &again {
+        println!("disposed of again (noted in the ledger since the backup): {kind} {id}");
+    }
+    // Anchors written after the backup describe a chain that is gone: they
+    // are kept aside, and anchoring starts again from the restored head.
+    let file = anchors.file(db);
+    if file.exists() {
+        let aside = file.with_extension(format!("before-restore-{}", now.unix_timestamp()));
+        std::fs::rename(&file, &aside)?;
+        println!(
+            "audit anchors before the restore kept in {}",
+            aside.display()
+        );
+    }
+    core.write_audit_anchor(&file, anchors.key()?.as_ref(), now)
+        .await?;
+    if verify {
+        match check_database(store).await {
+            Ok(events) => {
+                println!("restored and verified: integrity ok, audit chain intact: {events} events")
+            }
+            Err(e) => {
+                println!("restored, but verification FAILED: {e}");
+                return Ok(ExitCode::from(1));
+            }
+        }
+    } else {
+        println!("restored from {}", from.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -225,6 +225,154 @@ async fn graceful_shutdown_story(db: TestDb) {
     db.finish().await;
 }
 
+/// Backup, wipe, restore, verify: the restored database is the one backed
+/// up (a change made since is gone), checked for integrity and an intact
+/// audit chain; a disposal noted in the ledger since the backup is made
+/// again; the anchors start afresh, so the chain verifies against them.
+async fn backup_restore_story(db: TestDb) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (code, out, err) = run(&args(&["demo"], &db), "");
+    assert_eq!(code, 0, "{out}{err}");
+    let ada = db.store.people_named("ada brightwater").await.expect("q")[0]
+        .id
+        .to_string();
+    let count = |store: safeguard_store::Store, sql: &'static str| async move {
+        safeguard_store::testing::count_raw(&store, sql)
+            .await
+            .expect("count")
+    };
+    let people = count(db.store.clone(), "SELECT COUNT(*) FROM people").await;
+    let concerns = count(db.store.clone(), "SELECT COUNT(*) FROM concerns").await;
+    let backup = dir.path().join("safeguard.backup");
+    let (code, out, err) = run(
+        &args(&["backup", "--out", &backup.to_string_lossy()], &db),
+        "",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("audit chain intact"), "{out}");
+    assert!(out.contains("sha256"), "{out}");
+    let (code, _, err) = run(
+        &args(&["backup", "--out", &backup.to_string_lossy()], &db),
+        "",
+    );
+    assert_ne!(code, 0, "an existing backup is never overwritten");
+    assert!(err.contains("exists already"), "{err}");
+
+    // Since the backup: an account added, and Ada's case file disposed of
+    // (as the ledger notes it).
+    let (code, out, err) = run(
+        &args(
+            &[
+                "user",
+                "add",
+                "--username",
+                "late.starter",
+                "--role",
+                "admin",
+                "--password-stdin",
+            ],
+            &db,
+        ),
+        "correct horse battery\n",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let ledger = dir.path().join("disposal-ledger");
+    std::fs::write(&ledger, format!("v1 1 person {ada}\n")).expect("ledger");
+    let anchors = dir.path().join("audit-anchors");
+    std::fs::write(
+        &anchors,
+        "v1 999999 0000000000000000000000000000000000000000000000000000000000000000 1 -\n",
+    )
+    .expect("anchors");
+
+    // Wiped.
+    match db.backend {
+        Backend::Sqlite => {
+            let file = db.url.trim_start_matches("sqlite://").to_string();
+            for f in [file.clone(), format!("{file}-wal"), format!("{file}-shm")] {
+                let _ = std::fs::remove_file(f);
+            }
+        }
+        Backend::Postgres => {
+            execute_raw(
+                &db.store,
+                "DROP SCHEMA public CASCADE; CREATE SCHEMA public",
+            )
+            .await
+            .expect("wipe");
+        }
+    }
+    let restore = |verify: bool| {
+        let mut a = args(&["restore", "--from", &backup.to_string_lossy()], &db);
+        if verify {
+            a.push("--verify".into());
+        }
+        a.push(format!("--disposal-ledger-file={}", ledger.display()));
+        a.push(format!("--audit-anchor-file={}", anchors.display()));
+        a
+    };
+    let (code, out, err) = run(&restore(true), "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("restored and verified"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "disposed of again (noted in the ledger since the backup): person {ada}"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("audit anchors before the restore kept in"),
+        "{out}"
+    );
+
+    let fresh = safeguard_store::Store::connect(&db.url)
+        .await
+        .expect("open");
+    assert_eq!(
+        count(fresh.clone(), "SELECT COUNT(*) FROM people").await,
+        people - 1
+    );
+    assert!(count(fresh.clone(), "SELECT COUNT(*) FROM concerns").await <= concerns);
+    assert_eq!(
+        count(
+            fresh.clone(),
+            "SELECT COUNT(*) FROM users WHERE username = 'late.starter'"
+        )
+        .await,
+        0,
+        "the account added after the backup is not in it"
+    );
+    assert_eq!(
+        count(
+            fresh.clone(),
+            "SELECT COUNT(*) FROM audit_events WHERE actor_name = 'safeguard restore'"
+        )
+        .await,
+        1
+    );
+    let (code, out, err) = run(
+        &args(
+            &[
+                "audit",
+                "verify",
+                &format!("--audit-anchor-file={}", anchors.display()),
+            ],
+            &db,
+        ),
+        "",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("agree with the chain"), "{out}");
+    // Restoring the same backup again brings Ada's file back with it: the
+    // ledger disposes of it again, every time.
+    let (code, out, _) = run(&restore(false), "");
+    assert_eq!(code, 0);
+    assert!(out.contains("restored from"), "{out}");
+    assert!(out.contains(&format!("person {ada}")), "{out}");
+    fresh.close().await;
+    db.finish().await;
+}
+
 fn args(prefix: &[&str], db: &TestDb) -> Vec<String> {
     let mut a: Vec<String> = prefix.iter().map(|s| s.to_string()).collect();
     a.extend(db_args(db));
@@ -736,6 +884,7 @@ on_both_backends! {
     operator_adds_users_and_verifies_audit => super::operator_story;
     serve_with_demo_data => super::serve_story;
     graceful_shutdown_keeps_every_acknowledged_write => super::graceful_shutdown_story;
+    backup_wipe_restore_verify => super::backup_restore_story;
     serve_demo_has_a_concluded_year => super::demo_volume_story;
     public_rate_limit_through_a_real_socket => super::rate_limit_story;
     audit_chain_anchored_outside_the_database => super::audit_anchor_story;

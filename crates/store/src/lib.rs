@@ -433,6 +433,41 @@ impl Store {
         }
     }
 
+    /// SQLite: writes a consistent copy of the whole database to `path`
+    /// (`VACUUM INTO`), which must not exist yet. Not for PostgreSQL.
+    pub async fn sqlite_snapshot(&self, path: &Path) -> Result<()> {
+        match &self.db {
+            Db::Sqlite(p) => {
+                sqlx::query("VACUUM INTO $1")
+                    .bind(path.to_string_lossy().to_string())
+                    .execute(p)
+                    .await?;
+                Ok(())
+            }
+            Db::Postgres(_) => Err(StoreError::Corrupt(
+                "a snapshot by VACUUM INTO is for SQLite; use pg_dump".into(),
+            )),
+        }
+    }
+
+    /// The database's own consistency check: `ok`, or what is wrong
+    /// (SQLite `PRAGMA integrity_check`; PostgreSQL keeps its own and
+    /// answers `ok` once it answers at all).
+    pub async fn integrity_check(&self) -> Result<String> {
+        match &self.db {
+            Db::Sqlite(p) => {
+                let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+                    .fetch_all(p)
+                    .await?;
+                Ok(rows.join("; "))
+            }
+            Db::Postgres(p) => {
+                sqlx::query("SELECT 1").execute(p).await?;
+                Ok("ok".into())
+            }
+        }
+    }
+
     /// The pool's connections: (open, idle).
     pub fn pool_stats(&self) -> (u32, usize) {
         match &self.db {

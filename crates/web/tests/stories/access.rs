@@ -974,7 +974,21 @@ pub async fn retention_story(db: TestDb) {
         .await;
     assert_eq!(decided.status, StatusCode::NO_CONTENT, "{}", decided.body);
 
-    let mut d = app.browser();
+    // Disposals are noted in a ledger outside the database (for restores).
+    let ledger_dir = tempfile::tempdir().expect("temp dir");
+    let ledger = ledger_dir.path().join("disposal-ledger");
+    let (_, router) = crate::support::router_with(
+        app.db.store.clone(),
+        safeguard_core::CoreConfig {
+            disposal_ledger: Some(ledger.clone()),
+            ..safeguard_core::CoreConfig::default()
+        },
+    );
+    let mut d = crate::support::Browser {
+        router,
+        cookies: Default::default(),
+        csrf: None,
+    };
     d.login_ok("dpo").await;
     let page = d.get("/records/retention").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -1024,6 +1038,9 @@ pub async fn retention_story(db: TestDb) {
         .post(&format!("/records/retention/{bart}/dispose"), &[])
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let noted = std::fs::read_to_string(&ledger).expect("the ledger");
+    assert!(noted.contains(&format!(" person {bart}")), "{noted}");
+    assert!(!noted.contains(&ada), "only what was disposed of: {noted}");
     let page = d.get("/records/retention").await;
     assert!(page.contains("Disposal certificates") && page.contains("person records: 1"));
     assert!(page.contains("concerns: 1") && page.contains("by Dev Patel-Moore"));
