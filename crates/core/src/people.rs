@@ -74,11 +74,10 @@ impl OpenedPerson {
     /// after an enquiry closed) and about them as someone alleged to have
     /// caused harm to several adults, newest first.
     pub async fn alerts(&self) -> CoreResult<Vec<safeguard_store::patterns::AlertRow>> {
-        let id = self.person.id.to_string();
-        let mut out = self.store.alerts_about("person", &id).await?;
-        out.extend(self.store.alerts_about("alleged", &id).await?);
-        out.sort_by_key(|a| std::cmp::Reverse(a.raised_at));
-        Ok(out)
+        Ok(self
+            .store
+            .alerts_about_person(&self.person.id.to_string())
+            .await?)
     }
 
     /// The enquiries about the person, oldest first.

@@ -192,6 +192,20 @@ impl Store {
             .await)?)
     }
 
+    /// The alerts about one person, as the adult (`person`) or as someone
+    /// alleged to have caused harm (`alleged`), newest first: one read for
+    /// the person's page.
+    pub async fn alerts_about_person(&self, person_id: &str) -> Result<Vec<AlertRow>> {
+        let sql = format!(
+            "SELECT {ALERT_COLUMNS} FROM pattern_alerts WHERE subject_id = $1 \
+             AND subject_kind IN ('person', 'alleged') ORDER BY raised_at DESC, id"
+        );
+        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(person_id)
+            .fetch_all(p)
+            .await)?)
+    }
+
     /// The concerns behind an alert that `scope` lets the reader see, oldest first.
     pub async fn alert_concerns(
         &self,
