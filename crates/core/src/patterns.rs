@@ -727,6 +727,24 @@ impl Safeguard {
             })
             .await?;
             tx.add_alert_concerns(&id, &ids).await?;
+            // Managers are told at once, in words that name no one.
+            for (name, to) in tx.alert_recipients().await? {
+                tx.queue_email(&safeguard_store::concerns::EmailRow {
+                    id: new_uuid(now)?.to_string(),
+                    created_at: now_ms,
+                    to_address: to,
+                    subject: "A pattern alert to decide".into(),
+                    body: format!(
+                        "Hello {name},\n\nSafeguard raised a pattern alert ({}). \
+                         See it and decide what to do at {{PUBLIC_URL}}/alerts/{id}\n",
+                        rule.label().to_lowercase()
+                    ),
+                    sent_at: None,
+                    attempts: 0,
+                    last_error: None,
+                })
+                .await?;
+            }
             tx.audit(
                 Self::event(
                     actor,

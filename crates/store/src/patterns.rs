@@ -526,6 +526,20 @@ impl Tx {
         Ok(n > 0)
     }
 
+    /// The council managers to tell of a new alert: (name, email address),
+    /// active accounts with an address only.
+    pub async fn alert_recipients(&mut self) -> Result<Vec<(String, String)>> {
+        Ok(on_tx!(self, |x| {
+            sqlx::query_as(
+            "SELECT u.display_name, u.email FROM users u JOIN agencies a ON a.id = u.agency_id \
+             WHERE u.role = 'manager' AND a.is_owner AND NOT u.disabled AND NOT u.awaiting_approval \
+             AND u.email IS NOT NULL AND u.email <> '' ORDER BY u.username"
+        )
+        .fetch_all(&mut *x)
+        .await
+        })?)
+    }
+
     /// A provider's name, address and CQC location id, read in the transaction.
     pub async fn provider_facts(
         &mut self,

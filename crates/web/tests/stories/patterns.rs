@@ -111,6 +111,13 @@ pub async fn pattern_alerts_story(db: TestDb) {
     let mut m = Api::new(&app);
     m.sign_in("manager").await;
 
+    // Managers with an address are told of each new alert, by email.
+    safeguard_store::testing::execute_raw(
+        &app.db.store,
+        "UPDATE users SET email = 'martin.lowe@example.test' WHERE username = 'manager'",
+    )
+    .await
+    .expect("an address");
     // Repeat concerns about one adult: 2 in 90 days by default.
     let ann = person(&m, "Annika", "Pattern").await;
     let c1 = concern(&m, &ann, None).await;
@@ -127,6 +134,17 @@ pub async fn pattern_alerts_story(db: TestDb) {
             sorted(vec![c1.clone(), c2.clone()])
         )]
     );
+    let emails = || async {
+        safeguard_store::testing::count_raw(
+            &app.db.store,
+            "SELECT COUNT(*) FROM email_outbox WHERE to_address = 'martin.lowe@example.test' \
+             AND subject = 'A pattern alert to decide' AND body LIKE '%repeat concerns about one adult%' \
+             AND body NOT LIKE '%Annika%'",
+        )
+        .await
+        .expect("count")
+    };
+    assert_eq!(emails().await, 1, "told once, naming no one");
     // A third joins the undecided alert rather than raising another.
     let c3 = concern(&m, &ann, None).await;
     assert_eq!(
@@ -138,6 +156,7 @@ pub async fn pattern_alerts_story(db: TestDb) {
         )]
     );
 
+    assert_eq!(emails().await, 1, "joining an alert tells no one again");
     // Deciding: managers only, with reasons, once; audited.
     let list = m.call(Method::GET, "/api/v1/alerts", None).await.json();
     let aid = id_of(&list, &ann, "repeat_adult");
