@@ -31,13 +31,17 @@ struct Histogram {
 
 /// The route a request matched, carried on its response to the outer layer.
 #[derive(Clone)]
-pub(crate) struct RouteLabel(pub(crate) String);
+pub(crate) struct RouteLabel(pub(crate) MatchedPath);
+
+/// One route's requests: method → status → count.
+type ByMethod = BTreeMap<String, BTreeMap<u16, u64>>;
 
 /// Counts since the process started.
 #[derive(Default)]
 pub struct Metrics {
-    /// (method, route, status) → requests.
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    /// route → method → status → requests (keyed so that a request already
+    /// seen allocates nothing).
+    requests: Mutex<BTreeMap<String, ByMethod>>,
     /// route → latency.
     latency: Mutex<BTreeMap<String, Histogram>>,
     /// Set when shutdown has begun: not ready for new work.
@@ -54,11 +58,21 @@ impl Metrics {
     /// Records one answered request.
     pub(crate) fn record(&self, method: &str, route: &str, status: u16, took: Duration) {
         if let Ok(mut r) = self.requests.lock() {
-            *r.entry((method.to_string(), route.to_string(), status))
-                .or_insert(0) += 1;
+            let by_method = match r.get_mut(route) {
+                Some(m) => m,
+                None => r.entry(route.to_string()).or_default(),
+            };
+            let by_status = match by_method.get_mut(method) {
+                Some(s) => s,
+                None => by_method.entry(method.to_string()).or_default(),
+            };
+            *by_status.entry(status).or_insert(0) += 1;
         }
         if let Ok(mut l) = self.latency.lock() {
-            let h = l.entry(route.to_string()).or_default();
+            let h = match l.get_mut(route) {
+                Some(h) => h,
+                None => l.entry(route.to_string()).or_default(),
+            };
             let secs = took.as_secs_f64();
             for (i, b) in BUCKETS.iter().enumerate() {
                 if secs <= *b {
@@ -87,13 +101,17 @@ impl Metrics {
         out.push_str("# HELP safeguard_http_requests_total Requests answered, by method, route template and status.\n");
         out.push_str("# TYPE safeguard_http_requests_total counter\n");
         if let Ok(r) = self.requests.lock() {
-            for ((m, route, status), n) in r.iter() {
-                let _ = writeln!(
-                    out,
-                    "safeguard_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {n}",
-                    esc(m),
-                    esc(route)
-                );
+            for (route, by_method) in r.iter() {
+                for (m, by_status) in by_method {
+                    for (status, n) in by_status {
+                        let _ = writeln!(
+                            out,
+                            "safeguard_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {n}",
+                            esc(m),
+                            esc(route)
+                        );
+                    }
+                }
             }
         }
         out.push_str(
@@ -169,10 +187,7 @@ impl Metrics {
 /// Carries the matched route template on the response, for the outer
 /// layer that counts requests (routing has not happened when it runs).
 pub(crate) async fn tag_route(req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string());
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let mut res = next.run(req).await;
     if let Some(r) = route {
         res.extensions_mut().insert(RouteLabel(r));
