@@ -184,12 +184,8 @@ impl ProviderView {
 
     /// The enquiries the concerns about it led to, oldest first.
     pub async fn enquiries(&self) -> CoreResult<Vec<safeguard_store::enquiries::EnquiryRow>> {
-        let mut out = Vec::new();
-        for c in &self.concerns {
-            out.extend(self.store.enquiries_for_concern(&c.id).await?);
-        }
-        out.sort_by_key(|e| e.created_at);
-        Ok(out)
+        let ids: Vec<String> = self.concerns.iter().map(|c| c.id.clone()).collect();
+        Ok(self.store.enquiries_for_concerns(&ids).await?)
     }
 }
 

@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 
 pub use safeguard_store::large_scale::{LargeScaleRow, LsActionRow, LsMeetingRow};
 
-use crate::{CoreError, CoreResult, Ctx, Safeguard, new_uuid, unix_ms};
+use crate::{CoreError, CoreResult, Ctx, Safeguard, invalid, new_uuid, unix_ms};
 
 /// A large-scale enquiry, opened (only [`Safeguard::large_scale_view`]
 /// makes one, after the check and with the view audited).
@@ -38,12 +38,6 @@ pub struct LargeScaleView {
     pub actions: Vec<LsActionRow>,
     /// Its meetings, oldest first.
     pub meetings: Vec<LsMeetingRow>,
-}
-
-fn invalid(field: &str, message: impl Into<String>) -> CoreError {
-    let mut e = safeguard_domain::FieldErrors::new();
-    e.add(field, message);
-    CoreError::Invalid(e)
 }
 
 impl Safeguard {
@@ -200,18 +194,7 @@ impl Safeguard {
     ) -> CoreResult<Vec<(LargeScaleRow, String)>> {
         self.require_lse(actor, Action::ViewEnquiries, None, ctx, now)
             .await?;
-        let rows = self.store.large_scale_enquiries().await?;
-        let mut out = Vec::new();
-        for r in rows {
-            let name = self
-                .store
-                .provider(&r.provider_id)
-                .await?
-                .map(|p| p.name)
-                .unwrap_or_default();
-            out.push((r, name));
-        }
-        Ok(out)
+        Ok(self.store.large_scale_enquiries().await?)
     }
 
     /// One large-scale enquiry: the adults' enquiries shown only as their
@@ -239,15 +222,16 @@ impl Safeguard {
         let mut candidates = Vec::new();
         if lse.state == "open" && decide(actor, Action::RunLargeScaleEnquiries) == Decision::Allow {
             let scope = crate::concerns::scope_of(actor, now);
-            for c in self
+            let concern_ids: Vec<String> = self
                 .store
                 .concerns_for_provider(&scope, &provider.id)
                 .await?
-            {
-                for e in self.store.enquiries_for_concern(&c.id).await? {
-                    if !linked_ids.contains(&e.id) && self.enquiry_visible(actor, &e, now).await? {
-                        candidates.push(e);
-                    }
+                .into_iter()
+                .map(|c| c.id)
+                .collect();
+            for e in self.store.enquiries_for_concerns(&concern_ids).await? {
+                if !linked_ids.contains(&e.id) && self.enquiry_visible(actor, &e, now).await? {
+                    candidates.push(e);
                 }
             }
         }

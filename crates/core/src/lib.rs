@@ -223,7 +223,7 @@ pub struct Safeguard {
 }
 
 /// A refusal of one field's value, as a use case reports it.
-pub(crate) fn invalid(field: &str, message: &str) -> CoreError {
+pub(crate) fn invalid(field: &str, message: impl Into<String>) -> CoreError {
     let mut e = safeguard_domain::validation::FieldErrors::new();
     e.add(field, message);
     CoreError::Invalid(e)

@@ -3,18 +3,18 @@
 //! an adult linked, a provider named, an alleged person recorded), so an
 //! alert exists as soon as the record that raised it does.
 
+use safeguard_domain::Actor;
 use safeguard_domain::patterns::{
-    AlertDecision, AllegedKind, RawAlertDecision, RawAlleged, RawAllegedOutcome, RawRuleSettings,
-    Rule, RuleSettings,
+    AlertDecision, RawAlertDecision, RawAlleged, RawAllegedOutcome, RawRuleSettings, Rule,
+    RuleSettings,
 };
-use safeguard_domain::policy::{Action, Decision, PersonScope, decide, person_scope};
-use safeguard_domain::{Actor, PersonId};
+use safeguard_domain::policy::{Action, Decision, decide, person_scope};
 use safeguard_store::Tx;
 use safeguard_store::concerns::{ConcernRow, ConcernScope};
 use safeguard_store::patterns::RuleRow;
 use time::OffsetDateTime;
 
-use crate::{CoreError, CoreResult, Ctx, Safeguard, new_uuid, unix_ms};
+use crate::{CoreError, CoreResult, Ctx, Safeguard, invalid, new_uuid, unix_ms};
 
 pub use safeguard_store::patterns::{AlertRow, AllegedRow};
 
@@ -405,28 +405,29 @@ impl Safeguard {
         }
         Ok(self
             .store
-            .alerts(&crate::concerns::scope_of(actor, now), 200)
+            .undecided_alerts(&crate::concerns::scope_of(actor, now))
             .await?
-            .iter()
-            .filter(|(a, _)| a.decided_at.is_none())
-            .count())
+            .try_into()
+            .unwrap_or(0))
     }
 
-    /// One alert with the concerns behind it the reader may see; an alert
-    /// they may see none of is "not found". Audited.
-    pub async fn alert_view(
+    /// An alert a manager may act on, with the concerns behind it they may
+    /// see; one they may see none of is "not found", the refusal audited as
+    /// `verb`.
+    async fn visible_alert(
         &self,
         actor: &Actor,
         id: &str,
+        verb: &str,
         ctx: &Ctx,
         now: OffsetDateTime,
-    ) -> CoreResult<AlertView> {
+    ) -> CoreResult<(AlertRow, Vec<ConcernRow>)> {
         self.require_as(
             actor,
             Action::DecidePatternAlerts,
             ctx,
             now,
-            ("view", "pattern_alert", Some(id.into())),
+            (verb, "pattern_alert", Some(id.into())),
         )
         .await?;
         let Some(alert) = self.store.alert(id).await? else {
@@ -442,11 +443,24 @@ impl Safeguard {
                     actor,
                     ctx,
                     now,
-                    ("view", "pattern_alert", Some(id.into())),
+                    (verb, "pattern_alert", Some(id.into())),
                     CoreError::NotFound,
                 )
                 .await;
         }
+        Ok((alert, concerns))
+    }
+
+    /// One alert with the concerns behind it the reader may see; an alert
+    /// they may see none of is "not found". Audited.
+    pub async fn alert_view(
+        &self,
+        actor: &Actor,
+        id: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<AlertView> {
+        let (alert, concerns) = self.visible_alert(actor, id, "view", ctx, now).await?;
         let rule = Rule::parse(&alert.rule)
             .ok_or_else(|| CoreError::Internal("unknown pattern rule".into()))?;
         self.record(Self::event(
@@ -476,33 +490,7 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<AlertDecision> {
-        self.require_as(
-            actor,
-            Action::DecidePatternAlerts,
-            ctx,
-            now,
-            ("update", "pattern_alert", Some(id.into())),
-        )
-        .await?;
-        let Some(_) = self.store.alert(id).await? else {
-            return Err(CoreError::NotFound);
-        };
-        if self
-            .store
-            .alert_concerns(&crate::concerns::scope_of(actor, now), id)
-            .await?
-            .is_empty()
-        {
-            return self
-                .refuse(
-                    actor,
-                    ctx,
-                    now,
-                    ("update", "pattern_alert", Some(id.into())),
-                    CoreError::NotFound,
-                )
-                .await;
-        }
+        self.visible_alert(actor, id, "update", ctx, now).await?;
         let (decision, reasons) = raw.parse().map_err(CoreError::Invalid)?;
         let mut tx = self.store.begin_audited().await?;
         if !tx
@@ -539,7 +527,7 @@ impl Safeguard {
     /// undecided alert of the same rule about the same subject gathers the
     /// new concerns; otherwise a new alert is raised, unless the concern
     /// that fired it is already behind one (re-saving a provider raises
-    /// nothing new). Returns the alerts raised or added to.
+    /// nothing new).
     pub(crate) async fn check_patterns(
         &self,
         tx: &mut Tx,
@@ -547,7 +535,7 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
         trigger: Trigger<'_>,
-    ) -> CoreResult<Vec<String>> {
+    ) -> CoreResult<()> {
         let settings = settings_of(&tx.pattern_rules().await?);
         let get = |r: Rule| {
             settings
@@ -564,7 +552,6 @@ impl Safeguard {
                 concern_id,
                 person_id,
             } => {
-                let label = self.person_label(person_id).await?;
                 let s = get(Rule::RepeatAdult);
                 if s.enabled {
                     let ids = tx.concerns_about_person_since(person_id, since(&s)).await?;
@@ -573,7 +560,7 @@ impl Safeguard {
                             Rule::RepeatAdult,
                             "person",
                             person_id.to_string(),
-                            label.clone(),
+                            String::new(),
                             ids,
                             concern_id,
                         ));
@@ -585,16 +572,23 @@ impl Safeguard {
                         .enquiries_closed_since(person_id, since(&s), concern_id)
                         .await?;
                     if !ids.is_empty() {
+                        // The enquiries' concerns never include this one.
                         ids.push(concern_id.to_string());
-                        ids.dedup();
                         fired.push((
                             Rule::AfterEnquiry,
                             "person",
                             person_id.to_string(),
-                            label,
+                            String::new(),
                             ids,
                             concern_id,
                         ));
+                    }
+                }
+                // The person's name, read only once a rule has fired.
+                if !fired.is_empty() {
+                    let label = self.person_label(person_id).await?;
+                    for f in &mut fired {
+                        f.3 = label.clone();
                     }
                 }
             }
@@ -604,7 +598,7 @@ impl Safeguard {
             } => {
                 let Some((name, postcode, registered)) = tx.provider_facts(provider_id).await?
                 else {
-                    return Ok(Vec::new());
+                    return Ok(());
                 };
                 let label = match postcode {
                     Some(p) => format!("{name} ({p})"),
@@ -681,7 +675,6 @@ impl Safeguard {
                 }
             }
         }
-        let mut out = Vec::new();
         for (rule, kind, subject, label, ids, trigger_concern) in fired {
             let s = get(rule);
             if let Some(open) = tx.open_alert(rule.code(), kind, &subject).await? {
@@ -700,7 +693,6 @@ impl Safeguard {
                     )
                     .await?;
                 }
-                out.push(open);
                 continue;
             }
             if tx
@@ -761,31 +753,16 @@ impl Safeguard {
                 )),
             )
             .await?;
-            out.push(id);
         }
-        Ok(out)
+        Ok(())
     }
 
     async fn person_label(&self, person_id: &str) -> CoreResult<String> {
-        let Ok(id) = person_id.parse::<PersonId>() else {
-            return Ok("A person".into());
-        };
         Ok(self
             .store
-            .find_person(PersonScope::All, id)
+            .person_name(person_id)
             .await?
-            .map(|p| p.details.full_name())
+            .map(|n| format!("{} {}", n.given_name, n.family_name))
             .unwrap_or_else(|| "A person".into()))
     }
-}
-
-fn invalid(field: &str, message: &str) -> CoreError {
-    let mut e = safeguard_domain::FieldErrors::new();
-    e.add(field, message);
-    CoreError::Invalid(e)
-}
-
-/// Whether an alleged person is someone with a record here.
-pub fn is_known(a: &AllegedRow) -> bool {
-    a.kind == AllegedKind::KnownPerson.code() && a.person_id.is_some()
 }

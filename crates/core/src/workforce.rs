@@ -734,13 +734,13 @@ impl Safeguard {
         let reason = safeguard_domain::text::optional(reason, 1000, true).map_err(|e| {
             invalid(
                 "competence_reason",
-                &safeguard_domain::text::message("the reason", e),
+                safeguard_domain::text::message("the reason", e),
             )
         })?;
         let Some(reason) = reason else {
             return Err(invalid(
                 "competence_reason",
-                &format!(
+                format!(
                     "{lead_name} does not hold a current {} ({}): give your reason for allocating them, or choose someone else",
                     level.name,
                     lower_first(&s.describe())

@@ -113,6 +113,27 @@ impl Store {
             .await)?)
     }
 
+    /// The enquiries opened from any of `concern_ids`, oldest first.
+    pub async fn enquiries_for_concerns(&self, concern_ids: &[String]) -> Result<Vec<EnquiryRow>> {
+        let mut out = Vec::new();
+        for chunk in concern_ids.chunks(500) {
+            let sql = format!(
+                "SELECT {ENQUIRY_COLUMNS} FROM enquiries WHERE concern_id IN ({}) ORDER BY created_at",
+                crate::marks(1, chunk.len())
+            );
+            let rows: Vec<EnquiryRow> = on_db!(self, |p| {
+                let mut q = sqlx::query_as(&sql);
+                for id in chunk {
+                    q = q.bind(id);
+                }
+                q.fetch_all(p).await
+            })?;
+            out.extend(rows);
+        }
+        out.sort_by_key(|e| e.created_at);
+        Ok(out)
+    }
+
     /// Enquiries in a state (all when `None`), oldest first; with a
     /// viewer, only those about people they may see in full and those whose
     /// need-to-know team they are in (a restricted person's only when they

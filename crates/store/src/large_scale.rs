@@ -4,6 +4,7 @@
 use sqlx::FromRow;
 
 use crate::access::Viewer;
+use crate::concerns::bind_all;
 use crate::enquiries::EnquiryRow;
 use crate::{Result, Store, Tx, on_db, on_tx};
 
@@ -59,14 +60,28 @@ pub struct LsMeetingRow {
     pub recorded_by_name: String,
 }
 
+#[derive(FromRow)]
+struct Named {
+    #[sqlx(flatten)]
+    lse: LargeScaleRow,
+    provider_name: String,
+}
+
 impl Store {
-    /// Large-scale enquiries, open first, then newest.
-    pub async fn large_scale_enquiries(&self) -> Result<Vec<LargeScaleRow>> {
+    /// Large-scale enquiries with their provider's name, open first, then newest.
+    pub async fn large_scale_enquiries(&self) -> Result<Vec<(LargeScaleRow, String)>> {
+        let cols = COLUMNS
+            .split(", ")
+            .map(|c| format!("l.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let sql = format!(
-            "SELECT {COLUMNS} FROM large_scale_enquiries \
-             ORDER BY CASE WHEN state = 'open' THEN 0 ELSE 1 END, opened_at DESC, id LIMIT 500"
+            "SELECT {cols}, p.name AS provider_name FROM large_scale_enquiries l \
+             JOIN providers p ON p.id = l.provider_id \
+             ORDER BY CASE WHEN l.state = 'open' THEN 0 ELSE 1 END, l.opened_at DESC, l.id LIMIT 500"
         );
-        Ok(on_db!(self, |p| sqlx::query_as(&sql).fetch_all(p).await)?)
+        let rows: Vec<Named> = on_db!(self, |p| sqlx::query_as(&sql).fetch_all(p).await)?;
+        Ok(rows.into_iter().map(|r| (r.lse, r.provider_name)).collect())
     }
 
     /// The large-scale enquiries about a provider, newest first.
@@ -123,16 +138,11 @@ impl Store {
              WHERE em.enquiry_id = enquiries.id AND em.user_id = $2) AND NOT {hidden})) ORDER BY created_at",
             crate::enquiries::ENQUIRY_COLUMNS
         );
+        let binds = viewer.binds();
         let rows: Vec<EnquiryRow> = on_db!(self, |p| {
-            let mut q = sqlx::query_as(&sql).bind(id);
-            for v in viewer.binds() {
-                q = match v {
-                    crate::bulk::Value::Text(t) => q.bind(t),
-                    crate::bulk::Value::Int(i) => q.bind(i),
-                    crate::bulk::Value::Bool(b) => q.bind(b),
-                };
-            }
-            q.fetch_all(p).await
+            bind_all!(sqlx::query_as(&sql).bind(id), &binds)
+                .fetch_all(p)
+                .await
         })?;
         Ok((all, rows))
     }

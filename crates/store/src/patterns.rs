@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use crate::concerns::{CONCERN_COLUMNS, ConcernRow, ConcernScope, scope_clause};
+use crate::concerns::{CONCERN_COLUMNS, ConcernRow, ConcernScope, bind_all, scope_clause};
 use crate::{Result, Store, Tx, on_db, on_tx};
 
 /// A person alleged to have caused harm, on a concern.
@@ -73,20 +73,6 @@ pub struct ConcernAdult {
     pub adult: String,
 }
 
-macro_rules! bind_values {
-    ($q:expr, $values:expr) => {{
-        let mut q = $q;
-        for v in $values {
-            q = match v {
-                $crate::bulk::Value::Text(t) => q.bind(t.clone()),
-                $crate::bulk::Value::Int(i) => q.bind(*i),
-                $crate::bulk::Value::Bool(b) => q.bind(*b),
-            };
-        }
-        q
-    }};
-}
-
 impl Store {
     /// The people alleged to have caused harm on a concern, oldest first.
     pub async fn alleged_for_concern(&self, concern_id: &str) -> Result<Vec<AllegedRow>> {
@@ -119,7 +105,7 @@ impl Store {
              WHERE a.provider_id = $1 AND {clause} ORDER BY a.created_at DESC"
         );
         Ok(on_db!(self, |p| {
-            bind_values!(sqlx::query_as(&sql).bind(provider_id), &arg)
+            bind_all!(sqlx::query_as(&sql).bind(provider_id), &arg)
                 .fetch_all(p)
                 .await
         })?)
@@ -147,7 +133,7 @@ impl Store {
              FROM pattern_alerts ORDER BY CASE WHEN decided_at IS NULL THEN 0 ELSE 1 END, raised_at DESC, id LIMIT $1"
         );
         let rows: Vec<AlertWithCount> = on_db!(self, |p| {
-            bind_values!(sqlx::query_as(&sql).bind(limit), &arg)
+            bind_all!(sqlx::query_as(&sql).bind(limit), &arg)
                 .fetch_all(p)
                 .await
         })?;
@@ -156,6 +142,21 @@ impl Store {
             .filter(|r| r.seen > 0)
             .map(|r| (r.alert, r.seen))
             .collect())
+    }
+
+    /// How many undecided alerts have a concern `scope` lets the reader see.
+    pub async fn undecided_alerts(&self, scope: &ConcernScope) -> Result<i64> {
+        let Some((clause, arg)) = scope_clause(scope, 1) else {
+            return Ok(0);
+        };
+        let sql = format!(
+            "SELECT COUNT(*) FROM pattern_alerts WHERE decided_at IS NULL AND EXISTS \
+             (SELECT 1 FROM pattern_alert_concerns pc JOIN concerns ON concerns.id = pc.concern_id \
+             WHERE pc.alert_id = pattern_alerts.id AND {clause})"
+        );
+        Ok(on_db!(self, |p| {
+            bind_all!(sqlx::query_scalar(&sql), &arg).fetch_one(p).await
+        })?)
     }
 
     /// One alert.
@@ -221,7 +222,7 @@ impl Store {
              ORDER BY received_at, id"
         );
         Ok(on_db!(self, |p| {
-            bind_values!(sqlx::query_as(&sql).bind(alert_id), &arg)
+            bind_all!(sqlx::query_as(&sql).bind(alert_id), &arg)
                 .fetch_all(p)
                 .await
         })?)

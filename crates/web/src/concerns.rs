@@ -1393,15 +1393,16 @@ async fn concern_page(
             }
         })
         .collect();
-    let providers = if staff {
+    // Read once: the provider choice and the alleged people's form use it.
+    let provider_rows = if staff {
         state
             .core
             .providers(&user.actor, "", &user.ctx, user.now)
-            .await
-            .map(crate::display::provider_options)?
+            .await?
     } else {
         Vec::new()
     };
+    let providers = crate::display::provider_options(provider_rows.clone());
     let mut data = data;
     if data.get("provider_id").is_empty()
         && let Some(p) = &v.concern.provider_id
@@ -1459,6 +1460,7 @@ async fn concern_page(
                 format!("/concerns/{id}"),
                 v.alleged().await?,
                 true,
+                Some(provider_rows),
                 &data,
                 &errors,
             )

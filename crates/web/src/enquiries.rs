@@ -891,6 +891,7 @@ async fn page(
                 format!("/enquiries/{id}"),
                 v.alleged().await?,
                 works,
+                None,
                 &data,
                 &errors,
             )

@@ -57,23 +57,27 @@ pub(crate) struct AllegedBlock {
 
 /// The block for a page: `rows` as read through the opened concern or
 /// enquiry; forms only for council case workers who may change it.
+/// `providers` is the list the page already read, if it read one.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn alleged_block(
     state: &AppState,
     user: &SignedIn,
     base: String,
     rows: Vec<AllegedRow>,
     can_edit: bool,
+    providers: Option<Vec<safeguard_core::rows::ProviderRow>>,
     data: &FormData,
     errors: &FieldErrors,
 ) -> Result<AllegedBlock, PageError> {
-    let providers_all = if can_edit || rows.iter().any(|r| r.provider_id.is_some()) {
-        state
-            .core
-            .providers(&user.actor, "", &user.ctx, user.now)
-            .await
-            .unwrap_or_default()
-    } else {
-        Vec::new()
+    let providers_all = match providers {
+        Some(p) => p,
+        None if can_edit || rows.iter().any(|r| r.provider_id.is_some()) => {
+            state
+                .core
+                .providers(&user.actor, "", &user.ctx, user.now)
+                .await?
+        }
+        None => Vec::new(),
     };
     let name_of = |id: &str| {
         providers_all
