@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { createHmac } from 'node:crypto';
 import { chromium } from 'playwright-core';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -147,11 +148,55 @@ async function visit(page, journey, name, url) {
   await check(page, journey, name);
 }
 
+/** The demo accounts' authenticator key (managers, DPOs and administrators sign in with a code). */
+const DEMO_TOTP_SECRET = 'SAFEGUARDDEMOSECRETFORTRYING2345';
+const lastStep = new Map(); // account -> the last 30-second step whose code was used
+
+function base32(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of text.replace(/[\s=]/g, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(bytes);
+}
+
+/** The RFC 6238 code (SHA-1, six digits) of `secret` for 30-second step `step`. */
+function totp(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', base32(secret)).update(counter).digest();
+  const at = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(at) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+/**
+ * A code the server has not accepted before for `account`: a code is taken
+ * for the step before, now or after, and only for a step later than the last
+ * used, so a second sign-in within the same half-minute takes the next
+ * step's code, and a third waits for the clock.
+ */
+async function freshCode(account, secret) {
+  for (;;) {
+    const now = Math.floor(Date.now() / 30000);
+    const step = Math.max(now, (lastStep.get(account) ?? -1) + 1);
+    if (step <= now + 1) {
+      lastStep.set(account, step);
+      return totp(secret, step);
+    }
+    await new Promise((r) => setTimeout(r, (now + 1) * 30000 - Date.now() + 250));
+  }
+}
+
 async function signIn(page, base, username, journey, password = PASSWORD) {
   await visit(page, journey, 'login', `${base}/login`);
   await page.fill('#username', username);
   await page.fill('#password', password);
   await go(page, journey, `${username}-home`, () => page.click('button:has-text("Sign in")'));
+  if ((await page.title()).startsWith('Enter your code')) {
+    await page.fill('#code', await freshCode(username, DEMO_TOTP_SECRET));
+    await go(page, journey, `${username}-code`, () => page.click('button:has-text("Sign in")'));
+  }
   if (!(await page.title()).startsWith('Home')) fail(`sign in as ${username} did not reach the home page: ${await page.title()}`);
 }
 
@@ -851,9 +896,26 @@ async function main() {
       await expectText(page, "Another team's case");
       await go(page, j, 'limited', () => page.click('a:has-text("Brightwater, Ada")'));
       await expectText(page, 'held by another team');
+      const limitedUrl = page.url();
       await go(page, j, 'break-glass-errors', () => page.click('button:has-text("Open the record in an emergency")'));
       await expectText(page, 'There is a problem');
+      await expectText(page, 'Set up two-factor sign-in first');
+      // An emergency opening asks for a fresh second factor: she sets one up.
+      await go(page, j, 'two-factor-off', () => page.click('main a[href="/account/two-factor"]'));
+      await expectText(page, 'Off: you sign in with your password only');
+      await go(page, j, 'two-factor-setup', () => page.click('button:has-text("Set up two-factor sign-in")'));
+      const secret = (await page.textContent('#setup-key')).replace(/\s/g, '');
+      await page.fill('#code', '12');
+      await go(page, j, 'two-factor-setup-errors', () => page.click('button:has-text("Turn on two-factor sign-in")'));
+      await expectText(page, 'There is a problem');
+      await page.fill('#code', await freshCode('north.worker', secret));
+      await go(page, j, 'recovery-codes', () => page.click('button:has-text("Turn on two-factor sign-in")'));
+      await expectText(page, 'Your recovery codes');
+      await go(page, j, 'two-factor-on', () => page.click('a:has-text("I have kept them")'));
+      await expectText(page, 'You have 10 unused recovery codes');
+      await visit(page, j, 'limited-again', limitedUrl);
       await page.fill('#reason', 'Police at the door out of hours');
+      await page.fill('#code', await freshCode('north.worker', secret));
       await go(page, j, 'break-glass-open', () => page.click('button:has-text("Open the record in an emergency")'));
       await expectText(page, 'About the person');
       await signOut(page, j);

@@ -10,6 +10,7 @@ use safeguard_store::accounts::{NO_PASSWORD, NewUser, SessionRow, UserRow};
 use safeguard_store::audit::NewAuditEvent;
 use time::OffsetDateTime;
 
+use crate::two_factor::{Need, SignIn};
 use crate::{CoreError, CoreResult, Ctx, Safeguard, new_uuid, random_token, token_hash, unix_ms};
 
 /// A successful sign-in.
@@ -374,7 +375,7 @@ impl Safeguard {
         how: &str,
         ctx: &Ctx,
         now: OffsetDateTime,
-    ) -> CoreResult<(UserRow, safeguard_store::Tx)> {
+    ) -> CoreResult<(UserRow, safeguard_store::Tx, Need)> {
         // No username holds a control character: they become spaces (a NUL
         // cannot even be looked up, or kept in the audit trail, on PostgreSQL).
         let username: String = safeguard_domain::text::search_query(username.trim())
@@ -432,13 +433,7 @@ impl Safeguard {
                 .into(),
             );
             if !fresh.disabled && !locked {
-                let failed = fresh.failed_logins + 1;
-                let over = failed - self.config.lockout_threshold;
-                let locked_until = (over >= 0).then(|| {
-                    let base = self.config.lockout_base.as_millis() as i64;
-                    let max = self.config.lockout_max.as_millis() as i64;
-                    now_ms + (base.saturating_mul(1_i64 << over.min(20))).min(max)
-                });
+                let (failed, locked_until) = self.failure_lock(fresh.failed_logins, now_ms);
                 if locked_until.is_some() {
                     event.detail = Some(format!("{how}; account locked after {failed} failures"));
                 }
@@ -449,26 +444,55 @@ impl Safeguard {
             tx.commit().await?;
             return Err(CoreError::BadCredentials);
         }
-        if fresh.failed_logins != 0 || fresh.locked_until.is_some() {
+        let need = self.second_factor_need(&mut tx, &fresh).await?;
+        if need == Need::Nothing && (fresh.failed_logins != 0 || fresh.locked_until.is_some()) {
+            // With a second factor still to come, the count goes on until it is given.
             tx.set_login_failures(&fresh.id, 0, None).await?;
         }
         event.outcome = "success".into();
         event.subject_id = Some(fresh.id.clone());
+        if need != Need::Nothing {
+            event.detail = Some(format!("{how}: password right, second factor next"));
+        }
         tx.audit(event).await?;
-        Ok((fresh, tx))
+        Ok((fresh, tx, need))
     }
 
-    /// Signs in with a username and password and starts a session.
+    /// A failure's new count and, past the threshold, when the lock ends
+    /// (each further failure doubles it, up to the longest).
+    pub(crate) fn failure_lock(&self, failed_before: i32, now_ms: i64) -> (i32, Option<i64>) {
+        let failed = failed_before + 1;
+        let over = failed - self.config.lockout_threshold;
+        let locked_until = (over >= 0).then(|| {
+            let base = self.config.lockout_base.as_millis() as i64;
+            let max = self.config.lockout_max.as_millis() as i64;
+            now_ms + (base.saturating_mul(1_i64 << over.min(20))).min(max)
+        });
+        (failed, locked_until)
+    }
+
+    /// Signs in with a username and password: a session, or, when the
+    /// account has or needs a second factor, a challenge for it (`next` is
+    /// where to go once it is given).
     pub async fn login(
         &self,
         username: &str,
         password: &str,
+        next: &str,
         ctx: &Ctx,
         now: OffsetDateTime,
-    ) -> CoreResult<LoginOutcome> {
-        let (user, mut tx) = self
+    ) -> CoreResult<SignIn> {
+        let (user, mut tx, need) = self
             .check_credentials(username, password, "session", ctx, now)
             .await?;
+        if need != Need::Nothing {
+            let challenge = self.open_challenge(&mut tx, &user, need, next, now).await?;
+            tx.commit().await?;
+            return Ok(SignIn::SecondFactor {
+                challenge,
+                setup: need == Need::Setup,
+            });
+        }
         let actor = actor_of(&user)?;
         let session_token = random_token()?;
         let csrf_token = random_token()?;
@@ -482,11 +506,11 @@ impl Safeguard {
         })
         .await?;
         tx.commit().await?;
-        Ok(LoginOutcome {
+        Ok(SignIn::Done(LoginOutcome {
             session_token,
             csrf_token,
             actor,
-        })
+        }))
     }
 
     /// The session a cookie names, if it is live. Ends sessions past their
@@ -563,17 +587,47 @@ impl Safeguard {
         Ok(n)
     }
 
-    /// Issues a bearer token for the JSON API.
+    /// Issues a bearer token for the JSON API. An account with a second
+    /// factor gives its code (or a recovery code) with the password; one
+    /// whose role requires a second factor and has none sets it up on the
+    /// web first.
     pub async fn issue_token(
         &self,
         username: &str,
         password: &str,
+        code: Option<&str>,
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<String> {
-        let (user, mut tx) = self
+        let (user, tx, need) = self
             .check_credentials(username, password, "api token", ctx, now)
             .await?;
+        let mut tx = match (need, code.filter(|c| !c.trim().is_empty())) {
+            (Need::Nothing, _) => tx,
+            (Need::Setup, _) => {
+                tx.commit().await?;
+                return Err(CoreError::SecondFactor(
+                    "This account must use two-factor sign-in: set it up by signing in on the web first",
+                ));
+            }
+            (Need::Code, None) => {
+                tx.commit().await?;
+                return Err(CoreError::SecondFactor(
+                    "Give the 6-digit code from your authenticator app (or a recovery code) as `code`",
+                ));
+            }
+            (Need::Code, Some(code)) => {
+                let actor = actor_of(&user)?;
+                match self
+                    .fresh_code(tx, &actor, code, "api token", false, ctx, now)
+                    .await
+                {
+                    Ok((tx, _)) => tx,
+                    Err(CoreError::Invalid(_)) => return Err(CoreError::BadCredentials),
+                    Err(e) => return Err(e),
+                }
+            }
+        };
         let token = random_token()?;
         let now_ms = unix_ms(now);
         tx.insert_token(

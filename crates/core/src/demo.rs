@@ -13,6 +13,10 @@ use crate::{CoreError, CoreResult, Ctx, Safeguard};
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "safeguard-demo";
+/// The demo accounts' authenticator secret (base32), for the roles that
+/// must sign in with a second factor. Published, like the password: never
+/// use the demo data for anything real.
+pub const DEMO_TOTP_SECRET: &str = "SAFEGUARDDEMOSECRETFORTRYING2345";
 /// The demo council's name.
 pub const DEMO_COUNCIL: &str = "Northbridge Council";
 
@@ -23,6 +27,9 @@ pub struct DemoLogin {
     pub username: String,
     /// Role.
     pub role: Role,
+    /// Signs in with a code from an authenticator app set up with
+    /// [`DEMO_TOTP_SECRET`].
+    pub second_factor: bool,
 }
 
 /// The `n`th synthetic NHS number: 999 followed by digits, with a valid check digit.
@@ -231,6 +238,7 @@ impl Safeguard {
             logins.push(DemoLogin {
                 username: username.into(),
                 role,
+                second_factor: self.second_factor_required(role),
             });
         }
         let user = self
@@ -295,6 +303,7 @@ impl Safeguard {
         self.save_summary_translation(&manager, "cy", &welsh_summary(), &ctx, now)
             .await?;
         self.load_demo_training(now).await?;
+        self.enrol_demo_second_factors(now).await?;
         Ok(Some(logins))
     }
 }
@@ -632,6 +641,7 @@ impl Safeguard {
             now,
         )
         .await?;
+        self.enrol_demo_second_factors(now).await?;
         let actor = |username: &'static str| async move {
             let u = self
                 .store

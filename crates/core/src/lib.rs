@@ -32,6 +32,7 @@ pub mod sar;
 pub mod search;
 pub mod sharing;
 pub mod supervision;
+pub mod two_factor;
 pub mod workforce;
 
 use std::time::Duration;
@@ -85,6 +86,9 @@ pub enum CoreError {
     /// Wrong username or password, locked or disabled account.
     #[error("sign-in refused")]
     BadCredentials,
+    /// The password was right but a second factor is still needed (what to do).
+    #[error("second factor needed")]
+    SecondFactor(&'static str),
     /// Too many requests are waiting (sign-ins queue for password
     /// hashing); try again shortly. Nothing was done.
     #[error("busy")]
@@ -127,6 +131,12 @@ pub struct CoreConfig {
     /// commits, so that a restore from an older backup re-applies it
     /// (none: disposals are not noted).
     pub disposal_ledger: Option<std::path::PathBuf>,
+    /// Roles whose accounts must sign in with a second factor
+    /// (administrators, data protection officers and managers by default).
+    pub two_factor_roles: Vec<safeguard_domain::Role>,
+    /// Whether opening a record in an emergency asks for a fresh second
+    /// factor (step-up); on by default.
+    pub break_glass_step_up: bool,
 }
 
 /// A time zone of the IANA database (bundled in the binary), by name.
@@ -185,6 +195,12 @@ impl Default for CoreConfig {
             lead_email: None,
             time_zone: OrgZone::default(),
             disposal_ledger: None,
+            two_factor_roles: vec![
+                safeguard_domain::Role::Admin,
+                safeguard_domain::Role::Dpo,
+                safeguard_domain::Role::Manager,
+            ],
+            break_glass_step_up: true,
         }
     }
 }

@@ -226,6 +226,12 @@ enum Command {
         /// The organisation's time zone (IANA name): every date recorded is the date there.
         #[arg(long, env = "SAFEGUARD_TIME_ZONE", default_value = "Europe/London", value_parser = parse_zone)]
         time_zone: safeguard_core::OrgZone,
+        /// Roles whose accounts must sign in with a second factor (a code from an authenticator app): role codes separated by commas, or `none`.
+        #[arg(long, env = "SAFEGUARD_TWO_FACTOR_ROLES", default_value = "admin,dpo,manager", value_parser = parse_roles)]
+        two_factor_roles: RoleList,
+        /// Whether opening a record in an emergency (break-glass) asks for a fresh second factor.
+        #[arg(long, env = "SAFEGUARD_BREAK_GLASS_STEP_UP", default_value_t = true, action = clap::ArgAction::Set)]
+        break_glass_step_up: bool,
         #[command(flatten)]
         mail: MailArgs,
     },
@@ -451,6 +457,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             break_glass_minutes,
             safeguarding_lead_email,
             time_zone,
+            two_factor_roles,
+            break_glass_step_up,
             audit_anchor_minutes,
             anchors,
             ledger,
@@ -465,6 +473,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 break_glass: Duration::from_secs(break_glass_minutes.clamp(1, 24 * 60) * 60),
                 lead_email: safeguarding_lead_email.filter(|e| e.contains('@')),
                 time_zone,
+                two_factor_roles: two_factor_roles.0,
+                break_glass_step_up,
                 ..CoreConfig::default()
             };
             let secure = match cookie_secure {
@@ -825,8 +835,42 @@ fn print_logins(logins: &[safeguard_core::demo::DemoLogin]) {
         safeguard_core::demo::DEMO_PASSWORD
     );
     for l in logins {
-        println!("  {:<14} {}", l.username, l.role.label());
+        let code = if l.second_factor {
+            " (and a code: see below)"
+        } else {
+            ""
+        };
+        println!("  {:<14} {}{code}", l.username, l.role.label());
     }
+    if logins.iter().any(|l| l.second_factor) {
+        let secret = safeguard_core::demo::DEMO_TOTP_SECRET;
+        println!(
+            "The accounts marked give a code too, from an authenticator app set up with the demo\n\
+             key {secret} (time-based, 6 digits, 30 s; `oathtool --totp -b {secret}` prints one)."
+        );
+    }
+}
+
+/// Role codes separated by commas, or `none`.
+#[derive(Clone, Debug)]
+struct RoleList(Vec<safeguard_domain::Role>);
+
+fn parse_roles(s: &str) -> Result<RoleList, String> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("none") || s.is_empty() {
+        return Ok(RoleList(Vec::new()));
+    }
+    s.split(',')
+        .map(|code| {
+            safeguard_domain::Role::parse(code.trim()).ok_or_else(|| {
+                format!(
+                    "{:?} is not a role (practitioner, manager, partner, analyst, dpo, admin, or none)",
+                    code.trim()
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(RoleList)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -952,8 +996,9 @@ async fn serve(
         print_logins(logins);
     } else if demo.is_some() {
         println!(
-            "Demo data was already loaded: sign in with the demo accounts (password {}).",
-            safeguard_core::demo::DEMO_PASSWORD
+            "Demo data was already loaded: sign in with the demo accounts (password {}; managers, DPOs and administrators also give a code from an authenticator app set up with the key {}).",
+            safeguard_core::demo::DEMO_PASSWORD,
+            safeguard_core::demo::DEMO_TOTP_SECRET
         );
     }
     if let Some(made) = &demo_volume {

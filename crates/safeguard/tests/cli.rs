@@ -620,7 +620,7 @@ async fn demo_volume_story(db: TestDb) {
     ));
     let (mut child, _addr, mut lines) = start(&a);
     let mut printed = String::new();
-    for _ in 0..9 {
+    for _ in 0..11 {
         printed.push_str(&lines.next().expect("line").expect("utf-8"));
         printed.push('\n');
     }
@@ -672,11 +672,15 @@ async fn serve_story(db: TestDb) {
     a.push(format!("--audit-anchor-file={}", anchors.display()));
     let (mut child, addr, mut lines) = start(&a);
     let mut printed = String::new();
-    for _ in 0..8 {
+    for _ in 0..10 {
         printed.push_str(&lines.next().expect("line").expect("utf-8"));
         printed.push('\n');
     }
     assert!(printed.contains("safeguard-demo"), "{printed}");
+    assert!(
+        printed.contains(safeguard_core::demo::DEMO_TOTP_SECRET),
+        "the demo's authenticator key is printed: {printed}"
+    );
     for role in [
         "practitioner",
         "manager",

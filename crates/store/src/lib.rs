@@ -31,6 +31,7 @@ pub mod search;
 pub mod supervision;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod two_factor;
 pub mod workforce;
 
 use std::path::Path;

@@ -129,7 +129,13 @@ async fn sac_run(backend: Backend, target: u64, today: time::OffsetDateTime) {
     let Some(db) = TestDb::new(backend).await else {
         return;
     };
-    let core = Safeguard::new(db.store.clone(), CoreConfig::default());
+    let core = Safeguard::new(
+        db.store.clone(),
+        CoreConfig {
+            two_factor_roles: Vec::new(),
+            ..CoreConfig::default()
+        },
+    );
     let year = Year::containing(today.date()).previous();
     // One year of concerns, nearly all leading to a Section 42 enquiry;
     // about three quarters conclude within the year they start.
@@ -196,7 +202,13 @@ async fn dashboard_run(backend: Backend, target: u64, runs: usize, today: time::
     let Some(db) = TestDb::new(backend).await else {
         return;
     };
-    let core = Safeguard::new(db.store.clone(), CoreConfig::default());
+    let core = Safeguard::new(
+        db.store.clone(),
+        CoreConfig {
+            two_factor_roles: Vec::new(),
+            ..CoreConfig::default()
+        },
+    );
     let year = Year::containing(today.date()).previous();
     // A council over five years: about 32 enquiries for every 100 concerns.
     let people = (target as f64 / (5.0 * 0.25 * 0.32)).ceil() as u32;
@@ -229,7 +241,13 @@ async fn lists_run(backend: Backend, people: u64, runs: usize, today: time::Offs
     let Some(db) = TestDb::new(backend).await else {
         return;
     };
-    let core = Safeguard::new(db.store.clone(), CoreConfig::default());
+    let core = Safeguard::new(
+        db.store.clone(),
+        CoreConfig {
+            two_factor_roles: Vec::new(),
+            ..CoreConfig::default()
+        },
+    );
     let year = Year::containing(today.date()).previous();
     let profile = Profile::new(u32::try_from(people).unwrap_or(u32::MAX), 5, year, 13);
     let g = core

@@ -32,6 +32,8 @@ struct LimitedTemplate {
     contact: String,
     can_break_glass: bool,
     minutes: u64,
+    /// A fresh second factor is asked for.
+    step_up: bool,
 }
 
 /// The page shown for a record outside the user's need-to-know: the name,
@@ -52,6 +54,7 @@ pub(crate) fn limited_page(
         contact: l.contact.clone(),
         can_break_glass: decide(&user.actor, Action::BreakGlass) == Decision::Allow,
         minutes: state.core.config().break_glass.as_secs() / 60,
+        step_up: state.core.config().break_glass_step_up,
     };
     render(status, &t)
 }
@@ -92,7 +95,14 @@ pub(crate) async fn break_glass(
     let f = FormData::parse(&body);
     match state
         .core
-        .break_glass(&user.actor, &id, f.get("reason"), &user.ctx, user.now)
+        .break_glass(
+            &user.actor,
+            &id,
+            f.get("reason"),
+            f.get("code"),
+            &user.ctx,
+            user.now,
+        )
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),

@@ -47,6 +47,9 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
         "enabled" => "The account was enabled.",
         "job" => "The job title was saved.",
         "ended" => "Its sessions and tokens have ended.",
+        "two_factor" => {
+            "Two-factor sign-in was reset: the person sets it up again when they next sign in (if their role requires it)."
+        }
         "reset" => {
             "The password was reset: a one-time link to set a new one was sent to the person's address."
         }
@@ -187,6 +190,19 @@ pub(crate) async fn end_sessions(
         .await
         .map(|_| ());
     after(&state, &user, &id, r, "ended").await
+}
+
+/// `POST /admin/users/{id}/reset-two-factor`: a lost phone.
+pub(crate) async fn reset_two_factor(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let r = state
+        .core
+        .reset_two_factor(&user.actor, &id, &user.ctx, user.now)
+        .await;
+    after(&state, &user, &id, r, "two_factor").await
 }
 
 /// `POST /admin/users/{id}/credentials/{handle}/end`: one session or token.

@@ -29,6 +29,10 @@ pub struct TokenRequest {
     pub username: String,
     /// Password.
     pub password: String,
+    /// For an account with two-factor sign-in: the 6-digit code its
+    /// authenticator app shows now, or one of its recovery codes.
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 /// A bearer token.
@@ -247,7 +251,13 @@ async fn token(
     let req: TokenRequest = parse_json(&body)?;
     let token = state
         .core
-        .issue_token(&req.username, &req.password, &who.ctx, who.now)
+        .issue_token(
+            &req.username,
+            &req.password,
+            req.code.as_deref(),
+            &who.ctx,
+            who.now,
+        )
         .await?;
     Ok(Json(TokenResponse {
         token,

@@ -18,6 +18,10 @@ use crate::errors::{ApiError, ApiErrorBody};
 pub struct BreakGlassIn {
     /// The reason, kept for the manager who reviews the opening.
     pub reason: String,
+    /// The 6-digit code the user's authenticator app shows now (a fresh
+    /// second factor is asked for before an emergency opening).
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 /// An emergency opening.
@@ -127,7 +131,14 @@ pub(crate) async fn break_glass(
     let b: BreakGlassIn = parse_json(&body)?;
     let row = state
         .core
-        .break_glass(&user.actor, &id, &b.reason, &user.ctx, user.now)
+        .break_glass(
+            &user.actor,
+            &id,
+            &b.reason,
+            b.code.as_deref().unwrap_or(""),
+            &user.ctx,
+            user.now,
+        )
         .await?;
     Ok((
         StatusCode::CREATED,

@@ -6,6 +6,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use safeguard_core::two_factor::SignIn;
 use safeguard_core::{CoreError, Ctx, SessionInfo};
 use safeguard_domain::Actor;
 use safeguard_domain::validation::FieldErrors;
@@ -41,7 +42,7 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-fn set_cookie(
+pub(crate) fn set_cookie(
     secure: bool,
     name: &str,
     value: &str,
@@ -125,7 +126,7 @@ pub(crate) async fn session_layer(
         } else {
             let expected = match (&session, path) {
                 (Some(s), _) => Some(s.info.csrf_token.clone()),
-                (None, "/login") => cookie(&parts.headers, LOGIN_CSRF_COOKIE),
+                (None, "/login" | "/login/code") => cookie(&parts.headers, LOGIN_CSRF_COOKIE),
                 (None, _) => {
                     return expired_form(&state, token.as_deref(), path, &bytes, now).await;
                 }
@@ -305,6 +306,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Anyone {
 pub(crate) struct LoginQuery {
     next: Option<String>,
     expired: Option<String>,
+    /// `refused` after too many wrong second-factor codes.
+    code: Option<String>,
 }
 
 /// Only same-site paths are followed after sign-in (no open redirects):
@@ -342,7 +345,14 @@ pub(crate) async fn login_page(
         },
     };
     let next = q.next.as_deref().map(safe_next).unwrap_or("/").to_string();
-    let page = LoginTemplate::new(csrf.clone(), FormView::default(), next, q.expired.is_some());
+    let mut form = FormView::default();
+    if q.code.is_some() {
+        form.errors.add(
+            "username",
+            "Too many wrong codes, or the account is locked: sign in again with your password",
+        );
+    }
+    let page = LoginTemplate::new(csrf.clone(), form, next, q.expired.is_some());
     let mut res = render(StatusCode::OK, &page);
     res.headers_mut().append(
         header::SET_COOKIE,
@@ -385,10 +395,25 @@ pub(crate) async fn login_submit(
     }
     match state
         .core
-        .login(&username, &password, &who.ctx, who.now)
+        .login(&username, &password, &next, &who.ctx, who.now)
         .await
     {
-        Ok(out) => {
+        Ok(SignIn::SecondFactor { challenge, .. }) => {
+            let mut res = Redirect::to("/login/code").into_response();
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(
+                    state.config.cookie_secure,
+                    crate::two_factor::CHALLENGE_COOKIE,
+                    &challenge,
+                    "/login",
+                    "Strict",
+                    Some(safeguard_core::two_factor::CHALLENGE_MINUTES * 60),
+                ),
+            );
+            res
+        }
+        Ok(SignIn::Done(out)) => {
             let mut res = Redirect::to(&next).into_response();
             let h = res.headers_mut();
             h.append(

@@ -93,9 +93,10 @@ impl From<CoreError> for PageError {
             CoreError::NotFound => PageError::not_found(),
             CoreError::Forbidden => PageError::forbidden(),
             CoreError::Limited(_) => PageError::limited(),
-            CoreError::Invalid(_) | CoreError::BadCredentials | CoreError::Conflict => {
-                PageError::bad_request()
-            }
+            CoreError::Invalid(_)
+            | CoreError::BadCredentials
+            | CoreError::SecondFactor(_)
+            | CoreError::Conflict => PageError::bad_request(),
             CoreError::Busy => PageError::busy(),
             CoreError::Merged(_) => PageError {
                 status: StatusCode::GONE,
@@ -270,6 +271,9 @@ impl From<CoreError> for ApiError {
                 "bad_credentials",
                 "Wrong username or password, or the account is locked",
             ),
+            CoreError::SecondFactor(what) => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "second_factor_required", what)
+            }
             CoreError::Store(e) if e.is_timeout() => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "too_slow",

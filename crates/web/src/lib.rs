@@ -43,6 +43,7 @@ mod reflection;
 mod reports;
 mod supervision;
 mod translations;
+mod two_factor;
 mod workforce;
 
 use std::sync::Arc;
@@ -152,6 +153,13 @@ macro_rules! page_routes {
 page_routes! {
     "/" => get(pages::home);
     "/login" => get(auth::login_page) post(auth::login_submit);
+    "/login/code" => get(two_factor::login_code_page) post(two_factor::login_code_submit);
+    "/account/two-factor" => get(two_factor::account);
+    "/account/two-factor/start" => post(two_factor::start);
+    "/account/two-factor/confirm" => post(two_factor::confirm);
+    "/account/two-factor/recovery-codes" => post(two_factor::recovery_codes);
+    "/account/two-factor/remove" => post(two_factor::remove);
+    "/admin/users/{id}/reset-two-factor" => post(accounts::reset_two_factor);
     "/logout" => post(auth::logout);
     "/people" => get(pages::search) post(pages::search_post);
     "/people/new" => get(pages::new_person) post(pages::create_person);

@@ -239,6 +239,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
     let r = match (method, path) {
         // Public: signing in, raising a concern, its status, feedback links, assets.
         ("get" | "post", "/login") => Public,
+        // The second step of signing in: its challenge cookie, not a session.
+        ("get" | "post", "/login/code") => Public,
         ("post", "/logout") => Signed,
         ("get", "/health" | "/assets/{*path}" | "/api/v1/openapi.json") => Public,
         // Operators' monitoring: route templates and counts, no personal data.
@@ -314,6 +316,7 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             | "/admin/users/{id}/enable"
             | "/admin/users/{id}/end-sessions"
             | "/admin/users/{id}/reset-password"
+            | "/admin/users/{id}/reset-two-factor"
             | "/admin/users/{id}/credentials/{handle}/end",
         ) => Roles(&["admin"]),
         ("get", "/accounts/approvals") | ("post", "/accounts/approvals/{id}/approve") => {
@@ -324,6 +327,15 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             Roles(MANAGER)
         }
         ("get" | "post", "/account/password") | ("delete", "/api/v1/auth/token") => Signed,
+        // Each user's own second factor.
+        ("get", "/account/two-factor")
+        | (
+            "post",
+            "/account/two-factor/start"
+            | "/account/two-factor/confirm"
+            | "/account/two-factor/recovery-codes"
+            | "/account/two-factor/remove",
+        ) => Signed,
         ("get" | "post", "/account/set-password/{token}") => Public,
         ("get", "/admin/calendar" | "/api/v1/calendar") => Roles(&["manager", "admin"]),
         (

@@ -21,6 +21,8 @@ mod search;
 #[path = "stories/security.rs"]
 mod security;
 mod support;
+#[path = "stories/two_factor.rs"]
+mod two_factor;
 #[path = "stories/workforce.rs"]
 mod workforce;
 
@@ -570,9 +572,17 @@ async fn session_timeout_story(db: TestDb) {
     let min = time::Duration::minutes(1);
     let s = app
         .core
-        .login("manager", safeguard_core::demo::DEMO_PASSWORD, &ctx, t0)
+        .login(
+            "manager",
+            safeguard_core::demo::DEMO_PASSWORD,
+            "/",
+            &ctx,
+            t0,
+        )
         .await
-        .expect("login");
+        .expect("login")
+        .done()
+        .expect("no second factor");
     assert!(
         app.core
             .session(&s.session_token, t0 + 29 * min)
@@ -599,9 +609,17 @@ async fn session_timeout_story(db: TestDb) {
 
     let s = app
         .core
-        .login("manager", safeguard_core::demo::DEMO_PASSWORD, &ctx, t0)
+        .login(
+            "manager",
+            safeguard_core::demo::DEMO_PASSWORD,
+            "/",
+            &ctx,
+            t0,
+        )
         .await
-        .expect("login");
+        .expect("login")
+        .done()
+        .expect("no second factor");
     let mut t = t0;
     while t < t0 + time::Duration::hours(12) - 20 * min {
         t += 20 * min;
@@ -630,7 +648,7 @@ async fn timeout_keeps_typing_story(db: TestDb) {
     let app = TestApp::new(db).await;
     let config = safeguard_core::CoreConfig {
         idle_timeout: std::time::Duration::from_secs(1),
-        ..safeguard_core::CoreConfig::default()
+        ..crate::support::config()
     };
     let (_, router) = support::router_with(app.db.store.clone(), config);
     let mut b = Browser {
@@ -1346,6 +1364,8 @@ on_both_backends! {
     pattern_alerts_fire_when_they_should => crate::patterns::pattern_alerts_story;
     people_alleged_to_have_caused_harm_on_pages => crate::patterns::alleged_pages_story;
     large_scale_enquiries_about_a_provider => crate::large_scale::large_scale_story;
+    two_factor_sign_in_recovery_and_reset => crate::two_factor::two_factor_story;
+    break_glass_asks_a_fresh_second_factor => crate::two_factor::break_glass_step_up_story;
     enquiry_led_by_the_person => crate::enquiries::enquiry_story;
     home_pages_list_the_work => crate::enquiries::home_work_story;
     training_needs_records_and_compliance => crate::workforce::training_story;

@@ -241,7 +241,7 @@ pub async fn need_to_know_story(db: TestDb) {
         safeguard_core::CoreConfig {
             break_glass: std::time::Duration::from_secs(0),
             lead_email: Some("lead@example.test".into()),
-            ..safeguard_core::CoreConfig::default()
+            ..crate::support::config()
         },
     );
     let (tomasz, _, _) = enquiry_for(&app, "tomasz wieczorek").await;
@@ -981,7 +981,7 @@ pub async fn retention_story(db: TestDb) {
         app.db.store.clone(),
         safeguard_core::CoreConfig {
             disposal_ledger: Some(ledger.clone()),
-            ..safeguard_core::CoreConfig::default()
+            ..crate::support::config()
         },
     );
     let mut d = crate::support::Browser {

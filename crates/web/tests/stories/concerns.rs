@@ -694,11 +694,14 @@ async fn manager_actor(app: &TestApp) -> safeguard_domain::Actor {
         .login(
             "manager",
             safeguard_core::demo::DEMO_PASSWORD,
+            "/",
             &safeguard_core::Ctx::default(),
             time::OffsetDateTime::now_utc(),
         )
         .await
-        .expect("login");
+        .expect("login")
+        .done()
+        .expect("no second factor");
     s.actor
 }
 
@@ -982,7 +985,7 @@ pub async fn wording_story(db: TestDb) {
 pub async fn too_fast_story(db: TestDb) {
     let (core, router) = crate::support::router_web(
         db.store.clone(),
-        safeguard_core::CoreConfig::default(),
+        crate::support::config(),
         safeguard_web::WebConfig {
             min_form_seconds: 3600,
             ..crate::support::web_config(false)

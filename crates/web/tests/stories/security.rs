@@ -684,11 +684,14 @@ pub async fn dates_are_the_organisations_story(db: TestDb) {
             core.login(
                 name,
                 safeguard_core::demo::DEMO_PASSWORD,
+                "/",
                 &safeguard_core::Ctx::default(),
                 at,
             )
             .await
             .expect("login")
+            .done()
+            .expect("no second factor")
             .actor
         }
     };
@@ -741,7 +744,7 @@ pub async fn dates_are_the_organisations_story(db: TestDb) {
         app.db.store.clone(),
         safeguard_core::CoreConfig {
             time_zone: safeguard_core::OrgZone::named("UTC").expect("UTC"),
-            ..safeguard_core::CoreConfig::default()
+            ..crate::support::config()
         },
     );
     assert_eq!(utc.today(at), time::macros::date!(2026 - 03 - 31));

@@ -280,11 +280,14 @@ pub async fn training_story(db: TestDb) {
         .login(
             "admin",
             safeguard_core::demo::DEMO_PASSWORD,
+            "/",
             &safeguard_core::Ctx::default(),
             time::OffsetDateTime::now_utc(),
         )
         .await
         .expect("login")
+        .done()
+        .expect("no second factor")
         .actor;
     app.core
         .add_user(
