@@ -18,6 +18,7 @@ pub mod concerns;
 pub mod contacts;
 pub mod demo;
 pub mod enquiries;
+pub mod fhir;
 pub mod generate;
 pub mod large_scale;
 pub mod lifecycle;

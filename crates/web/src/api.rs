@@ -507,6 +507,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(token, revoke_token))
         .routes(routes!(create_person, search_people))
         .routes(routes!(get_person, update_person))
+        .routes(routes!(crate::fhir::api_export))
         .routes(routes!(duplicates))
         .routes(routes!(duplicate_distinct))
         .routes(routes!(crate::merges::api_merge))

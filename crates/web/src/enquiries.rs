@@ -1155,6 +1155,7 @@ async fn after(
 
 /// A recorded share as the enquiry page shows it.
 struct ShareView {
+    id: String,
     on: String,
     with: String,
     parts: String,
@@ -1177,6 +1178,7 @@ fn share_view(x: safeguard_core::rows::ShareListRow) -> ShareView {
         consent.push_str(&format!(": {d}"));
     }
     ShareView {
+        id: x.id,
         on: x.shared_on,
         with: x.agency_name.or(x.recipient).unwrap_or_default(),
         parts: x

@@ -31,6 +31,7 @@ mod duplicates;
 mod enquiries;
 mod enquiry_tasks;
 mod errors;
+mod fhir;
 mod forms;
 mod large_scale;
 mod limits;
@@ -153,6 +154,7 @@ macro_rules! page_routes {
 page_routes! {
     "/" => get(pages::home);
     "/login" => get(auth::login_page) post(auth::login_submit);
+    "/people/{id}/fhir" => get(fhir::page_export);
     "/login/code" => get(two_factor::login_code_page) post(two_factor::login_code_submit);
     "/account/two-factor" => get(two_factor::account);
     "/account/two-factor/start" => post(two_factor::start);

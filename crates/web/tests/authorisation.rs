@@ -264,6 +264,9 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             | "/api/v1/people/{id}/chronology",
         ) => Person(CASE),
         ("get" | "post", "/people/{id}/edit") | ("put", "/api/v1/people/{id}") => Person(CASE),
+        // FHIR export under a share (none named here: the case worker is let
+        // through to be told to name one).
+        ("get", "/people/{id}/fhir" | "/api/v1/people/{id}/fhir") => Person(CASE),
         // Contacts and case notes, the curated chronology and its export:
         // those who may work on the person's case (an entry that does not
         // exist is then simply not found).

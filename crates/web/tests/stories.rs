@@ -10,6 +10,8 @@ mod concerns;
 mod contacts;
 #[path = "stories/enquiries.rs"]
 mod enquiries;
+#[path = "stories/fhir.rs"]
+mod fhir;
 #[path = "stories/large_scale.rs"]
 mod large_scale;
 #[path = "stories/patterns.rs"]
@@ -960,6 +962,7 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/people/{id}",
             "GET /api/v1/people/{id}/access-report",
             "GET /api/v1/people/{id}/chronology",
+            "GET /api/v1/people/{id}/fhir",
             "GET /api/v1/people/{id}/third-parties",
             "GET /api/v1/providers/{id}",
             "GET /api/v1/reflections",
@@ -1364,6 +1367,7 @@ on_both_backends! {
     pattern_alerts_fire_when_they_should => crate::patterns::pattern_alerts_story;
     people_alleged_to_have_caused_harm_on_pages => crate::patterns::alleged_pages_story;
     large_scale_enquiries_about_a_provider => crate::large_scale::large_scale_story;
+    fhir_export_under_a_share => crate::fhir::fhir_export_story;
     two_factor_sign_in_recovery_and_reset => crate::two_factor::two_factor_story;
     break_glass_asks_a_fresh_second_factor => crate::two_factor::break_glass_step_up_story;
     enquiry_led_by_the_person => crate::enquiries::enquiry_story;
