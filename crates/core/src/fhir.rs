@@ -13,7 +13,7 @@
 
 use safeguard_domain::Actor;
 use safeguard_domain::PersonId;
-use safeguard_domain::sharing::{Article6, Article9, SharedPart, ShareConsent};
+use safeguard_domain::sharing::{Article6, Article9, ShareConsent, SharedPart};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -349,8 +349,12 @@ impl Safeguard {
 
         // The share's lawful basis, and what the person said.
         let consent = ShareConsent::parse(&share.consent);
-        let six = Article6::parse(&share.article6).map(|a| a.label()).unwrap_or_default();
-        let nine = Article9::parse(&share.article9).map(|a| a.label()).unwrap_or_default();
+        let six = Article6::parse(&share.article6)
+            .map(|a| a.label())
+            .unwrap_or_default();
+        let nine = Article9::parse(&share.article9)
+            .map(|a| a.label())
+            .unwrap_or_default();
         let mut basis = format!("UK GDPR Article 6: {six}. Article 9: {nine}.");
         if let Some(r) = share
             .override_reason

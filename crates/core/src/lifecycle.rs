@@ -36,7 +36,7 @@ pub struct AccountView {
 impl Safeguard {
     /// The account `user_id`, refusing (audited) anyone who may not manage
     /// accounts; `None` is the command line's operator.
-    async fn managed_account(
+    pub(crate) async fn managed_account(
         &self,
         by: Option<&Actor>,
         user_id: &str,
@@ -61,7 +61,7 @@ impl Safeguard {
     }
 
     /// The audit event for `by` (or the operator) doing `verb` to an account.
-    fn account_event(
+    pub(crate) fn account_event(
         by: Option<&Actor>,
         ctx: &Ctx,
         now: OffsetDateTime,

@@ -10,7 +10,6 @@
 //! first sign-in sets one up before any page opens. Opening a record in an
 //! emergency asks for a fresh code (step-up).
 
-use safeguard_domain::policy::Action;
 use safeguard_domain::{Actor, Role};
 use safeguard_store::Tx;
 use safeguard_store::accounts::{SessionRow, UserRow};
@@ -509,6 +508,7 @@ impl Safeguard {
     /// towards the lock and committed, and returned as a field error on
     /// `code`; on success the accepted code's event is in `tx` and the
     /// caller goes on to commit its own change with it.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn fresh_code(
         &self,
         mut tx: Tx,
@@ -658,40 +658,28 @@ impl Safeguard {
         Ok(())
     }
 
-    /// An administrator clears a user's second factor (a lost phone): they
-    /// set one up again at their next sign-in if their role requires it.
+    /// An administrator (or the operator, `by` none, on the command line)
+    /// clears a user's second factor (a lost phone): they set one up again at
+    /// their next sign-in if their role requires it.
     pub async fn reset_two_factor(
         &self,
-        actor: &Actor,
+        by: Option<&Actor>,
         user_id: &str,
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<()> {
-        self.require_as(
-            actor,
-            Action::ManageUsers,
+        self.managed_account(by, user_id, "update", ctx, now)
+            .await?;
+        let mut tx = self.store.begin_audited().await?;
+        tx.delete_second_factor(user_id).await?;
+        tx.audit(Self::account_event(
+            by,
             ctx,
             now,
-            ("update", "user", Some(user_id.to_string())),
-        )
-        .await?;
-        let mut tx = self.store.begin_audited().await?;
-        if tx.user_by_id(user_id).await?.is_none() {
-            return Err(CoreError::NotFound);
-        }
-        tx.delete_second_factor(user_id).await?;
-        tx.audit(
-            Self::event(
-                actor,
-                ctx,
-                now,
-                "update",
-                "user",
-                Some(user_id.to_string()),
-                "success",
-            )?
-            .with_detail("two-factor sign-in reset"),
-        )
+            "update",
+            user_id,
+            "two-factor sign-in reset",
+        )?)
         .await?;
         tx.commit().await?;
         Ok(())

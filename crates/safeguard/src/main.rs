@@ -385,6 +385,14 @@ enum UserCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Clear an account's second factor (a lost phone and recovery codes): it sets one up again at its next sign-in if its role requires one.
+    ResetTwoFactor {
+        /// The account's username.
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// List an account's live sessions and API tokens (never their secrets).
     Sessions {
         /// The account's username.
@@ -758,6 +766,7 @@ async fn user_command(command: UserCommand) -> anyhow::Result<ExitCode> {
         | UserCommand::Enable { username, db }
         | UserCommand::EndSessions { username, db }
         | UserCommand::SetPassword { username, db, .. }
+        | UserCommand::ResetTwoFactor { username, db }
         | UserCommand::Sessions { username, db } => (username.clone(), db.clone()),
     };
     let core = Safeguard::new(db.open().await?, CoreConfig::default());
@@ -795,6 +804,10 @@ async fn user_command(command: UserCommand) -> anyhow::Result<ExitCode> {
                     )
                 })
         }
+        UserCommand::ResetTwoFactor { .. } => core
+            .reset_two_factor(None, &id, &ctx, now)
+            .await
+            .map(|_| format!("Reset the two-factor sign-in of {username}: it is set up again at the next sign-in.")),
         UserCommand::Sessions { .. } => core.account(None, &id, &ctx, now).await.map(|a| {
             let mut out = format!("{username}: {}", a.user.state());
             for c in a.credentials {

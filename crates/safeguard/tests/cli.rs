@@ -484,6 +484,26 @@ async fn operator_story(db: TestDb) {
     assert!(out.contains("sam.admin: Disabled"), "{out}");
     assert_eq!(run(&user("enable"), "").0, 0);
     assert_eq!(run(&user("end-sessions"), "").0, 0);
+    // A lost phone: the operator clears the second factor (audited).
+    let id = db
+        .store
+        .user_by_username("sam.admin")
+        .await
+        .expect("q")
+        .expect("sam.admin")
+        .id;
+    let mut tx = db.store.begin().await.expect("tx");
+    tx.put_confirmed_second_factor(&id, safeguard_core::demo::DEMO_TOTP_SECRET, 1)
+        .await
+        .expect("factor");
+    tx.commit().await.expect("commit");
+    let (code, out, err) = run(&user("reset-two-factor"), "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("Reset the two-factor sign-in of sam.admin"),
+        "{out}"
+    );
+    assert!(db.store.second_factor(&id).await.expect("q").is_none());
     let mut set = user("set-password");
     set.push("--password-stdin".into());
     let (code, _, err) = run(&set, "short\n");
@@ -576,10 +596,11 @@ async fn operator_story(db: TestDb) {
     let verify = args(&["audit", "verify"], &db);
     let (code, out, _) = run(&verify, "");
     assert_eq!(code, 0, "{out}");
-    // Five accounts and agencies made, and the operator's five account
-    // actions above (disable, view, enable, end sessions, set password).
+    // Five accounts and agencies made, and the operator's six account
+    // actions above (disable, view, enable, end sessions, two-factor
+    // reset, set password).
     assert!(
-        out.contains("audit chain intact: 10 events verified"),
+        out.contains("audit chain intact: 11 events verified"),
         "{out}"
     );
 

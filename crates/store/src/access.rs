@@ -637,14 +637,16 @@ const SHARE_LIST: &str = "SELECT s.id, s.enquiry_id, s.what, a.name AS agency_na
 impl Store {
     /// One recorded share.
     pub async fn share(&self, id: &str) -> Result<Option<ShareRow>> {
-        Ok(on_db!(self, |p| sqlx::query_as(
+        Ok(on_db!(self, |p| {
+            sqlx::query_as(
             "SELECT id, person_id, enquiry_id, what, agency_id, recipient, purpose, article6, article9, consent, \
              override_reason, override_detail, shared_on, parts, recorded_by, recorded_at, capacity_record_id \
              FROM information_shares WHERE id = $1"
         )
         .bind(id)
         .fetch_optional(p)
-        .await)?)
+        .await
+        })?)
     }
 
     /// Shares of a person's information, newest first.

@@ -200,7 +200,7 @@ pub(crate) async fn reset_two_factor(
 ) -> Result<Response, PageError> {
     let r = state
         .core
-        .reset_two_factor(&user.actor, &id, &user.ctx, user.now)
+        .reset_two_factor(Some(&user.actor), &id, &user.ctx, user.now)
         .await;
     after(&state, &user, &id, r, "two_factor").await
 }

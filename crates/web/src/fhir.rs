@@ -76,5 +76,8 @@ pub(crate) async fn page_export(
         .core
         .fhir_export(&user.actor, pid, &share_of(raw), &user.ctx, user.now)
         .await?;
-    Ok(bundle_response(&bundle, Some(format!("safeguarding-record-{pid}.fhir.json"))))
+    Ok(bundle_response(
+        &bundle,
+        Some(format!("safeguarding-record-{pid}.fhir.json")),
+    ))
 }

