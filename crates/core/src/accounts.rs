@@ -825,7 +825,13 @@ impl Safeguard {
         let email = match by {
             None => {
                 password_rules(&mut e, "password", &input.password);
-                None
+                // `user add --email`: where reset links go, and how single
+                // sign-on finds an account made beforehand.
+                if input.email.trim().is_empty() {
+                    None
+                } else {
+                    email_rule(&mut e, &input.email)
+                }
             }
             Some(_) => {
                 if !input.password.is_empty() {
