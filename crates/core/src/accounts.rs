@@ -408,6 +408,12 @@ impl Safeguard {
             request_id: ctx.request_id.clone(),
             detail: Some(how.to_string()),
         };
+        if !self.config.local_passwords {
+            event.reason = Some("passwords are off: single sign-on only".into());
+            tx.audit(event).await?;
+            tx.commit().await?;
+            return Err(CoreError::BadCredentials);
+        }
         let Some(user) = user else {
             event.reason = Some("unknown username".into());
             tx.audit(event).await?;

@@ -32,6 +32,7 @@ pub mod retention;
 pub mod sar;
 pub mod search;
 pub mod sharing;
+pub mod sso;
 pub mod supervision;
 pub mod two_factor;
 pub mod workforce;
@@ -138,6 +139,11 @@ pub struct CoreConfig {
     /// Whether opening a record in an emergency asks for a fresh second
     /// factor (step-up); on by default.
     pub break_glass_step_up: bool,
+    /// Single sign-on through the organisation's OpenID Connect provider.
+    pub sso: Option<sso::SsoSettings>,
+    /// Whether local accounts may sign in with a password (off once
+    /// everyone signs in through single sign-on).
+    pub local_passwords: bool,
 }
 
 /// A time zone of the IANA database (bundled in the binary), by name.
@@ -202,6 +208,8 @@ impl Default for CoreConfig {
                 safeguard_domain::Role::Manager,
             ],
             break_glass_step_up: true,
+            sso: None,
+            local_passwords: true,
         }
     }
 }

@@ -149,6 +149,93 @@ struct MailArgs {
     public_url: Option<String>,
 }
 
+/// Single sign-on through the organisation's OpenID Connect provider (optional).
+#[derive(Args, Clone)]
+struct SsoArgs {
+    /// The provider's issuer: for Microsoft Entra ID, `https://login.microsoftonline.com/TENANT_ID/v2.0` (never the shared `common` address). Turns single sign-on on; needs --public-url.
+    #[arg(long, env = "SAFEGUARD_OIDC_ISSUER")]
+    oidc_issuer: Option<String>,
+    /// The application (client) id registered with the provider.
+    #[arg(long, env = "SAFEGUARD_OIDC_CLIENT_ID", default_value = "")]
+    oidc_client_id: String,
+    /// A file holding the client secret (or SAFEGUARD_OIDC_CLIENT_SECRET holding it); none for a public client.
+    #[arg(long, env = "SAFEGUARD_OIDC_CLIENT_SECRET_FILE")]
+    oidc_client_secret_file: Option<PathBuf>,
+    /// The tenant whose accounts may sign in (the ID token's `tid`).
+    #[arg(long, env = "SAFEGUARD_OIDC_TENANT_ID")]
+    oidc_tenant_id: Option<String>,
+    /// App roles and the Safeguard role each gives, in order of precedence: `APP_ROLE=ROLE,...` (for example `Safeguard.Manager=manager,Safeguard.Practitioner=practitioner`).
+    #[arg(long, env = "SAFEGUARD_OIDC_ROLE_MAP", default_value = "")]
+    oidc_role_map: String,
+    /// App roles and the council team each puts the person in: `APP_ROLE=Team name,...`.
+    #[arg(long, env = "SAFEGUARD_OIDC_TEAM_MAP", default_value = "")]
+    oidc_team_map: String,
+    /// Make an account at someone's first sign-in (otherwise only accounts made beforehand, matched once by email).
+    #[arg(long, env = "SAFEGUARD_OIDC_PROVISION", default_value_t = true, action = clap::ArgAction::Set)]
+    oidc_provision: bool,
+    /// The sign-in button's words.
+    #[arg(
+        long,
+        env = "SAFEGUARD_OIDC_BUTTON",
+        default_value = "Sign in with your organisation account"
+    )]
+    oidc_button: String,
+    /// Whether local accounts may sign in with a password (set false once everyone uses single sign-on).
+    #[arg(long, env = "SAFEGUARD_LOCAL_PASSWORDS", default_value_t = true, action = clap::ArgAction::Set)]
+    local_passwords: bool,
+}
+
+impl SsoArgs {
+    /// The core's settings, when single sign-on is on.
+    fn settings(&self) -> anyhow::Result<Option<safeguard_core::sso::SsoSettings>> {
+        let Some(issuer) = self.oidc_issuer.clone() else {
+            return Ok(None);
+        };
+        let pairs = |s: &str| -> Vec<(String, String)> {
+            s.split(',')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+                .collect()
+        };
+        let mut role_map = Vec::new();
+        for (claim, code) in pairs(&self.oidc_role_map) {
+            let role = safeguard_domain::Role::parse(&code)
+                .ok_or_else(|| anyhow::anyhow!("--oidc-role-map: {code:?} is not a role"))?;
+            role_map.push((claim, role));
+        }
+        if role_map.is_empty() {
+            bail!(
+                "--oidc-issuer needs --oidc-role-map (which app roles give which Safeguard role)"
+            );
+        }
+        Ok(Some(safeguard_core::sso::SsoSettings {
+            issuer: issuer.trim_end_matches('/').to_string(),
+            tenant: self.oidc_tenant_id.clone().filter(|t| !t.trim().is_empty()),
+            role_map,
+            team_map: pairs(&self.oidc_team_map),
+            provision: self.oidc_provision,
+        }))
+    }
+
+    fn client_secret(&self) -> anyhow::Result<Option<String>> {
+        if let Ok(s) = std::env::var("SAFEGUARD_OIDC_CLIENT_SECRET")
+            && !s.trim().is_empty()
+        {
+            return Ok(Some(s.trim().to_string()));
+        }
+        match &self.oidc_client_secret_file {
+            Some(f) => Ok(Some(
+                std::fs::read_to_string(f)
+                    .with_context(|| format!("cannot read the client secret {}", f.display()))?
+                    .trim()
+                    .to_string(),
+            )),
+            None => Ok(None),
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum CookieSecure {
     /// Secure cookies unless serving plain HTTP on a loopback address.
@@ -159,6 +246,8 @@ enum CookieSecure {
     Never,
 }
 
+// `serve` carries every server setting; the command is parsed once.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Run the web server.
@@ -234,6 +323,8 @@ enum Command {
         break_glass_step_up: bool,
         #[command(flatten)]
         mail: MailArgs,
+        #[command(flatten)]
+        sso: SsoArgs,
     },
     /// Manage user accounts.
     User {
@@ -472,6 +563,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             ledger,
             statement_timeout_seconds,
             mail,
+            sso,
         } => {
             let config = CoreConfig {
                 disposal_ledger: Some(ledger.file(&db)),
@@ -483,6 +575,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 time_zone,
                 two_factor_roles: two_factor_roles.0,
                 break_glass_step_up,
+                sso: sso.settings()?,
+                local_passwords: sso.local_passwords,
                 ..CoreConfig::default()
             };
             let secure = match cookie_secure {
@@ -511,7 +605,18 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 ..StoreOptions::default()
             };
             let demo = demo.then_some(demo_people);
-            serve(bind, db, store_options, demo, config, web, mail, anchoring).await
+            serve(
+                bind,
+                db,
+                store_options,
+                demo,
+                config,
+                web,
+                mail,
+                sso,
+                anchoring,
+            )
+            .await
         }
         Command::User {
             command:
@@ -895,6 +1000,7 @@ async fn serve(
     config: CoreConfig,
     web: safeguard_web::WebConfig,
     mail: MailArgs,
+    sso: SsoArgs,
     anchoring: Anchoring,
 ) -> anyhow::Result<ExitCode> {
     let store = db.open_with(store_options).await?;
@@ -1002,7 +1108,25 @@ async fn serve(
             }
         });
     }
-    let state = safeguard_web::AppState::new(core.clone(), web);
+    let mut state = safeguard_web::AppState::new(core.clone(), web);
+    if let Some(issuer) = &sso.oidc_issuer {
+        let public = mail.public_url.clone().ok_or_else(|| {
+            anyhow::anyhow!(
+                "--oidc-issuer needs --public-url (the address the provider sends people back to)"
+            )
+        })?;
+        let client = safeguard_web::sso::SsoClient::discover(
+            issuer.trim_end_matches('/'),
+            &sso.oidc_client_id,
+            sso.client_secret()?,
+            &format!("{}/login/sso/callback", public.trim_end_matches('/')),
+            &sso.oidc_button,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("single sign-on: {e}"))?;
+        tracing::info!(issuer = client.issuer(), "single sign-on is on");
+        state = state.with_sso(client);
+    }
     let app = safeguard_web::router(state.clone());
     println!("Safeguard is running at http://{addr}/ (database: {backend})");
     if let Some(logins) = &demo_logins {

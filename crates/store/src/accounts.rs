@@ -129,7 +129,7 @@ pub struct SessionRow {
     pub last_seen_at: i64,
 }
 
-const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.agency_id, a.name AS agency_name, \
+pub(crate) const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.agency_id, a.name AS agency_name, \
      a.is_owner AS agency_is_owner, u.team_id, t.name AS team_name, u.password_hash, u.failed_logins, \
      u.locked_until, u.disabled, u.email, u.created_by, u.awaiting_approval, u.workforce_lead \
      FROM users u JOIN agencies a ON a.id = u.agency_id LEFT JOIN teams t ON t.id = u.team_id";

@@ -28,6 +28,7 @@ pub mod reflections;
 pub mod retention;
 pub mod sac;
 pub mod search;
+pub mod sso;
 pub mod supervision;
 #[cfg(feature = "testing")]
 pub mod testing;

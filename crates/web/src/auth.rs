@@ -314,7 +314,7 @@ pub(crate) struct LoginQuery {
 /// one leading `/` not followed by another `/` or `\\`, and nothing but
 /// visible ASCII (browsers drop tabs and newlines, so `/\t/evil.example`
 /// would become `//evil.example`, and a newline cannot go in a header).
-fn safe_next(next: &str) -> &str {
+pub(crate) fn safe_next(next: &str) -> &str {
     let visible = next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
     let mut chars = next.chars();
     let local = chars.next() == Some('/') && !matches!(chars.next(), Some('/' | '\\'));
@@ -352,7 +352,10 @@ pub(crate) async fn login_page(
             "Too many wrong codes, or the account is locked: sign in again with your password",
         );
     }
-    let page = LoginTemplate::new(csrf.clone(), form, next, q.expired.is_some());
+    let page = LoginTemplate::new(csrf.clone(), form, next, q.expired.is_some()).with_sso(
+        state.sso.as_ref().map(|s| s.label.clone()),
+        state.core.config().local_passwords,
+    );
     let mut res = render(StatusCode::OK, &page);
     res.headers_mut().append(
         header::SET_COOKIE,
@@ -390,7 +393,10 @@ pub(crate) async fn login_submit(
     let mut kept = FormData::default();
     kept.set("username", username.clone());
     if !errors.is_empty() {
-        let page = LoginTemplate::new(csrf, FormView { data: kept, errors }, next, false);
+        let page = LoginTemplate::new(csrf, FormView { data: kept, errors }, next, false).with_sso(
+            state.sso.as_ref().map(|s| s.label.clone()),
+            state.core.config().local_passwords,
+        );
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     match state
@@ -446,7 +452,11 @@ pub(crate) async fn login_submit(
                 "username",
                 "Enter a correct username and password. After 5 wrong attempts in a row the account is locked for a while.",
             );
-            let page = LoginTemplate::new(csrf, FormView { data: kept, errors }, next, false);
+            let page = LoginTemplate::new(csrf, FormView { data: kept, errors }, next, false)
+                .with_sso(
+                    state.sso.as_ref().map(|s| s.label.clone()),
+                    state.core.config().local_passwords,
+                );
             render(StatusCode::UNAUTHORIZED, &page)
         }
         Err(e) => PageError::from(e).into_response(),

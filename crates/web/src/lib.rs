@@ -42,6 +42,7 @@ mod patterns;
 mod person_form;
 mod reflection;
 mod reports;
+pub mod sso;
 mod supervision;
 mod translations;
 mod two_factor;
@@ -106,6 +107,8 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Request counts and latencies for `/metrics`, and whether shutdown has begun.
     pub metrics: Arc<metrics::Metrics>,
+    /// The organisation's OpenID Connect provider, when single sign-on is on.
+    pub sso: Option<Arc<sso::SsoClient>>,
 }
 
 impl AppState {
@@ -116,7 +119,14 @@ impl AppState {
             limiter: Arc::new(RateLimiter::new(config.public_rate_limit)),
             config: Arc::new(config),
             metrics: Arc::new(metrics::Metrics::default()),
+            sso: None,
         }
+    }
+
+    /// The same state with single sign-on through `client`.
+    pub fn with_sso(mut self, client: sso::SsoClient) -> Self {
+        self.sso = Some(Arc::new(client));
+        self
     }
 
     /// Marks the server as shutting down: `/ready` answers 503 while the
@@ -155,6 +165,8 @@ page_routes! {
     "/" => get(pages::home);
     "/login" => get(auth::login_page) post(auth::login_submit);
     "/people/{id}/fhir" => get(fhir::page_export);
+    "/login/sso" => get(sso::start);
+    "/login/sso/callback" => get(sso::callback);
     "/login/code" => get(two_factor::login_code_page) post(two_factor::login_code_submit);
     "/account/two-factor" => get(two_factor::account);
     "/account/two-factor/start" => post(two_factor::start);

@@ -147,6 +147,10 @@ pub(crate) struct LoginTemplate {
     errors: FieldErrors,
     next: String,
     expired: bool,
+    /// The single sign-on button's words, when it is on.
+    sso: Option<String>,
+    /// Whether the password form is shown.
+    passwords: bool,
 }
 
 impl LoginTemplate {
@@ -160,7 +164,17 @@ impl LoginTemplate {
             errors,
             next,
             expired,
+            sso: None,
+            passwords: true,
         }
+    }
+
+    /// With the single sign-on button (`label`), and the password form only
+    /// when local passwords are on.
+    pub(crate) fn with_sso(mut self, label: Option<String>, passwords: bool) -> Self {
+        self.sso = label;
+        self.passwords = passwords;
+        self
     }
 }
 

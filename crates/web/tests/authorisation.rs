@@ -241,6 +241,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("get" | "post", "/login") => Public,
         // The second step of signing in: its challenge cookie, not a session.
         ("get" | "post", "/login/code") => Public,
+        // Single sign-on: off to the provider and back (state checked there).
+        ("get", "/login/sso" | "/login/sso/callback") => Public,
         ("post", "/logout") => Signed,
         ("get", "/health" | "/assets/{*path}" | "/api/v1/openapi.json") => Public,
         // Operators' monitoring: route templates and counts, no personal data.

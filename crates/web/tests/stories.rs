@@ -22,6 +22,8 @@ mod reports;
 mod search;
 #[path = "stories/security.rs"]
 mod security;
+#[path = "stories/sso.rs"]
+mod sso;
 mod support;
 #[path = "stories/two_factor.rs"]
 mod two_factor;
@@ -1368,6 +1370,7 @@ on_both_backends! {
     people_alleged_to_have_caused_harm_on_pages => crate::patterns::alleged_pages_story;
     large_scale_enquiries_about_a_provider => crate::large_scale::large_scale_story;
     fhir_export_under_a_share => crate::fhir::fhir_export_story;
+    single_sign_on_through_an_oidc_provider => crate::sso::single_sign_on_story;
     two_factor_sign_in_recovery_and_reset => crate::two_factor::two_factor_story;
     break_glass_asks_a_fresh_second_factor => crate::two_factor::break_glass_step_up_story;
     enquiry_led_by_the_person => crate::enquiries::enquiry_story;

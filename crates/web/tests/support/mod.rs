@@ -91,6 +91,23 @@ impl TestApp {
         TestApp::with_config(db, config()).await
     }
 
+    /// The test application with single sign-on through `sso`.
+    pub async fn with_sso(
+        db: TestDb,
+        config: CoreConfig,
+        sso: safeguard_web::sso::SsoClient,
+    ) -> TestApp {
+        let core = Safeguard::new(db.store.clone(), config);
+        let router = safeguard_web::router(
+            safeguard_web::AppState::new(core.clone(), web_config(false)).with_sso(sso),
+        );
+        core.load_demo(time::OffsetDateTime::now_utc())
+            .await
+            .expect("demo data")
+            .expect("empty database");
+        TestApp { db, core, router }
+    }
+
     /// The test application with these settings.
     pub async fn with_config(db: TestDb, config: CoreConfig) -> TestApp {
         let (core, router) = router_with(db.store.clone(), config);
