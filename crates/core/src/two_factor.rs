@@ -196,6 +196,20 @@ fn normalise(code: &str) -> String {
         .collect()
 }
 
+/// Gives `user_id` a new set of recovery codes (the old ones stop working);
+/// returns them, to be shown once.
+async fn replace_recovery_codes(
+    tx: &mut Tx,
+    user_id: &str,
+    now: OffsetDateTime,
+) -> CoreResult<Vec<String>> {
+    let codes = new_recovery_codes()?;
+    let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(c)).collect();
+    tx.replace_recovery_codes(user_id, &hashes, unix_ms(now))
+        .await?;
+    Ok(codes)
+}
+
 fn recovery_hash(code: &str) -> String {
     token_hash(&format!("recovery:{}", normalise(code)))
 }
@@ -469,10 +483,7 @@ impl Safeguard {
                     tx.set_login_failures(&user.id, 0, None).await?;
                 }
                 let recovery_codes = if setup {
-                    let codes = new_recovery_codes()?;
-                    let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(c)).collect();
-                    tx.replace_recovery_codes(&user.id, &hashes, now_ms).await?;
-                    codes
+                    replace_recovery_codes(&mut tx, &user.id, now).await?
                 } else {
                     Vec::new()
                 };
@@ -600,14 +611,27 @@ impl Safeguard {
             }
             Some(_) => {}
         }
+        self.codes_after_check(actor, code, "setting up", true, ctx, now)
+            .await
+    }
+
+    /// Checks `code` (see [`Safeguard::fresh_code`]) and, when it is
+    /// right, gives the account a new set of recovery codes in the same
+    /// transaction.
+    async fn codes_after_check(
+        &self,
+        actor: &Actor,
+        code: &str,
+        purpose: &str,
+        pending: bool,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<Vec<String>> {
         let tx = self.store.begin_audited().await?;
         let (mut tx, _) = self
-            .fresh_code(tx, actor, code, "setting up", true, ctx, now)
+            .fresh_code(tx, actor, code, purpose, pending, ctx, now)
             .await?;
-        let codes = new_recovery_codes()?;
-        let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(c)).collect();
-        tx.replace_recovery_codes(&id, &hashes, unix_ms(now))
-            .await?;
+        let codes = replace_recovery_codes(&mut tx, &actor.user_id.to_string(), now).await?;
         tx.commit().await?;
         Ok(codes)
     }
@@ -621,17 +645,8 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<Vec<String>> {
-        let id = actor.user_id.to_string();
-        let tx = self.store.begin_audited().await?;
-        let (mut tx, _) = self
-            .fresh_code(tx, actor, code, "new recovery codes", false, ctx, now)
-            .await?;
-        let codes = new_recovery_codes()?;
-        let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(c)).collect();
-        tx.replace_recovery_codes(&id, &hashes, unix_ms(now))
-            .await?;
-        tx.commit().await?;
-        Ok(codes)
+        self.codes_after_check(actor, code, "new recovery codes", false, ctx, now)
+            .await
     }
 
     /// Turns two-factor sign-in off for the signed-in user, given a current

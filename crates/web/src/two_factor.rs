@@ -280,6 +280,19 @@ fn codes_page(user: &SignedIn, codes: Vec<String>) -> Response {
     )
 }
 
+/// The new recovery codes, or the account page with what was wrong.
+async fn codes_or_errors(
+    state: &AppState,
+    user: &SignedIn,
+    made: Result<Vec<String>, CoreError>,
+) -> Result<Response, PageError> {
+    match made {
+        Ok(codes) => Ok(codes_page(user, codes)),
+        Err(CoreError::Invalid(errors)) => account_page(state, user, None, errors, None).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// `POST /account/two-factor/confirm`: the first code from the app.
 pub(crate) async fn confirm(
     State(state): State<AppState>,
@@ -287,15 +300,11 @@ pub(crate) async fn confirm(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let f = FormData::parse(&body);
-    match state
+    let made = state
         .core
         .confirm_two_factor(&user.actor, f.get("code"), &user.ctx, user.now)
-        .await
-    {
-        Ok(codes) => Ok(codes_page(&user, codes)),
-        Err(CoreError::Invalid(errors)) => account_page(&state, &user, None, errors, None).await,
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    codes_or_errors(&state, &user, made).await
 }
 
 /// `POST /account/two-factor/recovery-codes`: a new set, given a code.
@@ -305,15 +314,11 @@ pub(crate) async fn recovery_codes(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let f = FormData::parse(&body);
-    match state
+    let made = state
         .core
         .new_recovery_codes(&user.actor, f.get("code"), &user.ctx, user.now)
-        .await
-    {
-        Ok(codes) => Ok(codes_page(&user, codes)),
-        Err(CoreError::Invalid(errors)) => account_page(&state, &user, None, errors, None).await,
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    codes_or_errors(&state, &user, made).await
 }
 
 /// `POST /account/two-factor/remove`: off, given a code (not for roles that require it).
