@@ -455,15 +455,13 @@ impl Safeguard {
         match self.check_code(&mut tx, &user, code, setup, now).await? {
             Err(why) => {
                 let mut event = Self::code_event(&user, ctx, now, purpose, Err(why))?;
-                if let Some(note) = self.count_code_failure(&mut tx, &user, now).await? {
+                // A note comes back only when this failure locked the account.
+                let locked_now = self.count_code_failure(&mut tx, &user, now).await?;
+                if let Some(note) = &locked_now {
                     event.detail = Some(format!("{purpose}; {note}"));
                 }
                 let failures = tx.fail_login_challenge(&hash).await?;
-                let locked = why == "account locked"
-                    || tx
-                        .user_by_id(&user.id)
-                        .await?
-                        .is_some_and(|u| u.locked_until.is_some_and(|t| t > now_ms));
+                let locked = why == "account locked" || locked_now.is_some();
                 let ended = failures >= CHALLENGE_TRIES || locked;
                 if ended {
                     tx.delete_login_challenge(&hash).await?;
