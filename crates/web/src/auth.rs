@@ -335,15 +335,6 @@ pub(crate) async fn login_page(
     if who.session.is_some() {
         return Redirect::to("/").into_response();
     }
-    let csrf = match cookie(&headers, LOGIN_CSRF_COOKIE)
-        .filter(|c| c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()))
-    {
-        Some(c) => c,
-        None => match safeguard_core::random_token() {
-            Ok(t) => t,
-            Err(e) => return PageError::from(e).into_response(),
-        },
-    };
     let next = q.next.as_deref().map(safe_next).unwrap_or("/").to_string();
     let mut form = FormView::default();
     if q.code.is_some() {
@@ -352,11 +343,41 @@ pub(crate) async fn login_page(
             "Too many wrong codes, or the account is locked: sign in again with your password",
         );
     }
-    let page = LoginTemplate::new(csrf.clone(), form, next, q.expired.is_some()).with_sso(
+    sign_in_page(
+        &state,
+        &headers,
+        form,
+        next,
+        q.expired.is_some(),
+        StatusCode::OK,
+    )
+}
+
+/// The sign-in page (with the organisation's button when single sign-on is
+/// on, and the password form when passwords are), keeping or setting the
+/// pre-session CSRF cookie its form needs.
+pub(crate) fn sign_in_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: FormView,
+    next: String,
+    expired: bool,
+    status: StatusCode,
+) -> Response {
+    let csrf = match cookie(headers, LOGIN_CSRF_COOKIE)
+        .filter(|c| c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        Some(c) => c,
+        None => match safeguard_core::random_token() {
+            Ok(t) => t,
+            Err(e) => return PageError::from(e).into_response(),
+        },
+    };
+    let page = LoginTemplate::new(csrf.clone(), form, next, expired).with_sso(
         state.sso.as_ref().map(|s| s.label.clone()),
         state.core.config().local_passwords,
     );
-    let mut res = render(StatusCode::OK, &page);
+    let mut res = render(status, &page);
     res.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(
@@ -379,7 +400,6 @@ pub(crate) async fn login_submit(
     body: axum::body::Bytes,
 ) -> Response {
     let form = FormData::parse(&body);
-    let csrf = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     let username = form.get("username").trim().to_string();
     let password = form.get("password").to_string();
     let next = safe_next(form.get("next")).to_string();
@@ -393,11 +413,14 @@ pub(crate) async fn login_submit(
     let mut kept = FormData::default();
     kept.set("username", username.clone());
     if !errors.is_empty() {
-        let page = LoginTemplate::new(csrf, FormView { data: kept, errors }, next, false).with_sso(
-            state.sso.as_ref().map(|s| s.label.clone()),
-            state.core.config().local_passwords,
+        return sign_in_page(
+            &state,
+            &headers,
+            FormView { data: kept, errors },
+            next,
+            false,
+            StatusCode::UNPROCESSABLE_ENTITY,
         );
-        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     match state
         .core
@@ -452,12 +475,14 @@ pub(crate) async fn login_submit(
                 "username",
                 "Enter a correct username and password. After 5 wrong attempts in a row the account is locked for a while.",
             );
-            let page = LoginTemplate::new(csrf, FormView { data: kept, errors }, next, false)
-                .with_sso(
-                    state.sso.as_ref().map(|s| s.label.clone()),
-                    state.core.config().local_passwords,
-                );
-            render(StatusCode::UNAUTHORIZED, &page)
+            sign_in_page(
+                &state,
+                &headers,
+                FormView { data: kept, errors },
+                next,
+                false,
+                StatusCode::UNAUTHORIZED,
+            )
         }
         Err(e) => PageError::from(e).into_response(),
     }

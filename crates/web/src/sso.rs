@@ -6,7 +6,7 @@
 //! back to `GET /login/sso/callback`.
 
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
@@ -20,7 +20,6 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::{Anyone, SESSION_COOKIE, set_cookie};
 use crate::forms::FormView;
-use crate::pages::{LoginTemplate, render};
 
 /// The organisation's identity provider, discovered at start.
 pub struct SsoClient {
@@ -149,15 +148,17 @@ pub(crate) struct Callback {
 }
 
 /// The sign-in page again, saying why single sign-on did not sign them in.
-fn refused(state: &AppState, why: &str) -> Response {
+fn refused(state: &AppState, headers: &HeaderMap, why: &str) -> Response {
     let mut f = FormView::default();
     f.errors.add("sso", why);
-    let csrf = safeguard_core::random_token().unwrap_or_default();
-    let page = LoginTemplate::new(csrf, f, "/".into(), false).with_sso(
-        state.sso.as_ref().map(|s| s.label.clone()),
-        state.core.config().local_passwords,
-    );
-    render(StatusCode::UNAUTHORIZED, &page)
+    crate::auth::sign_in_page(
+        state,
+        headers,
+        f,
+        "/".into(),
+        false,
+        StatusCode::UNAUTHORIZED,
+    )
 }
 
 /// The claims of a JWT's payload (its signature checked by the caller).
@@ -177,6 +178,7 @@ fn payload(jwt: &str) -> serde_json::Value {
 pub(crate) async fn callback(
     State(state): State<AppState>,
     who: Anyone,
+    headers: HeaderMap,
     Query(q): Query<Callback>,
 ) -> Response {
     let Some(sso) = state.sso.as_ref() else {
@@ -185,17 +187,23 @@ pub(crate) async fn callback(
     if q.error.is_some() {
         return refused(
             &state,
+            &headers,
             "The sign-in was cancelled or refused at your organisation's sign-in page",
         );
     }
     let (Some(code), Some(csrf)) = (q.code, q.state) else {
-        return refused(&state, "That sign-in link is incomplete: sign in again");
+        return refused(
+            &state,
+            &headers,
+            "That sign-in link is incomplete: sign in again",
+        );
     };
     let request = match state.core.take_sso(&csrf, who.now).await {
         Ok(Some(r)) => r,
         Ok(None) => {
             return refused(
                 &state,
+                &headers,
                 "That sign-in has ended or was used already: sign in again",
             );
         }
@@ -213,6 +221,7 @@ pub(crate) async fn callback(
             tracing::warn!(error = %e, "single sign-on: the provider has no token endpoint");
             return refused(
                 &state,
+                &headers,
                 "Single sign-on is not set up correctly: tell your administrator",
             );
         }
@@ -227,6 +236,7 @@ pub(crate) async fn callback(
             tracing::warn!(error = %e, "single sign-on: the code exchange failed");
             return refused(
                 &state,
+                &headers,
                 "Your organisation's sign-in did not complete: sign in again",
             );
         }
@@ -234,6 +244,7 @@ pub(crate) async fn callback(
     let Some(id_token) = tokens.id_token() else {
         return refused(
             &state,
+            &headers,
             "Your organisation's sign-in sent no identity: sign in again",
         );
     };
@@ -244,6 +255,7 @@ pub(crate) async fn callback(
             tracing::warn!(error = %e, "single sign-on: the ID token was refused");
             return refused(
                 &state,
+                &headers,
                 "Your organisation's sign-in could not be checked: sign in again",
             );
         }
@@ -285,6 +297,7 @@ pub(crate) async fn callback(
         }
         Err(safeguard_core::CoreError::BadCredentials) => refused(
             &state,
+            &headers,
             "You signed in at your organisation, but you have no Safeguard access: ask your administrator",
         ),
         Err(e) => crate::errors::PageError::from(e).into_response(),

@@ -300,6 +300,10 @@ pub async fn single_sign_on_story(db: TestDb) {
     let no_role = through_provider(&mut n, &provider, "norole").await;
     assert_eq!(no_role.status, StatusCode::UNAUTHORIZED);
     assert!(no_role.contains("no Safeguard access"));
+    assert!(
+        n.cookies.contains_key("sg_login_csrf"),
+        "the page's own sign-in form can be sent"
+    );
     assert!(!n.cookies.contains_key("sg_session"));
     let mut f = app.browser();
     let foreign = through_provider(&mut f, &provider, "foreign").await;
