@@ -200,11 +200,21 @@ impl Safeguard {
         } else {
             id.name.trim().chars().take(100).collect()
         };
-        let mut tx = self.store.begin_audited().await?;
+        // Read who they are before taking the write transaction, so the
+        // lock is held only for the writes.
         let linked = self
             .store
             .external_identity_user(&id.issuer, &id.tenant, &id.subject)
             .await?;
+        let made_before = match (&linked, &id.email) {
+            (None, Some(e)) => self.store.unlinked_user_by_email(e).await?,
+            _ => None,
+        };
+        let new_username = match (&linked, &made_before) {
+            (None, None) if settings.provision => Some(self.free_username(id).await?),
+            _ => None,
+        };
+        let mut tx = self.store.begin_audited().await?;
         let user_id = match linked {
             Some(u) => {
                 tx.touch_identity(&id.issuer, &id.tenant, &id.subject, now_ms)
@@ -212,15 +222,10 @@ impl Safeguard {
                 u.id
             }
             None => {
-                let made_before = match &id.email {
-                    Some(e) => self.store.unlinked_user_by_email(e).await?,
-                    None => None,
-                };
-                let uid = match made_before {
-                    Some(u) => u.id,
-                    None if settings.provision => {
+                let uid = match (made_before, new_username) {
+                    (Some(u), _) => u.id,
+                    (None, Some(username)) => {
                         let uid = new_uuid(now)?.to_string();
-                        let username = self.free_username(id).await?;
                         tx.insert_user(&NewUser {
                             id: uid.clone(),
                             username,
@@ -237,7 +242,7 @@ impl Safeguard {
                         .await?;
                         uid
                     }
-                    None => {
+                    (None, None) => {
                         drop(tx);
                         return self
                             .refuse_sso(id, None, ctx, now, "no account for this person")
