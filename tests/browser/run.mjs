@@ -389,6 +389,14 @@ async function managerJourney(page, base, journey, reference) {
   await expectText(page, 'You can call us on');
   await go(page, journey, 'enquiry-again', () => page.click('a.govuk-back-link'));
   await go(page, journey, 'person-from-enquiry', () => page.click('main a:has-text("s record")'));
+  await go(page, journey, 'documents', () => page.click('main a:has-text("Documents, photos and recordings")'));
+  await go(page, journey, 'documents-errors', () => page.click('main button:has-text("Add the file")'));
+  await expectText(page, 'Select a file to add');
+  await page.setInputFiles('#file', { name: 'gp-letter.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% A letter from the GP\n') });
+  await page.fill('#description', 'Letter from the GP about her medication');
+  await go(page, journey, 'documents-added', () => page.click('main button:has-text("Add the file")'));
+  await expectText(page, 'gp-letter.pdf was added');
+  await go(page, journey, 'person-from-documents', () => page.click('a.govuk-back-link'));
   await go(page, journey, 'chronology', () => page.click('a:has-text("Filter or print the chronology")'));
   await page.selectOption('#kind', 'enquiry');
   await go(page, journey, 'chronology-filtered', () => page.click('button:has-text("Filter")'));

@@ -190,6 +190,25 @@ impl ProviderView {
 }
 
 impl ConcernView {
+    /// The documents, photos and recordings kept with the concern, oldest
+    /// first (council case workers).
+    pub async fn attachments(
+        &self,
+    ) -> CoreResult<Vec<safeguard_store::attachments::AttachmentRow>> {
+        if !self.enquiries_visible {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .store
+            .attachments_of("concern", &self.concern.id)
+            .await?)
+    }
+
+    /// One of its released attachments the viewer may read.
+    pub(crate) async fn attachment(&self, id: &str) -> CoreResult<crate::attachments::Readable> {
+        crate::attachments::readable_among(self.attachments().await?, id)
+    }
+
     /// The enquiries the concern's decision opened (for council case
     /// workers; each enquiry's own page checks its need-to-know).
     pub async fn enquiries(&self) -> CoreResult<Vec<safeguard_store::enquiries::EnquiryRow>> {

@@ -169,6 +169,25 @@ impl EnquiryView {
         Ok(self.store.conclusion_returns(&self.enquiry.id).await?)
     }
 
+    /// Its documents, photos and recordings, oldest first: council staff,
+    /// and partners it was shared with (when the share names documents).
+    pub async fn attachments(
+        &self,
+    ) -> CoreResult<Vec<safeguard_store::attachments::AttachmentRow>> {
+        if !self.reads(safeguard_domain::sharing::SharedPart::Documents) {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .store
+            .attachments_of("enquiry", &self.enquiry.id)
+            .await?)
+    }
+
+    /// One of its released attachments the viewer may read.
+    pub(crate) async fn attachment(&self, id: &str) -> CoreResult<crate::attachments::Readable> {
+        crate::attachments::readable_among(self.attachments().await?, id)
+    }
+
     /// The person's feedback on it: council staff only.
     pub async fn feedback(&self) -> CoreResult<Vec<safeguard_store::enquiries::FeedbackRow>> {
         if !self.council() {

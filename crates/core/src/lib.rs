@@ -12,6 +12,7 @@ pub mod access;
 mod accounts;
 pub mod actions;
 pub mod anchor;
+pub mod attachments;
 mod audit;
 pub mod case_audit;
 pub mod concerns;
@@ -54,6 +55,7 @@ pub use safeguard_domain as domain;
 /// every read goes through a use case that checks and audits it.
 pub mod rows {
     pub use safeguard_store::access::{BreakGlassListRow, ShareListRow};
+    pub use safeguard_store::attachments::AttachmentRow;
     pub use safeguard_store::audit::{AuditEvent, AuditFilter, Verification};
     pub use safeguard_store::concerns::{ChronologyEntry, ConcernRow, ProviderRow};
     pub use safeguard_store::contacts::ContactRow;
@@ -144,6 +146,9 @@ pub struct CoreConfig {
     /// Whether local accounts may sign in with a password (off once
     /// everyone signs in through single sign-on).
     pub local_passwords: bool,
+    /// Where attachments are kept and how they are scanned (none: files
+    /// cannot be added).
+    pub attachments: Option<attachments::AttachmentSettings>,
 }
 
 /// A time zone of the IANA database (bundled in the binary), by name.
@@ -210,6 +215,7 @@ impl Default for CoreConfig {
             break_glass_step_up: true,
             sso: None,
             local_passwords: true,
+            attachments: None,
         }
     }
 }

@@ -117,6 +117,23 @@ impl OpenedPerson {
             .await?)
     }
 
+    /// The documents, photos and recordings kept with the record, oldest
+    /// first.
+    pub async fn attachments(
+        &self,
+    ) -> CoreResult<Vec<safeguard_store::attachments::AttachmentRow>> {
+        Ok(self
+            .store
+            .attachments_of("person", &self.person.id.to_string())
+            .await?)
+    }
+
+    /// One of the record's released attachments, to read through
+    /// [`Safeguard::open_attachment`].
+    pub(crate) async fn attachment(&self, id: &str) -> CoreResult<crate::attachments::Readable> {
+        crate::attachments::readable_among(self.attachments().await?, id)
+    }
+
     /// The restriction on the record and its access list, if restricted.
     pub async fn restriction(&self) -> CoreResult<Option<crate::access::RestrictionView>> {
         if !self.restricted {

@@ -178,6 +178,7 @@ impl Safeguard {
         let Some(due) = tx.still_due(person_id, Self::cutoff(years, now)).await? else {
             return Err(CoreError::NotFound);
         };
+        let files = tx.case_file_attachments(person_id).await?;
         let deleted = tx.dispose_person(person_id).await?;
         let record = Disposed {
             subject: ("person", person_id),
@@ -186,7 +187,9 @@ impl Safeguard {
             last_activity: due.last_activity,
             deleted,
         };
-        self.certify(tx, actor, ctx, now, record).await
+        let cert = self.certify(tx, actor, ctx, now, record).await?;
+        self.delete_attachment_files(&files).await;
+        Ok(cert)
     }
 
     /// Disposes of a concern about no known person past its retention
@@ -216,6 +219,7 @@ impl Safeguard {
         else {
             return Err(CoreError::NotFound);
         };
+        let files = tx.concern_attachments(concern_id).await?;
         let deleted = tx.dispose_concern(concern_id).await?;
         let record = Disposed {
             subject: ("concern", concern_id),
@@ -224,7 +228,9 @@ impl Safeguard {
             last_activity: due.finished_at,
             deleted,
         };
-        self.certify(tx, actor, ctx, now, record).await
+        let cert = self.certify(tx, actor, ctx, now, record).await?;
+        self.delete_attachment_files(&files).await;
+        Ok(cert)
     }
 
     /// Ends a disposal: its certificate and audit event, in the same
@@ -327,10 +333,16 @@ impl Safeguard {
         let mut out = Vec::new();
         for (_, kind, id) in entries {
             let mut tx = self.store.begin_audited().await?;
-            let deleted = if kind == "person" {
-                tx.dispose_person(&id).await?
+            let (files, deleted) = if kind == "person" {
+                (
+                    tx.case_file_attachments(&id).await?,
+                    tx.dispose_person(&id).await?,
+                )
             } else {
-                tx.dispose_concern(&id).await?
+                (
+                    tx.concern_attachments(&id).await?,
+                    tx.dispose_concern(&id).await?,
+                )
             };
             if deleted.is_empty() {
                 // Not in the restored database: nothing to do.
@@ -352,6 +364,7 @@ impl Safeguard {
             })
             .await?;
             tx.commit().await?;
+            self.delete_attachment_files(&files).await;
             out.push((kind, id));
         }
         Ok(out)

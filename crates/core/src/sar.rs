@@ -32,6 +32,9 @@ pub struct SubjectAccess {
     pub bundle: Value,
     /// How many items were withheld.
     pub withheld: usize,
+    /// The documents to supply with the copy (released, not withheld):
+    /// (attachment id, file name).
+    pub files: Vec<(String, String)>,
 }
 
 /// Keeps a value, or the withheld marker when its key was chosen.
@@ -174,6 +177,16 @@ impl Safeguard {
                     label: format!("Enquiry record: {} ({})", r.kind, crate::audit_day(r.at)),
                 });
             }
+        }
+        for a in self.store.attachments_of_case_file(person_id).await? {
+            out.push(ThirdParty {
+                key: format!("attachment:{}", a.id),
+                label: format!(
+                    "Document: {} ({})",
+                    a.filename,
+                    crate::audit_day(a.uploaded_at)
+                ),
+            });
         }
         Ok(out)
     }
@@ -376,6 +389,34 @@ impl Safeguard {
                            action: &r.action, subject_type: &r.subject_type, outcome: &r.outcome, reason: r.reason.as_deref() })})
             })
             .collect();
+        let attachments = self.store.attachments_of_case_file(person_id).await?;
+        let files: Vec<(String, String)> = attachments
+            .iter()
+            .filter(|a| a.status == "released")
+            .filter(|a| {
+                !withhold
+                    .iter()
+                    .any(|k| *k == format!("attachment:{}", a.id))
+            })
+            .map(|a| (a.id.clone(), a.filename.clone()))
+            .collect();
+        let documents: Vec<Value> = attachments
+            .into_iter()
+            .map(|a| {
+                let key = format!("attachment:{}", a.id);
+                let kind = safeguard_domain::attachment::kind_of(&a.content_type)
+                    .map_or(a.content_type.as_str(), |k| k.label);
+                let held = match a.status.as_str() {
+                    "released" => "supplied with this copy",
+                    "infected" => "held back: a virus was found in it",
+                    _ => "waiting for its virus check",
+                };
+                keep(withhold, &key, json!({"added_on": crate::audit_day(a.uploaded_at),
+                    "added_by": a.uploaded_by_name, "file": a.filename, "kind": kind,
+                    "size_bytes": a.size_bytes, "description": a.description, "kept_with": a.owner_kind,
+                    "sha256": a.sha256, "copy": held}))
+            })
+            .collect();
         let withheld = withhold.len();
         let mut bundle = json!({
             "about": format!("Everything Safeguard holds about {}, produced {} for a subject access request.",
@@ -387,6 +428,7 @@ impl Safeguard {
             "chronology": chronology,
             "contacts_and_case_notes": contacts,
             "information_shared_about_you": shares,
+            "documents_photos_and_recordings": documents,
             "who_looked_at_your_record": accesses,
         });
         readable(&mut bundle);
@@ -409,7 +451,50 @@ impl Safeguard {
             person_name: d.full_name(),
             bundle,
             withheld,
+            files,
         })
+    }
+
+    /// A document of a person's case file, for the subject access copy
+    /// (the data protection officer's, as the export is): released files
+    /// only, checked against their SHA-256, photos without their metadata;
+    /// audited as part of the export.
+    pub async fn subject_access_file(
+        &self,
+        actor: &Actor,
+        person_id: &str,
+        attachment_id: &str,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+    ) -> CoreResult<crate::attachments::AttachmentFile> {
+        self.require_as(
+            actor,
+            Action::ViewAudit,
+            ctx,
+            now,
+            ("export", "attachment", Some(attachment_id.to_string())),
+        )
+        .await?;
+        let rows = self.store.attachments_of_case_file(person_id).await?;
+        let readable = crate::attachments::readable_among(rows, attachment_id)?;
+        let file = self.attachment_file(&readable).await?;
+        self.record(
+            Self::event(
+                actor,
+                ctx,
+                now,
+                "export",
+                "attachment",
+                Some(attachment_id.to_string()),
+                "success",
+            )?
+            .with_detail(format!(
+                "subject access for person {person_id}; sha256 {}",
+                file.row.sha256
+            )),
+        )
+        .await?;
+        Ok(file)
     }
 }
 

@@ -6,6 +6,7 @@
 //! so the rest of the code never re-checks them.
 
 pub mod access_report;
+pub mod attachment;
 pub mod calendar;
 pub mod case_audit;
 pub mod codes;

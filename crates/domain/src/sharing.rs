@@ -74,6 +74,8 @@ crate::codes::coded!(
         Plan = "plan" : "The safeguarding plan's actions",
         /// The conclusion.
         Conclusion = "conclusion" : "The conclusion",
+        /// Documents, photos and recordings attached to the enquiry.
+        Documents = "documents" : "Documents, photos and recordings attached to the enquiry",
     }
 );
 

@@ -131,6 +131,41 @@ impl LedgerArgs {
     }
 }
 
+/// Where attachments are kept and what scans them.
+#[derive(Args, Clone)]
+struct AttachmentArgs {
+    /// Where documents, photos and recordings are kept: a directory, or `s3://bucket/prefix` for S3-compatible storage (credentials, region and endpoint from the AWS_* variables). Default: attachments in the data directory.
+    #[arg(long, env = "SAFEGUARD_ATTACHMENT_STORE")]
+    attachment_store: Option<String>,
+    /// ClamAV's clamd, which scans every file before it is released: `unix:/run/clamav/clamd.ctl` or `tcp:host:3310`. Without it, files wait in quarantine until one is configured.
+    #[arg(long, env = "SAFEGUARD_CLAMD")]
+    clamd: Option<String>,
+}
+
+impl AttachmentArgs {
+    fn settings(
+        &self,
+        db: &DbArgs,
+    ) -> anyhow::Result<safeguard_core::attachments::AttachmentSettings> {
+        use safeguard_core::attachments::{AttachmentSettings, Scanner};
+        let scanner = match self.clamd.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s) => Some(Scanner::parse(s).map_err(anyhow::Error::msg)?),
+        };
+        match self.attachment_store.as_deref().map(str::trim) {
+            Some(url) if url.starts_with("s3://") => {
+                AttachmentSettings::s3(url, scanner).map_err(anyhow::Error::msg)
+            }
+            Some(dir) if !dir.is_empty() => {
+                AttachmentSettings::local(std::path::Path::new(dir), scanner)
+                    .map_err(anyhow::Error::msg)
+            }
+            _ => AttachmentSettings::local(&db.data_dir.join("attachments"), scanner)
+                .map_err(anyhow::Error::msg),
+        }
+    }
+}
+
 /// Email to people who raised concerns (optional).
 #[derive(Args, Clone)]
 struct MailArgs {
@@ -325,6 +360,8 @@ enum Command {
         mail: MailArgs,
         #[command(flatten)]
         sso: SsoArgs,
+        #[command(flatten)]
+        attachments: AttachmentArgs,
     },
     /// Manage user accounts.
     User {
@@ -564,8 +601,10 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             statement_timeout_seconds,
             mail,
             sso,
+            attachments,
         } => {
             let config = CoreConfig {
+                attachments: Some(attachments.settings(&db)?),
                 disposal_ledger: Some(ledger.file(&db)),
                 idle_timeout: Duration::from_secs(idle_timeout_minutes.max(1) * 60),
                 absolute_timeout: Duration::from_secs(absolute_timeout_hours.max(1) * 3600),
@@ -1059,6 +1098,18 @@ async fn serve(
             }
         });
     }
+    // Files that came while no scanner answered are scanned once one does.
+    let scanner = core.clone();
+    tokio::spawn(async move {
+        loop {
+            match scanner.scan_quarantined(OffsetDateTime::now_utc()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(scanned = n, "quarantined attachments scanned"),
+                Err(e) => tracing::warn!(error = %e, "could not scan quarantined attachments"),
+            }
+            tokio::time::sleep(Duration::from_secs(60)).await;
+        }
+    });
     let purge = core.clone();
     tokio::spawn(async move {
         loop {

@@ -384,8 +384,17 @@ fn args(prefix: &[&str], db: &TestDb) -> Vec<String> {
             std::time::SystemTime::now()
         ));
         a.push(format!("--audit-anchor-file={}", file.display()));
+        // And its attachments.
+        a.push(format!("--attachment-store={}", attachment_store().display()));
     }
     a
+}
+
+/// Where the commands run here keep attachments: one directory for the
+/// test process, under the target directory.
+fn attachment_store() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("cli-attachments-{}", std::process::id()))
 }
 
 /// The audit chain anchored outside the database: someone who can write

@@ -12,6 +12,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod attachments;
 pub mod audit;
 pub mod bulk;
 pub mod case_audits;

@@ -25,6 +25,9 @@ pub struct Moved {
     /// Allegations naming the person as having caused harm.
     #[serde(default)]
     pub alleged: Vec<String>,
+    /// Attachments of the person's record and enquiries (by id).
+    #[serde(default)]
+    pub attachments: Vec<String>,
     /// Suspected-duplicate pairs closed as merged.
     pub pairs: Vec<String>,
     /// The merged record's restriction was copied to the kept one.
@@ -146,7 +149,24 @@ impl Tx {
                 _ => moved.break_glass = ids,
             }
         }
+        moved.attachments = on_tx!(self, |c| sqlx::query_scalar(
+            "SELECT id FROM attachments WHERE person_id = $1 ORDER BY id"
+        )
+        .bind(from)
+        .fetch_all(&mut *c)
+        .await)?;
+        // A record's own attachments follow it; its enquiries' keep their
+        // enquiry and take the kept person.
+        on_tx!(self, |c| sqlx::query(
+            "UPDATE attachments SET owner_id = $2 WHERE owner_kind = 'person' AND owner_id = $1"
+        )
+        .bind(from)
+        .bind(to)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
         for table in [
+            "attachments",
             "concern_adults",
             "enquiries",
             "chronology",
@@ -196,6 +216,17 @@ impl Tx {
                     .await
                     .map(|_| ()))?;
             }
+        }
+        for row in &moved.attachments {
+            on_tx!(self, |c| sqlx::query(
+                "UPDATE attachments SET person_id = $2, \
+                 owner_id = CASE WHEN owner_kind = 'person' THEN $2 ELSE owner_id END WHERE id = $1"
+            )
+            .bind(row)
+            .bind(to)
+            .execute(&mut *c)
+            .await
+            .map(|_| ()))?;
         }
         Ok(())
     }

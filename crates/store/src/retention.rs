@@ -153,6 +153,9 @@ impl Tx {
             AND NOT EXISTS (SELECT 1 FROM concern_adults o WHERE o.concern_id = ca.concern_id \
             AND (o.person_id IS NULL OR o.person_id <> $1)))";
         let steps: Vec<(&'static str, String)> = vec![
+            // First: which attachments are theirs is read through the
+            // enquiries and concerns deleted below.
+            ("attachments", format!("DELETE FROM attachments WHERE {}", crate::attachments::OF_CASE_FILE)),
             ("drafts", "DELETE FROM form_drafts WHERE path LIKE '%' || $1 || '%' \
                 OR EXISTS (SELECT 1 FROM enquiries d WHERE d.person_id = $1 AND form_drafts.path LIKE '%' || d.id || '%')".into()),
             ("stashed forms", "DELETE FROM form_stash WHERE path LIKE '%' || $1 || '%' \
@@ -233,7 +236,11 @@ impl Tx {
 
     /// Deletes a concern about no known person and everything in it.
     pub async fn dispose_concern(&mut self, id: &str) -> Result<Vec<(&'static str, u64)>> {
-        let steps: [(&'static str, &str); 7] = [
+        let steps: [(&'static str, &str); 8] = [
+            (
+                "attachments",
+                "DELETE FROM attachments WHERE owner_kind = 'concern' AND owner_id = $1",
+            ),
             ("chronology", "DELETE FROM chronology WHERE concern_id = $1"),
             (
                 "concerns behind pattern alerts",

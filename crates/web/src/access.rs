@@ -618,6 +618,8 @@ struct SarCopyTemplate {
     name: String,
     withheld: usize,
     body: String,
+    person_id: String,
+    files: Vec<(String, String)>,
 }
 
 /// "what_you_want_to_happen" as "What you want to happen".
@@ -714,6 +716,8 @@ pub(crate) async fn sar(
         name: s.person_name,
         withheld: s.withheld,
         body: bundle_html(&s.bundle, 0),
+        person_id: id.clone(),
+        files: s.files,
     };
     Ok(render(StatusCode::OK, &t))
 }

@@ -155,7 +155,11 @@ pub(crate) async fn json_only(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    if !req.uri().path().starts_with("/api/") || !crate::is_unsafe(req.method()) {
+    if !req.uri().path().starts_with("/api/")
+        || !crate::is_unsafe(req.method())
+        || req.uri().path().ends_with("/attachments")
+    {
+        // A file is sent as itself, with its own media type.
         return next.run(req).await;
     }
     let h = req.headers();
@@ -508,6 +512,19 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(create_person, search_people))
         .routes(routes!(get_person, update_person))
         .routes(routes!(crate::fhir::api_export))
+        .routes(routes!(
+            crate::attachments::api_person_list,
+            crate::attachments::api_person_add
+        ))
+        .routes(routes!(
+            crate::attachments::api_concern_list,
+            crate::attachments::api_concern_add
+        ))
+        .routes(routes!(
+            crate::attachments::api_enquiry_list,
+            crate::attachments::api_enquiry_add
+        ))
+        .routes(routes!(crate::attachments::api_download))
         .routes(routes!(duplicates))
         .routes(routes!(duplicate_distinct))
         .routes(routes!(crate::merges::api_merge))

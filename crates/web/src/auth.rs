@@ -103,10 +103,31 @@ pub(crate) async fn session_layer(
     };
     let render = |res: Response| crate::errors::render_error(res, &request_id, session.as_ref());
     let mut req = if is_unsafe(&parts.method) {
-        let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
-            return render(PageError::bad_request().into_response());
+        // A file comes as multipart/form-data to a documents page, and may
+        // be larger than any other form.
+        let multipart = crate::attachments::is_multipart(&parts.headers)
+            && parts.uri.path().ends_with("/documents");
+        let limit = if multipart {
+            crate::attachments::UPLOAD_LIMIT
+        } else {
+            BODY_LIMIT
         };
-        let sent = FormData::parse(&bytes).get("csrf_token").to_string();
+        let Ok(bytes) = to_bytes(body, limit).await else {
+            return render(if multipart {
+                PageError::too_large().into_response()
+            } else {
+                PageError::bad_request().into_response()
+            });
+        };
+        let sent = if multipart {
+            if session.is_none() {
+                // A file is not kept across a sign-in: sign in and send it again.
+                return Redirect::to("/login?expired=1").into_response();
+            }
+            crate::attachments::csrf_of_multipart(&parts.headers, &bytes).await
+        } else {
+            FormData::parse(&bytes).get("csrf_token").to_string()
+        };
         let path = parts.uri.path();
         let ok = if path == "/raise/start"
             || path == "/concern-status"

@@ -411,6 +411,8 @@ struct EnquiryPage {
     tasks: Vec<Task>,
     /// The viewer is council staff (not a partner reading shared parts).
     council: bool,
+    /// The viewer may read the enquiry's documents.
+    documents: bool,
     /// People alleged to have caused harm (the summary, council staff).
     alleged: Option<crate::patterns::AllegedBlock>,
     /// Large-scale enquiries this one is part of: (id, opened, still open).
@@ -929,6 +931,7 @@ async fn page(
         alleged,
         large_scale,
         council: parts.is_none(),
+        documents: reads(SharedPart::Documents),
         show_voice: reads(SharedPart::Outcomes) && shown(Section::Voice),
         show_plan: reads(SharedPart::Plan) && shown(Section::Plan),
         show_conclusion: reads(SharedPart::Conclusion) && shown(Section::Conclusion),

@@ -85,6 +85,15 @@ impl PageError {
             message: "Go back and try again.",
         }
     }
+
+    /// 413: a form or file too large to take.
+    pub fn too_large() -> Self {
+        PageError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            heading: "That was too large to take",
+            message: "Files must be 25 MB or smaller. Go back and choose a smaller file, or split the document.",
+        }
+    }
 }
 
 impl From<CoreError> for PageError {

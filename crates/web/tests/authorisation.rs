@@ -64,6 +64,41 @@ struct Fixture {
     provider: String,
     opening: String,
     user: String,
+    /// A released file on each record.
+    attachment: [String; 5],
+}
+
+/// Adds a file to a person's record and releases it as a clean scan would
+/// (the matrix runs without a scanner; the scan has its own story).
+async fn released_file(app: &TestApp, maker: &Api, person: &str) -> String {
+    let (status, _, body) = maker
+        .call_bytes(
+            Method::POST,
+            &format!("/api/v1/people/{person}/attachments?filename=letter.pdf"),
+            Some(("application/pdf", b"%PDF-1.7\n% a letter\n%%EOF\n".to_vec())),
+        )
+        .await;
+    let body = String::from_utf8_lossy(&body).into_owned();
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = serde_json::from_str::<serde_json::Value>(&body).expect("JSON")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let dir = crate::support::attachment_dir();
+    std::fs::create_dir_all(dir.join("released")).expect("dir");
+    std::fs::copy(
+        dir.join(format!("quarantine/{id}")),
+        dir.join(format!("released/{id}")),
+    )
+    .expect("release the file");
+    let mut tx = app.db.store.begin_audited().await.expect("tx");
+    assert!(
+        tx.set_attachment_scan(&id, "released", "clean", 0)
+            .await
+            .expect("release")
+    );
+    tx.commit().await.expect("commit");
+    id
 }
 
 fn at(c: Cond) -> usize {
@@ -178,6 +213,9 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let own_a = released_file(app, &hub, &own_p).await;
+    let north_a = released_file(app, &north, &north_p).await;
+    let res_a = released_file(app, &hub_manager, &res_p).await;
     let nhs_c = partner_concern(&app.api_as("nhs.nurse").await).await;
     let police_c = partner_concern(&app.api_as("partner").await).await;
     let provider = hub_manager
@@ -203,6 +241,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         provider: provider.json()["id"].as_str().expect("id").to_string(),
         opening: opening.json()["id"].as_str().expect("id").to_string(),
         user,
+        attachment: [own_a.clone(), north_a.clone(), north_a, res_a, own_a],
     }
 }
 
@@ -266,6 +305,17 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             | "/api/v1/people/{id}/chronology",
         ) => Person(CASE),
         ("get" | "post", "/people/{id}/edit") | ("put", "/api/v1/people/{id}") => Person(CASE),
+        // Documents, photos and recordings: with their record (the fixture
+        // holds a released file on each record).
+        ("get" | "post", "/people/{id}/documents" | "/api/v1/people/{id}/attachments")
+        | ("get", "/documents/{id}" | "/api/v1/attachments/{id}") => Person(CASE),
+        ("get", "/concerns/{id}/documents" | "/api/v1/concerns/{id}/attachments") => {
+            Concern(RAISERS)
+        }
+        ("post", "/concerns/{id}/documents" | "/api/v1/concerns/{id}/attachments") => Concern(CASE),
+        ("get", "/enquiries/{id}/documents" | "/api/v1/enquiries/{id}/attachments") => EnquiryRead,
+        // A case file's document for a subject access copy: the DPO's.
+        ("get", "/audit/people/{id}/sar/documents/{doc}") => Roles(&["dpo"]),
         // FHIR export under a share (none named here: the case worker is let
         // through to be told to name one).
         ("get", "/people/{id}/fhir" | "/api/v1/people/{id}/fhir") => Person(CASE),
@@ -641,6 +691,8 @@ fn fill(path: &str, f: &Fixture, cond: Cond) -> String {
         f.enquiry[i].as_str()
     } else if path.contains("/concerns/{id}") {
         f.concern[i].as_str()
+    } else if path.contains("/documents/{id}") || path.contains("/attachments/{id}") {
+        f.attachment[i].as_str()
     } else if path.contains("/providers/{id}") {
         f.provider.as_str()
     } else if path.contains("/break-glass/{id}") {
@@ -669,6 +721,7 @@ fn fill(path: &str, f: &Fixture, cond: Cond) -> String {
         .replace("{action_id}", "01900000-0000-7000-8000-000000000002")
         .replace("{entry}", "01900000-0000-7000-8000-000000000003")
         .replace("{entry_id}", "01900000-0000-7000-8000-000000000003")
+        .replace("{doc}", &f.attachment[i])
 }
 
 /// A request body the API can read (fields empty or wrong, so nothing is
@@ -709,9 +762,15 @@ fn api_body(path: &str) -> &'static str {
 
 /// Whether a route's answer depends on a record.
 fn record_route(path: &str) -> bool {
-    ["/people/{id}", "/enquiries/{id}", "/concerns/{id}"]
-        .iter()
-        .any(|p| path.contains(p))
+    [
+        "/people/{id}",
+        "/enquiries/{id}",
+        "/concerns/{id}",
+        "/documents/{id}",
+        "/attachments/{id}",
+    ]
+    .iter()
+    .any(|p| path.contains(p))
 }
 
 async fn denials(app: &TestApp, username: &str) -> i64 {

@@ -2,6 +2,8 @@
 
 #[path = "stories/access.rs"]
 mod access;
+#[path = "stories/attachments.rs"]
+mod attachments;
 #[path = "stories/case_audit.rs"]
 mod case_audit;
 #[path = "stories/concerns.rs"]
@@ -937,6 +939,7 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/actions",
             "GET /api/v1/alerts",
             "GET /api/v1/alerts/{id}",
+            "GET /api/v1/attachments/{id}",
             "GET /api/v1/calendar",
             "GET /api/v1/case-audits",
             "GET /api/v1/case-audits/templates",
@@ -945,10 +948,12 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/concerns",
             "GET /api/v1/concerns/{id}",
             "GET /api/v1/concerns/{id}/alleged",
+            "GET /api/v1/concerns/{id}/attachments",
             "GET /api/v1/duplicates",
             "GET /api/v1/enquiries",
             "GET /api/v1/enquiries/{id}",
             "GET /api/v1/enquiries/{id}/actions",
+            "GET /api/v1/enquiries/{id}/attachments",
             "GET /api/v1/enquiries/{id}/records",
             "GET /api/v1/enquiries/{id}/shares",
             "GET /api/v1/large-scale-enquiries",
@@ -963,6 +968,7 @@ async fn openapi_story(db: TestDb) {
             "GET /api/v1/people",
             "GET /api/v1/people/{id}",
             "GET /api/v1/people/{id}/access-report",
+            "GET /api/v1/people/{id}/attachments",
             "GET /api/v1/people/{id}/chronology",
             "GET /api/v1/people/{id}/fhir",
             "GET /api/v1/people/{id}/third-parties",
@@ -990,12 +996,14 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/concerns",
             "POST /api/v1/concerns/{id}/adults/{position}/link",
             "POST /api/v1/concerns/{id}/alleged",
+            "POST /api/v1/concerns/{id}/attachments",
             "POST /api/v1/concerns/{id}/close",
             "POST /api/v1/concerns/{id}/decision",
             "POST /api/v1/concerns/{id}/messages",
             "POST /api/v1/duplicates/{id}/distinct",
             "POST /api/v1/enquiries/{id}/actions",
             "POST /api/v1/enquiries/{id}/allocate",
+            "POST /api/v1/enquiries/{id}/attachments",
             "POST /api/v1/enquiries/{id}/conclusion",
             "POST /api/v1/enquiries/{id}/feedback",
             "POST /api/v1/enquiries/{id}/feedback-links",
@@ -1018,6 +1026,7 @@ async fn openapi_story(db: TestDb) {
             "POST /api/v1/learning/frameworks/levels",
             "POST /api/v1/merges/{id}/undo",
             "POST /api/v1/people",
+            "POST /api/v1/people/{id}/attachments",
             "POST /api/v1/people/{id}/break-glass",
             "POST /api/v1/people/{id}/contacts",
             "POST /api/v1/people/{id}/merge",
@@ -1370,6 +1379,8 @@ on_both_backends! {
     people_alleged_to_have_caused_harm_on_pages => crate::patterns::alleged_pages_story;
     large_scale_enquiries_about_a_provider => crate::large_scale::large_scale_story;
     fhir_export_under_a_share => crate::fhir::fhir_export_story;
+    attachments_scanned_and_read_with_their_record => crate::attachments::attachments_story;
+    attachments_wait_in_quarantine_for_a_scanner => crate::attachments::quarantine_story;
     single_sign_on_through_an_oidc_provider => crate::sso::single_sign_on_story;
     two_factor_sign_in_recovery_and_reset => crate::two_factor::two_factor_story;
     break_glass_asks_a_fresh_second_factor => crate::two_factor::break_glass_step_up_story;

@@ -948,6 +948,26 @@ pub async fn retention_story(db: TestDb) {
         .await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
     let bart = made.json()["id"].as_str().expect("id").to_string();
+    // A document on his record goes with it: its row and its file.
+    let (status, _, body) = p
+        .call_bytes(
+            Method::POST,
+            &format!("/api/v1/people/{bart}/attachments?filename=quenby-letter.pdf"),
+            Some(("application/pdf", b"%PDF-1.7\n% Zanzibar letter\n".to_vec())),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let letter = serde_json::from_slice::<serde_json::Value>(&body).expect("JSON")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let letter_file = crate::support::attachment_dir().join(format!("quarantine/{letter}"));
+    assert!(letter_file.exists());
     let concern = p
         .call(
             Method::POST,
@@ -1043,6 +1063,8 @@ pub async fn retention_story(db: TestDb) {
     assert!(!noted.contains(&ada), "only what was disposed of: {noted}");
     let page = d.get("/records/retention").await;
     assert!(page.contains("Disposal certificates") && page.contains("person records: 1"));
+    assert!(page.contains("attachments: 1"), "{}", page.body);
+    assert!(!letter_file.exists(), "the file goes with its record");
     assert!(page.contains("concerns: 1") && page.contains("by Dev Patel-Moore"));
     assert!(!page.contains("Bartholomew") && !page.contains("Quenby"));
 
@@ -1052,6 +1074,7 @@ pub async fn retention_story(db: TestDb) {
         format!("SELECT COUNT(*) FROM people WHERE id = '{bart}'"),
         format!("SELECT COUNT(*) FROM person_other_names WHERE person_id = '{bart}'"),
         format!("SELECT COUNT(*) FROM person_key_people WHERE person_id = '{bart}'"),
+        format!("SELECT COUNT(*) FROM attachments WHERE id = '{letter}' OR person_id = '{bart}'"),
         format!("SELECT COUNT(*) FROM concern_adults WHERE person_id = '{bart}'"),
         format!("SELECT COUNT(*) FROM chronology WHERE person_id = '{bart}'"),
         format!("SELECT COUNT(*) FROM concerns WHERE id = '{cid}'"),

@@ -408,6 +408,40 @@ pub async fn merge_story(db: TestDb) {
         chronology(other.clone()).await,
     );
     assert!(other_entries > 0, "the other record has a chronology");
+    // A document on the other record.
+    let (status, _, body) = p
+        .call_bytes(
+            Method::POST,
+            &format!("/api/v1/people/{other}/attachments?filename=tenancy.pdf"),
+            Some(("application/pdf", b"%PDF-1.7\n% tenancy\n".to_vec())),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let files = |id: String| {
+        let m = &m;
+        async move {
+            m.call(
+                Method::GET,
+                &format!("/api/v1/people/{id}/attachments"),
+                None,
+            )
+            .await
+            .json()
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|x| x["filename"].as_str().unwrap_or_default().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+        }
+    };
+    assert_eq!(files(kept.clone()).await, Vec::<String>::new());
 
     // Practitioners may not merge.
     let refused = p
@@ -458,6 +492,11 @@ pub async fn merge_story(db: TestDb) {
         chronology(kept.clone()).await,
         kept_entries + other_entries,
         "the chronology follows"
+    );
+    assert_eq!(
+        files(kept.clone()).await,
+        vec!["tenancy.pdf"],
+        "documents follow"
     );
     let enquiries = m
         .call(Method::GET, "/api/v1/enquiries?state=all", None)
@@ -528,6 +567,12 @@ pub async fn merge_story(db: TestDb) {
     assert_eq!(restored, was, "the kept record is as it was");
     assert_eq!(chronology(kept.clone()).await, kept_entries);
     assert_eq!(chronology(other.clone()).await, other_entries);
+    assert_eq!(files(kept.clone()).await, Vec::<String>::new());
+    assert_eq!(
+        files(other.clone()).await,
+        vec!["tenancy.pdf"],
+        "and go back"
+    );
     assert_eq!(individuals(&app).await, before);
     assert_eq!(
         search(&p, "Wilhelmena Oakenshaw 29/2/1936").await[0].0,

@@ -32,7 +32,125 @@ pub fn config() -> CoreConfig {
     CoreConfig {
         two_factor_roles: Vec::new(),
         break_glass_step_up: false,
+        attachments: Some(
+            safeguard_core::attachments::AttachmentSettings::local(attachment_dir(), None)
+                .expect("the attachment directory"),
+        ),
         ..CoreConfig::default()
+    }
+}
+
+/// Where the stories' attachments are kept: one directory for the test
+/// process under the target directory (attachment ids never repeat).
+pub fn attachment_dir() -> &'static std::path::Path {
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("attachments-{}", std::process::id()))
+    })
+}
+
+/// ClamAV's clamd, started for one story with a made-up signature
+/// (`tests/clamav/safeguard-test.ndb`: a file holding the text
+/// `SAFEGUARD-TEST-SIGNATURE-NOT-A-VIRUS` is "infected"); stopped when
+/// dropped.
+pub struct Clamd {
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+    /// The Unix socket it listens on.
+    pub socket: std::path::PathBuf,
+}
+
+impl Drop for Clamd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The text the made-up signature finds.
+pub const TEST_SIGNATURE_TEXT: &str = "SAFEGUARD-TEST-SIGNATURE-NOT-A-VIRUS";
+
+impl Clamd {
+    /// Starts clamd (`SAFEGUARD_TEST_CLAMD`, or Debian's `/usr/sbin/clamd`);
+    /// `None`, said loudly, when it is not installed, unless
+    /// `SAFEGUARD_REQUIRE_CLAMD` is set (as on CI): then it fails.
+    pub async fn start() -> Option<Clamd> {
+        let command = std::env::var_os("SAFEGUARD_TEST_CLAMD")
+            .map(std::path::PathBuf::from)
+            .or_else(|| {
+                let p = std::path::PathBuf::from("/usr/sbin/clamd");
+                p.exists().then_some(p)
+            });
+        let Some(command) = command else {
+            assert!(
+                std::env::var_os("SAFEGUARD_REQUIRE_CLAMD").is_none(),
+                "clamd is required (SAFEGUARD_REQUIRE_CLAMD is set): run scripts/clamd"
+            );
+            eprintln!(
+                "\n==== WARNING: virus scanning SKIPPED: clamd is not installed (run scripts/clamd; scripts/test does) ====\n"
+            );
+            return None;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("db");
+        std::fs::create_dir_all(&db).expect("db dir");
+        std::fs::copy(
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/clamav/safeguard-test.ndb"
+            ),
+            db.join("safeguard-test.ndb"),
+        )
+        .expect("the test signature");
+        let socket = dir.path().join("clamd.sock");
+        let conf = dir.path().join("clamd.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "LocalSocket {}\nDatabaseDirectory {}\nForeground yes\nLogFile {}\nPidFile {}\n",
+                socket.display(),
+                db.display(),
+                dir.path().join("clamd.log").display(),
+                dir.path().join("clamd.pid").display()
+            ),
+        )
+        .expect("clamd.conf");
+        let child = std::process::Command::new(&command)
+            .arg("-c")
+            .arg(&conf)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{} does not start: {e}", command.display()));
+        let clamd = Clamd {
+            child,
+            _dir: dir,
+            socket,
+        };
+        for _ in 0..300 {
+            if tokio::net::UnixStream::connect(&clamd.socket).await.is_ok() {
+                return Some(clamd);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("clamd did not listen at {}", clamd.socket.display());
+    }
+
+    /// The settings of a server whose files this clamd scans.
+    pub fn config(&self) -> CoreConfig {
+        CoreConfig {
+            attachments: Some(
+                safeguard_core::attachments::AttachmentSettings::local(
+                    attachment_dir(),
+                    Some(safeguard_core::attachments::Scanner::Unix(
+                        self.socket.clone(),
+                    )),
+                )
+                .expect("the attachment directory"),
+            ),
+            ..config()
+        }
     }
 }
 
@@ -294,6 +412,67 @@ impl Browser {
         self.send(req).await
     }
 
+    /// Posts a multipart form with one file (and the CSRF token of the last
+    /// page seen); the response body is read as bytes too.
+    pub async fn post_file(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &str, &[u8]),
+    ) -> Page {
+        let boundary = "sg-test-boundary-7f3a";
+        let mut body = Vec::new();
+        let token = self.csrf.clone().unwrap_or_default();
+        let mut all = fields.to_vec();
+        all.push(("csrf_token", token.as_str()));
+        for (k, v) in all {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        let (name, kind, bytes) = file;
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: {kind}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
+    }
+
+    /// A GET whose body is kept as bytes (a downloaded file).
+    pub async fn get_bytes(&mut self, path: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let req = Request::get(path)
+            .header(header::COOKIE, self.cookie_header())
+            .body(Body::empty())
+            .expect("request");
+        let res = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router never fails");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        (status, headers, bytes.to_vec())
+    }
+
     pub async fn login(&mut self, username: &str, password: &str) -> Page {
         self.get("/login").await;
         self.post(
@@ -360,6 +539,35 @@ impl Api {
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
         }
+    }
+
+    /// A call with a raw body of `content_type` (a file); the response's
+    /// body kept as bytes.
+    pub async fn call_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let mut b = Request::builder().method(method).uri(path);
+        if let Some(t) = &self.token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some((kind, bytes)) => b.header(header::CONTENT_TYPE, kind).body(Body::from(bytes)),
+            None => b.body(Body::empty()),
+        }
+        .expect("request");
+        let res = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router never fails");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        (status, headers, bytes.to_vec())
     }
 
     pub async fn sign_in(&mut self, username: &str) {
