@@ -387,6 +387,8 @@ enum Command {
         out: PathBuf,
         #[command(flatten)]
         db: DbArgs,
+        #[command(flatten)]
+        attachments: AttachmentArgs,
     },
     /// Restore the database from a backup (stop the server first): the
     /// disposals noted since are made again, the audit anchors start afresh
@@ -404,6 +406,8 @@ enum Command {
         anchors: AnchorArgs,
         #[command(flatten)]
         ledger: LedgerArgs,
+        #[command(flatten)]
+        attachments: AttachmentArgs,
     },
     /// Load the demo data into an empty database and exit; with --people,
     /// also generate synthetic records at scale (the same seed gives the same records).
@@ -812,14 +816,29 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Backup { out, db } => backup(&out, &db).await,
+        Command::Backup {
+            out,
+            db,
+            attachments,
+        } => backup(&out, &db, &attachments).await,
         Command::Restore {
             from,
             verify,
             db,
             anchors,
             ledger,
-        } => restore(&from, verify, &db, &anchors, &ledger.file(&db)).await,
+            attachments,
+        } => {
+            restore(
+                &from,
+                verify,
+                &db,
+                &anchors,
+                &ledger.file(&db),
+                &attachments,
+            )
+            .await
+        }
         Command::Migrate { db } => {
             let store = db.open().await?;
             println!("migrations applied ({})", store.backend_name());
@@ -1283,13 +1302,17 @@ fn pg_tool(tool: &str, args: &[&str]) -> anyhow::Result<()> {
 }
 
 /// `safeguard backup --out FILE`.
-async fn backup(out: &std::path::Path, db: &DbArgs) -> anyhow::Result<ExitCode> {
+async fn backup(
+    out: &std::path::Path,
+    db: &DbArgs,
+    attachments: &AttachmentArgs,
+) -> anyhow::Result<ExitCode> {
     if out.exists() {
         bail!("{} exists already: choose a new file", out.display());
     }
     let tmp = out.with_extension("partial");
     let _ = std::fs::remove_file(&tmp);
-    let events = match db.sqlite_file() {
+    let (events, listed) = match db.sqlite_file() {
         Some(_) => {
             let store = db.open().await?;
             store
@@ -1300,23 +1323,26 @@ async fn backup(out: &std::path::Path, db: &DbArgs) -> anyhow::Result<ExitCode> 
             let copy = Store::connect(&format!("sqlite://{}", tmp.display()))
                 .await
                 .context("cannot open the snapshot")?;
+            let listed = copy.attachment_manifest().await;
             let events = check_database(copy).await;
-            if events.is_err() {
+            if events.is_err() || listed.is_err() {
                 let _ = std::fs::remove_file(&tmp);
             }
-            events?
+            (events?, listed?)
         }
         None => {
             let url = db.database_url.clone().unwrap_or_default();
             // The chain is checked on the database the archive is taken from.
-            let events = check_database(db.open().await?).await?;
+            let live = db.open().await?;
+            let listed = live.attachment_manifest().await?;
+            let events = check_database(live).await?;
             let t = tmp.to_string_lossy().to_string();
             pg_tool(
                 "pg_dump",
                 &["--format=custom", "--no-owner", "--file", &t, &url],
             )?;
             pg_tool("pg_restore", &["--list", &t]).context("the archive cannot be read back")?;
-            events
+            (events, listed)
         }
     };
     sync_file_and_dir(&tmp)?;
@@ -1328,7 +1354,52 @@ async fn backup(out: &std::path::Path, db: &DbArgs) -> anyhow::Result<ExitCode> 
         out.display(),
         sha256_of(out)?
     );
+    // The files are in the object store, backed up with it: the backup
+    // lists each by its SHA-256, and checks the store holds it now.
+    let manifest = attachment_manifest_path(out);
+    let mut text =
+        String::from("# sha256 size status id: the attachments this backup's records refer to\n");
+    for (id, status, size, sha) in &listed {
+        text.push_str(&format!("{sha} {size} {status} {id}\n"));
+    }
+    std::fs::write(&manifest, text)
+        .with_context(|| format!("cannot write {}", manifest.display()))?;
+    sync_file_and_dir(&manifest)?;
+    let core = Safeguard::new(
+        db.open().await?,
+        CoreConfig {
+            attachments: Some(attachments.settings(db)?),
+            ..CoreConfig::default()
+        },
+    );
+    let bad = core.check_attachment_files().await?;
+    println!(
+        "{} attachments listed by SHA-256 in {}{}",
+        listed.len(),
+        manifest.display(),
+        if bad.is_empty() {
+            "; every one is in the attachment store and matches".to_string()
+        } else {
+            format!(
+                "; {} missing or not matching in the attachment store",
+                bad.len()
+            )
+        }
+    );
+    for (id, why) in &bad {
+        println!("attachment {id}: {why}");
+    }
+    if !bad.is_empty() {
+        return Ok(ExitCode::from(1));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The list of attachments written beside a backup.
+fn attachment_manifest_path(backup: &std::path::Path) -> PathBuf {
+    let mut name = backup.as_os_str().to_owned();
+    name.push(".attachments");
+    PathBuf::from(name)
 }
 
 /// `safeguard restore --from FILE [--verify]`.
@@ -1338,6 +1409,7 @@ async fn restore(
     db: &DbArgs,
     anchors: &AnchorArgs,
     ledger: &std::path::Path,
+    attachments: &AttachmentArgs,
 ) -> anyhow::Result<ExitCode> {
     if !from.is_file() {
         bail!("no backup at {}", from.display());
@@ -1376,7 +1448,13 @@ async fn restore(
     }
     let store = db.open().await?;
     let now = OffsetDateTime::now_utc();
-    let core = Safeguard::new(store.clone(), CoreConfig::default());
+    let core = Safeguard::new(
+        store.clone(),
+        CoreConfig {
+            attachments: Some(attachments.settings(db)?),
+            ..CoreConfig::default()
+        },
+    );
     let again = core.reapply_disposals(ledger, now).await?;
     for (kind, id) in &again {
         println!("disposed of again (noted in the ledger since the backup): {kind} {id}");
@@ -1395,6 +1473,17 @@ async fn restore(
     core.write_audit_anchor(&file, anchors.key()?.as_ref(), now)
         .await?;
     if verify {
+        let bad = core.check_attachment_files().await?;
+        for (id, why) in &bad {
+            println!("attachment {id}: {why}");
+        }
+        if !bad.is_empty() {
+            println!(
+                "restored, but verification FAILED: {} attachments missing or not matching in the attachment store",
+                bad.len()
+            );
+            return Ok(ExitCode::from(1));
+        }
         match check_database(store).await {
             Ok(events) => {
                 println!("restored and verified: integrity ok, audit chain intact: {events} events")

@@ -241,6 +241,13 @@ async fn backup_restore_story(db: TestDb) {
             .await
             .expect("count")
     };
+    let tomasz = db.store.people_named("tomasz").await.expect("q")[0]
+        .id
+        .to_string();
+    // A document on each of two records; the files are in the attachment
+    // store, outside the database.
+    let (ada_doc, ada_file) = released_attachment(&db.store, &ada, "ada-letter").await;
+    let (tomasz_doc, tomasz_file) = released_attachment(&db.store, &tomasz, "tomasz-letter").await;
     let people = count(db.store.clone(), "SELECT COUNT(*) FROM people").await;
     let concerns = count(db.store.clone(), "SELECT COUNT(*) FROM concerns").await;
     let backup = dir.path().join("safeguard.backup");
@@ -251,6 +258,17 @@ async fn backup_restore_story(db: TestDb) {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("audit chain intact"), "{out}");
     assert!(out.contains("sha256"), "{out}");
+    // The backup lists the attachments by hash, and found each in the store.
+    assert!(
+        out.contains("2 attachments listed by SHA-256")
+            && out.contains("every one is in the attachment store and matches"),
+        "{out}"
+    );
+    let manifest = std::fs::read_to_string(format!("{}.attachments", backup.display()))
+        .expect("the attachment list beside the backup");
+    for doc in [&ada_doc, &tomasz_doc] {
+        assert!(manifest.contains(&format!(" released {doc}")), "{manifest}");
+    }
     let (code, _, err) = run(
         &args(&["backup", "--out", &backup.to_string_lossy()], &db),
         "",
@@ -324,6 +342,9 @@ async fn backup_restore_story(db: TestDb) {
         out.contains("audit anchors before the restore kept in"),
         "{out}"
     );
+    // Ada's document went with her case file, row and file; Tomasz's stays.
+    assert!(!ada_file.exists(), "disposed of again, with its file");
+    assert!(tomasz_file.exists());
 
     let fresh = safeguard_store::Store::connect(&db.url)
         .await
@@ -363,6 +384,25 @@ async fn backup_restore_story(db: TestDb) {
     );
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("agree with the chain"), "{out}");
+    assert_eq!(
+        count(
+            fresh.clone(),
+            "SELECT COUNT(*) FROM attachments WHERE owner_kind = 'person'"
+        )
+        .await,
+        1
+    );
+    // A file the records refer to that is missing or changed fails the
+    // restore's verification.
+    std::fs::write(&tomasz_file, b"%PDF-1.7 changed").expect("write");
+    let (code, out, _) = run(&restore(true), "");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!(
+            "attachment {tomasz_doc}: does not match its SHA-256"
+        )) && out.contains("verification FAILED"),
+        "{out}"
+    );
     // Restoring the same backup again brings Ada's file back with it: the
     // ledger disposes of it again, every time.
     let (code, out, _) = run(&restore(false), "");
@@ -384,8 +424,13 @@ fn args(prefix: &[&str], db: &TestDb) -> Vec<String> {
             std::time::SystemTime::now()
         ));
         a.push(format!("--audit-anchor-file={}", file.display()));
+    }
+    if matches!(prefix.first(), Some(&"serve" | &"backup" | &"restore")) {
         // And its attachments.
-        a.push(format!("--attachment-store={}", attachment_store().display()));
+        a.push(format!(
+            "--attachment-store={}",
+            attachment_store().display()
+        ));
     }
     a
 }
@@ -395,6 +440,61 @@ fn args(prefix: &[&str], db: &TestDb) -> Vec<String> {
 fn attachment_store() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("cli-attachments-{}", std::process::id()))
+}
+
+/// Puts a released attachment on a person's record, as a clean scan
+/// leaves it: its row and its file. Returns its id and file.
+async fn released_attachment(
+    store: &safeguard_store::Store,
+    person: &str,
+    text: &str,
+) -> (String, std::path::PathBuf) {
+    use sha2::Digest;
+    let bytes = format!("%PDF-1.7\n% {text}\n").into_bytes();
+    let id = format!("01900000-0000-7000-8000-{:012x}", rand_suffix());
+    let file = attachment_store().join(format!("released/{id}"));
+    std::fs::create_dir_all(file.parent().expect("dir")).expect("dir");
+    std::fs::write(&file, &bytes).expect("file");
+    let user = store
+        .user_by_username("practitioner")
+        .await
+        .expect("user")
+        .expect("exists");
+    let mut tx = store.begin_audited().await.expect("tx");
+    tx.insert_attachment(&safeguard_store::attachments::AttachmentRow {
+        id: id.clone(),
+        owner_kind: "person".into(),
+        owner_id: person.into(),
+        person_id: Some(person.into()),
+        filename: format!("{text}.pdf"),
+        content_type: "application/pdf".into(),
+        size_bytes: bytes.len() as i64,
+        sha256: sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        description: None,
+        status: "released".into(),
+        scan_result: Some("clean".into()),
+        scanned_at: Some(1),
+        uploaded_by: user.id,
+        uploaded_by_name: "Test".into(),
+        uploaded_at: 1,
+    })
+    .await
+    .expect("row");
+    tx.commit().await.expect("commit");
+    (id, file)
+}
+
+/// A number unlikely to repeat within a test process.
+fn rand_suffix() -> u64 {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or_default();
+    (t ^ N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) & 0xffff_ffff_ffff
 }
 
 /// The audit chain anchored outside the database: someone who can write
