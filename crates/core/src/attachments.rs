@@ -140,6 +140,17 @@ impl AttachmentSettings {
     /// credentials, region and endpoint from the usual `AWS_*` variables
     /// (`AWS_ENDPOINT` and `AWS_ALLOW_HTTP` for other S3-compatible stores).
     pub fn s3(url: &str, scanner: Option<Scanner>) -> Result<Self, String> {
+        Self::s3_with(url, scanner, &[])
+    }
+
+    /// As [`AttachmentSettings::s3`], with settings given here as well
+    /// (`object_store`'s keys, such as `aws_endpoint` or
+    /// `aws_access_key_id`), which win over the variables.
+    pub fn s3_with(
+        url: &str,
+        scanner: Option<Scanner>,
+        options: &[(&str, &str)],
+    ) -> Result<Self, String> {
         let rest = url
             .strip_prefix("s3://")
             .ok_or_else(|| format!("{url:?} is not an s3:// address"))?;
@@ -147,10 +158,13 @@ impl AttachmentSettings {
         if bucket.is_empty() {
             return Err(format!("{url:?} names no bucket"));
         }
-        let s3 = object_store::aws::AmazonS3Builder::from_env()
-            .with_bucket_name(bucket)
-            .build()
-            .map_err(|e| format!("{url}: {e}"))?;
+        let mut builder = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
+        for (key, value) in options {
+            let key: object_store::aws::AmazonS3ConfigKey =
+                key.parse().map_err(|e| format!("{key}: {e}"))?;
+            builder = builder.with_config(key, *value);
+        }
+        let s3 = builder.build().map_err(|e| format!("{url}: {e}"))?;
         let store: Arc<dyn ObjectStore> = if prefix.trim_matches('/').is_empty() {
             Arc::new(s3)
         } else {

@@ -1381,6 +1381,7 @@ on_both_backends! {
     fhir_export_under_a_share => crate::fhir::fhir_export_story;
     attachments_scanned_and_read_with_their_record => crate::attachments::attachments_story;
     attachments_wait_in_quarantine_for_a_scanner => crate::attachments::quarantine_story;
+    attachments_in_s3_compatible_storage => crate::attachments::s3_story;
     single_sign_on_through_an_oidc_provider => crate::sso::single_sign_on_story;
     two_factor_sign_in_recovery_and_reset => crate::two_factor::two_factor_story;
     break_glass_asks_a_fresh_second_factor => crate::two_factor::break_glass_step_up_story;

@@ -573,3 +573,160 @@ pub async fn quarantine_story(db: TestDb) {
     drop(clamd);
     app.finish().await;
 }
+
+/// An S3-compatible server on loopback (moto's, installed by
+/// `scripts/s3-server`), stopped when dropped.
+struct S3Server {
+    child: std::process::Child,
+    endpoint: String,
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_s3() -> Option<S3Server> {
+    let command = std::env::var_os("SAFEGUARD_TEST_S3_SERVER")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../target/s3-venv/bin/moto_server");
+            p.exists().then_some(p)
+        });
+    let Some(command) = command else {
+        assert!(
+            std::env::var_os("SAFEGUARD_REQUIRE_S3").is_none(),
+            "an S3-compatible server is required (SAFEGUARD_REQUIRE_S3 is set): run scripts/s3-server"
+        );
+        eprintln!(
+            "\n==== WARNING: S3-compatible attachment storage SKIPPED: no server (run scripts/s3-server; scripts/test does) ====\n"
+        );
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let server = S3Server {
+        child: std::process::Command::new(&command)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{} does not start: {e}", command.display())),
+        endpoint: format!("http://127.0.0.1:{port}"),
+    };
+    let http = openidconnect::reqwest::Client::new();
+    for _ in 0..300 {
+        if http.get(&server.endpoint).send().await.is_ok() {
+            return Some(server);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the S3-compatible server did not answer at {}",
+        server.endpoint
+    );
+}
+
+/// Attachments kept in S3-compatible storage (configured as `s3://bucket/prefix`)
+/// work as in a directory: stored, scanned when clamd is there, read back
+/// checked against their hash, deleted with their record's disposal.
+pub async fn s3_story(db: TestDb) {
+    let Some(s3) = start_s3().await else {
+        db.finish().await;
+        return;
+    };
+    let http = openidconnect::reqwest::Client::new();
+    let bucket = "safeguard-test";
+    let made = http
+        .put(format!("{}/{bucket}", s3.endpoint))
+        .send()
+        .await
+        .expect("make the bucket");
+    assert!(made.status().is_success(), "{}", made.status());
+    let clamd = Clamd::start().await;
+    let scanner = clamd
+        .as_ref()
+        .map(|c| safeguard_core::attachments::Scanner::Unix(c.socket.clone()));
+    let settings = safeguard_core::attachments::AttachmentSettings::s3_with(
+        &format!("s3://{bucket}/council"),
+        scanner,
+        &[
+            ("aws_endpoint", s3.endpoint.as_str()),
+            ("aws_allow_http", "true"),
+            ("aws_access_key_id", "test"),
+            ("aws_secret_access_key", "test"),
+            ("aws_region", "eu-west-2"),
+            ("aws_virtual_hosted_style_request", "false"),
+        ],
+    )
+    .expect("S3 settings");
+    let app = TestApp::with_config(
+        db,
+        safeguard_core::CoreConfig {
+            attachments: Some(settings),
+            ..crate::support::config()
+        },
+    )
+    .await;
+    let ada = app
+        .db
+        .store
+        .people_named("ada brightwater")
+        .await
+        .expect("q")[0]
+        .id
+        .to_string();
+    let p = app.api_as("practitioner").await;
+    let letter = pdf("Kept in the council's bucket");
+    let made = upload(
+        &p,
+        &format!("/api/v1/people/{ada}/attachments?filename=bucket.pdf"),
+        "application/pdf",
+        letter.clone(),
+    )
+    .await;
+    let id = made["id"].as_str().expect("id").to_string();
+    // The object is in the bucket, under the prefix: released when clamd
+    // scanned it, else waiting in quarantine.
+    let place = if clamd.is_some() {
+        assert_eq!(made["status"], "released");
+        "released"
+    } else {
+        assert_eq!(made["status"], "quarantined");
+        "quarantine"
+    };
+    let listed = http
+        .get(format!("{}/{bucket}?prefix=council/", s3.endpoint))
+        .send()
+        .await
+        .expect("list the bucket");
+    assert!(listed.status().is_success(), "{}", listed.status());
+    let keys = listed.text().await.expect("text");
+    assert!(
+        keys.contains(&format!("<Key>council/{place}/{id}</Key>")),
+        "{keys}"
+    );
+    // Read back through the store and checked against its SHA-256.
+    assert!(
+        app.core
+            .check_attachment_files()
+            .await
+            .expect("check")
+            .is_empty()
+    );
+    if clamd.is_some() {
+        let (status, _, body) = p
+            .call_bytes(Method::GET, &format!("/api/v1/attachments/{id}"), None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body, letter);
+    }
+    drop(clamd);
+    app.finish().await;
+}
