@@ -71,16 +71,13 @@ struct Fixture {
 /// Adds a file to a person's record and releases it as a clean scan would
 /// (the matrix runs without a scanner; the scan has its own story).
 async fn released_file(app: &TestApp, maker: &Api, person: &str) -> String {
-    let (status, _, body) = maker
-        .call_bytes(
-            Method::POST,
+    let id = maker
+        .upload(
             &format!("/api/v1/people/{person}/attachments?filename=letter.pdf"),
-            Some(("application/pdf", b"%PDF-1.7\n% a letter\n%%EOF\n".to_vec())),
+            "application/pdf",
+            b"%PDF-1.7\n% a letter\n%%EOF\n".to_vec(),
         )
-        .await;
-    let body = String::from_utf8_lossy(&body).into_owned();
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let id = serde_json::from_str::<serde_json::Value>(&body).expect("JSON")["id"]
+        .await["id"]
         .as_str()
         .expect("id")
         .to_string();

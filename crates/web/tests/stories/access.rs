@@ -949,20 +949,13 @@ pub async fn retention_story(db: TestDb) {
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
     let bart = made.json()["id"].as_str().expect("id").to_string();
     // A document on his record goes with it: its row and its file.
-    let (status, _, body) = p
-        .call_bytes(
-            Method::POST,
+    let letter = p
+        .upload(
             &format!("/api/v1/people/{bart}/attachments?filename=quenby-letter.pdf"),
-            Some(("application/pdf", b"%PDF-1.7\n% Zanzibar letter\n".to_vec())),
+            "application/pdf",
+            b"%PDF-1.7\n% Zanzibar letter\n".to_vec(),
         )
-        .await;
-    assert_eq!(
-        status,
-        StatusCode::CREATED,
-        "{}",
-        String::from_utf8_lossy(&body)
-    );
-    let letter = serde_json::from_slice::<serde_json::Value>(&body).expect("JSON")["id"]
+        .await["id"]
         .as_str()
         .expect("id")
         .to_string();

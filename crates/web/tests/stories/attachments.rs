@@ -78,15 +78,6 @@ fn added_id(location: &str) -> String {
         .to_string()
 }
 
-async fn upload(api: &Api, path: &str, kind: &str, bytes: Vec<u8>) -> serde_json::Value {
-    let (status, _, body) = api
-        .call_bytes(Method::POST, path, Some((kind, bytes)))
-        .await;
-    let text = String::from_utf8_lossy(&body).into_owned();
-    assert_eq!(status, StatusCode::CREATED, "{path}: {text}");
-    serde_json::from_str(&text).expect("JSON")
-}
-
 pub async fn attachments_story(db: TestDb) {
     let Some(clamd) = Clamd::start().await else {
         db.finish().await;
@@ -236,13 +227,13 @@ pub async fn attachments_story(db: TestDb) {
     // A photo is served without where it was taken; its hash is the
     // original's.
     let photo = photo_with_location();
-    let made = upload(
-        &p,
-        &format!("{files}?filename=arm.jpg&description=Bruise%2C%20with%20her%20agreement"),
-        "image/jpeg",
-        photo.clone(),
-    )
-    .await;
+    let made = p
+        .upload(
+            &format!("{files}?filename=arm.jpg&description=Bruise%2C%20with%20her%20agreement"),
+            "image/jpeg",
+            photo.clone(),
+        )
+        .await;
     assert_eq!(made["status"], "released");
     assert_eq!(made["content_type"], "image/jpeg");
     assert_eq!(made["sha256"], hex_sha(&photo));
@@ -264,13 +255,13 @@ pub async fn attachments_story(db: TestDb) {
     assert_ne!(shown, photo);
 
     // An infected file is held in quarantine and never served.
-    let bad = upload(
-        &p,
-        &format!("{files}?filename=invoice.pdf"),
-        "application/pdf",
-        pdf(TEST_SIGNATURE_TEXT),
-    )
-    .await;
+    let bad = p
+        .upload(
+            &format!("{files}?filename=invoice.pdf"),
+            "application/pdf",
+            pdf(TEST_SIGNATURE_TEXT),
+        )
+        .await;
     assert_eq!(bad["status"], "infected");
     let bad_id = bad["id"].as_str().expect("id").to_string();
     let (status, _, _) = p
@@ -367,13 +358,13 @@ pub async fn attachments_story(db: TestDb) {
     // names them.
     let eq_files = format!("/api/v1/enquiries/{eid}/attachments");
     let minutes = pdf("Minutes of the strategy meeting");
-    let m = upload(
-        &p,
-        &format!("{eq_files}?filename=minutes.pdf"),
-        "application/pdf",
-        minutes.clone(),
-    )
-    .await;
+    let m = p
+        .upload(
+            &format!("{eq_files}?filename=minutes.pdf"),
+            "application/pdf",
+            minutes.clone(),
+        )
+        .await;
     let minutes_id = m["id"].as_str().expect("id").to_string();
     app.add_user(
         "nhs.nurse",
@@ -442,13 +433,13 @@ pub async fn attachments_story(db: TestDb) {
 
     // A concern's documents: council case workers.
     let (cid, _) = concern_about(&app, "tomasz").await;
-    let c = upload(
-        &p,
-        &format!("/api/v1/concerns/{cid}/attachments?filename=call-note.pdf"),
-        "application/pdf",
-        pdf("Note of the call"),
-    )
-    .await;
+    let c = p
+        .upload(
+            &format!("/api/v1/concerns/{cid}/attachments?filename=call-note.pdf"),
+            "application/pdf",
+            pdf("Note of the call"),
+        )
+        .await;
     assert_eq!(c["kept_with"], "concern");
     let page = b.get(&format!("/concerns/{cid}/documents")).await;
     assert!(page.contains("call-note.pdf"));
@@ -513,13 +504,13 @@ pub async fn quarantine_story(db: TestDb) {
         .to_string();
     let p = app.api_as("practitioner").await;
     let letter = pdf("Waiting for its scan");
-    let made = upload(
-        &p,
-        &format!("/api/v1/people/{ada}/attachments?filename=waiting.pdf"),
-        "application/pdf",
-        letter.clone(),
-    )
-    .await;
+    let made = p
+        .upload(
+            &format!("/api/v1/people/{ada}/attachments?filename=waiting.pdf"),
+            "application/pdf",
+            letter.clone(),
+        )
+        .await;
     assert_eq!(made["status"], "quarantined");
     let id = made["id"].as_str().expect("id").to_string();
     let (status, _, _) = p
@@ -684,13 +675,13 @@ pub async fn s3_story(db: TestDb) {
         .to_string();
     let p = app.api_as("practitioner").await;
     let letter = pdf("Kept in the council's bucket");
-    let made = upload(
-        &p,
-        &format!("/api/v1/people/{ada}/attachments?filename=bucket.pdf"),
-        "application/pdf",
-        letter.clone(),
-    )
-    .await;
+    let made = p
+        .upload(
+            &format!("/api/v1/people/{ada}/attachments?filename=bucket.pdf"),
+            "application/pdf",
+            letter.clone(),
+        )
+        .await;
     let id = made["id"].as_str().expect("id").to_string();
     // The object is in the bucket, under the prefix: released when clamd
     // scanned it, else waiting in quarantine.

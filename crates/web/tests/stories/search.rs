@@ -409,19 +409,12 @@ pub async fn merge_story(db: TestDb) {
     );
     assert!(other_entries > 0, "the other record has a chronology");
     // A document on the other record.
-    let (status, _, body) = p
-        .call_bytes(
-            Method::POST,
-            &format!("/api/v1/people/{other}/attachments?filename=tenancy.pdf"),
-            Some(("application/pdf", b"%PDF-1.7\n% tenancy\n".to_vec())),
-        )
-        .await;
-    assert_eq!(
-        status,
-        StatusCode::CREATED,
-        "{}",
-        String::from_utf8_lossy(&body)
-    );
+    p.upload(
+        &format!("/api/v1/people/{other}/attachments?filename=tenancy.pdf"),
+        "application/pdf",
+        b"%PDF-1.7\n% tenancy\n".to_vec(),
+    )
+    .await;
     let files = |id: String| {
         let m = &m;
         async move {

@@ -343,6 +343,23 @@ pub struct Browser {
 
 impl Browser {
     pub async fn send(&mut self, req: Request<Body>) -> Page {
+        let (status, headers, bytes) = self.exchange(req).await;
+        let page = Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        };
+        if let Some(t) = page.input_value("csrf_token") {
+            self.csrf = Some(t);
+        }
+        page
+    }
+
+    /// Sends a request and keeps the cookies it sets; the body as bytes.
+    async fn exchange(
+        &mut self,
+        req: Request<Body>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         let res = self
             .router
             .clone()
@@ -362,15 +379,7 @@ impl Browser {
             }
         }
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
-        let page = Page {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        };
-        if let Some(t) = page.input_value("csrf_token") {
-            self.csrf = Some(t);
-        }
-        page
+        (status, headers, bytes.to_vec())
     }
 
     fn cookie_header(&self) -> String {
@@ -461,16 +470,7 @@ impl Browser {
             .header(header::COOKIE, self.cookie_header())
             .body(Body::empty())
             .expect("request");
-        let res = self
-            .router
-            .clone()
-            .oneshot(req)
-            .await
-            .expect("router never fails");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.expect("body").to_bytes();
-        (status, headers, bytes.to_vec())
+        self.exchange(req).await
     }
 
     pub async fn login(&mut self, username: &str, password: &str) -> Page {
@@ -514,26 +514,13 @@ impl Api {
     }
 
     pub async fn call(&self, method: Method, path: &str, body: Option<&str>) -> Page {
-        let mut b = Request::builder().method(method).uri(path);
-        if let Some(t) = &self.token {
-            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
-        }
-        let req = match body {
-            Some(s) => b
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(s.to_string())),
-            None => b.body(Body::empty()),
-        }
-        .expect("request");
-        let res = self
-            .router
-            .clone()
-            .oneshot(req)
-            .await
-            .expect("router never fails");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        let (status, headers, bytes) = self
+            .call_bytes(
+                method,
+                path,
+                body.map(|s| ("application/json", s.as_bytes().to_vec())),
+            )
+            .await;
         Page {
             status,
             headers,
@@ -568,6 +555,17 @@ impl Api {
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
         (status, headers, bytes.to_vec())
+    }
+
+    /// Adds a file to a record (`path` its attachments' address, with
+    /// `?filename=`); the attachment as the API answers it.
+    pub async fn upload(&self, path: &str, kind: &str, bytes: Vec<u8>) -> serde_json::Value {
+        let (status, _, body) = self
+            .call_bytes(Method::POST, path, Some((kind, bytes)))
+            .await;
+        let text = String::from_utf8_lossy(&body).into_owned();
+        assert_eq!(status, StatusCode::CREATED, "{path}: {text}");
+        serde_json::from_str(&text).expect("JSON")
     }
 
     pub async fn sign_in(&mut self, username: &str) {
