@@ -224,6 +224,17 @@ impl RawUpload {
                 ),
             );
         }
+        // A photo is shown only without its metadata: one that cannot be
+        // read to remove it would never be shown, so it is not taken.
+        if kind.is_image() && without_location(kind.mime, bytes).is_none() {
+            e.add(
+                "file",
+                format!(
+                    "The {} could not be read: it may be damaged. Save it again and add the copy",
+                    kind.label
+                ),
+            );
+        }
         if !e.is_empty() {
             return Err(e);
         }
@@ -486,6 +497,14 @@ mod tests {
                 .is_ok()
         );
         assert!(raw("p.jpg", Some("image/jpg")).parse(&jpeg).is_ok());
+        // A photo that cannot be read (so its metadata cannot be removed).
+        let e = raw("p.jpg", None)
+            .parse(b"\xFF\xD8\xFF\xE0 broken")
+            .expect_err("damaged");
+        assert!(
+            e.get("file")
+                .is_some_and(|m| m.contains("could not be read"))
+        );
     }
 
     #[test]
