@@ -107,6 +107,11 @@ pub(crate) async fn session_layer(
         // be larger than any other form.
         let multipart = crate::attachments::is_multipart(&parts.headers)
             && parts.uri.path().ends_with("/documents");
+        if multipart && session.is_none() {
+            // A file is not kept across a sign-in (nor read without one):
+            // sign in and send it again.
+            return Redirect::to("/login?expired=1").into_response();
+        }
         let limit = if multipart {
             crate::attachments::UPLOAD_LIMIT
         } else {
@@ -120,10 +125,6 @@ pub(crate) async fn session_layer(
             });
         };
         let sent = if multipart {
-            if session.is_none() {
-                // A file is not kept across a sign-in: sign in and send it again.
-                return Redirect::to("/login?expired=1").into_response();
-            }
             crate::attachments::csrf_of_multipart(&parts.headers, &bytes).await
         } else {
             FormData::parse(&bytes).get("csrf_token").to_string()

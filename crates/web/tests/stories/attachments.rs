@@ -104,6 +104,33 @@ pub async fn attachments_story(db: TestDb) {
         .await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
     let letter_id = added_id(added.location());
+    // Not signed in: sent to sign in, the file not read; a form token that
+    // is not the session's: refused. Neither keeps anything.
+    let mut anon = app.browser();
+    let away = anon
+        .post_file(
+            &format!("/people/{ada}/documents"),
+            &[],
+            ("x.pdf", "application/pdf", &letter),
+        )
+        .await;
+    assert_eq!(away.status, StatusCode::SEE_OTHER);
+    assert!(away.location().starts_with("/login"), "{}", away.location());
+    let mut forged = app.browser();
+    forged.login_ok("practitioner").await;
+    forged.csrf = Some("not-the-session-token".into());
+    let refused = forged
+        .post_file(
+            &format!("/people/{ada}/documents"),
+            &[],
+            ("x.pdf", "application/pdf", &letter),
+        )
+        .await;
+    assert!(
+        refused.contains("This form has expired"),
+        "{}",
+        refused.status
+    );
     let page = b.get(added.location()).await;
     assert!(page.contains("GP letter.pdf was added") && page.contains("checked for viruses"));
     assert!(page.contains("letter, 2 December"), "the description");
