@@ -240,6 +240,9 @@ pub struct OperationalFigures {
     pub audit_chain_length: i64,
     /// Emails not yet sent.
     pub outbox_backlog: i64,
+    /// Attachments waiting for their virus scan, released, and held as
+    /// infected.
+    pub attachments: [(&'static str, i64); 3],
 }
 
 /// The application: the store, the settings and the password-hashing gate.
@@ -353,6 +356,16 @@ impl Safeguard {
             pool_idle,
             audit_chain_length: self.store.audit_head().await?.0,
             outbox_backlog: self.store.outbox_backlog().await?,
+            attachments: {
+                let counts = self.store.attachments_by_status().await?;
+                ["quarantined", "released", "infected"].map(|status| {
+                    let n = counts
+                        .iter()
+                        .find(|(s, _)| s == status)
+                        .map_or(0, |(_, n)| *n);
+                    (status, n)
+                })
+            },
         })
     }
 

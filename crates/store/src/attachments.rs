@@ -94,6 +94,16 @@ impl Store {
             .await)?)
     }
 
+    /// How many attachments there are in each status (`quarantined`,
+    /// `released`, `infected`), for operators' monitoring.
+    pub async fn attachments_by_status(&self) -> Result<Vec<(String, i64)>> {
+        Ok(on_db!(self, |p| sqlx::query_as(
+            "SELECT status, COUNT(*) FROM attachments GROUP BY status ORDER BY status"
+        )
+        .fetch_all(p)
+        .await)?)
+    }
+
     /// Every attachment (id, status, size, SHA-256), oldest first: what a
     /// backup lists, so the object store's copy can be checked against it.
     pub async fn attachment_manifest(&self) -> Result<Vec<(String, String, i64, String)>> {

@@ -176,6 +176,13 @@ impl Metrics {
             out.push_str("# HELP safeguard_outbox_backlog Emails waiting to be sent.\n");
             out.push_str("# TYPE safeguard_outbox_backlog gauge\n");
             let _ = writeln!(out, "safeguard_outbox_backlog {}", o.outbox_backlog);
+            out.push_str(
+                "# HELP safeguard_attachments Attachments by status (quarantined: waiting for the virus scan).\n",
+            );
+            out.push_str("# TYPE safeguard_attachments gauge\n");
+            for (status, n) in o.attachments {
+                let _ = writeln!(out, "safeguard_attachments{{status=\"{status}\"}} {n}");
+            }
         }
         out.push_str("# HELP safeguard_draining Whether the server is shutting down.\n");
         out.push_str("# TYPE safeguard_draining gauge\n");

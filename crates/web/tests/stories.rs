@@ -1282,6 +1282,23 @@ async fn operations_story(db: TestDb) {
         .expect("chain length");
     assert!(chain > 0);
     assert!(m.contains("safeguard_outbox_backlog "));
+    assert!(m.contains("safeguard_attachments{status=\"quarantined\"} 0"));
+    // A file waiting for its virus scan (no scanner here) is counted.
+    app.api_as("practitioner")
+        .await
+        .upload(
+            &format!("/api/v1/people/{ada}/attachments?filename=waiting.pdf"),
+            "application/pdf",
+            b"%PDF-1.7\n% waiting\n".to_vec(),
+        )
+        .await;
+    let m = b.get("/metrics").await;
+    assert!(
+        m.contains("safeguard_attachments{status=\"quarantined\"} 1"),
+        "{}",
+        m.body
+    );
+    assert!(!m.contains(&ada));
     assert!(m.contains("state=\"idle\""));
     assert!(m.contains("safeguard_draining 0"));
     app.finish().await;
