@@ -45,16 +45,18 @@ fn content_type(headers: &HeaderMap) -> Option<&str> {
         .and_then(|v| v.to_str().ok())
 }
 
-/// A multipart form's fields: text fields by name, and the one file.
-#[derive(Default)]
-struct Multipart {
+/// A multipart form's fields: text fields by name, and the one file. The
+/// session layer reads it once (its CSRF token is among the fields) and
+/// hands it to the handler in the request's extensions.
+#[derive(Clone, Default)]
+pub(crate) struct Multipart {
     fields: FormData,
     file: Option<(Option<String>, Option<String>, Bytes)>,
 }
 
 /// Reads a multipart body already held in memory; `None` when it is not
 /// one.
-async fn read_multipart(headers: &HeaderMap, body: Bytes) -> Option<Multipart> {
+pub(crate) async fn read_multipart(headers: &HeaderMap, body: Bytes) -> Option<Multipart> {
     let boundary = multer::parse_boundary(content_type(headers)?).ok()?;
     let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
     let mut parts = multer::Multipart::new(stream, boundary);
@@ -77,12 +79,11 @@ async fn read_multipart(headers: &HeaderMap, body: Bytes) -> Option<Multipart> {
     Some(out)
 }
 
-/// The CSRF token sent in a multipart form (empty when none).
-pub(crate) async fn csrf_of_multipart(headers: &HeaderMap, body: &Bytes) -> String {
-    read_multipart(headers, body.clone())
-        .await
-        .map(|m| m.fields.get("csrf_token").to_string())
-        .unwrap_or_default()
+impl Multipart {
+    /// The CSRF token sent with it (empty when none).
+    pub(crate) fn csrf_token(&self) -> &str {
+        self.fields.get("csrf_token")
+    }
 }
 
 /// An attachment as a page shows it.
@@ -206,15 +207,14 @@ macro_rules! documents_routes {
             documents_page(&state, &user, $kind, &id, FormData::default(), FieldErrors::new(), q.added).await
         }
 
-        /// Adds a file to the record (multipart form).
+        /// Adds a file to the record (the multipart form the session layer read).
         pub(crate) async fn $post(
             State(state): State<AppState>,
             user: SignedIn,
             Path(id): Path<String>,
-            headers: HeaderMap,
-            body: Body,
+            form: Option<axum::Extension<Multipart>>,
         ) -> Result<Response, PageError> {
-            add_from_form(&state, &user, $kind, &id, &headers, body).await
+            add_from_form(&state, &user, $kind, &id, form.map(|f| f.0).unwrap_or_default()).await
         }
     )+};
 }
@@ -230,16 +230,11 @@ async fn add_from_form(
     user: &SignedIn,
     kind: &str,
     id: &str,
-    headers: &HeaderMap,
-    body: Body,
+    form: Multipart,
 ) -> Result<Response, PageError> {
     let owner = owner_of(kind, id)?;
-    let bytes = axum::body::to_bytes(body, UPLOAD_LIMIT)
-        .await
-        .map_err(|_| PageError::too_large())?;
-    // A form that is not multipart holds no file: who is asking is still
+    // A form that was not multipart holds no file: who is asking is still
     // checked first, then they are told to choose one.
-    let form = read_multipart(headers, bytes).await.unwrap_or_default();
     let (filename, declared, file) = form.file.unwrap_or_default();
     let raw = RawUpload {
         filename,
@@ -638,8 +633,8 @@ mod tests {
         );
         assert!(is_multipart(&h));
         let b = Bytes::from(body);
-        assert_eq!(csrf_of_multipart(&h, &b).await, "tok");
         let m = read_multipart(&h, b).await.expect("read");
+        assert_eq!(m.csrf_token(), "tok");
         let (name, declared, bytes) = m.file.expect("a file");
         assert_eq!(name.as_deref(), Some("a.pdf"));
         assert_eq!(declared.as_deref(), Some("application/pdf"));

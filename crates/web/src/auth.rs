@@ -124,10 +124,19 @@ pub(crate) async fn session_layer(
                 PageError::bad_request().into_response()
             });
         };
-        let sent = if multipart {
-            crate::attachments::csrf_of_multipart(&parts.headers, &bytes).await
+        // Read once here: the handler takes the form from the extensions.
+        let upload = if multipart {
+            Some(
+                crate::attachments::read_multipart(&parts.headers, bytes.clone())
+                    .await
+                    .unwrap_or_default(),
+            )
         } else {
-            FormData::parse(&bytes).get("csrf_token").to_string()
+            None
+        };
+        let sent = match &upload {
+            Some(form) => form.csrf_token().to_string(),
+            None => FormData::parse(&bytes).get("csrf_token").to_string(),
         };
         let path = parts.uri.path();
         let ok = if path == "/raise/start"
@@ -158,7 +167,14 @@ pub(crate) async fn session_layer(
         if !ok {
             return render(PageError::expired_form().into_response());
         }
-        Request::from_parts(parts, Body::from(bytes))
+        match upload {
+            Some(form) => {
+                let mut req = Request::from_parts(parts, Body::empty());
+                req.extensions_mut().insert(form);
+                req
+            }
+            None => Request::from_parts(parts, Body::from(bytes)),
+        }
     } else {
         Request::from_parts(parts, body)
     };
