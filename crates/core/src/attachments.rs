@@ -239,6 +239,17 @@ pub struct AttachmentList {
     pub may_add: bool,
 }
 
+/// `row` as readable, if its record (`owned`: it belongs to the opened
+/// record, and that record's reader may see its files) lets it be read and
+/// it was released.
+pub(crate) fn readable_if(row: AttachmentRow, owned: bool) -> CoreResult<Readable> {
+    if owned && row.status == "released" {
+        Ok(Readable(row))
+    } else {
+        Err(CoreError::NotFound)
+    }
+}
+
 /// The released attachment `id` among `rows`, if there is one.
 pub(crate) fn readable_among(rows: Vec<AttachmentRow>, id: &str) -> CoreResult<Readable> {
     rows.into_iter()
@@ -539,21 +550,16 @@ impl Safeguard {
                 let pid = row.owner_id.parse().map_err(|_| CoreError::NotFound)?;
                 self.view_person(actor, pid, ctx, now)
                     .await?
-                    .attachment(id)
-                    .await
+                    .attachment(row)
             }
-            "concern" => {
-                self.concern_view(actor, &row.owner_id, ctx, now)
-                    .await?
-                    .attachment(id)
-                    .await
-            }
-            "enquiry" => {
-                self.enquiry_view(actor, &row.owner_id, ctx, now)
-                    .await?
-                    .attachment(id)
-                    .await
-            }
+            "concern" => self
+                .concern_view(actor, &row.owner_id, ctx, now)
+                .await?
+                .attachment(row),
+            "enquiry" => self
+                .enquiry_view(actor, &row.owner_id, ctx, now)
+                .await?
+                .attachment(row),
             _ => Err(CoreError::NotFound),
         };
         let readable = match readable {
@@ -634,25 +640,36 @@ impl Safeguard {
     /// store: (id, what is wrong) for each file missing or not matching
     /// its SHA-256 (after a restore, or in a backup check).
     pub async fn check_attachment_files(&self) -> CoreResult<Vec<(String, String)>> {
+        self.check_listed_files(&self.store.attachment_manifest().await?)
+            .await
+    }
+
+    /// As [`Safeguard::check_attachment_files`], for attachments listed
+    /// elsewhere (id, status, size, SHA-256): a backup's, read from its
+    /// snapshot.
+    pub async fn check_listed_files(
+        &self,
+        listed: &[(String, String, i64, String)],
+    ) -> CoreResult<Vec<(String, String)>> {
         let settings = self.attachment_settings()?;
         let mut bad = Vec::new();
-        for (id, status, _size, sha) in self.store.attachment_manifest().await? {
+        for (id, status, _size, sha) in listed {
             let path = if status == "released" {
-                released_path(&id)
+                released_path(id)
             } else {
-                quarantine_path(&id)
+                quarantine_path(id)
             };
             let got = match settings.store.get(&path).await {
                 Ok(r) => r.bytes().await,
                 Err(e) => Err(e),
             };
             match got {
-                Ok(b) if sha256_hex(&b) == sha => {}
-                Ok(_) => bad.push((id, "does not match its SHA-256".to_string())),
+                Ok(b) if sha256_hex(&b) == *sha => {}
+                Ok(_) => bad.push((id.clone(), "does not match its SHA-256".to_string())),
                 Err(object_store::Error::NotFound { .. }) => {
-                    bad.push((id, format!("missing from {path}")))
+                    bad.push((id.clone(), format!("missing from {path}")))
                 }
-                Err(e) => bad.push((id, e.to_string())),
+                Err(e) => bad.push((id.clone(), e.to_string())),
             }
         }
         Ok(bad)

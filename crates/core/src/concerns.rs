@@ -204,9 +204,15 @@ impl ConcernView {
             .await?)
     }
 
-    /// One of its released attachments the viewer may read.
-    pub(crate) async fn attachment(&self, id: &str) -> CoreResult<crate::attachments::Readable> {
-        crate::attachments::readable_among(self.attachments().await?, id)
+    /// One of its released attachments, if the viewer may read its files.
+    pub(crate) fn attachment(
+        &self,
+        row: safeguard_store::attachments::AttachmentRow,
+    ) -> CoreResult<crate::attachments::Readable> {
+        let owned = self.enquiries_visible
+            && row.owner_kind == "concern"
+            && row.owner_id == self.concern.id;
+        crate::attachments::readable_if(row, owned)
     }
 
     /// The enquiries the concern's decision opened (for council case

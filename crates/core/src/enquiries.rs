@@ -183,9 +183,15 @@ impl EnquiryView {
             .await?)
     }
 
-    /// One of its released attachments the viewer may read.
-    pub(crate) async fn attachment(&self, id: &str) -> CoreResult<crate::attachments::Readable> {
-        crate::attachments::readable_among(self.attachments().await?, id)
+    /// One of its released attachments, if the viewer may read its files.
+    pub(crate) fn attachment(
+        &self,
+        row: safeguard_store::attachments::AttachmentRow,
+    ) -> CoreResult<crate::attachments::Readable> {
+        let owned = self.reads(safeguard_domain::sharing::SharedPart::Documents)
+            && row.owner_kind == "enquiry"
+            && row.owner_id == self.enquiry.id;
+        crate::attachments::readable_if(row, owned)
     }
 
     /// The person's feedback on it: council staff only.

@@ -130,8 +130,12 @@ impl OpenedPerson {
 
     /// One of the record's released attachments, to read through
     /// [`Safeguard::open_attachment`].
-    pub(crate) async fn attachment(&self, id: &str) -> CoreResult<crate::attachments::Readable> {
-        crate::attachments::readable_among(self.attachments().await?, id)
+    pub(crate) fn attachment(
+        &self,
+        row: safeguard_store::attachments::AttachmentRow,
+    ) -> CoreResult<crate::attachments::Readable> {
+        let owned = row.owner_kind == "person" && row.owner_id == self.person.id.to_string();
+        crate::attachments::readable_if(row, owned)
     }
 
     /// The restriction on the record and its access list, if restricted.

@@ -1372,7 +1372,8 @@ async fn backup(
             ..CoreConfig::default()
         },
     );
-    let bad = core.check_attachment_files().await?;
+    // The files the backup's own records refer to (from the snapshot).
+    let bad = core.check_listed_files(&listed).await?;
     println!(
         "{} attachments listed by SHA-256 in {}{}",
         listed.len(),
