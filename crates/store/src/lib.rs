@@ -41,10 +41,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::postgres::PgPool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
 use sqlx::{Postgres, Sqlite, Transaction};
 
 pub use safeguard_domain::PersonScope;
@@ -138,6 +136,31 @@ const WRITE_GATE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections kept apart for work that must never starve behind slow
 /// reads (the public concern form and health checks).
 const RESERVE_CONNECTIONS: u32 = 2;
+
+/// A pooled connection idle for longer than this is checked (pinged) before
+/// it is handed out; one used more recently is not. sqlx checks every
+/// connection it hands out by default, a round trip to the server (or to
+/// SQLite's connection thread) before each statement, which under load
+/// cost more than many of the statements themselves. A connection that
+/// broke while in use is dropped when it is handed back (sqlx checks it
+/// then), so one handed back less than this ago was checked moments
+/// before; the window is HikariCP's (`aliveBypassWindowMs`).
+const CHECK_IF_IDLE_FOR: Duration = Duration::from_millis(500);
+
+/// Pool settings shared by every pool: see [`CHECK_IF_IDLE_FOR`].
+fn pool_options<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
+    sqlx::pool::PoolOptions::<DB>::new()
+        .acquire_timeout(Duration::from_secs(10))
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > CHECK_IF_IDLE_FOR {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
+}
 
 /// Shorthand for store results.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -332,9 +355,8 @@ impl Store {
             if let Some(t) = options.statement_timeout {
                 opts = opts.options([("statement_timeout", t.as_millis().to_string())]);
             }
-            let pool = PgPoolOptions::new()
+            let pool = pool_options::<sqlx::Postgres>()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await?;
             POSTGRES_MIGRATOR.run(&pool).await?;
@@ -354,15 +376,13 @@ impl Store {
     pub fn reserve(&self) -> Store {
         let db = match &self.db {
             Db::Sqlite(p) => Db::Sqlite(
-                SqlitePoolOptions::new()
+                pool_options::<sqlx::Sqlite>()
                     .max_connections(RESERVE_CONNECTIONS)
-                    .acquire_timeout(Duration::from_secs(10))
                     .connect_lazy_with((*p.connect_options()).clone()),
             ),
             Db::Postgres(p) => Db::Postgres(
-                PgPoolOptions::new()
+                pool_options::<sqlx::Postgres>()
                     .max_connections(RESERVE_CONNECTIONS)
-                    .acquire_timeout(Duration::from_secs(10))
                     .connect_lazy_with((*p.connect_options()).clone()),
             ),
         };
@@ -398,9 +418,7 @@ impl Store {
                 ),
             )
             .busy_timeout(Duration::from_secs(10));
-        let mut pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(Duration::from_secs(10));
+        let mut pool = pool_options::<sqlx::Sqlite>().max_connections(8);
         if let Some(limit) = options.statement_timeout {
             pool = pool.after_connect(move |conn, _| {
                 Box::pin(async move {
