@@ -234,12 +234,21 @@ struct FlagsRow {
     created: bool,
     restriction_contact: Option<String>,
     merged_into: Option<String>,
+    /// JSON: the holding teams, each `{id, name}`.
+    holders: String,
+}
+
+/// A team that holds a case.
+#[derive(serde::Deserialize)]
+struct TeamRow {
+    id: String,
+    name: String,
 }
 
 impl Store {
     /// What the policy weighs for each of `person_ids` and `user_id` at
     /// `now` (ms), with the holding teams' names and any restriction's
-    /// contact: two reads for all of them, not two or more each (a search
+    /// contact: one read for up to 500 of them, not two or more each (a search
     /// checks every result). Ids with no record are absent.
     pub async fn case_facts_many(
         &self,
@@ -248,6 +257,19 @@ impl Store {
         now: i64,
     ) -> Result<std::collections::HashMap<String, PersonFactsRow>> {
         let mut out = std::collections::HashMap::with_capacity(person_ids.len());
+        // The holding teams of each person, as one JSON value beside the
+        // flags: one statement for all of them.
+        let holding = HOLDERS
+            .iter()
+            .map(|(from, col)| format!("SELECT hu.team_id {from} WHERE {col} = p.id"))
+            .collect::<Vec<_>>()
+            .join(" UNION ");
+        let holders = self.json_rows(
+            "id, name",
+            &[],
+            &format!("teams WHERE id IN ({holding})"),
+            "name, id",
+        );
         for chunk in person_ids.chunks(500) {
             let ids = crate::marks(3, chunk.len());
             let sql = format!(
@@ -257,7 +279,7 @@ impl Store {
                  EXISTS (SELECT 1 FROM break_glass WHERE person_id = p.id AND user_id = $1 AND expires_at > $2) AS break_glass, \
                  EXISTS (SELECT 1 FROM people c WHERE c.id = p.id AND c.created_by = $1) AS created, \
                  (SELECT contact FROM person_restrictions WHERE person_id = p.id) AS restriction_contact, \
-                 p.merged_into \
+                 p.merged_into, {holders} AS holders \
                  FROM people p WHERE p.id IN ({ids})"
             );
             let flags: Vec<FlagsRow> = on_db!(self, |p| {
@@ -268,6 +290,7 @@ impl Store {
                 q.fetch_all(p).await
             })?;
             for f in flags {
+                let teams: Vec<TeamRow> = crate::from_json(&f.holders)?;
                 out.insert(
                     f.id,
                     PersonFactsRow {
@@ -278,37 +301,13 @@ impl Store {
                             break_glass: f.break_glass,
                             created: f.created,
                             merged_into: f.merged_into,
+                            holding_teams: teams.iter().map(|t| t.id.clone()).collect(),
                             ..CaseFactsRow::default()
                         },
-                        holding_team_names: Vec::new(),
+                        holding_team_names: teams.into_iter().map(|t| t.name).collect(),
                         restriction_contact: f.restriction_contact,
                     },
                 );
-            }
-            // Each holder's query, for many people: (person, team id, team name).
-            let ids = crate::marks(1, chunk.len());
-            let sql = HOLDERS
-                .iter()
-                .map(|(from, col)| {
-                    format!(
-                        "SELECT {col} AS person_id, t.id, t.name {from} \
-                         JOIN teams t ON t.id = hu.team_id WHERE {col} IN ({ids})"
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(" UNION ");
-            let teams: Vec<(String, String, String)> = on_db!(self, |p| {
-                let mut q = sqlx::query_as(&sql);
-                for id in chunk {
-                    q = q.bind(id);
-                }
-                q.fetch_all(p).await
-            })?;
-            for (person, team_id, name) in teams {
-                if let Some(row) = out.get_mut(&person) {
-                    row.facts.holding_teams.push(team_id);
-                    row.holding_team_names.push(name);
-                }
             }
         }
         for row in out.values_mut() {

@@ -175,6 +175,10 @@ pub struct EmailRow {
     pub last_error: Option<String>,
 }
 
+/// A chronology entry's columns, as [`ChronologyEntry`] reads them.
+pub(crate) const CHRONOLOGY_COLUMNS: &str =
+    "id, person_id, at, kind, summary, actor_name, concern_id, significant, analysis";
+
 pub(crate) const CONCERN_COLUMNS: &str = "id, reference, receipt_hash, state, raiser_kind, raiser_name, raiser_role, raiser_phone, \
     raiser_email, raised_by, raiser_agency_id, channel, received_at, received_on, what_happened, where_happened, \
     location_type, provider_name, provider_id, immediate_danger, consent, consent_reason, consent_detail, \
@@ -395,8 +399,7 @@ impl Store {
     pub async fn chronology(&self, person_id: &str) -> Result<Vec<ChronologyEntry>> {
         Ok(on_db!(self, |p| {
             sqlx::query_as(
-            "SELECT id, person_id, at, kind, summary, actor_name, concern_id, significant, analysis FROM chronology \
-             WHERE person_id = $1 ORDER BY at DESC, id DESC"
+            &format!("SELECT {CHRONOLOGY_COLUMNS} FROM chronology WHERE person_id = $1 ORDER BY at DESC, id DESC")
         )
         .bind(person_id)
         .fetch_all(p)
@@ -415,38 +418,20 @@ impl Store {
         // beside the count. On the hottest page each row read is a wake-up
         // between SQLite's connection thread and the request (fifty entries
         // were fifty), and the count was a second round trip.
-        let (json, total): (String, i64) = match &self.db {
-            crate::Db::Sqlite(p) => {
-                sqlx::query_as(
-                    "SELECT COALESCE(json_group_array(json_object('id', id, 'person_id', person_id, \
-                     'at', at, 'kind', kind, 'summary', summary, 'actor_name', actor_name, \
-                     'concern_id', concern_id, 'significant', json(CASE WHEN significant THEN 'true' ELSE 'false' END), \
-                     'analysis', analysis) ORDER BY at DESC, id DESC), '[]'), \
-                     (SELECT COUNT(*) FROM chronology WHERE person_id = $1) \
-                     FROM (SELECT * FROM chronology WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2)",
-                )
-                .bind(person_id)
-                .bind(limit)
-                .fetch_one(p)
-                .await?
-            }
-            crate::Db::Postgres(p) => {
-                sqlx::query_as(
-                    "SELECT COALESCE(json_agg(json_build_object('id', id, 'person_id', person_id, \
-                     'at', at, 'kind', kind, 'summary', summary, 'actor_name', actor_name, \
-                     'concern_id', concern_id, 'significant', significant, 'analysis', analysis) \
-                     ORDER BY at DESC, id DESC)::text, '[]'), \
-                     (SELECT COUNT(*) FROM chronology WHERE person_id = $1) \
-                     FROM (SELECT * FROM chronology WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2) latest",
-                )
-                .bind(person_id)
-                .bind(limit)
-                .fetch_one(p)
-                .await?
-            }
-        };
-        let rows: Vec<ChronologyEntry> =
-            serde_json::from_str(&json).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+        let latest = self.json_rows(
+            CHRONOLOGY_COLUMNS,
+            &["significant"],
+            "(SELECT * FROM chronology WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2) latest",
+            "at DESC, id DESC",
+        );
+        let sql =
+            format!("SELECT {latest}, (SELECT COUNT(*) FROM chronology WHERE person_id = $1)");
+        let (json, total): (String, i64) = on_db!(self, |p| sqlx::query_as(&sql)
+            .bind(person_id)
+            .bind(limit)
+            .fetch_one(p)
+            .await)?;
+        let rows: Vec<ChronologyEntry> = crate::from_json(&json)?;
         Ok((rows, total))
     }
 

@@ -162,6 +162,11 @@ fn pool_options<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
         })
 }
 
+/// Rows read as one JSON value (see [`Store::json_rows`]).
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 /// Shorthand for store results.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -444,6 +449,48 @@ impl Store {
         let store = Store::new(Db::Sqlite(pool));
         store.prepare_search().await?;
         Ok(store)
+    }
+
+    /// A scalar subquery giving, as JSON text, an array of the rows `from`
+    /// yields (a table with its `WHERE`, or a derived table with an alias),
+    /// each an object of `columns` (comma-separated names) in `order`;
+    /// `flags` are the boolean columns among them (SQLite keeps 0 and 1).
+    ///
+    /// Rows read this way cross from the database to the request as one
+    /// value: sqlx hands SQLite's rows over one at a time from the
+    /// connection's own thread, a wake-up each, so a page that reads its
+    /// parts as arrays beside the record makes one trip, not one per row
+    /// and part.
+    pub(crate) fn json_rows(
+        &self,
+        columns: &str,
+        flags: &[&str],
+        from: &str,
+        order: &str,
+    ) -> String {
+        let postgres = matches!(self.db, Db::Postgres(_));
+        let pairs = columns
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| {
+                if !postgres && flags.contains(&c) {
+                    format!("'{c}', json(CASE WHEN {c} THEN 'true' ELSE 'false' END)")
+                } else {
+                    format!("'{c}', {c}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        if postgres {
+            format!(
+                "(SELECT COALESCE(json_agg(json_build_object({pairs}) ORDER BY {order})::text, '[]') FROM {from})"
+            )
+        } else {
+            format!(
+                "(SELECT COALESCE(json_group_array(json_object({pairs}) ORDER BY {order}), '[]') FROM {from})"
+            )
+        }
     }
 
     /// "sqlite" or "postgres".
