@@ -285,28 +285,33 @@ pub(crate) async fn merges_of(
     store: &safeguard_store::Store,
     kept_id: &str,
 ) -> CoreResult<Vec<MergeSummary>> {
-    let rows = store.merges_into(kept_id).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let raw: RawPerson = serde_json::from_str(&r.merged_before)
-            .map_err(|e| CoreError::Internal(e.to_string()))?;
-        out.push(MergeSummary {
-            id: r.id,
-            merged_id: r.merged_id,
-            merged_name: format!(
-                "{} {}",
-                raw.given_name.unwrap_or_default(),
-                raw.family_name.unwrap_or_default()
-            ),
-            merged_at: r.merged_at,
-            taken: r
-                .taken_from_merged
-                .split(',')
-                .filter_map(MergeField::parse)
-                .map(MergeField::label)
-                .collect(),
-            undone_at: r.undone_at,
-        });
-    }
-    Ok(out)
+    store
+        .merges_into(kept_id)
+        .await?
+        .into_iter()
+        .map(summary)
+        .collect()
+}
+
+/// A merge as a page lists it.
+pub(crate) fn summary(r: safeguard_store::merges::MergeRow) -> CoreResult<MergeSummary> {
+    let raw: RawPerson =
+        serde_json::from_str(&r.merged_before).map_err(|e| CoreError::Internal(e.to_string()))?;
+    Ok(MergeSummary {
+        id: r.id,
+        merged_id: r.merged_id,
+        merged_name: format!(
+            "{} {}",
+            raw.given_name.unwrap_or_default(),
+            raw.family_name.unwrap_or_default()
+        ),
+        merged_at: r.merged_at,
+        taken: r
+            .taken_from_merged
+            .split(',')
+            .filter_map(MergeField::parse)
+            .map(MergeField::label)
+            .collect(),
+        undone_at: r.undone_at,
+    })
 }

@@ -51,6 +51,24 @@ pub struct OpenedPerson {
     store: safeguard_store::Store,
 }
 
+/// A person's page as [`Safeguard::view_person_page`] reads it: the opened
+/// record and what the page shows beside it.
+#[derive(Clone, Debug)]
+pub struct PersonOverview {
+    /// The record, opened.
+    pub person: OpenedPerson,
+    /// The records merged into it, newest first (with undone merges).
+    pub merges: Vec<crate::merge::MergeSummary>,
+    /// The newest chronology entries, newest first.
+    pub recent_chronology: Vec<safeguard_store::concerns::ChronologyEntry>,
+    /// How many chronology entries there are in all.
+    pub chronology_total: i64,
+    /// The enquiries about the person, newest first.
+    pub enquiries: Vec<safeguard_store::enquiries::EnquiryRow>,
+    /// Pattern alerts about the person, newest first.
+    pub alerts: Vec<safeguard_store::patterns::AlertRow>,
+}
+
 impl std::ops::Deref for OpenedPerson {
     type Target = Person;
 
@@ -224,6 +242,46 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<OpenedPerson> {
+        Ok(self.open_person(actor, id, ctx, now, None).await?.0)
+    }
+
+    /// A person's page: the record, opened as [`Safeguard::view_person`]
+    /// opens it, with what the page shows beside it (the newest `recent`
+    /// chronology entries, enquiries, alerts, merges) read in the same
+    /// statement as the record.
+    pub async fn view_person_page(
+        &self,
+        actor: &Actor,
+        id: PersonId,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+        recent: i64,
+    ) -> CoreResult<PersonOverview> {
+        let (person, page) = self.open_person(actor, id, ctx, now, Some(recent)).await?;
+        Ok(PersonOverview {
+            merges: page
+                .merges
+                .into_iter()
+                .map(crate::merge::summary)
+                .collect::<CoreResult<_>>()?,
+            recent_chronology: page.recent_chronology,
+            chronology_total: page.chronology_total,
+            enquiries: page.enquiries,
+            alerts: page.alerts,
+            person,
+        })
+    }
+
+    /// Checks, reads and audits a view of a person's record (and, when
+    /// `page` says how many chronology entries, the page's parts with it).
+    async fn open_person(
+        &self,
+        actor: &Actor,
+        id: PersonId,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+        page: Option<i64>,
+    ) -> CoreResult<(OpenedPerson, safeguard_store::people::PersonPage)> {
         if decide(actor, Action::ViewPerson) == Decision::Deny {
             return self
                 .refuse(
@@ -264,19 +322,24 @@ impl Safeguard {
                 ("view", "person", Some(id.to_string())),
             )
             .await?;
-        let person = self
-            .store
-            .find_person(person_scope(actor), id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
-        self.record_view(actor, ctx, now, "person", id.to_string(), basis)
-            .await?;
-        Ok(OpenedPerson {
-            person,
-            basis,
-            restricted: facts.restricted,
-            store: self.store.clone(),
-        })
+        // Granted: the record is read while its view is committed to the
+        // audit trail, and neither is returned until both are done, so no
+        // one sees a record whose view was not recorded (the view is
+        // recorded even if the record went in between, an attempt kept).
+        let scope = person_scope(actor);
+        let read = self.store.person_page(scope, id, page);
+        let audit = self.record_view(actor, ctx, now, "person", id.to_string(), basis);
+        let (found, ()) = tokio::try_join!(async { read.await.map_err(CoreError::from) }, audit)?;
+        let page = found.ok_or(CoreError::NotFound)?;
+        Ok((
+            OpenedPerson {
+                person: page.person.clone(),
+                basis,
+                restricted: facts.restricted,
+                store: self.store.clone(),
+            },
+            page,
+        ))
     }
 
     /// Creates a person record. `id` may be chosen by the caller (a form

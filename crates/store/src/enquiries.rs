@@ -7,7 +7,7 @@ use crate::concerns::bind_all;
 use crate::{Result, Store, Tx, on_db, on_tx};
 
 /// An enquiry.
-#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[derive(Clone, Debug, FromRow, PartialEq, Eq, serde::Deserialize)]
 #[allow(missing_docs)]
 pub struct EnquiryRow {
     pub id: String,

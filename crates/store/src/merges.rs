@@ -35,7 +35,7 @@ pub struct Moved {
 }
 
 /// A merge.
-#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[derive(Clone, Debug, FromRow, PartialEq, Eq, serde::Deserialize)]
 #[allow(missing_docs)]
 pub struct MergeRow {
     pub id: String,
@@ -57,7 +57,7 @@ pub struct MergeRow {
     pub undone_by: Option<String>,
 }
 
-const COLUMNS: &str = "id, kept_id, merged_id, kept_version_after, kept_before, merged_before, \
+pub(crate) const COLUMNS: &str = "id, kept_id, merged_id, kept_version_after, kept_before, merged_before, \
     taken_from_merged, moved, merged_at, merged_by, undone_at, undone_by";
 
 /// (table, id column) of rows that belong to a person by `person_id`.

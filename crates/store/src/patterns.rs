@@ -41,7 +41,7 @@ pub struct RuleRow {
 }
 
 /// A pattern alert.
-#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+#[derive(Clone, Debug, FromRow, PartialEq, Eq, serde::Deserialize)]
 #[allow(missing_docs)]
 pub struct AlertRow {
     pub id: String,
@@ -61,7 +61,7 @@ pub struct AlertRow {
     pub decided_by_name: Option<String>,
 }
 
-const ALERT_COLUMNS: &str = "id, rule, subject_kind, subject_id, subject_label, threshold, days, \
+pub(crate) const ALERT_COLUMNS: &str = "id, rule, subject_kind, subject_id, subject_label, threshold, days, \
     raised_at, decision, reasons, decided_at, decided_by, decided_by_name";
 
 /// A concern and the adult it is about, for counting adults.

@@ -37,8 +37,45 @@ struct PersonRow {
     what_matters_to_me: Option<String>,
 }
 
-/// An other name (no relationship) or a key person, read together.
+/// A person's record with what their page shows beside it (see
+/// [`Store::person_page`]); only the record when read by
+/// [`Store::find_person`].
+#[derive(Clone, Debug)]
+pub struct PersonPage {
+    /// The record, with its other names and key people.
+    pub person: Person,
+    /// The records merged into it, newest first (with undone merges).
+    pub merges: Vec<crate::merges::MergeRow>,
+    /// The newest chronology entries, newest first.
+    pub recent_chronology: Vec<crate::concerns::ChronologyEntry>,
+    /// How many chronology entries there are in all.
+    pub chronology_total: i64,
+    /// The enquiries about the person, newest first.
+    pub enquiries: Vec<crate::enquiries::EnquiryRow>,
+    /// Pattern alerts about the person, newest first.
+    pub alerts: Vec<crate::patterns::AlertRow>,
+}
+
+/// The record and its parts as JSON arrays, as read in one statement.
 #[derive(FromRow)]
+struct PageRow {
+    #[sqlx(flatten)]
+    person: PersonRow,
+    parts: String,
+    #[sqlx(default)]
+    merges: Option<String>,
+    #[sqlx(default)]
+    recent: Option<String>,
+    #[sqlx(default)]
+    chronology_total: Option<i64>,
+    #[sqlx(default)]
+    enquiries: Option<String>,
+    #[sqlx(default)]
+    alerts: Option<String>,
+}
+
+/// An other name (no relationship) or a key person, read together.
+#[derive(serde::Deserialize)]
 struct PartRow {
     name: String,
     relationship: Option<String>,
@@ -203,33 +240,88 @@ impl Store {
 
     /// A person's record, if it exists and `scope` allows it.
     pub async fn find_person(&self, scope: PersonScope, id: PersonId) -> Result<Option<Person>> {
+        Ok(self
+            .person_page(scope, id, None)
+            .await?
+            .map(|page| page.person))
+    }
+
+    /// A person's record with what their page shows beside it: the records
+    /// merged into it, the newest `recent` chronology entries and how many
+    /// there are, their enquiries and the pattern alerts about them. One
+    /// statement, so the busiest page makes one trip to the database for
+    /// all of it, not one per part. With `recent` `None`, the record alone
+    /// (the other parts left empty), as [`Store::find_person`] reads it.
+    pub async fn person_page(
+        &self,
+        scope: PersonScope,
+        id: PersonId,
+        recent: Option<i64>,
+    ) -> Result<Option<PersonPage>> {
         if scope == PersonScope::Nothing {
             return Ok(None);
         }
         let id = id.to_string();
-        let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = $1");
-        let row: Option<PersonRow> = on_db!(self, |p| sqlx::query_as(&sql)
-            .bind(&id)
-            .fetch_optional(p)
-            .await)?;
-        let Some(row) = row else { return Ok(None) };
-        // Other names and key people in one read: rows with no
-        // relationship are other names.
-        let parts: Vec<PartRow> = on_db!(self, |p| {
-            sqlx::query_as(
-            "SELECT 0 AS part, position, name, NULL AS relationship, NULL AS contact, \
+        // Other names and key people together: rows with no relationship
+        // are other names.
+        let parts = self.json_rows(
+            "part, position, name, relationship, contact, appropriate_person, notes",
+            &[],
+            "(SELECT 0 AS part, position, name, NULL AS relationship, NULL AS contact, \
              NULL AS appropriate_person, NULL AS notes FROM person_other_names WHERE person_id = $1 \
              UNION ALL \
              SELECT 1, position, name, relationship, contact, appropriate_person, notes \
-             FROM person_key_people WHERE person_id = $1 ORDER BY 1, 2"
-        )
-        .bind(&id)
-        .fetch_all(p)
-        .await
+             FROM person_key_people WHERE person_id = $1) parts",
+            "part, position",
+        );
+        let more = if recent.is_some() {
+            format!(
+                ", {} AS merges, {} AS recent, \
+                 (SELECT COUNT(*) FROM chronology WHERE person_id = $1) AS chronology_total, \
+                 {} AS enquiries, {} AS alerts",
+                self.json_rows(
+                    crate::merges::COLUMNS,
+                    &[],
+                    "person_merges WHERE kept_id = $1",
+                    "merged_at DESC, id",
+                ),
+                self.json_rows(
+                    crate::concerns::CHRONOLOGY_COLUMNS,
+                    &["significant"],
+                    "(SELECT * FROM chronology WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2) latest",
+                    "at DESC, id DESC",
+                ),
+                self.json_rows(
+                    crate::enquiries::ENQUIRY_COLUMNS,
+                    &[],
+                    "enquiries WHERE person_id = $1",
+                    "created_at DESC",
+                ),
+                self.json_rows(
+                    crate::patterns::ALERT_COLUMNS,
+                    &[],
+                    "pattern_alerts WHERE subject_id = $1 AND subject_kind IN ('person', 'alleged')",
+                    "raised_at DESC, id",
+                ),
+            )
+        } else {
+            String::new()
+        };
+        let sql =
+            format!("SELECT {PERSON_COLUMNS}, {parts} AS parts{more} FROM people WHERE id = $1");
+        let row: Option<PageRow> = on_db!(self, |p| {
+            let q = sqlx::query_as(&sql).bind(&id);
+            match recent {
+                Some(n) => q.bind(n),
+                None => q,
+            }
+            .fetch_optional(p)
+            .await
         })?;
+        let Some(row) = row else { return Ok(None) };
         let mut names = Vec::new();
         let mut kps = Vec::new();
-        for part in parts {
+        for part in crate::from_json::<Vec<PartRow>>(&row.parts)? {
             match (part.relationship, part.appropriate_person) {
                 (Some(relationship), Some(appropriate_person)) => kps.push(KeyPersonRow {
                     name: part.name,
@@ -241,7 +333,15 @@ impl Store {
                 _ => names.push(part.name),
             }
         }
-        row.into_person(names, kps).map(Some)
+        let json = |v: &Option<String>| v.as_deref().unwrap_or("[]").to_string();
+        Ok(Some(PersonPage {
+            merges: crate::from_json(&json(&row.merges))?,
+            recent_chronology: crate::from_json(&json(&row.recent))?,
+            chronology_total: row.chronology_total.unwrap_or(0),
+            enquiries: crate::from_json(&json(&row.enquiries))?,
+            alerts: crate::from_json(&json(&row.alerts))?,
+            person: row.person.into_person(names, kps)?,
+        }))
     }
 
     /// How many person records exist.

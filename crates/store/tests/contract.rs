@@ -599,7 +599,177 @@ async fn bulk_load_story(db: TestDb) {
     db.finish().await;
 }
 
+/// The person page reads the record and its parts in one statement: what
+/// it reads is what the separate reads of each part give, on both backends
+/// (names and key people, merges, the latest chronology and its count,
+/// enquiries newest first, alerts), including quotes and accents.
+async fn person_page_story(db: TestDb) {
+    let store = &db.store;
+    let mut tx = store.begin_audited().await.expect("begin");
+    tx.insert_agency("a1", "Test Council", true, 1)
+        .await
+        .expect("agency");
+    tx.insert_team("t1", "a1", "Hub").await.expect("team");
+    tx.insert_user(&pat(Some("t1"))).await.expect("user");
+    let id = PersonId(Uuid::now_v7());
+    let other = PersonId(Uuid::now_v7());
+    tx.insert_person(id, &person("Zoë", "O'Brien"), "u1", 2)
+        .await
+        .expect("person");
+    tx.insert_person(other, &person("Zoe", "OBrien"), "u1", 2)
+        .await
+        .expect("person");
+    tx.audit(event(1, "create", &id.to_string()))
+        .await
+        .expect("audit");
+    tx.commit().await.expect("commit");
+    let (pid, oid) = (id.to_string(), other.to_string());
+
+    // Nothing beside the record yet: empty parts, a count of none.
+    let page = store
+        .person_page(PersonScope::All, id, Some(3))
+        .await
+        .expect("page")
+        .expect("found");
+    assert_eq!(
+        Some(page.person.clone()),
+        store.find_person(PersonScope::All, id).await.expect("find")
+    );
+    assert!(page.merges.is_empty() && page.enquiries.is_empty() && page.alerts.is_empty());
+    assert!(page.recent_chronology.is_empty() && page.chronology_total == 0);
+
+    let mut tx = store.begin().await.expect("begin");
+    for n in 0..5_i64 {
+        tx.add_chronology(&safeguard_store::concerns::ChronologyRow {
+            id: format!("c{n}"),
+            person_id: pid.clone(),
+            at: 1_000 + n,
+            kind: "contact".into(),
+            summary: format!("Visit {n}: \"I’m fine\""),
+            actor_name: "Zoë".into(),
+            concern_id: None,
+        })
+        .await
+        .expect("entry");
+    }
+    tx.insert_merge(&safeguard_store::merges::MergeRow {
+        id: "m1".into(),
+        kept_id: pid.clone(),
+        merged_id: oid.clone(),
+        kept_version_after: 2,
+        kept_before: "{}".into(),
+        merged_before: r#"{"given_name":"Zoe"}"#.into(),
+        taken_from_merged: "dob,nhs".into(),
+        moved: "{}".into(),
+        merged_at: 5_000,
+        merged_by: "u1".into(),
+        undone_at: Some(6_000),
+        undone_by: Some("u1".into()),
+    })
+    .await
+    .expect("merge");
+    for n in 0..2_i64 {
+        tx.insert_alert(&safeguard_store::patterns::AlertRow {
+            id: format!("a{n}"),
+            rule: "repeat_concerns".into(),
+            subject_kind: "person".into(),
+            subject_id: pid.clone(),
+            subject_label: "Zoë O'Brien".into(),
+            threshold: 3,
+            days: 90,
+            raised_at: 7_000 + n,
+            decision: (n == 0).then(|| "noted".into()),
+            reasons: (n == 0).then(|| "Known; \"in hand\"".into()),
+            decided_at: (n == 0).then_some(8_000),
+            decided_by: (n == 0).then(|| "u1".into()),
+            decided_by_name: (n == 0).then(|| "Pat".into()),
+        })
+        .await
+        .expect("alert");
+    }
+    tx.commit().await.expect("commit");
+    for (n, kind) in [(1, "s42"), (2, "other")] {
+        execute_raw(
+            store,
+            &format!(
+                "INSERT INTO concerns (id, reference, receipt_hash, state, raiser_kind, channel, received_at, \
+                 received_on, what_happened, immediate_danger, consent, suspected_types) \
+                 VALUES ('k{n}', 'SG-{n}', 'h', 'received', 'public', 'online', 1, '2026-01-01', 'x', 'no', 'yes', '')"
+            ),
+        )
+        .await
+        .expect("concern");
+        execute_raw(
+            store,
+            &format!(
+                "INSERT INTO enquiries (id, concern_id, person_id, kind, state, started_on, created_at) \
+                 VALUES ('e{n}', 'k{n}', '{pid}', '{kind}', 'open', '2026-01-0{n}', {n}000)"
+            ),
+        )
+        .await
+        .expect("enquiry");
+    }
+
+    let page = store
+        .person_page(PersonScope::All, id, Some(3))
+        .await
+        .expect("page")
+        .expect("found");
+    assert_eq!(
+        Some(page.person.clone()),
+        store.find_person(PersonScope::All, id).await.expect("find")
+    );
+    assert_eq!(page.person.details.other_names, vec!["Nell".to_string()]);
+    assert_eq!(page.person.details.key_people.len(), 1);
+    let (latest, total) = store.recent_chronology(&pid, 3).await.expect("latest");
+    assert_eq!(
+        (page.recent_chronology.clone(), page.chronology_total),
+        (latest, total)
+    );
+    assert_eq!(total, 5);
+    assert_eq!(page.recent_chronology[0].summary, "Visit 4: \"I’m fine\"");
+    assert_eq!(page.merges, store.merges_into(&pid).await.expect("merges"));
+    assert_eq!(page.merges.len(), 1);
+    assert_eq!(page.merges[0].undone_at, Some(6_000));
+    assert_eq!(
+        page.enquiries,
+        store.enquiries_for_person(&pid).await.expect("enquiries")
+    );
+    assert_eq!(
+        page.enquiries
+            .iter()
+            .map(|e| e.id.as_str())
+            .collect::<Vec<_>>(),
+        ["e2", "e1"],
+        "newest first"
+    );
+    assert_eq!(
+        page.alerts,
+        store.alerts_about_person(&pid).await.expect("alerts")
+    );
+    assert_eq!(
+        page.alerts[1].reasons.as_deref(),
+        Some("Known; \"in hand\"")
+    );
+    // The record alone reads no parts; scope Nothing reads nothing.
+    let bare = store
+        .person_page(PersonScope::All, id, None)
+        .await
+        .expect("page")
+        .expect("found");
+    assert!(bare.merges.is_empty() && bare.enquiries.is_empty() && bare.chronology_total == 0);
+    assert!(
+        store
+            .person_page(PersonScope::Nothing, id, Some(3))
+            .await
+            .expect("page")
+            .is_none()
+    );
+    db.finish().await;
+}
+
 on_both_backends! {
+    person_page => super::person_page_story;
     bulk_load => super::bulk_load_story;
     store_contract => super::store_story;
     audit_group_commit => super::group_commit_story;

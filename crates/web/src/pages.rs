@@ -759,9 +759,9 @@ pub(crate) async fn view_person(
     Query(q): Query<SavedQuery>,
 ) -> Result<Response, PageError> {
     let pid = person_id(&id)?;
-    let person = match state
+    let overview = match state
         .core
-        .view_person(&user.actor, pid, &user.ctx, user.now)
+        .view_person_page(&user.actor, pid, &user.ctx, user.now, CHRONOLOGY_SHOWN)
         .await
     {
         Ok(p) => p,
@@ -779,32 +779,33 @@ pub(crate) async fn view_person(
         }
         Err(e) => return Err(e.into()),
     };
+    let person = &overview.person;
     let restriction = person
         .restriction()
         .await?
         .map(crate::access::RestrictionPanel::from);
-    let merges = person
-        .merges()
-        .await?
-        .into_iter()
+    let merges = overview
+        .merges
+        .iter()
+        .cloned()
         .map(crate::merges::MergeLine::from)
         .collect();
     // The latest entries; the whole chronology has a page of its own.
-    let (recent, chronology_total) = person.recent_chronology(CHRONOLOGY_SHOWN).await?;
-    let chronology = recent
-        .into_iter()
+    let chronology = overview
+        .recent_chronology
+        .iter()
         .map(|c| {
             (
                 when(c.at),
                 crate::display::dates_in_words(&c.summary),
-                c.actor_name,
+                c.actor_name.clone(),
             )
         })
         .collect();
-    let enquiries = person
-        .enquiries()
-        .await?
-        .into_iter()
+    let chronology_total = overview.chronology_total;
+    let enquiries = overview
+        .enquiries
+        .iter()
         .map(|e| {
             let kind = safeguard_domain::enquiry::EnquiryKind::parse(&e.kind)
                 .map(|k| k.label())
@@ -813,7 +814,7 @@ pub(crate) async fn view_person(
                 .map(|s| s.label())
                 .unwrap_or("");
             (
-                e.id,
+                e.id.clone(),
                 format!(
                     "{kind} started {} ({st})",
                     crate::display::day_words(&e.started_on)
@@ -821,13 +822,12 @@ pub(crate) async fn view_person(
             )
         })
         .collect();
-    let alerts = person
-        .alerts()
-        .await?
+    let alerts = overview
+        .alerts
         .iter()
         .map(|a| crate::patterns::alert_line(a, 0))
         .collect();
-    let p = PersonView::new(&person, state.core.today(user.now));
+    let p = PersonView::new(person, state.core.today(user.now));
     let t = PersonTemplate {
         l: Layout::new(p.name.clone(), &user),
         p,
