@@ -566,6 +566,13 @@ fn init_logging(format: LogFormat, filter: &str) {
     }
 }
 
+/// The server's allocator: mimalloc returns freed memory to the system and
+/// keeps each thread's allocations apart, where glibc's arenas held a
+/// loaded server at about twice the resident memory (docs/performance.md).
+/// The hot-path benchmark uses the same one.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

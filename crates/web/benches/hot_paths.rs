@@ -18,6 +18,10 @@
 
 mod common;
 
+/// The server's allocator (see `crates/safeguard/src/main.rs`).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
