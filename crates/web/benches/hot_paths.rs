@@ -8,8 +8,13 @@
 //!   committed with its audit event before the receipt) against a bare loop of
 //!   durable two-row transactions on the same database.
 //!
-//! Requests go through the real router without a network hop. Each figure is
-//! `HOT_SECONDS` (default 5) of load after one second of warm-up;
+//! Requests reach the real router two ways (`HOT_TRANSPORT`, default both):
+//! `process`, called in-process with no network hop, and `tcp`, over
+//! HTTP/1.1 on loopback with each client on its own keep-alive connection,
+//! as a load tool sends them (the server as `safeguard serve` runs it).
+//! Each figure is `HOT_SECONDS` (default 5) of load after one second of
+//! warm-up, with the process's CPU time per request (server and clients
+//! together: the machine's speed moves between runs, CPU per request less);
 //! `HOT_CLIENTS` (default `1,8,32`) sets the client counts, `HOT_EVENTS`
 //! (default 500) the chronology's length, `BENCH_BACKENDS=sqlite` or
 //! `=postgres` one backend. Figures: docs/performance.md.
@@ -23,12 +28,15 @@ mod common;
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::http::{Method, StatusCode, header};
+use axum::http::{Method, Request, StatusCode, header};
+use bytes::Bytes;
 use common::{call, env, p50_p99, router, session, token};
+use http_body_util::{BodyExt, Full};
 use safeguard_core::{CoreConfig, Safeguard};
 use safeguard_store::Store;
 use safeguard_store::testing::{Backend, TestDb, execute_raw};
@@ -38,6 +46,92 @@ struct Measured {
     per_second: f64,
     p50: f64,
     p99: f64,
+    /// The process's CPU time per request, in microseconds.
+    cpu_us: f64,
+}
+
+/// The process's CPU time so far (user and system), in seconds.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime and
+    // stime are the 12th and 13th, in clock ticks (100 a second on Linux).
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|v| v.parse().unwrap_or(0.0))
+        .collect();
+    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
+}
+
+/// How the load reaches the router.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Transport {
+    /// Called in-process, no network hop.
+    Process,
+    /// HTTP/1.1 over loopback, a keep-alive connection per client.
+    Tcp,
+}
+
+/// One client's way to the router.
+enum Conn {
+    Process(Router),
+    Tcp(tokio::sync::Mutex<hyper::client::conn::http1::SendRequest<Full<Bytes>>>),
+}
+
+impl Conn {
+    /// `n` clients' connections: to the router itself, or each its own
+    /// connection to `addr`.
+    async fn open(t: Transport, r: &Router, addr: SocketAddr, n: usize) -> Arc<Vec<Conn>> {
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(match t {
+                Transport::Process => Conn::Process(r.clone()),
+                Transport::Tcp => {
+                    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+                    stream.set_nodelay(true).expect("nodelay");
+                    let (sender, conn) =
+                        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                            .await
+                            .expect("handshake");
+                    tokio::spawn(conn);
+                    Conn::Tcp(tokio::sync::Mutex::new(sender))
+                }
+            });
+        }
+        Arc::new(out)
+    }
+
+    /// Sends one request; its status and body.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(header::HeaderName, String)],
+        body: String,
+    ) -> (StatusCode, String) {
+        match self {
+            Conn::Process(r) => {
+                let (s, _, b) = call(r, method, path, headers, body).await;
+                (s, b)
+            }
+            Conn::Tcp(sender) => {
+                let mut b = Request::builder()
+                    .method(method)
+                    .uri(path)
+                    .header(header::HOST, "127.0.0.1");
+                for (k, v) in headers {
+                    b = b.header(k, v);
+                }
+                let req = b.body(Full::new(Bytes::from(body))).expect("request");
+                let mut sender = sender.lock().await;
+                sender.ready().await.expect("ready");
+                let res = sender.send_request(req).await.expect("response");
+                let status = res.status();
+                let bytes = res.into_body().collect().await.expect("body").to_bytes();
+                (status, String::from_utf8_lossy(&bytes).into_owned())
+            }
+        }
+    }
 }
 
 /// `clients` tasks each calling `f` in a loop for `secs` seconds (after a
@@ -72,13 +166,16 @@ where
         (times, start.elapsed())
     };
     run(1.0, f.clone()).await;
+    let cpu = cpu_seconds();
     let (mut times, took) = run(secs, f).await;
+    let cpu_us = (cpu_seconds() - cpu) * 1e6 / times.len() as f64;
     let per_second = times.len() as f64 / took.as_secs_f64();
     let (p50, p99) = p50_p99(&mut times);
     Measured {
         per_second,
         p50,
         p99,
+        cpu_us,
     }
 }
 
@@ -155,7 +252,13 @@ fn memory() -> (f64, f64) {
     (kib("VmRSS:"), kib("VmHWM:"))
 }
 
-async fn backend_run(backend: Backend, clients: &[usize], secs: f64, events: u64) {
+async fn backend_run(
+    backend: Backend,
+    transports: &[Transport],
+    clients: &[usize],
+    secs: f64,
+    events: u64,
+) {
     let Some(db) = TestDb::new(backend).await else {
         return;
     };
@@ -164,6 +267,20 @@ async fn backend_run(backend: Backend, clients: &[usize], secs: f64, events: u64
         .await
         .expect("demo");
     let r = router(&core);
+    // The same router served over loopback, as `safeguard serve` serves it.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let served = r.clone();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            served.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("serve");
+    });
     let pid = person_with_history(&r, events).await;
     let cookie = session(&r, "practitioner").await;
     let page = Arc::new(format!("/people/{pid}"));
@@ -177,52 +294,13 @@ async fn backend_run(backend: Backend, clients: &[usize], secs: f64, events: u64
     .await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains(&format!("The latest 50 of {events} entries")) || events < 50);
-    println!("\n{backend:?}: person page ({events} chronology entries) against /health");
-    println!("| clients | /health per s | page per s | ratio | page p50 ms | page p99 ms |");
-    println!("|---|---|---|---|---|---|");
-    for &c in clients {
-        let hr = r.clone();
-        let health = drive(c, secs, move |_, _| {
-            let r = hr.clone();
-            async move {
-                let (s, _, _) = call(&r, Method::GET, "/health", &[], String::new()).await;
-                assert_eq!(s, StatusCode::OK);
-            }
-        })
-        .await;
-        let (pr, page, cookie) = (r.clone(), page.clone(), cookie.clone());
-        let person = drive(c, secs, move |_, _| {
-            let (r, page, cookie) = (pr.clone(), page.clone(), cookie.clone());
-            async move {
-                let (s, _, _) = call(
-                    &r,
-                    Method::GET,
-                    &page,
-                    &[(header::COOKIE, cookie)],
-                    String::new(),
-                )
-                .await;
-                assert_eq!(s, StatusCode::OK);
-            }
-        })
-        .await;
-        println!(
-            "| {c} | {:.0} | {:.0} | {:.2} | {:.1} | {:.1} |",
-            health.per_second,
-            person.per_second,
-            person.per_second / health.per_second,
-            person.p50,
-            person.p99
-        );
-    }
-
     execute_raw(
         &db.store,
         "CREATE TABLE bench_bare (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
     )
     .await
     .expect("bare table");
-    let body = Arc::new(
+    let intake_body = Arc::new(
         serde_json::json!({
             "raiser_kind": "public",
             "what_happened": "A synthetic concern for the intake benchmark: seen shouting at her mother.",
@@ -231,44 +309,98 @@ async fn backend_run(backend: Backend, clients: &[usize], secs: f64, events: u64
         })
         .to_string(),
     );
-    println!("\n{backend:?}: concern intake (JSON API) against bare durable 2-row transactions");
-    println!(
-        "| clients | bare tx per s | concerns per s | ratio | intake p50 ms | intake p99 ms |"
-    );
-    println!("|---|---|---|---|---|---|");
-    for &c in clients {
-        let store = db.store.clone();
-        let next = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let bare = drive(c, secs, move |_, _| {
-            let store = store.clone();
-            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            async move { bare_transaction(&store, format!("{c}-{n}")).await }
-        })
-        .await;
-        let (ir, body) = (r.clone(), body.clone());
-        let intake = drive(c, secs, move |_, _| {
-            let (r, body) = (ir.clone(), body.clone());
-            async move {
-                let (s, _, b) = call(
-                    &r,
-                    Method::POST,
-                    "/api/v1/public/concerns",
-                    &[(header::CONTENT_TYPE, "application/json".into())],
-                    body.to_string(),
-                )
-                .await;
-                assert_eq!(s, StatusCode::CREATED, "{b}");
-            }
-        })
-        .await;
+    let next = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    for &t in transports {
+        println!("\n{backend:?}, {t:?}: person page ({events} chronology entries) against /health");
         println!(
-            "| {c} | {:.0} | {:.0} | {:.2} | {:.1} | {:.1} |",
-            bare.per_second,
-            intake.per_second,
-            intake.per_second / bare.per_second,
-            intake.p50,
-            intake.p99
+            "| clients | /health per s | page per s | ratio | page p50 ms | page p99 ms | CPU us per /health | CPU us per page |"
         );
+        println!("|---|---|---|---|---|---|---|---|");
+        for &c in clients {
+            let conns = Conn::open(t, &r, addr, c).await;
+            let hc = conns.clone();
+            let health = drive(c, secs, move |c, _| {
+                let conns = hc.clone();
+                async move {
+                    let (s, _) = conns[c]
+                        .send(Method::GET, "/health", &[], String::new())
+                        .await;
+                    assert_eq!(s, StatusCode::OK);
+                }
+            })
+            .await;
+            let (pc, page, cookie) = (conns.clone(), page.clone(), cookie.clone());
+            let person = drive(c, secs, move |c, _| {
+                let (conns, page, cookie) = (pc.clone(), page.clone(), cookie.clone());
+                async move {
+                    let (s, _) = conns[c]
+                        .send(
+                            Method::GET,
+                            &page,
+                            &[(header::COOKIE, cookie)],
+                            String::new(),
+                        )
+                        .await;
+                    assert_eq!(s, StatusCode::OK);
+                }
+            })
+            .await;
+            println!(
+                "| {c} | {:.0} | {:.0} | {:.2} | {:.1} | {:.1} | {:.0} | {:.0} |",
+                health.per_second,
+                person.per_second,
+                person.per_second / health.per_second,
+                person.p50,
+                person.p99,
+                health.cpu_us,
+                person.cpu_us
+            );
+        }
+
+        println!(
+            "\n{backend:?}, {t:?}: concern intake (JSON API) against bare durable 2-row transactions"
+        );
+        println!(
+            "| clients | bare tx per s | concerns per s | ratio | intake p50 ms | intake p99 ms | CPU us per bare tx | CPU us per concern |"
+        );
+        println!("|---|---|---|---|---|---|---|---|");
+        for &c in clients {
+            let store = db.store.clone();
+            let n = next.clone();
+            let bare = drive(c, secs, move |_, _| {
+                let store = store.clone();
+                let n = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                async move { bare_transaction(&store, format!("{c}-{n}")).await }
+            })
+            .await;
+            let conns = Conn::open(t, &r, addr, c).await;
+            let body = intake_body.clone();
+            let intake = drive(c, secs, move |c, _| {
+                let (conns, body) = (conns.clone(), body.clone());
+                async move {
+                    let (s, b) = conns[c]
+                        .send(
+                            Method::POST,
+                            "/api/v1/public/concerns",
+                            &[(header::CONTENT_TYPE, "application/json".into())],
+                            body.to_string(),
+                        )
+                        .await;
+                    assert_eq!(s, StatusCode::CREATED, "{b}");
+                }
+            })
+            .await;
+            println!(
+                "| {c} | {:.0} | {:.0} | {:.2} | {:.1} | {:.1} | {:.0} | {:.0} |",
+                bare.per_second,
+                intake.per_second,
+                intake.per_second / bare.per_second,
+                intake.p50,
+                intake.p99,
+                bare.cpu_us,
+                intake.cpu_us
+            );
+        }
     }
     let verified = core.verify_audit().await.expect("verify");
     let (rss, peak) = memory();
@@ -287,12 +419,21 @@ async fn main() {
         .split(',')
         .filter_map(|c| c.trim().parse().ok())
         .collect();
+    let transports: Vec<Transport> = std::env::var("HOT_TRANSPORT")
+        .unwrap_or_else(|_| "process,tcp".into())
+        .split(',')
+        .filter_map(|t| match t.trim() {
+            "process" => Some(Transport::Process),
+            "tcp" => Some(Transport::Tcp),
+            _ => None,
+        })
+        .collect();
     let only = std::env::var("BENCH_BACKENDS").unwrap_or_default();
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let name = format!("{backend:?}").to_lowercase();
         if !only.is_empty() && !only.split(',').any(|b| b.trim() == name) {
             continue;
         }
-        backend_run(backend, &clients, secs, events).await;
+        backend_run(backend, &transports, &clients, secs, events).await;
     }
 }
