@@ -42,6 +42,15 @@ fn pat(team: Option<&str>) -> NewUser {
     }
 }
 
+/// The council `a1` with its team `t1` ("Hub") and Pat in it.
+async fn council_with_pat(tx: &mut safeguard_store::Tx) {
+    tx.insert_agency("a1", "Test Council", true, 1)
+        .await
+        .expect("agency");
+    tx.insert_team("t1", "a1", "Hub").await.expect("team");
+    tx.insert_user(&pat(Some("t1"))).await.expect("user");
+}
+
 fn person(given: &str, family: &str) -> safeguard_domain::person::PersonDetails {
     RawPerson {
         given_name: Some(given.into()),
@@ -71,11 +80,7 @@ fn person(given: &str, family: &str) -> safeguard_domain::person::PersonDetails 
 async fn store_story(db: TestDb) {
     let store = &db.store;
     let mut tx = store.begin_audited().await.expect("begin");
-    tx.insert_agency("a1", "Test Council", true, 1)
-        .await
-        .expect("agency");
-    tx.insert_team("t1", "a1", "Hub").await.expect("team");
-    tx.insert_user(&pat(Some("t1"))).await.expect("user");
+    council_with_pat(&mut tx).await;
     let id = PersonId(Uuid::now_v7());
     let details = person("Ada", "O'Brien-Smith");
     tx.insert_person(id, &details, "u1", 2)
@@ -606,11 +611,7 @@ async fn bulk_load_story(db: TestDb) {
 async fn person_page_story(db: TestDb) {
     let store = &db.store;
     let mut tx = store.begin_audited().await.expect("begin");
-    tx.insert_agency("a1", "Test Council", true, 1)
-        .await
-        .expect("agency");
-    tx.insert_team("t1", "a1", "Hub").await.expect("team");
-    tx.insert_user(&pat(Some("t1"))).await.expect("user");
+    council_with_pat(&mut tx).await;
     let id = PersonId(Uuid::now_v7());
     let other = PersonId(Uuid::now_v7());
     tx.insert_person(id, &person("Zoë", "O'Brien"), "u1", 2)
