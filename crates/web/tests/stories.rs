@@ -1244,14 +1244,7 @@ async fn operations_story(db: TestDb) {
     assert_eq!(ready.status, StatusCode::OK);
     assert_eq!(ready.json()["status"], "ready");
     b.login_ok("practitioner").await;
-    let ada = app
-        .db
-        .store
-        .people_named("ada brightwater")
-        .await
-        .expect("q")[0]
-        .id
-        .to_string();
+    let ada = app.person_id("ada brightwater").await;
     for _ in 0..3 {
         assert_eq!(
             b.get(&format!("/people/{ada}")).await.status,

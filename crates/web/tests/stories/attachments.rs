@@ -521,14 +521,7 @@ pub async fn attachments_story(db: TestDb) {
 /// scanned once one answers.
 pub async fn quarantine_story(db: TestDb) {
     let app = TestApp::new(db).await;
-    let ada = app
-        .db
-        .store
-        .people_named("ada brightwater")
-        .await
-        .expect("q")[0]
-        .id
-        .to_string();
+    let ada = app.person_id("ada brightwater").await;
     let p = app.api_as("practitioner").await;
     let letter = pdf("Waiting for its scan");
     let made = p
@@ -692,14 +685,7 @@ pub async fn s3_story(db: TestDb) {
         },
     )
     .await;
-    let ada = app
-        .db
-        .store
-        .people_named("ada brightwater")
-        .await
-        .expect("q")[0]
-        .id
-        .to_string();
+    let ada = app.person_id("ada brightwater").await;
     let p = app.api_as("practitioner").await;
     let letter = pdf("Kept in the council's bucket");
     let made = p

@@ -202,14 +202,7 @@ pub async fn public_raiser_story(db: TestDb) {
         view.contains("Strong match") && view.contains("same date of birth"),
         "matching suggests the existing record"
     );
-    let ada = app
-        .db
-        .store
-        .people_named("ada brightwater")
-        .await
-        .expect("q")[0]
-        .id
-        .to_string();
+    let ada = app.person_id("ada brightwater").await;
     let linked = m
         .post(
             &format!("/concerns/{cid}/adults/0/link"),
@@ -736,14 +729,7 @@ pub async fn api_triage_story(db: TestDb) {
             .status,
         StatusCode::BAD_REQUEST
     );
-    let ada = app
-        .db
-        .store
-        .people_named("ada brightwater")
-        .await
-        .expect("q")[0]
-        .id
-        .to_string();
+    let ada = app.person_id("ada brightwater").await;
     let link = m
         .call(
             Method::POST,

@@ -274,14 +274,7 @@ pub async fn break_glass_step_up_story(db: TestDb) {
     let app = TestApp::with_config(db, safeguard_core::CoreConfig::default()).await;
     app.add_user("north.worker", "practitioner", "", "North Locality Team")
         .await;
-    let ada = app
-        .db
-        .store
-        .people_named("ada brightwater")
-        .await
-        .expect("q")[0]
-        .id
-        .to_string();
+    let ada = app.person_id("ada brightwater").await;
     let mut b = app.browser();
     let signed = password(&mut b, "north.worker", DEMO_PASSWORD).await;
     assert_eq!(

@@ -205,6 +205,13 @@ pub fn router_web(
 }
 
 impl TestApp {
+    /// The id of the first demo record with these names (e.g. "ada brightwater").
+    pub async fn person_id(&self, names: &str) -> String {
+        self.db.store.people_named(names).await.expect("q")[0]
+            .id
+            .to_string()
+    }
+
     pub async fn new(db: TestDb) -> TestApp {
         TestApp::with_config(db, config()).await
     }
