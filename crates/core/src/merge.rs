@@ -280,19 +280,6 @@ impl Safeguard {
     }
 }
 
-/// The merges into a record, newest first (read with the opened record).
-pub(crate) async fn merges_of(
-    store: &safeguard_store::Store,
-    kept_id: &str,
-) -> CoreResult<Vec<MergeSummary>> {
-    store
-        .merges_into(kept_id)
-        .await?
-        .into_iter()
-        .map(summary)
-        .collect()
-}
-
 /// A merge as a page lists it.
 pub(crate) fn summary(r: safeguard_store::merges::MergeRow) -> CoreResult<MergeSummary> {
     let raw: RawPerson =

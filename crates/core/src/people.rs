@@ -118,23 +118,6 @@ impl OpenedPerson {
         Ok(self.store.contacts(&self.person.id.to_string()).await?)
     }
 
-    /// The records merged into this one, newest first (with undone merges).
-    pub async fn merges(&self) -> CoreResult<Vec<crate::merge::MergeSummary>> {
-        crate::merge::merges_of(&self.store, &self.person.id.to_string()).await
-    }
-
-    /// The newest `limit` entries of the chronology, and how many there are
-    /// (for a page that shows the latest and links to the whole).
-    pub async fn recent_chronology(
-        &self,
-        limit: i64,
-    ) -> CoreResult<(Vec<safeguard_store::concerns::ChronologyEntry>, i64)> {
-        Ok(self
-            .store
-            .recent_chronology(&self.person.id.to_string(), limit)
-            .await?)
-    }
-
     /// The documents, photos and recordings kept with the record, oldest
     /// first.
     pub async fn attachments(
@@ -242,7 +225,7 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
     ) -> CoreResult<OpenedPerson> {
-        Ok(self.open_person(actor, id, ctx, now, None).await?.0)
+        Ok(self.open_person(actor, id, ctx, now, None).await?.person)
     }
 
     /// A person's page: the record, opened as [`Safeguard::view_person`]
@@ -257,19 +240,7 @@ impl Safeguard {
         now: OffsetDateTime,
         recent: i64,
     ) -> CoreResult<PersonOverview> {
-        let (person, page) = self.open_person(actor, id, ctx, now, Some(recent)).await?;
-        Ok(PersonOverview {
-            merges: page
-                .merges
-                .into_iter()
-                .map(crate::merge::summary)
-                .collect::<CoreResult<_>>()?,
-            recent_chronology: page.recent_chronology,
-            chronology_total: page.chronology_total,
-            enquiries: page.enquiries,
-            alerts: page.alerts,
-            person,
-        })
+        self.open_person(actor, id, ctx, now, Some(recent)).await
     }
 
     /// Checks, reads and audits a view of a person's record (and, when
@@ -281,7 +252,7 @@ impl Safeguard {
         ctx: &Ctx,
         now: OffsetDateTime,
         page: Option<i64>,
-    ) -> CoreResult<(OpenedPerson, safeguard_store::people::PersonPage)> {
+    ) -> CoreResult<PersonOverview> {
         if decide(actor, Action::ViewPerson) == Decision::Deny {
             return self
                 .refuse(
@@ -331,15 +302,23 @@ impl Safeguard {
         let audit = self.record_view(actor, ctx, now, "person", id.to_string(), basis);
         let (found, ()) = tokio::try_join!(async { read.await.map_err(CoreError::from) }, audit)?;
         let page = found.ok_or(CoreError::NotFound)?;
-        Ok((
-            OpenedPerson {
-                person: page.person.clone(),
+        Ok(PersonOverview {
+            merges: page
+                .merges
+                .into_iter()
+                .map(crate::merge::summary)
+                .collect::<CoreResult<_>>()?,
+            recent_chronology: page.recent_chronology,
+            chronology_total: page.chronology_total,
+            enquiries: page.enquiries,
+            alerts: page.alerts,
+            person: OpenedPerson {
+                person: page.person,
                 basis,
                 restricted: facts.restricted,
                 store: self.store.clone(),
             },
-            page,
-        ))
+        })
     }
 
     /// Creates a person record. `id` may be chosen by the caller (a form

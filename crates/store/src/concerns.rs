@@ -407,6 +407,17 @@ impl Store {
         })?)
     }
 
+    /// SQL for the newest `$2` chronology entries of person `$1`, newest
+    /// first, as a JSON array (with the person page's other parts, or alone).
+    pub(crate) fn latest_chronology_sql(&self) -> String {
+        self.json_rows(
+            CHRONOLOGY_COLUMNS,
+            &["significant"],
+            "(SELECT * FROM chronology WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2) latest",
+            "at DESC, id DESC",
+        )
+    }
+
     /// The newest `limit` entries of a person's chronology, and how many
     /// there are in all.
     pub async fn recent_chronology(
@@ -418,12 +429,7 @@ impl Store {
         // beside the count. On the hottest page each row read is a wake-up
         // between SQLite's connection thread and the request (fifty entries
         // were fifty), and the count was a second round trip.
-        let latest = self.json_rows(
-            CHRONOLOGY_COLUMNS,
-            &["significant"],
-            "(SELECT * FROM chronology WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2) latest",
-            "at DESC, id DESC",
-        );
+        let latest = self.latest_chronology_sql();
         let sql =
             format!("SELECT {latest}, (SELECT COUNT(*) FROM chronology WHERE person_id = $1)");
         let (json, total): (String, i64) = on_db!(self, |p| sqlx::query_as(&sql)

@@ -285,12 +285,7 @@ impl Store {
                     "person_merges WHERE kept_id = $1",
                     "merged_at DESC, id",
                 ),
-                self.json_rows(
-                    crate::concerns::CHRONOLOGY_COLUMNS,
-                    &["significant"],
-                    "(SELECT * FROM chronology WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2) latest",
-                    "at DESC, id DESC",
-                ),
+                self.latest_chronology_sql(),
                 self.json_rows(
                     crate::enquiries::ENQUIRY_COLUMNS,
                     &[],
