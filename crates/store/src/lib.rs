@@ -194,6 +194,12 @@ struct Shared {
     /// SQLite has one writer at a time: writers queue here, in order, rather
     /// than polling the file lock (which left some waiting half a second).
     write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: the one connection writes go through, whichever handle
+    /// starts them. Only the writer whose turn it is uses it, so it never
+    /// waits; and as no other connection commits to the file, its page
+    /// cache stays warm (SQLite empties a connection's cache whenever
+    /// another connection has committed since its last transaction).
+    writer: Option<SqlitePool>,
     /// Audit events waiting for the next group commit.
     audit_queue: std::sync::Mutex<Vec<audit::Pending>>,
     /// Held by whoever is committing the queued audit events.
@@ -214,6 +220,36 @@ impl Store {
             shared: Default::default(),
         }
     }
+}
+
+/// SQLite: connections in the main pool, for reads (writes have their own).
+const SQLITE_READERS: u32 = 7;
+
+/// The options of a SQLite pool: the statement time limit, if set, on
+/// every connection.
+fn sqlite_pool(options: StoreOptions) -> sqlx::pool::PoolOptions<sqlx::Sqlite> {
+    let mut pool = pool_options::<sqlx::Sqlite>();
+    if let Some(limit) = options.statement_timeout {
+        pool = pool.after_connect(move |conn, _| {
+            Box::pin(async move {
+                let mut handle = conn.lock_handle().await?;
+                let mut last: Option<std::time::Instant> = None;
+                let mut started = std::time::Instant::now();
+                // Every ~100,000 virtual-machine steps (well under a
+                // millisecond): stop the statement once it has run too long.
+                handle.set_progress_handler(100_000, move || {
+                    let now = std::time::Instant::now();
+                    if last.is_none_or(|l| now.duration_since(l) > SQLITE_IDLE_GAP) {
+                        started = now;
+                    }
+                    last = Some(now);
+                    now.duration_since(started) <= limit
+                });
+                Ok(())
+            })
+        });
+    }
+    pool
 }
 
 /// Runs `$body` with `$p` bound to the backend's pool; the body is compiled
@@ -423,30 +459,22 @@ impl Store {
                 ),
             )
             .busy_timeout(Duration::from_secs(10));
-        let mut pool = pool_options::<sqlx::Sqlite>().max_connections(8);
-        if let Some(limit) = options.statement_timeout {
-            pool = pool.after_connect(move |conn, _| {
-                Box::pin(async move {
-                    let mut handle = conn.lock_handle().await?;
-                    let mut last: Option<std::time::Instant> = None;
-                    let mut started = std::time::Instant::now();
-                    // Every ~100,000 virtual-machine steps (well under a
-                    // millisecond): stop the statement once it has run too long.
-                    handle.set_progress_handler(100_000, move || {
-                        let now = std::time::Instant::now();
-                        if last.is_none_or(|l| now.duration_since(l) > SQLITE_IDLE_GAP) {
-                            started = now;
-                        }
-                        last = Some(now);
-                        now.duration_since(started) <= limit
-                    });
-                    Ok(())
-                })
-            });
-        }
-        let pool = pool.connect_with(opts).await?;
+        let pool = sqlite_pool(options);
+        let writer = sqlite_pool(options)
+            .max_connections(1)
+            .connect_lazy_with(opts.clone());
+        let pool = pool
+            .max_connections(SQLITE_READERS)
+            .connect_with(opts)
+            .await?;
         SQLITE_MIGRATOR.run(&pool).await?;
-        let store = Store::new(Db::Sqlite(pool));
+        let store = Store {
+            db: Db::Sqlite(pool),
+            shared: std::sync::Arc::new(Shared {
+                writer: Some(writer),
+                ..Default::default()
+            }),
+        };
         store.prepare_search().await?;
         Ok(store)
     }
@@ -566,16 +594,19 @@ impl Store {
     /// On SQLite it first takes its turn as the one writer (in order, in
     /// this process; other processes are waited for by the busy timeout).
     pub async fn begin(&self) -> Result<Tx> {
-        // The connection first, then (SQLite) the turn: a writer waiting for
-        // a connection must not hold up writers that have one (the public
-        // form's own pool).
-        let inner = match &self.db {
-            // Immediate: the write lock from the start, so a write never has
-            // to upgrade a read another process has overtaken.
-            Db::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(p) => TxInner::Postgres(p.begin().await?),
-        };
-        self.start(inner).await
+        match &self.db {
+            Db::Sqlite(p) => {
+                // The turn first, then the writing connection, which is free
+                // whenever the turn is ours.
+                let gate = self.write_turn().await?;
+                let pool = self.shared.writer.as_ref().unwrap_or(p);
+                // Immediate: the write lock from the start, so a write never
+                // has to upgrade a read another process has overtaken.
+                let inner = TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?);
+                Ok(self.tx(inner, Some(gate)))
+            }
+            Db::Postgres(p) => Ok(self.tx(TxInner::Postgres(p.begin().await?), None)),
+        }
     }
 
     /// A transaction on a connection of this pool if one is free now, or
@@ -597,31 +628,31 @@ impl Store {
                 other.begin().await
             };
         };
-        let mut tx = self.start(inner).await?;
+        let mut tx = self.tx(inner, None);
         tx.audited = audited;
         Ok(tx)
     }
 
-    async fn start(&self, inner: TxInner) -> Result<Tx> {
-        let gate = match inner {
-            TxInner::Sqlite(_) => Some(
-                tokio::time::timeout(
-                    WRITE_GATE_TIMEOUT,
-                    self.shared.write_gate.clone().lock_owned(),
-                )
-                .await
-                .map_err(|_| StoreError::Busy)?,
-            ),
-            TxInner::Postgres(_) => None,
-        };
-        Ok(Tx {
+    /// SQLite: this process's turn as the one writer, in order (other
+    /// processes are waited for by the busy timeout).
+    async fn write_turn(&self) -> Result<tokio::sync::OwnedMutexGuard<()>> {
+        tokio::time::timeout(
+            WRITE_GATE_TIMEOUT,
+            self.shared.write_gate.clone().lock_owned(),
+        )
+        .await
+        .map_err(|_| StoreError::Busy)
+    }
+
+    fn tx(&self, inner: TxInner, gate: Option<tokio::sync::OwnedMutexGuard<()>>) -> Tx {
+        Tx {
             inner,
             head: None,
             audited: false,
             pending: Vec::new(),
             store: self.clone(),
             _gate: gate,
-        })
+        }
     }
 
     /// A transaction that will record audit events. On SQLite it holds the
