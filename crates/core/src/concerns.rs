@@ -554,17 +554,17 @@ impl Safeguard {
         let id = new_uuid(now)?.to_string();
         let (reference, receipt_code) = new_receipt()?;
         let (row, adults) = concern_rows(&id, &reference, &receipt_code, &details, None, now);
-        let mut tx = self.store.begin_free_or(&self.reserve, true).await?;
-        tx.insert_concern(&row, &adults).await?;
-        tx.audit(public_event(
+        let event = public_event(
             ctx,
             now,
             "create",
             Some(id.clone()),
             raiser_label(details.raiser_kind),
-        )?)
-        .await?;
-        tx.commit().await?;
+        )?;
+        // Concerns sent at the same moment share one durable commit (SQLite).
+        self.store
+            .store_concern(&self.reserve, row, adults, event)
+            .await?;
         Ok(Receipt {
             concern_id: id,
             reference,

@@ -867,3 +867,123 @@ impl Tx {
         .map(|r| r.rows_affected()))?)
     }
 }
+
+/// A new concern waiting for a shared commit, with its audit event, and
+/// where to say how it went.
+pub(crate) type PendingConcern = (
+    ConcernRow,
+    Vec<AdultRow>,
+    crate::audit::NewAuditEvent,
+    tokio::sync::oneshot::Sender<std::result::Result<(), std::sync::Arc<crate::StoreError>>>,
+);
+
+/// The most concerns one shared commit stores.
+const CONCERN_BATCH: usize = 256;
+
+impl Store {
+    /// Stores a new concern and its adults with the audit event `event`,
+    /// and returns once they are committed (the public form's write).
+    ///
+    /// On SQLite, which has one writer at a time, concerns arriving while a
+    /// commit is under way wait and share the next one (group commit): each
+    /// is written under its own savepoint, so one that fails is undone alone
+    /// and its caller told why, and no caller hears "stored" before the
+    /// shared commit is durable. On PostgreSQL, where writers commit side by
+    /// side (sharing commits there was measured slower), each concern is its
+    /// own transaction. Either way the transaction is on this pool if it has
+    /// a connection free and otherwise on `other`'s (see
+    /// [`Store::begin_free_or`]).
+    pub async fn store_concern(
+        &self,
+        other: &Store,
+        row: ConcernRow,
+        adults: Vec<AdultRow>,
+        event: crate::audit::NewAuditEvent,
+    ) -> Result<()> {
+        if matches!(self.db, crate::Db::Postgres(_)) {
+            let mut tx = self.begin_free_or(other, true).await?;
+            tx.insert_concern(&row, &adults).await?;
+            tx.audit(event).await?;
+            return tx.commit().await;
+        }
+        let (done, mut result) = tokio::sync::oneshot::channel();
+        crate::audit::lock(&self.shared.concern_queue).push((row, adults, event, done));
+        let leader = self.shared.concern_leader.lock().await;
+        if let Ok(r) = result.try_recv() {
+            return r.map_err(crate::StoreError::Shared);
+        }
+        let batch: Vec<PendingConcern> = {
+            let mut queue = crate::audit::lock(&self.shared.concern_queue);
+            let n = queue.len().min(CONCERN_BATCH);
+            queue.drain(..n).collect()
+        };
+        if !batch.is_empty() {
+            // Run to the end even if this caller goes away, so the others
+            // waiting on the batch hear how it went.
+            let (store, other) = (self.clone(), other.clone());
+            let _ = tokio::spawn(async move { store.commit_concerns(&other, batch).await }).await;
+        }
+        drop(leader);
+        match result.await {
+            Ok(r) => r.map_err(crate::StoreError::Shared),
+            Err(_) => Err(crate::StoreError::Interrupted),
+        }
+    }
+
+    /// Writes `batch` in one transaction, each concern under a savepoint,
+    /// and tells each caller how it went.
+    async fn commit_concerns(&self, other: &Store, batch: Vec<PendingConcern>) {
+        type Done = tokio::sync::oneshot::Sender<
+            std::result::Result<(), std::sync::Arc<crate::StoreError>>,
+        >;
+        fn fail(waiting: impl IntoIterator<Item = Done>, e: crate::StoreError) {
+            let e = std::sync::Arc::new(e);
+            for w in waiting {
+                let _ = w.send(Err(e.clone()));
+            }
+        }
+        let mut tx = match self.begin_free_or(other, true).await {
+            Ok(tx) => tx,
+            Err(e) => return fail(batch.into_iter().map(|p| p.3), e),
+        };
+        let mut stored: Vec<Done> = Vec::with_capacity(batch.len());
+        let mut rest = batch.into_iter();
+        while let Some((row, adults, event, done)) = rest.next() {
+            let written = async {
+                savepoint(&mut tx, "SAVEPOINT concern").await?;
+                match tx.insert_concern(&row, &adults).await {
+                    Ok(()) => {
+                        savepoint(&mut tx, "RELEASE concern").await?;
+                        tx.audit(event).await?;
+                        Ok(Ok(()))
+                    }
+                    Err(e) => {
+                        // This concern alone is undone; the others stand.
+                        savepoint(&mut tx, "ROLLBACK TO concern").await?;
+                        savepoint(&mut tx, "RELEASE concern").await?;
+                        Ok(Err(e))
+                    }
+                }
+            }
+            .await;
+            match written {
+                Ok(Ok(())) => stored.push(done),
+                Ok(Err(e)) => fail([done], e),
+                // The transaction itself failed: nothing in it is kept.
+                Err(e) => {
+                    return fail(stored.into_iter().chain([done]).chain(rest.map(|p| p.3)), e);
+                }
+            }
+        }
+        let outcome = tx.commit().await.map_err(std::sync::Arc::new);
+        for w in stored {
+            let _ = w.send(outcome.clone());
+        }
+    }
+}
+
+/// Runs a savepoint statement in `tx`.
+async fn savepoint(tx: &mut Tx, sql: &str) -> Result<()> {
+    on_tx!(tx, |c| sqlx::query(sql).execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}

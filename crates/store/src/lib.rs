@@ -204,6 +204,10 @@ struct Shared {
     audit_queue: std::sync::Mutex<Vec<audit::Pending>>,
     /// Held by whoever is committing the queued audit events.
     audit_leader: tokio::sync::Mutex<()>,
+    /// SQLite: new concerns waiting for the next shared commit.
+    concern_queue: std::sync::Mutex<Vec<concerns::PendingConcern>>,
+    /// SQLite: held by whoever is committing the queued concerns.
+    concern_leader: tokio::sync::Mutex<()>,
     /// SQLite: the chain's head as this process last committed it, so a
     /// write need not read it first (checked as the head moves).
     head_cache: std::sync::Mutex<Option<(i64, String)>>,

@@ -5,6 +5,7 @@ use safeguard_domain::person::RawPerson;
 use safeguard_domain::{PersonId, PersonScope};
 use safeguard_store::accounts::{NewUser, SessionRow};
 use safeguard_store::audit::{AuditFilter, NewAuditEvent, Verification};
+use safeguard_store::concerns::{AdultRow, ConcernRow, ConcernScope};
 use safeguard_store::testing::{Backend, TestDb, drop_audit_guards, execute_raw};
 use safeguard_store::{Store, StoreError, on_both_backends};
 use time::macros::date;
@@ -769,7 +770,111 @@ async fn person_page_story(db: TestDb) {
     db.finish().await;
 }
 
+fn concern(id: &str, n: i64) -> (ConcernRow, Vec<AdultRow>) {
+    let row = ConcernRow {
+        id: id.into(),
+        reference: format!("SG-{n:06}"),
+        receipt_hash: format!("hash-{n}"),
+        state: "received".into(),
+        raiser_kind: "public".into(),
+        raiser_name: None,
+        raiser_role: None,
+        raiser_phone: None,
+        raiser_email: None,
+        raised_by: None,
+        raiser_agency_id: None,
+        channel: "online".into(),
+        received_at: 1_700_000_000_000 + n,
+        received_on: "2026-12-04".into(),
+        what_happened: format!("Synthetic concern {n}"),
+        where_happened: None,
+        location_type: None,
+        provider_name: None,
+        provider_id: None,
+        immediate_danger: "no".into(),
+        consent: "yes".into(),
+        consent_reason: None,
+        consent_detail: None,
+        suspected_types: "neglect".into(),
+        acknowledged_at: None,
+        decided_at: None,
+        closed_at: None,
+    };
+    let adult = AdultRow {
+        concern_id: id.into(),
+        position: 0,
+        name: Some(format!("Adult {n}")),
+        age: None,
+        address: None,
+        description: None,
+        nhs_number: None,
+        person_id: None,
+    };
+    (row, vec![adult])
+}
+
+/// Concerns sent at once are each stored with their audit event before
+/// their sender hears so; one that cannot be stored (its id is taken) is
+/// refused alone, and the others sharing its commit stand.
+async fn concern_intake_story(db: TestDb) {
+    let reserve = db.store.reserve();
+    let mut handles = Vec::new();
+    for n in 0..24_i64 {
+        let (store, reserve) = (db.store.clone(), reserve.clone());
+        // Two senders use one id: the second to arrive is refused.
+        let id = if n == 23 {
+            "c-0".to_string()
+        } else {
+            format!("c-{n}")
+        };
+        handles.push(tokio::spawn(async move {
+            let (row, adults) = concern(&id, n);
+            let stored = store
+                .store_concern(&reserve, row, adults, event(n, "create", &id))
+                .await;
+            if stored.is_ok() {
+                // Heard "stored": the concern and its adult are there.
+                let found = store
+                    .concern(&ConcernScope::All, &id)
+                    .await
+                    .expect("read")
+                    .expect("stored concern found");
+                assert_eq!(found.id, id);
+                assert_eq!(store.concern_adults(&id).await.expect("adults").len(), 1);
+            }
+            stored.is_ok()
+        }));
+    }
+    let mut stored = 0;
+    for h in handles {
+        stored += i64::from(h.await.expect("task"));
+    }
+    assert_eq!(stored, 23, "every concern but the duplicate is stored");
+    // One event per stored concern, every one in the chain.
+    assert_eq!(
+        db.store.verify_audit().await.expect("verify"),
+        Verification::Intact { events: 23 }
+    );
+    let refused = db
+        .store
+        .store_concern(
+            &reserve,
+            concern("c-1", 99).0,
+            Vec::new(),
+            event(99, "create", "c-1"),
+        )
+        .await;
+    assert!(refused.is_err(), "a taken id is refused");
+    assert_eq!(
+        db.store.verify_audit().await.expect("verify"),
+        Verification::Intact { events: 23 },
+        "a refused concern leaves no event"
+    );
+    db.finish().await;
+}
+
 on_both_backends! {
+    concern_intake => super::concern_intake_story;
     person_page => super::person_page_story;
     bulk_load => super::bulk_load_story;
     store_contract => super::store_story;
