@@ -909,15 +909,21 @@ impl Store {
         let (done, mut result) = tokio::sync::oneshot::channel();
         crate::audit::lock(&self.shared.concern_queue).push((row, adults, event, done));
         let leader = self.shared.concern_leader.lock().await;
-        if let Ok(r) = result.try_recv() {
-            return r.map_err(crate::StoreError::Shared);
-        }
-        let batch: Vec<PendingConcern> = {
-            let mut queue = crate::audit::lock(&self.shared.concern_queue);
-            let n = queue.len().min(CONCERN_BATCH);
-            queue.drain(..n).collect()
-        };
-        if !batch.is_empty() {
+        // Commit the oldest waiting concerns, a batch at a time, until this
+        // caller's own is among those committed: so none is left queued with
+        // nobody to lead it.
+        loop {
+            if let Ok(r) = result.try_recv() {
+                return r.map_err(crate::StoreError::Shared);
+            }
+            let batch: Vec<PendingConcern> = {
+                let mut queue = crate::audit::lock(&self.shared.concern_queue);
+                let n = queue.len().min(CONCERN_BATCH);
+                queue.drain(..n).collect()
+            };
+            if batch.is_empty() {
+                break;
+            }
             // Run to the end even if this caller goes away, so the others
             // waiting on the batch hear how it went.
             let (store, other) = (self.clone(), other.clone());

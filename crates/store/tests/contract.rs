@@ -870,6 +870,26 @@ async fn concern_intake_story(db: TestDb) {
         Verification::Intact { events: 23 },
         "a refused concern leaves no event"
     );
+    // More at once than one shared commit takes (256): every one is stored.
+    let burst: Vec<_> = (100..400_i64)
+        .map(|n| {
+            let (store, reserve) = (db.store.clone(), reserve.clone());
+            tokio::spawn(async move {
+                let id = format!("c-{n}");
+                let (row, adults) = concern(&id, n);
+                store
+                    .store_concern(&reserve, row, adults, event(n, "create", &id))
+                    .await
+            })
+        })
+        .collect();
+    for h in burst {
+        h.await.expect("task").expect("stored");
+    }
+    assert_eq!(
+        db.store.verify_audit().await.expect("verify"),
+        Verification::Intact { events: 323 }
+    );
     db.finish().await;
 }
 
