@@ -936,8 +936,8 @@ impl Store {
         }
     }
 
-    /// Writes `batch` in one transaction, each concern under a savepoint,
-    /// and tells each caller how it went.
+    /// Writes `batch` in one transaction, each concern under a savepoint
+    /// when there are several, and tells each caller how it went.
     async fn commit_concerns(&self, other: &Store, batch: Vec<PendingConcern>) {
         type Done = tokio::sync::oneshot::Sender<
             std::result::Result<(), std::sync::Arc<crate::StoreError>>,
@@ -952,10 +952,18 @@ impl Store {
             Ok(tx) => tx,
             Err(e) => return fail(batch.into_iter().map(|p| p.3), e),
         };
+        // A concern alone needs no savepoint: if it fails, so does the
+        // transaction, which holds nothing else.
+        let shared = batch.len() > 1;
         let mut stored: Vec<Done> = Vec::with_capacity(batch.len());
         let mut rest = batch.into_iter();
         while let Some((row, adults, event, done)) = rest.next() {
             let written = async {
+                if !shared {
+                    tx.insert_concern(&row, &adults).await?;
+                    tx.audit(event).await?;
+                    return Ok(Ok(()));
+                }
                 savepoint(&mut tx, "SAVEPOINT concern").await?;
                 match tx.insert_concern(&row, &adults).await {
                     Ok(()) => {

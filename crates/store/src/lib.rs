@@ -618,8 +618,8 @@ impl Store {
     /// writes through the main pool while it has room and through its own
     /// small pool when slow reads hold the main one.
     ///
-    /// SQLite has one writer at a time whichever pool it comes from, so
-    /// there the write always goes through `other`.
+    /// On SQLite every write goes through the one writing connection
+    /// whichever handle starts it (see [`Store::begin`]).
     pub async fn begin_free_or(&self, other: &Store, audited: bool) -> Result<Tx> {
         let inner = match &self.db {
             Db::Sqlite(_) => None,
