@@ -318,12 +318,13 @@ impl Tx {
 /// Each event's (sequence number, previous hash, hash) chained from
 /// `start`, and the head after the last.
 #[allow(clippy::type_complexity)]
-fn link(
+pub(crate) fn link<'a>(
     start: &(i64, String),
-    events: &[NewAuditEvent],
+    events: impl IntoIterator<Item = &'a NewAuditEvent>,
 ) -> (Vec<(i64, String, String)>, (i64, String)) {
     let (mut seq, mut hash) = start.clone();
-    let mut out = Vec::with_capacity(events.len());
+    let events = events.into_iter();
+    let mut out = Vec::with_capacity(events.size_hint().0);
     for e in events {
         let prev = hash;
         seq += 1;
@@ -331,6 +332,62 @@ fn link(
         out.push((seq, prev, hash.clone()));
     }
     (out, (seq, hash))
+}
+
+/// SQLite: statements that move the chain's head from `from` and insert
+/// `n` events after it, with parameters numbered from `$first` (bind them
+/// with [`bind_chain`]), for writes that append in the same trip as their
+/// other statements. If the head no longer holds `from` (another process
+/// has written since), the move sets its sequence number to NULL, which the
+/// column refuses: the statement fails, and with it the rest of the trip, so
+/// nothing is ever linked to a stale head.
+pub(crate) fn chain_sql(first: usize, n: usize) -> String {
+    let rows = (0..n)
+        .map(|r| format!("({})", crate::marks(first + 4 + r * 15, 15)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "UPDATE audit_head SET last_seq = CASE WHEN last_seq = ${} AND last_hash = ${} THEN ${} END, \
+         last_hash = ${} WHERE id = 1; INSERT INTO audit_events ({COLUMNS}) VALUES {rows}",
+        first,
+        first + 1,
+        first + 2,
+        first + 3
+    )
+}
+
+/// Binds [`chain_sql`]'s parameters: the head it moves from (`from`) and to
+/// (`end`), then each event with its link (from [`link`]).
+pub(crate) fn bind_chain<'q>(
+    q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    from: &'q (i64, String),
+    end: &'q (i64, String),
+    events: impl Iterator<Item = &'q NewAuditEvent>,
+    links: &'q [(i64, String, String)],
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    let mut q = q.bind(from.0).bind(&from.1).bind(end.0).bind(&end.1);
+    for (e, (seq, prev, hash)) in events.zip(links) {
+        q = bind_event!(q.bind(*seq), e).bind(prev).bind(hash);
+    }
+    q
+}
+
+/// PostgreSQL: `audit_pending`'s columns and `n` rows of them with
+/// parameters numbered from `$first`, bound with [`bind_pending`].
+pub(crate) fn pending_sql(first: usize, n: usize) -> String {
+    let rows = (0..n)
+        .map(|r| format!("({})", crate::marks(first + r * 12, 12)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("INSERT INTO audit_pending ({PENDING_COLUMNS}) VALUES {rows}")
+}
+
+/// Binds [`pending_sql`]'s parameters for `e`.
+pub(crate) fn bind_pending<'q>(
+    q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    e: &'q NewAuditEvent,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    bind_event!(q, e)
 }
 
 impl Store {
@@ -378,6 +435,65 @@ impl Store {
         tx.pending.extend(events);
         tx.commit().await
     }
+
+    /// SQLite: this process's turn as the one writer, with the chain's
+    /// head as this process last committed it, for a write made in one trip
+    /// to the database ([`Store::run_one_trip`]). None on PostgreSQL, or
+    /// when the head is not known (nothing committed yet, or the last write
+    /// in one trip failed).
+    ///
+    /// Each statement is a trip to SQLite's connection thread and back, two
+    /// thread switches, which cost more than small statements do: a write
+    /// whose statements all go in one list makes one trip, not one each.
+    pub(crate) async fn one_trip(&self) -> Option<OneTrip> {
+        let Db::Sqlite(_) = &self.db else {
+            return None;
+        };
+        let gate = self.write_turn().await.ok()?;
+        // Read under the turn: no write of this process can move the head
+        // past it now. Another process may have; then the head's move fails
+        // (see [`chain_sql`]).
+        let from = lock(&self.shared.head_cache).clone()?;
+        Some(OneTrip { gate, from })
+    }
+
+    /// Runs `q`, a whole transaction from `BEGIN IMMEDIATE` to `COMMIT`
+    /// whose chain statements ([`chain_sql`]) move the head from
+    /// `trip.from` to `end`, on the writing connection, and says whether it
+    /// committed. If it did not, nothing of it is kept: the transaction is
+    /// rolled back (statements that fail leave it open), and if there is
+    /// none to roll back or the rollback fails, the connection is let go
+    /// and the pool opens another, so no later write can land in a
+    /// transaction left over. The head is then read afresh by the next
+    /// write, which the caller makes the careful way.
+    pub(crate) async fn run_one_trip<'q>(
+        &self,
+        trip: OneTrip,
+        q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+        end: (i64, String),
+    ) -> bool {
+        let Db::Sqlite(p) = &self.db else {
+            return false;
+        };
+        let pool = self.shared.writer.as_ref().unwrap_or(p);
+        let Ok(mut conn) = pool.acquire().await else {
+            return false;
+        };
+        let written = q.execute(&mut *conn).await.is_ok();
+        *lock(&self.shared.head_cache) = written.then_some(end);
+        if !written && sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+            drop(conn.detach());
+        }
+        drop(trip.gate);
+        written
+    }
+}
+
+/// A writer's turn and the chain's head, for a write made in one trip.
+pub(crate) struct OneTrip {
+    gate: tokio::sync::OwnedMutexGuard<()>,
+    /// The head the write's events are linked onto.
+    pub(crate) from: (i64, String),
 }
 
 /// `($1, …, $k), ($k+1, …)`: `rows` groups of `per` numbered parameters.

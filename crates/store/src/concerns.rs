@@ -184,6 +184,92 @@ pub(crate) const CONCERN_COLUMNS: &str = "id, reference, receipt_hash, state, ra
     location_type, provider_name, provider_id, immediate_danger, consent, consent_reason, consent_detail, \
     suspected_types, acknowledged_at, decided_at, closed_at";
 
+/// Binds a concern's fields in [`CONCERN_COLUMNS`] order.
+macro_rules! bind_concern {
+    ($q:expr, $c:expr) => {
+        $q.bind(&$c.id)
+            .bind(&$c.reference)
+            .bind(&$c.receipt_hash)
+            .bind(&$c.state)
+            .bind(&$c.raiser_kind)
+            .bind(&$c.raiser_name)
+            .bind(&$c.raiser_role)
+            .bind(&$c.raiser_phone)
+            .bind(&$c.raiser_email)
+            .bind(&$c.raised_by)
+            .bind(&$c.raiser_agency_id)
+            .bind(&$c.channel)
+            .bind($c.received_at)
+            .bind(&$c.received_on)
+            .bind(&$c.what_happened)
+            .bind(&$c.where_happened)
+            .bind(&$c.location_type)
+            .bind(&$c.provider_name)
+            .bind(&$c.provider_id)
+            .bind(&$c.immediate_danger)
+            .bind(&$c.consent)
+            .bind(&$c.consent_reason)
+            .bind(&$c.consent_detail)
+            .bind(&$c.suspected_types)
+            .bind($c.acknowledged_at)
+            .bind($c.decided_at)
+            .bind($c.closed_at)
+    };
+}
+
+/// Binds an adult's fields in the order [`adult_values`] numbers them.
+macro_rules! bind_adult {
+    ($q:expr, $a:expr) => {
+        $q.bind(&$a.concern_id)
+            .bind($a.position)
+            .bind(&$a.name)
+            .bind(&$a.age)
+            .bind(&$a.address)
+            .bind(&$a.description)
+            .bind(&$a.nhs_number)
+            .bind(&$a.person_id)
+    };
+}
+
+/// Parameters per concern row.
+const CONCERN_PARAMS: usize = 27;
+/// Parameters per adult row.
+const ADULT_PARAMS: usize = 8;
+
+const ADULT_INSERT: &str = "INSERT INTO concern_adults (concern_id, position, name, age, address, description, \
+                            nhs_number, person_id, support_reason) VALUES ";
+
+/// An adult's values numbered from `$from`; the support reason comes from
+/// the linked person record, if any.
+fn adult_values(from: usize) -> String {
+    format!(
+        "({}, (SELECT primary_support_reason FROM people WHERE id = ${}))",
+        crate::marks(from, ADULT_PARAMS),
+        from + ADULT_PARAMS - 1
+    )
+}
+
+/// One statement inserting `concerns` rows and another inserting `adults`
+/// rows (none if there are none), numbered from `$1`, to be bound with
+/// [`bind_concern!`] for each concern and then [`bind_adult!`] for each
+/// adult; and the number of parameters they take.
+fn intake_inserts(concerns: usize, adults: usize) -> (String, Option<String>, usize) {
+    let rows = (0..concerns)
+        .map(|i| format!("({})", crate::marks(1 + i * CONCERN_PARAMS, CONCERN_PARAMS)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let concern_sql = format!("INSERT INTO concerns ({CONCERN_COLUMNS}) VALUES {rows}");
+    let first = 1 + concerns * CONCERN_PARAMS;
+    let adult_sql = (adults > 0).then(|| {
+        let rows = (0..adults)
+            .map(|i| adult_values(first + i * ADULT_PARAMS))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!("{ADULT_INSERT}{rows}")
+    });
+    (concern_sql, adult_sql, first - 1 + adults * ADULT_PARAMS)
+}
+
 /// The scope as SQL over `concerns` (unaliased), with values to bind from `$param`.
 pub(crate) fn scope_clause(scope: &ConcernScope, param: usize) -> Option<(String, Vec<Value>)> {
     match scope {
@@ -489,59 +575,17 @@ impl Store {
 impl Tx {
     /// Stores a new concern and its adults.
     pub async fn insert_concern(&mut self, c: &ConcernRow, adults: &[AdultRow]) -> Result<()> {
-        let sql = format!(
-            "INSERT INTO concerns ({CONCERN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-             $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)"
-        );
-        on_tx!(self, |x| sqlx::query(&sql)
-            .bind(&c.id)
-            .bind(&c.reference)
-            .bind(&c.receipt_hash)
-            .bind(&c.state)
-            .bind(&c.raiser_kind)
-            .bind(&c.raiser_name)
-            .bind(&c.raiser_role)
-            .bind(&c.raiser_phone)
-            .bind(&c.raiser_email)
-            .bind(&c.raised_by)
-            .bind(&c.raiser_agency_id)
-            .bind(&c.channel)
-            .bind(c.received_at)
-            .bind(&c.received_on)
-            .bind(&c.what_happened)
-            .bind(&c.where_happened)
-            .bind(&c.location_type)
-            .bind(&c.provider_name)
-            .bind(&c.provider_id)
-            .bind(&c.immediate_danger)
-            .bind(&c.consent)
-            .bind(&c.consent_reason)
-            .bind(&c.consent_detail)
-            .bind(&c.suspected_types)
-            .bind(c.acknowledged_at)
-            .bind(c.decided_at)
-            .bind(c.closed_at)
+        let (concern_sql, _, _) = intake_inserts(1, 0);
+        on_tx!(self, |x| bind_concern!(sqlx::query(&concern_sql), c)
             .execute(&mut *x)
             .await
             .map(|_| ()))?;
+        let adult_sql = format!("{ADULT_INSERT}{}", adult_values(1));
         for a in adults {
-            on_tx!(self, |x| {
-                sqlx::query(
-                "INSERT INTO concern_adults (concern_id, position, name, age, address, description, nhs_number, person_id, support_reason) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT primary_support_reason FROM people WHERE id = $8))"
-            )
-            .bind(&a.concern_id)
-            .bind(a.position)
-            .bind(&a.name)
-            .bind(&a.age)
-            .bind(&a.address)
-            .bind(&a.description)
-            .bind(&a.nhs_number)
-            .bind(&a.person_id)
-            .execute(&mut *x)
-            .await
-            .map(|_| ())
-            })?;
+            on_tx!(self, |x| bind_adult!(sqlx::query(&adult_sql), a)
+                .execute(&mut *x)
+                .await
+                .map(|_| ()))?;
         }
         Ok(())
     }
@@ -900,11 +944,29 @@ impl Store {
         adults: Vec<AdultRow>,
         event: crate::audit::NewAuditEvent,
     ) -> Result<()> {
-        if matches!(self.db, crate::Db::Postgres(_)) {
-            let mut tx = self.begin_free_or(other, true).await?;
-            tx.insert_concern(&row, &adults).await?;
-            tx.audit(event).await?;
-            return tx.commit().await;
+        if let (crate::Db::Postgres(p), crate::Db::Postgres(reserve)) = (&self.db, &other.db) {
+            // One statement, so one trip and its own transaction: the
+            // concern, its adults and its event (for the sequencer) commit
+            // together or not at all.
+            let (concern_sql, adult_sql, params) = intake_inserts(1, adults.len());
+            let mut sql = format!("WITH concern AS ({concern_sql})");
+            if let Some(adult_sql) = adult_sql {
+                sql.push_str(&format!(", adults AS ({adult_sql})"));
+            }
+            sql.push(' ');
+            sql.push_str(&crate::audit::pending_sql(params + 1, 1));
+            let mut q = bind_concern!(sqlx::query(&sql), row);
+            for a in &adults {
+                q = bind_adult!(q, a);
+            }
+            q = crate::audit::bind_pending(q, &event);
+            let mut conn = match p.try_acquire() {
+                Some(c) => c,
+                None => reserve.acquire().await?,
+            };
+            q.execute(&mut *conn).await?;
+            self.chain_soon();
+            return Ok(());
         }
         let (done, mut result) = tokio::sync::oneshot::channel();
         crate::audit::lock(&self.shared.concern_queue).push((row, adults, event, done));
@@ -947,6 +1009,12 @@ impl Store {
             for w in waiting {
                 let _ = w.send(Err(e.clone()));
             }
+        }
+        if self.commit_concerns_at_once(&batch).await {
+            for (_, _, _, done) in batch {
+                let _ = done.send(Ok(()));
+            }
+            return;
         }
         let mut tx = match self.begin_free_or(other, true).await {
             Ok(tx) => tx,
@@ -995,6 +1063,53 @@ impl Store {
         }
     }
 }
+
+impl Store {
+    /// SQLite: writes `batch` in one trip to the database — the begin, the
+    /// concerns, their adults, the audit events with the head's move, and
+    /// the commit as one list of statements — and says whether it did.
+    ///
+    /// Each statement is a trip to SQLite's connection thread and back (two
+    /// thread switches), which at one client cost more than the statements.
+    /// This needs the head this process last committed (see
+    /// [`Store::one_trip`]). Anything that fails (a duplicate id, a
+    /// stale head, a full disk) rolls the whole trip back, and the caller
+    /// writes the batch the careful way, which finds out which concern
+    /// failed and why.
+    async fn commit_concerns_at_once(&self, batch: &[PendingConcern]) -> bool {
+        let adults: usize = batch.iter().map(|c| c.1.len()).sum();
+        let (concern_sql, adult_sql, params) = intake_inserts(batch.len(), adults);
+        if params + 4 + batch.len() * 15 > MAX_PARAMETERS {
+            return false;
+        }
+        let Some(trip) = self.one_trip().await else {
+            return false;
+        };
+        let from = trip.from.clone();
+        let (links, end) = crate::audit::link(&from, batch.iter().map(|c| &c.2));
+        let mut sql = format!("BEGIN IMMEDIATE; {concern_sql}; ");
+        if let Some(adult_sql) = adult_sql {
+            sql.push_str(&adult_sql);
+            sql.push_str("; ");
+        }
+        sql.push_str(&crate::audit::chain_sql(params + 1, batch.len()));
+        sql.push_str("; COMMIT");
+        // A lone concern (every one at one client) always has the same
+        // statements: keep them prepared.
+        let mut q = sqlx::query(&sql).persistent(batch.len() == 1 && adults == 1);
+        for c in batch {
+            q = bind_concern!(q, c.0);
+        }
+        for a in batch.iter().flat_map(|c| &c.1) {
+            q = bind_adult!(q, a);
+        }
+        let q = crate::audit::bind_chain(q, &from, &end, batch.iter().map(|c| &c.2), &links);
+        self.run_one_trip(trip, q, end.clone()).await
+    }
+}
+
+/// The most parameters one statement list binds (SQLite allows 32,766).
+const MAX_PARAMETERS: usize = 30_000;
 
 /// Runs a savepoint statement in `tx`.
 async fn savepoint(tx: &mut Tx, sql: &str) -> Result<()> {

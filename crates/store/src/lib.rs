@@ -639,7 +639,7 @@ impl Store {
 
     /// SQLite: this process's turn as the one writer, in order (other
     /// processes are waited for by the busy timeout).
-    async fn write_turn(&self) -> Result<tokio::sync::OwnedMutexGuard<()>> {
+    pub(crate) async fn write_turn(&self) -> Result<tokio::sync::OwnedMutexGuard<()>> {
         tokio::time::timeout(
             WRITE_GATE_TIMEOUT,
             self.shared.write_gate.clone().lock_owned(),

@@ -890,6 +890,41 @@ async fn concern_intake_story(db: TestDb) {
         db.store.verify_audit().await.expect("verify"),
         Verification::Intact { events: 323 }
     );
+    // Another process (its own handle on the database) stores concerns in
+    // between: each one here still links onto the true head of the chain.
+    let other = Store::connect(&db.url).await.expect("second handle");
+    for n in 500..506_i64 {
+        let (writer, id) = if n % 2 == 0 {
+            (&db.store, format!("c-{n}"))
+        } else {
+            (&other, format!("c-{n}"))
+        };
+        let (row, mut adults) = concern(&id, n);
+        // Two adults, and none: both stored as sent.
+        if n == 502 {
+            let mut second = adults[0].clone();
+            second.position = 1;
+            second.name = Some("Second adult".into());
+            adults.push(second);
+        }
+        if n == 504 {
+            adults.clear();
+        }
+        let expected = adults.len();
+        writer
+            .store_concern(&other.reserve(), row, adults, event(n, "create", &id))
+            .await
+            .expect("stored");
+        assert_eq!(
+            db.store.concern_adults(&id).await.expect("adults").len(),
+            expected
+        );
+    }
+    other.close().await;
+    assert_eq!(
+        db.store.verify_audit().await.expect("verify"),
+        Verification::Intact { events: 329 }
+    );
     db.finish().await;
 }
 
