@@ -414,7 +414,7 @@ impl Store {
             let commit = tokio::spawn(async move {
                 let (events, waiting): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
                 let outcome = store
-                    .commit_audit_events(events.into_iter().flatten())
+                    .commit_audit_events(events.into_iter().flatten().collect())
                     .await
                     .map_err(std::sync::Arc::new);
                 for w in waiting {
@@ -430,7 +430,38 @@ impl Store {
         }
     }
 
-    async fn commit_audit_events(&self, events: impl Iterator<Item = NewAuditEvent>) -> Result<()> {
+    /// Commits `events` in one trip to the database when it can: on
+    /// PostgreSQL one statement queues them for the sequencer (its own
+    /// transaction); on SQLite begin, append and commit go as one list of
+    /// statements (see [`Store::one_trip`]). Otherwise, a transaction.
+    async fn commit_audit_events(&self, events: Vec<NewAuditEvent>) -> Result<()> {
+        match &self.db {
+            Db::Postgres(p) if events.len() <= APPEND_CHUNK => {
+                let sql = pending_sql(1, events.len());
+                let mut q = sqlx::query(&sql);
+                for e in &events {
+                    q = bind_pending(q, e);
+                }
+                q.execute(p).await?;
+                self.chain_soon();
+                return Ok(());
+            }
+            Db::Sqlite(_) if events.len() <= APPEND_CHUNK => {
+                if let Some(trip) = self.one_trip().await {
+                    let from = trip.from.clone();
+                    let (links, end) = link(&from, &events);
+                    let sql = format!("BEGIN IMMEDIATE; {}; COMMIT", chain_sql(1, events.len()));
+                    // One event (a view at a quiet moment) always has the
+                    // same statements: keep them prepared.
+                    let q = sqlx::query(&sql).persistent(events.len() == 1);
+                    let q = bind_chain(q, &from, &end, events.iter(), &links);
+                    if self.run_one_trip(trip, q, end.clone()).await {
+                        return Ok(());
+                    }
+                }
+            }
+            _ => {}
+        }
         let mut tx = self.begin_audited().await?;
         tx.pending.extend(events);
         tx.commit().await
