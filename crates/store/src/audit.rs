@@ -241,10 +241,7 @@ impl Tx {
     async fn queue_pending(&mut self) -> Result<()> {
         let events = std::mem::take(&mut self.pending);
         for chunk in events.chunks(APPEND_CHUNK) {
-            let sql = format!(
-                "INSERT INTO audit_pending ({PENDING_COLUMNS}) VALUES {}",
-                placeholders(chunk.len(), 12)
-            );
+            let sql = pending_sql(1, chunk.len());
             on_tx!(self, |c| {
                 let mut q = sqlx::query(&sql);
                 for e in chunk {
@@ -298,10 +295,7 @@ impl Tx {
             self.take_head().await?;
         };
         for (chunk, links) in events.chunks(APPEND_CHUNK).zip(links.chunks(APPEND_CHUNK)) {
-            let sql = format!(
-                "INSERT INTO audit_events ({COLUMNS}) VALUES {}",
-                placeholders(chunk.len(), 15)
-            );
+            let sql = events_sql(1, chunk.len());
             on_tx!(self, |c| {
                 let mut q = sqlx::query(&sql);
                 for (e, (seq, prev, hash)) in chunk.iter().zip(links) {
@@ -342,17 +336,35 @@ pub(crate) fn link<'a>(
 /// column refuses: the statement fails, and with it the rest of the trip, so
 /// nothing is ever linked to a stale head.
 pub(crate) fn chain_sql(first: usize, n: usize) -> String {
-    let rows = (0..n)
-        .map(|r| format!("({})", crate::marks(first + 4 + r * 15, 15)))
-        .collect::<Vec<_>>()
-        .join(", ");
     format!(
         "UPDATE audit_head SET last_seq = CASE WHEN last_seq = ${} AND last_hash = ${} THEN ${} END, \
-         last_hash = ${} WHERE id = 1; INSERT INTO audit_events ({COLUMNS}) VALUES {rows}",
+         last_hash = ${} WHERE id = 1; {}",
         first,
         first + 1,
         first + 2,
-        first + 3
+        first + 3,
+        events_sql(first + HEAD_PARAMS, n)
+    )
+}
+
+/// How many parameters [`chain_sql`] takes for `n` events.
+pub(crate) fn chain_params(n: usize) -> usize {
+    HEAD_PARAMS + n * EVENT_PARAMS
+}
+
+/// Parameters of the head's move: from (sequence, hash) and to.
+const HEAD_PARAMS: usize = 4;
+/// Parameters of one event in the chain (its columns).
+const EVENT_PARAMS: usize = 15;
+/// Parameters of one event waiting in `audit_pending`.
+const PENDING_PARAMS: usize = 12;
+
+/// Inserts `n` events into the chain, parameters numbered from `$first`:
+/// for each, its sequence number, the event's fields, previous hash, hash.
+fn events_sql(first: usize, n: usize) -> String {
+    format!(
+        "INSERT INTO audit_events ({COLUMNS}) VALUES {}",
+        placeholders(first, n, EVENT_PARAMS)
     )
 }
 
@@ -375,11 +387,10 @@ pub(crate) fn bind_chain<'q>(
 /// PostgreSQL: `audit_pending`'s columns and `n` rows of them with
 /// parameters numbered from `$first`, bound with [`bind_pending`].
 pub(crate) fn pending_sql(first: usize, n: usize) -> String {
-    let rows = (0..n)
-        .map(|r| format!("({})", crate::marks(first + r * 12, 12)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!("INSERT INTO audit_pending ({PENDING_COLUMNS}) VALUES {rows}")
+    format!(
+        "INSERT INTO audit_pending ({PENDING_COLUMNS}) VALUES {}",
+        placeholders(first, n, PENDING_PARAMS)
+    )
 }
 
 /// Binds [`pending_sql`]'s parameters for `e`.
@@ -527,10 +538,11 @@ pub(crate) struct OneTrip {
     pub(crate) from: (i64, String),
 }
 
-/// `($1, …, $k), ($k+1, …)`: `rows` groups of `per` numbered parameters.
-fn placeholders(rows: usize, per: usize) -> String {
+/// `($first, …), (…)`: `rows` groups of `per` parameters numbered on from
+/// `$first`.
+pub(crate) fn placeholders(first: usize, rows: usize, per: usize) -> String {
     (0..rows)
-        .map(|r| format!("({})", crate::marks(r * per + 1, per)))
+        .map(|r| format!("({})", crate::marks(first + r * per, per)))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -254,11 +254,10 @@ fn adult_values(from: usize) -> String {
 /// [`bind_concern!`] for each concern and then [`bind_adult!`] for each
 /// adult; and the number of parameters they take.
 fn intake_inserts(concerns: usize, adults: usize) -> (String, Option<String>, usize) {
-    let rows = (0..concerns)
-        .map(|i| format!("({})", crate::marks(1 + i * CONCERN_PARAMS, CONCERN_PARAMS)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let concern_sql = format!("INSERT INTO concerns ({CONCERN_COLUMNS}) VALUES {rows}");
+    let concern_sql = format!(
+        "INSERT INTO concerns ({CONCERN_COLUMNS}) VALUES {}",
+        crate::audit::placeholders(1, concerns, CONCERN_PARAMS)
+    );
     let first = 1 + concerns * CONCERN_PARAMS;
     let adult_sql = (adults > 0).then(|| {
         let rows = (0..adults)
@@ -929,13 +928,14 @@ impl Store {
     /// and returns once they are committed (the public form's write).
     ///
     /// On SQLite, which has one writer at a time, concerns arriving while a
-    /// commit is under way wait and share the next one (group commit): each
-    /// is written under its own savepoint, so one that fails is undone alone
-    /// and its caller told why, and no caller hears "stored" before the
+    /// commit is under way wait and share the next one (group commit),
+    /// written in one trip to the database; if anything in it fails, each is
+    /// written again under its own savepoint, so one that fails is undone
+    /// alone and its caller told why. No caller hears "stored" before the
     /// shared commit is durable. On PostgreSQL, where writers commit side by
-    /// side (sharing commits there was measured slower), each concern is its
-    /// own transaction. Either way the transaction is on this pool if it has
-    /// a connection free and otherwise on `other`'s (see
+    /// side (sharing commits there was measured slower), each concern is one
+    /// statement, its own transaction, on a connection of this pool if one
+    /// is free and otherwise of `other`'s (the public form's reserve, see
     /// [`Store::begin_free_or`]).
     pub async fn store_concern(
         &self,
@@ -998,8 +998,10 @@ impl Store {
         }
     }
 
-    /// Writes `batch` in one transaction, each concern under a savepoint
-    /// when there are several, and tells each caller how it went.
+    /// Writes `batch` in one transaction, in one trip if it can (see
+    /// [`Store::commit_concerns_at_once`]) and otherwise each concern under
+    /// a savepoint when there are several, and tells each caller how it
+    /// went.
     async fn commit_concerns(&self, other: &Store, batch: Vec<PendingConcern>) {
         type Done = tokio::sync::oneshot::Sender<
             std::result::Result<(), std::sync::Arc<crate::StoreError>>,
@@ -1062,9 +1064,7 @@ impl Store {
             let _ = w.send(outcome.clone());
         }
     }
-}
 
-impl Store {
     /// SQLite: writes `batch` in one trip to the database — the begin, the
     /// concerns, their adults, the audit events with the head's move, and
     /// the commit as one list of statements — and says whether it did.
@@ -1079,7 +1079,7 @@ impl Store {
     async fn commit_concerns_at_once(&self, batch: &[PendingConcern]) -> bool {
         let adults: usize = batch.iter().map(|c| c.1.len()).sum();
         let (concern_sql, adult_sql, params) = intake_inserts(batch.len(), adults);
-        if params + 4 + batch.len() * 15 > MAX_PARAMETERS {
+        if params + crate::audit::chain_params(batch.len()) > MAX_PARAMETERS {
             return false;
         }
         let Some(trip) = self.one_trip().await else {
