@@ -282,12 +282,13 @@ impl Store {
                  p.merged_into, {holders} AS holders \
                  FROM people p WHERE p.id IN ({ids})"
             );
-            let flags: Vec<FlagsRow> = on_db!(self, |p| {
+            // Every record opened starts here.
+            let flags: Vec<FlagsRow> = crate::on_warm!(self, |c| {
                 let mut q = sqlx::query_as(&sql).bind(user_id).bind(now);
                 for id in chunk {
                     q = q.bind(id);
                 }
-                q.fetch_all(p).await
+                q.fetch_all(c).await
             })?;
             for f in flags {
                 let teams: Vec<TeamRow> = crate::from_json(&f.holders)?;

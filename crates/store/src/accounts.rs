@@ -154,9 +154,10 @@ impl Store {
              JOIN sessions s ON s.user_id = u.id WHERE s.id_hash = $1",
             USER_SELECT.trim_start_matches("SELECT ")
         );
-        Ok(on_db!(self, |p| sqlx::query_as(&sql)
+        // Every signed-in request starts here.
+        Ok(crate::on_warm!(self, |c| sqlx::query_as(&sql)
             .bind(id_hash)
-            .fetch_optional(p)
+            .fetch_optional(c)
             .await)?)
     }
 

@@ -34,6 +34,7 @@ pub mod supervision;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod two_factor;
+mod warm;
 pub mod workforce;
 
 use std::path::Path;
@@ -186,6 +187,8 @@ pub struct Store {
     /// The pool.
     pub db: Db,
     shared: std::sync::Arc<Shared>,
+    /// PostgreSQL: connections of this pool kept between the hottest reads.
+    warm: std::sync::Arc<warm::Warm>,
 }
 
 /// What all handles on one database share.
@@ -218,16 +221,27 @@ struct Shared {
 }
 
 impl Store {
+    /// PostgreSQL: the connections this pool keeps between the hottest reads.
+    pub(crate) fn warm(&self) -> &warm::Warm {
+        &self.warm
+    }
+
     fn new(db: Db) -> Store {
         Store {
             db,
             shared: Default::default(),
+            warm: std::sync::Arc::new(warm::Warm::new(WARM_KEEP as usize)),
         }
     }
 }
 
 /// SQLite: connections in the main pool, for reads (writes have their own).
 const SQLITE_READERS: u32 = 7;
+
+/// PostgreSQL: connections of the main pool kept between the hottest reads
+/// (see `on_warm!`); the pool has this many more than its usual 16, so
+/// other reads have as many as before.
+const WARM_KEEP: u32 = 3;
 
 /// The options of a SQLite pool: the statement time limit, if set, on
 /// every connection.
@@ -255,6 +269,39 @@ fn sqlite_pool(options: StoreOptions) -> sqlx::pool::PoolOptions<sqlx::Sqlite> {
     }
     pool
 }
+
+/// Runs `$body`, which must give a `Result<_, sqlx::Error>`, for one of the
+/// hottest reads (every signed-in request's session, every record's access
+/// facts, the person page), with `$c` bound to something to run it on: on
+/// PostgreSQL a connection kept from the last such read when there is one
+/// (`&mut PgConnection`; see the `warm` module), which skips the round trip
+/// sqlx makes to check every connection handed back to its pool; on SQLite
+/// the pool, as for every other read.
+macro_rules! on_warm {
+    ($store:expr, |$c:ident| $body:expr) => {{
+        let store: &$crate::Store = &$store;
+        match &store.db {
+            $crate::Db::Sqlite(pool) => {
+                let $c = pool;
+                $body
+            }
+            $crate::Db::Postgres(pool) => match store.warm().take(pool).await {
+                Ok(mut held) => {
+                    let out = {
+                        let $c: &mut sqlx::PgConnection = &mut *held;
+                        $body
+                    };
+                    if out.is_ok() {
+                        store.warm().keep(held);
+                    }
+                    out
+                }
+                Err(e) => Err(e),
+            },
+        }
+    }};
+}
+pub(crate) use on_warm;
 
 /// Runs `$body` with `$p` bound to the backend's pool; the body is compiled
 /// once per backend and must return the same type from both.
@@ -401,7 +448,7 @@ impl Store {
                 opts = opts.options([("statement_timeout", t.as_millis().to_string())]);
             }
             let pool = pool_options::<sqlx::Postgres>()
-                .max_connections(16)
+                .max_connections(16 + WARM_KEEP)
                 .connect_with(opts)
                 .await?;
             POSTGRES_MIGRATOR.run(&pool).await?;
@@ -432,9 +479,11 @@ impl Store {
             ),
         };
         // The same database: the same writers' queue and audit group commit.
+        // None of its few connections is kept back (see `on_warm!`).
         Store {
             db,
             shared: self.shared.clone(),
+            warm: std::sync::Arc::new(warm::Warm::new(0)),
         }
     }
 
@@ -478,6 +527,7 @@ impl Store {
                 writer: Some(writer),
                 ..Default::default()
             }),
+            warm: std::sync::Arc::new(warm::Warm::new(0)),
         };
         store.prepare_search().await?;
         Ok(store)

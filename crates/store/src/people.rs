@@ -304,13 +304,13 @@ impl Store {
         };
         let sql =
             format!("SELECT {PERSON_COLUMNS}, {parts} AS parts{more} FROM people WHERE id = $1");
-        let row: Option<PageRow> = on_db!(self, |p| {
+        let row: Option<PageRow> = crate::on_warm!(self, |c| {
             let q = sqlx::query_as(&sql).bind(&id);
             match recent {
                 Some(n) => q.bind(n),
                 None => q,
             }
-            .fetch_optional(p)
+            .fetch_optional(c)
             .await
         })?;
         let Some(row) = row else { return Ok(None) };

@@ -193,6 +193,8 @@ pub struct HeldConnections(#[allow(dead_code)] Box<dyn std::any::Any + Send>);
 /// Takes every connection of `store`'s pool (as slow searches whose clients
 /// have gone would), holding them until the result is dropped.
 pub async fn hold_every_connection(store: &Store) -> Result<HeldConnections> {
+    // Those kept between hot reads first: the pool counts them as in use.
+    let kept = store.warm().take_all();
     Ok(match &store.db {
         crate::Db::Sqlite(p) => {
             let mut held = Vec::new();
@@ -202,8 +204,8 @@ pub async fn hold_every_connection(store: &Store) -> Result<HeldConnections> {
             HeldConnections(Box::new(held))
         }
         crate::Db::Postgres(p) => {
-            let mut held = Vec::new();
-            for _ in 0..p.options().get_max_connections() {
+            let mut held = kept;
+            while held.len() < p.options().get_max_connections() as usize {
                 held.push(p.acquire().await?);
             }
             HeldConnections(Box::new(held))

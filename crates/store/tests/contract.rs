@@ -928,7 +928,69 @@ async fn concern_intake_story(db: TestDb) {
     db.finish().await;
 }
 
+/// The hottest reads (access facts, the person page) keep connections
+/// between them on PostgreSQL: many at once still answer alike, a test
+/// holding the whole pool gets the kept ones too (it would wait out the
+/// pool's timeout otherwise), and reads go on after the hold and after the
+/// kept ones have gone stale.
+async fn kept_connections_story(db: TestDb) {
+    let store = &db.store;
+    let mut tx = store.begin_audited().await.expect("begin");
+    council_with_pat(&mut tx).await;
+    let id = PersonId(Uuid::now_v7());
+    tx.insert_person(id, &person("Ada", "Okafor"), "u1", 2)
+        .await
+        .expect("person");
+    tx.audit(event(1, "create", &id.to_string()))
+        .await
+        .expect("audit");
+    tx.commit().await.expect("commit");
+    let pid = id.to_string();
+    let expected = store.case_facts(&pid, "u1", 0).await.expect("facts");
+    assert!(expected.created && !expected.missing);
+
+    let mut reads = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        let (store, pid) = (store.clone(), pid.clone());
+        reads.spawn(async move {
+            let facts = store.case_facts(&pid, "u1", 0).await.expect("facts");
+            let page = store
+                .person_page(PersonScope::All, id, Some(5))
+                .await
+                .expect("page")
+                .expect("found");
+            (facts, page.person.details.given_name)
+        });
+    }
+    while let Some(done) = reads.join_next().await {
+        let (facts, name) = done.expect("read");
+        assert_eq!(facts, expected);
+        assert_eq!(name, "Ada");
+    }
+
+    let held = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        safeguard_store::testing::hold_every_connection(store),
+    )
+    .await
+    .expect("every connection, the kept ones included, at once")
+    .expect("hold");
+    drop(held);
+    assert_eq!(
+        store.case_facts(&pid, "u1", 0).await.expect("facts"),
+        expected
+    );
+    // Kept longer than the window: back to the pool, and reads go on.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert_eq!(
+        store.case_facts(&pid, "u1", 0).await.expect("facts"),
+        expected
+    );
+    db.finish().await;
+}
+
 on_both_backends! {
+    kept_connections => super::kept_connections_story;
     concern_intake => super::concern_intake_story;
     person_page => super::person_page_story;
     bulk_load => super::bulk_load_story;
