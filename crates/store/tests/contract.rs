@@ -609,22 +609,29 @@ async fn bulk_load_story(db: TestDb) {
 /// it reads is what the separate reads of each part give, on both backends
 /// (names and key people, merges, the latest chronology and its count,
 /// enquiries newest first, alerts), including quotes and accents.
-async fn person_page_story(db: TestDb) {
-    let store = &db.store;
+/// Pat's council and the people named, each recorded by Pat: their ids.
+async fn pats_people(store: &Store, names: &[(&str, &str)]) -> Vec<PersonId> {
     let mut tx = store.begin_audited().await.expect("begin");
     council_with_pat(&mut tx).await;
-    let id = PersonId(Uuid::now_v7());
-    let other = PersonId(Uuid::now_v7());
-    tx.insert_person(id, &person("Zoë", "O'Brien"), "u1", 2)
-        .await
-        .expect("person");
-    tx.insert_person(other, &person("Zoe", "OBrien"), "u1", 2)
-        .await
-        .expect("person");
-    tx.audit(event(1, "create", &id.to_string()))
+    let mut ids = Vec::new();
+    for (given, family) in names {
+        let id = PersonId(Uuid::now_v7());
+        tx.insert_person(id, &person(given, family), "u1", 2)
+            .await
+            .expect("person");
+        ids.push(id);
+    }
+    tx.audit(event(1, "create", &ids[0].to_string()))
         .await
         .expect("audit");
     tx.commit().await.expect("commit");
+    ids
+}
+
+async fn person_page_story(db: TestDb) {
+    let store = &db.store;
+    let ids = pats_people(store, &[("Zoë", "O'Brien"), ("Zoe", "OBrien")]).await;
+    let (id, other) = (ids[0], ids[1]);
     let (pid, oid) = (id.to_string(), other.to_string());
 
     // Nothing beside the record yet: empty parts, a count of none.
@@ -935,16 +942,7 @@ async fn concern_intake_story(db: TestDb) {
 /// kept ones have gone stale.
 async fn kept_connections_story(db: TestDb) {
     let store = &db.store;
-    let mut tx = store.begin_audited().await.expect("begin");
-    council_with_pat(&mut tx).await;
-    let id = PersonId(Uuid::now_v7());
-    tx.insert_person(id, &person("Ada", "Okafor"), "u1", 2)
-        .await
-        .expect("person");
-    tx.audit(event(1, "create", &id.to_string()))
-        .await
-        .expect("audit");
-    tx.commit().await.expect("commit");
+    let id = pats_people(store, &[("Ada", "Okafor")]).await[0];
     let pid = id.to_string();
     let expected = store.case_facts(&pid, "u1", 0).await.expect("facts");
     assert!(expected.created && !expected.missing);
