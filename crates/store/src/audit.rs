@@ -364,7 +364,7 @@ const PENDING_PARAMS: usize = 12;
 fn events_sql(first: usize, n: usize) -> String {
     format!(
         "INSERT INTO audit_events ({COLUMNS}) VALUES {}",
-        placeholders(first, n, EVENT_PARAMS)
+        crate::placeholders(first, n, EVENT_PARAMS)
     )
 }
 
@@ -389,7 +389,7 @@ pub(crate) fn bind_chain<'q>(
 pub(crate) fn pending_sql(first: usize, n: usize) -> String {
     format!(
         "INSERT INTO audit_pending ({PENDING_COLUMNS}) VALUES {}",
-        placeholders(first, n, PENDING_PARAMS)
+        crate::placeholders(first, n, PENDING_PARAMS)
     )
 }
 
@@ -536,15 +536,6 @@ pub(crate) struct OneTrip {
     gate: tokio::sync::OwnedMutexGuard<()>,
     /// The head the write's events are linked onto.
     pub(crate) from: (i64, String),
-}
-
-/// `($first, …), (…)`: `rows` groups of `per` parameters numbered on from
-/// `$first`.
-pub(crate) fn placeholders(first: usize, rows: usize, per: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", crate::marks(first + r * per, per)))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 const PENDING_COLUMNS: &str = "event_id, at, actor_id, actor_name, actor_role, action, subject_type, \

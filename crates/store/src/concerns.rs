@@ -256,7 +256,7 @@ fn adult_values(from: usize) -> String {
 fn intake_inserts(concerns: usize, adults: usize) -> (String, Option<String>, usize) {
     let concern_sql = format!(
         "INSERT INTO concerns ({CONCERN_COLUMNS}) VALUES {}",
-        crate::audit::placeholders(1, concerns, CONCERN_PARAMS)
+        crate::placeholders(1, concerns, CONCERN_PARAMS)
     );
     let first = 1 + concerns * CONCERN_PARAMS;
     let adult_sql = (adults > 0).then(|| {

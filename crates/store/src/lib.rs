@@ -323,6 +323,15 @@ pub(crate) fn marks(from: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// `($first, …), (…)`: `rows` groups of `per` parameters numbered on from
+/// `$first` (the rows of a multi-row `INSERT`).
+pub(crate) fn placeholders(first: usize, rows: usize, per: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", marks(first + r * per, per)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Runs `$body` with `$c` bound to the transaction's connection.
 #[macro_export]
 macro_rules! on_tx {
