@@ -173,9 +173,10 @@ const HOLDERS: [(&str, &str); 3] = [
         "FROM people hp JOIN users hu ON hu.id = hp.created_by",
         "hp.id",
     ),
+    // Who decided a concern about them, kept per person by the database's
+    // triggers (migration 0041) as decisions and links change.
     (
-        "FROM concern_adults ha JOIN triage_decisions hd ON hd.concern_id = ha.concern_id \
-         JOIN users hu ON hu.id = hd.decided_by",
+        "FROM person_deciders ha JOIN users hu ON hu.id = ha.user_id",
         "ha.person_id",
     ),
     (

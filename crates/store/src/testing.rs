@@ -174,6 +174,25 @@ pub async fn count_raw(store: &Store, sql: &str) -> Result<i64> {
     Ok(n)
 }
 
+/// How many rows of `person_deciders` (kept by the database's triggers)
+/// differ from what the triage decisions and the concerns' links to people
+/// say now, counted both ways: 0 when the kept table is right.
+pub async fn deciders_drift(store: &Store) -> Result<i64> {
+    let derived = "SELECT a.person_id, d.decided_by, COUNT(*) FROM concern_adults a \
+         JOIN triage_decisions d ON d.concern_id = a.concern_id \
+         WHERE a.person_id IS NOT NULL GROUP BY a.person_id, d.decided_by";
+    let kept = "SELECT person_id, user_id, decisions FROM person_deciders";
+    let mut drift = 0;
+    for (a, b) in [(kept, derived), (derived, kept)] {
+        drift += count_raw(
+            store,
+            &format!("SELECT COUNT(*) FROM ({a} EXCEPT {b}) drift"),
+        )
+        .await?;
+    }
+    Ok(drift)
+}
+
 /// Runs a raw SQL query with text parameters `$1`, `$2`… and returns how
 /// many rows it yields (benchmarks use it to time bare queries).
 pub async fn fetch_rows_raw(store: &Store, sql: &str, binds: &[&str]) -> Result<usize> {

@@ -2,7 +2,7 @@
 //! opening and its review, an invited partner, and a restricted record.
 
 use axum::http::{Method, StatusCode};
-use safeguard_store::testing::{TestDb, count_raw};
+use safeguard_store::testing::{TestDb, count_raw, deciders_drift};
 
 use crate::audit_for;
 use crate::enquiries::enquiry_for;
@@ -986,6 +986,14 @@ pub async fn retention_story(db: TestDb) {
         )
         .await;
     assert_eq!(decided.status, StatusCode::NO_CONTENT, "{}", decided.body);
+    let bart_deciders = format!("SELECT COUNT(*) FROM person_deciders WHERE person_id = '{bart}'");
+    assert_eq!(
+        count_raw(&app.db.store, &bart_deciders)
+            .await
+            .expect("count"),
+        1,
+        "the manager who decided holds his case"
+    );
 
     // Disposals are noted in a ledger outside the database (for restores).
     let ledger_dir = tempfile::tempdir().expect("temp dir");
@@ -1072,6 +1080,7 @@ pub async fn retention_story(db: TestDb) {
         format!("SELECT COUNT(*) FROM chronology WHERE person_id = '{bart}'"),
         format!("SELECT COUNT(*) FROM concerns WHERE id = '{cid}'"),
         format!("SELECT COUNT(*) FROM triage_decisions WHERE concern_id = '{cid}'"),
+        bart_deciders,
         "SELECT COUNT(*) FROM concerns WHERE what_happened LIKE '%Zanzibar%'".to_string(),
         "SELECT COUNT(*) FROM person_key_people WHERE name LIKE '%Quenby%'".to_string(),
         "SELECT COUNT(*) FROM disposal_certificates WHERE summary LIKE '%Quenby%' OR rule LIKE '%Quenby%'"
@@ -1079,6 +1088,7 @@ pub async fn retention_story(db: TestDb) {
     ] {
         assert_eq!(count_raw(store, &sql).await.expect("count"), 0, "{sql}");
     }
+    assert_eq!(deciders_drift(store).await.expect("drift"), 0);
     assert_eq!(
         p.call(Method::GET, &format!("/api/v1/people/{bart}"), None)
             .await

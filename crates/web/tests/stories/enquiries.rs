@@ -1,7 +1,7 @@
 //! The enquiry led by the person, as its users live it.
 
 use axum::http::{Method, StatusCode};
-use safeguard_store::testing::TestDb;
+use safeguard_store::testing::{TestDb, count_raw, deciders_drift};
 
 use crate::support::{Api, TestApp};
 
@@ -508,6 +508,17 @@ pub async fn enquiry_needs_people_story(db: TestDb) {
     let both = app.db.store.enquiries_for_concern(&cid2).await.expect("q");
     assert_eq!(both.len(), 2, "the adult linked later gets an enquiry too");
     assert!(both.iter().any(|e| e.person_id == harjit));
+    // Both people are held by the manager who decided: the one linked before
+    // the decision and the one linked after it.
+    for pid in [&edith, &harjit] {
+        let sql = format!("SELECT COUNT(*) FROM person_deciders WHERE person_id = '{pid}'");
+        assert_eq!(
+            count_raw(&app.db.store, &sql).await.expect("count"),
+            1,
+            "{sql}"
+        );
+    }
+    assert_eq!(deciders_drift(&app.db.store).await.expect("drift"), 0);
     let mut partner = Api::new(&app);
     partner.sign_in("partner").await;
     assert_eq!(

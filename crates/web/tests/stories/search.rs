@@ -5,7 +5,7 @@
 use axum::http::{Method, StatusCode};
 
 use crate::support::{Api, TestApp};
-use safeguard_store::testing::TestDb;
+use safeguard_store::testing::{TestDb, count_raw, deciders_drift};
 
 /// Makes a person through the API (no likely match expected); returns the id.
 async fn make(api: &Api, body: serde_json::Value) -> String {
@@ -339,6 +339,26 @@ async fn case_for(p: &Api, m: &Api, pid: &str) {
     assert_eq!(decided.status, StatusCode::NO_CONTENT, "{}", decided.body);
 }
 
+/// How many triage decisions the database counts for the person among its
+/// kept deciders (the access check's holders), after checking the kept
+/// table agrees everywhere with the decisions and links as they are.
+async fn decisions_kept(app: &TestApp, pid: &str) -> i64 {
+    let store = &app.db.store;
+    assert_eq!(
+        deciders_drift(store).await.expect("drift"),
+        0,
+        "the kept deciders follow"
+    );
+    count_raw(
+        store,
+        &format!(
+            "SELECT CAST(COALESCE(SUM(decisions), 0) AS BIGINT) FROM person_deciders WHERE person_id = '{pid}'"
+        ),
+    )
+    .await
+    .expect("kept deciders")
+}
+
 /// SG1a column 0 (individuals with concerns) in the current year's return.
 async fn individuals(app: &TestApp) -> u64 {
     let year = safeguard_domain::sac::Year::containing(time::OffsetDateTime::now_utc().date());
@@ -384,6 +404,8 @@ pub async fn merge_story(db: TestDb) {
     let other = r.json()["id"].as_str().expect("id").to_string();
     case_for(&p, &m, &kept).await;
     case_for(&p, &m, &other).await;
+    assert_eq!(decisions_kept(&app, &kept).await, 1);
+    assert_eq!(decisions_kept(&app, &other).await, 1);
     let before = individuals(&app).await;
     let kept_before = m
         .call(Method::GET, &format!("/api/v1/people/{kept}"), None)
@@ -503,6 +525,12 @@ pub async fn merge_story(db: TestDb) {
         .count();
     assert_eq!(on_kept, 2, "both enquiries are on the kept record");
     assert_eq!(
+        decisions_kept(&app, &kept).await,
+        2,
+        "both decisions hold it"
+    );
+    assert_eq!(decisions_kept(&app, &other).await, 0);
+    assert_eq!(
         individuals(&app).await,
         before - 1,
         "the return counts them once"
@@ -558,6 +586,8 @@ pub async fn merge_story(db: TestDb) {
         v.as_object_mut().map(|o| o.remove("version"));
     }
     assert_eq!(restored, was, "the kept record is as it was");
+    assert_eq!(decisions_kept(&app, &kept).await, 1);
+    assert_eq!(decisions_kept(&app, &other).await, 1);
     assert_eq!(chronology(kept.clone()).await, kept_entries);
     assert_eq!(chronology(other.clone()).await, other_entries);
     assert_eq!(files(kept.clone()).await, Vec::<String>::new());
