@@ -3,7 +3,8 @@
 //! `SAFEGUARD_TEST_POSTGRES_URL` is set) PostgreSQL.
 //!
 //! * **Person page** with a 500-entry chronology (`GET /people/{id}`, HTML,
-//!   signed in, the view audited durably) against the static `/health` route.
+//!   signed in, the view audited durably) against the static `/health` route:
+//!   250 concerns about the person, each with its triage decision.
 //! * **Concern intake** through `POST /api/v1/public/concerns` (validated,
 //!   committed with its audit event before the receipt) against a bare loop of
 //!   durable two-row transactions on the same database.
@@ -183,19 +184,23 @@ where
 /// their chronology), as the demo practitioner.
 async fn person_with_history(router: &Router, events: u64) -> String {
     let bearer = format!("Bearer {}", token(router, "practitioner").await);
-    let json = |b: serde_json::Value| {
+    let manager = format!("Bearer {}", token(router, "manager").await);
+    let json = |who: &str, b: serde_json::Value| {
         (
             vec![
-                (header::AUTHORIZATION, bearer.clone()),
+                (header::AUTHORIZATION, who.to_string()),
                 (header::CONTENT_TYPE, "application/json".to_string()),
             ],
             b.to_string(),
         )
     };
-    let (h, b) = json(serde_json::json!({
-        "given_name": "Bartholomew", "family_name": "Quillfeather",
-        "date_of_birth": "1938-02-14", "postcode": "NB1 7QT"
-    }));
+    let (h, b) = json(
+        &bearer,
+        serde_json::json!({
+            "given_name": "Bartholomew", "family_name": "Quillfeather",
+            "date_of_birth": "1938-02-14", "postcode": "NB1 7QT"
+        }),
+    );
     let (status, _, body) = call(
         router,
         Method::POST,
@@ -207,14 +212,45 @@ async fn person_with_history(router: &Router, events: u64) -> String {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let v: serde_json::Value = serde_json::from_str(&body).expect("json");
     let pid = v["id"].as_str().expect("id").to_string();
-    for i in 0..events {
-        let (h, b) = json(serde_json::json!({
-            "raiser_kind": "family_friend", "raiser_name": "A neighbour", "channel": "phone",
-            "what_happened": format!("Seen at the window again, upset ({i})."),
-            "adults": [{"person_id": pid}], "immediate_danger": "no", "consent": "yes"
-        }));
+    // Concerns and their triage decisions, as a person's history is made:
+    // each concern and each decision is an entry in the chronology, and
+    // every decided concern is one the access check weighs (who decided it).
+    let mut written = 0;
+    for i in 0.. {
+        if written == events {
+            break;
+        }
+        let (h, b) = json(
+            &bearer,
+            serde_json::json!({
+                "raiser_kind": "family_friend", "raiser_name": "A neighbour", "channel": "phone",
+                "what_happened": format!("Seen at the window again, upset ({i})."),
+                "adults": [{"person_id": pid}], "immediate_danger": "no", "consent": "yes"
+            }),
+        );
         let (status, _, body) = call(router, Method::POST, "/api/v1/concerns", &h, b).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
+        written += 1;
+        if written == events {
+            break;
+        }
+        let cid: serde_json::Value = serde_json::from_str(&body).expect("json");
+        let (h, b) = json(
+            &manager,
+            serde_json::json!({
+                "needs_care_and_support": "yes", "needs_evidence": "Frailty",
+                "experiencing_abuse": "no", "abuse_evidence": "Upset, no harm seen",
+                "unable_to_protect": "no", "unable_evidence": "Says she is fine",
+                "outcome": "no_enquiry", "instead": "advice", "reasons": "Advice given"
+            }),
+        );
+        let path = format!(
+            "/api/v1/concerns/{}/decision",
+            cid["id"].as_str().expect("id")
+        );
+        let (status, _, body) = call(router, Method::POST, &path, &h, b).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        written += 1;
     }
     pid
 }
@@ -262,7 +298,15 @@ async fn backend_run(
     let Some(db) = TestDb::new(backend).await else {
         return;
     };
-    let core = Safeguard::new(db.store.clone(), CoreConfig::default());
+    // The manager who triages the history signs in with a password alone
+    // (the practitioner, whose page is measured, never needs a second factor).
+    let core = Safeguard::new(
+        db.store.clone(),
+        CoreConfig {
+            two_factor_roles: Vec::new(),
+            ..CoreConfig::default()
+        },
+    );
     core.load_demo(time::OffsetDateTime::now_utc())
         .await
         .expect("demo");
@@ -294,6 +338,11 @@ async fn backend_run(
     .await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains(&format!("The latest 50 of {events} entries")) || events < 50);
+    // The planner's statistics, as a database in service has them (the demo
+    // generator refreshes them after loading; PostgreSQL's autovacuum does
+    // within a minute of this many rows): without them PostgreSQL guesses a
+    // person has three chronology entries and sorts all 500.
+    db.store.analyze().await.expect("statistics");
     execute_raw(
         &db.store,
         "CREATE TABLE bench_bare (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
