@@ -42,14 +42,13 @@ CREATE FUNCTION person_deciders_decisions() RETURNS trigger LANGUAGE plpgsql AS 
 DECLARE
     linked RECORD;
 BEGIN
-    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+    IF TG_OP = 'DELETE' THEN
         PERFORM 1 FROM concerns WHERE id = OLD.concern_id FOR UPDATE;
         FOR linked IN SELECT person_id FROM concern_adults
             WHERE concern_id = OLD.concern_id AND person_id IS NOT NULL LOOP
             PERFORM person_deciders_bump(linked.person_id, OLD.decided_by, -1);
         END LOOP;
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    ELSE
         PERFORM 1 FROM concerns WHERE id = NEW.concern_id FOR UPDATE;
         FOR linked IN SELECT person_id FROM concern_adults
             WHERE concern_id = NEW.concern_id AND person_id IS NOT NULL LOOP
@@ -59,9 +58,20 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE TRIGGER person_deciders_decisions
-AFTER INSERT OR DELETE OR UPDATE OF concern_id, decided_by ON triage_decisions
+CREATE TRIGGER person_deciders_decisions AFTER INSERT OR DELETE ON triage_decisions
 FOR EACH ROW EXECUTE FUNCTION person_deciders_decisions();
+
+-- A decision's concern and decider never change (a decision is a record
+-- of who decided what); refusing it keeps the counts above simple.
+CREATE FUNCTION triage_decisions_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'a triage decision''s concern and decider do not change';
+END $$;
+
+CREATE TRIGGER triage_decisions_fixed BEFORE UPDATE OF concern_id, decided_by ON triage_decisions
+FOR EACH ROW WHEN (OLD.concern_id IS DISTINCT FROM NEW.concern_id
+                   OR OLD.decided_by IS DISTINCT FROM NEW.decided_by)
+EXECUTE FUNCTION triage_decisions_fixed();
 
 CREATE FUNCTION person_deciders_links() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE

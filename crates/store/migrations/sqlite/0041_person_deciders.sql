@@ -36,18 +36,12 @@ BEGIN
       AND person_id IN (SELECT person_id FROM concern_adults WHERE concern_id = OLD.concern_id);
 END;
 
-CREATE TRIGGER person_deciders_redecided AFTER UPDATE OF concern_id, decided_by ON triage_decisions
+-- A decision's concern and decider never change (a decision is a record
+-- of who decided what); refusing it keeps the counts above simple.
+CREATE TRIGGER triage_decisions_fixed BEFORE UPDATE OF concern_id, decided_by ON triage_decisions
+WHEN OLD.concern_id IS NOT NEW.concern_id OR OLD.decided_by IS NOT NEW.decided_by
 BEGIN
-    UPDATE person_deciders SET decisions = decisions - (SELECT COUNT(*) FROM concern_adults a
-        WHERE a.concern_id = OLD.concern_id AND a.person_id = person_deciders.person_id)
-    WHERE user_id = OLD.decided_by
-      AND person_id IN (SELECT person_id FROM concern_adults WHERE concern_id = OLD.concern_id);
-    DELETE FROM person_deciders WHERE user_id = OLD.decided_by AND decisions <= 0
-      AND person_id IN (SELECT person_id FROM concern_adults WHERE concern_id = OLD.concern_id);
-    INSERT INTO person_deciders (person_id, user_id, decisions)
-    SELECT person_id, NEW.decided_by, COUNT(*) FROM concern_adults
-    WHERE concern_id = NEW.concern_id AND person_id IS NOT NULL GROUP BY person_id
-    ON CONFLICT (person_id, user_id) DO UPDATE SET decisions = decisions + excluded.decisions;
+    SELECT RAISE(ABORT, 'a triage decision''s concern and decider do not change');
 END;
 
 CREATE TRIGGER person_deciders_linked AFTER INSERT ON concern_adults
