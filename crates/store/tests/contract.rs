@@ -605,10 +605,6 @@ async fn bulk_load_story(db: TestDb) {
     db.finish().await;
 }
 
-/// The person page reads the record and its parts in one statement: what
-/// it reads is what the separate reads of each part give, on both backends
-/// (names and key people, merges, the latest chronology and its count,
-/// enquiries newest first, alerts), including quotes and accents.
 /// Pat's council and the people named, each recorded by Pat: their ids.
 async fn pats_people(store: &Store, names: &[(&str, &str)]) -> Vec<PersonId> {
     let mut tx = store.begin_audited().await.expect("begin");
@@ -628,6 +624,10 @@ async fn pats_people(store: &Store, names: &[(&str, &str)]) -> Vec<PersonId> {
     ids
 }
 
+/// The person page reads the record and its parts in one statement: what
+/// it reads is what the separate reads of each part give, on both backends
+/// (names and key people, merges, the latest chronology and its count,
+/// enquiries newest first, alerts), including quotes and accents.
 async fn person_page_story(db: TestDb) {
     let store = &db.store;
     let ids = pats_people(store, &[("Zoë", "O'Brien"), ("Zoe", "OBrien")]).await;
