@@ -135,7 +135,7 @@ pub(crate) const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u
      FROM users u JOIN agencies a ON a.id = u.agency_id LEFT JOIN teams t ON t.id = u.team_id";
 
 /// A session with its user's account, read together.
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
 pub struct SessionUser {
     /// The session.
     #[sqlx(flatten)]
@@ -143,6 +143,40 @@ pub struct SessionUser {
     /// Its user.
     #[sqlx(flatten)]
     pub user: UserRow,
+}
+
+impl SessionUser {
+    /// The row as read on the asking thread (see [`Store::session_user`]).
+    fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionUser> {
+        Ok(SessionUser {
+            session: SessionRow {
+                id_hash: r.get("id_hash")?,
+                user_id: r.get("user_id")?,
+                csrf_token: r.get("csrf_token")?,
+                created_at: r.get("created_at")?,
+                last_seen_at: r.get("last_seen_at")?,
+            },
+            user: UserRow {
+                id: r.get("id")?,
+                username: r.get("username")?,
+                display_name: r.get("display_name")?,
+                role: r.get("role")?,
+                agency_id: r.get("agency_id")?,
+                agency_name: r.get("agency_name")?,
+                agency_is_owner: r.get("agency_is_owner")?,
+                team_id: r.get("team_id")?,
+                team_name: r.get("team_name")?,
+                password_hash: r.get("password_hash")?,
+                failed_logins: r.get("failed_logins")?,
+                locked_until: r.get("locked_until")?,
+                disabled: r.get("disabled")?,
+                email: r.get("email")?,
+                created_by: r.get("created_by")?,
+                awaiting_approval: r.get("awaiting_approval")?,
+                workforce_lead: r.get("workforce_lead")?,
+            },
+        })
+    }
 }
 
 impl Store {
@@ -155,6 +189,17 @@ impl Store {
             USER_SELECT.trim_start_matches("SELECT ")
         );
         // Every signed-in request starts here.
+        if let Some(found) = self.inline(|c| {
+            use rusqlite::OptionalExtension;
+            c.prepare_cached(&sql)?
+                .query_row(
+                    rusqlite::named_params! {"$1": id_hash},
+                    SessionUser::from_lite,
+                )
+                .optional()
+        }) {
+            return found;
+        }
         Ok(crate::on_warm!(self, |c| sqlx::query_as(&sql)
             .bind(id_hash)
             .fetch_optional(c)

@@ -21,6 +21,7 @@ pub mod contacts;
 pub mod dashboard;
 pub mod duplicates;
 pub mod enquiries;
+mod inline;
 pub mod large_scale;
 pub mod merges;
 pub mod patterns;
@@ -58,6 +59,10 @@ pub enum StoreError {
     /// The database refused or failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The database refused or failed a read made on the asking thread
+    /// (see the `inline` module).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     /// Migrations failed to apply.
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -89,6 +94,9 @@ impl StoreError {
         match self {
             StoreError::Database(sqlx::Error::Database(e)) => {
                 matches!(e.code().as_deref(), Some("57014") | Some("9"))
+            }
+            StoreError::Sqlite(e) => {
+                e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted)
             }
             _ => false,
         }
@@ -189,6 +197,9 @@ pub struct Store {
     shared: std::sync::Arc<Shared>,
     /// PostgreSQL: connections of this pool kept between the hottest reads.
     warm: std::sync::Arc<warm::Warm>,
+    /// SQLite: whether this handle makes the hottest reads on the asking
+    /// thread (see [`Store::inline`]); tests turn it off to compare.
+    inline: bool,
 }
 
 /// What all handles on one database share.
@@ -214,6 +225,9 @@ struct Shared {
     /// SQLite: the chain's head as this process last committed it, so a
     /// write need not read it first (checked as the head moves).
     head_cache: std::sync::Mutex<Option<(i64, String)>>,
+    /// SQLite: connections for the hottest reads, made on the asking
+    /// thread (see [`Store::inline`]); none for a database in memory.
+    inline: Option<inline::Inline>,
     /// PostgreSQL: held by whoever is appending waiting events to the chain.
     sequencer: tokio::sync::Mutex<()>,
     /// PostgreSQL: a sequencer pass is scheduled and has not started yet.
@@ -226,11 +240,26 @@ impl Store {
         &self.warm
     }
 
+    /// SQLite: runs `read` on the asking thread, on a connection kept for
+    /// the hottest reads (see the `inline` module). `None` on PostgreSQL,
+    /// or when the read should go through the pool instead (the database
+    /// was busy): the caller then reads as it does on every other path.
+    pub(crate) fn inline<T>(
+        &self,
+        read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Option<Result<T>> {
+        if !self.inline {
+            return None;
+        }
+        self.shared.inline.as_ref()?.read(read)
+    }
+
     fn new(db: Db) -> Store {
         Store {
             db,
             shared: Default::default(),
             warm: std::sync::Arc::new(warm::Warm::new(WARM_KEEP as usize)),
+            inline: true,
         }
     }
 }
@@ -251,23 +280,30 @@ fn sqlite_pool(options: StoreOptions) -> sqlx::pool::PoolOptions<sqlx::Sqlite> {
         pool = pool.after_connect(move |conn, _| {
             Box::pin(async move {
                 let mut handle = conn.lock_handle().await?;
-                let mut last: Option<std::time::Instant> = None;
-                let mut started = std::time::Instant::now();
                 // Every ~100,000 virtual-machine steps (well under a
                 // millisecond): stop the statement once it has run too long.
-                handle.set_progress_handler(100_000, move || {
-                    let now = std::time::Instant::now();
-                    if last.is_none_or(|l| now.duration_since(l) > SQLITE_IDLE_GAP) {
-                        started = now;
-                    }
-                    last = Some(now);
-                    now.duration_since(started) <= limit
-                });
+                handle.set_progress_handler(100_000, statement_clock(limit));
                 Ok(())
             })
         });
     }
     pool
+}
+
+/// For SQLite's progress handler, called every so many steps of a
+/// statement: whether the statement (or statements run back to back, with
+/// no pause of [`SQLITE_IDLE_GAP`]) has run no longer than `limit`.
+fn statement_clock(limit: Duration) -> impl FnMut() -> bool + Send + 'static {
+    let mut last: Option<std::time::Instant> = None;
+    let mut started = std::time::Instant::now();
+    move || {
+        let now = std::time::Instant::now();
+        if last.is_none_or(|l| now.duration_since(l) > SQLITE_IDLE_GAP) {
+            started = now;
+        }
+        last = Some(now);
+        now.duration_since(started) <= limit
+    }
 }
 
 /// Runs `$body`, which must give a `Result<_, sqlx::Error>`, for one of the
@@ -276,7 +312,8 @@ fn sqlite_pool(options: StoreOptions) -> sqlx::pool::PoolOptions<sqlx::Sqlite> {
 /// PostgreSQL a connection kept from the last such read when there is one
 /// (`&mut PgConnection`; see the `warm` module), which skips the round trip
 /// sqlx makes to check every connection handed back to its pool; on SQLite
-/// the pool, as for every other read.
+/// the pool, as for every other read (those reads first try the asking
+/// thread, [`Store::inline`]; this is their way when that is declined).
 macro_rules! on_warm {
     ($store:expr, |$c:ident| $body:expr) => {{
         let store: &$crate::Store = &$store;
@@ -493,10 +530,12 @@ impl Store {
             db,
             shared: self.shared.clone(),
             warm: std::sync::Arc::new(warm::Warm::new(0)),
+            inline: self.inline,
         }
     }
 
     async fn open_sqlite(opts: SqliteConnectOptions, options: StoreOptions) -> Result<Store> {
+        let cache_kib = u64::from(options.sqlite_cache_mib.unwrap_or(SQLITE_CACHE_MIB)) * 1024;
         let opts = opts
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -513,14 +552,9 @@ impl Store {
             .foreign_keys(true)
             // A bounded page cache per connection (SQLite counts a negative
             // size in KiB).
-            .pragma(
-                "cache_size",
-                format!(
-                    "-{}",
-                    u64::from(options.sqlite_cache_mib.unwrap_or(SQLITE_CACHE_MIB)) * 1024
-                ),
-            )
+            .pragma("cache_size", format!("-{cache_kib}"))
             .busy_timeout(Duration::from_secs(10));
+        let path = opts.get_filename().to_path_buf();
         let pool = sqlite_pool(options);
         let writer = sqlite_pool(options)
             .max_connections(1)
@@ -534,9 +568,13 @@ impl Store {
             db: Db::Sqlite(pool),
             shared: std::sync::Arc::new(Shared {
                 writer: Some(writer),
+                inline: path
+                    .is_file()
+                    .then(|| inline::Inline::new(path, cache_kib, options.statement_timeout)),
                 ..Default::default()
             }),
             warm: std::sync::Arc::new(warm::Warm::new(0)),
+            inline: true,
         };
         store.prepare_search().await?;
         Ok(store)

@@ -10,6 +10,21 @@ use sqlx::Connection;
 
 use crate::{Result, Store, on_db};
 
+/// A handle on the same database that makes every read through the pool,
+/// none on the asking thread: to check that both ways read alike.
+pub fn through_pool(store: &Store) -> Store {
+    Store {
+        inline: false,
+        ..store.clone()
+    }
+}
+
+/// Whether `store` has made a read on the asking thread (SQLite: it keeps
+/// the connection it used; never on PostgreSQL).
+pub fn has_read_inline(store: &Store) -> bool {
+    store.shared.inline.as_ref().is_some_and(|i| i.kept() > 0)
+}
+
 /// The environment variable naming the test PostgreSQL server.
 pub const POSTGRES_ENV: &str = "SAFEGUARD_TEST_POSTGRES_URL";
 

@@ -13,8 +13,8 @@
 //! SQLite's check is a trip to the connection's own thread in this
 //! process; keeping its connections the same way made the page faster on
 //! average but slower at the 99th percentile (reads that found none kept
-//! waited in the pool's queue while later ones took the kept ones), so
-//! SQLite's hot reads use the pool as every other read does.
+//! waited in the pool's queue while later ones took the kept ones); SQLite's
+//! hot reads run on the asking thread instead (the `inline` module).
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;

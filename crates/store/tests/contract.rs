@@ -6,7 +6,7 @@ use safeguard_domain::{PersonId, PersonScope};
 use safeguard_store::accounts::{NewUser, SessionRow};
 use safeguard_store::audit::{AuditFilter, NewAuditEvent, Verification};
 use safeguard_store::concerns::{AdultRow, ConcernRow, ConcernScope};
-use safeguard_store::testing::{Backend, TestDb, drop_audit_guards, execute_raw};
+use safeguard_store::testing::{self, Backend, TestDb, drop_audit_guards, execute_raw};
 use safeguard_store::{Store, StoreError, on_both_backends};
 use time::macros::date;
 use uuid::Uuid;
@@ -159,6 +159,15 @@ async fn store_story(db: TestDb) {
     assert_eq!(row.facts, one);
     assert_eq!(row.holding_team_names, vec!["Hub".to_string()]);
     assert_eq!(row.restriction_contact, None);
+    // Read on the asking thread (SQLite) or through the pool, alike.
+    let pooled = testing::through_pool(store);
+    assert_eq!(
+        pooled
+            .case_facts_many(&[id.to_string(), "no-such-person".into()], "u1", 10)
+            .await
+            .expect("facts"),
+        many
+    );
 
     // Users join their agency and team.
     let u = store
@@ -293,6 +302,24 @@ async fn store_story(db: TestDb) {
     .expect("session");
     tx.commit().await.expect("commit");
     assert!(store.session("h").await.expect("q").is_some());
+    // With its user, read on the asking thread (SQLite) or through the
+    // pool, alike.
+    let with_user = store.session_user("h").await.expect("q").expect("found");
+    assert_eq!(
+        (
+            with_user.session.user_id.as_str(),
+            with_user.user.username.as_str()
+        ),
+        ("u1", "pat")
+    );
+    assert_eq!(
+        testing::through_pool(store)
+            .session_user("h")
+            .await
+            .expect("q"),
+        Some(with_user)
+    );
+    assert!(store.session_user("nothing").await.expect("q").is_none());
     let mut tx = store.begin().await.expect("begin");
     assert_eq!(tx.delete_expired_sessions(11, 0).await.expect("purge"), 1);
     tx.commit().await.expect("commit");
@@ -767,6 +794,24 @@ async fn person_page_story(db: TestDb) {
         .expect("page")
         .expect("found");
     assert!(bare.merges.is_empty() && bare.enquiries.is_empty() && bare.chronology_total == 0);
+    // SQLite reads the page on the asking thread: the pool reads it alike.
+    assert_eq!(
+        testing::has_read_inline(store),
+        db.backend == Backend::Sqlite
+    );
+    let pooled = testing::through_pool(store);
+    for recent in [Some(3), None] {
+        assert_eq!(
+            pooled
+                .person_page(PersonScope::All, id, recent)
+                .await
+                .expect("page"),
+            store
+                .person_page(PersonScope::All, id, recent)
+                .await
+                .expect("page"),
+        );
+    }
     assert!(
         store
             .person_page(PersonScope::Nothing, id, Some(3))
