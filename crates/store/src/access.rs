@@ -242,16 +242,19 @@ struct FlagsRow {
 impl FlagsRow {
     /// The row as read on the asking thread (see [`Store::case_facts_many`]).
     fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<FlagsRow> {
-        Ok(FlagsRow {
-            id: r.get("id")?,
-            allocated: r.get("allocated")?,
-            on_access_list: r.get("on_access_list")?,
-            break_glass: r.get("break_glass")?,
-            created: r.get("created")?,
-            restriction_contact: r.get("restriction_contact")?,
-            merged_into: r.get("merged_into")?,
-            holders: r.get("holders")?,
-        })
+        Ok(crate::from_columns!(
+            r,
+            FlagsRow {
+                id,
+                allocated,
+                on_access_list,
+                break_glass,
+                created,
+                restriction_contact,
+                merged_into,
+                holders
+            }
+        ))
     }
 }
 
@@ -300,30 +303,31 @@ impl Store {
                  FROM people p WHERE p.id IN ({ids})"
             );
             // Every record opened starts here.
-            let read = self.inline(|c| {
-                let names: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
-                let mut params: Vec<(&str, &dyn rusqlite::ToSql)> =
-                    vec![("$1", &user_id), ("$2", &now)];
-                params.extend(
-                    names
-                        .iter()
-                        .map(String::as_str)
-                        .zip(chunk.iter().map(|id| id as &dyn rusqlite::ToSql)),
-                );
-                c.prepare_cached(&sql)?
-                    .query_map(params.as_slice(), FlagsRow::from_lite)?
-                    .collect::<rusqlite::Result<Vec<_>>>()
-            });
-            let flags: Vec<FlagsRow> = match read {
-                Some(flags) => flags?,
-                None => crate::on_warm!(self, |c| {
+            let flags: Vec<FlagsRow> = crate::on_warm!(
+                self,
+                inline | c | {
+                    let names: Vec<String> =
+                        (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+                    let mut params: Vec<(&str, &dyn rusqlite::ToSql)> =
+                        vec![("$1", &user_id), ("$2", &now)];
+                    params.extend(
+                        names
+                            .iter()
+                            .map(String::as_str)
+                            .zip(chunk.iter().map(|id| id as &dyn rusqlite::ToSql)),
+                    );
+                    c.prepare_cached(&sql)?
+                        .query_map(params.as_slice(), FlagsRow::from_lite)?
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                },
+                |c| {
                     let mut q = sqlx::query_as(&sql).bind(user_id).bind(now);
                     for id in chunk {
                         q = q.bind(id);
                     }
                     q.fetch_all(c).await
-                })?,
-            };
+                }
+            )?;
             for f in flags {
                 let teams: Vec<TeamRow> = crate::from_json(&f.holders)?;
                 out.insert(

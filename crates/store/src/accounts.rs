@@ -148,33 +148,40 @@ pub struct SessionUser {
 impl SessionUser {
     /// The row as read on the asking thread (see [`Store::session_user`]).
     fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionUser> {
+        use crate::from_columns;
         Ok(SessionUser {
-            session: SessionRow {
-                id_hash: r.get("id_hash")?,
-                user_id: r.get("user_id")?,
-                csrf_token: r.get("csrf_token")?,
-                created_at: r.get("created_at")?,
-                last_seen_at: r.get("last_seen_at")?,
-            },
-            user: UserRow {
-                id: r.get("id")?,
-                username: r.get("username")?,
-                display_name: r.get("display_name")?,
-                role: r.get("role")?,
-                agency_id: r.get("agency_id")?,
-                agency_name: r.get("agency_name")?,
-                agency_is_owner: r.get("agency_is_owner")?,
-                team_id: r.get("team_id")?,
-                team_name: r.get("team_name")?,
-                password_hash: r.get("password_hash")?,
-                failed_logins: r.get("failed_logins")?,
-                locked_until: r.get("locked_until")?,
-                disabled: r.get("disabled")?,
-                email: r.get("email")?,
-                created_by: r.get("created_by")?,
-                awaiting_approval: r.get("awaiting_approval")?,
-                workforce_lead: r.get("workforce_lead")?,
-            },
+            session: from_columns!(
+                r,
+                SessionRow {
+                    id_hash,
+                    user_id,
+                    csrf_token,
+                    created_at,
+                    last_seen_at
+                }
+            ),
+            user: from_columns!(
+                r,
+                UserRow {
+                    id,
+                    username,
+                    display_name,
+                    role,
+                    agency_id,
+                    agency_name,
+                    agency_is_owner,
+                    team_id,
+                    team_name,
+                    password_hash,
+                    failed_logins,
+                    locked_until,
+                    disabled,
+                    email,
+                    created_by,
+                    awaiting_approval,
+                    workforce_lead
+                }
+            ),
         })
     }
 }
@@ -189,21 +196,19 @@ impl Store {
             USER_SELECT.trim_start_matches("SELECT ")
         );
         // Every signed-in request starts here.
-        if let Some(found) = self.inline(|c| {
-            use rusqlite::OptionalExtension;
-            c.prepare_cached(&sql)?
-                .query_row(
-                    rusqlite::named_params! {"$1": id_hash},
-                    SessionUser::from_lite,
-                )
-                .optional()
-        }) {
-            return found;
-        }
-        Ok(crate::on_warm!(self, |c| sqlx::query_as(&sql)
-            .bind(id_hash)
-            .fetch_optional(c)
-            .await)?)
+        crate::on_warm!(
+            self,
+            inline | c | {
+                use rusqlite::OptionalExtension;
+                c.prepare_cached(&sql)?
+                    .query_row(
+                        rusqlite::named_params! {"$1": id_hash},
+                        SessionUser::from_lite,
+                    )
+                    .optional()
+            },
+            |c| sqlx::query_as(&sql).bind(id_hash).fetch_optional(c).await
+        )
     }
 
     /// All agencies, the owner first.

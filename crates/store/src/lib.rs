@@ -321,9 +321,20 @@ fn statement_clock(limit: Duration) -> impl FnMut() -> bool + Send + 'static {
 /// PostgreSQL a connection kept from the last such read when there is one
 /// (`&mut PgConnection`; see the `warm` module), which skips the round trip
 /// sqlx makes to check every connection handed back to its pool; on SQLite
-/// the pool, as for every other read (those reads first try the asking
-/// thread, [`Store::inline`]; this is their way when that is declined).
+/// the pool, as for every other read.
+///
+/// With `inline |$l| $lite` first, SQLite runs `$lite` (a `rusqlite::Result`
+/// from `$l: &rusqlite::Connection`, the same statement) on the asking
+/// thread instead ([`Store::inline`]), and `$body` only when that is
+/// declined; both give this crate's `Result`.
 macro_rules! on_warm {
+    ($store:expr, inline |$l:ident| $lite:expr, |$c:ident| $body:expr) => {{
+        let store: &$crate::Store = &$store;
+        match store.inline(|$l| $lite) {
+            Some(read) => read,
+            None => $crate::on_warm!(store, |$c| $body).map_err($crate::StoreError::from),
+        }
+    }};
     ($store:expr, |$c:ident| $body:expr) => {{
         let store: &$crate::Store = &$store;
         match &store.db {
@@ -348,6 +359,15 @@ macro_rules! on_warm {
     }};
 }
 pub(crate) use on_warm;
+
+/// Builds `$ty` from a `rusqlite` row, each of the named fields from the
+/// column of the same name (the `from_lite` twin of a `FromRow` derive).
+macro_rules! from_columns {
+    ($r:expr, $ty:ident { $($field:ident),* $(,)? }) => {
+        $ty { $($field: $r.get(stringify!($field))?),* }
+    };
+}
+pub(crate) use from_columns;
 
 /// Runs `$body` with `$p` bound to the backend's pool; the body is compiled
 /// once per backend and must return the same type from both.

@@ -78,44 +78,42 @@ impl PageRow {
     /// The row as read on the asking thread (see [`Store::person_page`]);
     /// the parts beside the record are there only when the page asked.
     fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<PageRow> {
-        let part = |name: &str| match r.as_ref().column_index(name) {
-            Ok(i) => r.get::<_, Option<String>>(i),
-            Err(_) => Ok(None),
-        };
+        use crate::from_columns;
+        use crate::inline::optional_column as part;
         Ok(PageRow {
-            person: PersonRow {
-                id: r.get("id")?,
-                version: r.get("version")?,
-                given_name: r.get("given_name")?,
-                family_name: r.get("family_name")?,
-                date_of_birth: r.get("date_of_birth")?,
-                nhs_number: r.get("nhs_number")?,
-                address_line_1: r.get("address_line_1")?,
-                address_line_2: r.get("address_line_2")?,
-                town: r.get("town")?,
-                postcode: r.get("postcode")?,
-                gender: r.get("gender")?,
-                gender_description: r.get("gender_description")?,
-                ethnicity: r.get("ethnicity")?,
-                primary_support_reason: r.get("primary_support_reason")?,
-                learning_disability: r.get("learning_disability")?,
-                autism: r.get("autism")?,
-                asperger: r.get("asperger")?,
-                preferred_language: r.get("preferred_language")?,
-                interpreter_needed: r.get("interpreter_needed")?,
-                communication_needs: r.get("communication_needs")?,
-                communication_notes: r.get("communication_notes")?,
-                what_matters_to_me: r.get("what_matters_to_me")?,
-            },
+            person: from_columns!(
+                r,
+                PersonRow {
+                    id,
+                    version,
+                    given_name,
+                    family_name,
+                    date_of_birth,
+                    nhs_number,
+                    address_line_1,
+                    address_line_2,
+                    town,
+                    postcode,
+                    gender,
+                    gender_description,
+                    ethnicity,
+                    primary_support_reason,
+                    learning_disability,
+                    autism,
+                    asperger,
+                    preferred_language,
+                    interpreter_needed,
+                    communication_needs,
+                    communication_notes,
+                    what_matters_to_me
+                }
+            ),
             parts: r.get("parts")?,
-            merges: part("merges")?,
-            recent: part("recent")?,
-            chronology_total: match r.as_ref().column_index("chronology_total") {
-                Ok(i) => r.get(i)?,
-                Err(_) => None,
-            },
-            enquiries: part("enquiries")?,
-            alerts: part("alerts")?,
+            merges: part(r, "merges")?,
+            recent: part(r, "recent")?,
+            chronology_total: part(r, "chronology_total")?,
+            enquiries: part(r, "enquiries")?,
+            alerts: part(r, "alerts")?,
         })
     }
 }
@@ -350,21 +348,21 @@ impl Store {
         };
         let sql =
             format!("SELECT {PERSON_COLUMNS}, {parts} AS parts{more} FROM people WHERE id = $1");
-        let read = self.inline(|c| {
-            use rusqlite::OptionalExtension;
-            let mut st = c.prepare_cached(&sql)?;
-            match recent {
-                Some(n) => st.query_row(
-                    rusqlite::named_params! {"$1": id, "$2": n},
-                    PageRow::from_lite,
-                ),
-                None => st.query_row(rusqlite::named_params! {"$1": id}, PageRow::from_lite),
-            }
-            .optional()
-        });
-        let row: Option<PageRow> = match read {
-            Some(row) => row?,
-            None => crate::on_warm!(self, |c| {
+        let row: Option<PageRow> = crate::on_warm!(
+            self,
+            inline | c | {
+                use rusqlite::OptionalExtension;
+                let mut st = c.prepare_cached(&sql)?;
+                match recent {
+                    Some(n) => st.query_row(
+                        rusqlite::named_params! {"$1": id, "$2": n},
+                        PageRow::from_lite,
+                    ),
+                    None => st.query_row(rusqlite::named_params! {"$1": id}, PageRow::from_lite),
+                }
+                .optional()
+            },
+            |c| {
                 let q = sqlx::query_as(&sql).bind(&id);
                 match recent {
                     Some(n) => q.bind(n),
@@ -372,8 +370,8 @@ impl Store {
                 }
                 .fetch_optional(c)
                 .await
-            })?,
-        };
+            }
+        )?;
         let Some(row) = row else { return Ok(None) };
         let mut names = Vec::new();
         let mut kps = Vec::new();
