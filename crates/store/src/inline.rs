@@ -127,18 +127,6 @@ fn busy(e: &rusqlite::Error) -> bool {
     )
 }
 
-/// Column `name` of a row, or `None` when the statement has no such
-/// column (parts a statement reads only when asked for them).
-pub(crate) fn optional_column<T: rusqlite::types::FromSql>(
-    r: &rusqlite::Row<'_>,
-    name: &str,
-) -> rusqlite::Result<Option<T>> {
-    match r.as_ref().column_index(name) {
-        Ok(i) => r.get(i),
-        Err(_) => Ok(None),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -75,46 +75,286 @@ struct PageRow {
 }
 
 impl PageRow {
-    /// The row as read on the asking thread (see [`Store::person_page`]);
-    /// the parts beside the record are there only when the page asked.
-    fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<PageRow> {
-        use crate::from_columns;
-        use crate::inline::optional_column as part;
-        Ok(PageRow {
-            person: from_columns!(
-                r,
-                PersonRow {
-                    id,
-                    version,
-                    given_name,
-                    family_name,
-                    date_of_birth,
-                    nhs_number,
-                    address_line_1,
-                    address_line_2,
-                    town,
-                    postcode,
-                    gender,
-                    gender_description,
-                    ethnicity,
-                    primary_support_reason,
-                    learning_disability,
-                    autism,
-                    asperger,
-                    preferred_language,
-                    interpreter_needed,
-                    communication_needs,
-                    communication_notes,
-                    what_matters_to_me
-                }
-            ),
-            parts: r.get("parts")?,
-            merges: part(r, "merges")?,
-            recent: part(r, "recent")?,
-            chronology_total: part(r, "chronology_total")?,
-            enquiries: part(r, "enquiries")?,
-            alerts: part(r, "alerts")?,
+    /// The parts, parsed from their JSON arrays.
+    fn into_parts(self) -> Result<PageParts> {
+        let json = |v: Option<String>| v.unwrap_or_else(|| "[]".to_string());
+        Ok(PageParts {
+            parts: crate::from_json(&self.parts)?,
+            merges: crate::from_json(&json(self.merges))?,
+            recent: crate::from_json(&json(self.recent))?,
+            chronology_total: self.chronology_total.unwrap_or(0),
+            enquiries: crate::from_json(&json(self.enquiries))?,
+            alerts: crate::from_json(&json(self.alerts))?,
+            person: self.person,
         })
+    }
+}
+
+/// A person's page as read, either way (see [`Store::person_page`]).
+struct PageParts {
+    person: PersonRow,
+    parts: Vec<PartRow>,
+    merges: Vec<crate::merges::MergeRow>,
+    recent: Vec<crate::concerns::ChronologyEntry>,
+    chronology_total: i64,
+    enquiries: Vec<crate::enquiries::EnquiryRow>,
+    alerts: Vec<crate::patterns::AlertRow>,
+}
+
+impl PageParts {
+    fn into_page(self) -> Result<PersonPage> {
+        let mut names = Vec::new();
+        let mut kps = Vec::new();
+        for part in self.parts {
+            match (part.relationship, part.appropriate_person) {
+                (Some(relationship), Some(appropriate_person)) => kps.push(KeyPersonRow {
+                    name: part.name,
+                    relationship,
+                    contact: part.contact,
+                    appropriate_person,
+                    notes: part.notes,
+                }),
+                _ => names.push(part.name),
+            }
+        }
+        Ok(PersonPage {
+            merges: self.merges,
+            recent_chronology: self.recent,
+            chronology_total: self.chronology_total,
+            enquiries: self.enquiries,
+            alerts: self.alerts,
+            person: self.person.into_person(names, kps)?,
+        })
+    }
+}
+
+/// Other names and key people together: rows with no relationship are
+/// other names.
+const PART_COLUMNS: &str = "part, position, name, relationship, contact, appropriate_person, notes";
+const PARTS_FROM: &str = "(SELECT 0 AS part, position, name, NULL AS relationship, NULL AS contact, \
+    NULL AS appropriate_person, NULL AS notes FROM person_other_names WHERE person_id = $1 \
+    UNION ALL \
+    SELECT 1, position, name, relationship, contact, appropriate_person, notes \
+    FROM person_key_people WHERE person_id = $1) parts";
+const PARTS_ORDER: &str = "part, position";
+const MERGES_FROM: &str = "person_merges WHERE kept_id = $1";
+const MERGES_ORDER: &str = "merged_at DESC, id";
+const ENQUIRIES_FROM: &str = "enquiries WHERE person_id = $1";
+const ENQUIRIES_ORDER: &str = "created_at DESC, id";
+const ALERTS_FROM: &str =
+    "pattern_alerts WHERE subject_id = $1 AND subject_kind IN ('person', 'alleged')";
+const ALERTS_ORDER: &str = "raised_at DESC, id";
+
+/// The statements of [`page_lite`], built once.
+struct LiteSql {
+    person: String,
+    parts: String,
+    merges: String,
+    recent: String,
+    enquiries: String,
+    alerts: String,
+}
+
+static LITE_SQL: std::sync::LazyLock<LiteSql> = std::sync::LazyLock::new(|| {
+    let rows = |columns: &str, from: &str, order: &str| {
+        format!("SELECT {columns} FROM {from} ORDER BY {order}")
+    };
+    LiteSql {
+        person: format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = $1"),
+        parts: rows(
+            "name, relationship, contact, appropriate_person, notes",
+            PARTS_FROM,
+            PARTS_ORDER,
+        ),
+        merges: rows(crate::merges::COLUMNS, MERGES_FROM, MERGES_ORDER),
+        recent: format!(
+            "SELECT {} FROM chronology WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+            crate::concerns::CHRONOLOGY_COLUMNS
+        ),
+        enquiries: rows(
+            crate::enquiries::ENQUIRY_COLUMNS,
+            ENQUIRIES_FROM,
+            ENQUIRIES_ORDER,
+        ),
+        alerts: rows(crate::patterns::ALERT_COLUMNS, ALERTS_FROM, ALERTS_ORDER),
+    }
+});
+
+/// SQLite, on the asking thread: [`Store::person_page`]'s parts read as
+/// rows, each part its own statement, all in one read transaction so they
+/// are of one moment as the single statement's are. A failed read leaves
+/// the transaction open, but the connection that failed is closed, not
+/// kept (see [`crate::inline`]).
+fn page_lite(
+    c: &rusqlite::Connection,
+    id: &str,
+    recent: Option<i64>,
+) -> rusqlite::Result<Option<PageParts>> {
+    use crate::concerns::ChronologyEntry;
+    use crate::enquiries::EnquiryRow;
+    use crate::from_columns;
+    use crate::merges::MergeRow;
+    use crate::patterns::AlertRow;
+    use rusqlite::OptionalExtension;
+    let sql = &*LITE_SQL;
+    let by_id = rusqlite::named_params! {"$1": id};
+    c.prepare_cached("BEGIN")?.execute([])?;
+    let person = c
+        .prepare_cached(&sql.person)?
+        .query_row(by_id, PersonRow::from_lite)
+        .optional()?;
+    let Some(person) = person else {
+        c.prepare_cached("COMMIT")?.execute([])?;
+        return Ok(None);
+    };
+    let parts = rows(c, &sql.parts, by_id, |r| {
+        Ok(from_columns!(
+            r,
+            PartRow {
+                name,
+                relationship,
+                contact,
+                appropriate_person,
+                notes
+            }
+        ))
+    })?;
+    let mut page = PageParts {
+        person,
+        parts,
+        merges: Vec::new(),
+        recent: Vec::new(),
+        chronology_total: 0,
+        enquiries: Vec::new(),
+        alerts: Vec::new(),
+    };
+    if let Some(n) = recent {
+        page.merges = rows(c, &sql.merges, by_id, |r| {
+            Ok(from_columns!(
+                r,
+                MergeRow {
+                    id,
+                    kept_id,
+                    merged_id,
+                    kept_version_after,
+                    kept_before,
+                    merged_before,
+                    taken_from_merged,
+                    moved,
+                    merged_at,
+                    merged_by,
+                    undone_at,
+                    undone_by
+                }
+            ))
+        })?;
+        page.recent = rows(
+            c,
+            &sql.recent,
+            rusqlite::named_params! {"$1": id, "$2": n},
+            |r| {
+                Ok(from_columns!(
+                    r,
+                    ChronologyEntry {
+                        id,
+                        person_id,
+                        at,
+                        kind,
+                        summary,
+                        actor_name,
+                        concern_id,
+                        significant,
+                        analysis
+                    }
+                ))
+            },
+        )?;
+        page.chronology_total = c
+            .prepare_cached("SELECT COUNT(*) FROM chronology WHERE person_id = $1")?
+            .query_row(by_id, |r| r.get(0))?;
+        page.enquiries = rows(c, &sql.enquiries, by_id, |r| {
+            Ok(from_columns!(
+                r,
+                EnquiryRow {
+                    id,
+                    concern_id,
+                    person_id,
+                    kind,
+                    state,
+                    lead_user_id,
+                    caused_agency_id,
+                    started_on,
+                    asked,
+                    created_at,
+                    next_review_on
+                }
+            ))
+        })?;
+        page.alerts = rows(c, &sql.alerts, by_id, |r| {
+            Ok(from_columns!(
+                r,
+                AlertRow {
+                    id,
+                    rule,
+                    subject_kind,
+                    subject_id,
+                    subject_label,
+                    threshold,
+                    days,
+                    raised_at,
+                    decision,
+                    reasons,
+                    decided_at,
+                    decided_by,
+                    decided_by_name
+                }
+            ))
+        })?;
+    }
+    c.prepare_cached("COMMIT")?.execute([])?;
+    Ok(Some(page))
+}
+
+/// The rows `sql` reads with `params`, each made by `map`.
+fn rows<T>(
+    c: &rusqlite::Connection,
+    sql: &str,
+    params: &[(&str, &dyn rusqlite::ToSql)],
+    map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Vec<T>> {
+    c.prepare_cached(sql)?.query_map(params, map)?.collect()
+}
+
+impl PersonRow {
+    /// The record as read on the asking thread (see [`page_lite`]).
+    fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<PersonRow> {
+        Ok(crate::from_columns!(
+            r,
+            PersonRow {
+                id,
+                version,
+                given_name,
+                family_name,
+                date_of_birth,
+                nhs_number,
+                address_line_1,
+                address_line_2,
+                town,
+                postcode,
+                gender,
+                gender_description,
+                ethnicity,
+                primary_support_reason,
+                learning_disability,
+                autism,
+                asperger,
+                preferred_language,
+                interpreter_needed,
+                communication_needs,
+                communication_notes,
+                what_matters_to_me
+            }
+        ))
     }
 }
 
@@ -292,10 +532,16 @@ impl Store {
 
     /// A person's record with what their page shows beside it: the records
     /// merged into it, the newest `recent` chronology entries and how many
-    /// there are, their enquiries and the pattern alerts about them. One
-    /// statement, so the busiest page makes one trip to the database for
-    /// all of it, not one per part. With `recent` `None`, the record alone
-    /// (the other parts left empty), as [`Store::find_person`] reads it.
+    /// there are, their enquiries and the pattern alerts about them. With
+    /// `recent` `None`, the record alone (the other parts left empty), as
+    /// [`Store::find_person`] reads it.
+    ///
+    /// Through a pool, one statement (each part a JSON array beside the
+    /// record), so the busiest page makes one trip to the database for all
+    /// of it, not one per part. On SQLite's asking thread, where a statement
+    /// costs no trip, each part is read as rows in one read transaction
+    /// (see [`page_lite`]): the same snapshot, without building and parsing
+    /// the JSON.
     pub async fn person_page(
         &self,
         scope: PersonScope,
@@ -306,96 +552,54 @@ impl Store {
             return Ok(None);
         }
         let id = id.to_string();
-        // Other names and key people together: rows with no relationship
-        // are other names.
-        let parts = self.json_rows(
-            "part, position, name, relationship, contact, appropriate_person, notes",
-            &[],
-            "(SELECT 0 AS part, position, name, NULL AS relationship, NULL AS contact, \
-             NULL AS appropriate_person, NULL AS notes FROM person_other_names WHERE person_id = $1 \
-             UNION ALL \
-             SELECT 1, position, name, relationship, contact, appropriate_person, notes \
-             FROM person_key_people WHERE person_id = $1) parts",
-            "part, position",
-        );
-        let more = if recent.is_some() {
+        let read = match self.inline(|c| page_lite(c, &id, recent)) {
+            Some(read) => read?,
+            None => {
+                let sql = self.page_sql(recent.is_some());
+                let row: Option<PageRow> = crate::on_warm!(self, |c| {
+                    let q = sqlx::query_as(&sql).bind(&id);
+                    match recent {
+                        Some(n) => q.bind(n),
+                        None => q,
+                    }
+                    .fetch_optional(c)
+                    .await
+                })?;
+                row.map(PageRow::into_parts).transpose()?
+            }
+        };
+        read.map(PageParts::into_page).transpose()
+    }
+
+    /// [`Store::person_page`]'s one statement for a pool: the record with
+    /// its parts as JSON arrays (with `more`, all the page's parts; else the
+    /// other names and key people only).
+    fn page_sql(&self, more: bool) -> String {
+        let parts = self.json_rows(PART_COLUMNS, &[], PARTS_FROM, PARTS_ORDER);
+        let more = if more {
             format!(
                 ", {} AS merges, {} AS recent, \
                  (SELECT COUNT(*) FROM chronology WHERE person_id = $1) AS chronology_total, \
                  {} AS enquiries, {} AS alerts",
-                self.json_rows(
-                    crate::merges::COLUMNS,
-                    &[],
-                    "person_merges WHERE kept_id = $1",
-                    "merged_at DESC, id",
-                ),
+                self.json_rows(crate::merges::COLUMNS, &[], MERGES_FROM, MERGES_ORDER),
                 self.latest_chronology_sql(),
                 self.json_rows(
                     crate::enquiries::ENQUIRY_COLUMNS,
                     &[],
-                    "enquiries WHERE person_id = $1",
-                    "created_at DESC",
+                    ENQUIRIES_FROM,
+                    ENQUIRIES_ORDER
                 ),
                 self.json_rows(
                     crate::patterns::ALERT_COLUMNS,
                     &[],
-                    "pattern_alerts WHERE subject_id = $1 AND subject_kind IN ('person', 'alleged')",
-                    "raised_at DESC, id",
+                    ALERTS_FROM,
+                    ALERTS_ORDER
                 ),
             )
         } else {
             String::new()
         };
-        let sql =
-            format!("SELECT {PERSON_COLUMNS}, {parts} AS parts{more} FROM people WHERE id = $1");
-        let row: Option<PageRow> = crate::on_warm!(
-            self,
-            inline | c | {
-                use rusqlite::OptionalExtension;
-                let mut st = c.prepare_cached(&sql)?;
-                match recent {
-                    Some(n) => st.query_row(
-                        rusqlite::named_params! {"$1": id, "$2": n},
-                        PageRow::from_lite,
-                    ),
-                    None => st.query_row(rusqlite::named_params! {"$1": id}, PageRow::from_lite),
-                }
-                .optional()
-            },
-            |c| {
-                let q = sqlx::query_as(&sql).bind(&id);
-                match recent {
-                    Some(n) => q.bind(n),
-                    None => q,
-                }
-                .fetch_optional(c)
-                .await
-            }
-        )?;
-        let Some(row) = row else { return Ok(None) };
-        let mut names = Vec::new();
-        let mut kps = Vec::new();
-        for part in crate::from_json::<Vec<PartRow>>(&row.parts)? {
-            match (part.relationship, part.appropriate_person) {
-                (Some(relationship), Some(appropriate_person)) => kps.push(KeyPersonRow {
-                    name: part.name,
-                    relationship,
-                    contact: part.contact,
-                    appropriate_person,
-                    notes: part.notes,
-                }),
-                _ => names.push(part.name),
-            }
-        }
-        let json = |v: &Option<String>| v.as_deref().unwrap_or("[]").to_string();
-        Ok(Some(PersonPage {
-            merges: crate::from_json(&json(&row.merges))?,
-            recent_chronology: crate::from_json(&json(&row.recent))?,
-            chronology_total: row.chronology_total.unwrap_or(0),
-            enquiries: crate::from_json(&json(&row.enquiries))?,
-            alerts: crate::from_json(&json(&row.alerts))?,
-            person: row.person.into_person(names, kps)?,
-        }))
+        format!("SELECT {PERSON_COLUMNS}, {parts} AS parts{more} FROM people WHERE id = $1")
     }
 
     /// How many person records exist.

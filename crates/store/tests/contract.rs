@@ -704,6 +704,11 @@ async fn person_page_story(db: TestDb) {
     })
     .await
     .expect("merge");
+    assert!(
+        tx.set_significance(&pid, "c3", true, Some("Said she was \"fine\" again"))
+            .await
+            .expect("significance")
+    );
     for n in 0..2_i64 {
         tx.insert_alert(&safeguard_store::patterns::AlertRow {
             id: format!("a{n}"),
@@ -764,6 +769,13 @@ async fn person_page_story(db: TestDb) {
     );
     assert_eq!(total, 5);
     assert_eq!(page.recent_chronology[0].summary, "Visit 4: \"I’m fine\"");
+    assert_eq!(
+        page.recent_chronology
+            .iter()
+            .map(|e| (e.significant, e.analysis.is_some()))
+            .collect::<Vec<_>>(),
+        [(false, false), (true, true), (false, false)]
+    );
     assert_eq!(page.merges, store.merges_into(&pid).await.expect("merges"));
     assert_eq!(page.merges.len(), 1);
     assert_eq!(page.merges[0].undone_at, Some(6_000));
@@ -800,7 +812,8 @@ async fn person_page_story(db: TestDb) {
         db.backend == Backend::Sqlite
     );
     let pooled = testing::through_pool(store);
-    for recent in [Some(3), None] {
+    let nobody: PersonId = "00000000-0000-4000-8000-000000000000".parse().expect("id");
+    for (id, recent) in [(id, Some(3)), (id, None), (nobody, Some(3))] {
         assert_eq!(
             pooled
                 .person_page(PersonScope::All, id, recent)
