@@ -162,6 +162,7 @@ impl SessionUser {
             ),
             user: from_columns!(
                 r,
+                5,
                 UserRow {
                     id,
                     username,
