@@ -278,18 +278,20 @@ impl Store {
     ) -> Result<std::collections::HashMap<String, PersonFactsRow>> {
         let mut out = std::collections::HashMap::with_capacity(person_ids.len());
         // The holding teams of each person, as one JSON value beside the
-        // flags: one statement for all of them.
+        // flags: one statement for all of them. A team may be there more
+        // than once (reached through more than one holder), and in no
+        // order: both are settled below. Asking SQLite for either made it
+        // build a temporary table for every record opened.
         let holding = HOLDERS
             .iter()
-            .map(|(from, col)| format!("SELECT hu.team_id {from} WHERE {col} = p.id"))
+            .map(|(from, col)| {
+                format!(
+                    "SELECT ht.id, ht.name {from} JOIN teams ht ON ht.id = hu.team_id WHERE {col} = p.id"
+                )
+            })
             .collect::<Vec<_>>()
-            .join(" UNION ");
-        let holders = self.json_rows(
-            "id, name",
-            &[],
-            &format!("teams WHERE id IN ({holding})"),
-            "name, id",
-        );
+            .join(" UNION ALL ");
+        let holders = self.json_rows("id, name", &[], &format!("({holding}) holding"), "");
         for chunk in person_ids.chunks(500) {
             let ids = crate::marks(3, chunk.len());
             let sql = format!(

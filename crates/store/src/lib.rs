@@ -633,7 +633,8 @@ impl Store {
 
     /// A scalar subquery giving, as JSON text, an array of the rows `from`
     /// yields (a table with its `WHERE`, or a derived table with an alias),
-    /// each an object of `columns` (comma-separated names) in `order`;
+    /// each an object of `columns` (comma-separated names) in `order` (in no
+    /// particular order when empty);
     /// `flags` are the boolean columns among them (SQLite keeps 0 and 1).
     ///
     /// Rows read this way cross from the database to the request as one
@@ -662,13 +663,18 @@ impl Store {
             })
             .collect::<Vec<_>>()
             .join(", ");
+        let order = if order.is_empty() {
+            String::new()
+        } else {
+            format!(" ORDER BY {order}")
+        };
         if postgres {
             format!(
-                "(SELECT COALESCE(json_agg(json_build_object({pairs}) ORDER BY {order})::text, '[]') FROM {from})"
+                "(SELECT COALESCE(json_agg(json_build_object({pairs}){order})::text, '[]') FROM {from})"
             )
         } else {
             format!(
-                "(SELECT COALESCE(json_group_array(json_object({pairs}) ORDER BY {order}), '[]') FROM {from})"
+                "(SELECT COALESCE(json_group_array(json_object({pairs}){order}), '[]') FROM {from})"
             )
         }
     }
