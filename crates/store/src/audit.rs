@@ -347,6 +347,57 @@ pub(crate) fn chain_sql(first: usize, n: usize) -> String {
     )
 }
 
+/// SQLite: a whole transaction that moves the chain's head as
+/// [`chain_sql`] does and inserts the events given as one JSON array
+/// (`$5`, from [`events_json`]), each an array of the event's columns in
+/// [`COLUMNS`] order. One text for any number of events, so it is prepared
+/// once: a statement of fifteen parameters an event was prepared afresh
+/// for every size of batch, and SQLite's lookup of numbered parameters
+/// grows with their square. JSON integers come back as SQLite integers,
+/// strings as text and null as NULL: the stored row is the one bound
+/// column by column would be, so each event's hash still covers it.
+static CHAIN_JSON_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let columns = (0..EVENT_PARAMS)
+        .map(|i| format!("value ->> {i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "BEGIN IMMEDIATE; \
+         UPDATE audit_head SET last_seq = CASE WHEN last_seq = $1 AND last_hash = $2 THEN $3 END, \
+         last_hash = $4 WHERE id = 1; \
+         INSERT INTO audit_events ({COLUMNS}) SELECT {columns} FROM json_each($5); \
+         COMMIT"
+    )
+});
+
+/// The events and their links as [`CHAIN_JSON_SQL`] takes them.
+fn events_json(events: &[NewAuditEvent], links: &[(i64, String, String)]) -> String {
+    let rows: Vec<serde_json::Value> = events
+        .iter()
+        .zip(links)
+        .map(|(e, (seq, prev, hash))| {
+            serde_json::json!([
+                seq,
+                e.id,
+                e.at,
+                e.actor_id,
+                e.actor_name,
+                e.actor_role,
+                e.action,
+                e.subject_type,
+                e.subject_id,
+                e.outcome,
+                e.reason,
+                e.request_id,
+                e.detail,
+                prev,
+                hash
+            ])
+        })
+        .collect();
+    serde_json::Value::Array(rows).to_string()
+}
+
 /// How many parameters [`chain_sql`] takes for `n` events.
 pub(crate) fn chain_params(n: usize) -> usize {
     HEAD_PARAMS + n * EVENT_PARAMS
@@ -461,11 +512,13 @@ impl Store {
                 if let Some(trip) = self.one_trip().await {
                     let from = trip.from.clone();
                     let (links, end) = link(&from, &events);
-                    let sql = format!("BEGIN IMMEDIATE; {}; COMMIT", chain_sql(1, events.len()));
-                    // One event (a view at a quiet moment) always has the
-                    // same statements: keep them prepared.
-                    let q = sqlx::query(&sql).persistent(events.len() == 1);
-                    let q = bind_chain(q, &from, &end, events.iter(), &links);
+                    let rows = events_json(&events, &links);
+                    let q = sqlx::query(&CHAIN_JSON_SQL)
+                        .bind(from.0)
+                        .bind(&from.1)
+                        .bind(end.0)
+                        .bind(&end.1)
+                        .bind(&rows);
                     if self.run_one_trip(trip, q, end.clone()).await {
                         return Ok(());
                     }

@@ -522,7 +522,13 @@ async fn group_commit_story(db: TestDb) {
         let store = db.store.clone();
         handles.push(tokio::spawn(async move {
             let events = (0..=(r % 2))
-                .map(|n| event(r * 10 + n, "view", &format!("reader-{r}")))
+                .map(|n| NewAuditEvent {
+                    actor_id: Some(format!("u{r}")),
+                    reason: Some("allocated".into()),
+                    request_id: Some(format!("req-{r}-{n}")),
+                    detail: Some(format!("\"quoted\" ü {n}")),
+                    ..event(r * 10 + n, "view", &format!("reader-{r}"))
+                })
                 .collect();
             store.record_audit(events).await.expect("recorded");
             // Heard "recorded": the events are in the chain already.
@@ -559,6 +565,62 @@ async fn group_commit_story(db: TestDb) {
     assert_eq!(
         db.store.verify_audit().await.expect("verify"),
         Verification::Intact { events: 64 }
+    );
+    // Stored as bound column by column would store them (SQLite's views
+    // arrive as one JSON value): numbers as integers, absent values as
+    // NULL, text as text. (PostgreSQL's columns take one type only.)
+    if db.backend == Backend::Sqlite {
+        assert_eq!(
+            testing::count_raw(
+                &db.store,
+                "SELECT COUNT(*) FROM audit_events WHERE typeof(seq) <> 'integer' \
+                 OR typeof(at) <> 'integer' OR typeof(id) <> 'text' OR typeof(hash) <> 'text' \
+                 OR (actor_id IS NOT NULL AND typeof(actor_id) <> 'text')"
+            )
+            .await
+            .expect("types"),
+            0
+        );
+    }
+    let one = db
+        .store
+        .list_audit(
+            &AuditFilter {
+                subject_id: Some("reader-3".into()),
+                ..AuditFilter::default()
+            },
+            10,
+        )
+        .await
+        .expect("list");
+    let mut read: Vec<_> = one
+        .iter()
+        .map(|e| {
+            (
+                e.at,
+                e.actor_id.clone(),
+                e.actor_name.clone(),
+                e.action.clone(),
+                e.subject_id.clone(),
+                e.reason.clone(),
+                e.request_id.clone(),
+                e.detail.clone(),
+            )
+        })
+        .collect();
+    read.sort();
+    assert_eq!(
+        read,
+        [0, 1].map(|n| (
+            1_700_000_000_030 + n,
+            Some("u3".to_string()),
+            "tester".to_string(),
+            "view".to_string(),
+            Some("reader-3".to_string()),
+            Some("allocated".to_string()),
+            Some(format!("req-3-{n}")),
+            Some(format!("\"quoted\" ü {n}"))
+        ))
     );
     assert!(
         db.store.record_audit(Vec::new()).await.is_ok(),
