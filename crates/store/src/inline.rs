@@ -92,7 +92,8 @@ impl Inline {
         }
     }
 
-    /// How many connections are kept idle.
+    /// How many connections are kept idle (for tests: whether reads ran here).
+    #[cfg(any(test, feature = "testing"))]
     pub(crate) fn kept(&self) -> usize {
         self.idle
             .lock()
