@@ -175,6 +175,13 @@ pub struct EmailRow {
     pub last_error: Option<String>,
 }
 
+/// How many chronology entries person `$1` has, as the database keeps the
+/// count (`chronology_counts`, kept by triggers as entries are added, moved
+/// and removed: migration 0042), so the person page reads one row instead
+/// of counting every entry.
+pub(crate) const CHRONOLOGY_TOTAL: &str =
+    "COALESCE((SELECT entries FROM chronology_counts WHERE person_id = $1), 0)";
+
 /// A chronology entry's columns, as [`ChronologyEntry`] reads them.
 pub(crate) const CHRONOLOGY_COLUMNS: &str =
     "id, person_id, at, kind, summary, actor_name, concern_id, significant, analysis";
@@ -504,7 +511,8 @@ impl Store {
     }
 
     /// The newest `limit` entries of a person's chronology, and how many
-    /// there are in all.
+    /// there are in all (counted entry by entry, not read from the kept
+    /// count the person page reads).
     pub async fn recent_chronology(
         &self,
         person_id: &str,

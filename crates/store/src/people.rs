@@ -151,6 +151,7 @@ struct LiteSql {
     parts: String,
     merges: String,
     recent: String,
+    total: String,
     enquiries: String,
     alerts: String,
 }
@@ -171,6 +172,7 @@ static LITE_SQL: std::sync::LazyLock<LiteSql> = std::sync::LazyLock::new(|| {
             "SELECT {} FROM chronology WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
             crate::concerns::CHRONOLOGY_COLUMNS
         ),
+        total: format!("SELECT {}", crate::concerns::CHRONOLOGY_TOTAL),
         enquiries: rows(
             crate::enquiries::ENQUIRY_COLUMNS,
             ENQUIRIES_FROM,
@@ -270,7 +272,7 @@ fn page_lite(
             },
         )?;
         page.chronology_total = c
-            .prepare_cached("SELECT COUNT(*) FROM chronology WHERE person_id = $1")?
+            .prepare_cached(&sql.total)?
             .query_row(by_id, |r| r.get(0))?;
         page.enquiries = rows(c, &sql.enquiries, by_id, |r| {
             Ok(from_columns!(
@@ -579,10 +581,10 @@ impl Store {
         let more = if more {
             format!(
                 ", {} AS merges, {} AS recent, \
-                 (SELECT COUNT(*) FROM chronology WHERE person_id = $1) AS chronology_total, \
-                 {} AS enquiries, {} AS alerts",
+                 {} AS chronology_total, {} AS enquiries, {} AS alerts",
                 self.json_rows(crate::merges::COLUMNS, &[], MERGES_FROM, MERGES_ORDER),
                 self.latest_chronology_sql(),
+                crate::concerns::CHRONOLOGY_TOTAL,
                 self.json_rows(
                     crate::enquiries::ENQUIRY_COLUMNS,
                     &[],

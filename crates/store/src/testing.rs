@@ -189,21 +189,31 @@ pub async fn count_raw(store: &Store, sql: &str) -> Result<i64> {
     Ok(n)
 }
 
-/// How many rows of `person_deciders` (kept by the database's triggers)
-/// differ from what the triage decisions and the concerns' links to people
-/// say now, counted both ways: 0 when the kept table is right.
-pub async fn deciders_drift(store: &Store) -> Result<i64> {
-    let derived = "SELECT a.person_id, d.decided_by, COUNT(*) FROM concern_adults a \
+/// How many rows of the tables the database's triggers keep differ from
+/// what the rows they are kept from say now, counted both ways: 0 when
+/// both are right. `person_deciders` (migration 0041) from the triage
+/// decisions and the concerns' links to people; `chronology_counts`
+/// (migration 0042) from the chronology.
+pub async fn kept_drift(store: &Store) -> Result<i64> {
+    let deciders = (
+        "SELECT person_id, user_id, decisions FROM person_deciders",
+        "SELECT a.person_id, d.decided_by, COUNT(*) FROM concern_adults a \
          JOIN triage_decisions d ON d.concern_id = a.concern_id \
-         WHERE a.person_id IS NOT NULL GROUP BY a.person_id, d.decided_by";
-    let kept = "SELECT person_id, user_id, decisions FROM person_deciders";
+         WHERE a.person_id IS NOT NULL GROUP BY a.person_id, d.decided_by",
+    );
+    let chronology = (
+        "SELECT person_id, entries FROM chronology_counts",
+        "SELECT person_id, COUNT(*) FROM chronology GROUP BY person_id",
+    );
     let mut drift = 0;
-    for (a, b) in [(kept, derived), (derived, kept)] {
-        drift += count_raw(
-            store,
-            &format!("SELECT COUNT(*) FROM ({a} EXCEPT {b}) drift"),
-        )
-        .await?;
+    for (kept, derived) in [deciders, chronology] {
+        for (a, b) in [(kept, derived), (derived, kept)] {
+            drift += count_raw(
+                store,
+                &format!("SELECT COUNT(*) FROM ({a} EXCEPT {b}) drift"),
+            )
+            .await?;
+        }
     }
     Ok(drift)
 }

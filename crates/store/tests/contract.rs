@@ -897,6 +897,90 @@ async fn person_page_story(db: TestDb) {
     db.finish().await;
 }
 
+/// The page's chronology total is the count the database keeps: it follows
+/// entries added in one statement or several, moved between people (as a
+/// merge and its undoing move them) and removed (as disposal does), on both
+/// the asking thread's path and the pool's, and never drifts from the
+/// entries themselves.
+async fn chronology_total_story(db: TestDb) {
+    let store = &db.store;
+    let ids = pats_people(store, &[("Ada", "Quill"), ("Ben", "Quill")]).await;
+    let (a, b) = (ids[0].to_string(), ids[1].to_string());
+    let mut tx = store.begin().await.expect("begin");
+    for n in 0..4_i64 {
+        tx.add_chronology(&safeguard_store::concerns::ChronologyRow {
+            id: format!("e{n}"),
+            person_id: if n < 3 { a.clone() } else { b.clone() },
+            at: 1_000 + n,
+            kind: "contact".into(),
+            summary: format!("Visit {n}"),
+            actor_name: "Pat".into(),
+            concern_id: None,
+        })
+        .await
+        .expect("entry");
+    }
+    tx.commit().await.expect("commit");
+    // Several rows in one statement, to both people.
+    execute_raw(
+        store,
+        &format!(
+            "INSERT INTO chronology (id, person_id, at, kind, summary, actor_name) VALUES \
+             ('e4', '{a}', 1004, 'contact', 'Visit 4', 'Pat'), ('e5', '{b}', 1005, 'contact', 'Visit 5', 'Pat'), \
+             ('e6', '{b}', 1006, 'contact', 'Visit 6', 'Pat')"
+        ),
+    )
+    .await
+    .expect("entries");
+    let pooled = testing::through_pool(store);
+    let totals = async |expected: [i64; 2], when: &str| {
+        for (id, want) in ids.iter().zip(expected) {
+            for s in [store, &pooled] {
+                let page = s
+                    .person_page(PersonScope::All, *id, Some(2))
+                    .await
+                    .expect("page")
+                    .expect("found");
+                assert_eq!(page.chronology_total, want, "{when}: {id}");
+            }
+        }
+        assert_eq!(
+            testing::kept_drift(store).await.expect("drift"),
+            0,
+            "{when}"
+        );
+    };
+    totals([4, 3], "added").await;
+    execute_raw(
+        store,
+        &format!("UPDATE chronology SET person_id = '{b}' WHERE id IN ('e0', 'e1')"),
+    )
+    .await
+    .expect("move");
+    totals([2, 5], "two moved").await;
+    execute_raw(
+        store,
+        "UPDATE chronology SET summary = 'Visit 2, again' WHERE id = 'e2'",
+    )
+    .await
+    .expect("edit");
+    totals([2, 5], "one edited").await;
+    execute_raw(
+        store,
+        &format!("DELETE FROM chronology WHERE person_id = '{a}' OR id = 'e5'"),
+    )
+    .await
+    .expect("delete");
+    totals([0, 4], "removed").await;
+    let kept = format!("SELECT COUNT(*) FROM chronology_counts WHERE person_id = '{a}'");
+    assert_eq!(
+        testing::count_raw(store, &kept).await.expect("count"),
+        0,
+        "no row is kept for a person without entries"
+    );
+    db.finish().await;
+}
+
 fn concern(id: &str, n: i64) -> (ConcernRow, Vec<AdultRow>) {
     let row = ConcernRow {
         id: id.into(),
@@ -1111,6 +1195,7 @@ on_both_backends! {
     kept_connections => super::kept_connections_story;
     concern_intake => super::concern_intake_story;
     person_page => super::person_page_story;
+    chronology_total => super::chronology_total_story;
     bulk_load => super::bulk_load_story;
     store_contract => super::store_story;
     audit_group_commit => super::group_commit_story;

@@ -1,7 +1,7 @@
 //! The enquiry led by the person, as its users live it.
 
 use axum::http::{Method, StatusCode};
-use safeguard_store::testing::{TestDb, count_raw, deciders_drift, execute_raw};
+use safeguard_store::testing::{TestDb, count_raw, execute_raw, kept_drift};
 
 use crate::support::{Api, TestApp};
 
@@ -518,7 +518,7 @@ pub async fn enquiry_needs_people_story(db: TestDb) {
             "{sql}"
         );
     }
-    assert_eq!(deciders_drift(&app.db.store).await.expect("drift"), 0);
+    assert_eq!(kept_drift(&app.db.store).await.expect("drift"), 0);
     // A decision's decider is a record, never rewritten (the kept deciders
     // count on it); the database refuses even a direct change.
     let rewrite = format!(
@@ -529,7 +529,7 @@ pub async fn enquiry_needs_people_story(db: TestDb) {
         execute_raw(&app.db.store, &rewrite).await.is_err(),
         "{rewrite}"
     );
-    assert_eq!(deciders_drift(&app.db.store).await.expect("drift"), 0);
+    assert_eq!(kept_drift(&app.db.store).await.expect("drift"), 0);
     let mut partner = Api::new(&app);
     partner.sign_in("partner").await;
     assert_eq!(

@@ -5,7 +5,7 @@
 use axum::http::{Method, StatusCode};
 
 use crate::support::{Api, TestApp};
-use safeguard_store::testing::{TestDb, count_raw, deciders_drift};
+use safeguard_store::testing::{TestDb, count_raw, kept_drift};
 
 /// Makes a person through the API (no likely match expected); returns the id.
 async fn make(api: &Api, body: serde_json::Value) -> String {
@@ -345,9 +345,9 @@ async fn case_for(p: &Api, m: &Api, pid: &str) {
 async fn decisions_kept(app: &TestApp, pid: &str) -> i64 {
     let store = &app.db.store;
     assert_eq!(
-        deciders_drift(store).await.expect("drift"),
+        kept_drift(store).await.expect("drift"),
         0,
-        "the kept deciders follow"
+        "the kept tables follow"
     );
     count_raw(
         store,
