@@ -60,7 +60,7 @@ pub struct PersonOverview {
     /// The records merged into it, newest first (with undone merges).
     pub merges: Vec<crate::merge::MergeSummary>,
     /// The newest chronology entries, newest first.
-    pub recent_chronology: Vec<safeguard_store::concerns::ChronologyEntry>,
+    pub recent_chronology: Vec<safeguard_store::concerns::RecentEntry>,
     /// How many chronology entries there are in all.
     pub chronology_total: i64,
     /// The enquiries about the person, newest first.

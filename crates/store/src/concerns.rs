@@ -148,6 +148,29 @@ pub struct ChronologyEntry {
     pub analysis: Option<String>,
 }
 
+/// What the person page shows of a chronology entry: when, what and who
+/// (the whole entry is on the chronology's own page). Only these are read,
+/// not the entry's ids and curation, on the busiest page there is.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub struct RecentEntry {
+    /// When it happened (ms since the epoch).
+    pub at: i64,
+    /// What happened.
+    pub summary: String,
+    /// Who recorded it.
+    pub actor_name: String,
+}
+
+impl From<ChronologyEntry> for RecentEntry {
+    fn from(e: ChronologyEntry) -> Self {
+        RecentEntry {
+            at: e.at,
+            summary: e.summary,
+            actor_name: e.actor_name,
+        }
+    }
+}
+
 /// A public form in progress.
 #[derive(Clone, Debug, FromRow, PartialEq, Eq)]
 #[allow(missing_docs)]
@@ -181,6 +204,17 @@ pub struct EmailRow {
 /// of counting every entry.
 pub(crate) const CHRONOLOGY_TOTAL: &str =
     "COALESCE((SELECT entries FROM chronology_counts WHERE person_id = $1), 0)";
+
+/// A chronology entry's columns as [`RecentEntry`] reads them.
+pub(crate) const RECENT_COLUMNS: &str = "at, summary, actor_name";
+
+/// The newest `$2` chronology entries of person `$1`, newest first (a
+/// table for a `FROM`).
+pub(crate) const LATEST_FROM: &str =
+    "(SELECT * FROM chronology WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2) latest";
+
+/// The order of [`LATEST_FROM`]'s rows.
+pub(crate) const LATEST_ORDER: &str = "at DESC, id DESC";
 
 /// A chronology entry's columns, as [`ChronologyEntry`] reads them.
 pub(crate) const CHRONOLOGY_COLUMNS: &str =
@@ -505,8 +539,8 @@ impl Store {
         self.json_rows(
             CHRONOLOGY_COLUMNS,
             &["significant"],
-            "(SELECT * FROM chronology WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2) latest",
-            "at DESC, id DESC",
+            LATEST_FROM,
+            LATEST_ORDER,
         )
     }
 

@@ -46,8 +46,8 @@ pub struct PersonPage {
     pub person: Person,
     /// The records merged into it, newest first (with undone merges).
     pub merges: Vec<crate::merges::MergeRow>,
-    /// The newest chronology entries, newest first.
-    pub recent_chronology: Vec<crate::concerns::ChronologyEntry>,
+    /// The newest chronology entries, newest first, as the page shows them.
+    pub recent_chronology: Vec<crate::concerns::RecentEntry>,
     /// How many chronology entries there are in all.
     pub chronology_total: i64,
     /// The enquiries about the person, newest first.
@@ -95,7 +95,7 @@ struct PageParts {
     person: PersonRow,
     parts: Vec<PartRow>,
     merges: Vec<crate::merges::MergeRow>,
-    recent: Vec<crate::concerns::ChronologyEntry>,
+    recent: Vec<crate::concerns::RecentEntry>,
     chronology_total: i64,
     enquiries: Vec<crate::enquiries::EnquiryRow>,
     alerts: Vec<crate::patterns::AlertRow>,
@@ -170,7 +170,7 @@ static LITE_SQL: std::sync::LazyLock<LiteSql> = std::sync::LazyLock::new(|| {
         merges: rows(crate::merges::COLUMNS, MERGES_FROM, MERGES_ORDER),
         recent: format!(
             "SELECT {} FROM chronology WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
-            crate::concerns::CHRONOLOGY_COLUMNS
+            crate::concerns::RECENT_COLUMNS
         ),
         total: format!("SELECT {}", crate::concerns::CHRONOLOGY_TOTAL),
         enquiries: rows(
@@ -192,7 +192,7 @@ fn page_lite(
     id: &str,
     recent: Option<i64>,
 ) -> rusqlite::Result<Option<PageParts>> {
-    use crate::concerns::ChronologyEntry;
+    use crate::concerns::RecentEntry;
     use crate::enquiries::EnquiryRow;
     use crate::from_columns;
     use crate::merges::MergeRow;
@@ -257,16 +257,10 @@ fn page_lite(
             |r| {
                 Ok(from_columns!(
                     r,
-                    ChronologyEntry {
-                        id,
-                        person_id,
+                    RecentEntry {
                         at,
-                        kind,
                         summary,
-                        actor_name,
-                        concern_id,
-                        significant,
-                        analysis
+                        actor_name
                     }
                 ))
             },
@@ -583,7 +577,12 @@ impl Store {
                 ", {} AS merges, {} AS recent, \
                  {} AS chronology_total, {} AS enquiries, {} AS alerts",
                 self.json_rows(crate::merges::COLUMNS, &[], MERGES_FROM, MERGES_ORDER),
-                self.latest_chronology_sql(),
+                self.json_rows(
+                    crate::concerns::RECENT_COLUMNS,
+                    &[],
+                    crate::concerns::LATEST_FROM,
+                    crate::concerns::LATEST_ORDER
+                ),
                 crate::concerns::CHRONOLOGY_TOTAL,
                 self.json_rows(
                     crate::enquiries::ENQUIRY_COLUMNS,

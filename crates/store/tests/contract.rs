@@ -827,12 +827,16 @@ async fn person_page_story(db: TestDb) {
     let (latest, total) = store.recent_chronology(&pid, 3).await.expect("latest");
     assert_eq!(
         (page.recent_chronology.clone(), page.chronology_total),
-        (latest, total)
+        (
+            latest.iter().cloned().map(Into::into).collect::<Vec<_>>(),
+            total
+        )
     );
     assert_eq!(total, 5);
     assert_eq!(page.recent_chronology[0].summary, "Visit 4: \"I’m fine\"");
+    assert_eq!(page.recent_chronology[0].actor_name, "Zoë");
     assert_eq!(
-        page.recent_chronology
+        latest
             .iter()
             .map(|e| (e.significant, e.analysis.is_some()))
             .collect::<Vec<_>>(),

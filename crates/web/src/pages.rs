@@ -793,12 +793,12 @@ pub(crate) async fn view_person(
     // The latest entries; the whole chronology has a page of its own.
     let chronology = overview
         .recent_chronology
-        .iter()
+        .into_iter()
         .map(|c| {
             (
                 when(c.at),
                 crate::display::dates_in_words(&c.summary),
-                c.actor_name.clone(),
+                c.actor_name,
             )
         })
         .collect();
