@@ -20,18 +20,64 @@ fn at(ms: i64) -> Option<time::OffsetDateTime> {
 
 /// A time for people: "23 November 2026 14:05" (UTC).
 pub(crate) fn when(ms: i64) -> String {
-    at(ms)
-        .map(|t| {
-            format!(
-                "{} {} {} {:02}:{:02}",
-                t.day(),
-                t.month(),
-                t.year(),
-                t.hour(),
-                t.minute()
-            )
-        })
-        .unwrap_or_default()
+    let Some(t) = at(ms) else {
+        return String::new();
+    };
+    // Written out by hand, not through `format!`: the person page shows
+    // fifty of these, and the formatting machinery was a thirtieth of the
+    // page's cost.
+    let mut out = String::with_capacity(24);
+    push_number(&mut out, u32::from(t.day()), 1);
+    out.push(' ');
+    out.push_str(month_name(t.month()));
+    out.push(' ');
+    if t.year() < 0 {
+        out.push('-');
+    }
+    push_number(&mut out, t.year().unsigned_abs(), 1);
+    out.push(' ');
+    push_number(&mut out, u32::from(t.hour()), 2);
+    out.push(':');
+    push_number(&mut out, u32::from(t.minute()), 2);
+    out
+}
+
+/// The month's name in English, as `time` writes it.
+fn month_name(m: time::Month) -> &'static str {
+    use time::Month::*;
+    match m {
+        January => "January",
+        February => "February",
+        March => "March",
+        April => "April",
+        May => "May",
+        June => "June",
+        July => "July",
+        August => "August",
+        September => "September",
+        October => "October",
+        November => "November",
+        December => "December",
+    }
+}
+
+/// Appends `n` in decimal, with leading zeros to at least `width` digits.
+fn push_number(out: &mut String, n: u32, width: usize) {
+    let mut digits = [b'0'; 10];
+    let mut i = digits.len();
+    let mut rest = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let start = i.min(digits.len() - width.min(digits.len()));
+    for d in &digits[start..] {
+        out.push(char::from(*d));
+    }
 }
 
 /// A day for people: "23 November 2026" (UTC).
@@ -126,6 +172,17 @@ pub(crate) fn day_words(date: impl std::fmt::Display) -> String {
 /// stored before pages showed dates one way (older chronology entries say
 /// "due 2026-12-07"); other digits are left as they are.
 pub(crate) fn dates_in_words(text: &str) -> String {
+    with_dates_in_words(text).unwrap_or_else(|| text.to_string())
+}
+
+/// [`dates_in_words`] of a text already owned: given back as it is, not
+/// copied, when it has no date in it (most lines).
+pub(crate) fn dates_in_words_owned(text: String) -> String {
+    with_dates_in_words(&text).unwrap_or(text)
+}
+
+/// `text` with its dates in words, or None when it has none.
+fn with_dates_in_words(text: &str) -> Option<String> {
     let b = text.as_bytes();
     let shape = |i: usize| {
         i + 10 <= b.len()
@@ -136,23 +193,25 @@ pub(crate) fn dates_in_words(text: &str) -> String {
             && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
             && b.get(i + 10).is_none_or(|c| !c.is_ascii_alphanumeric())
     };
-    let mut out = String::with_capacity(text.len());
+    let mut out: Option<String> = None;
     let mut i = 0;
     let mut kept = 0;
     while i < b.len() {
         if shape(i)
             && let Some(d) = safeguard_domain::person::parse_iso_date(&text[i..i + 10])
         {
-            out.push_str(&text[kept..i]);
-            out.push_str(&safeguard_domain::dates::long_date(d));
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 8));
+            o.push_str(&text[kept..i]);
+            o.push_str(&safeguard_domain::dates::long_date(d));
             i += 10;
             kept = i;
         } else {
             i += 1;
         }
     }
+    let mut out = out?;
     out.push_str(&text[kept..]);
-    out
+    Some(out)
 }
 
 /// `?saved=…` after a save: what was saved (`1`, or the section of a page
@@ -185,5 +244,40 @@ mod tests {
             assert_eq!(dates_in_words(kept), kept);
         }
         assert_eq!(dates_in_words("Zoë, 2026-02-01"), "Zoë, 1 February 2026");
+        assert_eq!(
+            dates_in_words_owned("Seen 2026-02-01 and 2026-02-03".into()),
+            "Seen 1 February 2026 and 3 February 2026"
+        );
+        assert_eq!(dates_in_words_owned("No date here".into()), "No date here");
+    }
+
+    #[test]
+    fn times_are_written_as_format_would() {
+        let format = |ms: i64| {
+            let t = at(ms).expect("a time");
+            format!(
+                "{} {} {} {:02}:{:02}",
+                t.day(),
+                t.month(),
+                t.year(),
+                t.hour(),
+                t.minute()
+            )
+        };
+        // Single and double digits everywhere, the epoch, a leap day, far
+        // ahead, and before the epoch.
+        for ms in [
+            0,
+            1_764_000_000_000,
+            1_709_164_800_000 + 9 * 3_600_000 + 5 * 60_000,
+            1_735_689_599_000,
+            253_402_300_799_000,
+            -86_400_000,
+            -62_135_596_800_000,
+        ] {
+            assert_eq!(when(ms), format(ms), "{ms}");
+        }
+        assert_eq!(when(1_764_000_000_000), "24 November 2025 16:00");
+        assert_eq!(when(i64::MAX), "");
     }
 }

@@ -797,7 +797,7 @@ pub(crate) async fn view_person(
         .map(|c| {
             (
                 when(c.at),
-                crate::display::dates_in_words(&c.summary),
+                crate::display::dates_in_words_owned(c.summary),
                 c.actor_name,
             )
         })
