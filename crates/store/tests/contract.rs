@@ -694,6 +694,25 @@ async fn bulk_load_story(db: TestDb) {
     db.finish().await;
 }
 
+/// A contact in `person`'s chronology, recorded by `actor`.
+fn contact(
+    id: String,
+    person: &str,
+    at: i64,
+    summary: String,
+    actor: &str,
+) -> safeguard_store::concerns::ChronologyRow {
+    safeguard_store::concerns::ChronologyRow {
+        id,
+        person_id: person.to_string(),
+        at,
+        kind: "contact".into(),
+        summary,
+        actor_name: actor.into(),
+        concern_id: None,
+    }
+}
+
 /// Pat's council and the people named, each recorded by Pat: their ids.
 async fn pats_people(store: &Store, names: &[(&str, &str)]) -> Vec<PersonId> {
     let mut tx = store.begin_audited().await.expect("begin");
@@ -738,15 +757,13 @@ async fn person_page_story(db: TestDb) {
 
     let mut tx = store.begin().await.expect("begin");
     for n in 0..5_i64 {
-        tx.add_chronology(&safeguard_store::concerns::ChronologyRow {
-            id: format!("c{n}"),
-            person_id: pid.clone(),
-            at: 1_000 + n,
-            kind: "contact".into(),
-            summary: format!("Visit {n}: \"I’m fine\""),
-            actor_name: "Zoë".into(),
-            concern_id: None,
-        })
+        tx.add_chronology(&contact(
+            format!("c{n}"),
+            &pid,
+            1_000 + n,
+            format!("Visit {n}: \"I’m fine\""),
+            "Zoë",
+        ))
         .await
         .expect("entry");
     }
@@ -912,15 +929,14 @@ async fn chronology_total_story(db: TestDb) {
     let (a, b) = (ids[0].to_string(), ids[1].to_string());
     let mut tx = store.begin().await.expect("begin");
     for n in 0..4_i64 {
-        tx.add_chronology(&safeguard_store::concerns::ChronologyRow {
-            id: format!("e{n}"),
-            person_id: if n < 3 { a.clone() } else { b.clone() },
-            at: 1_000 + n,
-            kind: "contact".into(),
-            summary: format!("Visit {n}"),
-            actor_name: "Pat".into(),
-            concern_id: None,
-        })
+        let person = if n < 3 { &a } else { &b };
+        tx.add_chronology(&contact(
+            format!("e{n}"),
+            person,
+            1_000 + n,
+            format!("Visit {n}"),
+            "Pat",
+        ))
         .await
         .expect("entry");
     }
