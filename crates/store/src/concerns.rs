@@ -150,7 +150,9 @@ pub struct ChronologyEntry {
 
 /// What the person page shows of a chronology entry: when, what and who
 /// (the whole entry is on the chronology's own page). Only these are read,
-/// not the entry's ids and curation, on the busiest page there is.
+/// not the entry's ids and curation, on the busiest page there is. Its
+/// fields are in [`RECENT_COLUMNS`]' order: a pool's page reads them by
+/// position.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
 pub struct RecentEntry {
     /// When it happened (ms since the epoch).
@@ -205,7 +207,8 @@ pub struct EmailRow {
 pub(crate) const CHRONOLOGY_TOTAL: &str =
     "COALESCE((SELECT entries FROM chronology_counts WHERE person_id = $1), 0)";
 
-/// A chronology entry's columns as [`RecentEntry`] reads them.
+/// A chronology entry's columns as [`RecentEntry`] reads them, in its
+/// fields' order (the person page reads them as arrays).
 pub(crate) const RECENT_COLUMNS: &str = "at, summary, actor_name";
 
 /// The newest `$2` chronology entries of person `$1`, newest first (a

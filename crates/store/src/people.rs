@@ -577,9 +577,8 @@ impl Store {
                 ", {} AS merges, {} AS recent, \
                  {} AS chronology_total, {} AS enquiries, {} AS alerts",
                 self.json_rows(crate::merges::COLUMNS, &[], MERGES_FROM, MERGES_ORDER),
-                self.json_rows(
+                self.json_tuples(
                     crate::concerns::RECENT_COLUMNS,
-                    &[],
                     crate::concerns::LATEST_FROM,
                     crate::concerns::LATEST_ORDER
                 ),
