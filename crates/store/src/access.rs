@@ -229,6 +229,14 @@ pub struct PersonFactsRow {
 #[derive(FromRow)]
 struct FlagsRow {
     id: String,
+    #[sqlx(flatten)]
+    flags: Flags,
+}
+
+/// What the policy weighs for one person and one user, as read (see
+/// [`Store::flags_sql`]).
+#[derive(FromRow)]
+pub(crate) struct Flags {
     allocated: bool,
     on_access_list: bool,
     break_glass: bool,
@@ -239,13 +247,13 @@ struct FlagsRow {
     holders: String,
 }
 
-impl FlagsRow {
-    /// The row as read on the asking thread (see [`Store::case_facts_many`]).
-    fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<FlagsRow> {
+impl Flags {
+    /// The flags as read on the asking thread, from column `first` on.
+    pub(crate) fn from_lite(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Flags> {
         Ok(crate::from_columns!(
             r,
-            FlagsRow {
-                id,
+            first,
+            Flags {
                 allocated,
                 on_access_list,
                 break_glass,
@@ -255,6 +263,31 @@ impl FlagsRow {
                 holders
             }
         ))
+    }
+
+    /// The facts, with the holding teams parsed, each team once and in
+    /// order (the statement gives them as it finds them).
+    pub(crate) fn into_facts(self) -> Result<PersonFactsRow> {
+        let mut teams: Vec<TeamRow> = crate::from_json(&self.holders)?;
+        teams.sort_by(|a, b| a.id.cmp(&b.id));
+        teams.dedup_by(|a, b| a.id == b.id);
+        let mut holding_team_names: Vec<String> = teams.iter().map(|t| t.name.clone()).collect();
+        holding_team_names.sort();
+        holding_team_names.dedup();
+        Ok(PersonFactsRow {
+            facts: CaseFactsRow {
+                allocated: self.allocated,
+                restricted: self.restriction_contact.is_some(),
+                on_access_list: self.on_access_list,
+                break_glass: self.break_glass,
+                created: self.created,
+                merged_into: self.merged_into,
+                holding_teams: teams.into_iter().map(|t| t.id).collect(),
+                ..CaseFactsRow::default()
+            },
+            holding_team_names,
+            restriction_contact: self.restriction_contact,
+        })
     }
 }
 
@@ -266,6 +299,35 @@ struct TeamRow {
 }
 
 impl Store {
+    /// The columns of [`Flags`] for the person `p` (a `people` row so
+    /// named in the statement), the user bound at `user` and the time (ms)
+    /// at `now` (`"$1"`, `"$2"`…).
+    ///
+    /// The holding teams come as one JSON value beside the flags. A team
+    /// may be there more than once (reached through more than one holder),
+    /// and in no order: [`Flags::into_facts`] settles both. Asking SQLite
+    /// for either made it build a temporary table for every record opened.
+    pub(crate) fn flags_sql(&self, user: &str, now: &str) -> String {
+        let holding = HOLDERS
+            .iter()
+            .map(|(from, col)| {
+                format!(
+                    "SELECT ht.id, ht.name {from} JOIN teams ht ON ht.id = hu.team_id WHERE {col} = p.id"
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        let holders = self.json_rows("id, name", &[], &format!("({holding}) holding"), "");
+        format!(
+            "EXISTS (SELECT 1 FROM enquiries WHERE person_id = p.id AND lead_user_id = {user}) AS allocated, \
+             EXISTS (SELECT 1 FROM restriction_access WHERE person_id = p.id AND user_id = {user}) AS on_access_list, \
+             EXISTS (SELECT 1 FROM break_glass WHERE person_id = p.id AND user_id = {user} AND expires_at > {now}) AS break_glass, \
+             EXISTS (SELECT 1 FROM people c WHERE c.id = p.id AND c.created_by = {user}) AS created, \
+             (SELECT contact FROM person_restrictions WHERE person_id = p.id) AS restriction_contact, \
+             p.merged_into, {holders} AS holders"
+        )
+    }
+
     /// What the policy weighs for each of `person_ids` and `user_id` at
     /// `now` (ms), with the holding teams' names and any restriction's
     /// contact: one read for up to 500 of them, not two or more each (a search
@@ -277,35 +339,12 @@ impl Store {
         now: i64,
     ) -> Result<std::collections::HashMap<String, PersonFactsRow>> {
         let mut out = std::collections::HashMap::with_capacity(person_ids.len());
-        // The holding teams of each person, as one JSON value beside the
-        // flags: one statement for all of them. A team may be there more
-        // than once (reached through more than one holder), and in no
-        // order: both are settled below. Asking SQLite for either made it
-        // build a temporary table for every record opened.
-        let holding = HOLDERS
-            .iter()
-            .map(|(from, col)| {
-                format!(
-                    "SELECT ht.id, ht.name {from} JOIN teams ht ON ht.id = hu.team_id WHERE {col} = p.id"
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" UNION ALL ");
-        let holders = self.json_rows("id, name", &[], &format!("({holding}) holding"), "");
+        let flags = self.flags_sql("$1", "$2");
         for chunk in person_ids.chunks(500) {
             let ids = crate::marks(3, chunk.len());
-            let sql = format!(
-                "SELECT p.id, \
-                 EXISTS (SELECT 1 FROM enquiries WHERE person_id = p.id AND lead_user_id = $1) AS allocated, \
-                 EXISTS (SELECT 1 FROM restriction_access WHERE person_id = p.id AND user_id = $1) AS on_access_list, \
-                 EXISTS (SELECT 1 FROM break_glass WHERE person_id = p.id AND user_id = $1 AND expires_at > $2) AS break_glass, \
-                 EXISTS (SELECT 1 FROM people c WHERE c.id = p.id AND c.created_by = $1) AS created, \
-                 (SELECT contact FROM person_restrictions WHERE person_id = p.id) AS restriction_contact, \
-                 p.merged_into, {holders} AS holders \
-                 FROM people p WHERE p.id IN ({ids})"
-            );
+            let sql = format!("SELECT p.id, {flags} FROM people p WHERE p.id IN ({ids})");
             // Every record opened starts here.
-            let flags: Vec<FlagsRow> = crate::on_warm!(
+            let rows: Vec<FlagsRow> = crate::on_warm!(
                 self,
                 inline | c | {
                     let names: Vec<String> =
@@ -319,7 +358,12 @@ impl Store {
                             .zip(chunk.iter().map(|id| id as &dyn rusqlite::ToSql)),
                     );
                     c.prepare_cached(&sql)?
-                        .query_map(params.as_slice(), FlagsRow::from_lite)?
+                        .query_map(params.as_slice(), |r| {
+                            Ok(FlagsRow {
+                                id: r.get("id")?,
+                                flags: Flags::from_lite(r, 1)?,
+                            })
+                        })?
                         .collect::<rusqlite::Result<Vec<_>>>()
                 },
                 |c| {
@@ -330,32 +374,9 @@ impl Store {
                     q.fetch_all(c).await
                 }
             )?;
-            for f in flags {
-                let teams: Vec<TeamRow> = crate::from_json(&f.holders)?;
-                out.insert(
-                    f.id,
-                    PersonFactsRow {
-                        facts: CaseFactsRow {
-                            allocated: f.allocated,
-                            restricted: f.restriction_contact.is_some(),
-                            on_access_list: f.on_access_list,
-                            break_glass: f.break_glass,
-                            created: f.created,
-                            merged_into: f.merged_into,
-                            holding_teams: teams.iter().map(|t| t.id.clone()).collect(),
-                            ..CaseFactsRow::default()
-                        },
-                        holding_team_names: teams.into_iter().map(|t| t.name).collect(),
-                        restriction_contact: f.restriction_contact,
-                    },
-                );
+            for f in rows {
+                out.insert(f.id, f.flags.into_facts()?);
             }
-        }
-        for row in out.values_mut() {
-            row.facts.holding_teams.sort();
-            row.facts.holding_teams.dedup();
-            row.holding_team_names.sort();
-            row.holding_team_names.dedup();
         }
         Ok(out)
     }
