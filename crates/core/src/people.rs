@@ -264,10 +264,25 @@ impl Safeguard {
                 )
                 .await;
         }
-        let row = self
-            .store
-            .case_facts(&id.to_string(), &actor.user_id.to_string(), unix_ms(now))
-            .await?;
+        let scope = person_scope(actor);
+        let user = actor.user_id.to_string();
+        // A page is read with the facts that decide whether it may be shown
+        // (one statement, one moment); it is dropped below if refused.
+        let (row, read) = match page {
+            Some(recent) => {
+                let both = self
+                    .store
+                    .person_page_for(scope, id, &user, unix_ms(now), recent)
+                    .await?;
+                (both.facts, Some(both.page))
+            }
+            None => (
+                self.store
+                    .case_facts(&id.to_string(), &user, unix_ms(now))
+                    .await?,
+                None,
+            ),
+        };
         // A record merged into another leads to it, for whoever may open that one.
         if let Some(kept) = row.merged_into.as_deref() {
             self.require_person(
@@ -293,14 +308,24 @@ impl Safeguard {
                 ("view", "person", Some(id.to_string())),
             )
             .await?;
-        // Granted: the record is read while its view is committed to the
-        // audit trail, and neither is returned until both are done, so no
-        // one sees a record whose view was not recorded (the view is
-        // recorded even if the record went in between, an attempt kept).
-        let scope = person_scope(actor);
-        let read = self.store.person_page(scope, id, page);
+        // Granted: the view is committed to the audit trail before anything
+        // read is returned, so no one sees a record whose view was not
+        // recorded. The record alone is read while the view is committed
+        // (the view is recorded even if the record went in between, an
+        // attempt kept).
         let audit = self.record_view(actor, ctx, now, "person", id.to_string(), basis);
-        let (found, ()) = tokio::try_join!(async { read.await.map_err(CoreError::from) }, audit)?;
+        let found = match read {
+            Some(page) => {
+                audit.await?;
+                page
+            }
+            None => {
+                let read = self.store.person_page(scope, id, None);
+                let (found, ()) =
+                    tokio::try_join!(async { read.await.map_err(CoreError::from) }, audit)?;
+                found
+            }
+        };
         let page = found.ok_or(CoreError::NotFound)?;
         Ok(PersonOverview {
             merges: page

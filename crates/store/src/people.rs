@@ -74,6 +74,28 @@ struct PageRow {
     alerts: Option<String>,
 }
 
+/// [`PageRow`] with the policy's flags for a reader (see
+/// [`Store::person_page_for`]).
+#[derive(FromRow)]
+struct FlaggedPageRow {
+    #[sqlx(flatten)]
+    flags: crate::access::Flags,
+    #[sqlx(flatten)]
+    page: PageRow,
+}
+
+/// A person's page with what the policy weighs for its reader, read
+/// together (see [`Store::person_page_for`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PageForReader {
+    /// What the policy weighs for the reader (`missing` when there is no
+    /// such record).
+    pub facts: crate::access::CaseFactsRow,
+    /// The page, when the record exists and the scope reaches it. Not for
+    /// showing until the policy has weighed `facts`.
+    pub page: Option<PersonPage>,
+}
+
 impl PageRow {
     /// The parts, parsed from their JSON arrays.
     fn into_parts(self) -> Result<PageParts> {
@@ -187,11 +209,16 @@ static LITE_SQL: std::sync::LazyLock<LiteSql> = std::sync::LazyLock::new(|| {
 /// are of one moment as the single statement's are. A failed read leaves
 /// the transaction open, but the connection that failed is closed, not
 /// kept (see [`crate::inline`]).
+///
+/// With `reader`, the record's statement (`reader.sql`, from
+/// [`Store::flagged_person_sql`]) also reads the policy's flags for the
+/// reader, so they and the page are of the same moment too.
 fn page_lite(
     c: &rusqlite::Connection,
     id: &str,
     recent: Option<i64>,
-) -> rusqlite::Result<Option<PageParts>> {
+    reader: Option<ReaderLite<'_>>,
+) -> rusqlite::Result<Option<(Option<crate::access::Flags>, PageParts)>> {
     use crate::concerns::RecentEntry;
     use crate::enquiries::EnquiryRow;
     use crate::from_columns;
@@ -201,11 +228,23 @@ fn page_lite(
     let sql = &*LITE_SQL;
     let by_id = rusqlite::named_params! {"$1": id};
     c.prepare_cached("BEGIN")?.execute([])?;
-    let person = c
-        .prepare_cached(&sql.person)?
-        .query_row(by_id, PersonRow::from_lite)
-        .optional()?;
-    let Some(person) = person else {
+    let person = match &reader {
+        None => c
+            .prepare_cached(&sql.person)?
+            .query_row(by_id, |r| Ok((PersonRow::from_lite(r)?, None)))
+            .optional()?,
+        Some(reader) => c
+            .prepare_cached(reader.sql)?
+            .query_row(
+                rusqlite::named_params! {"$1": id, "$3": reader.user, "$4": reader.now},
+                |r| {
+                    let flags = crate::access::Flags::from_lite(r, *PERSON_COLUMN_COUNT)?;
+                    Ok((PersonRow::from_lite(r)?, Some(flags)))
+                },
+            )
+            .optional()?,
+    };
+    let Some((person, flags)) = person else {
         c.prepare_cached("COMMIT")?.execute([])?;
         return Ok(None);
     };
@@ -308,8 +347,19 @@ fn page_lite(
         })?;
     }
     c.prepare_cached("COMMIT")?.execute([])?;
-    Ok(Some(page))
+    Ok(Some((flags, page)))
 }
+
+/// Who reads a page on SQLite's asking thread, for [`page_lite`].
+struct ReaderLite<'a> {
+    sql: &'a str,
+    user: &'a str,
+    now: i64,
+}
+
+/// How many columns [`PERSON_COLUMNS`] names.
+static PERSON_COLUMN_COUNT: std::sync::LazyLock<usize> =
+    std::sync::LazyLock::new(|| PERSON_COLUMNS.split(',').count());
 
 /// The rows `sql` reads with `params`, each made by `map`.
 fn rows<T>(
@@ -548,10 +598,10 @@ impl Store {
             return Ok(None);
         }
         let id = id.to_string();
-        let read = match self.inline(|c| page_lite(c, &id, recent)) {
-            Some(read) => read?,
+        let read = match self.inline(|c| page_lite(c, &id, recent, None)) {
+            Some(read) => read?.map(|(_, page)| page),
             None => {
-                let sql = self.page_sql(recent.is_some());
+                let sql = self.page_sql(recent.is_some(), false);
                 let row: Option<PageRow> = crate::on_warm!(self, |c| {
                     let q = sqlx::query_as(&sql).bind(&id);
                     match recent {
@@ -567,10 +617,81 @@ impl Store {
         read.map(PageParts::into_page).transpose()
     }
 
+    /// A person's page ([`Store::person_page`] with `recent` entries)
+    /// together with what the policy weighs for `user_id` at `now` (ms), as
+    /// [`Store::case_facts`] reads it: one statement, so the decision and
+    /// what it guards are of the same moment, and the busiest page makes
+    /// one trip to the database for both, not two. The caller weighs the
+    /// facts before anything of the page is shown, and drops it if refused.
+    /// No page when `scope` reaches nothing (the facts are still read).
+    pub async fn person_page_for(
+        &self,
+        scope: PersonScope,
+        id: PersonId,
+        user_id: &str,
+        now: i64,
+        recent: i64,
+    ) -> Result<PageForReader> {
+        let missing = || crate::access::CaseFactsRow {
+            missing: true,
+            ..Default::default()
+        };
+        let id = id.to_string();
+        if scope == PersonScope::Nothing {
+            return Ok(PageForReader {
+                facts: self.case_facts(&id, user_id, now).await?,
+                page: None,
+            });
+        }
+        let sql = self.flagged_person_sql();
+        let reader = ReaderLite {
+            sql: &sql,
+            user: user_id,
+            now,
+        };
+        let read = match self.inline(|c| page_lite(c, &id, Some(recent), Some(reader))) {
+            Some(read) => read?,
+            None => {
+                let sql = self.page_sql(true, true);
+                let row: Option<FlaggedPageRow> = crate::on_warm!(self, |c| {
+                    sqlx::query_as(&sql)
+                        .bind(&id)
+                        .bind(recent)
+                        .bind(user_id)
+                        .bind(now)
+                        .fetch_optional(c)
+                        .await
+                })?;
+                row.map(|r| Ok::<_, StoreError>((Some(r.flags), r.page.into_parts()?)))
+                    .transpose()?
+            }
+        };
+        let Some((Some(flags), page)) = read else {
+            return Ok(PageForReader {
+                facts: missing(),
+                page: None,
+            });
+        };
+        Ok(PageForReader {
+            facts: flags.into_facts()?.facts,
+            page: Some(page.into_page()?),
+        })
+    }
+
+    /// SQLite: the record's statement of [`page_lite`] with the policy's
+    /// flags after its columns (user `$3`, time `$4`).
+    fn flagged_person_sql(&self) -> String {
+        format!(
+            "SELECT {PERSON_COLUMNS}, {} FROM people p WHERE p.id = $1",
+            self.flags_sql("$3", "$4")
+        )
+    }
+
     /// [`Store::person_page`]'s one statement for a pool: the record with
     /// its parts as JSON arrays (with `more`, all the page's parts; else the
-    /// other names and key people only).
-    fn page_sql(&self, more: bool) -> String {
+    /// other names and key people only), and with `flags`, the policy's
+    /// flags for the user `$3` at `$4` (see [`Store::person_page_for`]).
+    fn page_sql(&self, more: bool, flags: bool) -> String {
         let parts = self.json_rows(PART_COLUMNS, &[], PARTS_FROM, PARTS_ORDER);
         let more = if more {
             format!(
@@ -599,7 +720,14 @@ impl Store {
         } else {
             String::new()
         };
-        format!("SELECT {PERSON_COLUMNS}, {parts} AS parts{more} FROM people WHERE id = $1")
+        let flags = if flags {
+            format!(", {}", self.flags_sql("$3", "$4"))
+        } else {
+            String::new()
+        };
+        format!(
+            "SELECT {PERSON_COLUMNS}{flags}, {parts} AS parts{more} FROM people p WHERE p.id = $1"
+        )
     }
 
     /// How many person records exist.

@@ -918,6 +918,134 @@ async fn person_page_story(db: TestDb) {
     db.finish().await;
 }
 
+/// A page read with its reader's facts ([`Store::person_page_for`]) is the
+/// page and the facts read apart, on the asking thread and through the pool.
+async fn page_for_agrees(
+    store: &Store,
+    id: PersonId,
+    user: &str,
+    now: i64,
+) -> safeguard_store::people::PageForReader {
+    let pid = id.to_string();
+    let read = store
+        .person_page_for(PersonScope::All, id, user, now, 3)
+        .await
+        .expect("page and facts");
+    assert_eq!(
+        read.facts,
+        store.case_facts(&pid, user, now).await.expect("facts"),
+        "{user} at {now}"
+    );
+    assert_eq!(
+        read.page,
+        store
+            .person_page(PersonScope::All, id, Some(3))
+            .await
+            .expect("page")
+    );
+    assert_eq!(
+        testing::through_pool(store)
+            .person_page_for(PersonScope::All, id, user, now, 3)
+            .await
+            .expect("pooled"),
+        read
+    );
+    read
+}
+
+/// The person page reads its reader's facts in the same statement as the
+/// page: for every reader the facts tell apart (the maker; a colleague with
+/// no part in it; one on a restriction's access list; one whose break-glass
+/// opening has or has not expired), for a record merged into another and
+/// for no record, they are the facts read alone; scope Nothing reads the
+/// facts and no page.
+async fn person_page_for_story(db: TestDb) {
+    let store = &db.store;
+    let ids = pats_people(store, &[("Ada", "Okafor"), ("Ada", "Okafour")]).await;
+    let (id, merged) = (ids[0], ids[1]);
+    let (pid, mid) = (id.to_string(), merged.to_string());
+    let mut tx = store.begin().await.expect("begin");
+    tx.insert_user(&NewUser {
+        id: "u2".into(),
+        username: "sam".into(),
+        display_name: "Sam".into(),
+        ..pat(None)
+    })
+    .await
+    .expect("user");
+    tx.add_chronology(&contact("c1".into(), &pid, 1_000, "Visit".into(), "Pat"))
+        .await
+        .expect("entry");
+    tx.commit().await.expect("commit");
+
+    let maker = page_for_agrees(store, id, "u1", 10).await;
+    assert!(maker.facts.created && !maker.facts.missing && !maker.facts.restricted);
+    assert_eq!(maker.facts.holding_teams, vec!["t1".to_string()]);
+    let page = maker.page.expect("page");
+    assert_eq!(page.chronology_total, 1);
+    assert_eq!(page.person.details.given_name, "Ada");
+    let colleague = page_for_agrees(store, id, "u2", 10).await;
+    assert!(!colleague.facts.created && !colleague.facts.on_access_list);
+    assert!(!colleague.facts.break_glass);
+
+    let mut tx = store.begin().await.expect("begin");
+    tx.restrict(
+        &safeguard_store::access::RestrictionRow {
+            person_id: pid.clone(),
+            reason: "Staff member's relative".into(),
+            contact: "The lead".into(),
+            restricted_by: "u1".into(),
+            restricted_at: 20,
+        },
+        &["u2".to_string()],
+    )
+    .await
+    .expect("restrict");
+    tx.insert_break_glass(&safeguard_store::access::BreakGlassRow {
+        id: "b1".into(),
+        person_id: pid.clone(),
+        user_id: "u1".into(),
+        reason: "Out of hours".into(),
+        opened_at: 30,
+        expires_at: 100,
+        reviewed_by: None,
+        reviewed_at: None,
+        justified: None,
+        finding: None,
+    })
+    .await
+    .expect("break glass");
+    tx.commit().await.expect("commit");
+    let listed = page_for_agrees(store, id, "u2", 50).await;
+    assert!(listed.facts.restricted && listed.facts.on_access_list);
+    let open = page_for_agrees(store, id, "u1", 50).await;
+    assert!(open.facts.break_glass && !open.facts.on_access_list);
+    let expired = page_for_agrees(store, id, "u1", 100).await;
+    assert!(!expired.facts.break_glass);
+
+    execute_raw(
+        store,
+        &format!("UPDATE people SET merged_into = '{pid}' WHERE id = '{mid}'"),
+    )
+    .await
+    .expect("merge");
+    let gone = page_for_agrees(store, merged, "u1", 10).await;
+    assert_eq!(gone.facts.merged_into, Some(pid.clone()));
+    let nobody: PersonId = "00000000-0000-4000-8000-000000000000".parse().expect("id");
+    let none = page_for_agrees(store, nobody, "u1", 10).await;
+    assert!(none.facts.missing && none.page.is_none());
+    let nothing = store
+        .person_page_for(PersonScope::Nothing, id, "u1", 10, 3)
+        .await
+        .expect("scope nothing");
+    assert_eq!(
+        nothing.facts,
+        store.case_facts(&pid, "u1", 10).await.expect("facts")
+    );
+    assert!(nothing.page.is_none());
+    db.finish().await;
+}
+
 /// The page's chronology total is the count the database keeps: it follows
 /// entries added in one statement or several, moved between people (as a
 /// merge and its undoing move them) and removed (as disposal does), on both
@@ -1215,6 +1343,7 @@ on_both_backends! {
     kept_connections => super::kept_connections_story;
     concern_intake => super::concern_intake_story;
     person_page => super::person_page_story;
+    person_page_for => super::person_page_for_story;
     chronology_total => super::chronology_total_story;
     bulk_load => super::bulk_load_story;
     store_contract => super::store_story;
