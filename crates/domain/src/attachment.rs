@@ -119,7 +119,7 @@ pub struct Upload {
 }
 
 /// A file name fit to keep: the last part of a path, without control
-/// characters or quotes, at most [`MAX_NAME`] characters, keeping its ending.
+/// characters or quotes, at most `MAX_NAME` characters, keeping its ending.
 pub fn clean_filename(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = last

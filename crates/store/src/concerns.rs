@@ -151,7 +151,7 @@ pub struct ChronologyEntry {
 /// What the person page shows of a chronology entry: when, what and who
 /// (the whole entry is on the chronology's own page). Only these are read,
 /// not the entry's ids and curation, on the busiest page there is. Its
-/// fields are in [`RECENT_COLUMNS`]' order: a pool's page reads them by
+/// fields are in `RECENT_COLUMNS`' order: a pool's page reads them by
 /// position.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
 pub struct RecentEntry {

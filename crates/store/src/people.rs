@@ -586,7 +586,7 @@ impl Store {
     /// record), so the busiest page makes one trip to the database for all
     /// of it, not one per part. On SQLite's asking thread, where a statement
     /// costs no trip, each part is read as rows in one read transaction
-    /// (see [`page_lite`]): the same snapshot, without building and parsing
+    /// (see `page_lite`): the same snapshot, without building and parsing
     /// the JSON.
     pub async fn person_page(
         &self,

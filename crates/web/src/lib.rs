@@ -78,7 +78,7 @@ pub struct WebConfig {
     /// Public concern submissions, form starts and status checks allowed
     /// per client address per hour (0: no limit).
     pub public_rate_limit: u32,
-    /// Proxies whose `X-Forwarded-For` header is believed (see [`limits`]).
+    /// Proxies whose `X-Forwarded-For` header is believed (see the `limits` module).
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The safeguarding team's telephone number, given to the person on
     /// their plan summary.
