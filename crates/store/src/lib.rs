@@ -237,6 +237,10 @@ struct Shared {
     sequencer: tokio::sync::Mutex<()>,
     /// PostgreSQL: a sequencer pass is scheduled and has not started yet.
     chain_scheduled: std::sync::atomic::AtomicBool,
+    /// The person page's statements with its reader's access flags (see
+    /// [`Store::person_page_for`]), built at the first page: the same text
+    /// for every page on this database.
+    page_for_sql: std::sync::OnceLock<people::PageForSql>,
 }
 
 impl Store {

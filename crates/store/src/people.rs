@@ -211,7 +211,7 @@ static LITE_SQL: std::sync::LazyLock<LiteSql> = std::sync::LazyLock::new(|| {
 /// kept (see [`crate::inline`]).
 ///
 /// With `reader`, the record's statement (`reader.sql`, from
-/// [`Store::flagged_person_sql`]) also reads the policy's flags for the
+/// [`PageForSql`]) also reads the policy's flags for the
 /// reader, so they and the page are of the same moment too.
 fn page_lite(
     c: &rusqlite::Connection,
@@ -348,6 +348,17 @@ fn page_lite(
     }
     c.prepare_cached("COMMIT")?.execute([])?;
     Ok(Some((flags, page)))
+}
+
+/// [`Store::person_page_for`]'s statements, with the reader's access flags
+/// (user `$3`, time `$4`).
+#[derive(Debug)]
+pub(crate) struct PageForSql {
+    /// SQLite's asking thread: [`page_lite`]'s record statement with the
+    /// flags after the record's columns.
+    lite_record: String,
+    /// A pool: the page's one statement with the flags.
+    pool: String,
 }
 
 /// Who reads a page on SQLite's asking thread, for [`page_lite`].
@@ -632,10 +643,6 @@ impl Store {
         now: i64,
         recent: i64,
     ) -> Result<PageForReader> {
-        let missing = || crate::access::CaseFactsRow {
-            missing: true,
-            ..Default::default()
-        };
         let id = id.to_string();
         if scope == PersonScope::Nothing {
             return Ok(PageForReader {
@@ -643,18 +650,23 @@ impl Store {
                 page: None,
             });
         }
-        let sql = self.flagged_person_sql();
+        let sql = self.shared.page_for_sql.get_or_init(|| PageForSql {
+            lite_record: format!(
+                "SELECT {PERSON_COLUMNS}, {} FROM people p WHERE p.id = $1",
+                self.flags_sql("$3", "$4")
+            ),
+            pool: self.page_sql(true, true),
+        });
         let reader = ReaderLite {
-            sql: &sql,
+            sql: &sql.lite_record,
             user: user_id,
             now,
         };
         let read = match self.inline(|c| page_lite(c, &id, Some(recent), Some(reader))) {
             Some(read) => read?,
             None => {
-                let sql = self.page_sql(true, true);
                 let row: Option<FlaggedPageRow> = crate::on_warm!(self, |c| {
-                    sqlx::query_as(&sql)
+                    sqlx::query_as(&sql.pool)
                         .bind(&id)
                         .bind(recent)
                         .bind(user_id)
@@ -668,7 +680,10 @@ impl Store {
         };
         let Some((Some(flags), page)) = read else {
             return Ok(PageForReader {
-                facts: missing(),
+                facts: crate::access::CaseFactsRow {
+                    missing: true,
+                    ..Default::default()
+                },
                 page: None,
             });
         };
@@ -676,15 +691,6 @@ impl Store {
             facts: flags.into_facts()?.facts,
             page: Some(page.into_page()?),
         })
-    }
-
-    /// SQLite: the record's statement of [`page_lite`] with the policy's
-    /// flags after its columns (user `$3`, time `$4`).
-    fn flagged_person_sql(&self) -> String {
-        format!(
-            "SELECT {PERSON_COLUMNS}, {} FROM people p WHERE p.id = $1",
-            self.flags_sql("$3", "$4")
-        )
     }
 
     /// [`Store::person_page`]'s one statement for a pool: the record with
