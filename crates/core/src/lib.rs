@@ -252,7 +252,8 @@ pub struct Safeguard {
     /// A small pool of its own for the public concern form and health
     /// checks, so slow reads holding the main pool never starve them.
     reserve: Store,
-    config: CoreConfig,
+    /// Shared: a copy of the use cases (one a request) copies no settings.
+    config: std::sync::Arc<CoreConfig>,
     hashing: std::sync::Arc<accounts::HashGate>,
 }
 
@@ -333,7 +334,7 @@ impl Safeguard {
         Safeguard {
             reserve: store.reserve(),
             store,
-            config,
+            config: std::sync::Arc::new(config),
             hashing: std::sync::Arc::new(accounts::HashGate::new(workers)),
         }
     }

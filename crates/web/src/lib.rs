@@ -97,9 +97,15 @@ impl Default for WebConfig {
     }
 }
 
-/// What every handler can reach.
+/// What every handler can reach: one shared value, so the several copies
+/// each request takes (every layer and extractor clones the state) cost one
+/// reference count, not one for each part and a copy of the settings.
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<StateParts>);
+
+/// The parts of [`AppState`], reached through it.
+#[derive(Clone, Debug)]
+pub struct StateParts {
     /// The use cases.
     pub core: Safeguard,
     /// Web settings.
@@ -112,21 +118,28 @@ pub struct AppState {
     pub sso: Option<Arc<sso::SsoClient>>,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = StateParts;
+    fn deref(&self) -> &StateParts {
+        &self.0
+    }
+}
+
 impl AppState {
     /// The state for `core` with `config`, its rate limiter made from it.
     pub fn new(core: Safeguard, config: WebConfig) -> Self {
-        AppState {
+        AppState(Arc::new(StateParts {
             core,
             limiter: Arc::new(RateLimiter::new(config.public_rate_limit)),
             config: Arc::new(config),
             metrics: Arc::new(metrics::Metrics::default()),
             sso: None,
-        }
+        }))
     }
 
     /// The same state with single sign-on through `client`.
     pub fn with_sso(mut self, client: sso::SsoClient) -> Self {
-        self.sso = Some(Arc::new(client));
+        Arc::make_mut(&mut self.0).sso = Some(Arc::new(client));
         self
     }
 
