@@ -324,7 +324,13 @@ pub fn token_hash(token: &str) -> String {
 }
 
 fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(b.len() * 2);
+    for x in b {
+        out.push(char::from(DIGITS[usize::from(x >> 4)]));
+        out.push(char::from(DIGITS[usize::from(x & 0x0f)]));
+    }
+    out
 }
 
 impl Safeguard {
@@ -525,6 +531,16 @@ pub fn role_codes() -> Vec<&'static str> {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn hex_is_two_lowercase_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff, 0x10]), "000fa5ff10");
+        assert_eq!(hex(&[]), "");
+        // The same digits the formatter gives, for every byte.
+        let all: Vec<u8> = (0..=255).collect();
+        let formatted: String = all.iter().map(|x| format!("{x:02x}")).collect();
+        assert_eq!(hex(&all), formatted);
+    }
 
     #[test]
     fn today_is_the_organisations_date() {
