@@ -196,17 +196,23 @@ fn with_dates_in_words(text: &str) -> Option<String> {
     let mut out: Option<String> = None;
     let mut i = 0;
     let mut kept = 0;
-    while i < b.len() {
-        if shape(i)
-            && let Some(d) = safeguard_domain::person::parse_iso_date(&text[i..i + 10])
+    // A date's fifth byte is its first hyphen: only where one is can a date
+    // start, so the text is searched for hyphens, not tried at every byte.
+    while let Some(dash) = b
+        .get(i + 4..)
+        .and_then(|rest| rest.iter().position(|c| *c == b'-'))
+    {
+        let at = i + dash;
+        if shape(at)
+            && let Some(d) = safeguard_domain::person::parse_iso_date(&text[at..at + 10])
         {
             let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 8));
-            o.push_str(&text[kept..i]);
+            o.push_str(&text[kept..at]);
             o.push_str(&safeguard_domain::dates::long_date(d));
-            i += 10;
+            i = at + 10;
             kept = i;
         } else {
-            i += 1;
+            i = at + 1;
         }
     }
     let mut out = out?;
@@ -232,6 +238,12 @@ mod tests {
             "Action due 7 December 2026 (was 30 November 2026)."
         );
         assert_eq!(dates_in_words("2027-01-05"), "5 January 2027");
+        // Hyphens before a date, and dates side by side, are no obstacle.
+        assert_eq!(
+            dates_in_words("1-2-3 2026-12-07-2026-12-08, 2026-12-09"),
+            "1-2-3 7 December 2026-8 December 2026, 9 December 2026"
+        );
+        assert_eq!(dates_in_words("a-b 2026-12-07"), "a-b 7 December 2026");
         // Not a date, or part of something longer: left alone.
         for kept in [
             "Ref SG-2026-12-0007",
@@ -240,6 +252,10 @@ mod tests {
             "2026-12-071",
             "café 12",
             "",
+            "-",
+            "1-2026-12",
+            "2026-12-0",
+            "----------",
         ] {
             assert_eq!(dates_in_words(kept), kept);
         }
@@ -249,6 +265,66 @@ mod tests {
             "Seen 1 February 2026 and 3 February 2026"
         );
         assert_eq!(dates_in_words_owned("No date here".into()), "No date here");
+    }
+
+    /// Trying every byte, as the search for hyphens must agree with.
+    fn every_byte(text: &str) -> String {
+        let b = text.as_bytes();
+        let mut out = String::new();
+        let (mut i, mut kept) = (0, 0);
+        while i < b.len() {
+            let date = (i + 10 <= b.len()
+                && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+                && b.get(i + 10).is_none_or(|c| !c.is_ascii_alphanumeric()))
+            .then(|| text.get(i..i + 10))
+            .flatten()
+            .filter(|d| {
+                d.bytes().enumerate().all(|(k, c)| {
+                    (k == 4 || k == 7) == (c == b'-') && (c == b'-' || c.is_ascii_digit())
+                })
+            })
+            .and_then(safeguard_domain::person::parse_iso_date);
+            match date {
+                Some(d) => {
+                    out.push_str(&text[kept..i]);
+                    out.push_str(&safeguard_domain::dates::long_date(d));
+                    i += 10;
+                    kept = i;
+                }
+                None => i += 1,
+            }
+        }
+        out.push_str(&text[kept..]);
+        out
+    }
+
+    #[test]
+    fn dates_are_found_wherever_a_byte_by_byte_search_finds_them() {
+        // Every text made of these pieces, up to four long.
+        let pieces = [
+            "2026-12-07",
+            "-",
+            "1",
+            "a",
+            " ",
+            "2026-1",
+            "2-07",
+            "é",
+            "2026-02-30",
+        ];
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = texts
+                .iter()
+                .flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}")))
+                .collect();
+            texts.extend(longer);
+            texts.dedup();
+        }
+        assert!(texts.len() > 5_000);
+        for t in &texts {
+            assert_eq!(dates_in_words(t), every_byte(t), "{t:?}");
+        }
     }
 
     #[test]
