@@ -210,41 +210,24 @@ static LITE_SQL: std::sync::LazyLock<LiteSql> = std::sync::LazyLock::new(|| {
 /// the transaction open, but the connection that failed is closed, not
 /// kept (see [`crate::inline`]).
 ///
-/// With `reader`, the record's statement (`reader.sql`, from
-/// [`PageForSql`]) also reads the policy's flags for the
-/// reader, so they and the page are of the same moment too.
-fn page_lite(
+/// The record itself is read by `record`, first in the transaction, with
+/// whatever else its statement reads beside it (for a reader's page, the
+/// policy's flags: so they and the page are of the same moment too).
+fn page_lite<F>(
     c: &rusqlite::Connection,
     id: &str,
     recent: Option<i64>,
-    reader: Option<ReaderLite<'_>>,
-) -> rusqlite::Result<Option<(Option<crate::access::Flags>, PageParts)>> {
+    record: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<Option<(PersonRow, F)>>,
+) -> rusqlite::Result<Option<(F, PageParts)>> {
     use crate::concerns::RecentEntry;
     use crate::enquiries::EnquiryRow;
     use crate::from_columns;
     use crate::merges::MergeRow;
     use crate::patterns::AlertRow;
-    use rusqlite::OptionalExtension;
     let sql = &*LITE_SQL;
     let by_id = rusqlite::named_params! {"$1": id};
     c.prepare_cached("BEGIN")?.execute([])?;
-    let person = match &reader {
-        None => c
-            .prepare_cached(&sql.person)?
-            .query_row(by_id, |r| Ok((PersonRow::from_lite(r)?, None)))
-            .optional()?,
-        Some(reader) => c
-            .prepare_cached(reader.sql)?
-            .query_row(
-                rusqlite::named_params! {"$1": id, "$3": reader.user, "$4": reader.now},
-                |r| {
-                    let flags = crate::access::Flags::from_lite(r, *PERSON_COLUMN_COUNT)?;
-                    Ok((PersonRow::from_lite(r)?, Some(flags)))
-                },
-            )
-            .optional()?,
-    };
-    let Some((person, flags)) = person else {
+    let Some((person, beside)) = record(c)? else {
         c.prepare_cached("COMMIT")?.execute([])?;
         return Ok(None);
     };
@@ -347,7 +330,7 @@ fn page_lite(
         })?;
     }
     c.prepare_cached("COMMIT")?.execute([])?;
-    Ok(Some((flags, page)))
+    Ok(Some((beside, page)))
 }
 
 /// [`Store::person_page_for`]'s statements, with the reader's access flags
@@ -359,13 +342,6 @@ pub(crate) struct PageForSql {
     lite_record: String,
     /// A pool: the page's one statement with the flags.
     pool: String,
-}
-
-/// Who reads a page on SQLite's asking thread, for [`page_lite`].
-struct ReaderLite<'a> {
-    sql: &'a str,
-    user: &'a str,
-    now: i64,
 }
 
 /// How many columns [`PERSON_COLUMNS`] names.
@@ -609,8 +585,16 @@ impl Store {
             return Ok(None);
         }
         let id = id.to_string();
-        let read = match self.inline(|c| page_lite(c, &id, recent, None)) {
-            Some(read) => read?.map(|(_, page)| page),
+        let record = |c: &rusqlite::Connection| {
+            use rusqlite::OptionalExtension;
+            c.prepare_cached(&LITE_SQL.person)?
+                .query_row(rusqlite::named_params! {"$1": id}, |r| {
+                    Ok((PersonRow::from_lite(r)?, ()))
+                })
+                .optional()
+        };
+        let read = match self.inline(|c| page_lite(c, &id, recent, record)) {
+            Some(read) => read?.map(|((), page)| page),
             None => {
                 let sql = self.page_sql(recent.is_some(), false);
                 let row: Option<PageRow> = crate::on_warm!(self, |c| {
@@ -657,12 +641,19 @@ impl Store {
             ),
             pool: self.page_sql(true, true),
         });
-        let reader = ReaderLite {
-            sql: &sql.lite_record,
-            user: user_id,
-            now,
+        let record = |c: &rusqlite::Connection| {
+            use rusqlite::OptionalExtension;
+            c.prepare_cached(&sql.lite_record)?
+                .query_row(
+                    rusqlite::named_params! {"$1": id, "$3": user_id, "$4": now},
+                    |r| {
+                        let flags = crate::access::Flags::from_lite(r, *PERSON_COLUMN_COUNT)?;
+                        Ok((PersonRow::from_lite(r)?, flags))
+                    },
+                )
+                .optional()
         };
-        let read = match self.inline(|c| page_lite(c, &id, Some(recent), Some(reader))) {
+        let read = match self.inline(|c| page_lite(c, &id, Some(recent), record)) {
             Some(read) => read?,
             None => {
                 let row: Option<FlaggedPageRow> = crate::on_warm!(self, |c| {
@@ -674,11 +665,11 @@ impl Store {
                         .fetch_optional(c)
                         .await
                 })?;
-                row.map(|r| Ok::<_, StoreError>((Some(r.flags), r.page.into_parts()?)))
+                row.map(|r| Ok::<_, StoreError>((r.flags, r.page.into_parts()?)))
                     .transpose()?
             }
         };
-        let Some((Some(flags), page)) = read else {
+        let Some((flags, page)) = read else {
             return Ok(PageForReader {
                 facts: crate::access::CaseFactsRow {
                     missing: true,
