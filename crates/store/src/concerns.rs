@@ -150,9 +150,7 @@ pub struct ChronologyEntry {
 
 /// What the person page shows of a chronology entry: when, what and who
 /// (the whole entry is on the chronology's own page). Only these are read,
-/// not the entry's ids and curation, on the busiest page there is. Its
-/// fields are in `RECENT_COLUMNS`' order: a pool's page reads them by
-/// position.
+/// not the entry's ids and curation, on the busiest page there is.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
 pub struct RecentEntry {
     /// When it happened (ms since the epoch).
@@ -161,6 +159,39 @@ pub struct RecentEntry {
     pub summary: String,
     /// Who recorded it.
     pub actor_name: String,
+}
+
+impl RecentEntry {
+    /// Entries read as columns, `[[at…], [summary…], [actor_name…]]`, each
+    /// `null` when there are none (see `Store::json_columns`), in the order
+    /// read.
+    pub(crate) fn from_json_columns(json: &str) -> crate::Result<Vec<RecentEntry>> {
+        type Columns = (Option<Vec<i64>>, Option<Vec<String>>, Option<Vec<String>>);
+        let (at, summary, actor): Columns = crate::from_json(json)?;
+        let (at, summary, actor) = (
+            at.unwrap_or_default(),
+            summary.unwrap_or_default(),
+            actor.unwrap_or_default(),
+        );
+        if summary.len() != at.len() || actor.len() != at.len() {
+            return Err(crate::StoreError::Corrupt(format!(
+                "chronology columns of {}, {} and {} entries",
+                at.len(),
+                summary.len(),
+                actor.len()
+            )));
+        }
+        Ok(at
+            .into_iter()
+            .zip(summary)
+            .zip(actor)
+            .map(|((at, summary), actor_name)| RecentEntry {
+                at,
+                summary,
+                actor_name,
+            })
+            .collect())
+    }
 }
 
 impl From<ChronologyEntry> for RecentEntry {
@@ -208,7 +239,8 @@ pub(crate) const CHRONOLOGY_TOTAL: &str =
     "COALESCE((SELECT entries FROM chronology_counts WHERE person_id = $1), 0)";
 
 /// A chronology entry's columns as [`RecentEntry`] reads them, in its
-/// fields' order (the person page reads them as arrays).
+/// fields' order (a pool's person page reads them as a column each, see
+/// [`RecentEntry::from_json_columns`]).
 pub(crate) const RECENT_COLUMNS: &str = "at, summary, actor_name";
 
 /// The newest `$2` chronology entries of person `$1`, newest first (a
@@ -1160,4 +1192,48 @@ const MAX_PARAMETERS: usize = 30_000;
 async fn savepoint(tx: &mut Tx, sql: &str) -> Result<()> {
     on_tx!(tx, |c| sqlx::query(sql).execute(&mut *c).await.map(|_| ()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RecentEntry;
+
+    #[test]
+    fn entries_read_as_columns_pair_up_in_order_and_a_short_column_is_refused() {
+        let entries =
+            RecentEntry::from_json_columns(r#"[[5, 3], ["Visit \"b\"", "Call"], ["Zoë", "Pat"]]"#)
+                .expect("columns");
+        assert_eq!(
+            entries,
+            [
+                RecentEntry {
+                    at: 5,
+                    summary: "Visit \"b\"".into(),
+                    actor_name: "Zoë".into()
+                },
+                RecentEntry {
+                    at: 3,
+                    summary: "Call".into(),
+                    actor_name: "Pat".into()
+                }
+            ]
+        );
+        // No rows: each column null (PostgreSQL) or empty (SQLite).
+        for none in ["[null, null, null]", "[[], [], []]"] {
+            assert_eq!(RecentEntry::from_json_columns(none).expect("none"), []);
+        }
+        for bad in [
+            r#"[[5, 3], ["Visit"], ["Zoë", "Pat"]]"#,
+            r#"[[5], ["Visit"], ["Zoë", "Pat"]]"#,
+            r#"[[5], ["Visit"]]"#,
+        ] {
+            assert!(
+                matches!(
+                    RecentEntry::from_json_columns(bad),
+                    Err(crate::StoreError::Corrupt(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
 }

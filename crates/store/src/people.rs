@@ -103,7 +103,10 @@ impl PageRow {
         Ok(PageParts {
             parts: crate::from_json(&self.parts)?,
             merges: crate::from_json(&json(self.merges))?,
-            recent: crate::from_json(&json(self.recent))?,
+            recent: match self.recent {
+                Some(json) => crate::concerns::RecentEntry::from_json_columns(&json)?,
+                None => Vec::new(),
+            },
             chronology_total: self.chronology_total.unwrap_or(0),
             enquiries: crate::from_json(&json(self.enquiries))?,
             alerts: crate::from_json(&json(self.alerts))?,
@@ -695,7 +698,7 @@ impl Store {
                 ", {} AS merges, {} AS recent, \
                  {} AS chronology_total, {} AS enquiries, {} AS alerts",
                 self.json_rows(crate::merges::COLUMNS, &[], MERGES_FROM, MERGES_ORDER),
-                self.json_tuples(
+                self.json_columns(
                     crate::concerns::RECENT_COLUMNS,
                     crate::concerns::LATEST_FROM,
                     crate::concerns::LATEST_ORDER

@@ -756,11 +756,12 @@ async fn person_page_story(db: TestDb) {
     assert!(page.recent_chronology.is_empty() && page.chronology_total == 0);
 
     let mut tx = store.begin().await.expect("begin");
+    // The last two at the same moment: the newer id comes first.
     for n in 0..5_i64 {
         tx.add_chronology(&contact(
             format!("c{n}"),
             &pid,
-            1_000 + n,
+            1_000 + n.min(3),
             format!("Visit {n}: \"I’m fine\""),
             "Zoë",
         ))
