@@ -335,6 +335,11 @@ async fn backend_run(
     .await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains(&format!("The latest 50 of {events} entries")) || events < 50);
+    // HOT_DUMP_PAGE=path: the page as measured, to look at.
+    if let Some(path) = std::env::var_os("HOT_DUMP_PAGE") {
+        std::fs::write(path, &body).expect("page written");
+    }
+    println!("\nThe person page is {} bytes of HTML.", body.len());
     // The planner's statistics, as a database in service has them (the demo
     // generator refreshes them after loading; PostgreSQL's autovacuum does
     // within a minute of this many rows): without them PostgreSQL guesses a
