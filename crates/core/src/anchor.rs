@@ -57,11 +57,7 @@ impl AnchorKey {
             Err(_) => return String::new(),
         };
         m.update(line.as_bytes());
-        m.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        safeguard_store::hex(&m.finalize().into_bytes())
     }
 }
 

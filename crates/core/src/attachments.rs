@@ -267,7 +267,7 @@ fn released_path(id: &str) -> ObjectPath {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    crate::hex(&Sha256::digest(bytes))
+    safeguard_store::hex(&Sha256::digest(bytes))
 }
 
 impl Safeguard {

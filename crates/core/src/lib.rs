@@ -314,23 +314,13 @@ pub fn new_uuid(now: OffsetDateTime) -> CoreResult<Uuid> {
 }
 /// A random token as 64 hex characters (session ids, CSRF tokens).
 pub fn random_token() -> CoreResult<String> {
-    Ok(hex(&random_bytes::<32>()?))
+    Ok(safeguard_store::hex(&random_bytes::<32>()?))
 }
 
 /// SHA-256 of a token, as hex: what the database keeps instead of the token.
 pub fn token_hash(token: &str) -> String {
     use sha2::{Digest, Sha256};
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-fn hex(b: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(b.len() * 2);
-    for x in b {
-        out.push(char::from(DIGITS[usize::from(x >> 4)]));
-        out.push(char::from(DIGITS[usize::from(x & 0x0f)]));
-    }
-    out
+    safeguard_store::hex(&Sha256::digest(token.as_bytes()))
 }
 
 impl Safeguard {
@@ -531,16 +521,6 @@ pub fn role_codes() -> Vec<&'static str> {
 mod tests {
     use super::*;
     use time::macros::datetime;
-
-    #[test]
-    fn hex_is_two_lowercase_digits_a_byte() {
-        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff, 0x10]), "000fa5ff10");
-        assert_eq!(hex(&[]), "");
-        // The same digits the formatter gives, for every byte.
-        let all: Vec<u8> = (0..=255).collect();
-        let formatted: String = all.iter().map(|x| format!("{x:02x}")).collect();
-        assert_eq!(hex(&all), formatted);
-    }
 
     #[test]
     fn today_is_the_organisations_date() {

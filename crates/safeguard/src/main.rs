@@ -1279,7 +1279,7 @@ fn sha256_of(path: &std::path::Path) -> anyhow::Result<String> {
     let mut f = std::fs::File::open(path)?;
     let mut h = Sha256::new();
     std::io::copy(&mut f, &mut h)?;
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(safeguard_store::hex(&h.finalize()))
 }
 
 /// Integrity and audit chain of the database `store` opens.

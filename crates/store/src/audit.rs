@@ -113,35 +113,44 @@ pub struct AuditEvent {
 }
 
 /// The hash of an event's fields chained onto `prev_hash`. Each field is
-/// length-prefixed so no two different events serialise alike.
-#[allow(clippy::too_many_arguments)]
+/// length-prefixed so no two different events serialise alike; an optional
+/// field is `+` and its text when present, `-` when not. Fed to the hash as
+/// it is, field by field, with no copy of any (every event recorded is
+/// hashed by the one writer appending to the chain).
 fn chain_hash(seq: i64, e: &NewAuditEvent, prev_hash: &str) -> String {
     let mut h = Sha256::new();
-    let mut field = |s: &str| {
-        h.update((s.len() as u64).to_be_bytes());
-        h.update(s.as_bytes());
+    let mut parts = |parts: &[&[u8]]| {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        h.update((len as u64).to_be_bytes());
+        for p in parts {
+            h.update(p);
+        }
     };
-    let opt = |o: &Option<String>| {
-        o.clone()
-            .map(|s| format!("+{s}"))
-            .unwrap_or_else(|| "-".into())
-    };
-    field("safeguard-audit-v1");
-    field(&seq.to_string());
-    field(&e.id);
-    field(&e.at.to_string());
-    field(&opt(&e.actor_id));
-    field(&e.actor_name);
-    field(&e.actor_role);
-    field(&e.action);
-    field(&e.subject_type);
-    field(&opt(&e.subject_id));
-    field(&e.outcome);
-    field(&opt(&e.reason));
-    field(&opt(&e.request_id));
-    field(&opt(&e.detail));
-    field(prev_hash);
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    fn field(s: &str) -> [&[u8]; 1] {
+        [s.as_bytes()]
+    }
+    fn opt(o: &Option<String>) -> [&[u8]; 2] {
+        match o {
+            Some(s) => [b"+", s.as_bytes()],
+            None => [b"-", b""],
+        }
+    }
+    parts(&field("safeguard-audit-v1"));
+    parts(&field(&seq.to_string()));
+    parts(&field(&e.id));
+    parts(&field(&e.at.to_string()));
+    parts(&opt(&e.actor_id));
+    parts(&field(&e.actor_name));
+    parts(&field(&e.actor_role));
+    parts(&field(&e.action));
+    parts(&field(&e.subject_type));
+    parts(&opt(&e.subject_id));
+    parts(&field(&e.outcome));
+    parts(&opt(&e.reason));
+    parts(&opt(&e.request_id));
+    parts(&opt(&e.detail));
+    parts(&field(prev_hash));
+    crate::hex(&h.finalize())
 }
 
 impl AuditEvent {
@@ -988,6 +997,86 @@ mod tests {
             chain_hash(1, &e2, GENESIS),
             "None and Some(\"\") must differ"
         );
+    }
+
+    /// The chain's hash as first written (each field copied, the digest
+    /// formatted a byte at a time): chains already kept were made with it,
+    /// so the hash may change how it works, never what it gives.
+    fn hash_as_first_written(seq: i64, e: &NewAuditEvent, prev_hash: &str) -> String {
+        let mut h = Sha256::new();
+        let mut field = |s: &str| {
+            h.update((s.len() as u64).to_be_bytes());
+            h.update(s.as_bytes());
+        };
+        let opt = |o: &Option<String>| {
+            o.clone()
+                .map(|s| format!("+{s}"))
+                .unwrap_or_else(|| "-".into())
+        };
+        field("safeguard-audit-v1");
+        field(&seq.to_string());
+        field(&e.id);
+        field(&e.at.to_string());
+        field(&opt(&e.actor_id));
+        field(&e.actor_name);
+        field(&e.actor_role);
+        field(&e.action);
+        field(&e.subject_type);
+        field(&opt(&e.subject_id));
+        field(&e.outcome);
+        field(&opt(&e.reason));
+        field(&opt(&e.request_id));
+        field(&opt(&e.detail));
+        field(prev_hash);
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn hashes_are_those_of_chains_already_kept() {
+        let texts = [
+            None,
+            Some(""),
+            Some("+"),
+            Some("-x"),
+            Some("Zoë said \"no\""),
+        ];
+        let mut prev = GENESIS.to_string();
+        let mut n = 0_i64;
+        for actor in texts {
+            for subject in texts {
+                for rest in texts {
+                    let e = NewAuditEvent {
+                        id: format!("0190-{n}"),
+                        at: 1_780_000_000_000 + n,
+                        actor_id: actor.map(Into::into),
+                        actor_name: actor.unwrap_or("Pat").into(),
+                        actor_role: "practitioner".into(),
+                        action: "view".into(),
+                        subject_type: "person".into(),
+                        subject_id: subject.map(Into::into),
+                        outcome: "success".into(),
+                        reason: rest.map(Into::into),
+                        request_id: subject.map(Into::into),
+                        detail: rest.map(|r| format!("{r}{n}")),
+                    };
+                    let h = chain_hash(n - 3, &e, &prev);
+                    assert_eq!(h, hash_as_first_written(n - 3, &e, &prev), "{e:?}");
+                    prev = h;
+                    n += 1;
+                }
+            }
+        }
+        assert_eq!(n, 125);
+    }
+
+    #[test]
+    fn hex_is_two_lowercase_digits_a_byte() {
+        assert_eq!(crate::hex(&[0x00, 0x0f, 0xa5, 0xff, 0x10]), "000fa5ff10");
+        assert_eq!(crate::hex(&[]), "");
+        // The same digits the formatter gives, for every byte.
+        let all: Vec<u8> = (0..=255).collect();
+        let formatted: String = all.iter().map(|x| format!("{x:02x}")).collect();
+        assert_eq!(crate::hex(&all), formatted);
     }
 }
 

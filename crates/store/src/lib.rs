@@ -176,6 +176,19 @@ fn pool_options<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
         })
 }
 
+/// Bytes as lowercase hexadecimal, two digits a byte: how digests (the
+/// audit chain's hashes, token hashes, file checksums) are kept as text.
+/// One string, not one per byte.
+pub fn hex(b: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(b.len() * 2);
+    for x in b {
+        out.push(char::from(DIGITS[usize::from(x >> 4)]));
+        out.push(char::from(DIGITS[usize::from(x & 0x0f)]));
+    }
+    out
+}
+
 /// Rows read as one JSON value (see [`Store::json_rows`]).
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))

@@ -52,10 +52,7 @@ pub struct TestDb {
 fn random_name() -> String {
     let mut b = [0u8; 8];
     uuid_rand::getrandom(&mut b).expect("random bytes");
-    format!(
-        "sg_test_{}",
-        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
-    )
+    format!("sg_test_{}", crate::hex(&b))
 }
 
 /// The server part of a PostgreSQL URL (without a database name).
