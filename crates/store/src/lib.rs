@@ -699,8 +699,9 @@ impl Store {
     /// The rows `from` yields as JSON text, one array for each of `columns`
     /// (comma-separated names) in their order: `[[a1, a2…], [b1, b2…]…]`,
     /// each array `null` when there are no rows (read, for the latest
-    /// chronology entries, by `RecentEntry::from_json_columns`). `from` must give its rows in `order`: a
-    /// derived table ordered within (with its `LIMIT`), nothing joined to it.
+    /// chronology entries, by `RecentEntry::from_json_columns`). `from`
+    /// must give its rows in `order`: a derived table ordered within (with
+    /// its `LIMIT`), nothing joined to it.
     ///
     /// For parts of many rows. An object per row copies every column's name
     /// into every row; an array per row (`json_build_array`) looks up each
