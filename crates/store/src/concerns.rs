@@ -151,7 +151,7 @@ pub struct ChronologyEntry {
 /// What the person page shows of a chronology entry: when, what and who
 /// (the whole entry is on the chronology's own page). Only these are read,
 /// not the entry's ids and curation, on the busiest page there is.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecentEntry {
     /// When it happened (ms since the epoch).
     pub at: i64,
