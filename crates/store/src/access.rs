@@ -177,14 +177,19 @@ const HOLDERS: [(&str, &str, &str); 3] = [
     ("enquiries he", "he.lead_user_id", "he.person_id"),
 ];
 
+/// A `FROM` of a [`HOLDERS`] table joined to its holding user `hu`.
+fn holder_users(table: &str, user: &str) -> String {
+    format!("FROM {table} JOIN users hu ON hu.id = {user}")
+}
+
 /// SQL true when a holder's team meets `team` (`= $2`, `IS NOT NULL`…) for the person.
 fn held_sql(person: &str, team: &str) -> String {
     let parts: Vec<String> = HOLDERS
         .iter()
         .map(|(table, user, col)| {
             format!(
-                "EXISTS (SELECT 1 FROM {table} JOIN users hu ON hu.id = {user} \
-                 WHERE {col} = {person} AND hu.team_id {team})"
+                "EXISTS (SELECT 1 {} WHERE {col} = {person} AND hu.team_id {team})",
+                holder_users(table, user)
             )
         })
         .collect();
@@ -197,8 +202,8 @@ fn holding_teams_sql() -> String {
         .iter()
         .map(|(table, user, col)| {
             format!(
-                "SELECT hu.team_id FROM {table} JOIN users hu ON hu.id = {user} \
-                 WHERE {col} = $1 AND hu.team_id IS NOT NULL"
+                "SELECT hu.team_id {} WHERE {col} = $1 AND hu.team_id IS NOT NULL",
+                holder_users(table, user)
             )
         })
         .collect::<Vec<_>>()
