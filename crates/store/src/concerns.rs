@@ -131,6 +131,20 @@ pub struct ChronologyRow {
     pub concern_id: Option<String>,
 }
 
+/// Which of a person's chronology entries to read (see
+/// [`Store::chronology_filtered`]); the default keeps them all.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChronologyFilter {
+    /// Only entries of this kind (`contact`, `concern`, …).
+    pub kind: Option<String>,
+    /// Only the entries a worker marked significant.
+    pub significant: bool,
+    /// Only entries at or after this instant (Unix ms).
+    pub from_ms: Option<i64>,
+    /// Only entries before this instant (Unix ms).
+    pub until_ms: Option<i64>,
+}
+
 /// A chronology entry as read, with the worker's curation.
 #[derive(Clone, Debug, FromRow, PartialEq, Eq, serde::Deserialize)]
 #[allow(missing_docs)]
@@ -566,6 +580,112 @@ impl Store {
         .fetch_all(p)
         .await
         })?)
+    }
+
+    /// The entries of a person's chronology that `filter` keeps, newest
+    /// first: `limit` of them (all with `None`) after skipping `offset`,
+    /// and how many the filter keeps in all. The filter runs in the
+    /// database, so a page of a long chronology reads only its page.
+    pub async fn chronology_filtered(
+        &self,
+        person_id: &str,
+        filter: &ChronologyFilter,
+        limit: Option<i64>,
+        offset: i64,
+    ) -> Result<(Vec<ChronologyEntry>, i64)> {
+        let mut clauses = vec!["person_id = $1".to_string()];
+        let mut next = 2;
+        let mut mark = |clause: &str| {
+            let c = clause.replace('?', &format!("${next}"));
+            next += 1;
+            c
+        };
+        if filter.kind.is_some() {
+            clauses.push(mark("kind = ?"));
+        }
+        if filter.from_ms.is_some() {
+            clauses.push(mark("at >= ?"));
+        }
+        if filter.until_ms.is_some() {
+            clauses.push(mark("at < ?"));
+        }
+        if filter.significant {
+            clauses.push("significant".into());
+        }
+        let page = match limit {
+            Some(_) => format!(" LIMIT {} OFFSET {}", mark("?"), mark("?")),
+            None => String::new(),
+        };
+        let filtered = clauses.join(" AND ");
+        let rows_sql = format!(
+            "SELECT {CHRONOLOGY_COLUMNS} FROM chronology WHERE {filtered} \
+             ORDER BY at DESC, id DESC{page}"
+        );
+        let count_sql = format!("SELECT COUNT(*) FROM chronology WHERE {filtered}");
+        Ok(on_db!(self, |p| {
+            // Both statements see one snapshot, so the count is the rows'.
+            let mut tx = p.begin().await?;
+            macro_rules! bind_filter {
+                ($q:expr) => {{
+                    let mut q = $q.bind(person_id);
+                    if let Some(kind) = &filter.kind {
+                        q = q.bind(kind);
+                    }
+                    if let Some(from) = filter.from_ms {
+                        q = q.bind(from);
+                    }
+                    if let Some(until) = filter.until_ms {
+                        q = q.bind(until);
+                    }
+                    q
+                }};
+            }
+            let mut rows = bind_filter!(sqlx::query_as(&rows_sql));
+            if let Some(limit) = limit {
+                rows = rows.bind(limit.max(0)).bind(offset.max(0));
+            }
+            let rows = rows.fetch_all(&mut *tx).await?;
+            let total: i64 = bind_filter!(sqlx::query_scalar(&count_sql))
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            (rows, total)
+        }))
+    }
+
+    /// One entry of a person's chronology, and how many of theirs are newer
+    /// (where it stands in the chronology, newest first).
+    pub async fn chronology_entry(
+        &self,
+        person_id: &str,
+        entry_id: &str,
+    ) -> Result<Option<(ChronologyEntry, i64)>> {
+        let sql =
+            format!("SELECT {CHRONOLOGY_COLUMNS} FROM chronology WHERE person_id = $1 AND id = $2");
+        Ok(on_db!(self, |p| {
+            let mut tx = p.begin().await?;
+            let entry: Option<ChronologyEntry> = sqlx::query_as(&sql)
+                .bind(person_id)
+                .bind(entry_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let newer: i64 = match &entry {
+                Some(e) => {
+                    sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM chronology WHERE person_id = $1 \
+                         AND (at > $2 OR (at = $2 AND id > $3))",
+                    )
+                    .bind(person_id)
+                    .bind(e.at)
+                    .bind(&e.id)
+                    .fetch_one(&mut *tx)
+                    .await?
+                }
+                None => 0,
+            };
+            tx.commit().await?;
+            entry.map(|e| (e, newer))
+        }))
     }
 
     /// SQL for the newest `$2` chronology entries of person `$1`, newest

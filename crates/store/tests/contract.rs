@@ -138,6 +138,101 @@ async fn store_story(db: TestDb) {
         .expect("none");
     assert!(none.is_empty() && zero == 0);
 
+    // A page of the chronology, filtered in the database: the filter's
+    // count whatever the page, pages in the whole chronology's order.
+    use safeguard_store::concerns::ChronologyFilter;
+    let ids = |rows: &[safeguard_store::concerns::ChronologyEntry]| {
+        rows.iter().map(|c| c.id.clone()).collect::<Vec<_>>()
+    };
+    let everything = ChronologyFilter::default();
+    let read = |f: ChronologyFilter, limit: Option<i64>, offset: i64| {
+        let pid = pid.clone();
+        async move {
+            store
+                .chronology_filtered(&pid, &f, limit, offset)
+                .await
+                .expect("filtered")
+        }
+    };
+    let (unpaged, seven) = read(everything.clone(), None, 0).await;
+    assert_eq!((unpaged, seven), (all.clone(), 7));
+    let (first, seven) = read(everything.clone(), Some(3), 0).await;
+    assert_eq!((first, seven), (all[..3].to_vec(), 7));
+    let (second, _) = read(everything.clone(), Some(3), 3).await;
+    assert_eq!(ids(&second), ["c3", "c2", "c1"]);
+    let (last, _) = read(everything.clone(), Some(3), 6).await;
+    assert_eq!(ids(&last), ["c0"]);
+    let (beyond, seven) = read(everything.clone(), Some(3), 9).await;
+    assert!(beyond.is_empty() && seven == 7);
+    let (curated, one) = read(
+        ChronologyFilter {
+            significant: true,
+            ..Default::default()
+        },
+        Some(3),
+        0,
+    )
+    .await;
+    assert_eq!((ids(&curated), one), (vec!["c5".to_string()], 1));
+    let (between, four) = read(
+        ChronologyFilter {
+            from_ms: Some(1_001),
+            until_ms: Some(1_003),
+            ..Default::default()
+        },
+        None,
+        0,
+    )
+    .await;
+    assert_eq!(
+        (ids(&between), four),
+        (vec!["c5".into(), "c4".into(), "c3".into(), "c2".into()], 4)
+    );
+    let (newest_contact, three) = read(
+        ChronologyFilter {
+            kind: Some("contact".into()),
+            from_ms: Some(1_002),
+            ..Default::default()
+        },
+        Some(1),
+        0,
+    )
+    .await;
+    assert_eq!((ids(&newest_contact), three), (vec!["c6".to_string()], 3));
+    let (no_concerns, zero) = read(
+        ChronologyFilter {
+            kind: Some("concern".into()),
+            ..Default::default()
+        },
+        Some(3),
+        0,
+    )
+    .await;
+    assert!(no_concerns.is_empty() && zero == 0);
+    // One entry, and where it stands: as many newer as come before it.
+    for (n, e) in all.iter().enumerate() {
+        let (found, newer) = store
+            .chronology_entry(&pid, &e.id)
+            .await
+            .expect("entry")
+            .expect("found");
+        assert_eq!((&found, newer), (e, n as i64));
+    }
+    assert!(
+        store
+            .chronology_entry(&pid, "c9")
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert!(
+        store
+            .chronology_entry("no-such-person", "c1")
+            .await
+            .expect("read")
+            .is_none()
+    );
+
     // The facts the policy weighs, for one record or many at once, agree;
     // an id with no record is left out of the many.
     let one = store
