@@ -57,7 +57,9 @@ pub mod rows {
     pub use safeguard_store::access::{BreakGlassListRow, ShareListRow};
     pub use safeguard_store::attachments::AttachmentRow;
     pub use safeguard_store::audit::{AuditEvent, AuditFilter, Verification};
-    pub use safeguard_store::concerns::{ChronologyEntry, ConcernRow, ProviderRow};
+    pub use safeguard_store::concerns::{
+        ChronologyEntry, ChronologyFilter, ConcernRow, ProviderRow,
+    };
     pub use safeguard_store::contacts::ContactRow;
     pub use safeguard_store::enquiries::{EnquiryRecordRow, FeedbackRow, OwnedActionRow};
     pub use safeguard_store::sac::ReviewRow;
@@ -172,6 +174,19 @@ impl OrgZone {
     /// Its name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The instant (Unix ms) the day `date` begins in the zone (its first
+    /// moment when the clocks go forward over midnight).
+    pub fn day_start_ms(&self, date: time::Date) -> i64 {
+        jiff::civil::Date::new(
+            date.year().clamp(-9999, 9999) as i16,
+            u8::from(date.month()) as i8,
+            date.day() as i8,
+        )
+        .and_then(|d| d.to_zoned_datetime(self.zone.clone()))
+        .map(|z| z.timestamp().as_millisecond())
+        .unwrap_or_else(|_| date.midnight().assume_utc().unix_timestamp() * 1000)
     }
 
     /// The instant `t` at the zone's offset then (summer time included).
@@ -377,6 +392,11 @@ impl Safeguard {
         self.config.time_zone.local(now).date()
     }
 
+    /// The instant (Unix ms) the organisation's day `date` begins.
+    pub fn day_start_ms(&self, date: time::Date) -> i64 {
+        self.config.time_zone.day_start_ms(date)
+    }
+
     /// The organisation's date at a Unix-ms instant.
     pub fn date_at(&self, ms: i64) -> time::Date {
         OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
@@ -535,5 +555,37 @@ mod tests {
         let utc = OrgZone::named("UTC").expect("UTC");
         assert_eq!(utc.local(t).date(), time::macros::date!(2026 - 03 - 31));
         assert!(OrgZone::named("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn a_day_begins_at_the_organisations_midnight() {
+        let london = OrgZone::default();
+        let at = |ms: i64| {
+            OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).expect("instant")
+        };
+        // Summer: London's midnight is 23:00 UTC the day before.
+        let july = time::macros::date!(2026 - 07 - 01);
+        assert_eq!(
+            at(london.day_start_ms(july)),
+            datetime!(2026-06-30 23:00 UTC)
+        );
+        // Winter: London is UTC.
+        let jan = time::macros::date!(2026 - 01 - 15);
+        assert_eq!(
+            at(london.day_start_ms(jan)),
+            datetime!(2026-01-15 00:00 UTC)
+        );
+        // Every day of two years, through both changes of the clocks: the
+        // day's first millisecond is that day, the one before it the day before.
+        let mut day = time::macros::date!(2025 - 01 - 01);
+        while day < time::macros::date!(2027 - 01 - 01) {
+            let start = london.day_start_ms(day);
+            assert_eq!(london.local(at(start)).date(), day);
+            assert_eq!(
+                london.local(at(start - 1)).date(),
+                day.previous_day().expect("day")
+            );
+            day = day.next_day().expect("day");
+        }
     }
 }
