@@ -106,10 +106,32 @@ impl OpenedPerson {
             .await?)
     }
 
-    /// The person's chronology, newest first (read with the record, whose
-    /// view was audited: one audited view per page).
-    pub async fn chronology(&self) -> CoreResult<Vec<safeguard_store::concerns::ChronologyEntry>> {
-        Ok(self.store.chronology(&self.person.id.to_string()).await?)
+    /// The entries of the person's chronology that `filter` keeps, newest
+    /// first: `limit` of them (all with `None`) after skipping `offset`,
+    /// and how many it keeps in all (read with the record, whose view was
+    /// audited).
+    pub async fn chronology_filtered(
+        &self,
+        filter: &safeguard_store::concerns::ChronologyFilter,
+        limit: Option<i64>,
+        offset: i64,
+    ) -> CoreResult<(Vec<safeguard_store::concerns::ChronologyEntry>, i64)> {
+        Ok(self
+            .store
+            .chronology_filtered(&self.person.id.to_string(), filter, limit, offset)
+            .await?)
+    }
+
+    /// One entry of the person's chronology and how many are newer (read
+    /// with the record, whose view was audited); `None` if not theirs.
+    pub async fn chronology_entry(
+        &self,
+        entry_id: &str,
+    ) -> CoreResult<Option<(safeguard_store::concerns::ChronologyEntry, i64)>> {
+        Ok(self
+            .store
+            .chronology_entry(&self.person.id.to_string(), entry_id)
+            .await?)
     }
 
     /// The person's contacts and case notes, newest first (read with the

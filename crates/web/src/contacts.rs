@@ -175,11 +175,9 @@ async fn significance_page(
         .core
         .view_person(&user.actor, pid, &user.ctx, user.now)
         .await?;
-    let e = person
-        .chronology()
+    let (e, newer) = person
+        .chronology_entry(entry)
         .await?
-        .into_iter()
-        .find(|c| c.id == entry)
         .ok_or_else(PageError::not_found)?;
     let f = f.unwrap_or_else(|| {
         let mut d = FormData::default();
@@ -187,6 +185,11 @@ async fn significance_page(
         if let Some(a) = &e.analysis {
             d.set("analysis", a.clone());
         }
+        // The chronology's page it is on, to return to.
+        d.set(
+            "page",
+            (newer / crate::pages::CHRONOLOGY_PAGE + 1).to_string(),
+        );
         d
     });
     Ok(SignificancePage {
@@ -239,9 +242,14 @@ pub(crate) async fn mark(
         .mark_significance(&user.actor, pid, &entry, &raw, &user.ctx, user.now)
         .await
     {
-        Ok(()) => Ok(
-            Redirect::to(&format!("/people/{id}/chronology?saved=1#entry-{entry}")).into_response(),
-        ),
+        Ok(()) => {
+            // Back to the page the entry is on (a number, whatever was sent).
+            let page = f.get("page").trim().parse::<u32>().unwrap_or(1).max(1);
+            Ok(Redirect::to(&format!(
+                "/people/{id}/chronology?page={page}&saved=1#entry-{entry}"
+            ))
+            .into_response())
+        }
         Err(CoreError::Invalid(errors)) => {
             let t = significance_page(&state, &user, &id, &entry, Some(f), errors).await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &t))
@@ -251,7 +259,8 @@ pub(crate) async fn mark(
 }
 
 /// `GET /people/{id}/chronology.csv?kind=&from=&to=`: the chronology (as
-/// filtered on its page) to open in a spreadsheet. One audited view.
+/// filtered on its page, every entry the filter keeps) to open in a
+/// spreadsheet. One audited view.
 pub(crate) async fn csv(
     State(state): State<AppState>,
     user: SignedIn,
@@ -259,7 +268,9 @@ pub(crate) async fn csv(
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
     let q = crate::pages::ChronologyQuery::parse(raw);
-    let (person, rows) = crate::pages::chronology_rows(&state, &user, &id, &q).await?;
+    let (person, read) = crate::pages::chronology_rows(&state, &user, &id, &q, None).await?;
+    // The page refuses dates that are not dates before offering this link.
+    let (rows, _) = read.map_err(|_| PageError::bad_request())?;
     let mut out = String::from("When,Kind,What,Who,Significant,Analysis\r\n");
     for c in rows {
         out.push_str(&format!(

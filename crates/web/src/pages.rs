@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use safeguard_core::people::Created;
-use safeguard_core::rows::{AuditFilter, Verification};
+use safeguard_core::rows::{AuditFilter, ChronologyFilter, Verification};
 use safeguard_core::search::DuplicateCheck;
 use safeguard_core::{CoreError, NewUserInput, UserSummary};
 use safeguard_domain::person::PersonSummary;
@@ -1131,8 +1131,10 @@ struct ChronologyTemplate {
     kinds: Vec<(&'static str, &'static str)>,
     kind: String,
     rows: Vec<ChronologyLine>,
-    /// "1 entry", "12 entries".
-    entries: String,
+    /// How many entries the filter keeps.
+    total: i64,
+    /// Where this page is in the chronology, and the links to the others.
+    paging: ChronologyPaging,
     /// The query string of the filter, for the CSV link.
     query: String,
     /// Whether the viewer may mark entries significant.
@@ -1143,6 +1145,21 @@ struct ChronologyTemplate {
     f: FormView,
 }
 
+/// Where a page of the chronology is, and the query strings of the links
+/// to the pages beside it.
+struct ChronologyPaging {
+    /// "Entries 101 to 200 of 512", or "12 entries" when all are shown.
+    caption: String,
+    previous: Option<String>,
+    next: Option<String>,
+    /// "Page 2 of 6", when there is more than one.
+    position: Option<String>,
+    /// Every entry on one page (to print), when there are more than a page.
+    all: Option<String>,
+    /// Back to pages, when every entry is shown.
+    paged: Option<String>,
+}
+
 /// The chronology's filter: a kind (or `significant`, the curated
 /// events), and dates from and to (`YYYY-MM-DD`, or date inputs' parts).
 pub(crate) struct ChronologyQuery {
@@ -1150,9 +1167,15 @@ pub(crate) struct ChronologyQuery {
     from: Option<String>,
     to: Option<String>,
     saved: Option<String>,
+    /// `all`, or the page's number (from 1).
+    page: Option<String>,
     /// The query as typed, for the form to show again.
     form: FormData,
 }
+
+/// How many entries a page of the chronology shows (`?page=all` shows
+/// every one, to print).
+pub(crate) const CHRONOLOGY_PAGE: i64 = 100;
 
 impl ChronologyQuery {
     /// From the request's query string.
@@ -1163,8 +1186,56 @@ impl ChronologyQuery {
             from: form.opt("from"),
             to: form.opt("to"),
             saved: form.opt("saved"),
+            page: form.opt("page"),
             form,
         }
+    }
+
+    /// Whether every entry is asked for on one page.
+    fn all(&self) -> bool {
+        self.page.as_deref().map(str::trim) == Some("all")
+    }
+
+    /// The page asked for, from 1 (anything but a number: the first).
+    fn page(&self) -> i64 {
+        self.page
+            .as_deref()
+            .and_then(|p| p.trim().parse::<i64>().ok())
+            .unwrap_or(1)
+            .clamp(1, i64::from(i32::MAX))
+    }
+
+    /// The filter as the database runs it (the days from and to as the
+    /// organisation's days), or what is wrong with the dates typed.
+    pub(crate) fn filter(&self, state: &AppState) -> Result<ChronologyFilter, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let mut day = |field: &str, raw: &Option<String>| {
+            let raw = raw.as_deref()?.trim();
+            let d = safeguard_domain::person::parse_iso_date(raw);
+            if d.is_none() {
+                errors.add(field, "Enter a real date, for example 27 3 2026");
+            }
+            d
+        };
+        let from = day("from", &self.from);
+        let to = day("to", &self.to);
+        if let (Some(f), Some(t)) = (from, to)
+            && t < f
+        {
+            errors.add(
+                "to",
+                "The end date must be the same as or after the start date",
+            );
+        }
+        let kind = self.kind.as_deref().map(str::trim).unwrap_or_default();
+        errors.into_result(ChronologyFilter {
+            kind: (!kind.is_empty() && kind != "significant").then(|| kind.to_string()),
+            significant: kind == "significant",
+            from_ms: from.map(|d| state.core.day_start_ms(d)),
+            until_ms: to
+                .and_then(|d| d.next_day())
+                .map(|d| state.core.day_start_ms(d)),
+        })
     }
 }
 
@@ -1188,16 +1259,19 @@ const CHRONOLOGY_KINDS: &[(&str, &str)] = &[
     ("share", "Information shared"),
 ];
 
-/// The person's chronology, opened (one audited view) and filtered.
+/// The person's chronology, opened (one audited view) and filtered in the
+/// database: with `page`, `(limit, offset)`, that page of it; the entries
+/// and how many the filter keeps. Dates that are not dates are the errors.
 pub(crate) async fn chronology_rows(
     state: &AppState,
     user: &SignedIn,
     id: &str,
     q: &ChronologyQuery,
+    page: Option<(i64, i64)>,
 ) -> Result<
     (
         safeguard_core::people::OpenedPerson,
-        Vec<safeguard_core::rows::ChronologyEntry>,
+        Result<(Vec<safeguard_core::rows::ChronologyEntry>, i64), FieldErrors>,
     ),
     PageError,
 > {
@@ -1206,28 +1280,20 @@ pub(crate) async fn chronology_rows(
         .core
         .view_person(&user.actor, pid, &user.ctx, user.now)
         .await?;
-    let kind = q.kind.as_deref().unwrap_or_default().trim();
-    let from = q.from.as_deref().unwrap_or_default().trim();
-    let to = q.to.as_deref().unwrap_or_default().trim();
-    let day = |ms: i64| safeguard_domain::person::iso_date(state.core.date_at(ms));
-    // Read through the opened record: one audited view per page.
-    let rows = person
-        .chronology()
-        .await?
-        .into_iter()
-        .filter(|c| match kind {
-            "" => true,
-            "significant" => c.significant,
-            k => c.kind == k,
-        })
-        .filter(|c| from.is_empty() || day(c.at).as_str() >= from)
-        .filter(|c| to.is_empty() || day(c.at).as_str() <= to)
-        .collect();
-    Ok((person, rows))
+    let read = match q.filter(state) {
+        // Read through the opened record: one audited view per page.
+        Ok(filter) => {
+            let (limit, offset) = page.map_or((None, 0), |(l, o)| (Some(l), o));
+            Ok(person.chronology_filtered(&filter, limit, offset).await?)
+        }
+        Err(errors) => Err(errors),
+    };
+    Ok((person, read))
 }
 
-/// `GET /people/{id}/chronology?kind=&from=&to=`: filterable, printable,
-/// curated (significant events with the worker's analysis), and exported.
+/// `GET /people/{id}/chronology?kind=&from=&to=&page=`: filterable,
+/// printable, curated (significant events with the worker's analysis),
+/// and exported; a hundred entries a page, or `page=all` on one.
 pub(crate) async fn chronology(
     State(state): State<AppState>,
     user: SignedIn,
@@ -1235,7 +1301,35 @@ pub(crate) async fn chronology(
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
     let q = ChronologyQuery::parse(raw);
-    let (person, rows) = chronology_rows(&state, &user, &id, &q).await?;
+    let all = q.all();
+    let mut page = q.page();
+    let (person, mut read) = chronology_rows(
+        &state,
+        &user,
+        &id,
+        &q,
+        (!all).then(|| (CHRONOLOGY_PAGE, (page - 1) * CHRONOLOGY_PAGE)),
+    )
+    .await?;
+    // Past the last page (a link kept while entries were removed by a
+    // merge's undoing, or a number typed): the last page.
+    let pages = |total: i64| ((total + CHRONOLOGY_PAGE - 1) / CHRONOLOGY_PAGE).max(1);
+    if let Ok((rows, total)) = &read
+        && !all
+        && rows.is_empty()
+        && page > pages(*total)
+    {
+        page = pages(*total);
+        read = chronology_rows(
+            &state,
+            &user,
+            &id,
+            &q,
+            Some((CHRONOLOGY_PAGE, (page - 1) * CHRONOLOGY_PAGE)),
+        )
+        .await?
+        .1;
+    }
     let kind = q.kind.clone().unwrap_or_default();
     let from = q.from.clone().unwrap_or_default().trim().to_string();
     let to = q.to.clone().unwrap_or_default().trim().to_string();
@@ -1244,6 +1338,28 @@ pub(crate) async fn chronology(
         .append_pair("from", &from)
         .append_pair("to", &to)
         .finish();
+    let (rows, total, errors) = match read {
+        Ok((rows, total)) => (rows, total, FieldErrors::new()),
+        Err(errors) => (Vec::new(), 0, errors),
+    };
+    let first = if all {
+        1
+    } else {
+        (page - 1) * CHRONOLOGY_PAGE + 1
+    };
+    let shown = rows.len() as i64;
+    let paging = ChronologyPaging {
+        caption: if shown < total {
+            format!("Entries {first} to {} of {total}", first + shown - 1)
+        } else {
+            safeguard_domain::text::count(total, "entry", "entries")
+        },
+        previous: (!all && page > 1).then(|| format!("{query}&page={}", page - 1)),
+        next: (!all && page < pages(total)).then(|| format!("{query}&page={}", page + 1)),
+        position: (!all && pages(total) > 1).then(|| format!("Page {page} of {}", pages(total))),
+        all: (!all && total > CHRONOLOGY_PAGE).then(|| format!("{query}&page=all")),
+        paged: (all && total > CHRONOLOGY_PAGE).then(|| query.clone()),
+    };
     let rows: Vec<ChronologyLine> = rows
         .into_iter()
         .map(|c| ChronologyLine {
@@ -1255,13 +1371,19 @@ pub(crate) async fn chronology(
             analysis: c.analysis,
         })
         .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
     let t = ChronologyTemplate {
         l: Layout::new(format!("Chronology: {}", person.details.full_name()), &user),
         person_id: id,
         name: person.details.full_name(),
         kinds: CHRONOLOGY_KINDS.to_vec(),
         kind,
-        entries: safeguard_domain::text::count(rows.len() as i64, "entry", "entries"),
+        total,
+        paging,
         rows,
         query,
         may_curate: safeguard_domain::policy::decide(&user.actor, Action::UpdatePerson)
@@ -1269,10 +1391,10 @@ pub(crate) async fn chronology(
         saved: q.saved.is_some(),
         f: FormView {
             data: q.form.clone(),
-            errors: FieldErrors::new(),
+            errors,
         },
     };
-    Ok(render(StatusCode::OK, &t))
+    Ok(render(status, &t))
 }
 
 #[derive(Template)]

@@ -1411,6 +1411,7 @@ on_both_backends! {
     advocacy_capacity_and_consent => crate::enquiries::rights_story;
     partners_update_the_actions_they_own => crate::enquiries::owned_actions_story;
     contacts_and_a_curated_chronology => crate::contacts::contacts_story;
+    a_long_chronology_in_pages => crate::contacts::long_chronology_story;
     the_plan_summary_is_readable => crate::enquiries::plan_summary_versions_story;
     risk_and_the_plan => crate::enquiries::plan_story;
     the_persons_feedback => crate::enquiries::feedback_story;
