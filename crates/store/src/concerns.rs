@@ -131,6 +131,27 @@ pub struct ChronologyRow {
     pub concern_id: Option<String>,
 }
 
+impl ChronologyEntry {
+    /// An entry as read on the asking thread, its columns in
+    /// [`CHRONOLOGY_COLUMNS`] order.
+    fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChronologyEntry> {
+        Ok(crate::from_columns!(
+            r,
+            ChronologyEntry {
+                id,
+                person_id,
+                at,
+                kind,
+                summary,
+                actor_name,
+                concern_id,
+                significant,
+                analysis
+            }
+        ))
+    }
+}
+
 /// Which of a person's chronology entries to read (see
 /// [`Store::chronology_filtered`]); the default keeps them all.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -622,9 +643,65 @@ impl Store {
              ORDER BY at DESC, id DESC{page}"
         );
         let count_sql = format!("SELECT COUNT(*) FROM chronology WHERE {filtered}");
+        // SQLite: on the asking thread, as the person page reads, both in
+        // one read transaction (the rows come a few microseconds each, not
+        // a message each from the pool's thread).
+        let lite = self.inline(|c| {
+            use rusqlite::types::Value as V;
+            let mut values = vec![V::Text(person_id.to_string())];
+            values.extend(filter.kind.clone().map(V::Text));
+            values.extend(filter.from_ms.map(V::Integer));
+            values.extend(filter.until_ms.map(V::Integer));
+            let counted = values.len();
+            if let Some(limit) = limit {
+                values.extend([V::Integer(limit.max(0)), V::Integer(offset.max(0))]);
+            }
+            // Only the unfiltered chronology's statements are kept prepared,
+            // not one for each mix of filters beside the page's own.
+            let unfiltered = clauses.len() == 1;
+            fn with<T>(
+                c: &rusqlite::Connection,
+                sql: &str,
+                keep: bool,
+                run: impl FnOnce(&mut rusqlite::Statement<'_>) -> rusqlite::Result<T>,
+            ) -> rusqlite::Result<T> {
+                if keep {
+                    run(&mut *c.prepare_cached(sql)?)
+                } else {
+                    run(&mut c.prepare(sql)?)
+                }
+            }
+            c.prepare_cached("BEGIN")?.execute([])?;
+            let rows = with(c, &rows_sql, unfiltered, |s| {
+                s.query_map(
+                    rusqlite::params_from_iter(&values),
+                    ChronologyEntry::from_lite,
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })?;
+            let total: i64 = with(c, &count_sql, unfiltered, |s| {
+                s.query_row(rusqlite::params_from_iter(&values[..counted]), |r| r.get(0))
+            })?;
+            c.prepare_cached("COMMIT")?.execute([])?;
+            Ok((rows, total))
+        });
+        if let Some(read) = lite {
+            return read;
+        }
+        // Through a pool: one statement, the count beside each row (worked
+        // out once, the rows' own snapshot); a page past the end counts on
+        // its own.
+        let counted_sql = format!(
+            "SELECT {CHRONOLOGY_COLUMNS}, ({count_sql}) AS total FROM chronology \
+             WHERE {filtered} ORDER BY at DESC, id DESC{page}"
+        );
+        #[derive(FromRow)]
+        struct Counted {
+            #[sqlx(flatten)]
+            entry: ChronologyEntry,
+            total: i64,
+        }
         Ok(on_db!(self, |p| {
-            // Both statements see one snapshot, so the count is the rows'.
-            let mut tx = p.begin().await?;
             macro_rules! bind_filter {
                 ($q:expr) => {{
                     let mut q = $q.bind(person_id);
@@ -640,16 +717,21 @@ impl Store {
                     q
                 }};
             }
-            let mut rows = bind_filter!(sqlx::query_as(&rows_sql));
+            let mut rows = bind_filter!(sqlx::query_as::<_, Counted>(&counted_sql));
             if let Some(limit) = limit {
                 rows = rows.bind(limit.max(0)).bind(offset.max(0));
             }
-            let rows = rows.fetch_all(&mut *tx).await?;
-            let total: i64 = bind_filter!(sqlx::query_scalar(&count_sql))
-                .fetch_one(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            (rows, total)
+            let rows = rows.fetch_all(p).await?;
+            let total: i64 = match rows.first() {
+                Some(r) => r.total,
+                None if limit.is_some() => {
+                    bind_filter!(sqlx::query_scalar(&count_sql))
+                        .fetch_one(p)
+                        .await?
+                }
+                None => 0,
+            };
+            (rows.into_iter().map(|r| r.entry).collect(), total)
         }))
     }
 
@@ -660,32 +742,25 @@ impl Store {
         person_id: &str,
         entry_id: &str,
     ) -> Result<Option<(ChronologyEntry, i64)>> {
-        let sql =
-            format!("SELECT {CHRONOLOGY_COLUMNS} FROM chronology WHERE person_id = $1 AND id = $2");
-        Ok(on_db!(self, |p| {
-            let mut tx = p.begin().await?;
-            let entry: Option<ChronologyEntry> = sqlx::query_as(&sql)
+        let sql = format!(
+            "SELECT {CHRONOLOGY_COLUMNS}, (SELECT COUNT(*) FROM chronology n \
+               WHERE n.person_id = c.person_id AND (n.at > c.at OR (n.at = c.at AND n.id > c.id))) \
+             AS newer FROM chronology c WHERE c.person_id = $1 AND c.id = $2"
+        );
+        #[derive(FromRow)]
+        struct Placed {
+            #[sqlx(flatten)]
+            entry: ChronologyEntry,
+            newer: i64,
+        }
+        let found: Option<Placed> = on_db!(self, |p| {
+            sqlx::query_as(&sql)
                 .bind(person_id)
                 .bind(entry_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let newer: i64 = match &entry {
-                Some(e) => {
-                    sqlx::query_scalar(
-                        "SELECT COUNT(*) FROM chronology WHERE person_id = $1 \
-                         AND (at > $2 OR (at = $2 AND id > $3))",
-                    )
-                    .bind(person_id)
-                    .bind(e.at)
-                    .bind(&e.id)
-                    .fetch_one(&mut *tx)
-                    .await?
-                }
-                None => 0,
-            };
-            tx.commit().await?;
-            entry.map(|e| (e, newer))
-        }))
+                .fetch_optional(p)
+                .await
+        })?;
+        Ok(found.map(|f| (f.entry, f.newer)))
     }
 
     /// SQL for the newest `$2` chronology entries of person `$1`, newest

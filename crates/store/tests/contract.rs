@@ -145,13 +145,21 @@ async fn store_story(db: TestDb) {
         rows.iter().map(|c| c.id.clone()).collect::<Vec<_>>()
     };
     let everything = ChronologyFilter::default();
+    // (SQLite reads on the asking thread: through the pool it reads alike.)
+    let pooled = testing::through_pool(store);
     let read = |f: ChronologyFilter, limit: Option<i64>, offset: i64| {
-        let pid = pid.clone();
+        let (pid, pooled) = (pid.clone(), pooled.clone());
         async move {
-            store
+            let read = store
                 .chronology_filtered(&pid, &f, limit, offset)
                 .await
-                .expect("filtered")
+                .expect("filtered");
+            let through_pool = pooled
+                .chronology_filtered(&pid, &f, limit, offset)
+                .await
+                .expect("filtered");
+            assert_eq!(read, through_pool, "{f:?} {limit:?} {offset}");
+            read
         }
     };
     let (unpaged, seven) = read(everything.clone(), None, 0).await;
