@@ -5,6 +5,8 @@
 //! * **Person page** with a 500-entry chronology (`GET /people/{id}`, HTML,
 //!   signed in, the view audited durably) against the static `/health` route:
 //!   250 concerns about the person, each with its triage decision.
+//! * **Chronology** of the same person (`GET /people/{id}/chronology`): its
+//!   first page of 100 entries against all 500 on one page (`?page=all`).
 //! * **Concern intake** through `POST /api/v1/public/concerns` (validated,
 //!   committed with its audit event before the receipt) against a bare loop of
 //!   durable two-row transactions on the same database.
@@ -182,6 +184,36 @@ where
     }
 }
 
+/// How many entries a page of the chronology shows.
+const CHRONOLOGY_PAGE: u64 = 100;
+
+/// `clients` signed-in clients (`cookie`) each loading `path` in a loop
+/// on their own connection of `conns`; each answer must be a page.
+async fn signed_in_load(
+    conns: &Arc<Vec<Conn>>,
+    path: &Arc<String>,
+    cookie: &str,
+    clients: usize,
+    secs: f64,
+) -> Measured {
+    let (conns, path, cookie) = (conns.clone(), path.clone(), cookie.to_string());
+    drive(clients, secs, move |c, _| {
+        let (conns, path, cookie) = (conns.clone(), path.clone(), cookie.clone());
+        async move {
+            let (s, _) = conns[c]
+                .send(
+                    Method::GET,
+                    &path,
+                    &[(header::COOKIE, cookie)],
+                    String::new(),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK);
+        }
+    })
+    .await
+}
+
 /// A person with `events` concerns recorded about them (each an entry in
 /// their chronology), as the demo practitioner.
 async fn person_with_history(router: &Router, events: u64) -> String {
@@ -340,6 +372,24 @@ async fn backend_run(
         std::fs::write(path, &body).expect("page written");
     }
     println!("\nThe person page is {} bytes of HTML.", body.len());
+    // The whole chronology: its first page, and every entry on one page.
+    let chronology = Arc::new(format!("/people/{pid}/chronology"));
+    let chronology_all = Arc::new(format!("/people/{pid}/chronology?page=all"));
+    for (path, shown) in [
+        (&chronology, CHRONOLOGY_PAGE.min(events)),
+        (&chronology_all, events),
+    ] {
+        let (status, _, body) = call(
+            &r,
+            Method::GET,
+            path,
+            &[(header::COOKIE, cookie.clone())],
+            String::new(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body.matches("id=\"entry-").count() as u64, shown, "{path}");
+    }
     // The planner's statistics, as a database in service has them (the demo
     // generator refreshes them after loading; PostgreSQL's autovacuum does
     // within a minute of this many rows): without them PostgreSQL guesses a
@@ -380,22 +430,7 @@ async fn backend_run(
                 }
             })
             .await;
-            let (pc, page, cookie) = (conns.clone(), page.clone(), cookie.clone());
-            let person = drive(c, secs, move |c, _| {
-                let (conns, page, cookie) = (pc.clone(), page.clone(), cookie.clone());
-                async move {
-                    let (s, _) = conns[c]
-                        .send(
-                            Method::GET,
-                            &page,
-                            &[(header::COOKIE, cookie)],
-                            String::new(),
-                        )
-                        .await;
-                    assert_eq!(s, StatusCode::OK);
-                }
-            })
-            .await;
+            let person = signed_in_load(&conns, &page, &cookie, c, secs).await;
             println!(
                 "| {c} | {:.0} | {:.0} | {:.2} | {:.1} | {:.1} | {:.0} | {:.0} |",
                 health.per_second,
@@ -405,6 +440,29 @@ async fn backend_run(
                 person.p99,
                 health.cpu_us,
                 person.cpu_us
+            );
+        }
+
+        println!(
+            "\n{backend:?}, {t:?}: the chronology's first page ({CHRONOLOGY_PAGE} entries) against all {events} on one page"
+        );
+        println!(
+            "| clients | all per s | first page per s | ratio | first page p50 ms | first page p99 ms | CPU us per all | CPU us per first page |"
+        );
+        println!("|---|---|---|---|---|---|---|---|");
+        for &c in clients {
+            let conns = Conn::open(t, &r, addr, c).await;
+            let all = signed_in_load(&conns, &chronology_all, &cookie, c, secs).await;
+            let first = signed_in_load(&conns, &chronology, &cookie, c, secs).await;
+            println!(
+                "| {c} | {:.0} | {:.0} | {:.2} | {:.1} | {:.1} | {:.0} | {:.0} |",
+                all.per_second,
+                first.per_second,
+                first.per_second / all.per_second,
+                first.p50,
+                first.p99,
+                all.cpu_us,
+                first.cpu_us
             );
         }
 
