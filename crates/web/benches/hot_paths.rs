@@ -184,6 +184,21 @@ where
     }
 }
 
+/// A table's row: `measured` beside its `baseline` at `clients` clients
+/// (rates, their ratio, `measured`'s p50 and p99, and both CPU times).
+fn row(clients: usize, baseline: &Measured, measured: &Measured) {
+    println!(
+        "| {clients} | {:.0} | {:.0} | {:.2} | {:.1} | {:.1} | {:.0} | {:.0} |",
+        baseline.per_second,
+        measured.per_second,
+        measured.per_second / baseline.per_second,
+        measured.p50,
+        measured.p99,
+        baseline.cpu_us,
+        measured.cpu_us
+    );
+}
+
 /// How many entries a page of the chronology shows.
 const CHRONOLOGY_PAGE: u64 = 100;
 
@@ -431,16 +446,7 @@ async fn backend_run(
             })
             .await;
             let person = signed_in_load(&conns, &page, &cookie, c, secs).await;
-            println!(
-                "| {c} | {:.0} | {:.0} | {:.2} | {:.1} | {:.1} | {:.0} | {:.0} |",
-                health.per_second,
-                person.per_second,
-                person.per_second / health.per_second,
-                person.p50,
-                person.p99,
-                health.cpu_us,
-                person.cpu_us
-            );
+            row(c, &health, &person);
         }
 
         println!(
@@ -454,16 +460,7 @@ async fn backend_run(
             let conns = Conn::open(t, &r, addr, c).await;
             let all = signed_in_load(&conns, &chronology_all, &cookie, c, secs).await;
             let first = signed_in_load(&conns, &chronology, &cookie, c, secs).await;
-            println!(
-                "| {c} | {:.0} | {:.0} | {:.2} | {:.1} | {:.1} | {:.0} | {:.0} |",
-                all.per_second,
-                first.per_second,
-                first.per_second / all.per_second,
-                first.p50,
-                first.p99,
-                all.cpu_us,
-                first.cpu_us
-            );
+            row(c, &all, &first);
         }
 
         println!(
@@ -499,16 +496,7 @@ async fn backend_run(
                 }
             })
             .await;
-            println!(
-                "| {c} | {:.0} | {:.0} | {:.2} | {:.1} | {:.1} | {:.0} | {:.0} |",
-                bare.per_second,
-                intake.per_second,
-                intake.per_second / bare.per_second,
-                intake.p50,
-                intake.p99,
-                bare.cpu_us,
-                intake.cpu_us
-            );
+            row(c, &bare, &intake);
         }
     }
     let verified = core.verify_audit().await.expect("verify");
