@@ -1312,23 +1312,20 @@ pub(crate) async fn chronology(
     )
     .await?;
     // Past the last page (a link kept while entries were removed by a
-    // merge's undoing, or a number typed): the last page.
+    // merge's undoing, or a number typed): the last page, read through the
+    // record already opened (its view audited once).
     let pages = |total: i64| ((total + CHRONOLOGY_PAGE - 1) / CHRONOLOGY_PAGE).max(1);
     if let Ok((rows, total)) = &read
         && !all
         && rows.is_empty()
         && page > pages(*total)
+        && let Ok(filter) = q.filter(&state)
     {
         page = pages(*total);
-        read = chronology_rows(
-            &state,
-            &user,
-            &id,
-            &q,
-            Some((CHRONOLOGY_PAGE, (page - 1) * CHRONOLOGY_PAGE)),
-        )
-        .await?
-        .1;
+        let offset = (page - 1) * CHRONOLOGY_PAGE;
+        read = Ok(person
+            .chronology_filtered(&filter, Some(CHRONOLOGY_PAGE), offset)
+            .await?);
     }
     let kind = q.kind.clone().unwrap_or_default();
     let from = q.from.clone().unwrap_or_default().trim().to_string();

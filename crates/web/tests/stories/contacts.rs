@@ -306,8 +306,14 @@ pub async fn long_chronology_story(db: TestDb) {
         "{}",
         last.body
     );
-    // Past the end is the last page; a page that is not a number the first.
+    // Past the end is the last page (its view audited once); a page that is
+    // not a number the first.
+    let views = format!(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'view' AND subject_type = 'person' AND subject_id = '{ada}'"
+    );
+    let before = count(views.clone()).await;
     let past = p.get(&format!("{chronology}?page=99")).await;
+    assert_eq!(count(views).await, before + 1);
     assert!(
         past.contains(&format!("Entries 201 to {total} of {total}"))
             && past.contains("Page 3 of 3")
