@@ -288,23 +288,14 @@ impl Safeguard {
         }
         let scope = person_scope(actor);
         let user = actor.user_id.to_string();
-        // A page is read with the facts that decide whether it may be shown
-        // (one statement, one moment); it is dropped below if refused.
-        let (row, read) = match page {
-            Some(recent) => {
-                let both = self
-                    .store
-                    .person_page_for(scope, id, &user, unix_ms(now), recent)
-                    .await?;
-                (both.facts, Some(both.page))
-            }
-            None => (
-                self.store
-                    .case_facts(&id.to_string(), &user, unix_ms(now))
-                    .await?,
-                None,
-            ),
-        };
+        // The record (with the page's parts, for a page) is read with the
+        // facts that decide whether it may be shown (one statement, one
+        // moment); it is dropped below if refused.
+        let both = self
+            .store
+            .person_page_for(scope, id, &user, unix_ms(now), page)
+            .await?;
+        let (row, read) = (both.facts, both.page);
         // A record merged into another leads to it, for whoever may open that one.
         if let Some(kept) = row.merged_into.as_deref() {
             self.require_person(
@@ -332,23 +323,10 @@ impl Safeguard {
             .await?;
         // Granted: the view is committed to the audit trail before anything
         // read is returned, so no one sees a record whose view was not
-        // recorded. The record alone is read while the view is committed
-        // (the view is recorded even if the record went in between, an
-        // attempt kept).
-        let audit = self.record_view(actor, ctx, now, "person", id.to_string(), basis);
-        let found = match read {
-            Some(page) => {
-                audit.await?;
-                page
-            }
-            None => {
-                let read = self.store.person_page(scope, id, None);
-                let (found, ()) =
-                    tokio::try_join!(async { read.await.map_err(CoreError::from) }, audit)?;
-                found
-            }
-        };
-        let page = found.ok_or(CoreError::NotFound)?;
+        // recorded.
+        self.record_view(actor, ctx, now, "person", id.to_string(), basis)
+            .await?;
+        let page = read.ok_or(CoreError::NotFound)?;
         Ok(PersonOverview {
             merges: page
                 .merges

@@ -345,6 +345,8 @@ pub(crate) struct PageForSql {
     lite_record: String,
     /// A pool: the page's one statement with the flags.
     pool: String,
+    /// A pool: the record alone with the flags (user `$2`, time `$3`).
+    pool_record: String,
 }
 
 /// How many columns [`PERSON_COLUMNS`] names.
@@ -599,7 +601,7 @@ impl Store {
         let read = match self.inline(|c| page_lite(c, &id, recent, record)) {
             Some(read) => read?.map(|((), page)| page),
             None => {
-                let sql = self.page_sql(recent.is_some(), false);
+                let sql = self.page_sql(recent.is_some(), None);
                 let row: Option<PageRow> = crate::on_warm!(self, |c| {
                     let q = sqlx::query_as(&sql).bind(&id);
                     match recent {
@@ -615,20 +617,21 @@ impl Store {
         read.map(PageParts::into_page).transpose()
     }
 
-    /// A person's page ([`Store::person_page`] with `recent` entries)
-    /// together with what the policy weighs for `user_id` at `now` (ms), as
-    /// [`Store::case_facts`] reads it: one statement, so the decision and
-    /// what it guards are of the same moment, and the busiest page makes
-    /// one trip to the database for both, not two. The caller weighs the
-    /// facts before anything of the page is shown, and drops it if refused.
-    /// No page when `scope` reaches nothing (the facts are still read).
+    /// A person's page ([`Store::person_page`] with `recent` entries; with
+    /// `None`, the record alone) together with what the policy weighs for
+    /// `user_id` at `now` (ms), as [`Store::case_facts`] reads it: one
+    /// statement, so the decision and what it guards are of the same
+    /// moment, and opening a record makes one trip to the database for
+    /// both, not two. The caller weighs the facts before anything of the
+    /// page is shown, and drops it if refused. No page when `scope` reaches
+    /// nothing (the facts are still read).
     pub async fn person_page_for(
         &self,
         scope: PersonScope,
         id: PersonId,
         user_id: &str,
         now: i64,
-        recent: i64,
+        recent: Option<i64>,
     ) -> Result<PageForReader> {
         let id = id.to_string();
         if scope == PersonScope::Nothing {
@@ -642,7 +645,8 @@ impl Store {
                 "SELECT {PERSON_COLUMNS}, {} FROM people p WHERE p.id = $1",
                 self.flags_sql("$3", "$4")
             ),
-            pool: self.page_sql(true, true),
+            pool: self.page_sql(true, Some(("$3", "$4"))),
+            pool_record: self.page_sql(false, Some(("$2", "$3"))),
         });
         let record = |c: &rusqlite::Connection| {
             use rusqlite::OptionalExtension;
@@ -656,17 +660,18 @@ impl Store {
                 )
                 .optional()
         };
-        let read = match self.inline(|c| page_lite(c, &id, Some(recent), record)) {
+        let read = match self.inline(|c| page_lite(c, &id, recent, record)) {
             Some(read) => read?,
             None => {
                 let row: Option<FlaggedPageRow> = crate::on_warm!(self, |c| {
-                    sqlx::query_as(&sql.pool)
-                        .bind(&id)
-                        .bind(recent)
-                        .bind(user_id)
-                        .bind(now)
-                        .fetch_optional(c)
-                        .await
+                    match recent {
+                        Some(n) => sqlx::query_as(&sql.pool).bind(&id).bind(n),
+                        None => sqlx::query_as(&sql.pool_record).bind(&id),
+                    }
+                    .bind(user_id)
+                    .bind(now)
+                    .fetch_optional(c)
+                    .await
                 })?;
                 row.map(|r| Ok::<_, StoreError>((r.flags, r.page.into_parts()?)))
                     .transpose()?
@@ -690,8 +695,9 @@ impl Store {
     /// [`Store::person_page`]'s one statement for a pool: the record with
     /// its parts as JSON arrays (with `more`, all the page's parts; else the
     /// other names and key people only), and with `flags`, the policy's
-    /// flags for the user `$3` at `$4` (see [`Store::person_page_for`]).
-    fn page_sql(&self, more: bool, flags: bool) -> String {
+    /// flags for the user and time those placeholders name (see
+    /// [`Store::person_page_for`]).
+    fn page_sql(&self, more: bool, flags: Option<(&str, &str)>) -> String {
         let parts = self.json_rows(PART_COLUMNS, &[], PARTS_FROM, PARTS_ORDER);
         let more = if more {
             format!(
@@ -720,10 +726,9 @@ impl Store {
         } else {
             String::new()
         };
-        let flags = if flags {
-            format!(", {}", self.flags_sql("$3", "$4"))
-        } else {
-            String::new()
+        let flags = match flags {
+            Some((user, now)) => format!(", {}", self.flags_sql(user, now)),
+            None => String::new(),
         };
         format!(
             "SELECT {PERSON_COLUMNS}{flags}, {parts} AS parts{more} FROM people p WHERE p.id = $1"

@@ -1031,30 +1031,37 @@ async fn page_for_agrees(
     now: i64,
 ) -> safeguard_store::people::PageForReader {
     let pid = id.to_string();
-    let read = store
-        .person_page_for(PersonScope::All, id, user, now, 3)
+    // The record alone reads as the page does, without its parts.
+    for recent in [None, Some(3)] {
+        let read = store
+            .person_page_for(PersonScope::All, id, user, now, recent)
+            .await
+            .expect("page and facts");
+        assert_eq!(
+            read.facts,
+            store.case_facts(&pid, user, now).await.expect("facts"),
+            "{user} at {now}"
+        );
+        assert_eq!(
+            read.page,
+            store
+                .person_page(PersonScope::All, id, recent)
+                .await
+                .expect("page"),
+            "{recent:?}"
+        );
+        assert_eq!(
+            testing::through_pool(store)
+                .person_page_for(PersonScope::All, id, user, now, recent)
+                .await
+                .expect("pooled"),
+            read
+        );
+    }
+    store
+        .person_page_for(PersonScope::All, id, user, now, Some(3))
         .await
-        .expect("page and facts");
-    assert_eq!(
-        read.facts,
-        store.case_facts(&pid, user, now).await.expect("facts"),
-        "{user} at {now}"
-    );
-    assert_eq!(
-        read.page,
-        store
-            .person_page(PersonScope::All, id, Some(3))
-            .await
-            .expect("page")
-    );
-    assert_eq!(
-        testing::through_pool(store)
-            .person_page_for(PersonScope::All, id, user, now, 3)
-            .await
-            .expect("pooled"),
-        read
-    );
-    read
+        .expect("page and facts")
 }
 
 /// The person page reads its reader's facts in the same statement as the
@@ -1139,7 +1146,7 @@ async fn person_page_for_story(db: TestDb) {
     let none = page_for_agrees(store, nobody, "u1", 10).await;
     assert!(none.facts.missing && none.page.is_none());
     let nothing = store
-        .person_page_for(PersonScope::Nothing, id, "u1", 10, 3)
+        .person_page_for(PersonScope::Nothing, id, "u1", 10, Some(3))
         .await
         .expect("scope nothing");
     assert_eq!(
