@@ -44,6 +44,17 @@ impl From<bool> for Value {
     }
 }
 
+/// On SQLite's asking thread, bound as the pool binds it (see `bind_all!`).
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        match self {
+            Value::Text(t) => t.to_sql(),
+            Value::Int(i) => i.to_sql(),
+            Value::Bool(b) => b.to_sql(),
+        }
+    }
+}
+
 /// The most values one statement binds: small statements parse and bind
 /// faster than huge ones on both backends.
 const MAX_VALUES: usize = 2_000;

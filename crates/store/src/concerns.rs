@@ -593,14 +593,11 @@ impl Store {
 
     /// A person's chronology, newest first.
     pub async fn chronology(&self, person_id: &str) -> Result<Vec<ChronologyEntry>> {
-        Ok(on_db!(self, |p| {
-            sqlx::query_as(
-            &format!("SELECT {CHRONOLOGY_COLUMNS} FROM chronology WHERE person_id = $1 ORDER BY at DESC, id DESC")
-        )
-        .bind(person_id)
-        .fetch_all(p)
-        .await
-        })?)
+        let every = ChronologyFilter::default();
+        Ok(self
+            .chronology_filtered(person_id, &every, None, 0)
+            .await?
+            .0)
     }
 
     /// The entries of a person's chronology that `filter` keeps, newest
@@ -614,27 +611,28 @@ impl Store {
         limit: Option<i64>,
         offset: i64,
     ) -> Result<(Vec<ChronologyEntry>, i64)> {
+        // Each filter's clause with its value, numbered as bound.
         let mut clauses = vec!["person_id = $1".to_string()];
-        let mut next = 2;
-        let mut mark = |clause: &str| {
-            let c = clause.replace('?', &format!("${next}"));
-            next += 1;
-            c
-        };
-        if filter.kind.is_some() {
-            clauses.push(mark("kind = ?"));
-        }
-        if filter.from_ms.is_some() {
-            clauses.push(mark("at >= ?"));
-        }
-        if filter.until_ms.is_some() {
-            clauses.push(mark("at < ?"));
+        let mut values = vec![Value::from(person_id)];
+        for (clause, value) in [
+            ("kind =", filter.kind.clone().map(Value::from)),
+            ("at >=", filter.from_ms.map(Value::from)),
+            ("at <", filter.until_ms.map(Value::from)),
+        ] {
+            if let Some(value) = value {
+                values.push(value);
+                clauses.push(format!("{clause} ${}", values.len()));
+            }
         }
         if filter.significant {
             clauses.push("significant".into());
         }
+        let counted = values.len();
         let page = match limit {
-            Some(_) => format!(" LIMIT {} OFFSET {}", mark("?"), mark("?")),
+            Some(limit) => {
+                values.extend([Value::from(limit.max(0)), Value::from(offset.max(0))]);
+                format!(" LIMIT ${} OFFSET ${}", counted + 1, counted + 2)
+            }
             None => String::new(),
         };
         let filtered = clauses.join(" AND ");
@@ -647,15 +645,6 @@ impl Store {
         // one read transaction (the rows come a few microseconds each, not
         // a message each from the pool's thread).
         let lite = self.inline(|c| {
-            use rusqlite::types::Value as V;
-            let mut values = vec![V::Text(person_id.to_string())];
-            values.extend(filter.kind.clone().map(V::Text));
-            values.extend(filter.from_ms.map(V::Integer));
-            values.extend(filter.until_ms.map(V::Integer));
-            let counted = values.len();
-            if let Some(limit) = limit {
-                values.extend([V::Integer(limit.max(0)), V::Integer(offset.max(0))]);
-            }
             // Only the unfiltered chronology's statements are kept prepared,
             // not one for each mix of filters beside the page's own.
             let unfiltered = clauses.len() == 1;
@@ -702,30 +691,13 @@ impl Store {
             total: i64,
         }
         Ok(on_db!(self, |p| {
-            macro_rules! bind_filter {
-                ($q:expr) => {{
-                    let mut q = $q.bind(person_id);
-                    if let Some(kind) = &filter.kind {
-                        q = q.bind(kind);
-                    }
-                    if let Some(from) = filter.from_ms {
-                        q = q.bind(from);
-                    }
-                    if let Some(until) = filter.until_ms {
-                        q = q.bind(until);
-                    }
-                    q
-                }};
-            }
-            let mut rows = bind_filter!(sqlx::query_as::<_, Counted>(&counted_sql));
-            if let Some(limit) = limit {
-                rows = rows.bind(limit.max(0)).bind(offset.max(0));
-            }
-            let rows = rows.fetch_all(p).await?;
+            let rows = bind_all!(sqlx::query_as::<_, Counted>(&counted_sql), &values)
+                .fetch_all(p)
+                .await?;
             let total: i64 = match rows.first() {
                 Some(r) => r.total,
                 None if limit.is_some() => {
-                    bind_filter!(sqlx::query_scalar(&count_sql))
+                    bind_all!(sqlx::query_scalar(&count_sql), &values[..counted])
                         .fetch_one(p)
                         .await?
                 }
