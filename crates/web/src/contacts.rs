@@ -268,9 +268,10 @@ pub(crate) async fn csv(
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
     let q = crate::pages::ChronologyQuery::parse(raw);
-    let (person, read) = crate::pages::chronology_rows(&state, &user, &id, &q, None).await?;
+    let (person, filter) = crate::pages::open_chronology(&state, &user, &id, &q).await?;
     // The page refuses dates that are not dates before offering this link.
-    let (rows, _) = read.map_err(|_| PageError::bad_request())?;
+    let filter = filter.map_err(|_| PageError::bad_request())?;
+    let (rows, _) = person.chronology_filtered(&filter, None, 0).await?;
     let mut out = String::from("When,Kind,What,Who,Significant,Analysis\r\n");
     for c in rows {
         out.push_str(&format!(

@@ -1259,19 +1259,17 @@ const CHRONOLOGY_KINDS: &[(&str, &str)] = &[
     ("share", "Information shared"),
 ];
 
-/// The person's chronology, opened (one audited view) and filtered in the
-/// database: with `page`, `(limit, offset)`, that page of it; the entries
-/// and how many the filter keeps. Dates that are not dates are the errors.
-pub(crate) async fn chronology_rows(
+/// The person's record, opened for its chronology (one audited view), and
+/// the filter the query asks for, or what is wrong with its dates.
+pub(crate) async fn open_chronology(
     state: &AppState,
     user: &SignedIn,
     id: &str,
     q: &ChronologyQuery,
-    page: Option<(i64, i64)>,
 ) -> Result<
     (
         safeguard_core::people::OpenedPerson,
-        Result<(Vec<safeguard_core::rows::ChronologyEntry>, i64), FieldErrors>,
+        Result<ChronologyFilter, FieldErrors>,
     ),
     PageError,
 > {
@@ -1280,15 +1278,7 @@ pub(crate) async fn chronology_rows(
         .core
         .view_person(&user.actor, pid, &user.ctx, user.now)
         .await?;
-    let read = match q.filter(state) {
-        // Read through the opened record: one audited view per page.
-        Ok(filter) => {
-            let (limit, offset) = page.map_or((None, 0), |(l, o)| (Some(l), o));
-            Ok(person.chronology_filtered(&filter, limit, offset).await?)
-        }
-        Err(errors) => Err(errors),
-    };
-    Ok((person, read))
+    Ok((person, q.filter(state)))
 }
 
 /// `GET /people/{id}/chronology?kind=&from=&to=&page=`: filterable,
@@ -1303,30 +1293,28 @@ pub(crate) async fn chronology(
     let q = ChronologyQuery::parse(raw);
     let all = q.all();
     let mut page = q.page();
-    let (person, mut read) = chronology_rows(
-        &state,
-        &user,
-        &id,
-        &q,
-        (!all).then(|| (CHRONOLOGY_PAGE, (page - 1) * CHRONOLOGY_PAGE)),
-    )
-    .await?;
-    // Past the last page (a link kept while entries were removed by a
-    // merge's undoing, or a number typed): the last page, read through the
-    // record already opened (its view audited once).
+    let (person, filter) = open_chronology(&state, &user, &id, &q).await?;
+    // Read through the opened record: one audited view per page.
+    let limit = (!all).then_some(CHRONOLOGY_PAGE);
+    let offset = |page: i64| (page - 1) * CHRONOLOGY_PAGE;
     let pages = |total: i64| ((total + CHRONOLOGY_PAGE - 1) / CHRONOLOGY_PAGE).max(1);
-    if let Ok((rows, total)) = &read
-        && !all
-        && rows.is_empty()
-        && page > pages(*total)
-        && let Ok(filter) = q.filter(&state)
-    {
-        page = pages(*total);
-        let offset = (page - 1) * CHRONOLOGY_PAGE;
-        read = Ok(person
-            .chronology_filtered(&filter, Some(CHRONOLOGY_PAGE), offset)
-            .await?);
-    }
+    let read = match filter {
+        Ok(filter) => {
+            let (mut rows, mut total) = person
+                .chronology_filtered(&filter, limit, offset(page))
+                .await?;
+            // Past the last page (a link kept while entries were removed
+            // by a merge's undoing, or a number typed): the last page.
+            if !all && rows.is_empty() && page > pages(total) {
+                page = pages(total);
+                (rows, total) = person
+                    .chronology_filtered(&filter, limit, offset(page))
+                    .await?;
+            }
+            Ok((rows, total))
+        }
+        Err(errors) => Err(errors),
+    };
     let kind = q.kind.clone().unwrap_or_default();
     let from = q.from.clone().unwrap_or_default().trim().to_string();
     let to = q.to.clone().unwrap_or_default().trim().to_string();
