@@ -84,6 +84,114 @@ struct FlaggedPageRow {
     page: PageRow,
 }
 
+/// [`FlaggedPageRow`] with the person's page mark (PostgreSQL, see
+/// [`PageCache`]): the parts that follow the mark are NULL when it is the
+/// mark the server already holds them at.
+#[derive(FromRow)]
+struct MarkedPageRow {
+    #[sqlx(flatten)]
+    row: FlaggedPageRow,
+    page_mark: i64,
+}
+
+/// PostgreSQL: the parts of recently opened people's pages that change only
+/// as other tables are written (merges, the latest chronology entries and
+/// their count, enquiries, alerts), each kept with the person's page mark
+/// it was read at. The database draws a new mark, in the same transaction,
+/// whenever one of those rows is added, changed or removed (migration
+/// 0043), and the page's one statement reads the mark beside the record
+/// and the reader's access flags, and the parts only when the mark is not
+/// the one held: a page opened again unchanged reads the record, the flags
+/// and the holding teams, not its parts. The parts are the same for every
+/// reader (the flags are always read afresh and weighed before anything is
+/// shown). At most [`PAGE_CACHE_PEOPLE`] people, the least recently opened
+/// let go first. See decision 0027.
+#[derive(Debug, Default)]
+pub(crate) struct PageCache {
+    entries: std::collections::HashMap<String, HeldParts>,
+    /// Counts openings, to find the least recently opened.
+    tick: u64,
+    /// Pages whose parts came from here, not from the database (for tests).
+    pub(crate) hits: u64,
+}
+
+/// How many people's page parts a server holds at most (each some 10 KB
+/// with fifty latest entries).
+const PAGE_CACHE_PEOPLE: usize = 256;
+
+/// One person's page parts as read at `mark`, with the number of latest
+/// entries read.
+#[derive(Clone, Debug)]
+struct HeldParts {
+    mark: i64,
+    recent_limit: i64,
+    used: u64,
+    merges: Vec<crate::merges::MergeRow>,
+    recent: Vec<crate::concerns::RecentEntry>,
+    chronology_total: i64,
+    enquiries: Vec<crate::enquiries::EnquiryRow>,
+    alerts: Vec<crate::patterns::AlertRow>,
+}
+
+impl PageCache {
+    /// The mark `person`'s parts are held at, if held with `limit` latest
+    /// entries; -1 (never a mark) otherwise.
+    fn mark(&self, person: &str, limit: i64) -> i64 {
+        match self.entries.get(person) {
+            Some(h) if h.recent_limit == limit => h.mark,
+            _ => -1,
+        }
+    }
+
+    /// Fills `parts` with what is held for `person` at `mark`, if it is.
+    fn fill(&mut self, person: &str, mark: i64, limit: i64, parts: &mut PageParts) -> bool {
+        self.tick += 1;
+        let tick = self.tick;
+        let Some(h) = self.entries.get_mut(person) else {
+            return false;
+        };
+        if h.mark != mark || h.recent_limit != limit {
+            return false;
+        }
+        h.used = tick;
+        parts.merges = h.merges.clone();
+        parts.recent = h.recent.clone();
+        parts.chronology_total = h.chronology_total;
+        parts.enquiries = h.enquiries.clone();
+        parts.alerts = h.alerts.clone();
+        self.hits += 1;
+        true
+    }
+
+    /// Holds `parts` of `person` as read at `mark`.
+    fn hold(&mut self, person: &str, mark: i64, limit: i64, parts: &PageParts) {
+        self.tick += 1;
+        if self.entries.len() >= PAGE_CACHE_PEOPLE && !self.entries.contains_key(person) {
+            let oldest = self
+                .entries
+                .iter()
+                .min_by_key(|(_, h)| h.used)
+                .map(|(k, _)| k.clone());
+            if let Some(k) = oldest {
+                self.entries.remove(&k);
+            }
+        }
+        self.entries.insert(
+            person.to_string(),
+            HeldParts {
+                mark,
+                recent_limit: limit,
+                used: self.tick,
+                merges: parts.merges.clone(),
+                recent: parts.recent.clone(),
+                chronology_total: parts.chronology_total,
+                enquiries: parts.enquiries.clone(),
+                alerts: parts.alerts.clone(),
+            },
+        );
+    }
+}
+
 /// A person's page with what the policy weighs for its reader, read
 /// together (see [`Store::person_page_for`]).
 #[derive(Clone, Debug, PartialEq)]
@@ -347,6 +455,9 @@ pub(crate) struct PageForSql {
     pool: String,
     /// A pool: the record alone with the flags (user `$2`, time `$3`).
     pool_record: String,
+    /// PostgreSQL: [`PageForSql::pool`] with the person's page mark, and
+    /// the parts that follow it only if it is not `$5` (see [`PageCache`]).
+    pool_marked: String,
 }
 
 /// How many columns [`PERSON_COLUMNS`] names.
@@ -647,6 +758,12 @@ impl Store {
             ),
             pool: self.page_sql(true, Some(("$3", "$4"))),
             pool_record: self.page_sql(false, Some(("$2", "$3"))),
+            pool_marked: match self.db {
+                crate::Db::Postgres(_) => {
+                    self.page_sql_marked(true, Some(("$3", "$4")), Some("$5"))
+                }
+                crate::Db::Sqlite(_) => String::new(),
+            },
         });
         let record = |c: &rusqlite::Connection| {
             use rusqlite::OptionalExtension;
@@ -662,6 +779,11 @@ impl Store {
         };
         let read = match self.inline(|c| page_lite(c, &id, recent, record)) {
             Some(read) => read?,
+            None if matches!(self.db, crate::Db::Postgres(_)) && recent.is_some() => {
+                let n = recent.unwrap_or_default();
+                self.page_marked(&sql.pool_marked, &id, n, user_id, now)
+                    .await?
+            }
             None => {
                 let row: Option<FlaggedPageRow> = crate::on_warm!(self, |c| {
                     match recent {
@@ -692,36 +814,106 @@ impl Store {
         })
     }
 
+    /// PostgreSQL: [`Store::person_page_for`]'s page with `n` latest
+    /// entries, its parts from the server's [`PageCache`] when the person's
+    /// page mark has not moved since they were read, else from the
+    /// database (and then held).
+    async fn page_marked(
+        &self,
+        sql: &str,
+        id: &str,
+        n: i64,
+        user_id: &str,
+        now: i64,
+    ) -> Result<Option<(crate::access::Flags, PageParts)>> {
+        let cache = &self.shared.page_cache;
+        let mut held = crate::audit::lock(cache).mark(id, n);
+        loop {
+            let row: Option<MarkedPageRow> = crate::on_warm!(self, |c| {
+                sqlx::query_as(sql)
+                    .bind(id)
+                    .bind(n)
+                    .bind(user_id)
+                    .bind(now)
+                    .bind(held)
+                    .fetch_optional(c)
+                    .await
+            })?;
+            let Some(MarkedPageRow { row, page_mark }) = row else {
+                return Ok(None);
+            };
+            let FlaggedPageRow { flags, page } = row;
+            if page_mark != held {
+                let parts = page.into_parts()?;
+                crate::audit::lock(cache).hold(id, page_mark, n, &parts);
+                return Ok(Some((flags, parts)));
+            }
+            let mut parts = PageParts {
+                parts: crate::from_json(&page.parts)?,
+                person: page.person,
+                merges: Vec::new(),
+                recent: Vec::new(),
+                chronology_total: 0,
+                enquiries: Vec::new(),
+                alerts: Vec::new(),
+            };
+            if crate::audit::lock(cache).fill(id, page_mark, n, &mut parts) {
+                return Ok(Some((flags, parts)));
+            }
+            // Let go of, or read again by another opening, since this one
+            // began: read the parts themselves.
+            held = -1;
+        }
+    }
+
     /// [`Store::person_page`]'s one statement for a pool: the record with
     /// its parts as JSON arrays (with `more`, all the page's parts; else the
     /// other names and key people only), and with `flags`, the policy's
     /// flags for the user and time those placeholders name (see
     /// [`Store::person_page_for`]).
     fn page_sql(&self, more: bool, flags: Option<(&str, &str)>) -> String {
+        self.page_sql_marked(more, flags, None)
+    }
+
+    /// [`Store::page_sql`], and with `marked` (PostgreSQL only), the
+    /// person's page mark as `page_mark`, the parts that follow it read only
+    /// when the mark is not the one that placeholder names (see
+    /// [`PageCache`]): PostgreSQL runs a sub-select in a `CASE` only when
+    /// its branch is taken.
+    fn page_sql_marked(
+        &self,
+        more: bool,
+        flags: Option<(&str, &str)>,
+        marked: Option<&str>,
+    ) -> String {
+        let follows = |part: String| match marked {
+            Some(mark) => format!("CASE WHEN pm.page_mark = {mark} THEN NULL ELSE {part} END"),
+            None => part,
+        };
         let parts = self.json_rows(PART_COLUMNS, &[], PARTS_FROM, PARTS_ORDER);
         let more = if more {
             format!(
                 ", {} AS merges, {} AS recent, \
                  {} AS chronology_total, {} AS enquiries, {} AS alerts",
-                self.json_rows(crate::merges::COLUMNS, &[], MERGES_FROM, MERGES_ORDER),
-                self.json_columns(
+                follows(self.json_rows(crate::merges::COLUMNS, &[], MERGES_FROM, MERGES_ORDER)),
+                follows(self.json_columns(
                     crate::concerns::RECENT_COLUMNS,
                     crate::concerns::LATEST_FROM,
                     crate::concerns::LATEST_ORDER
-                ),
-                crate::concerns::CHRONOLOGY_TOTAL,
-                self.json_rows(
+                )),
+                follows(crate::concerns::CHRONOLOGY_TOTAL.to_string()),
+                follows(self.json_rows(
                     crate::enquiries::ENQUIRY_COLUMNS,
                     &[],
                     ENQUIRIES_FROM,
                     ENQUIRIES_ORDER
-                ),
-                self.json_rows(
+                )),
+                follows(self.json_rows(
                     crate::patterns::ALERT_COLUMNS,
                     &[],
                     ALERTS_FROM,
                     ALERTS_ORDER
-                ),
+                )),
             )
         } else {
             String::new()
@@ -730,8 +922,17 @@ impl Store {
             Some((user, now)) => format!(", {}", self.flags_sql(user, now)),
             None => String::new(),
         };
+        let (mark, from) = match marked {
+            Some(_) => (
+                ", pm.page_mark",
+                " CROSS JOIN LATERAL (SELECT COALESCE((SELECT mark FROM person_page_marks \
+                 WHERE person_id = p.id), 0) AS page_mark) pm",
+            ),
+            None => ("", ""),
+        };
         format!(
-            "SELECT {PERSON_COLUMNS}{flags}, {parts} AS parts{more} FROM people p WHERE p.id = $1"
+            "SELECT {PERSON_COLUMNS}{flags}, {parts} AS parts{more}{mark} \
+             FROM people p{from} WHERE p.id = $1"
         )
     }
 

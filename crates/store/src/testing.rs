@@ -19,6 +19,12 @@ pub fn through_pool(store: &Store) -> Store {
     }
 }
 
+/// How many person pages `store`'s server has opened with their parts as
+/// it held them, not read again (PostgreSQL; see decision 0027).
+pub fn page_parts_held(store: &Store) -> u64 {
+    crate::audit::lock(&store.shared.page_cache).hits
+}
+
 /// Whether `store` has made a read on the asking thread (SQLite: it keeps
 /// the connection it used; never on PostgreSQL).
 pub fn has_read_inline(store: &Store) -> bool {

@@ -1157,6 +1157,191 @@ async fn person_page_for_story(db: TestDb) {
     db.finish().await;
 }
 
+/// The page as read with its reader's facts, read twice (the second time,
+/// on PostgreSQL, with the parts the first reading left held while the
+/// person's page mark stands), is the page read part by part afresh.
+async fn page_as_held(store: &Store, id: PersonId) -> safeguard_store::people::PersonPage {
+    let fresh = store
+        .person_page(PersonScope::All, id, Some(3))
+        .await
+        .expect("page")
+        .expect("found");
+    for _ in 0..2 {
+        let read = store
+            .person_page_for(PersonScope::All, id, "u1", 10, Some(3))
+            .await
+            .expect("page and facts");
+        assert_eq!(read.page.as_ref(), Some(&fresh));
+    }
+    fresh
+}
+
+/// Every change to what the page holds between openings (an entry added,
+/// reworded, moved to another person and removed; an enquiry opened and
+/// moved on; an alert raised and decided; a merge kept into the record and
+/// undone) shows at the next opening, on PostgreSQL where the server holds
+/// a page's parts while the person's page mark stands, as on SQLite where
+/// it reads them every time. Unchanged, the parts are held, not read again
+/// (on PostgreSQL only), and a change to another person's page leaves this
+/// one's held.
+async fn page_marks_story(db: TestDb) {
+    let store = &db.store;
+    let ids = pats_people(store, &[("Ada", "Okafor"), ("Ada", "Okafour")]).await;
+    let (id, other) = (ids[0], ids[1]);
+    let (pid, oid) = (id.to_string(), other.to_string());
+    let pooled = &testing::through_pool(store);
+    let held = || testing::page_parts_held(store);
+    let postgres = u64::from(db.backend == Backend::Postgres);
+
+    let before = held();
+    assert_eq!(page_as_held(pooled, id).await.chronology_total, 0);
+    assert_eq!(held() - before, postgres, "the second opening held");
+
+    let mut tx = store.begin().await.expect("begin");
+    for n in 0..4_i64 {
+        tx.add_chronology(&contact(
+            format!("c{n}"),
+            &pid,
+            1_000 + n,
+            format!("Visit {n}"),
+            "Pat",
+        ))
+        .await
+        .expect("entry");
+    }
+    tx.commit().await.expect("commit");
+    let page = page_as_held(pooled, id).await;
+    assert_eq!(page.chronology_total, 4);
+    assert_eq!(page.recent_chronology[0].summary, "Visit 3");
+
+    // Another person's change leaves this page's parts held.
+    let mut tx = store.begin().await.expect("begin");
+    tx.add_chronology(&contact("o1".into(), &oid, 1_500, "Call".into(), "Pat"))
+        .await
+        .expect("entry");
+    tx.commit().await.expect("commit");
+    let before = held();
+    page_as_held(pooled, id).await;
+    assert_eq!(held() - before, 2 * postgres, "both openings held");
+
+    let changes: [(&str, String); 4] = [
+        (
+            "reworded",
+            "UPDATE chronology SET summary = 'Visit 3, by phone' WHERE id = 'c3'".into(),
+        ),
+        (
+            "moved",
+            format!("UPDATE chronology SET person_id = '{oid}' WHERE id = 'c2'"),
+        ),
+        ("removed", "DELETE FROM chronology WHERE id = 'c0'".into()),
+        (
+            "concern",
+            "INSERT INTO concerns (id, reference, receipt_hash, state, raiser_kind, channel, \
+             received_at, received_on, what_happened, immediate_danger, consent, suspected_types) \
+             VALUES ('k1', 'SG-1', 'h', 'received', 'public', 'online', 1, '2026-01-01', 'x', 'no', \
+             'yes', '')"
+                .into(),
+        ),
+    ];
+    for (what, sql) in &changes {
+        execute_raw(store, sql).await.expect(what);
+    }
+    let page = page_as_held(pooled, id).await;
+    assert_eq!(page.chronology_total, 2);
+    assert_eq!(
+        page.recent_chronology
+            .iter()
+            .map(|e| e.summary.as_str())
+            .collect::<Vec<_>>(),
+        ["Visit 3, by phone", "Visit 1"]
+    );
+    assert_eq!(page_as_held(pooled, other).await.chronology_total, 2);
+
+    execute_raw(
+        store,
+        &format!(
+            "INSERT INTO enquiries (id, concern_id, person_id, kind, state, started_on, created_at) \
+             VALUES ('e1', 'k1', '{pid}', 's42', 'open', '2026-01-01', 1000)"
+        ),
+    )
+    .await
+    .expect("enquiry");
+    assert_eq!(page_as_held(pooled, id).await.enquiries[0].state, "open");
+    execute_raw(
+        store,
+        "UPDATE enquiries SET state = 'concluded' WHERE id = 'e1'",
+    )
+    .await
+    .expect("enquiry moved on");
+    assert_eq!(
+        page_as_held(pooled, id).await.enquiries[0].state,
+        "concluded"
+    );
+
+    let mut tx = store.begin().await.expect("begin");
+    tx.insert_alert(&safeguard_store::patterns::AlertRow {
+        id: "a1".into(),
+        rule: "repeat_concerns".into(),
+        subject_kind: "person".into(),
+        subject_id: pid.clone(),
+        subject_label: "Ada Okafor".into(),
+        threshold: 3,
+        days: 90,
+        raised_at: 7_000,
+        decision: None,
+        reasons: None,
+        decided_at: None,
+        decided_by: None,
+        decided_by_name: None,
+    })
+    .await
+    .expect("alert");
+    tx.commit().await.expect("commit");
+    assert_eq!(page_as_held(pooled, id).await.alerts[0].decision, None);
+    execute_raw(
+        store,
+        "UPDATE pattern_alerts SET decision = 'noted', decided_at = 8000, decided_by = 'u1', \
+         decided_by_name = 'Pat' WHERE id = 'a1'",
+    )
+    .await
+    .expect("decided");
+    assert_eq!(
+        page_as_held(pooled, id).await.alerts[0].decision.as_deref(),
+        Some("noted")
+    );
+
+    let mut tx = store.begin().await.expect("begin");
+    tx.insert_merge(&safeguard_store::merges::MergeRow {
+        id: "m1".into(),
+        kept_id: pid.clone(),
+        merged_id: oid.clone(),
+        kept_version_after: 2,
+        kept_before: "{}".into(),
+        merged_before: "{}".into(),
+        taken_from_merged: String::new(),
+        moved: "{}".into(),
+        merged_at: 9_000,
+        merged_by: "u1".into(),
+        undone_at: None,
+        undone_by: None,
+    })
+    .await
+    .expect("merge");
+    tx.commit().await.expect("commit");
+    assert_eq!(page_as_held(pooled, id).await.merges[0].undone_at, None);
+    execute_raw(
+        store,
+        "UPDATE person_merges SET undone_at = 9500, undone_by = 'u1' WHERE id = 'm1'",
+    )
+    .await
+    .expect("undone");
+    assert_eq!(
+        page_as_held(pooled, id).await.merges[0].undone_at,
+        Some(9_500)
+    );
+    db.finish().await;
+}
+
 /// The page's chronology total is the count the database keeps: it follows
 /// entries added in one statement or several, moved between people (as a
 /// merge and its undoing move them) and removed (as disposal does), on both
@@ -1455,6 +1640,7 @@ on_both_backends! {
     concern_intake => super::concern_intake_story;
     person_page => super::person_page_story;
     person_page_for => super::person_page_for_story;
+    page_marks => super::page_marks_story;
     chronology_total => super::chronology_total_story;
     bulk_load => super::bulk_load_story;
     store_contract => super::store_story;
