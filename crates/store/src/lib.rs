@@ -254,8 +254,8 @@ struct Shared {
     /// [`Store::person_page_for`]), built at the first page: the same text
     /// for every page on this database.
     page_for_sql: std::sync::OnceLock<people::PageForSql>,
-    /// PostgreSQL: recently opened people's page parts, with the mark each
-    /// was read at (see [`people::PageCache`]).
+    /// Recently opened people's page parts, with the mark each was read at
+    /// (see [`people::PageCache`]).
     page_cache: std::sync::Mutex<people::PageCache>,
 }
 

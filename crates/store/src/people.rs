@@ -94,15 +94,16 @@ struct MarkedPageRow {
     page_mark: i64,
 }
 
-/// PostgreSQL: the parts of recently opened people's pages that change only
-/// as other tables are written (merges, the latest chronology entries and
-/// their count, enquiries, alerts), each kept with the person's page mark
-/// it was read at. The database draws a new mark, in the same transaction,
-/// whenever one of those rows is added, changed or removed (migration
-/// 0043), and the page's one statement reads the mark beside the record
-/// and the reader's access flags, and the parts only when the mark is not
-/// the one held: a page opened again unchanged reads the record, the flags
-/// and the holding teams, not its parts. The parts are the same for every
+/// The parts of recently opened people's pages that change only as other
+/// tables are written (merges, the latest chronology entries and their
+/// count, enquiries, alerts), each kept with the person's page mark it was
+/// read at. The database draws a new mark, in the same transaction,
+/// whenever one of those rows is added, changed or removed (triggers,
+/// migration 0043), and a reader's page reads the mark with the record and
+/// the reader's access flags, and the parts only when the mark is not the
+/// one held (on PostgreSQL in the page's one statement; on SQLite's asking
+/// thread in the page's read transaction): a page opened again unchanged
+/// reads the record, the flags and the holding teams, not its parts. The parts are the same for every
 /// reader (the flags are always read afresh and weighed before anything is
 /// shown). At most [`PAGE_CACHE_PEOPLE`] people, the least recently opened
 /// let go first. See decision 0027.
@@ -287,6 +288,7 @@ struct LiteSql {
     total: String,
     enquiries: String,
     alerts: String,
+    mark: String,
 }
 
 static LITE_SQL: std::sync::LazyLock<LiteSql> = std::sync::LazyLock::new(|| {
@@ -312,6 +314,8 @@ static LITE_SQL: std::sync::LazyLock<LiteSql> = std::sync::LazyLock::new(|| {
             ENQUIRIES_ORDER,
         ),
         alerts: rows(crate::patterns::ALERT_COLUMNS, ALERTS_FROM, ALERTS_ORDER),
+        mark: "SELECT COALESCE((SELECT mark FROM person_page_marks WHERE person_id = $1), 0)"
+            .to_string(),
     }
 });
 
@@ -324,10 +328,15 @@ static LITE_SQL: std::sync::LazyLock<LiteSql> = std::sync::LazyLock::new(|| {
 /// The record itself is read by `record`, first in the transaction, with
 /// whatever else its statement reads beside it (for a reader's page, the
 /// policy's flags: so they and the page are of the same moment too).
+///
+/// With `held`, the parts that follow the person's page mark come from
+/// that [`PageCache`] when the mark (read in the same transaction) is the
+/// one they were held at, and are held after they are read otherwise.
 fn page_lite<F>(
     c: &rusqlite::Connection,
     id: &str,
     recent: Option<i64>,
+    held: Option<&std::sync::Mutex<PageCache>>,
     record: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<Option<(PersonRow, F)>>,
 ) -> rusqlite::Result<Option<(F, PageParts)>> {
     use crate::concerns::RecentEntry;
@@ -362,6 +371,19 @@ fn page_lite<F>(
         chronology_total: 0,
         enquiries: Vec::new(),
         alerts: Vec::new(),
+    };
+    let mark = match (recent, held) {
+        (Some(n), Some(cache)) => {
+            let mark: i64 = c
+                .prepare_cached(&sql.mark)?
+                .query_row(by_id, |r| r.get(0))?;
+            if crate::audit::lock(cache).fill(id, mark, n, &mut page) {
+                c.prepare_cached("COMMIT")?.execute([])?;
+                return Ok(Some((beside, page)));
+            }
+            Some((cache, mark, n))
+        }
+        _ => None,
     };
     if let Some(n) = recent {
         page.merges = rows(c, &sql.merges, by_id, |r| {
@@ -441,6 +463,9 @@ fn page_lite<F>(
         })?;
     }
     c.prepare_cached("COMMIT")?.execute([])?;
+    if let Some((cache, mark, n)) = mark {
+        crate::audit::lock(cache).hold(id, mark, n, &page);
+    }
     Ok(Some((beside, page)))
 }
 
@@ -709,7 +734,7 @@ impl Store {
                 })
                 .optional()
         };
-        let read = match self.inline(|c| page_lite(c, &id, recent, record)) {
+        let read = match self.inline(|c| page_lite(c, &id, recent, None, record)) {
             Some(read) => read?.map(|((), page)| page),
             None => {
                 let sql = self.page_sql(recent.is_some(), None);
@@ -777,7 +802,8 @@ impl Store {
                 )
                 .optional()
         };
-        let read = match self.inline(|c| page_lite(c, &id, recent, record)) {
+        let held = Some(&self.shared.page_cache);
+        let read = match self.inline(|c| page_lite(c, &id, recent, held, record)) {
             Some(read) => read?,
             None if matches!(self.db, crate::Db::Postgres(_)) && recent.is_some() => {
                 let n = recent.unwrap_or_default();

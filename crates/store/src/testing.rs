@@ -20,7 +20,7 @@ pub fn through_pool(store: &Store) -> Store {
 }
 
 /// How many person pages `store`'s server has opened with their parts as
-/// it held them, not read again (PostgreSQL; see decision 0027).
+/// it held them, not read again (see decision 0027).
 pub fn page_parts_held(store: &Store) -> u64 {
     crate::audit::lock(&store.shared.page_cache).hits
 }

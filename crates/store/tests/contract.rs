@@ -1179,23 +1179,20 @@ async fn page_as_held(store: &Store, id: PersonId) -> safeguard_store::people::P
 /// Every change to what the page holds between openings (an entry added,
 /// reworded, moved to another person and removed; an enquiry opened and
 /// moved on; an alert raised and decided; a merge kept into the record and
-/// undone) shows at the next opening, on PostgreSQL where the server holds
-/// a page's parts while the person's page mark stands, as on SQLite where
-/// it reads them every time. Unchanged, the parts are held, not read again
-/// (on PostgreSQL only), and a change to another person's page leaves this
+/// undone) shows at the next opening, though the server holds a page's
+/// parts while the person's page mark stands. Unchanged, the parts are
+/// held, not read again, and a change to another person's page leaves this
 /// one's held.
 async fn page_marks_story(db: TestDb) {
     let store = &db.store;
     let ids = pats_people(store, &[("Ada", "Okafor"), ("Ada", "Okafour")]).await;
     let (id, other) = (ids[0], ids[1]);
     let (pid, oid) = (id.to_string(), other.to_string());
-    let pooled = &testing::through_pool(store);
     let held = || testing::page_parts_held(store);
-    let postgres = u64::from(db.backend == Backend::Postgres);
 
     let before = held();
-    assert_eq!(page_as_held(pooled, id).await.chronology_total, 0);
-    assert_eq!(held() - before, postgres, "the second opening held");
+    assert_eq!(page_as_held(store, id).await.chronology_total, 0);
+    assert_eq!(held() - before, 1, "the second opening held");
 
     let mut tx = store.begin().await.expect("begin");
     for n in 0..4_i64 {
@@ -1210,7 +1207,7 @@ async fn page_marks_story(db: TestDb) {
         .expect("entry");
     }
     tx.commit().await.expect("commit");
-    let page = page_as_held(pooled, id).await;
+    let page = page_as_held(store, id).await;
     assert_eq!(page.chronology_total, 4);
     assert_eq!(page.recent_chronology[0].summary, "Visit 3");
 
@@ -1221,8 +1218,8 @@ async fn page_marks_story(db: TestDb) {
         .expect("entry");
     tx.commit().await.expect("commit");
     let before = held();
-    page_as_held(pooled, id).await;
-    assert_eq!(held() - before, 2 * postgres, "both openings held");
+    page_as_held(store, id).await;
+    assert_eq!(held() - before, 2, "both openings held");
 
     let changes: [(&str, String); 4] = [
         (
@@ -1246,7 +1243,7 @@ async fn page_marks_story(db: TestDb) {
     for (what, sql) in &changes {
         execute_raw(store, sql).await.expect(what);
     }
-    let page = page_as_held(pooled, id).await;
+    let page = page_as_held(store, id).await;
     assert_eq!(page.chronology_total, 2);
     assert_eq!(
         page.recent_chronology
@@ -1255,7 +1252,7 @@ async fn page_marks_story(db: TestDb) {
             .collect::<Vec<_>>(),
         ["Visit 3, by phone", "Visit 1"]
     );
-    assert_eq!(page_as_held(pooled, other).await.chronology_total, 2);
+    assert_eq!(page_as_held(store, other).await.chronology_total, 2);
 
     execute_raw(
         store,
@@ -1266,7 +1263,7 @@ async fn page_marks_story(db: TestDb) {
     )
     .await
     .expect("enquiry");
-    assert_eq!(page_as_held(pooled, id).await.enquiries[0].state, "open");
+    assert_eq!(page_as_held(store, id).await.enquiries[0].state, "open");
     execute_raw(
         store,
         "UPDATE enquiries SET state = 'concluded' WHERE id = 'e1'",
@@ -1274,7 +1271,7 @@ async fn page_marks_story(db: TestDb) {
     .await
     .expect("enquiry moved on");
     assert_eq!(
-        page_as_held(pooled, id).await.enquiries[0].state,
+        page_as_held(store, id).await.enquiries[0].state,
         "concluded"
     );
 
@@ -1297,7 +1294,7 @@ async fn page_marks_story(db: TestDb) {
     .await
     .expect("alert");
     tx.commit().await.expect("commit");
-    assert_eq!(page_as_held(pooled, id).await.alerts[0].decision, None);
+    assert_eq!(page_as_held(store, id).await.alerts[0].decision, None);
     execute_raw(
         store,
         "UPDATE pattern_alerts SET decision = 'noted', decided_at = 8000, decided_by = 'u1', \
@@ -1306,7 +1303,7 @@ async fn page_marks_story(db: TestDb) {
     .await
     .expect("decided");
     assert_eq!(
-        page_as_held(pooled, id).await.alerts[0].decision.as_deref(),
+        page_as_held(store, id).await.alerts[0].decision.as_deref(),
         Some("noted")
     );
 
@@ -1328,7 +1325,7 @@ async fn page_marks_story(db: TestDb) {
     .await
     .expect("merge");
     tx.commit().await.expect("commit");
-    assert_eq!(page_as_held(pooled, id).await.merges[0].undone_at, None);
+    assert_eq!(page_as_held(store, id).await.merges[0].undone_at, None);
     execute_raw(
         store,
         "UPDATE person_merges SET undone_at = 9500, undone_by = 'u1' WHERE id = 'm1'",
@@ -1336,7 +1333,7 @@ async fn page_marks_story(db: TestDb) {
     .await
     .expect("undone");
     assert_eq!(
-        page_as_held(pooled, id).await.merges[0].undone_at,
+        page_as_held(store, id).await.merges[0].undone_at,
         Some(9_500)
     );
     db.finish().await;
