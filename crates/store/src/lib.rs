@@ -885,6 +885,17 @@ impl Store {
         if let Err(e) = self.settle_audit().await {
             tracing::warn!(error = %e, "audit events left waiting: they join the chain when the database is next opened");
         }
+        self.close_pool().await
+    }
+
+    /// Closes the pool, handing back first the connections kept between
+    /// hot reads: the pool waits until every connection it lent is back,
+    /// and it lends those until they are handed back. Without this, a
+    /// close found no idle connection to make up for them (after a quiet
+    /// spell, or when the audit's last connection came back a moment
+    /// late) and waited for ever.
+    pub(crate) async fn close_pool(&self) {
+        drop(self.warm.take_all());
         on_db!(self, |p| p.close().await)
     }
 }

@@ -234,6 +234,26 @@ pub async fn fetch_rows_raw(store: &Store, sql: &str, binds: &[&str]) -> Result<
     })?)
 }
 
+/// Closes every connection idle in `store`'s pool, as the pool's idle
+/// timeout does after a quiet spell, leaving those kept between hot reads
+/// (see `on_warm!`) as they are. Returns how many were closed.
+pub async fn close_idle_connections(store: &Store) -> Result<usize> {
+    let mut closed = 0;
+    if let crate::Db::Postgres(p) = &store.db {
+        while let Some(c) = p.try_acquire() {
+            c.close().await?;
+            closed += 1;
+        }
+    }
+    Ok(closed)
+}
+
+/// Closes `store`'s pool as [`Store::close`] does once the audit trail is
+/// settled (which may leave a connection idle in the pool, or not).
+pub async fn close_pool(store: &Store) {
+    store.close_pool().await
+}
+
 /// Connections taken from a store's pool and held until dropped.
 pub struct HeldConnections(#[allow(dead_code)] Box<dyn std::any::Any + Send>);
 

@@ -1629,6 +1629,22 @@ async fn kept_connections_story(db: TestDb) {
         store.case_facts(&pid, "u1", 0).await.expect("facts"),
         expected
     );
+
+    // Closing when no connection is idle in the pool but those kept
+    // between hot reads (after the pool's idle timeout, or with the last
+    // one still on its way back): they are handed back and closed too.
+    store
+        .person_page_for(PersonScope::All, id, "u1", 0, Some(5))
+        .await
+        .expect("page");
+    let idle = testing::close_idle_connections(store).await.expect("idle");
+    assert!(idle > 0 || db.backend == Backend::Sqlite);
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        testing::close_pool(store),
+    )
+    .await
+    .expect("closed with connections kept");
     db.finish().await;
 }
 
