@@ -480,9 +480,12 @@ pub(crate) struct PageForSql {
     pool: String,
     /// A pool: the record alone with the flags (user `$2`, time `$3`).
     pool_record: String,
-    /// PostgreSQL: [`PageForSql::pool`] with the person's page mark, and
-    /// the parts that follow it only if it is not `$5` (see [`PageCache`]).
+    /// PostgreSQL: [`PageForSql::pool`] with the person's page mark (see
+    /// [`PageCache`]).
     pool_marked: String,
+    /// PostgreSQL: [`PageForSql::pool_record`] with the person's page mark:
+    /// what an opening reads while the server holds the rest.
+    pool_held: String,
 }
 
 /// How many columns [`PERSON_COLUMNS`] names.
@@ -783,12 +786,8 @@ impl Store {
             ),
             pool: self.page_sql(true, Some(("$3", "$4"))),
             pool_record: self.page_sql(false, Some(("$2", "$3"))),
-            pool_marked: match self.db {
-                crate::Db::Postgres(_) => {
-                    self.page_sql_marked(true, Some(("$3", "$4")), Some("$5"))
-                }
-                crate::Db::Sqlite(_) => String::new(),
-            },
+            pool_marked: self.marked_sql(true, ("$3", "$4")),
+            pool_held: self.marked_sql(false, ("$2", "$3")),
         });
         let record = |c: &rusqlite::Connection| {
             use rusqlite::OptionalExtension;
@@ -807,8 +806,7 @@ impl Store {
             Some(read) => read?,
             None if matches!(self.db, crate::Db::Postgres(_)) && recent.is_some() => {
                 let n = recent.unwrap_or_default();
-                self.page_marked(&sql.pool_marked, &id, n, user_id, now)
-                    .await?
+                self.page_marked(sql, &id, n, user_id, now).await?
             }
             None => {
                 let row: Option<FlaggedPageRow> = crate::on_warm!(self, |c| {
@@ -843,53 +841,67 @@ impl Store {
     /// PostgreSQL: [`Store::person_page_for`]'s page with `n` latest
     /// entries, its parts from the server's [`PageCache`] when the person's
     /// page mark has not moved since they were read, else from the
-    /// database (and then held).
+    /// database (and then held). While parts are held, the record, the
+    /// reader's flags and the mark are read first by a statement without
+    /// the parts: it costs PostgreSQL half as much as the page's whole
+    /// statement even when that one leaves the parts unread, as setting up
+    /// its plan does not. When the mark has moved, the whole page is read.
     async fn page_marked(
         &self,
-        sql: &str,
+        sql: &PageForSql,
         id: &str,
         n: i64,
         user_id: &str,
         now: i64,
     ) -> Result<Option<(crate::access::Flags, PageParts)>> {
         let cache = &self.shared.page_cache;
-        let mut held = crate::audit::lock(cache).mark(id, n);
-        loop {
+        let held = crate::audit::lock(cache).mark(id, n);
+        if held >= 0 {
             let row: Option<MarkedPageRow> = crate::on_warm!(self, |c| {
-                sqlx::query_as(sql)
+                sqlx::query_as(&sql.pool_held)
                     .bind(id)
-                    .bind(n)
                     .bind(user_id)
                     .bind(now)
-                    .bind(held)
                     .fetch_optional(c)
                     .await
             })?;
             let Some(MarkedPageRow { row, page_mark }) = row else {
                 return Ok(None);
             };
-            let FlaggedPageRow { flags, page } = row;
-            if page_mark != held {
-                let parts = page.into_parts()?;
-                crate::audit::lock(cache).hold(id, page_mark, n, &parts);
-                return Ok(Some((flags, parts)));
+            if page_mark == held {
+                let FlaggedPageRow { flags, page } = row;
+                let mut parts = PageParts {
+                    parts: crate::from_json(&page.parts)?,
+                    person: page.person,
+                    merges: Vec::new(),
+                    recent: Vec::new(),
+                    chronology_total: 0,
+                    enquiries: Vec::new(),
+                    alerts: Vec::new(),
+                };
+                if crate::audit::lock(cache).fill(id, page_mark, n, &mut parts) {
+                    return Ok(Some((flags, parts)));
+                }
+                // Let go of, or read again by another opening, since this
+                // one began: read the whole page.
             }
-            let mut parts = PageParts {
-                parts: crate::from_json(&page.parts)?,
-                person: page.person,
-                merges: Vec::new(),
-                recent: Vec::new(),
-                chronology_total: 0,
-                enquiries: Vec::new(),
-                alerts: Vec::new(),
-            };
-            if crate::audit::lock(cache).fill(id, page_mark, n, &mut parts) {
-                return Ok(Some((flags, parts)));
-            }
-            // Let go of, or read again by another opening, since this one
-            // began: read the parts themselves.
-            held = -1;
         }
+        let row: Option<MarkedPageRow> = crate::on_warm!(self, |c| {
+            sqlx::query_as(&sql.pool_marked)
+                .bind(id)
+                .bind(n)
+                .bind(user_id)
+                .bind(now)
+                .fetch_optional(c)
+                .await
+        })?;
+        let Some(MarkedPageRow { row, page_mark }) = row else {
+            return Ok(None);
+        };
+        let FlaggedPageRow { flags, page } = row;
+        let parts = page.into_parts()?;
+        crate::audit::lock(cache).hold(id, page_mark, n, &parts);
+        Ok(Some((flags, parts)))
     }
 
     /// [`Store::person_page`]'s one statement for a pool: the record with
@@ -898,48 +910,46 @@ impl Store {
     /// flags for the user and time those placeholders name (see
     /// [`Store::person_page_for`]).
     fn page_sql(&self, more: bool, flags: Option<(&str, &str)>) -> String {
-        self.page_sql_marked(more, flags, None)
+        self.page_sql_marked(more, flags, false)
     }
 
-    /// [`Store::page_sql`], and with `marked` (PostgreSQL only), the
-    /// person's page mark as `page_mark`, the parts that follow it read only
-    /// when the mark is not the one that placeholder names (see
-    /// [`PageCache`]): PostgreSQL runs a sub-select in a `CASE` only when
-    /// its branch is taken.
-    fn page_sql_marked(
-        &self,
-        more: bool,
-        flags: Option<(&str, &str)>,
-        marked: Option<&str>,
-    ) -> String {
-        let follows = |part: String| match marked {
-            Some(mark) => format!("CASE WHEN pm.page_mark = {mark} THEN NULL ELSE {part} END"),
-            None => part,
-        };
+    /// PostgreSQL: [`Store::page_sql`] with the reader's flags and the
+    /// person's page mark; nothing on SQLite, which reads its mark on the
+    /// asking thread ([`page_lite`]).
+    fn marked_sql(&self, more: bool, flags: (&str, &str)) -> String {
+        match self.db {
+            crate::Db::Postgres(_) => self.page_sql_marked(more, Some(flags), true),
+            crate::Db::Sqlite(_) => String::new(),
+        }
+    }
+
+    /// [`Store::page_sql`], and with `marked`, the person's page mark as
+    /// `page_mark` (see [`PageCache`]).
+    fn page_sql_marked(&self, more: bool, flags: Option<(&str, &str)>, marked: bool) -> String {
         let parts = self.json_rows(PART_COLUMNS, &[], PARTS_FROM, PARTS_ORDER);
         let more = if more {
             format!(
                 ", {} AS merges, {} AS recent, \
                  {} AS chronology_total, {} AS enquiries, {} AS alerts",
-                follows(self.json_rows(crate::merges::COLUMNS, &[], MERGES_FROM, MERGES_ORDER)),
-                follows(self.json_columns(
+                self.json_rows(crate::merges::COLUMNS, &[], MERGES_FROM, MERGES_ORDER),
+                self.json_columns(
                     crate::concerns::RECENT_COLUMNS,
                     crate::concerns::LATEST_FROM,
                     crate::concerns::LATEST_ORDER
-                )),
-                follows(crate::concerns::CHRONOLOGY_TOTAL.to_string()),
-                follows(self.json_rows(
+                ),
+                crate::concerns::CHRONOLOGY_TOTAL,
+                self.json_rows(
                     crate::enquiries::ENQUIRY_COLUMNS,
                     &[],
                     ENQUIRIES_FROM,
                     ENQUIRIES_ORDER
-                )),
-                follows(self.json_rows(
+                ),
+                self.json_rows(
                     crate::patterns::ALERT_COLUMNS,
                     &[],
                     ALERTS_FROM,
                     ALERTS_ORDER
-                )),
+                ),
             )
         } else {
             String::new()
@@ -948,17 +958,15 @@ impl Store {
             Some((user, now)) => format!(", {}", self.flags_sql(user, now)),
             None => String::new(),
         };
-        let (mark, from) = match marked {
-            Some(_) => (
-                ", pm.page_mark",
-                " CROSS JOIN LATERAL (SELECT COALESCE((SELECT mark FROM person_page_marks \
-                 WHERE person_id = p.id), 0) AS page_mark) pm",
-            ),
-            None => ("", ""),
+        let mark = if marked {
+            ", COALESCE((SELECT mark FROM person_page_marks WHERE person_id = p.id), 0) \
+             AS page_mark"
+        } else {
+            ""
         };
         format!(
             "SELECT {PERSON_COLUMNS}{flags}, {parts} AS parts{more}{mark} \
-             FROM people p{from} WHERE p.id = $1"
+             FROM people p WHERE p.id = $1"
         )
     }
 
