@@ -85,8 +85,7 @@ struct FlaggedPageRow {
 }
 
 /// [`FlaggedPageRow`] with the person's page mark (PostgreSQL, see
-/// [`PageCache`]): the parts that follow the mark are NULL when it is the
-/// mark the server already holds them at.
+/// [`PageCache`]), with or without the parts that follow the mark.
 #[derive(FromRow)]
 struct MarkedPageRow {
     #[sqlx(flatten)]
@@ -101,11 +100,11 @@ struct MarkedPageRow {
 /// whenever one of those rows is added, changed or removed (triggers,
 /// migration 0043), and a reader's page reads the mark with the record and
 /// the reader's access flags, and the parts only when the mark is not the
-/// one held (on PostgreSQL in the page's one statement; on SQLite's asking
-/// thread in the page's read transaction): a page opened again unchanged
-/// reads the record, the flags and the holding teams, not its parts. The parts are the same for every
-/// reader (the flags are always read afresh and weighed before anything is
-/// shown). At most [`PAGE_CACHE_PEOPLE`] people, the least recently opened
+/// one held (on PostgreSQL by the page's whole statement after one without
+/// the parts; on SQLite's asking thread in the page's read transaction): a
+/// page opened again unchanged reads the record, the flags and the holding
+/// teams, not its parts. The parts are the same for every reader (the flags
+/// are always read afresh and weighed before anything is shown). At most [`PAGE_CACHE_PEOPLE`] people, the least recently opened
 /// let go first. See decision 0027.
 #[derive(Debug, Default)]
 pub(crate) struct PageCache {

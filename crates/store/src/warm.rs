@@ -8,7 +8,9 @@
 //! most (the pool has as many more, so other reads have their usual
 //! number); one kept longer than [`CHECK_IF_IDLE_FOR`] goes back to the
 //! pool at the next hot read, and the pool checks it before handing it out
-//! again, as it checks any connection idle that long.
+//! again, as it checks any connection idle that long. The pool counts the
+//! kept ones as lent, and closing it waits for every lent connection, so
+//! `Store::close` hands them back first.
 //!
 //! SQLite's check is a trip to the connection's own thread in this
 //! process; keeping its connections the same way made the page faster on
