@@ -856,15 +856,8 @@ impl Store {
         let cache = &self.shared.page_cache;
         let held = crate::audit::lock(cache).mark(id, n);
         if held >= 0 {
-            let row: Option<MarkedPageRow> = crate::on_warm!(self, |c| {
-                sqlx::query_as(&sql.pool_held)
-                    .bind(id)
-                    .bind(user_id)
-                    .bind(now)
-                    .fetch_optional(c)
-                    .await
-            })?;
-            let Some(MarkedPageRow { row, page_mark }) = row else {
+            let row = self.marked_row(&sql.pool_held, id, None, user_id, now);
+            let Some(MarkedPageRow { row, page_mark }) = row.await? else {
                 return Ok(None);
             };
             if page_mark == held {
@@ -885,22 +878,37 @@ impl Store {
                 // one began: read the whole page.
             }
         }
-        let row: Option<MarkedPageRow> = crate::on_warm!(self, |c| {
-            sqlx::query_as(&sql.pool_marked)
-                .bind(id)
-                .bind(n)
-                .bind(user_id)
-                .bind(now)
-                .fetch_optional(c)
-                .await
-        })?;
-        let Some(MarkedPageRow { row, page_mark }) = row else {
+        let row = self.marked_row(&sql.pool_marked, id, Some(n), user_id, now);
+        let Some(MarkedPageRow { row, page_mark }) = row.await? else {
             return Ok(None);
         };
         let FlaggedPageRow { flags, page } = row;
         let parts = page.into_parts()?;
         crate::audit::lock(cache).hold(id, page_mark, n, &parts);
         Ok(Some((flags, parts)))
+    }
+
+    /// PostgreSQL: one of [`PageForSql`]'s marked statements for person
+    /// `id`, with `n` latest entries bound second when it reads them.
+    async fn marked_row(
+        &self,
+        sql: &str,
+        id: &str,
+        n: Option<i64>,
+        user_id: &str,
+        now: i64,
+    ) -> Result<Option<MarkedPageRow>> {
+        Ok(crate::on_warm!(self, |c| {
+            let q = sqlx::query_as(sql).bind(id);
+            match n {
+                Some(n) => q.bind(n),
+                None => q,
+            }
+            .bind(user_id)
+            .bind(now)
+            .fetch_optional(c)
+            .await
+        })?)
     }
 
     /// [`Store::person_page`]'s one statement for a pool: the record with
