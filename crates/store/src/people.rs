@@ -126,11 +126,7 @@ struct HeldParts {
     mark: i64,
     recent_limit: i64,
     used: u64,
-    merges: Vec<crate::merges::MergeRow>,
-    recent: Vec<crate::concerns::RecentEntry>,
-    chronology_total: i64,
-    enquiries: Vec<crate::enquiries::EnquiryRow>,
-    alerts: Vec<crate::patterns::AlertRow>,
+    parts: Follows,
 }
 
 impl PageCache {
@@ -154,11 +150,7 @@ impl PageCache {
             return false;
         }
         h.used = tick;
-        parts.merges = h.merges.clone();
-        parts.recent = h.recent.clone();
-        parts.chronology_total = h.chronology_total;
-        parts.enquiries = h.enquiries.clone();
-        parts.alerts = h.alerts.clone();
+        parts.follows = h.parts.clone();
         self.hits += 1;
         true
     }
@@ -182,11 +174,7 @@ impl PageCache {
                 mark,
                 recent_limit: limit,
                 used: self.tick,
-                merges: parts.merges.clone(),
-                recent: parts.recent.clone(),
-                chronology_total: parts.chronology_total,
-                enquiries: parts.enquiries.clone(),
-                alerts: parts.alerts.clone(),
+                parts: parts.follows.clone(),
             },
         );
     }
@@ -210,14 +198,16 @@ impl PageRow {
         let json = |v: Option<String>| v.unwrap_or_else(|| "[]".to_string());
         Ok(PageParts {
             parts: crate::from_json(&self.parts)?,
-            merges: crate::from_json(&json(self.merges))?,
-            recent: match self.recent {
-                Some(json) => crate::concerns::RecentEntry::from_json_columns(&json)?,
-                None => Vec::new(),
+            follows: Follows {
+                merges: crate::from_json(&json(self.merges))?,
+                recent: match self.recent {
+                    Some(json) => crate::concerns::RecentEntry::from_json_columns(&json)?,
+                    None => Vec::new(),
+                },
+                chronology_total: self.chronology_total.unwrap_or(0),
+                enquiries: crate::from_json(&json(self.enquiries))?,
+                alerts: crate::from_json(&json(self.alerts))?,
             },
-            chronology_total: self.chronology_total.unwrap_or(0),
-            enquiries: crate::from_json(&json(self.enquiries))?,
-            alerts: crate::from_json(&json(self.alerts))?,
             person: self.person,
         })
     }
@@ -227,6 +217,14 @@ impl PageRow {
 struct PageParts {
     person: PersonRow,
     parts: Vec<PartRow>,
+    follows: Follows,
+}
+
+/// The parts of a person's page that follow the person's page mark, and
+/// may be held while it stands (see [`PageCache`]); none for the record
+/// read alone.
+#[derive(Clone, Debug, Default)]
+struct Follows {
     merges: Vec<crate::merges::MergeRow>,
     recent: Vec<crate::concerns::RecentEntry>,
     chronology_total: i64,
@@ -250,12 +248,13 @@ impl PageParts {
                 _ => names.push(part.name),
             }
         }
+        let f = self.follows;
         Ok(PersonPage {
-            merges: self.merges,
-            recent_chronology: self.recent,
-            chronology_total: self.chronology_total,
-            enquiries: self.enquiries,
-            alerts: self.alerts,
+            merges: f.merges,
+            recent_chronology: f.recent,
+            chronology_total: f.chronology_total,
+            enquiries: f.enquiries,
+            alerts: f.alerts,
             person: self.person.into_person(names, kps)?,
         })
     }
@@ -365,11 +364,7 @@ fn page_lite<F>(
     let mut page = PageParts {
         person,
         parts,
-        merges: Vec::new(),
-        recent: Vec::new(),
-        chronology_total: 0,
-        enquiries: Vec::new(),
-        alerts: Vec::new(),
+        follows: Follows::default(),
     };
     let mark = match (recent, held) {
         (Some(n), Some(cache)) => {
@@ -385,7 +380,7 @@ fn page_lite<F>(
         _ => None,
     };
     if let Some(n) = recent {
-        page.merges = rows(c, &sql.merges, by_id, |r| {
+        page.follows.merges = rows(c, &sql.merges, by_id, |r| {
             Ok(from_columns!(
                 r,
                 MergeRow {
@@ -404,7 +399,7 @@ fn page_lite<F>(
                 }
             ))
         })?;
-        page.recent = rows(
+        page.follows.recent = rows(
             c,
             &sql.recent,
             rusqlite::named_params! {"$1": id, "$2": n},
@@ -419,10 +414,10 @@ fn page_lite<F>(
                 ))
             },
         )?;
-        page.chronology_total = c
+        page.follows.chronology_total = c
             .prepare_cached(&sql.total)?
             .query_row(by_id, |r| r.get(0))?;
-        page.enquiries = rows(c, &sql.enquiries, by_id, |r| {
+        page.follows.enquiries = rows(c, &sql.enquiries, by_id, |r| {
             Ok(from_columns!(
                 r,
                 EnquiryRow {
@@ -440,7 +435,7 @@ fn page_lite<F>(
                 }
             ))
         })?;
-        page.alerts = rows(c, &sql.alerts, by_id, |r| {
+        page.follows.alerts = rows(c, &sql.alerts, by_id, |r| {
             Ok(from_columns!(
                 r,
                 AlertRow {
@@ -865,11 +860,7 @@ impl Store {
                 let mut parts = PageParts {
                     parts: crate::from_json(&page.parts)?,
                     person: page.person,
-                    merges: Vec::new(),
-                    recent: Vec::new(),
-                    chronology_total: 0,
-                    enquiries: Vec::new(),
-                    alerts: Vec::new(),
+                    follows: Follows::default(),
                 };
                 if crate::audit::lock(cache).fill(id, page_mark, n, &mut parts) {
                     return Ok(Some((flags, parts)));
