@@ -162,7 +162,22 @@ pub fn drop_audit_guards(backend: Backend) -> &'static str {
     }
 }
 
-/// Defines a test that runs `$story(TestDb)` once on SQLite and once on PostgreSQL.
+/// How long one story may run before it fails as hung: many times the
+/// slowest story's time on a loaded two-core machine, and far less than a
+/// whole test run's allowance, so a wait that nothing ends fails its own
+/// story, by name, instead of stopping the run.
+pub const STORY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Runs `story`, failing with `name` if it has not finished within
+/// `deadline` (see [`STORY_DEADLINE`]).
+pub async fn within(deadline: std::time::Duration, name: &str, story: impl Future<Output = ()>) {
+    if tokio::time::timeout(deadline, story).await.is_err() {
+        panic!("{name} did not finish within {deadline:?}: something waited that nothing ended");
+    }
+}
+
+/// Defines a test that runs `$story(TestDb)` once on SQLite and once on
+/// PostgreSQL, each within [`STORY_DEADLINE`].
 #[macro_export]
 macro_rules! on_both_backends {
     ($($name:ident => $story:path;)+) => {
@@ -171,12 +186,22 @@ macro_rules! on_both_backends {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
                     let db = $crate::testing::TestDb::sqlite().await;
-                    $story(db).await;
+                    $crate::testing::within(
+                        $crate::testing::STORY_DEADLINE,
+                        concat!(stringify!($name), " on SQLite"),
+                        $story(db),
+                    )
+                    .await;
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
                     if let Some(db) = $crate::testing::TestDb::postgres().await {
-                        $story(db).await;
+                        $crate::testing::within(
+                            $crate::testing::STORY_DEADLINE,
+                            concat!(stringify!($name), " on PostgreSQL"),
+                            $story(db),
+                        )
+                        .await;
                     }
                 }
             }
@@ -331,5 +356,22 @@ impl Store {
                 id: r.id,
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    #[should_panic(expected = "a wait on nothing did not finish within 50ms")]
+    async fn a_story_that_never_ends_fails_at_its_deadline() {
+        let story = super::within(
+            std::time::Duration::from_millis(50),
+            "a wait on nothing",
+            std::future::pending(),
+        );
+        // Bounded itself: a deadline that never came fails with another message.
+        tokio::time::timeout(std::time::Duration::from_secs(10), story)
+            .await
+            .expect("the deadline came");
     }
 }
