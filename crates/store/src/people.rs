@@ -104,8 +104,9 @@ struct MarkedPageRow {
 /// the parts; on SQLite's asking thread in the page's read transaction): a
 /// page opened again unchanged reads the record, the flags and the holding
 /// teams, not its parts. The parts are the same for every reader (the flags
-/// are always read afresh and weighed before anything is shown). At most [`PAGE_CACHE_PEOPLE`] people, the least recently opened
-/// let go first. See decision 0027.
+/// are always read afresh and weighed before anything is shown). At most
+/// [`PAGE_CACHE_PEOPLE`] people, the least recently opened let go first.
+/// See decision 0027.
 #[derive(Debug, Default)]
 pub(crate) struct PageCache {
     entries: std::collections::HashMap<String, HeldParts>,
@@ -837,9 +838,9 @@ impl Store {
     /// page mark has not moved since they were read, else from the
     /// database (and then held). While parts are held, the record, the
     /// reader's flags and the mark are read first by a statement without
-    /// the parts: it costs PostgreSQL half as much as the page's whole
-    /// statement even when that one leaves the parts unread, as setting up
-    /// its plan does not. When the mark has moved, the whole page is read.
+    /// the parts, and the whole page only when the mark has moved:
+    /// PostgreSQL sets up a statement's whole plan at every run, whether
+    /// its parts are read or not (decision 0027).
     async fn page_marked(
         &self,
         sql: &PageForSql,
