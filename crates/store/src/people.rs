@@ -797,13 +797,13 @@ impl Store {
                 .optional()
         };
         let held = Some(&self.shared.page_cache);
-        let read = match self.inline(|c| page_lite(c, &id, recent, held, record)) {
-            Some(read) => read?,
-            None if matches!(self.db, crate::Db::Postgres(_)) && recent.is_some() => {
-                let n = recent.unwrap_or_default();
+        let inline = self.inline(|c| page_lite(c, &id, recent, held, record));
+        let read = match (inline, recent, &self.db) {
+            (Some(read), ..) => read?,
+            (None, Some(n), crate::Db::Postgres(_)) => {
                 self.page_marked(sql, &id, n, user_id, now).await?
             }
-            None => {
+            (None, ..) => {
                 let row: Option<FlaggedPageRow> = crate::on_warm!(self, |c| {
                     match recent {
                         Some(n) => sqlx::query_as(&sql.pool).bind(&id).bind(n),
