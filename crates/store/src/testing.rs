@@ -273,6 +273,12 @@ pub async fn close_idle_connections(store: &Store) -> Result<usize> {
     Ok(closed)
 }
 
+/// How many PostgreSQL connections `store` keeps between hot reads now
+/// (see `on_warm!`; none on SQLite).
+pub fn kept_connections(store: &Store) -> usize {
+    store.warm().kept()
+}
+
 /// Closes `store`'s pool as [`Store::close`] does once the audit trail is
 /// settled (which may leave a connection idle in the pool, or not).
 pub async fn close_pool(store: &Store) {

@@ -105,6 +105,14 @@ impl Warm {
         }
     }
 
+    /// How many connections are kept now.
+    pub(crate) fn kept(&self) -> usize {
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
     /// Every kept connection, taken out (for tests that hold a whole pool,
     /// and to close them).
     pub(crate) fn take_all(&self) -> Vec<PoolConnection<Postgres>> {
