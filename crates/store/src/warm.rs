@@ -105,7 +105,8 @@ impl Warm {
         }
     }
 
-    /// How many connections are kept now.
+    /// How many connections are kept now (for the contract tests).
+    #[cfg(feature = "testing")]
     pub(crate) fn kept(&self) -> usize {
         self.idle
             .lock()
