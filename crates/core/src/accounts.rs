@@ -530,7 +530,19 @@ impl Safeguard {
         let Some(found) = self.store.session_user(&hash).await? else {
             return Ok(None);
         };
+        self.session_of(found, now).await
+    }
+
+    /// The session `found` (read by its hash, with its user) when it may
+    /// still be used at `now`: not idle too long nor too old, its user not
+    /// disabled. Its idle clock is refreshed at most once a minute.
+    pub(crate) async fn session_of(
+        &self,
+        found: safeguard_store::accounts::SessionUser,
+        now: OffsetDateTime,
+    ) -> CoreResult<Option<SessionInfo>> {
         let (s, user) = (found.session, found.user);
+        let hash = s.id_hash;
         let now_ms = unix_ms(now);
         let idle = self.config.idle_timeout.as_millis() as i64;
         let absolute = self.config.absolute_timeout.as_millis() as i64;

@@ -69,6 +69,16 @@ pub struct PersonOverview {
     pub alerts: Vec<safeguard_store::patterns::AlertRow>,
 }
 
+/// A session and the person's page its user asked for, read together
+/// ([`Safeguard::view_person_page_signed`]).
+#[derive(Debug)]
+pub struct SignedPage {
+    /// The session, checked.
+    pub session: crate::SessionInfo,
+    /// The page, or why it may not be shown to the session's user.
+    pub page: CoreResult<PersonOverview>,
+}
+
 impl std::ops::Deref for OpenedPerson {
     type Target = Person;
 
@@ -295,6 +305,62 @@ impl Safeguard {
             .store
             .person_page_for(scope, id, &user, unix_ms(now), page)
             .await?;
+        self.opened(actor, id, ctx, now, both).await
+    }
+
+    /// A person's page as [`Safeguard::view_person_page`] opens it, for
+    /// the user of the session whose id is `session_token`: the session is
+    /// read with the page (one trip to the database where the server holds
+    /// the page's parts), then checked as [`Safeguard::session`] checks it,
+    /// and the page weighed for its user, before anything read is used.
+    /// `None` when there is no session that may be used (the caller asks
+    /// the user to sign in); else the session, and the page or why not.
+    pub async fn view_person_page_signed(
+        &self,
+        session_token: &str,
+        id: PersonId,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+        recent: i64,
+    ) -> CoreResult<Option<SignedPage>> {
+        let hash = crate::token_hash(session_token);
+        let read = self
+            .store
+            .session_person_page(&hash, id, unix_ms(now), recent)
+            .await?;
+        let (session, both) = match read {
+            Some((found, both)) => (self.session_of(found, now).await?, Some(both)),
+            // No such session or record: each read as on any other path.
+            None => (self.session(session_token, now).await?, None),
+        };
+        let Some(session) = session else {
+            return Ok(None);
+        };
+        let actor = &session.actor;
+        let page = match both {
+            // Read for a reader whose scope reaches every record: used only
+            // if this one's does, and the policy lets them view people.
+            Some(both)
+                if decide(actor, Action::ViewPerson) == Decision::Allow
+                    && person_scope(actor) == PersonScope::All =>
+            {
+                self.opened(actor, id, ctx, now, both).await
+            }
+            _ => self.open_person(actor, id, ctx, now, Some(recent)).await,
+        };
+        Ok(Some(SignedPage { session, page }))
+    }
+
+    /// [`Safeguard::open_person`] once the record and its facts for
+    /// `actor` are read (`both`): weighed, audited, and returned if granted.
+    async fn opened(
+        &self,
+        actor: &Actor,
+        id: PersonId,
+        ctx: &Ctx,
+        now: OffsetDateTime,
+        both: safeguard_store::people::PageForReader,
+    ) -> CoreResult<PersonOverview> {
         let (row, read) = (both.facts, both.page);
         // A record merged into another leads to it, for whoever may open that one.
         if let Some(kept) = row.merged_into.as_deref() {

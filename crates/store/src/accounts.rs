@@ -147,7 +147,7 @@ pub struct SessionUser {
 
 impl SessionUser {
     /// The row as read on the asking thread (see [`Store::session_user`]).
-    fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionUser> {
+    pub(crate) fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionUser> {
         use crate::from_columns;
         Ok(SessionUser {
             session: from_columns!(
@@ -187,28 +187,112 @@ impl SessionUser {
     }
 }
 
+/// The columns [`SessionUser`] is read from, as they come after
+/// `SELECT`: the session's (`s`) then [`USER_SELECT`]'s.
+const SESSION_COLUMNS: &str = "s.id_hash, s.user_id, s.csrf_token, s.created_at, s.last_seen_at";
+
+/// [`Store::session_user`]'s statement (session hash `$1`).
+pub(crate) static SESSION_USER_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT {SESSION_COLUMNS}, {} JOIN sessions s ON s.user_id = u.id WHERE s.id_hash = $1",
+        USER_SELECT.trim_start_matches("SELECT ")
+    )
+});
+
+/// A `SELECT` of a session (by hash `$2`) with its user, each column named
+/// `su_` and its field's name, so the row can stand beside another table's
+/// columns of the same names (a person's `id`, `created_at`…) and be read
+/// by [`SessionUser::from_su`].
+pub(crate) static SESSION_USER_SU: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let (users, from) = USER_SELECT
+        .trim_start_matches("SELECT ")
+        .split_once(" FROM ")
+        .expect("USER_SELECT has a FROM");
+    let columns: Vec<String> = SESSION_COLUMNS
+        .split(',')
+        .chain(users.split(','))
+        .map(|c| {
+            let c = c.trim();
+            let (expr, name) = match c.split_once(" AS ") {
+                Some((expr, name)) => (expr, name),
+                None => (c, c.rsplit('.').next().unwrap_or(c)),
+            };
+            format!("{expr} AS su_{name}")
+        })
+        .collect();
+    format!(
+        "SELECT {} FROM {from} JOIN sessions s ON s.user_id = u.id WHERE s.id_hash = $2",
+        columns.join(", ")
+    )
+});
+
+/// Reads `$ty`'s named fields from a PostgreSQL row's columns `su_` + name.
+macro_rules! from_su {
+    ($r:expr, $ty:ident { $($field:ident),* $(,)? }) => {
+        $ty {
+            $($field: sqlx::Row::try_get($r, concat!("su_", stringify!($field)))?),*
+        }
+    };
+}
+
+impl SessionUser {
+    /// The session and user of a row that read [`SESSION_USER_SU`]'s columns.
+    pub(crate) fn from_su(r: &sqlx::postgres::PgRow) -> sqlx::Result<SessionUser> {
+        Ok(SessionUser {
+            session: from_su!(
+                r,
+                SessionRow {
+                    id_hash,
+                    user_id,
+                    csrf_token,
+                    created_at,
+                    last_seen_at
+                }
+            ),
+            user: from_su!(
+                r,
+                UserRow {
+                    id,
+                    username,
+                    display_name,
+                    role,
+                    agency_id,
+                    agency_name,
+                    agency_is_owner,
+                    team_id,
+                    team_name,
+                    password_hash,
+                    failed_logins,
+                    locked_until,
+                    disabled,
+                    email,
+                    created_by,
+                    awaiting_approval,
+                    workforce_lead
+                }
+            ),
+        })
+    }
+}
+
 impl Store {
     /// A session by the hash of its id, with its user, in one read (every
     /// signed-in request starts here).
     pub async fn session_user(&self, id_hash: &str) -> Result<Option<SessionUser>> {
-        let sql = format!(
-            "SELECT s.id_hash, s.user_id, s.csrf_token, s.created_at, s.last_seen_at, {} \
-             JOIN sessions s ON s.user_id = u.id WHERE s.id_hash = $1",
-            USER_SELECT.trim_start_matches("SELECT ")
-        );
+        let sql = &*SESSION_USER_SQL;
         // Every signed-in request starts here.
         crate::on_warm!(
             self,
             inline | c | {
                 use rusqlite::OptionalExtension;
-                c.prepare_cached(&sql)?
+                c.prepare_cached(sql)?
                     .query_row(
                         rusqlite::named_params! {"$1": id_hash},
                         SessionUser::from_lite,
                     )
                     .optional()
             },
-            |c| sqlx::query_as(&sql).bind(id_hash).fetch_optional(c).await
+            |c| sqlx::query_as(sql).bind(id_hash).fetch_optional(c).await
         )
     }
 

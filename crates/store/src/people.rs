@@ -481,6 +481,18 @@ pub(crate) struct PageForSql {
     /// PostgreSQL: [`PageForSql::pool_record`] with the person's page mark:
     /// what an opening reads while the server holds the rest.
     pool_held: String,
+    /// PostgreSQL: [`PageForSql::pool_held`] for the user of the session
+    /// whose hash is `$2` (time `$3`), with that session and user as
+    /// [`crate::accounts::SESSION_USER_SU`] names them.
+    pool_session_held: String,
+}
+
+/// The page and the reader's facts from what one read returned.
+fn reader(flags: crate::access::Flags, page: PageParts) -> Result<PageForReader> {
+    Ok(PageForReader {
+        facts: flags.into_facts()?.facts,
+        page: Some(page.into_page()?),
+    })
 }
 
 /// How many columns [`PERSON_COLUMNS`] names.
@@ -774,16 +786,7 @@ impl Store {
                 page: None,
             });
         }
-        let sql = self.shared.page_for_sql.get_or_init(|| PageForSql {
-            lite_record: format!(
-                "SELECT {PERSON_COLUMNS}, {} FROM people p WHERE p.id = $1",
-                self.flags_sql("$3", "$4")
-            ),
-            pool: self.page_sql(true, Some(("$3", "$4"))),
-            pool_record: self.page_sql(false, Some(("$2", "$3"))),
-            pool_marked: self.marked_sql(true, ("$3", "$4")),
-            pool_held: self.marked_sql(false, ("$2", "$3")),
-        });
+        let sql = self.page_for_sql();
         let record = |c: &rusqlite::Connection| {
             use rusqlite::OptionalExtension;
             c.prepare_cached(&sql.lite_record)?
@@ -827,10 +830,116 @@ impl Store {
                 page: None,
             });
         };
-        Ok(PageForReader {
-            facts: flags.into_facts()?.facts,
-            page: Some(page.into_page()?),
+        reader(flags, page)
+    }
+
+    /// [`Store::person_page_for`]'s statements, built at first use.
+    fn page_for_sql(&self) -> &PageForSql {
+        self.shared.page_for_sql.get_or_init(|| PageForSql {
+            lite_record: format!(
+                "SELECT {PERSON_COLUMNS}, {} FROM people p WHERE p.id = $1",
+                self.flags_sql("$3", "$4")
+            ),
+            pool: self.page_sql(true, Some(("$3", "$4"))),
+            pool_record: self.page_sql(false, Some(("$2", "$3"))),
+            pool_marked: self.marked_sql(true, ("$3", "$4")),
+            pool_held: self.marked_sql(false, ("$2", "$3")),
+            pool_session_held: match self.db {
+                crate::Db::Postgres(_) => format!(
+                    "SELECT su.*, {} FROM ({}) su CROSS JOIN people p WHERE p.id = $1",
+                    self.page_sql_marked(false, Some(("su.su_user_id", "$3")), true)
+                        .trim_start_matches("SELECT ")
+                        .trim_end_matches(" FROM people p WHERE p.id = $1"),
+                    *crate::accounts::SESSION_USER_SU
+                ),
+                crate::Db::Sqlite(_) => String::new(),
+            },
         })
+    }
+
+    /// The session whose id hashes to `session_hash`, with its user, and
+    /// that user's page of person `id` with its `recent` latest entries, as
+    /// [`Store::person_page_for`] reads it for them (scope
+    /// [`PersonScope::All`]) and read with it: the session, the record and
+    /// the reader's access flags of one moment, in one statement where the
+    /// server holds the page's other parts. An opening page then makes one
+    /// trip to the database for who is asking and what they open, not one
+    /// for each.
+    ///
+    /// The caller checks the session, and then weighs the facts for its
+    /// user, before anything read is used, and drops both if refused.
+    /// `None` when there is no such session or no such record (or SQLite
+    /// was busy): the caller then reads the session, and the page, as it
+    /// does on every other path.
+    pub async fn session_person_page(
+        &self,
+        session_hash: &str,
+        id: PersonId,
+        now: i64,
+        recent: i64,
+    ) -> Result<Option<(crate::accounts::SessionUser, PageForReader)>> {
+        let id = id.to_string();
+        let sql = self.page_for_sql();
+        let pool = match &self.db {
+            crate::Db::Postgres(pool) => pool,
+            crate::Db::Sqlite(_) => {
+                // The session read first in the page's read transaction,
+                // then the record with its flags for the session's user.
+                let record = |c: &rusqlite::Connection| {
+                    use rusqlite::OptionalExtension;
+                    let Some(su) = c
+                        .prepare_cached(&crate::accounts::SESSION_USER_SQL)?
+                        .query_row(
+                            rusqlite::named_params! {"$1": session_hash},
+                            crate::accounts::SessionUser::from_lite,
+                        )
+                        .optional()?
+                    else {
+                        return Ok(None);
+                    };
+                    let params = rusqlite::named_params! {"$1": id, "$3": su.user.id, "$4": now};
+                    let found = c
+                        .prepare_cached(&sql.lite_record)?
+                        .query_row(params, |r| {
+                            let flags = crate::access::Flags::from_lite(r, *PERSON_COLUMN_COUNT)?;
+                            Ok((PersonRow::from_lite(r)?, flags))
+                        })
+                        .optional()?;
+                    Ok(found.map(|(person, flags)| (person, (su, flags))))
+                };
+                let held = Some(&self.shared.page_cache);
+                let Some(read) = self.inline(|c| page_lite(c, &id, Some(recent), held, record))
+                else {
+                    return Ok(None);
+                };
+                return read?
+                    .map(|((su, flags), page)| Ok((su, reader(flags, page)?)))
+                    .transpose();
+            }
+        };
+        let held = crate::audit::lock(&self.shared.page_cache).mark(&id, recent);
+        let mut conn = self.warm().take(pool).await?;
+        let row = sqlx::query(&sql.pool_session_held)
+            .bind(&id)
+            .bind(session_hash)
+            .bind(now)
+            .fetch_optional(&mut *conn)
+            .await?;
+        self.warm().keep(conn);
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let su = crate::accounts::SessionUser::from_su(&row)?;
+        let marked = MarkedPageRow::from_row(&row)?;
+        if held >= 0
+            && let Some((flags, page)) = self.fill_held(&id, recent, held, marked)?
+        {
+            return Ok(Some((su, reader(flags, page)?)));
+        }
+        let whole = self.read_whole(sql, &id, recent, &su.user.id, now).await?;
+        whole
+            .map(|(flags, page)| Ok((su, reader(flags, page)?)))
+            .transpose()
     }
 
     /// PostgreSQL: [`Store::person_page_for`]'s page with `n` latest
@@ -849,34 +958,63 @@ impl Store {
         user_id: &str,
         now: i64,
     ) -> Result<Option<(crate::access::Flags, PageParts)>> {
-        let cache = &self.shared.page_cache;
-        let held = crate::audit::lock(cache).mark(id, n);
+        let held = crate::audit::lock(&self.shared.page_cache).mark(id, n);
         if held >= 0 {
             let row = self.marked_row(&sql.pool_held, id, None, user_id, now);
-            let Some(MarkedPageRow { row, page_mark }) = row.await? else {
+            let Some(row) = row.await? else {
                 return Ok(None);
             };
-            if page_mark == held {
-                let FlaggedPageRow { flags, page } = row;
-                let mut parts = PageParts {
-                    parts: crate::from_json(&page.parts)?,
-                    person: page.person,
-                    follows: Follows::default(),
-                };
-                if crate::audit::lock(cache).fill(id, page_mark, n, &mut parts) {
-                    return Ok(Some((flags, parts)));
-                }
-                // Let go of, or read again by another opening, since this
-                // one began: read the whole page.
+            if let Some(read) = self.fill_held(id, n, held, row)? {
+                return Ok(Some(read));
             }
         }
+        self.read_whole(sql, id, n, user_id, now).await
+    }
+
+    /// PostgreSQL: the page of a statement without the parts that follow
+    /// the mark (`row`), with those parts the server holds for person `id`
+    /// at mark `held`, when the row's mark is still `held`; `None` when it
+    /// has moved (or the parts were let go of, or read again by another
+    /// opening, since this one began): the caller reads the whole page.
+    fn fill_held(
+        &self,
+        id: &str,
+        n: i64,
+        held: i64,
+        row: MarkedPageRow,
+    ) -> Result<Option<(crate::access::Flags, PageParts)>> {
+        let MarkedPageRow { row, page_mark } = row;
+        if page_mark != held {
+            return Ok(None);
+        }
+        let FlaggedPageRow { flags, page } = row;
+        let mut parts = PageParts {
+            parts: crate::from_json(&page.parts)?,
+            person: page.person,
+            follows: Follows::default(),
+        };
+        let filled = crate::audit::lock(&self.shared.page_cache).fill(id, page_mark, n, &mut parts);
+        Ok(filled.then_some((flags, parts)))
+    }
+
+    /// PostgreSQL: the whole page of person `id` with `n` latest entries,
+    /// and the reader's flags, by [`PageForSql::pool_marked`]; its parts
+    /// are then held at the mark read with them.
+    async fn read_whole(
+        &self,
+        sql: &PageForSql,
+        id: &str,
+        n: i64,
+        user_id: &str,
+        now: i64,
+    ) -> Result<Option<(crate::access::Flags, PageParts)>> {
         let row = self.marked_row(&sql.pool_marked, id, Some(n), user_id, now);
         let Some(MarkedPageRow { row, page_mark }) = row.await? else {
             return Ok(None);
         };
         let FlaggedPageRow { flags, page } = row;
         let parts = page.into_parts()?;
-        crate::audit::lock(cache).hold(id, page_mark, n, &parts);
+        crate::audit::lock(&self.shared.page_cache).hold(id, page_mark, n, &parts);
         Ok(Some((flags, parts)))
     }
 

@@ -1031,6 +1031,47 @@ async fn page_for_agrees(
     now: i64,
 ) -> safeguard_store::people::PageForReader {
     let pid = id.to_string();
+    // Read with the reader's session first (the first time for a record,
+    // on PostgreSQL, with nothing held: the whole page; then held), it is
+    // the session and the page read apart.
+    let hash = format!("page-{user}");
+    if store.session(&hash).await.expect("session").is_none() {
+        let mut tx = store.begin().await.expect("begin");
+        tx.insert_session(&SessionRow {
+            id_hash: hash.clone(),
+            user_id: user.into(),
+            csrf_token: "c".into(),
+            created_at: 5,
+            last_seen_at: 5,
+        })
+        .await
+        .expect("session");
+        tx.commit().await.expect("commit");
+    }
+    let session = store.session_user(&hash).await.expect("q").expect("found");
+    for _ in 0..2 {
+        let signed = store
+            .session_person_page(&hash, id, now, 3)
+            .await
+            .expect("session and page");
+        let apart = store
+            .person_page_for(PersonScope::All, id, user, now, Some(3))
+            .await
+            .expect("page and facts");
+        match apart.page {
+            Some(_) => assert_eq!(signed, Some((session.clone(), apart)), "{user} at {now}"),
+            // No record: read apart by the caller.
+            None => assert_eq!(signed, None),
+        }
+    }
+    // No such session: read apart by the caller.
+    assert_eq!(
+        store
+            .session_person_page("no-such-session", id, now, 3)
+            .await
+            .expect("no session"),
+        None
+    );
     // The record alone reads as the page does, without its parts.
     for recent in [None, Some(3)] {
         let read = store
