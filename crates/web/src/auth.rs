@@ -70,6 +70,166 @@ fn same_token(a: &str, b: &str) -> bool {
         && !a.is_empty()
 }
 
+/// The session a page request's cookie names, read when it is first
+/// needed: by [`SignedIn`] or [`Anyone`], by a page that reads it with
+/// what it shows ([`PageReader`]), or for an error page's header. A page
+/// that needs no session reads none. Read at most once a request.
+#[derive(Clone)]
+pub(crate) struct SessionSlot {
+    state: AppState,
+    token: Option<String>,
+    now: OffsetDateTime,
+    read: std::sync::Arc<tokio::sync::OnceCell<Option<SessionCtx>>>,
+}
+
+impl SessionSlot {
+    fn new(state: &AppState, token: Option<String>, now: OffsetDateTime) -> SessionSlot {
+        SessionSlot {
+            state: state.clone(),
+            token,
+            now,
+            read: Default::default(),
+        }
+    }
+
+    /// The session, read now if it has not been.
+    pub(crate) async fn get(&self) -> Result<Option<SessionCtx>, CoreError> {
+        let Some(token) = &self.token else {
+            return Ok(None);
+        };
+        self.read
+            .get_or_try_init(|| async {
+                let found = self.state.core.session(token, self.now).await?;
+                Ok(found.map(|info| SessionCtx {
+                    info,
+                    token: token.clone(),
+                }))
+            })
+            .await
+            .cloned()
+    }
+
+    /// The cookie's token while its session has not been read: a page may
+    /// read the session with what it shows, and then [`SessionSlot::found`]
+    /// says what it found.
+    fn unread(&self) -> Option<&str> {
+        match self.read.initialized() {
+            true => None,
+            false => self.token.as_deref(),
+        }
+    }
+
+    /// Records the session a page read with what it shows (`None`: none
+    /// that may be used).
+    fn found(&self, session: Option<SessionCtx>) {
+        // Only the first read counts; a page reads it once.
+        let _ = self.read.set(session);
+    }
+}
+
+/// Who is asking, as a page that reads the session with what it shows
+/// sees it: the session not read yet (see [`SessionSlot`]).
+pub(crate) struct PageReader {
+    slot: SessionSlot,
+    ctx: Ctx,
+    now: OffsetDateTime,
+    target: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageReader {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let slot = parts
+            .extensions
+            .get::<SessionSlot>()
+            .cloned()
+            .ok_or_else(|| sign_in(parts))?;
+        Ok(PageReader {
+            ctx: ctx_of(parts),
+            target: target_of(parts),
+            now: OffsetDateTime::now_utc(),
+            slot,
+        })
+    }
+}
+
+impl PageReader {
+    /// The session's token, when the page may read the session with what
+    /// it shows and then say what it found ([`PageReader::signed`]).
+    pub(crate) fn unread(&self) -> Option<&str> {
+        self.slot.unread()
+    }
+
+    /// The request's context.
+    pub(crate) fn ctx(&self) -> &Ctx {
+        &self.ctx
+    }
+
+    /// When the request came.
+    pub(crate) fn now(&self) -> OffsetDateTime {
+        self.now
+    }
+
+    /// The signed-in user, the session read as any page reads it; else the
+    /// sign-in page, to come back here.
+    pub(crate) async fn signed_in(&self) -> Result<SignedIn, Response> {
+        let session = self
+            .slot
+            .get()
+            .await
+            .map_err(|e| PageError::from(e).into_response())?;
+        self.user(session).ok_or_else(|| self.to_sign_in())
+    }
+
+    /// The signed-in user of the session the page read with what it shows
+    /// (`None`: none that may be used; see [`PageReader::to_sign_in`]).
+    pub(crate) fn signed(&self, info: Option<SessionInfo>) -> Option<SignedIn> {
+        let session = info.map(|info| SessionCtx {
+            info,
+            token: self.slot.token.clone().unwrap_or_default(),
+        });
+        self.slot.found(session.clone());
+        self.user(session)
+    }
+
+    /// The sign-in page, to come back here after.
+    pub(crate) fn to_sign_in(&self) -> Response {
+        to_sign_in(&self.target)
+    }
+
+    fn user(&self, session: Option<SessionCtx>) -> Option<SignedIn> {
+        session.map(|s| SignedIn {
+            actor: s.info.actor,
+            csrf: s.info.csrf_token,
+            token: s.token,
+            ctx: self.ctx.clone(),
+            now: self.now,
+        })
+    }
+}
+
+/// Where a request was going, its path and query (to come back to after
+/// signing in).
+fn target_of(parts: &Parts) -> String {
+    parts
+        .uri
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_string()
+}
+
+/// The sign-in page, to go on to `target` after.
+fn to_sign_in(target: &str) -> Response {
+    let next: String = form_urlencoded::byte_serialize(target.as_bytes()).collect();
+    Redirect::to(&format!("/login?next={next}")).into_response()
+}
+
+/// The sign-in page, to come back to this request after.
+fn sign_in(parts: &Parts) -> Response {
+    to_sign_in(&target_of(parts))
+}
+
 /// Finds the session for every page request, and checks the CSRF token of
 /// every state-changing form: against the session's token, or, for the
 /// sign-in form, against the pre-session cookie. The API uses bearer tokens
@@ -91,18 +251,25 @@ pub(crate) async fn session_layer(
     let now = OffsetDateTime::now_utc();
     let (parts, body) = req.into_parts();
     let token = cookie(&parts.headers, SESSION_COOKIE);
-    let session = match &token {
-        Some(t) => match state.core.session(t, now).await {
-            Ok(s) => s.map(|info| SessionCtx {
-                info,
-                token: t.clone(),
-            }),
-            Err(e) => return PageError::from(e).into_response(),
-        },
-        None => None,
+    let slot = SessionSlot::new(&state, token.clone(), now);
+    if !is_unsafe(&parts.method) {
+        // Read when first needed (see `SessionSlot`).
+        let mut req = Request::from_parts(parts, body);
+        req.extensions_mut().insert(slot.clone());
+        let res = next.run(req).await;
+        // A signed-in user's error page keeps their header.
+        let session = match crate::errors::is_error_page(&res) {
+            true => slot.get().await.ok().flatten(),
+            false => None,
+        };
+        return crate::errors::render_error(res, &request_id, session.as_ref());
+    }
+    let session = match slot.get().await {
+        Ok(s) => s,
+        Err(e) => return PageError::from(e).into_response(),
     };
     let render = |res: Response| crate::errors::render_error(res, &request_id, session.as_ref());
-    let mut req = if is_unsafe(&parts.method) {
+    let mut req = {
         // A file comes as multipart/form-data to a documents page, and may
         // be larger than any other form.
         let multipart = crate::attachments::is_multipart(&parts.headers)
@@ -175,10 +342,8 @@ pub(crate) async fn session_layer(
             }
             None => Request::from_parts(parts, Body::from(bytes)),
         }
-    } else {
-        Request::from_parts(parts, body)
     };
-    req.extensions_mut().insert(session.clone());
+    req.extensions_mut().insert(slot);
     render(next.run(req).await)
 }
 
@@ -247,12 +412,14 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        match parts
-            .extensions
-            .get::<Option<SessionCtx>>()
-            .cloned()
-            .flatten()
-        {
+        let session = match parts.extensions.get::<SessionSlot>() {
+            Some(slot) => slot
+                .get()
+                .await
+                .map_err(|e| PageError::from(e).into_response())?,
+            None => None,
+        };
+        match session {
             Some(s) => Ok(SignedIn {
                 actor: s.info.actor,
                 csrf: s.info.csrf_token,
@@ -260,15 +427,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
                 ctx: ctx_of(parts),
                 now: OffsetDateTime::now_utc(),
             }),
-            None => {
-                let target = parts
-                    .uri
-                    .path_and_query()
-                    .map(|p| p.as_str())
-                    .unwrap_or("/");
-                let next: String = form_urlencoded::byte_serialize(target.as_bytes()).collect();
-                Err(Redirect::to(&format!("/login?next={next}")).into_response())
-            }
+            None => Err(sign_in(parts)),
         }
     }
 }
@@ -325,17 +484,20 @@ pub(crate) struct Anyone {
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Anyone {
-    type Rejection = std::convert::Infallible;
+    type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let session = match parts.extensions.get::<SessionSlot>() {
+            Some(slot) => slot
+                .get()
+                .await
+                .map_err(|e| PageError::from(e).into_response())?,
+            None => None,
+        };
         Ok(Anyone {
             ctx: ctx_of(parts),
             now: OffsetDateTime::now_utc(),
-            session: parts
-                .extensions
-                .get::<Option<SessionCtx>>()
-                .cloned()
-                .flatten(),
+            session,
         })
     }
 }

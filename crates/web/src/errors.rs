@@ -370,6 +370,15 @@ pub(crate) fn api_json(res: Response, request_id: &str) -> Response {
     )
 }
 
+/// Whether `res` is an error page whose body is still to be filled in
+/// (by [`render_error`], with the user's header when signed in).
+pub(crate) fn is_error_page(res: &Response) -> bool {
+    matches!(
+        res.extensions().get::<ErrorMarker>(),
+        Some(ErrorMarker::Page(_))
+    )
+}
+
 /// Fills in the body of an error response. A signed-in user's error page
 /// keeps their header and navigation.
 pub(crate) fn render_error(

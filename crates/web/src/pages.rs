@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use safeguard_core::people::Created;
+use safeguard_core::people::{Created, PersonOverview, SignedPage};
 use safeguard_core::rows::{AuditFilter, ChronologyFilter, Verification};
 use safeguard_core::search::DuplicateCheck;
 use safeguard_core::{CoreError, NewUserInput, UserSummary};
@@ -16,7 +16,7 @@ use safeguard_domain::{Action, PersonId, Role};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::SignedIn;
+use crate::auth::{PageReader, SignedIn};
 use crate::display::{audit_time, when};
 use crate::errors::PageError;
 use crate::forms::{FormData, FormView};
@@ -754,16 +754,48 @@ const CHRONOLOGY_SHOWN: i64 = 50;
 /// `GET /people/{id}`.
 pub(crate) async fn view_person(
     State(state): State<AppState>,
-    user: SignedIn,
+    reader: PageReader,
     Path(id): Path<String>,
     Query(q): Query<SavedQuery>,
 ) -> Result<Response, PageError> {
-    let pid = person_id(&id)?;
-    let overview = match state
+    let (Ok(pid), Some(token)) = (person_id(&id), reader.unread()) else {
+        // No record by that id, or no session to read with it.
+        let user = match reader.signed_in().await {
+            Ok(user) => user,
+            Err(to_sign_in) => return Ok(to_sign_in),
+        };
+        let pid = person_id(&id)?;
+        let opened = state
+            .core
+            .view_person_page(&user.actor, pid, &user.ctx, user.now, CHRONOLOGY_SHOWN)
+            .await;
+        return person_page(state, user, pid, q, opened).await;
+    };
+    // The session read with the page (one trip to the database).
+    let signed = state
         .core
-        .view_person_page(&user.actor, pid, &user.ctx, user.now, CHRONOLOGY_SHOWN)
-        .await
-    {
+        .view_person_page_signed(token, pid, reader.ctx(), reader.now(), CHRONOLOGY_SHOWN)
+        .await?;
+    let (session, opened) = match signed {
+        Some(SignedPage { session, page }) => (Some(session), Some(page)),
+        None => (None, None),
+    };
+    let Some(user) = reader.signed(session) else {
+        return Ok(reader.to_sign_in());
+    };
+    let opened = opened.ok_or_else(PageError::not_found)?;
+    person_page(state, user, pid, q, opened).await
+}
+
+/// The person page of `pid` for `user`, from what opening it returned.
+async fn person_page(
+    state: AppState,
+    user: SignedIn,
+    pid: PersonId,
+    q: SavedQuery,
+    opened: Result<PersonOverview, CoreError>,
+) -> Result<Response, PageError> {
+    let overview = match opened {
         Ok(p) => p,
         Err(CoreError::Limited(l)) => {
             return Ok(crate::access::limited_page(

@@ -35,7 +35,7 @@ mod workforce;
 use axum::http::{Method, StatusCode};
 use safeguard_store::audit::{AuditFilter, Verification};
 use safeguard_store::on_both_backends;
-use safeguard_store::testing::TestDb;
+use safeguard_store::testing::{TestDb, execute_raw};
 use support::{Api, Browser, TestApp, router_for};
 
 /// The person fields of a valid form, with overrides.
@@ -645,6 +645,102 @@ async fn session_timeout_story(db: TestDb) {
             .is_none(),
         "12 hours end it"
     );
+    app.finish().await;
+}
+
+/// A person's page reads the session with the page, in the same trip to
+/// the database; the session is weighed as on every other page: signed
+/// out, timed out, ended or disabled, the page sends the user to sign in
+/// and shows nothing; in use, it keeps the session alive; an unknown or
+/// malformed record is "not found" with the user's own header.
+async fn person_page_reads_its_session_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let ada = app.person_id("ada brightwater").await;
+    let path = format!("/people/{ada}");
+    let mut b = app.browser();
+    let out = b.get(&path).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.location(), format!("/login?next=%2Fpeople%2F{ada}"));
+    b.login_ok("practitioner").await;
+    // Twice: the second time (on PostgreSQL) with the page's parts held.
+    for _ in 0..2 {
+        let page = b.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.contains("Brightwater") && page.contains("Sign out"));
+    }
+    for missing in [
+        "/people/00000000-0000-4000-8000-000000000000",
+        "/people/not-an-id",
+    ] {
+        let page = b.get(missing).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{missing}");
+        assert!(page.contains("Sign out"), "{missing}: the user's header");
+    }
+    b.post("/logout", &[]).await;
+    let ended = b.get(&path).await;
+    assert_eq!(ended.status, StatusCode::SEE_OTHER);
+    assert!(ended.location().starts_with("/login"));
+    assert!(!ended.contains("Brightwater"));
+
+    // Timed out: kept alive by each page read with it, until idle too long.
+    let t0 = time::OffsetDateTime::now_utc();
+    let (ctx, min) = (safeguard_core::Ctx::default(), time::Duration::minutes(1));
+    let pid = ada.parse().expect("id");
+    let signed_in = || async {
+        app.core
+            .login(
+                "practitioner",
+                safeguard_core::demo::DEMO_PASSWORD,
+                "/",
+                &ctx,
+                t0,
+            )
+            .await
+            .expect("login")
+            .done()
+            .expect("no second factor")
+            .session_token
+    };
+    let token = signed_in().await;
+    let open = |at: time::OffsetDateTime| {
+        let token = token.clone();
+        let ctx = ctx.clone();
+        let core = app.core.clone();
+        async move {
+            core.view_person_page_signed(&token, pid, &ctx, at, 50)
+                .await
+                .expect("read")
+        }
+    };
+    let page = open(t0 + 29 * min).await.expect("in time");
+    assert_eq!(page.session.actor.username, "practitioner");
+    assert_eq!(
+        page.page.expect("may see").person.details.family_name,
+        "Brightwater"
+    );
+    assert!(
+        open(t0 + 58 * min).await.is_some(),
+        "the page read at 29 minutes kept it alive"
+    );
+    assert!(
+        open(t0 + 89 * min).await.is_none(),
+        "31 idle minutes end it"
+    );
+
+    // Disabled since signing in: no page.
+    let token = signed_in().await;
+    execute_raw(
+        &app.db.store,
+        "UPDATE users SET disabled = TRUE WHERE username = 'practitioner'",
+    )
+    .await
+    .expect("disable");
+    let read = app
+        .core
+        .view_person_page_signed(&token, pid, &ctx, t0 + min, 50)
+        .await
+        .expect("read");
+    assert!(read.is_none(), "a disabled account's session opens nothing");
     app.finish().await;
 }
 
@@ -1371,6 +1467,7 @@ on_both_backends! {
     failed_logins_lock_the_account => super::lockout_story;
     forms_need_their_csrf_token => super::csrf_story;
     sessions_time_out => super::session_timeout_story;
+    person_page_reads_its_session => super::person_page_reads_its_session_story;
     session_timeout_loses_nothing_typed => super::timeout_keeps_typing_story;
     drafts_of_long_forms => super::drafts_story;
     json_api => super::api_story;
