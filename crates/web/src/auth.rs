@@ -209,6 +209,17 @@ impl PageReader {
     }
 }
 
+/// The request's session ([`SessionSlot::get`]); none outside the layer.
+async fn request_session(parts: &Parts) -> Result<Option<SessionCtx>, Response> {
+    match parts.extensions.get::<SessionSlot>() {
+        Some(slot) => slot
+            .get()
+            .await
+            .map_err(|e| PageError::from(e).into_response()),
+        None => Ok(None),
+    }
+}
+
 /// Where a request was going, its path and query (to come back to after
 /// signing in).
 fn target_of(parts: &Parts) -> String {
@@ -412,13 +423,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let session = match parts.extensions.get::<SessionSlot>() {
-            Some(slot) => slot
-                .get()
-                .await
-                .map_err(|e| PageError::from(e).into_response())?,
-            None => None,
-        };
+        let session = request_session(parts).await?;
         match session {
             Some(s) => Ok(SignedIn {
                 actor: s.info.actor,
@@ -487,13 +492,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Anyone {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let session = match parts.extensions.get::<SessionSlot>() {
-            Some(slot) => slot
-                .get()
-                .await
-                .map_err(|e| PageError::from(e).into_response())?,
-            None => None,
-        };
+        let session = request_session(parts).await?;
         Ok(Anyone {
             ctx: ctx_of(parts),
             now: OffsetDateTime::now_utc(),
