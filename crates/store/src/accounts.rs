@@ -145,13 +145,16 @@ pub struct SessionUser {
     pub user: UserRow,
 }
 
-impl SessionUser {
-    /// The row as read on the asking thread (see [`Store::session_user`]).
-    pub(crate) fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionUser> {
-        use crate::from_columns;
-        Ok(SessionUser {
-            session: from_columns!(
-                r,
+/// A [`SessionUser`] whose fields are each read by `$read!` from row `$r`
+/// (the session's from column 0, the user's from column 5, for a reader
+/// that reads by position): the fields named once for every way a session
+/// is read.
+macro_rules! session_user {
+    ($read:ident, $r:expr) => {
+        SessionUser {
+            session: $read!(
+                $r,
+                0,
                 SessionRow {
                     id_hash,
                     user_id,
@@ -160,8 +163,8 @@ impl SessionUser {
                     last_seen_at
                 }
             ),
-            user: from_columns!(
-                r,
+            user: $read!(
+                $r,
                 5,
                 UserRow {
                     id,
@@ -183,7 +186,15 @@ impl SessionUser {
                     workforce_lead
                 }
             ),
-        })
+        }
+    };
+}
+
+impl SessionUser {
+    /// The row as read on the asking thread (see [`Store::session_user`]).
+    pub(crate) fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionUser> {
+        use crate::from_columns;
+        Ok(session_user!(from_columns, r))
     }
 }
 
@@ -226,9 +237,10 @@ pub(crate) static SESSION_USER_SU: std::sync::LazyLock<String> = std::sync::Lazy
     )
 });
 
-/// Reads `$ty`'s named fields from a PostgreSQL row's columns `su_` + name.
+/// Reads `$ty`'s named fields from a PostgreSQL row's columns `su_` and
+/// the field's name (by name: `$first`, a position, is not needed).
 macro_rules! from_su {
-    ($r:expr, $ty:ident { $($field:ident),* $(,)? }) => {
+    ($r:expr, $first:expr, $ty:ident { $($field:ident),* $(,)? }) => {
         $ty {
             $($field: sqlx::Row::try_get($r, concat!("su_", stringify!($field)))?),*
         }
@@ -238,40 +250,7 @@ macro_rules! from_su {
 impl SessionUser {
     /// The session and user of a row that read [`SESSION_USER_SU`]'s columns.
     pub(crate) fn from_su(r: &sqlx::postgres::PgRow) -> sqlx::Result<SessionUser> {
-        Ok(SessionUser {
-            session: from_su!(
-                r,
-                SessionRow {
-                    id_hash,
-                    user_id,
-                    csrf_token,
-                    created_at,
-                    last_seen_at
-                }
-            ),
-            user: from_su!(
-                r,
-                UserRow {
-                    id,
-                    username,
-                    display_name,
-                    role,
-                    agency_id,
-                    agency_name,
-                    agency_is_owner,
-                    team_id,
-                    team_name,
-                    password_hash,
-                    failed_logins,
-                    locked_until,
-                    disabled,
-                    email,
-                    created_by,
-                    awaiting_approval,
-                    workforce_lead
-                }
-            ),
-        })
+        Ok(session_user!(from_su, r))
     }
 }
 
