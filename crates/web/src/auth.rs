@@ -199,13 +199,7 @@ impl PageReader {
     }
 
     fn user(&self, session: Option<SessionCtx>) -> Option<SignedIn> {
-        session.map(|s| SignedIn {
-            actor: s.info.actor,
-            csrf: s.info.csrf_token,
-            token: s.token,
-            ctx: self.ctx.clone(),
-            now: self.now,
-        })
+        session.map(|s| SignedIn::of(s, self.ctx.clone(), self.now))
     }
 }
 
@@ -423,16 +417,22 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let session = request_session(parts).await?;
-        match session {
-            Some(s) => Ok(SignedIn {
-                actor: s.info.actor,
-                csrf: s.info.csrf_token,
-                token: s.token,
-                ctx: ctx_of(parts),
-                now: OffsetDateTime::now_utc(),
-            }),
+        match request_session(parts).await? {
+            Some(s) => Ok(SignedIn::of(s, ctx_of(parts), OffsetDateTime::now_utc())),
             None => Err(sign_in(parts)),
+        }
+    }
+}
+
+impl SignedIn {
+    /// The user of session `s`, for a request with `ctx` at `now`.
+    fn of(s: SessionCtx, ctx: Ctx, now: OffsetDateTime) -> SignedIn {
+        SignedIn {
+            actor: s.info.actor,
+            csrf: s.info.csrf_token,
+            token: s.token,
+            ctx,
+            now,
         }
     }
 }
