@@ -570,35 +570,40 @@ async fn csrf_story(db: TestDb) {
     app.finish().await;
 }
 
-/// Sessions end after the idle timeout and after the absolute timeout.
-async fn session_timeout_story(db: TestDb) {
-    let app = TestApp::new(db).await;
-    let t0 = time::OffsetDateTime::now_utc();
-    let ctx = safeguard_core::Ctx::default();
-    let min = time::Duration::minutes(1);
-    let s = app
-        .core
+/// A session for `username` signed in at `at` through the core (no second
+/// factor): its token.
+async fn session_at(app: &TestApp, username: &str, at: time::OffsetDateTime) -> String {
+    app.core
         .login(
-            "manager",
+            username,
             safeguard_core::demo::DEMO_PASSWORD,
             "/",
-            &ctx,
-            t0,
+            &safeguard_core::Ctx::default(),
+            at,
         )
         .await
         .expect("login")
         .done()
-        .expect("no second factor");
+        .expect("no second factor")
+        .session_token
+}
+
+/// Sessions end after the idle timeout and after the absolute timeout.
+async fn session_timeout_story(db: TestDb) {
+    let app = TestApp::new(db).await;
+    let t0 = time::OffsetDateTime::now_utc();
+    let min = time::Duration::minutes(1);
+    let token = session_at(&app, "manager", t0).await;
     assert!(
         app.core
-            .session(&s.session_token, t0 + 29 * min)
+            .session(&token, t0 + 29 * min)
             .await
             .expect("q")
             .is_some()
     );
     assert!(
         app.core
-            .session(&s.session_token, t0 + 58 * min)
+            .session(&token, t0 + 58 * min)
             .await
             .expect("q")
             .is_some(),
@@ -606,40 +611,22 @@ async fn session_timeout_story(db: TestDb) {
     );
     assert!(
         app.core
-            .session(&s.session_token, t0 + 89 * min)
+            .session(&token, t0 + 89 * min)
             .await
             .expect("q")
             .is_none(),
         "31 idle minutes end it"
     );
 
-    let s = app
-        .core
-        .login(
-            "manager",
-            safeguard_core::demo::DEMO_PASSWORD,
-            "/",
-            &ctx,
-            t0,
-        )
-        .await
-        .expect("login")
-        .done()
-        .expect("no second factor");
+    let token = session_at(&app, "manager", t0).await;
     let mut t = t0;
     while t < t0 + time::Duration::hours(12) - 20 * min {
         t += 20 * min;
-        assert!(
-            app.core
-                .session(&s.session_token, t)
-                .await
-                .expect("q")
-                .is_some()
-        );
+        assert!(app.core.session(&token, t).await.expect("q").is_some());
     }
     assert!(
         app.core
-            .session(&s.session_token, t0 + time::Duration::hours(12) + min)
+            .session(&token, t0 + time::Duration::hours(12) + min)
             .await
             .expect("q")
             .is_none(),
@@ -686,22 +673,7 @@ async fn person_page_reads_its_session_story(db: TestDb) {
     let t0 = time::OffsetDateTime::now_utc();
     let (ctx, min) = (safeguard_core::Ctx::default(), time::Duration::minutes(1));
     let pid = ada.parse().expect("id");
-    let signed_in = || async {
-        app.core
-            .login(
-                "practitioner",
-                safeguard_core::demo::DEMO_PASSWORD,
-                "/",
-                &ctx,
-                t0,
-            )
-            .await
-            .expect("login")
-            .done()
-            .expect("no second factor")
-            .session_token
-    };
-    let token = signed_in().await;
+    let token = session_at(&app, "practitioner", t0).await;
     let open = |at: time::OffsetDateTime| {
         let token = token.clone();
         let ctx = ctx.clone();
@@ -728,7 +700,7 @@ async fn person_page_reads_its_session_story(db: TestDb) {
     );
 
     // Disabled since signing in: no page.
-    let token = signed_in().await;
+    let token = session_at(&app, "practitioner", t0).await;
     execute_raw(
         &app.db.store,
         "UPDATE users SET disabled = TRUE WHERE username = 'practitioner'",
