@@ -313,6 +313,89 @@ impl Flags {
     }
 }
 
+/// What the policy weighs about one person for any reader, as read with
+/// the whole page on PostgreSQL and held with it while the person's page
+/// mark and the directory's mark stand (decision 0029): the reader's facts
+/// then come from here ([`PersonAccess::facts_for`]), and agree with
+/// [`Store::flags_sql`]'s for every reader.
+#[derive(Clone, Debug)]
+pub(crate) struct PersonAccess {
+    created_by: Option<String>,
+    merged_into: Option<String>,
+    restriction_contact: Option<String>,
+    /// Who leads an enquiry about the person.
+    leads: Vec<String>,
+    /// Who is on the restriction's access list.
+    access_list: Vec<String>,
+    /// Break-glass openings unexpired when read: who, and until when (ms).
+    break_glass: Vec<(String, i64)>,
+    /// The holding teams' ids, each once, in order.
+    holding_teams: Vec<String>,
+}
+
+/// [`PersonAccess`] as read, its lists as JSON arrays (see
+/// [`Store::access_sql`]).
+#[derive(FromRow)]
+pub(crate) struct AccessRow {
+    access_created_by: Option<String>,
+    merged_into: Option<String>,
+    restriction_contact: Option<String>,
+    access_leads: String,
+    access_list: String,
+    access_break_glass: String,
+    holders: String,
+}
+
+/// A break-glass opening as [`Store::access_sql`] lists it.
+#[derive(serde::Deserialize)]
+struct OpeningRow {
+    user_id: String,
+    expires_at: i64,
+}
+
+impl AccessRow {
+    /// The facts as held, the lists parsed.
+    pub(crate) fn into_access(self) -> Result<PersonAccess> {
+        let mut teams: Vec<TeamRow> = crate::from_json(&self.holders)?;
+        teams.sort_by(|a, b| a.id.cmp(&b.id));
+        teams.dedup_by(|a, b| a.id == b.id);
+        let openings: Vec<OpeningRow> = crate::from_json(&self.access_break_glass)?;
+        Ok(PersonAccess {
+            created_by: self.access_created_by,
+            merged_into: self.merged_into,
+            restriction_contact: self.restriction_contact,
+            leads: crate::from_json(&self.access_leads)?,
+            access_list: crate::from_json(&self.access_list)?,
+            break_glass: openings
+                .into_iter()
+                .map(|o| (o.user_id, o.expires_at))
+                .collect(),
+            holding_teams: teams.into_iter().map(|t| t.id).collect(),
+        })
+    }
+}
+
+impl PersonAccess {
+    /// What the policy weighs for `user` at `now` (ms): what
+    /// [`Store::flags_sql`] reads for them.
+    pub(crate) fn facts_for(&self, user: &str, now: i64) -> CaseFactsRow {
+        let has = |list: &[String]| list.iter().any(|u| u == user);
+        CaseFactsRow {
+            holding_teams: self.holding_teams.clone(),
+            allocated: has(&self.leads),
+            restricted: self.restriction_contact.is_some(),
+            on_access_list: has(&self.access_list),
+            break_glass: self
+                .break_glass
+                .iter()
+                .any(|(u, until)| u == user && *until > now),
+            created: self.created_by.as_deref() == Some(user),
+            missing: false,
+            merged_into: self.merged_into.clone(),
+        }
+    }
+}
+
 /// A team that holds a case.
 #[derive(serde::Deserialize)]
 struct TeamRow {
@@ -338,6 +421,25 @@ impl Store {
              COALESCE(p.created_by = {user}, FALSE) AS created, \
              (SELECT contact FROM person_restrictions WHERE person_id = p.id) AS restriction_contact, \
              p.merged_into, {holders} AS holders"
+        )
+    }
+
+    /// The columns of [`AccessRow`] for the person `p` (a `people` row so
+    /// named in the statement), break-glass openings unexpired at the time
+    /// bound at `now`: the facts for every reader at once, to hold with the
+    /// page (PostgreSQL; see [`PersonAccess`]).
+    pub(crate) fn access_sql(&self, now: &str) -> String {
+        let holders = self.json_rows("id, name", &[], &holding_from(), "");
+        format!(
+            "p.created_by AS access_created_by, p.merged_into, \
+             (SELECT contact FROM person_restrictions WHERE person_id = p.id) AS restriction_contact, \
+             (SELECT COALESCE(json_agg(lead_user_id), '[]')::text FROM enquiries \
+              WHERE person_id = p.id AND lead_user_id IS NOT NULL) AS access_leads, \
+             (SELECT COALESCE(json_agg(user_id), '[]')::text FROM restriction_access \
+              WHERE person_id = p.id) AS access_list, \
+             (SELECT COALESCE(json_agg(json_build_object('user_id', user_id, 'expires_at', expires_at)), '[]')::text \
+              FROM break_glass WHERE person_id = p.id AND expires_at > {now}) AS access_break_glass, \
+             {holders} AS holders"
         )
     }
 

@@ -11,7 +11,7 @@ use time::Date;
 
 use crate::{Result, Store, StoreError, Tx, on_db, on_tx};
 
-#[derive(FromRow)]
+#[derive(Clone, FromRow)]
 struct PersonRow {
     id: String,
     version: i64,
@@ -84,13 +84,24 @@ struct FlaggedPageRow {
     page: PageRow,
 }
 
-/// [`FlaggedPageRow`] with the person's page mark (PostgreSQL, see
-/// [`PageCache`]), with or without the parts that follow the mark.
+/// PostgreSQL: the whole page with what the policy weighs about the
+/// person for any reader, and the marks it was read at (see [`PageCache`]).
 #[derive(FromRow)]
-struct MarkedPageRow {
+struct WholePageRow {
     #[sqlx(flatten)]
-    row: FlaggedPageRow,
+    access: crate::access::AccessRow,
+    #[sqlx(flatten)]
+    page: PageRow,
+    #[sqlx(flatten)]
+    marks: Marks,
+}
+
+/// PostgreSQL: a person's page mark and the directory's (see
+/// [`PageCache`]).
+#[derive(Clone, Copy, Debug, FromRow, PartialEq, Eq)]
+struct Marks {
     page_mark: i64,
+    directory_mark: i64,
 }
 
 /// The parts of recently opened people's pages that change only as other
@@ -100,13 +111,22 @@ struct MarkedPageRow {
 /// whenever one of those rows is added, changed or removed (triggers,
 /// migration 0043), and a reader's page reads the mark with the record and
 /// the reader's access flags, and the parts only when the mark is not the
-/// one held (on PostgreSQL by the page's whole statement after one without
-/// the parts; on SQLite's asking thread in the page's read transaction): a
+/// one held (on SQLite's asking thread in the page's read transaction): a
 /// page opened again unchanged reads the record, the flags and the holding
-/// teams, not its parts. The parts are the same for every reader (the flags
-/// are always read afresh and weighed before anything is shown). At most
+/// teams, not its parts (decision 0027).
+///
+/// On PostgreSQL the mark follows the rest of the page too (the record, its
+/// other names and key people) and what the access policy weighs about the
+/// person for any reader (the restriction and its access list, break-glass
+/// openings, who decided a concern about them), and a mark for the whole
+/// directory follows users moving team (migration 0044). The whole page is
+/// held with those facts, and an opening reads only who is asking and the
+/// two marks; the reader's facts are then worked out from what is held
+/// ([`crate::access::PersonAccess::facts_for`]), as the database would,
+/// and weighed before anything is shown (decision 0029).
+///
+/// What is held is the same for every reader. At most
 /// [`PAGE_CACHE_PEOPLE`] people, the least recently opened let go first.
-/// See decision 0027.
 #[derive(Debug, Default)]
 pub(crate) struct PageCache {
     entries: std::collections::HashMap<String, HeldParts>,
@@ -128,6 +148,28 @@ struct HeldParts {
     recent_limit: i64,
     used: u64,
     parts: Follows,
+    /// PostgreSQL: the rest of the page, held with it (decision 0029).
+    whole: Option<Box<HeldWhole>>,
+}
+
+/// PostgreSQL: what a page holds beyond [`Follows`]: the record, its other
+/// names and key people and what the policy weighs about the person, as
+/// read at the directory's mark `directory_mark` (see [`PageCache`]).
+#[derive(Clone)]
+struct HeldWhole {
+    directory_mark: i64,
+    person: PersonRow,
+    parts: Vec<PartRow>,
+    access: crate::access::PersonAccess,
+}
+
+/// Only the mark: what is held is personal data, never for a log.
+impl std::fmt::Debug for HeldWhole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HeldWhole")
+            .field("directory_mark", &self.directory_mark)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PageCache {
@@ -156,6 +198,57 @@ impl PageCache {
         true
     }
 
+    /// PostgreSQL: the whole page of `person` and what the policy weighs
+    /// about them, if held at `marks` with `limit` latest entries.
+    fn fill_whole(
+        &mut self,
+        person: &str,
+        marks: Marks,
+        limit: i64,
+    ) -> Option<(crate::access::PersonAccess, PageParts)> {
+        self.tick += 1;
+        let tick = self.tick;
+        let h = self.entries.get_mut(person)?;
+        let whole = h.whole.as_ref()?;
+        if h.mark != marks.page_mark
+            || whole.directory_mark != marks.directory_mark
+            || h.recent_limit != limit
+        {
+            return None;
+        }
+        h.used = tick;
+        self.hits += 1;
+        Some((
+            whole.access.clone(),
+            PageParts {
+                person: whole.person.clone(),
+                parts: whole.parts.clone(),
+                follows: h.parts.clone(),
+            },
+        ))
+    }
+
+    /// PostgreSQL: holds the whole page of `person` and what the policy
+    /// weighs about them, as read at `marks`.
+    fn hold_whole(
+        &mut self,
+        person: &str,
+        marks: Marks,
+        limit: i64,
+        access: &crate::access::PersonAccess,
+        page: &PageParts,
+    ) {
+        self.hold(person, marks.page_mark, limit, page);
+        if let Some(h) = self.entries.get_mut(person) {
+            h.whole = Some(Box::new(HeldWhole {
+                directory_mark: marks.directory_mark,
+                person: page.person.clone(),
+                parts: page.parts.clone(),
+                access: access.clone(),
+            }));
+        }
+    }
+
     /// Holds `parts` of `person` as read at `mark`.
     fn hold(&mut self, person: &str, mark: i64, limit: i64, parts: &PageParts) {
         self.tick += 1;
@@ -176,6 +269,7 @@ impl PageCache {
                 recent_limit: limit,
                 used: self.tick,
                 parts: parts.follows.clone(),
+                whole: None,
             },
         );
     }
@@ -277,6 +371,11 @@ const ENQUIRIES_ORDER: &str = "created_at DESC, id";
 const ALERTS_FROM: &str =
     "pattern_alerts WHERE subject_id = $1 AND subject_kind IN ('person', 'alleged')";
 const ALERTS_ORDER: &str = "raised_at DESC, id";
+
+/// PostgreSQL: person `$1`'s page mark (0 with no row) and the directory's
+/// mark, as [`Marks`] names them (migrations 0043 and 0044).
+const MARKS: &str = "COALESCE((SELECT mark FROM person_page_marks WHERE person_id = $1), 0) \
+    AS page_mark, (SELECT mark FROM directory_marks) AS directory_mark";
 
 /// The statements of [`page_lite`], built once.
 struct LiteSql {
@@ -475,22 +574,23 @@ pub(crate) struct PageForSql {
     pool: String,
     /// A pool: the record alone with the flags (user `$2`, time `$3`).
     pool_record: String,
-    /// PostgreSQL: [`PageForSql::pool`] with the person's page mark (see
-    /// [`PageCache`]).
-    pool_marked: String,
-    /// PostgreSQL: [`PageForSql::pool_record`] with the person's page mark:
-    /// what an opening reads while the server holds the rest.
-    pool_held: String,
-    /// PostgreSQL: [`PageForSql::pool_held`] for the user of the session
-    /// whose hash is `$2` (time `$3`), with that session and user as
-    /// [`crate::accounts::SESSION_USER_SU`] names them.
-    pool_session_held: String,
+    /// PostgreSQL: the whole page (`$2` latest entries) with what the
+    /// policy weighs about the person for any reader (time `$3`) and the
+    /// marks it is read at, to hold (see [`PageCache`]).
+    pool_whole: String,
+    /// PostgreSQL: person `$1`'s page mark and the directory's: what an
+    /// opening reads while the server holds the page at those marks.
+    pool_marks: String,
+    /// PostgreSQL: [`PageForSql::pool_marks`] with the session whose hash
+    /// is `$2` and its user, as [`crate::accounts::SESSION_USER_SU`] names
+    /// them.
+    pool_session_marks: String,
 }
 
 /// The page and the reader's facts from what one read returned.
-fn reader(flags: crate::access::Flags, page: PageParts) -> Result<PageForReader> {
+fn reader(facts: crate::access::CaseFactsRow, page: PageParts) -> Result<PageForReader> {
     Ok(PageForReader {
-        facts: flags.into_facts()?.facts,
+        facts,
         page: Some(page.into_page()?),
     })
 }
@@ -543,7 +643,7 @@ impl PersonRow {
 }
 
 /// An other name (no relationship) or a key person, read together.
-#[derive(serde::Deserialize)]
+#[derive(Clone, serde::Deserialize)]
 struct PartRow {
     name: String,
     relationship: Option<String>,
@@ -802,7 +902,9 @@ impl Store {
         let held = Some(&self.shared.page_cache);
         let inline = self.inline(|c| page_lite(c, &id, recent, held, record));
         let read = match (inline, recent, &self.db) {
-            (Some(read), ..) => read?,
+            (Some(read), ..) => read?
+                .map(|(flags, page)| Ok::<_, StoreError>((flags.into_facts()?.facts, page)))
+                .transpose()?,
             (None, Some(n), crate::Db::Postgres(_)) => {
                 self.page_marked(sql, &id, n, user_id, now).await?
             }
@@ -817,11 +919,13 @@ impl Store {
                     .fetch_optional(c)
                     .await
                 })?;
-                row.map(|r| Ok::<_, StoreError>((r.flags, r.page.into_parts()?)))
-                    .transpose()?
+                row.map(|r| {
+                    Ok::<_, StoreError>((r.flags.into_facts()?.facts, r.page.into_parts()?))
+                })
+                .transpose()?
             }
         };
-        let Some((flags, page)) = read else {
+        let Some((facts, page)) = read else {
             return Ok(PageForReader {
                 facts: crate::access::CaseFactsRow {
                     missing: true,
@@ -830,7 +934,7 @@ impl Store {
                 page: None,
             });
         };
-        reader(flags, page)
+        reader(facts, page)
     }
 
     /// [`Store::person_page_for`]'s statements, built at first use.
@@ -842,18 +946,17 @@ impl Store {
             ),
             pool: self.page_sql(true, Some(("$3", "$4"))),
             pool_record: self.page_sql(false, Some(("$2", "$3"))),
-            pool_marked: self.marked_sql(true, ("$3", "$4")),
-            pool_held: self.marked_sql(false, ("$2", "$3")),
-            pool_session_held: match self.db {
-                crate::Db::Postgres(_) => format!(
-                    "SELECT su.*, {} FROM ({}) su CROSS JOIN people p WHERE p.id = $1",
-                    self.page_sql_marked(false, Some(("su.su_user_id", "$3")), true)
-                        .trim_start_matches("SELECT ")
-                        .trim_end_matches(" FROM people p WHERE p.id = $1"),
-                    *crate::accounts::SESSION_USER_SU
-                ),
+            pool_whole: match self.db {
+                crate::Db::Postgres(_) => {
+                    self.page_sql_with(true, Some(&self.access_sql("$3")), true)
+                }
                 crate::Db::Sqlite(_) => String::new(),
             },
+            pool_marks: format!("SELECT {MARKS}"),
+            pool_session_marks: format!(
+                "SELECT su.*, {MARKS} FROM ({}) su",
+                *crate::accounts::SESSION_USER_SU
+            ),
         })
     }
 
@@ -913,16 +1016,14 @@ impl Store {
                     return Ok(None);
                 };
                 return read?
-                    .map(|((su, flags), page)| Ok((su, reader(flags, page)?)))
+                    .map(|((su, flags), page)| Ok((su, reader(flags.into_facts()?.facts, page)?)))
                     .transpose();
             }
         };
-        let held = crate::audit::lock(&self.shared.page_cache).mark(&id, recent);
         let mut conn = self.warm().take(pool).await?;
-        let row = sqlx::query(&sql.pool_session_held)
+        let row = sqlx::query(&sql.pool_session_marks)
             .bind(&id)
             .bind(session_hash)
-            .bind(now)
             .fetch_optional(&mut *conn)
             .await?;
         self.warm().keep(conn);
@@ -930,26 +1031,25 @@ impl Store {
             return Ok(None);
         };
         let su = crate::accounts::SessionUser::from_su(&row)?;
-        let marked = MarkedPageRow::from_row(&row)?;
-        if held >= 0
-            && let Some((flags, page)) = self.fill_held(&id, recent, held, marked)?
-        {
-            return Ok(Some((su, reader(flags, page)?)));
-        }
-        let whole = self.read_whole(sql, &id, recent, &su.user.id, now).await?;
-        whole
-            .map(|(flags, page)| Ok((su, reader(flags, page)?)))
-            .transpose()
+        let marks = Marks::from_row(&row)?;
+        let held = crate::audit::lock(&self.shared.page_cache).fill_whole(&id, marks, recent);
+        let read = match held {
+            Some(read) => Some(read),
+            None => self.read_whole(sql, &id, recent, now).await?,
+        };
+        let Some((access, page)) = read else {
+            return Ok(None);
+        };
+        let facts = access.facts_for(&su.user.id, now);
+        Ok(Some((su, reader(facts, page)?)))
     }
 
     /// PostgreSQL: [`Store::person_page_for`]'s page with `n` latest
-    /// entries, its parts from the server's [`PageCache`] when the person's
-    /// page mark has not moved since they were read, else from the
-    /// database (and then held). While parts are held, the record, the
-    /// reader's flags and the mark are read first by a statement without
-    /// the parts, and the whole page only when the mark has moved:
-    /// PostgreSQL sets up a statement's whole plan at every run, whether
-    /// its parts are read or not (decision 0027).
+    /// entries, and the reader's facts, from the server's [`PageCache`]
+    /// when the person's page mark and the directory's have not moved
+    /// since the page was read whole, else read whole (and then held).
+    /// While a page is held, an opening reads only the two marks: one
+    /// small statement, not the page's (decision 0029).
     async fn page_marked(
         &self,
         sql: &PageForSql,
@@ -957,88 +1057,51 @@ impl Store {
         n: i64,
         user_id: &str,
         now: i64,
-    ) -> Result<Option<(crate::access::Flags, PageParts)>> {
+    ) -> Result<Option<(crate::access::CaseFactsRow, PageParts)>> {
         let held = crate::audit::lock(&self.shared.page_cache).mark(id, n);
+        let mut read = None;
         if held >= 0 {
-            let row = self.marked_row(&sql.pool_held, id, None, user_id, now);
-            let Some(row) = row.await? else {
-                return Ok(None);
-            };
-            if let Some(read) = self.fill_held(id, n, held, row)? {
-                return Ok(Some(read));
-            }
+            let marks: Marks = crate::on_warm!(self, |c| sqlx::query_as(&sql.pool_marks)
+                .bind(id)
+                .fetch_one(c)
+                .await)?;
+            read = crate::audit::lock(&self.shared.page_cache).fill_whole(id, marks, n);
         }
-        self.read_whole(sql, id, n, user_id, now).await
-    }
-
-    /// PostgreSQL: the page of a statement without the parts that follow
-    /// the mark (`row`), with those parts the server holds for person `id`
-    /// at mark `held`, when the row's mark is still `held`; `None` when it
-    /// has moved (or the parts were let go of, or read again by another
-    /// opening, since this one began): the caller reads the whole page.
-    fn fill_held(
-        &self,
-        id: &str,
-        n: i64,
-        held: i64,
-        row: MarkedPageRow,
-    ) -> Result<Option<(crate::access::Flags, PageParts)>> {
-        let MarkedPageRow { row, page_mark } = row;
-        if page_mark != held {
-            return Ok(None);
+        if read.is_none() {
+            read = self.read_whole(sql, id, n, now).await?;
         }
-        let FlaggedPageRow { flags, page } = row;
-        let mut parts = PageParts {
-            parts: crate::from_json(&page.parts)?,
-            person: page.person,
-            follows: Follows::default(),
-        };
-        let filled = crate::audit::lock(&self.shared.page_cache).fill(id, page_mark, n, &mut parts);
-        Ok(filled.then_some((flags, parts)))
+        Ok(read.map(|(access, page)| (access.facts_for(user_id, now), page)))
     }
 
     /// PostgreSQL: the whole page of person `id` with `n` latest entries,
-    /// and the reader's flags, by [`PageForSql::pool_marked`]; its parts
-    /// are then held at the mark read with them.
+    /// and what the policy weighs about the person for any reader at `now`,
+    /// by [`PageForSql::pool_whole`]; both are then held at the marks read
+    /// with them.
     async fn read_whole(
         &self,
         sql: &PageForSql,
         id: &str,
         n: i64,
-        user_id: &str,
         now: i64,
-    ) -> Result<Option<(crate::access::Flags, PageParts)>> {
-        let row = self.marked_row(&sql.pool_marked, id, Some(n), user_id, now);
-        let Some(MarkedPageRow { row, page_mark }) = row.await? else {
-            return Ok(None);
-        };
-        let FlaggedPageRow { flags, page } = row;
-        let parts = page.into_parts()?;
-        crate::audit::lock(&self.shared.page_cache).hold(id, page_mark, n, &parts);
-        Ok(Some((flags, parts)))
-    }
-
-    /// PostgreSQL: one of [`PageForSql`]'s marked statements for person
-    /// `id`, with `n` latest entries bound second when it reads them.
-    async fn marked_row(
-        &self,
-        sql: &str,
-        id: &str,
-        n: Option<i64>,
-        user_id: &str,
-        now: i64,
-    ) -> Result<Option<MarkedPageRow>> {
-        Ok(crate::on_warm!(self, |c| {
-            let q = sqlx::query_as(sql).bind(id);
-            match n {
-                Some(n) => q.bind(n),
-                None => q,
-            }
-            .bind(user_id)
+    ) -> Result<Option<(crate::access::PersonAccess, PageParts)>> {
+        let row: Option<WholePageRow> = crate::on_warm!(self, |c| sqlx::query_as(&sql.pool_whole)
+            .bind(id)
+            .bind(n)
             .bind(now)
             .fetch_optional(c)
-            .await
-        })?)
+            .await)?;
+        let Some(WholePageRow {
+            access,
+            page,
+            marks,
+        }) = row
+        else {
+            return Ok(None);
+        };
+        let access = access.into_access()?;
+        let parts = page.into_parts()?;
+        crate::audit::lock(&self.shared.page_cache).hold_whole(id, marks, n, &access, &parts);
+        Ok(Some((access, parts)))
     }
 
     /// [`Store::person_page`]'s one statement for a pool: the record with
@@ -1047,22 +1110,14 @@ impl Store {
     /// flags for the user and time those placeholders name (see
     /// [`Store::person_page_for`]).
     fn page_sql(&self, more: bool, flags: Option<(&str, &str)>) -> String {
-        self.page_sql_marked(more, flags, false)
+        let flags = flags.map(|(user, now)| self.flags_sql(user, now));
+        self.page_sql_with(more, flags.as_deref(), false)
     }
 
-    /// PostgreSQL: [`Store::page_sql`] with the reader's flags and the
-    /// person's page mark; nothing on SQLite, which reads its mark on the
-    /// asking thread ([`page_lite`]).
-    fn marked_sql(&self, more: bool, flags: (&str, &str)) -> String {
-        match self.db {
-            crate::Db::Postgres(_) => self.page_sql_marked(more, Some(flags), true),
-            crate::Db::Sqlite(_) => String::new(),
-        }
-    }
-
-    /// [`Store::page_sql`], and with `marked`, the person's page mark as
-    /// `page_mark` (see [`PageCache`]).
-    fn page_sql_marked(&self, more: bool, flags: Option<(&str, &str)>, marked: bool) -> String {
+    /// [`Store::page_sql`] with `beside` (columns of `p`) after the
+    /// record's columns, and with `marked`, the person's page mark and the
+    /// directory's ([`MARKS`]; PostgreSQL only, see [`PageCache`]).
+    fn page_sql_with(&self, more: bool, beside: Option<&str>, marked: bool) -> String {
         let parts = self.json_rows(PART_COLUMNS, &[], PARTS_FROM, PARTS_ORDER);
         let more = if more {
             format!(
@@ -1091,18 +1146,14 @@ impl Store {
         } else {
             String::new()
         };
-        let flags = match flags {
-            Some((user, now)) => format!(", {}", self.flags_sql(user, now)),
-            None => String::new(),
-        };
-        let mark = if marked {
-            ", COALESCE((SELECT mark FROM person_page_marks WHERE person_id = p.id), 0) \
-             AS page_mark"
+        let beside = beside.map(|b| format!(", {b}")).unwrap_or_default();
+        let marks = if marked {
+            format!(", {MARKS}")
         } else {
-            ""
+            String::new()
         };
         format!(
-            "SELECT {PERSON_COLUMNS}{flags}, {parts} AS parts{more}{mark} \
+            "SELECT {PERSON_COLUMNS}{beside}, {parts} AS parts{more}{marks} \
              FROM people p WHERE p.id = $1"
         )
     }

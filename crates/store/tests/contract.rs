@@ -1175,6 +1175,65 @@ async fn person_page_for_story(db: TestDb) {
     let expired = page_for_agrees(store, id, "u1", 100).await;
     assert!(!expired.facts.break_glass);
 
+    // Who holds the person, as held with the page between openings: a
+    // colleague moved into another team holds nothing until they decide a
+    // concern about the person; the maker moved to that team takes the
+    // first team's holding with them.
+    execute_raw(
+        store,
+        "INSERT INTO teams (id, agency_id, name) VALUES ('t2', 'a1', 'Duty')",
+    )
+    .await
+    .expect("team");
+    execute_raw(store, "UPDATE users SET team_id = 't2' WHERE id = 'u2'")
+        .await
+        .expect("moved");
+    let held = page_for_agrees(store, id, "u2", 50).await;
+    assert_eq!(held.facts.holding_teams, vec!["t1".to_string()]);
+    let (row, mut adults) = concern("c-held", 1);
+    adults[0].person_id = Some(pid.clone());
+    store
+        .store_concern(&store.reserve(), row, adults, event(2, "create", "c-held"))
+        .await
+        .expect("concern");
+    execute_raw(
+        store,
+        "INSERT INTO triage_decisions (concern_id, decided_at, decided_by, needs, needs_evidence, \
+         abuse, abuse_evidence, unable, unable_evidence, outcome, reasons) \
+         VALUES ('c-held', 60, 'u2', 'yes', 'Seen', 'yes', 'Seen', 'yes', 'Seen', 'enquiry', 'Met')",
+    )
+    .await
+    .expect("decided");
+    let decided = page_for_agrees(store, id, "u2", 50).await;
+    assert_eq!(
+        decided.facts.holding_teams,
+        vec!["t1".to_string(), "t2".to_string()]
+    );
+    execute_raw(store, "UPDATE users SET team_id = 't2' WHERE id = 'u1'")
+        .await
+        .expect("moved");
+    let moved = page_for_agrees(store, id, "u2", 50).await;
+    assert_eq!(moved.facts.holding_teams, vec!["t2".to_string()]);
+    // The record, and then its other names, edited between openings.
+    execute_raw(
+        store,
+        &format!("UPDATE people SET given_name = 'Adaeze' WHERE id = '{pid}'"),
+    )
+    .await
+    .expect("edited");
+    let edited = page_for_agrees(store, id, "u1", 50).await.page;
+    assert_eq!(edited.expect("page").person.details.given_name, "Adaeze");
+    execute_raw(
+        store,
+        &format!(
+            "UPDATE person_other_names SET name = 'Dee' WHERE person_id = '{pid}' AND position = 0"
+        ),
+    )
+    .await
+    .expect("other name");
+    let renamed = page_for_agrees(store, id, "u1", 50).await.page;
+    assert_eq!(renamed.expect("page").person.details.other_names[0], "Dee");
+
     execute_raw(
         store,
         &format!("UPDATE people SET merged_into = '{pid}' WHERE id = '{mid}'"),
