@@ -314,7 +314,7 @@ impl Flags {
 }
 
 /// What the policy weighs about one person for any reader, as read with
-/// the whole page on PostgreSQL and held with it while the person's page
+/// the whole page and held with it while the person's page
 /// mark and the directory's mark stand (decision 0029): the reader's facts
 /// then come from here ([`PersonAccess::facts_for`]), and agree with
 /// [`Store::flags_sql`]'s for every reader.
@@ -354,6 +354,23 @@ struct OpeningRow {
 }
 
 impl AccessRow {
+    /// The columns as read on the asking thread, from column `first` on.
+    pub(crate) fn from_lite(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<AccessRow> {
+        Ok(crate::from_columns!(
+            r,
+            first,
+            AccessRow {
+                access_created_by,
+                merged_into,
+                restriction_contact,
+                access_leads,
+                access_list,
+                access_break_glass,
+                holders
+            }
+        ))
+    }
+
     /// The facts as held, the lists parsed.
     pub(crate) fn into_access(self) -> Result<PersonAccess> {
         let mut teams: Vec<TeamRow> = crate::from_json(&self.holders)?;
@@ -427,9 +444,22 @@ impl Store {
     /// The columns of [`AccessRow`] for the person `p` (a `people` row so
     /// named in the statement), break-glass openings unexpired at the time
     /// bound at `now`: the facts for every reader at once, to hold with the
-    /// page (PostgreSQL; see [`PersonAccess`]).
+    /// page (see [`PersonAccess`]).
     pub(crate) fn access_sql(&self, now: &str) -> String {
         let holders = self.json_rows("id, name", &[], &holding_from(), "");
+        if let crate::Db::Sqlite(_) = self.db {
+            return format!(
+                "p.created_by AS access_created_by, p.merged_into, \
+                 (SELECT contact FROM person_restrictions WHERE person_id = p.id) AS restriction_contact, \
+                 (SELECT json_group_array(lead_user_id) FROM enquiries \
+                  WHERE person_id = p.id AND lead_user_id IS NOT NULL) AS access_leads, \
+                 (SELECT json_group_array(user_id) FROM restriction_access \
+                  WHERE person_id = p.id) AS access_list, \
+                 (SELECT json_group_array(json_object('user_id', user_id, 'expires_at', expires_at)) \
+                  FROM break_glass WHERE person_id = p.id AND expires_at > {now}) AS access_break_glass, \
+                 {holders} AS holders"
+            );
+        }
         format!(
             "p.created_by AS access_created_by, p.merged_into, \
              (SELECT contact FROM person_restrictions WHERE person_id = p.id) AS restriction_contact, \

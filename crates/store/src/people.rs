@@ -96,7 +96,7 @@ struct WholePageRow {
     marks: Marks,
 }
 
-/// PostgreSQL: a person's page mark and the directory's (see
+/// A person's page mark and the directory's (see
 /// [`PageCache`]).
 #[derive(Clone, Copy, Debug, FromRow, PartialEq, Eq)]
 struct Marks {
@@ -104,26 +104,37 @@ struct Marks {
     directory_mark: i64,
 }
 
-/// The parts of recently opened people's pages that change only as other
-/// tables are written (merges, the latest chronology entries and their
-/// count, enquiries, alerts), each kept with the person's page mark it was
-/// read at. The database draws a new mark, in the same transaction,
-/// whenever one of those rows is added, changed or removed (triggers,
-/// migration 0043), and a reader's page reads the mark with the record and
-/// the reader's access flags, and the parts only when the mark is not the
-/// one held (on SQLite's asking thread in the page's read transaction): a
-/// page opened again unchanged reads the record, the flags and the holding
-/// teams, not its parts (decision 0027).
+impl Marks {
+    /// The marks as read on the asking thread (SQLite).
+    fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Marks> {
+        Ok(crate::from_columns!(
+            r,
+            Marks {
+                page_mark,
+                directory_mark
+            }
+        ))
+    }
+}
+
+/// Recently opened people's pages, each kept with the person's page mark
+/// it was read at. The database draws a new mark, in the same
+/// transaction, whenever anything the page shows is added, changed or
+/// removed (the record, its other names and key people, merges, the latest
+/// chronology entries and their count, enquiries, alerts), and whenever
+/// what the access policy weighs about the person changes (the
+/// restriction and its access list, break-glass openings, who decided a
+/// concern about them); and a mark for the whole directory whenever a user
+/// moves team (triggers, migrations 0043 and 0044).
 ///
-/// On PostgreSQL the mark follows the rest of the page too (the record, its
-/// other names and key people) and what the access policy weighs about the
-/// person for any reader (the restriction and its access list, break-glass
-/// openings, who decided a concern about them), and a mark for the whole
-/// directory follows users moving team (migration 0044). The whole page is
-/// held with those facts, and an opening reads only who is asking and the
-/// two marks; the reader's facts are then worked out from what is held
+/// The page is held whole with the facts the policy weighs for every
+/// reader, and an opening reads only who is asking and the two marks: the
+/// reader's facts are then worked out from what is held
 /// ([`crate::access::PersonAccess::facts_for`]), as the database would,
-/// and weighed before anything is shown (decision 0029).
+/// and weighed before anything is shown (decision 0029). When the marks
+/// have moved the page is read whole again; on SQLite the parts that
+/// follow the chronology and the rest (merges, enquiries, alerts) come from
+/// here still when only the directory's mark moved (decision 0027).
 ///
 /// What is held is the same for every reader. At most
 /// [`PAGE_CACHE_PEOPLE`] people, the least recently opened let go first.
@@ -148,11 +159,11 @@ struct HeldParts {
     recent_limit: i64,
     used: u64,
     parts: Follows,
-    /// PostgreSQL: the rest of the page, held with it (decision 0029).
+    /// The rest of the page, held with it (decision 0029).
     whole: Option<Box<HeldWhole>>,
 }
 
-/// PostgreSQL: what a page holds beyond [`Follows`]: the record, its other
+/// What a page holds beyond [`Follows`]: the record, its other
 /// names and key people and what the policy weighs about the person, as
 /// read at the directory's mark `directory_mark` (see [`PageCache`]).
 #[derive(Clone)]
@@ -198,8 +209,16 @@ impl PageCache {
         true
     }
 
-    /// PostgreSQL: the whole page of `person` and what the policy weighs
-    /// about them, if held at `marks` with `limit` latest entries.
+    /// Whether the whole page of `person` is held with `limit` latest
+    /// entries, at whatever marks.
+    fn holds_whole(&self, person: &str, limit: i64) -> bool {
+        self.entries
+            .get(person)
+            .is_some_and(|h| h.whole.is_some() && h.recent_limit == limit)
+    }
+
+    /// The whole page of `person` and what the policy weighs about them,
+    /// if held at `marks` with `limit` latest entries.
     fn fill_whole(
         &mut self,
         person: &str,
@@ -228,8 +247,8 @@ impl PageCache {
         ))
     }
 
-    /// PostgreSQL: holds the whole page of `person` and what the policy
-    /// weighs about them, as read at `marks`.
+    /// Holds the whole page of `person` and what the policy weighs about
+    /// them, as read at `marks`.
     fn hold_whole(
         &mut self,
         person: &str,
@@ -372,7 +391,7 @@ const ALERTS_FROM: &str =
     "pattern_alerts WHERE subject_id = $1 AND subject_kind IN ('person', 'alleged')";
 const ALERTS_ORDER: &str = "raised_at DESC, id";
 
-/// PostgreSQL: person `$1`'s page mark (0 with no row) and the directory's
+/// Person `$1`'s page mark (0 with no row) and the directory's
 /// mark, as [`Marks`] names them (migrations 0043 and 0044).
 const MARKS: &str = "COALESCE((SELECT mark FROM person_page_marks WHERE person_id = $1), 0) \
     AS page_mark, (SELECT mark FROM directory_marks) AS directory_mark";
@@ -412,8 +431,7 @@ static LITE_SQL: std::sync::LazyLock<LiteSql> = std::sync::LazyLock::new(|| {
             ENQUIRIES_ORDER,
         ),
         alerts: rows(crate::patterns::ALERT_COLUMNS, ALERTS_FROM, ALERTS_ORDER),
-        mark: "SELECT COALESCE((SELECT mark FROM person_page_marks WHERE person_id = $1), 0)"
-            .to_string(),
+        mark: format!("SELECT {MARKS}").to_string(),
     }
 });
 
@@ -436,7 +454,7 @@ fn page_lite<F>(
     recent: Option<i64>,
     held: Option<&std::sync::Mutex<PageCache>>,
     record: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<Option<(PersonRow, F)>>,
-) -> rusqlite::Result<Option<(F, PageParts)>> {
+) -> rusqlite::Result<Option<(F, PageParts, Option<Marks>)>> {
     use crate::concerns::RecentEntry;
     use crate::enquiries::EnquiryRow;
     use crate::from_columns;
@@ -468,14 +486,14 @@ fn page_lite<F>(
     };
     let mark = match (recent, held) {
         (Some(n), Some(cache)) => {
-            let mark: i64 = c
+            let marks = c
                 .prepare_cached(&sql.mark)?
-                .query_row(by_id, |r| r.get(0))?;
-            if crate::audit::lock(cache).fill(id, mark, n, &mut page) {
+                .query_row(by_id, Marks::from_lite)?;
+            if crate::audit::lock(cache).fill(id, marks.page_mark, n, &mut page) {
                 c.prepare_cached("COMMIT")?.execute([])?;
-                return Ok(Some((beside, page)));
+                return Ok(Some((beside, page, Some(marks))));
             }
-            Some((cache, mark, n))
+            Some((cache, marks, n))
         }
         _ => None,
     };
@@ -557,10 +575,98 @@ fn page_lite<F>(
         })?;
     }
     c.prepare_cached("COMMIT")?.execute([])?;
-    if let Some((cache, mark, n)) = mark {
-        crate::audit::lock(cache).hold(id, mark, n, &page);
+    let marks = mark.map(|(cache, marks, n)| {
+        crate::audit::lock(cache).hold(id, marks.page_mark, n, &page);
+        marks
+    });
+    Ok(Some((beside, page, marks)))
+}
+
+/// What the policy weighs about a person, as SQLite's asking thread found
+/// it beside their page: the flags for one reader; or the facts for every
+/// reader, held with the page, or read with it (with the marks it was read
+/// at, when the page's parts were held or read to hold).
+enum LiteFacts {
+    Flags(crate::access::Flags),
+    Held(crate::access::PersonAccess),
+    Read(crate::access::AccessRow, Option<Marks>),
+}
+
+impl LiteFacts {
+    /// The facts for `user` at `now`; what was read for every reader is
+    /// held with the page of person `id` (`n` latest entries) when read
+    /// at known marks.
+    fn facts(
+        self,
+        held: (&std::sync::Mutex<PageCache>, &str, i64),
+        page: &PageParts,
+        user: &str,
+        now: i64,
+    ) -> Result<crate::access::CaseFactsRow> {
+        let (cache, id, n) = held;
+        let access = match self {
+            LiteFacts::Flags(flags) => return Ok(flags.into_facts()?.facts),
+            LiteFacts::Held(access) => access,
+            LiteFacts::Read(row, marks) => {
+                let access = row.into_access()?;
+                if let Some(marks) = marks {
+                    crate::audit::lock(cache).hold_whole(id, marks, n, &access, page);
+                }
+                access
+            }
+        };
+        Ok(access.facts_for(user, now))
     }
-    Ok(Some((beside, page)))
+}
+
+/// SQLite, on the asking thread: the whole page of person `id` with `n`
+/// latest entries and what the policy weighs about them, from `cache`
+/// when it holds them at the marks read now, in one read transaction
+/// with the session whose id hashes to `session` (if asked for). `None`
+/// when nothing is held at those marks, or there is no such session: the
+/// caller reads the page (decision 0029).
+#[allow(clippy::type_complexity)]
+fn held_lite(
+    c: &rusqlite::Connection,
+    id: &str,
+    n: i64,
+    cache: &std::sync::Mutex<PageCache>,
+    session: Option<&str>,
+) -> rusqlite::Result<
+    Option<(
+        Option<crate::accounts::SessionUser>,
+        crate::access::PersonAccess,
+        PageParts,
+    )>,
+> {
+    use rusqlite::OptionalExtension;
+    if !crate::audit::lock(cache).holds_whole(id, n) {
+        return Ok(None);
+    }
+    c.prepare_cached("BEGIN")?.execute([])?;
+    let su = match session {
+        Some(hash) => {
+            let su = c
+                .prepare_cached(&crate::accounts::SESSION_USER_SQL)?
+                .query_row(
+                    rusqlite::named_params! {"$1": hash},
+                    crate::accounts::SessionUser::from_lite,
+                )
+                .optional()?;
+            if su.is_none() {
+                c.prepare_cached("COMMIT")?.execute([])?;
+                return Ok(None);
+            }
+            su
+        }
+        None => None,
+    };
+    let marks = c
+        .prepare_cached(&LITE_SQL.mark)?
+        .query_row(rusqlite::named_params! {"$1": id}, Marks::from_lite)?;
+    c.prepare_cached("COMMIT")?.execute([])?;
+    let held = crate::audit::lock(cache).fill_whole(id, marks, n);
+    Ok(held.map(|(access, page)| (su, access, page)))
 }
 
 /// [`Store::person_page_for`]'s statements, with the reader's access flags
@@ -570,6 +676,10 @@ pub(crate) struct PageForSql {
     /// SQLite's asking thread: [`page_lite`]'s record statement with the
     /// flags after the record's columns.
     lite_record: String,
+    /// SQLite's asking thread: [`page_lite`]'s record statement with what
+    /// the policy weighs about the person for any reader (time `$3`), to
+    /// hold with the page (see [`PageCache`]).
+    lite_record_access: String,
     /// A pool: the page's one statement with the flags.
     pool: String,
     /// A pool: the record alone with the flags (user `$2`, time `$3`).
@@ -845,7 +955,7 @@ impl Store {
                 .optional()
         };
         let read = match self.inline(|c| page_lite(c, &id, recent, None, record)) {
-            Some(read) => read?.map(|((), page)| page),
+            Some(read) => read?.map(|((), page, _)| page),
             None => {
                 let sql = self.page_sql(recent.is_some(), None);
                 let row: Option<PageRow> = crate::on_warm!(self, |c| {
@@ -899,12 +1009,40 @@ impl Store {
                 )
                 .optional()
         };
-        let held = Some(&self.shared.page_cache);
-        let inline = self.inline(|c| page_lite(c, &id, recent, held, record));
+        let record_access = |c: &rusqlite::Connection| {
+            use rusqlite::OptionalExtension;
+            c.prepare_cached(&sql.lite_record_access)?
+                .query_row(rusqlite::named_params! {"$1": id, "$3": now}, |r| {
+                    let access = crate::access::AccessRow::from_lite(r, *PERSON_COLUMN_COUNT)?;
+                    Ok((PersonRow::from_lite(r)?, access))
+                })
+                .optional()
+        };
+        let cache = &self.shared.page_cache;
+        // With the latest entries, the page as the person page shows it:
+        // held whole while its marks stand (decision 0029); without, the
+        // record alone with the reader's flags.
+        let inline = self.inline(|c| match recent {
+            Some(n) => {
+                if let Some((_, access, page)) = held_lite(c, &id, n, cache, None)? {
+                    return Ok(Some((LiteFacts::Held(access), page)));
+                }
+                let read = page_lite(c, &id, recent, Some(cache), record_access)?;
+                Ok(read.map(|(row, page, marks)| (LiteFacts::Read(row, marks), page)))
+            }
+            None => {
+                let read = page_lite(c, &id, None, None, record)?;
+                Ok(read.map(|(flags, page, _)| (LiteFacts::Flags(flags), page)))
+            }
+        });
         let read = match (inline, recent, &self.db) {
-            (Some(read), ..) => read?
-                .map(|(flags, page)| Ok::<_, StoreError>((flags.into_facts()?.facts, page)))
-                .transpose()?,
+            (Some(read), ..) => match read? {
+                Some((facts, page)) => {
+                    let held = (cache, id.as_str(), recent.unwrap_or_default());
+                    Some((facts.facts(held, &page, user_id, now)?, page))
+                }
+                None => None,
+            },
             (None, Some(n), crate::Db::Postgres(_)) => {
                 self.page_marked(sql, &id, n, user_id, now).await?
             }
@@ -943,6 +1081,10 @@ impl Store {
             lite_record: format!(
                 "SELECT {PERSON_COLUMNS}, {} FROM people p WHERE p.id = $1",
                 self.flags_sql("$3", "$4")
+            ),
+            lite_record_access: format!(
+                "SELECT {PERSON_COLUMNS}, {} FROM people p WHERE p.id = $1",
+                self.access_sql("$3")
             ),
             pool: self.page_sql(true, Some(("$3", "$4"))),
             pool_record: self.page_sql(false, Some(("$2", "$3"))),
@@ -983,43 +1125,56 @@ impl Store {
     ) -> Result<Option<(crate::accounts::SessionUser, PageForReader)>> {
         let id = id.to_string();
         let sql = self.page_for_sql();
-        let pool = match &self.db {
-            crate::Db::Postgres(pool) => pool,
-            crate::Db::Sqlite(_) => {
-                // The session read first in the page's read transaction,
-                // then the record with its flags for the session's user.
-                let record = |c: &rusqlite::Connection| {
-                    use rusqlite::OptionalExtension;
-                    let Some(su) = c
-                        .prepare_cached(&crate::accounts::SESSION_USER_SQL)?
-                        .query_row(
-                            rusqlite::named_params! {"$1": session_hash},
-                            crate::accounts::SessionUser::from_lite,
-                        )
-                        .optional()?
-                    else {
+        let pool =
+            match &self.db {
+                crate::Db::Postgres(pool) => pool,
+                crate::Db::Sqlite(_) => {
+                    // The session read first in the page's read transaction,
+                    // then the record with what the policy weighs about the
+                    // person; or, while the whole page is held, the marks.
+                    let record = |c: &rusqlite::Connection| {
+                        use rusqlite::OptionalExtension;
+                        let Some(su) = c
+                            .prepare_cached(&crate::accounts::SESSION_USER_SQL)?
+                            .query_row(
+                                rusqlite::named_params! {"$1": session_hash},
+                                crate::accounts::SessionUser::from_lite,
+                            )
+                            .optional()?
+                        else {
+                            return Ok(None);
+                        };
+                        let found = c
+                            .prepare_cached(&sql.lite_record_access)?
+                            .query_row(rusqlite::named_params! {"$1": id, "$3": now}, |r| {
+                                let access =
+                                    crate::access::AccessRow::from_lite(r, *PERSON_COLUMN_COUNT)?;
+                                Ok((PersonRow::from_lite(r)?, access))
+                            })
+                            .optional()?;
+                        Ok(found.map(|(person, access)| (person, (su, access))))
+                    };
+                    let cache = &self.shared.page_cache;
+                    let Some(read) = self.inline(|c| {
+                        if let Some((Some(su), access, page)) =
+                            held_lite(c, &id, recent, cache, Some(session_hash))?
+                        {
+                            return Ok(Some((su, LiteFacts::Held(access), page)));
+                        }
+                        let read = page_lite(c, &id, Some(recent), Some(cache), record)?;
+                        Ok(read.map(|((su, row), page, marks)| {
+                            (su, LiteFacts::Read(row, marks), page)
+                        }))
+                    }) else {
                         return Ok(None);
                     };
-                    let params = rusqlite::named_params! {"$1": id, "$3": su.user.id, "$4": now};
-                    let found = c
-                        .prepare_cached(&sql.lite_record)?
-                        .query_row(params, |r| {
-                            let flags = crate::access::Flags::from_lite(r, *PERSON_COLUMN_COUNT)?;
-                            Ok((PersonRow::from_lite(r)?, flags))
-                        })
-                        .optional()?;
-                    Ok(found.map(|(person, flags)| (person, (su, flags))))
-                };
-                let held = Some(&self.shared.page_cache);
-                let Some(read) = self.inline(|c| page_lite(c, &id, Some(recent), held, record))
-                else {
-                    return Ok(None);
-                };
-                return read?
-                    .map(|((su, flags), page)| Ok((su, reader(flags.into_facts()?.facts, page)?)))
-                    .transpose();
-            }
-        };
+                    let Some((su, facts, page)) = read? else {
+                        return Ok(None);
+                    };
+                    let facts = facts.facts((cache, &id, recent), &page, &su.user.id, now)?;
+                    return Ok(Some((su, reader(facts, page)?)));
+                }
+            };
         let mut conn = self.warm().take(pool).await?;
         let row = sqlx::query(&sql.pool_session_marks)
             .bind(&id)

@@ -1153,6 +1153,10 @@ async fn person_page_for_story(db: TestDb) {
     )
     .await
     .expect("restrict");
+    tx.commit().await.expect("commit");
+    let listed = page_for_agrees(store, id, "u2", 50).await;
+    assert!(listed.facts.restricted && listed.facts.on_access_list);
+    let mut tx = store.begin().await.expect("begin");
     tx.insert_break_glass(&safeguard_store::access::BreakGlassRow {
         id: "b1".into(),
         person_id: pid.clone(),
@@ -1168,12 +1172,28 @@ async fn person_page_for_story(db: TestDb) {
     .await
     .expect("break glass");
     tx.commit().await.expect("commit");
-    let listed = page_for_agrees(store, id, "u2", 50).await;
-    assert!(listed.facts.restricted && listed.facts.on_access_list);
     let open = page_for_agrees(store, id, "u1", 50).await;
     assert!(open.facts.break_glass && !open.facts.on_access_list);
     let expired = page_for_agrees(store, id, "u1", 100).await;
     assert!(!expired.facts.break_glass);
+    // Taken off the access list, and then the restriction lifted, between
+    // openings.
+    execute_raw(
+        store,
+        &format!("DELETE FROM restriction_access WHERE person_id = '{pid}'"),
+    )
+    .await
+    .expect("off the list");
+    let unlisted = page_for_agrees(store, id, "u2", 50).await;
+    assert!(unlisted.facts.restricted && !unlisted.facts.on_access_list);
+    execute_raw(
+        store,
+        &format!("DELETE FROM person_restrictions WHERE person_id = '{pid}'"),
+    )
+    .await
+    .expect("lifted");
+    let lifted = page_for_agrees(store, id, "u2", 50).await;
+    assert!(!lifted.facts.restricted);
 
     // Who holds the person, as held with the page between openings: a
     // colleague moved into another team holds nothing until they decide a
