@@ -446,30 +446,29 @@ impl Store {
     /// bound at `now`: the facts for every reader at once, to hold with the
     /// page (see [`PersonAccess`]).
     pub(crate) fn access_sql(&self, now: &str) -> String {
-        let holders = self.json_rows("id, name", &[], &holding_from(), "");
-        if let crate::Db::Sqlite(_) = self.db {
-            return format!(
-                "p.created_by AS access_created_by, p.merged_into, \
-                 (SELECT contact FROM person_restrictions WHERE person_id = p.id) AS restriction_contact, \
-                 (SELECT json_group_array(lead_user_id) FROM enquiries \
-                  WHERE person_id = p.id AND lead_user_id IS NOT NULL) AS access_leads, \
-                 (SELECT json_group_array(user_id) FROM restriction_access \
-                  WHERE person_id = p.id) AS access_list, \
-                 (SELECT json_group_array(json_object('user_id', user_id, 'expires_at', expires_at)) \
-                  FROM break_glass WHERE person_id = p.id AND expires_at > {now}) AS access_break_glass, \
-                 {holders} AS holders"
-            );
-        }
+        // A JSON array of one column's values, `[]` for none.
+        let list = |column: &str, from: &str| match self.db {
+            crate::Db::Postgres(_) => {
+                format!("(SELECT COALESCE(json_agg({column}), '[]')::text FROM {from})")
+            }
+            crate::Db::Sqlite(_) => format!("(SELECT json_group_array({column}) FROM {from})"),
+        };
         format!(
             "p.created_by AS access_created_by, p.merged_into, \
              (SELECT contact FROM person_restrictions WHERE person_id = p.id) AS restriction_contact, \
-             (SELECT COALESCE(json_agg(lead_user_id), '[]')::text FROM enquiries \
-              WHERE person_id = p.id AND lead_user_id IS NOT NULL) AS access_leads, \
-             (SELECT COALESCE(json_agg(user_id), '[]')::text FROM restriction_access \
-              WHERE person_id = p.id) AS access_list, \
-             (SELECT COALESCE(json_agg(json_build_object('user_id', user_id, 'expires_at', expires_at)), '[]')::text \
-              FROM break_glass WHERE person_id = p.id AND expires_at > {now}) AS access_break_glass, \
-             {holders} AS holders"
+             {} AS access_leads, {} AS access_list, {} AS access_break_glass, {} AS holders",
+            list(
+                "lead_user_id",
+                "enquiries WHERE person_id = p.id AND lead_user_id IS NOT NULL"
+            ),
+            list("user_id", "restriction_access WHERE person_id = p.id"),
+            self.json_rows(
+                "user_id, expires_at",
+                &[],
+                &format!("break_glass WHERE person_id = p.id AND expires_at > {now}"),
+                ""
+            ),
+            self.json_rows("id, name", &[], &holding_from(), ""),
         )
     }
 
