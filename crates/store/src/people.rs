@@ -184,15 +184,6 @@ impl std::fmt::Debug for HeldWhole {
 }
 
 impl PageCache {
-    /// The mark `person`'s parts are held at, if held with `limit` latest
-    /// entries; -1 (never a mark) otherwise.
-    fn mark(&self, person: &str, limit: i64) -> i64 {
-        match self.entries.get(person) {
-            Some(h) if h.recent_limit == limit => h.mark,
-            _ => -1,
-        }
-    }
-
     /// Fills `parts` with what is held for `person` at `mark`, if it is.
     fn fill(&mut self, person: &str, mark: i64, limit: i64, parts: &mut PageParts) -> bool {
         self.tick += 1;
@@ -405,6 +396,8 @@ struct LiteSql {
     total: String,
     enquiries: String,
     alerts: String,
+    /// The person's page mark and the directory's ([`MARKS`]); on
+    /// PostgreSQL too, what an opening of a held page reads.
     mark: String,
 }
 
@@ -431,7 +424,7 @@ static LITE_SQL: std::sync::LazyLock<LiteSql> = std::sync::LazyLock::new(|| {
             ENQUIRIES_ORDER,
         ),
         alerts: rows(crate::patterns::ALERT_COLUMNS, ALERTS_FROM, ALERTS_ORDER),
-        mark: format!("SELECT {MARKS}").to_string(),
+        mark: format!("SELECT {MARKS}"),
     }
 });
 
@@ -688,10 +681,7 @@ pub(crate) struct PageForSql {
     /// policy weighs about the person for any reader (time `$3`) and the
     /// marks it is read at, to hold (see [`PageCache`]).
     pool_whole: String,
-    /// PostgreSQL: person `$1`'s page mark and the directory's: what an
-    /// opening reads while the server holds the page at those marks.
-    pool_marks: String,
-    /// PostgreSQL: [`PageForSql::pool_marks`] with the session whose hash
+    /// PostgreSQL: [`LiteSql::mark`]'s marks with the session whose hash
     /// is `$2` and its user, as [`crate::accounts::SESSION_USER_SU`] names
     /// them.
     pool_session_marks: String,
@@ -1094,7 +1084,6 @@ impl Store {
                 }
                 crate::Db::Sqlite(_) => String::new(),
             },
-            pool_marks: format!("SELECT {MARKS}"),
             pool_session_marks: format!(
                 "SELECT su.*, {MARKS} FROM ({}) su",
                 *crate::accounts::SESSION_USER_SU
@@ -1213,10 +1202,9 @@ impl Store {
         user_id: &str,
         now: i64,
     ) -> Result<Option<(crate::access::CaseFactsRow, PageParts)>> {
-        let held = crate::audit::lock(&self.shared.page_cache).mark(id, n);
         let mut read = None;
-        if held >= 0 {
-            let marks: Marks = crate::on_warm!(self, |c| sqlx::query_as(&sql.pool_marks)
+        if crate::audit::lock(&self.shared.page_cache).holds_whole(id, n) {
+            let marks: Marks = crate::on_warm!(self, |c| sqlx::query_as(&LITE_SQL.mark)
                 .bind(id)
                 .fetch_one(c)
                 .await)?;
