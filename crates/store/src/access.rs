@@ -290,9 +290,7 @@ impl Flags {
     /// The facts, with the holding teams parsed, each team once and in
     /// order (the statement gives them as it finds them).
     pub(crate) fn into_facts(self) -> Result<PersonFactsRow> {
-        let mut teams: Vec<TeamRow> = crate::from_json(&self.holders)?;
-        teams.sort_by(|a, b| a.id.cmp(&b.id));
-        teams.dedup_by(|a, b| a.id == b.id);
+        let teams = holding_teams(&self.holders)?;
         let mut holding_team_names: Vec<String> = teams.iter().map(|t| t.name.clone()).collect();
         holding_team_names.sort();
         holding_team_names.dedup();
@@ -373,9 +371,7 @@ impl AccessRow {
 
     /// The facts as held, the lists parsed.
     pub(crate) fn into_access(self) -> Result<PersonAccess> {
-        let mut teams: Vec<TeamRow> = crate::from_json(&self.holders)?;
-        teams.sort_by(|a, b| a.id.cmp(&b.id));
-        teams.dedup_by(|a, b| a.id == b.id);
+        let teams = holding_teams(&self.holders)?;
         let openings: Vec<OpeningRow> = crate::from_json(&self.access_break_glass)?;
         Ok(PersonAccess {
             created_by: self.access_created_by,
@@ -411,6 +407,15 @@ impl PersonAccess {
             merged_into: self.merged_into.clone(),
         }
     }
+}
+
+/// The holding teams a statement gives as JSON (see [`Store::flags_sql`]),
+/// each team once and in order of id.
+fn holding_teams(json: &str) -> Result<Vec<TeamRow>> {
+    let mut teams: Vec<TeamRow> = crate::from_json(json)?;
+    teams.sort_by(|a, b| a.id.cmp(&b.id));
+    teams.dedup_by(|a, b| a.id == b.id);
+    Ok(teams)
 }
 
 /// A team that holds a case.
